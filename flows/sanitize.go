@@ -1,0 +1,132 @@
+package flows
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sanitize makes a string from the network safe to print on a terminal: it drops
+// escape sequences (CSI, OSC, DCS... and their 8-bit C1 forms), every other control
+// character, and the Unicode bidirectional overrides and isolates that can make text
+// read differently from what it is (CVE-2021-42574). Invalid UTF-8 becomes U+FFFD.
+// Tabs and newlines become single spaces, so a value stays on one line.
+func Sanitize(s string) string {
+	return sanitize(s, false)
+}
+
+// SanitizeMultiline is Sanitize but keeps newlines (for multi-line descriptions).
+func SanitizeMultiline(s string) string {
+	return sanitize(s, true)
+}
+
+func sanitize(s string, keepNewlines bool) string {
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			b.WriteRune(utf8.RuneError)
+			i++
+			continue
+		}
+		switch {
+		case r == 0x1b: // ESC: skip the whole sequence
+			i = skipEscape(s, i+1)
+			continue
+		case r == 0x9b: // C1 CSI
+			i = skipCSI(s, i+size)
+			continue
+		case r == 0x9d || r == 0x90 || r == 0x9e || r == 0x9f || r == 0x98: // C1 OSC, DCS, PM, APC, SOS
+			i = skipString(s, i+size)
+			continue
+		case r == '\n' && keepNewlines:
+			b.WriteByte('\n')
+		case r == '\n' || r == '\t' || r == '\r':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			// other C0/C1 controls: dropped
+		case isBidiControl(r):
+			// dropped
+		case unicode.Is(unicode.Cf, r) && r != 0x200d: // format characters except ZWJ (emoji)
+			// dropped
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func isBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// skipEscape skips an escape sequence whose ESC was at i-1.
+func skipEscape(s string, i int) int {
+	if i >= len(s) {
+		return i
+	}
+	switch s[i] {
+	case '[':
+		return skipCSI(s, i+1)
+	case ']', 'P', '^', '_', 'X':
+		return skipString(s, i+1)
+	}
+	// two-character sequences (ESC c, ESC 7...) and nF sequences (ESC SP F, ESC ( B)
+	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x2f {
+		i++
+	}
+	if i < len(s) {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
+}
+
+// skipCSI skips parameters and intermediates up to and including the final byte.
+func skipCSI(s string, i int) int {
+	for i < len(s) {
+		c := s[i]
+		i++
+		if c >= 0x40 && c <= 0x7e {
+			return i
+		}
+		if c < 0x20 || c > 0x7e {
+			return i - 1 // malformed: stop the sequence here, the byte is handled by the caller
+		}
+	}
+	return i
+}
+
+// skipString skips an OSC/DCS/PM/APC/SOS payload up to BEL, ST (ESC \) or C1 ST.
+func skipString(s string, i int) int {
+	for i < len(s) {
+		switch {
+		case s[i] == 0x07:
+			return i + 1
+		case s[i] == 0x1b:
+			if i+1 < len(s) && s[i+1] == '\\' {
+				return i + 2
+			}
+			return i // a new escape: let the caller handle it
+		case strings.HasPrefix(s[i:], "\u009c"):
+			return i + 2
+		}
+		i++
+	}
+	return i
+}

@@ -1,0 +1,338 @@
+// Package permissions holds the catalog of AvePoint apps behind Cloud Backup for
+// Dynamics 365 and the permissions each one needs, exactly as AvePoint documents
+// them, plus writers that render the catalog as a table, JSON, Markdown or CSV.
+//
+// The package uses the standard library only (and Lip Gloss for the table
+// writer); every other package reads the catalog from here.
+package permissions
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// Schema is the value of the catalog's "schema" field.
+const Schema = "d365consent.catalog/v1"
+
+// Type is how a permission is granted: on behalf of a user (Delegated) or to the
+// app itself (Application).
+type Type string
+
+// The two permission types of Microsoft identity platform.
+const (
+	Delegated   Type = "Delegated"
+	Application Type = "Application"
+)
+
+// Valid reports whether t is Delegated or Application.
+func (t Type) Valid() bool { return t == Delegated || t == Application }
+
+// Explain says in plain words what the type means for a tenant admin.
+func (t Type) Explain() string {
+	switch t {
+	case Delegated:
+		return "Delegated: the app acts on behalf of a signed-in user and can never do more than that user may. " +
+			"Admin consent grants it for every user in the tenant (an oauth2PermissionGrant with consentType AllPrincipals)."
+	case Application:
+		return "Application: the app acts as itself, with no user signed in, across the whole tenant. " +
+			"Only an admin can grant it (an appRoleAssignment on the app's service principal)."
+	}
+	return string(t)
+}
+
+// Well-known resource application ids.
+const (
+	GraphAppID       = "00000003-0000-0000-c000-000000000000"
+	DynamicsCRMAppID = "00000007-0000-0000-c000-000000000000"
+	DynamicsERPAppID = "00000015-0000-0000-c000-000000000000"
+)
+
+// Permission is one API permission an app requires.
+type Permission struct {
+	// API is the resource's display name, e.g. "Microsoft Graph".
+	API string `json:"api"`
+	// ResourceAppID is the resource application's appId.
+	ResourceAppID string `json:"resourceAppId"`
+	// Value is the permission value, e.g. "User.Read": what is matched in the tenant.
+	Value string `json:"value"`
+	// FriendlyName is the admin-facing name, e.g. "Sign in and read user profile".
+	FriendlyName string `json:"friendlyName"`
+	Type         Type   `json:"type"`
+	Purpose      string `json:"purpose"`
+	// NewlyRequired marks a permission added since the app was first published.
+	NewlyRequired bool `json:"newlyRequired"`
+	// ID is the permission's scope or app role id where it is public; empty otherwise.
+	// Verification never relies on it: it resolves Value against the tenant.
+	ID string `json:"id,omitempty"`
+}
+
+// Display is "Value (FriendlyName)", the way the seed document writes a permission.
+func (p Permission) Display() string {
+	if p.FriendlyName == "" {
+		return p.Value
+	}
+	return p.Value + " (" + p.FriendlyName + ")"
+}
+
+// App is one AvePoint app and what consenting to it requires.
+type App struct {
+	Key          string `json:"key"`
+	Category     string `json:"category"`
+	AppType      string `json:"appType"`
+	SetupMethod  string `json:"setupMethod"`
+	DisplayName  string `json:"displayName"`
+	NewOrUpdated string `json:"newOrUpdated"`
+	// Consent is the next step after consent, in AOS.
+	Consent     string `json:"consent"`
+	ProfileNote string `json:"profileNote,omitempty"`
+	// ClientID is the app's client (application) id when known; AvePoint does not publish it.
+	ClientID string `json:"clientId"`
+	// RedirectURI is sent with the admin consent request when set.
+	RedirectURI string `json:"redirectUri,omitempty"`
+	// ReauthorizeOnly means the app can no longer be created: only tenants that
+	// already have its service principal can re-authorize it.
+	ReauthorizeOnly  bool         `json:"reauthorizeOnly"`
+	CreationClosedOn string       `json:"creationClosedOn,omitempty"`
+	Notice           string       `json:"notice,omitempty"`
+	Permissions      []Permission `json:"permissions"`
+}
+
+// Resources lists the distinct resource appIds the app needs, in catalog order.
+func (a *App) Resources() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range a.Permissions {
+		if !seen[p.ResourceAppID] {
+			seen[p.ResourceAppID] = true
+			out = append(out, p.ResourceAppID)
+		}
+	}
+	return out
+}
+
+// APIName returns the display name the catalog uses for a resource appId.
+func (a *App) APIName(resourceAppID string) string {
+	for _, p := range a.Permissions {
+		if strings.EqualFold(p.ResourceAppID, resourceAppID) {
+			return p.API
+		}
+	}
+	return resourceAppID
+}
+
+// Catalog is the set of apps.
+type Catalog struct {
+	Schema  string `json:"schema"`
+	Service string `json:"service"`
+	Source  string `json:"source,omitempty"`
+	Apps    []App  `json:"apps"`
+}
+
+// Keys lists the app keys in catalog order.
+func (c *Catalog) Keys() []string {
+	keys := make([]string, len(c.Apps))
+	for i, a := range c.Apps {
+		keys[i] = a.Key
+	}
+	return keys
+}
+
+// App returns the app with the given key (case-insensitive).
+func (c *Catalog) App(key string) (*App, bool) {
+	for i := range c.Apps {
+		if strings.EqualFold(c.Apps[i].Key, key) {
+			return &c.Apps[i], true
+		}
+	}
+	return nil, false
+}
+
+// Clone returns a deep copy, so callers may change it (e.g. set a client id).
+func (c *Catalog) Clone() *Catalog {
+	out := *c
+	out.Apps = make([]App, len(c.Apps))
+	for i, a := range c.Apps {
+		a.Permissions = append([]Permission(nil), a.Permissions...)
+		out.Apps[i] = a
+	}
+	return &out
+}
+
+//go:embed catalog.json
+var embedded []byte
+
+// Embedded returns the catalog built into the binary. Each call returns a fresh
+// copy, so tests and callers can change theirs freely.
+func Embedded() *Catalog {
+	c, err := Parse(embedded)
+	if err != nil {
+		panic("permissions: embedded catalog is invalid: " + err.Error()) // caught by TestEmbeddedValid
+	}
+	return c
+}
+
+// EmbeddedJSON returns the raw embedded catalog document.
+func EmbeddedJSON() []byte { return bytes.Clone(embedded) }
+
+// LoadFile reads and validates a user-supplied catalog file.
+func LoadFile(path string) (*Catalog, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading catalog: %w", err)
+	}
+	defer f.Close()
+	c, err := Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Load decodes and validates a catalog. Unknown fields are rejected.
+func Load(r io.Reader) (*Catalog, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading catalog: %w", err)
+	}
+	return Parse(data)
+}
+
+// Parse decodes and validates a catalog document.
+func Parse(data []byte) (*Catalog, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var c Catalog
+	if err := dec.Decode(&c); err != nil {
+		return nil, &ValidationError{Field: "document", Problem: jsonProblem(err)}
+	}
+	if dec.More() {
+		return nil, &ValidationError{Field: "document", Problem: "unexpected data after the catalog object"}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be a %s, not %s", te.Field, te.Type, te.Value)
+	case errors.Is(err, io.EOF):
+		return "empty document"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// ValidationError names what is wrong in a catalog and where.
+type ValidationError struct {
+	App        string // app key, or "apps[i]" when the key is missing
+	Permission string // permission value, or "permissions[i]"
+	Field      string
+	Problem    string
+}
+
+func (e *ValidationError) Error() string {
+	var where []string
+	if e.App != "" {
+		where = append(where, "app "+e.App)
+	}
+	if e.Permission != "" {
+		where = append(where, "permission "+e.Permission)
+	}
+	if e.Field != "" {
+		where = append(where, "field "+e.Field)
+	}
+	return "invalid catalog: " + strings.Join(where, ", ") + ": " + e.Problem
+}
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsGUID reports whether s is a GUID in its 8-4-4-4-12 form.
+func IsGUID(s string) bool { return guidRE.MatchString(s) }
+
+var keyRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,15}$`)
+
+// Validate checks the catalog: required fields, GUID formats, permission types,
+// and no permission listed twice for the same resource and type.
+func (c *Catalog) Validate() error {
+	if c.Schema != Schema {
+		return &ValidationError{Field: "schema", Problem: fmt.Sprintf("must be %q, got %q", Schema, c.Schema)}
+	}
+	if len(c.Apps) == 0 {
+		return &ValidationError{Field: "apps", Problem: "the catalog lists no app"}
+	}
+	keys := map[string]bool{}
+	for i := range c.Apps {
+		a := &c.Apps[i]
+		name := a.Key
+		if name == "" {
+			name = fmt.Sprintf("apps[%d]", i)
+		}
+		bad := func(field, problem string) error {
+			return &ValidationError{App: name, Field: field, Problem: problem}
+		}
+		switch {
+		case !keyRE.MatchString(a.Key):
+			return bad("key", "must be 1-16 lower-case letters, digits or '-', starting with a letter")
+		case keys[a.Key]:
+			return bad("key", "listed twice")
+		case strings.TrimSpace(a.DisplayName) == "":
+			return bad("displayName", "must not be empty")
+		case strings.TrimSpace(a.AppType) == "":
+			return bad("appType", "must not be empty")
+		case strings.TrimSpace(a.Consent) == "":
+			return bad("consent", "must not be empty")
+		case a.ClientID != "" && !IsGUID(a.ClientID):
+			return bad("clientId", fmt.Sprintf("%q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", a.ClientID))
+		case a.RedirectURI != "" && !strings.HasPrefix(a.RedirectURI, "https://") && !strings.HasPrefix(a.RedirectURI, "http://localhost") && !strings.HasPrefix(a.RedirectURI, "http://127.0.0.1"):
+			return bad("redirectUri", "must be https, or http on localhost / 127.0.0.1")
+		case len(a.Permissions) == 0:
+			return bad("permissions", "the app lists no permission")
+		}
+		keys[a.Key] = true
+		seen := map[string]bool{}
+		for j, p := range a.Permissions {
+			pname := p.Value
+			if pname == "" {
+				pname = fmt.Sprintf("permissions[%d]", j)
+			}
+			pbad := func(field, problem string) error {
+				return &ValidationError{App: name, Permission: pname, Field: field, Problem: problem}
+			}
+			switch {
+			case strings.TrimSpace(p.Value) == "" || strings.ContainsAny(p.Value, " \t\r\n"):
+				return pbad("value", "must be a non-empty permission value without spaces")
+			case strings.TrimSpace(p.API) == "":
+				return pbad("api", "must not be empty")
+			case !IsGUID(p.ResourceAppID):
+				return pbad("resourceAppId", fmt.Sprintf("%q is not a GUID", p.ResourceAppID))
+			case !p.Type.Valid():
+				return pbad("type", fmt.Sprintf("must be Delegated or Application, got %q", p.Type))
+			case strings.TrimSpace(p.FriendlyName) == "":
+				return pbad("friendlyName", "must not be empty")
+			case strings.TrimSpace(p.Purpose) == "":
+				return pbad("purpose", "must not be empty")
+			case p.ID != "" && !IsGUID(p.ID):
+				return pbad("id", fmt.Sprintf("%q is not a GUID", p.ID))
+			}
+			k := strings.ToLower(p.ResourceAppID) + "|" + strings.ToLower(p.Value) + "|" + string(p.Type)
+			if seen[k] {
+				return pbad("value", "listed twice for the same resource and type")
+			}
+			seen[k] = true
+		}
+	}
+	return nil
+}
