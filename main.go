@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/d365consent/d365consent/flows"
@@ -44,8 +45,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}()
 	root := newRootCmd(app)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil && ctx.Err() != nil && app.interrupted() {
+	err := cobraUsage(root.ExecuteContext(ctx))
+	if err == nil && ctx.Err() != nil {
 		err = flows.ErrCancelled
 	}
 	if err != nil && !errors.Is(err, errSilent) {
@@ -70,6 +71,21 @@ type silentErr struct{ err error }
 func (e *silentErr) Error() string { return e.err.Error() }
 func (e *silentErr) Unwrap() []error {
 	return []error{e.err, errSilent}
+}
+
+// cobraUsage turns cobra's own argument errors (unknown command, wrong number of
+// arguments, missing required flag) into usage errors, so they exit 2.
+func cobraUsage(err error) error {
+	if err == nil || errors.Is(err, flows.ErrUsage) {
+		return err
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires ", "required flag", "invalid argument", "unknown flag", "unknown shorthand", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			return &flows.UsageError{Msg: msg}
+		}
+	}
+	return err
 }
 
 // exitCode maps an error to the process exit code: the one place that does.

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/permissions"
@@ -27,8 +24,6 @@ type app struct {
 	environ []string
 
 	opts sharedOptions
-
-	cancelled atomic.Bool
 }
 
 // sharedOptions are the flags every command accepts (DESIGN.md "Command line").
@@ -54,8 +49,6 @@ const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
 	return &app{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
 }
-
-func (a *app) interrupted() bool { return a.cancelled.Load() }
 
 // getenv reads the command's environment (not the process's, for tests).
 func (a *app) getenv(key string) string {
@@ -128,11 +121,7 @@ func (a *app) catalog() (*permissions.Catalog, error) {
 
 // printError prints err as one line a person can act on (no usage dump, no stack).
 func (a *app) printError(err error) {
-	msg := flows.Sanitize(err.Error())
-	fmt.Fprintf(a.errOut(), "d365consent: %s\n", msg)
-	if errors.Is(err, flows.ErrUsage) && !strings.Contains(msg, "--help") {
-		fmt.Fprintln(a.errOut(), "Run 'd365consent --help' for usage.")
-	}
+	fmt.Fprintf(a.errOut(), "d365consent: %s\n", flows.Sanitize(err.Error()))
 }
 
 // commandFactories registers each command's constructor; each cmd_*.go file adds its own.
@@ -221,5 +210,3 @@ func enumFlag(name, value string, allowed ...string) error {
 	}
 	return flows.Usagef("--%s %q is not one of: %s", name, value, strings.Join(allowed, ", "))
 }
-
-var _ = pflag.ContinueOnError

@@ -231,6 +231,8 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("field %q must be a %s, not %s", te.Field, te.Type, te.Value)
 	case errors.Is(err, io.EOF):
 		return "empty document"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "invalid JSON: the document ends early"
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
