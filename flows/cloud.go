@@ -1,0 +1,88 @@
+package flows
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Cloud is a Microsoft cloud: its sign-in (authority) host and its Microsoft Graph
+// endpoint, both as base URLs without a trailing slash.
+type Cloud struct {
+	Name          string
+	AuthorityHost string
+	GraphURL      string
+}
+
+// The national clouds of DESIGN.md "Command line".
+var clouds = map[string]Cloud{
+	"global":    {Name: "global", AuthorityHost: "https://login.microsoftonline.com", GraphURL: "https://graph.microsoft.com"},
+	"usgov":     {Name: "usgov", AuthorityHost: "https://login.microsoftonline.us", GraphURL: "https://graph.microsoft.us"},
+	"usgov-dod": {Name: "usgov-dod", AuthorityHost: "https://login.microsoftonline.us", GraphURL: "https://dod-graph.microsoft.us"},
+	"china":     {Name: "china", AuthorityHost: "https://login.partner.microsoftonline.cn", GraphURL: "https://microsoftgraph.chinacloudapi.cn"},
+}
+
+// CloudNames lists the cloud names LookupCloud accepts.
+func CloudNames() []string { return []string{"global", "usgov", "usgov-dod", "china"} }
+
+// LookupCloud returns the named cloud. An unknown name is a usage error.
+func LookupCloud(name string) (Cloud, error) {
+	c, ok := clouds[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return Cloud{}, Usagef("unknown cloud %q: use global, usgov, usgov-dod or china", name)
+	}
+	return c, nil
+}
+
+// WithOverrides replaces the cloud's endpoints with the non-empty arguments (the
+// --authority-host and --graph-url flags). Each must be an absolute http(s) base URL;
+// plain http is accepted only for loopback hosts.
+func (c Cloud) WithOverrides(authorityHost, graphURL string) (Cloud, error) {
+	if authorityHost != "" {
+		u, err := baseURL("--authority-host", authorityHost)
+		if err != nil {
+			return c, err
+		}
+		c.AuthorityHost = u
+	}
+	if graphURL != "" {
+		u, err := baseURL("--graph-url", graphURL)
+		if err != nil {
+			return c, err
+		}
+		c.GraphURL = u
+	}
+	return c, nil
+}
+
+// Authority is the MSAL authority URL for a tenant ("" = organizations).
+func (c Cloud) Authority(tenant string) string {
+	if tenant == "" {
+		tenant = "organizations"
+	}
+	return c.AuthorityHost + "/" + url.PathEscape(tenant)
+}
+
+func baseURL(flag, s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", Usagef("%s %q is not an absolute http(s) URL (e.g. https://127.0.0.1:8443)", flag, s)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return "", Usagef("%s %q: plain http is allowed only on 127.0.0.1 or localhost", flag, s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", Usagef("%s %q must be a base URL without credentials, query or fragment", flag, s)
+	}
+	return fmt.Sprintf("%s://%s%s", u.Scheme, u.Host, strings.TrimRight(u.EscapedPath(), "/")), nil
+}
+
+// isLoopbackHost reports whether host is 127.0.0.1, ::1 or localhost.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,132 @@
+// Package entra adapts MSAL Go's public client to what the flows need: interactive
+// sign-in with the URL handed to the caller before any browser opens it, device code,
+// and silent reuse of the signed-in account. Tokens stay in MSAL's in-memory cache:
+// no cache accessor is ever configured, so nothing is written to disk.
+package entra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+)
+
+// Options configure a Client.
+type Options struct {
+	// Authority is the authority URL, e.g. https://login.microsoftonline.com/organizations.
+	Authority string
+	ClientID  string
+	// HTTPClient is used for every call MSAL makes (nil = MSAL's default).
+	HTTPClient *http.Client
+	// Scopes are the fully qualified scopes to request, e.g. https://graph.microsoft.com/User.Read.
+	Scopes []string
+	// InstanceDiscovery is off for authorities MSAL does not know (emulator, overrides).
+	InstanceDiscovery bool
+}
+
+// DeviceCode is what a user needs to finish a device-code sign-in elsewhere.
+type DeviceCode struct {
+	UserCode        string
+	VerificationURL string
+	Message         string
+}
+
+// Token is a signed-in account's access token and identity.
+type Token struct {
+	AccessToken string
+	Username    string
+	TenantID    string
+	ObjectID    string
+	Name        string
+}
+
+// Client signs one admin in and keeps their account for silent reuse.
+type Client struct {
+	pca    public.Client
+	scopes []string
+
+	mu      sync.Mutex
+	account *public.Account
+}
+
+// New builds the MSAL public client.
+func New(o Options) (*Client, error) {
+	opts := []public.Option{
+		public.WithAuthority(o.Authority),
+		public.WithInstanceDiscovery(o.InstanceDiscovery),
+	}
+	if o.HTTPClient != nil {
+		opts = append(opts, public.WithHTTPClient(o.HTTPClient))
+	}
+	pca, err := public.New(o.ClientID, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("configuring sign-in: %w", err)
+	}
+	return &Client{pca: pca, scopes: o.Scopes}, nil
+}
+
+// Interactive signs in through a browser (authorization code + PKCE, loopback redirect).
+// openURL receives the sign-in URL: it must show it and may open a browser.
+func (c *Client) Interactive(ctx context.Context, openURL func(string) error) (*Token, error) {
+	res, err := c.pca.AcquireTokenInteractive(ctx, c.scopes,
+		public.WithOpenURL(openURL),
+		public.WithRedirectURI("http://localhost"))
+	if err != nil {
+		return nil, err
+	}
+	return c.keep(res), nil
+}
+
+// DeviceCodeFlow starts a device-code sign-in, hands the code to show, then waits.
+func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode)) (*Token, error) {
+	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.scopes)
+	if err != nil {
+		return nil, err
+	}
+	show(DeviceCode{UserCode: dc.Result.UserCode, VerificationURL: dc.Result.VerificationURL, Message: dc.Result.Message})
+	res, err := dc.AuthenticationResult(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.keep(res), nil
+}
+
+// ErrNoAccount means Silent was called before a sign-in.
+var ErrNoAccount = errors.New("not signed in")
+
+// Silent returns a token for the signed-in account from the cache, refreshing it
+// with the refresh token when it expired.
+func (c *Client) Silent(ctx context.Context) (*Token, error) {
+	c.mu.Lock()
+	acc := c.account
+	c.mu.Unlock()
+	if acc == nil {
+		return nil, ErrNoAccount
+	}
+	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc))
+	if err != nil {
+		return nil, err
+	}
+	return toToken(res), nil
+}
+
+func (c *Client) keep(res public.AuthResult) *Token {
+	acc := res.Account
+	c.mu.Lock()
+	c.account = &acc
+	c.mu.Unlock()
+	return toToken(res)
+}
+
+func toToken(res public.AuthResult) *Token {
+	return &Token{
+		AccessToken: res.AccessToken,
+		Username:    res.Account.PreferredUsername,
+		TenantID:    res.IDToken.TenantID,
+		ObjectID:    res.IDToken.Oid,
+		Name:        res.IDToken.Name,
+	}
+}

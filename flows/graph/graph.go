@@ -1,0 +1,307 @@
+// Package graph is a thin Microsoft Graph v1.0 client: single requests, JSON $batch,
+// whole @odata.nextLink paging, and per-request retries of 429/503/504 that honour
+// Retry-After (https://learn.microsoft.com/graph/throttling). It knows nothing of
+// consent; package flows builds verification on it.
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Clock is the time source for retry waits (injected so tests run in milliseconds).
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// TokenFunc returns a bearer token for Graph.
+type TokenFunc func(ctx context.Context) (string, error)
+
+// Retry bounds.
+const (
+	// DefaultMaxRetries is how many times one request is retried after 429/503/504.
+	DefaultMaxRetries = 5
+	// MaxRetryAfter caps a server's Retry-After so a bad header cannot stall us for hours.
+	MaxRetryAfter = 2 * time.Minute
+	baseBackoff   = time.Second
+	maxBackoff    = 30 * time.Second
+	// MaxBatch is Graph's limit of requests in one $batch.
+	MaxBatch = 20
+	// maxPages bounds paging so a server that loops nextLinks cannot keep us forever.
+	maxPages = 1000
+)
+
+// Client calls Microsoft Graph v1.0.
+type Client struct {
+	base       string // e.g. https://graph.microsoft.com/v1.0
+	http       *http.Client
+	token      TokenFunc
+	clock      Clock
+	maxRetries int
+	requests   atomic.Int64
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithClock sets the clock used for retry waits.
+func WithClock(c Clock) Option { return func(cl *Client) { cl.clock = c } }
+
+// WithMaxRetries sets the retry bound per request (0 disables retries).
+func WithMaxRetries(n int) Option { return func(cl *Client) { cl.maxRetries = n } }
+
+// New returns a client for the Graph endpoint at baseURL (e.g. https://graph.microsoft.com;
+// "/v1.0" is appended). A nil httpClient means http.DefaultClient.
+func New(baseURL string, httpClient *http.Client, token TokenFunc, opts ...Option) *Client {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	c := &Client{
+		base:       strings.TrimRight(baseURL, "/") + "/v1.0",
+		http:       httpClient,
+		token:      token,
+		clock:      realClock{},
+		maxRetries: DefaultMaxRetries,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Requests is the number of HTTP requests the client has sent (a $batch counts once).
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// Error is a Graph error response, with the ids support needs.
+type Error struct {
+	Method, Path    string
+	Status          int
+	Code            string
+	Message         string
+	RequestID       string
+	ClientRequestID string
+	Date            string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Microsoft Graph %s %s: HTTP %d", e.Method, e.Path, e.Status)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request-id " + e.RequestID + ")")
+	}
+	return b.String()
+}
+
+// IsNotFound reports whether err is a Graph 404.
+func IsNotFound(err error) bool {
+	var ge *Error
+	return errors.As(err, &ge) && ge.Status == http.StatusNotFound
+}
+
+type errorBody struct {
+	Error struct {
+		Code       string `json:"code"`
+		Message    string `json:"message"`
+		InnerError struct {
+			RequestID       string `json:"request-id"`
+			ClientRequestID string `json:"client-request-id"`
+			Date            string `json:"date"`
+		} `json:"innerError"`
+	} `json:"error"`
+}
+
+func newError(method, path string, status int, header func(string) string, body []byte) *Error {
+	e := &Error{Method: method, Path: path, Status: status}
+	var eb errorBody
+	if json.Unmarshal(body, &eb) == nil {
+		e.Code = eb.Error.Code
+		e.Message = eb.Error.Message
+		e.RequestID = eb.Error.InnerError.RequestID
+		e.ClientRequestID = eb.Error.InnerError.ClientRequestID
+		e.Date = eb.Error.InnerError.Date
+	}
+	if e.Message == "" && e.Code == "" {
+		e.Message = strings.TrimSpace(string(truncate(body, 200)))
+	}
+	if v := header("request-id"); v != "" {
+		e.RequestID = v
+	}
+	if v := header("client-request-id"); v != "" && e.ClientRequestID == "" {
+		e.ClientRequestID = v
+	}
+	if v := header("Date"); v != "" && e.Date == "" {
+		e.Date = v
+	}
+	return e
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// retryable reports whether a status is worth retrying (throttled or briefly unavailable).
+func retryable(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+}
+
+// retryDelay is the wait before retry number attempt (0-based): the server's Retry-After
+// (seconds or HTTP date), capped; else exponential backoff with full jitter.
+func (c *Client) retryDelay(retryAfter string, attempt int) time.Duration {
+	if retryAfter != "" {
+		if s, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, MaxRetryAfter)
+		}
+		if t, err := http.ParseTime(retryAfter); err == nil {
+			return min(max(t.Sub(c.clock.Now()), 0), MaxRetryAfter)
+		}
+	}
+	d := min(baseBackoff<<attempt, maxBackoff)
+	// jitter in [d/2, d): spreads retries of many clients.
+	return d/2 + rand.N(d/2)
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.clock.After(d):
+		return nil
+	}
+}
+
+// do sends one HTTP request (retrying 429/503/504) and returns the 2xx body.
+func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]byte, error) {
+	path := strings.TrimPrefix(rawURL, c.base)
+	for attempt := 0; ; attempt++ {
+		tok, err := c.token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		c.requests.Add(1)
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err)
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return data, nil
+		}
+		if retryable(resp.StatusCode) && attempt < c.maxRetries {
+			if err := c.sleep(ctx, c.retryDelay(resp.Header.Get("Retry-After"), attempt)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return nil, newError(method, path, resp.StatusCode, resp.Header.Get, data)
+	}
+}
+
+// resolve turns a path ("/me") or an absolute URL (a nextLink) into an absolute URL
+// under the client's base.
+func (c *Client) resolve(p string) (string, error) {
+	if strings.HasPrefix(p, "https://") || strings.HasPrefix(p, "http://") {
+		u, err := url.Parse(p)
+		if err != nil {
+			return "", err
+		}
+		b, _ := url.Parse(c.base)
+		if u.Scheme != b.Scheme || u.Host != b.Host {
+			// Never send our token to a host we were not configured for.
+			return "", fmt.Errorf("Microsoft Graph: refusing link to another host %q", u.Host)
+		}
+		return p, nil
+	}
+	return c.base + "/" + strings.TrimPrefix(p, "/"), nil
+}
+
+// Get fetches path and decodes the JSON reply into v.
+func (c *Client) Get(ctx context.Context, path string, v any) error {
+	u, err := c.resolve(path)
+	if err != nil {
+		return err
+	}
+	data, err := c.do(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("Microsoft Graph GET %s: decoding the reply: %w", path, err)
+	}
+	return nil
+}
+
+// Page is a collection reply.
+type Page struct {
+	Value    []json.RawMessage `json:"value"`
+	NextLink string            `json:"@odata.nextLink"`
+}
+
+// GetAll fetches a collection and follows @odata.nextLink to its end.
+func (c *Client) GetAll(ctx context.Context, path string) ([]json.RawMessage, error) {
+	var all []json.RawMessage
+	next := path
+	for pages := 0; next != ""; pages++ {
+		if pages >= maxPages {
+			return nil, fmt.Errorf("Microsoft Graph GET %s: more than %d pages", path, maxPages)
+		}
+		var p Page
+		if err := c.Get(ctx, next, &p); err != nil {
+			return nil, err
+		}
+		all = append(all, p.Value...)
+		next = p.NextLink
+	}
+	return all, nil
+}

@@ -1,0 +1,167 @@
+package flows
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// JSONReport renders r as the `verify --format json` contract, indented, with a
+// trailing newline.
+func JSONReport(r *Result) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// StatusSymbol is the ASCII marker of a permission status in text and Markdown reports.
+func StatusSymbol(s PermStatus) string {
+	switch s {
+	case PermGranted:
+		return "[x]"
+	case PermUserConsentOnly:
+		return "[~]"
+	case PermResourceMissing:
+		return "[!]"
+	}
+	return "[ ]"
+}
+
+// StatusLabel is the plain-words form of a permission status.
+func StatusLabel(s PermStatus) string {
+	switch s {
+	case PermGranted:
+		return "granted"
+	case PermUserConsentOnly:
+		return "user consent only (no admin consent)"
+	case PermResourceMissing:
+		return "resource missing in the tenant"
+	}
+	return "missing"
+}
+
+// Summary is a one-line verdict of r.
+func Summary(r *Result) string {
+	switch {
+	case r.ReauthorizeOnlyBlocked:
+		return "Re-authorize only: the app's service principal does not exist in this tenant, and consent cannot create it."
+	case r.Status == StatusComplete:
+		return fmt.Sprintf("All %d permissions are granted.", len(r.Permissions))
+	case r.Status == StatusNotConsented:
+		return "Not consented: the app has no service principal in this tenant yet."
+	}
+	return fmt.Sprintf("Incomplete: %d of %d permissions granted.", r.Granted(), len(r.Permissions))
+}
+
+// MarkdownReport renders r for a support ticket.
+func MarkdownReport(r *Result) []byte {
+	var b strings.Builder
+	esc := func(s string) string { return mdEscape(Sanitize(s)) }
+	fmt.Fprintf(&b, "# Admin consent check: %s\n\n", esc(r.App.DisplayName))
+	fmt.Fprintf(&b, "**%s**\n\n", esc(Summary(r)))
+	fmt.Fprintf(&b, "| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| App | %s (`%s`), client id `%s` |\n", esc(r.App.DisplayName), esc(r.App.Key), esc(r.App.ClientID))
+	fmt.Fprintf(&b, "| Tenant | %s (`%s`) |\n", esc(r.Tenant.DisplayName), esc(r.Tenant.ID))
+	fmt.Fprintf(&b, "| Cloud | %s |\n", esc(r.Cloud))
+	fmt.Fprintf(&b, "| Signed in as | %s |\n", esc(r.SignedInAs))
+	fmt.Fprintf(&b, "| Checked at | %s |\n", r.CheckedAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "| Status | `%s` |\n", r.Status)
+	if sp := r.ServicePrincipal; sp != nil {
+		fmt.Fprintf(&b, "| Service principal | `%s` (enabled: %t) |\n", esc(sp.ID), sp.AccountEnabled)
+	} else {
+		fmt.Fprintf(&b, "| Service principal | none |\n")
+	}
+	fmt.Fprintf(&b, "\n## Permissions\n\n| | API | Permission | Type | Status | Evidence |\n|---|---|---|---|---|---|\n")
+	for _, p := range r.Permissions {
+		name := esc(p.Permission)
+		if p.FriendlyName != "" {
+			name += " (" + esc(p.FriendlyName) + ")"
+		}
+		if p.NewlyRequired {
+			name += " — newly required"
+		}
+		ev := ""
+		if p.Evidence != "" {
+			ev = "`" + esc(p.Evidence) + "`"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", StatusSymbol(p.Status), esc(p.API), name, esc(p.Type), StatusLabel(p.Status), ev)
+	}
+	if len(r.Extra) > 0 {
+		fmt.Fprintf(&b, "\n## Granted beyond the required set\n\n")
+		for _, e := range r.Extra {
+			fmt.Fprintf(&b, "- %s · %s · %s\n", esc(e.API), esc(e.Permission), esc(e.Type))
+		}
+	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintf(&b, "\n## Warnings\n\n")
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&b, "- %s\n", esc(w))
+		}
+	}
+	if r.NextStep != "" && r.Status == StatusComplete {
+		fmt.Fprintf(&b, "\n## Next step\n\n%s\n", esc(r.NextStep))
+	}
+	return []byte(b.String())
+}
+
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "`", "'")
+	return r.Replace(s)
+}
+
+// WriteReport writes r to path as Markdown (.md, .markdown) or JSON (anything else),
+// atomically: a temporary file in the same directory, synced, then renamed over path,
+// so a reader never sees half a report.
+func WriteReport(path string, r *Result) error {
+	var data []byte
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".md", ".markdown":
+		data = MarkdownReport(r)
+	case ".json":
+		var err error
+		if data, err = JSONReport(r); err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+	default:
+		return Usagef("report %q: use a .md or .json file name", path)
+	}
+	return writeAtomic(path, data)
+}
+
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}

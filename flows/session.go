@@ -1,0 +1,330 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/d365consent/d365consent/flows/entra"
+	"github.com/d365consent/d365consent/flows/graph"
+)
+
+// Browser opens a URL for the user. One method, so tests and the demo tenant can
+// supply their own.
+type Browser interface {
+	Open(url string) error
+}
+
+// DeviceLoginBrowser is a Browser that can also complete a device-code sign-in by
+// itself (the demo tenant's scripted browser). SignIn uses it when present.
+type DeviceLoginBrowser interface {
+	Browser
+	OpenDeviceLogin(verificationURL, userCode string) error
+}
+
+// Clock is the time source of retries and polling, injected so a ten-minute wait is
+// tested in milliseconds.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// After is time.After.
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// DefaultTimeout bounds the wait for consent.
+const DefaultTimeout = 10 * time.Minute
+
+// Config is everything a Session needs from the outside.
+type Config struct {
+	Cloud Cloud
+	// Tenant is a tenant id or domain; "" = organizations (the admin's home tenant).
+	Tenant         string
+	SignInClientID string
+	// HTTPClient is used for sign-in and Graph; nil = a client trusting the system
+	// certificate pool (so SSL_CERT_FILE works).
+	HTTPClient *http.Client
+	// Browser opens sign-in and consent pages; nil = never open one (only show the URL).
+	Browser    Browser
+	DeviceCode bool
+	Clock      Clock
+	// Timeout bounds the wait for consent (0 = DefaultTimeout).
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// SignInPrompt is what the user must see to sign in: the URL (interactive, always
+// shown before a browser opens it) or the device code and its message.
+type SignInPrompt struct {
+	URL        string
+	UserCode   string
+	Message    string
+	DeviceCode bool
+}
+
+// Admin is the signed-in user and what the tenant says about them.
+type Admin struct {
+	UPN         string
+	DisplayName string
+	ObjectID    string
+	TenantID    string
+	TenantName  string
+	Domains     []string
+	// Roles are the display names of the user's active directory roles.
+	Roles []string
+	// CanConsent is true when an active role can grant admin consent to Graph
+	// application permissions.
+	CanConsent bool
+	// RoleWarning explains a missing role (and PIM activation); "" when CanConsent.
+	RoleWarning string
+}
+
+// Session is one admin's sign-in against one cloud and tenant.
+type Session struct {
+	cfg    Config
+	auth   *entra.Client
+	graph  *graph.Client
+	clock  Clock
+	logger *slog.Logger
+
+	mu    sync.Mutex
+	admin *Admin
+}
+
+// Scopes the wizard signs in with: read-only, the least set that can read
+// oauth2PermissionGrants and appRoleAssignments (DESIGN.md "The flow", step 2).
+var SignInScopes = []string{"User.Read", "Directory.Read.All"}
+
+// NewSession checks cfg and builds the MSAL client and the Graph client.
+func NewSession(cfg Config) (*Session, error) {
+	if cfg.Cloud.AuthorityHost == "" || cfg.Cloud.GraphURL == "" {
+		return nil, Usagef("no cloud endpoints configured")
+	}
+	if cfg.SignInClientID == "" {
+		return nil, Usagef("no sign-in client id")
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = DefaultHTTPClient()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	scopes := make([]string, len(SignInScopes))
+	for i, s := range SignInScopes {
+		scopes[i] = cfg.Cloud.GraphURL + "/" + s
+	}
+	_, known := knownAuthorityHosts[cfg.Cloud.AuthorityHost]
+	auth, err := entra.New(entra.Options{
+		Authority:         cfg.Cloud.Authority(cfg.Tenant),
+		ClientID:          cfg.SignInClientID,
+		HTTPClient:        cfg.HTTPClient,
+		Scopes:            scopes,
+		InstanceDiscovery: known,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
+	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock))
+	return s, nil
+}
+
+var knownAuthorityHosts = map[string]bool{}
+
+func init() {
+	for _, c := range clouds {
+		knownAuthorityHosts[c.AuthorityHost] = true
+	}
+}
+
+// DefaultHTTPClient trusts the system certificate pool (SSL_CERT_FILE and
+// SSL_CERT_DIR are honoured by crypto/x509 on Linux) and has sane timeouts.
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSHandshakeTimeout = 15 * time.Second
+	t.ResponseHeaderTimeout = 60 * time.Second
+	return &http.Client{Transport: t}
+}
+
+// Config returns the session's configuration (with defaults filled in).
+func (s *Session) Config() Config { return s.cfg }
+
+// Graph is the session's Graph client.
+func (s *Session) Graph() *graph.Client { return s.graph }
+
+// Admin is the signed-in admin, nil before SignIn.
+func (s *Session) Admin() *Admin {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admin
+}
+
+func (s *Session) token(ctx context.Context) (string, error) {
+	t, err := s.auth.Silent(ctx)
+	if err != nil {
+		if errors.Is(err, entra.ErrNoAccount) {
+			return "", fmt.Errorf("calling Microsoft Graph: %w", err)
+		}
+		return "", wrapAuth("renewing the sign-in", err)
+	}
+	return t.AccessToken, nil
+}
+
+// SignIn signs the admin in (interactive, or device code when configured), then reads
+// /me, /organization and their directory roles. prompt is called with what the user
+// must see — for interactive sign-in always before the browser is opened.
+func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin, error) {
+	if prompt == nil {
+		prompt = func(SignInPrompt) {}
+	}
+	var err error
+	if s.cfg.DeviceCode {
+		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
+			prompt(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: Sanitize(dc.Message), DeviceCode: true})
+			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
+				go func() {
+					if err := b.OpenDeviceLogin(dc.VerificationURL, dc.UserCode); err != nil {
+						s.logger.Warn("device login", "err", err)
+					}
+				}()
+			}
+		})
+	} else {
+		_, err = s.auth.Interactive(ctx, func(u string) error {
+			prompt(SignInPrompt{URL: u})
+			if s.cfg.Browser == nil {
+				return nil
+			}
+			if err := s.cfg.Browser.Open(u); err != nil {
+				// The URL is on screen: the user can open it by hand.
+				s.logger.Warn("opening the browser", "err", err)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("signing in: %w", errors.Join(ErrCancelled, ctx.Err()))
+		}
+		return nil, wrapAuth("signing in", err)
+	}
+	admin, err := s.loadAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.admin = admin
+	s.mu.Unlock()
+	return admin, nil
+}
+
+// Role template ids that can grant tenant-wide admin consent to Graph application
+// permissions (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
+const (
+	RoleGlobalAdministrator         = "62e90394-69f5-4237-9190-012177145e10"
+	RolePrivilegedRoleAdministrator = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+)
+
+type meReply struct {
+	ID                string `json:"id"`
+	DisplayName       string `json:"displayName"`
+	UserPrincipalName string `json:"userPrincipalName"`
+}
+
+type orgReply struct {
+	ID              string `json:"id"`
+	DisplayName     string `json:"displayName"`
+	VerifiedDomains []struct {
+		Name      string `json:"name"`
+		IsDefault bool   `json:"isDefault"`
+	} `json:"verifiedDomains"`
+}
+
+type roleReply struct {
+	DisplayName    string `json:"displayName"`
+	RoleTemplateID string `json:"roleTemplateId"`
+}
+
+func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
+	reps, err := s.graph.BatchAll(ctx, []graph.Request{
+		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
+		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
+		{ID: "roles", Method: http.MethodGet, URL: "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the signed-in admin: %w", err)
+	}
+	for _, id := range []string{"me", "org"} {
+		if reps[id].Err != nil {
+			return nil, fmt.Errorf("reading the signed-in admin: %w", reps[id].Err)
+		}
+	}
+	var me meReply
+	if err := jsonUnmarshal(reps["me"].Body, &me); err != nil {
+		return nil, fmt.Errorf("reading /me: %w", err)
+	}
+	a := &Admin{UPN: Sanitize(me.UserPrincipalName), DisplayName: Sanitize(me.DisplayName), ObjectID: me.ID}
+	for _, raw := range reps["org"].Value {
+		var o orgReply
+		if err := jsonUnmarshal(raw, &o); err != nil {
+			return nil, fmt.Errorf("reading /organization: %w", err)
+		}
+		a.TenantID, a.TenantName = o.ID, Sanitize(o.DisplayName)
+		for _, d := range o.VerifiedDomains {
+			if d.IsDefault {
+				a.Domains = append([]string{Sanitize(d.Name)}, a.Domains...)
+			} else {
+				a.Domains = append(a.Domains, Sanitize(d.Name))
+			}
+		}
+		break
+	}
+	if r := reps["roles"]; r.Err == nil {
+		for _, raw := range r.Value {
+			var role roleReply
+			if jsonUnmarshal(raw, &role) != nil {
+				continue
+			}
+			a.Roles = append(a.Roles, Sanitize(role.DisplayName))
+			switch strings.ToLower(role.RoleTemplateID) {
+			case RoleGlobalAdministrator, RolePrivilegedRoleAdministrator:
+				a.CanConsent = true
+			}
+		}
+	} else {
+		s.logger.Warn("reading directory roles", "err", r.Err)
+	}
+	if !a.CanConsent {
+		a.RoleWarning = roleWarning(a)
+	}
+	return a, nil
+}
+
+func roleWarning(a *Admin) string {
+	have := "no active directory role"
+	if len(a.Roles) > 0 {
+		have = "active roles: " + strings.Join(a.Roles, ", ")
+	}
+	return fmt.Sprintf("%s has %s. Granting admin consent to Microsoft Graph application permissions needs "+
+		"Global Administrator or Privileged Role Administrator. If you are eligible through Privileged Identity "+
+		"Management (PIM), activate the role first (eligible roles stay invisible until activated), then sign in again.",
+		a.UPN, have)
+}
