@@ -1,0 +1,42 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap is every key the wizard knows; each step enables the ones that apply, and the
+// help bar at the bottom (bubbles/help) shows the enabled ones.
+type keyMap struct {
+	Up, Down, Enter, Back, Copy, QR, Approve, Recheck, Save, Retry, Help, Quit key.Binding
+	Yes, No                                                                    key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Enter:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Copy:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy URL")),
+		QR:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "QR code")),
+		Approve: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve as demo admin")),
+		Recheck: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "check now")),
+		Save:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save report")),
+		Retry:   key.NewBinding(key.WithKeys("enter", "r"), key.WithHelp("enter/r", "retry")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Yes:     key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "quit anyway")),
+		No:      key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "keep waiting")),
+	}
+}
+
+// helpKeys adapts a list of bindings to help.KeyMap.
+type helpKeys []key.Binding
+
+func (h helpKeys) ShortHelp() []key.Binding { return h }
+func (h helpKeys) FullHelp() [][]key.Binding {
+	var cols [][]key.Binding
+	for i := 0; i < len(h); i += 4 {
+		end := min(i+4, len(h))
+		cols = append(cols, h[i:end])
+	}
+	return cols
+}

@@ -1,0 +1,720 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/termcaps"
+)
+
+// step is where the wizard is. The root model owns every transition between steps
+// (goTo / back); a step's file only renders it and maps its keys to intents.
+type step int
+
+const (
+	stepChoose   step = iota // choose the app (CE / UO)
+	stepReview               // permission table + detail pane + the wizard's own scopes
+	stepClientID             // ask for the app's client id when neither catalog nor flag has it
+	stepSignIn               // waiting for the admin to sign in
+	stepState                // current state before consent (the diff)
+	stepConsent              // waiting for admin consent: live checklist
+	stepSummary              // final verification
+	stepError                // plain-words error, retry or back
+)
+
+var stepNames = [...]string{"choose", "review", "client-id", "sign-in", "current-state", "consent", "summary", "error"}
+
+func (s step) String() string { return stepNames[s] }
+
+// Messages of asynchronous work. Each carries the attempt it was started for: a result
+// whose attempt is not the model's current one is stale (the admin moved on) and is
+// dropped, after freeing what it holds.
+type (
+	promptMsg struct {
+		attempt int
+		prompt  flows.SignInPrompt
+	}
+	signedInMsg struct {
+		attempt int
+		admin   *flows.Admin
+		err     error
+	}
+	verifiedMsg struct {
+		attempt int
+		result  *flows.Result
+		err     error
+	}
+	consentStartedMsg struct {
+		attempt int
+		waiter  ConsentWaiter
+		err     error
+	}
+	consentEventMsg struct {
+		attempt int
+		event   flows.ConsentEvent
+		closed  bool
+	}
+	approvedMsg struct {
+		attempt int
+		err     error
+	}
+	savedMsg struct {
+		attempt int
+		paths   []string
+		err     error
+	}
+	tickMsg struct{ seq int }
+)
+
+// Outcome is how the wizard ended, for main to map to an exit code.
+type Outcome struct {
+	// Result is the last verification, nil when the wizard never got that far.
+	Result *flows.Result
+	// Err is the error the wizard ended on (shown on the error screen), or
+	// flows.ErrCancelled when the admin quit before the end.
+	Err error
+	// Finished is true when the admin left from the summary (or the current state
+	// said everything was granted).
+	Finished bool
+}
+
+// Model is the root model of the wizard.
+type Model struct {
+	opts     Options
+	keys     keyMap
+	help     help.Model
+	th       theme
+	g        termcaps.Glyphs
+	dark     bool
+	width    int
+	height   int
+	showHelp bool
+
+	apps []*permissions.App
+
+	step    step
+	attempt int
+	waitAt  time.Time // start of the current wait (elapsed)
+	busy    bool      // an async job of the current step is running
+	ticking bool
+	tickSeq int
+	// tickEvery is the spinner's frame interval (tests shorten it).
+	tickEvery time.Duration
+
+	rootCtx    context.Context
+	rootCancel context.CancelFunc
+	stepCtx    context.Context
+	stepCancel context.CancelFunc
+
+	// choices, kept when going back
+	appIdx   int
+	app      *permissions.App // clone of apps[appIdx] with the client id applied
+	row      int              // selected row in the review table
+	clientID textinput.Model
+	idErr    string
+
+	// sign-in
+	prompt   *flows.SignInPrompt
+	promptCh chan flows.SignInPrompt
+	admin    *flows.Admin
+	showQR   bool
+
+	// current state and consent
+	before      *flows.Result
+	waiter      ConsentWaiter
+	consentURL  string
+	event       flows.ConsentEvent
+	redirected  bool
+	confirmQuit bool
+	approving   bool
+
+	// summary
+	result *flows.Result
+	saved  []string
+	flash  string
+
+	// error
+	err     error
+	expl    *flows.Explanation
+	errFrom step // the step whose work failed (retry re-runs it)
+
+	outcome Outcome
+}
+
+// New builds the wizard's root model.
+func New(ctx context.Context, opts Options) *Model {
+	if opts.Catalog == nil {
+		opts.Catalog = permissions.Embedded()
+	}
+	rootCtx, cancel := context.WithCancel(ctx)
+	m := &Model{
+		opts:       opts,
+		keys:       newKeyMap(),
+		help:       help.New(),
+		dark:       true,
+		width:      80,
+		height:     24,
+		rootCtx:    rootCtx,
+		rootCancel: cancel,
+		tickEvery:  100 * time.Millisecond,
+	}
+	m.g = opts.Glyphs
+	if len(m.g.Spinner) == 0 {
+		m.g = termcaps.Unicode
+	}
+	for i := range opts.Catalog.Apps {
+		m.apps = append(m.apps, &opts.Catalog.Apps[i])
+	}
+	m.th = newTheme(m.dark, opts.NoColor, m.g)
+	m.help.Styles = m.th.Help
+	m.clientID = textinput.New()
+	m.clientID.Placeholder = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+	m.clientID.CharLimit = 36
+	m.clientID.SetWidth(38)
+	if opts.App != "" {
+		for i, a := range m.apps {
+			if a.Key == opts.App {
+				m.appIdx = i
+				m.step = stepReview
+				m.selectApp()
+			}
+		}
+	}
+	return m
+}
+
+// Outcome reports how the wizard ended; valid after the program returned.
+func (m *Model) Outcome() Outcome { return m.outcome }
+
+// Step is the current step (for tests and the accessible runner).
+func (m *Model) Step() string { return m.step.String() }
+
+// Init asks the terminal for its background colour (light/dark theme).
+func (m *Model) Init() tea.Cmd {
+	return tea.RequestBackgroundColor
+}
+
+// selectApp applies the current app choice: a clone of the catalog entry with the
+// --client-id override (or the one typed in) applied.
+func (m *Model) selectApp() {
+	a := *m.apps[m.appIdx]
+	a.Permissions = append([]permissions.Permission(nil), a.Permissions...)
+	if m.opts.ClientID != "" {
+		a.ClientID = m.opts.ClientID
+	} else if a.ClientID == "" && permissions.IsGUID(m.clientID.Value()) {
+		a.ClientID = m.clientID.Value()
+	}
+	if m.app == nil || m.app.Key != a.Key {
+		m.row = 0
+		m.before, m.result = nil, nil
+	}
+	m.app = &a
+}
+
+// Update is the root of every transition.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.th = newTheme(m.dark, m.opts.NoColor, m.g)
+		m.help.Styles = m.th.Help
+		return m, nil
+	case tickMsg:
+		if msg.seq != m.tickSeq || !m.waiting() {
+			m.ticking = false
+			return m, nil
+		}
+		return m, m.tick()
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case promptMsg:
+		if msg.attempt != m.attempt || m.step != stepSignIn {
+			return m, nil
+		}
+		p := msg.prompt
+		p.URL = flows.Sanitize(p.URL)
+		p.Message = flows.Sanitize(p.Message)
+		p.UserCode = flows.Sanitize(p.UserCode)
+		m.prompt = &p
+		m.notifyURL("signin", p.URL)
+		return m, waitPrompt(m.promptCh, m.attempt)
+	case signedInMsg:
+		if msg.attempt != m.attempt || m.step != stepSignIn {
+			return m, nil
+		}
+		m.busy = false
+		if msg.err != nil {
+			return m, m.fail(stepSignIn, msg.err)
+		}
+		m.admin = msg.admin
+		return m, m.goTo(stepState)
+	case verifiedMsg:
+		if msg.attempt != m.attempt || (m.step != stepState && m.step != stepSummary) {
+			return m, nil
+		}
+		m.busy = false
+		if msg.err != nil {
+			return m, m.fail(m.step, msg.err)
+		}
+		if m.step == stepState {
+			m.before = msg.result
+			m.outcome.Result = msg.result
+		} else {
+			m.result = msg.result
+			m.outcome.Result = msg.result
+		}
+		return m, nil
+	case consentStartedMsg:
+		if msg.attempt != m.attempt || m.step != stepConsent {
+			if msg.waiter != nil {
+				_ = msg.waiter.Close() // stale: free its port now
+			}
+			return m, nil
+		}
+		m.busy = false
+		if msg.err != nil {
+			return m, m.fail(stepConsent, msg.err)
+		}
+		m.waiter = msg.waiter
+		m.consentURL = flows.Sanitize(msg.waiter.ConsentURL())
+		m.notifyURL("consent", m.consentURL)
+		m.waitAt = m.opts.now()
+		return m, tea.Batch(waitEvent(msg.waiter, m.attempt), m.tick())
+	case consentEventMsg:
+		if msg.attempt != m.attempt || m.step != stepConsent || m.waiter == nil {
+			return m, nil
+		}
+		if msg.closed {
+			// The flow ended without a final result: check once more ourselves.
+			m.closeWaiter()
+			return m, m.goTo(stepSummary)
+		}
+		ev := msg.event
+		m.event = ev
+		if ev.Redirected {
+			m.redirected = true
+		}
+		if ev.Err != nil {
+			m.closeWaiter()
+			switch {
+			case errors.Is(ev.Err, flows.ErrCancelled) || errors.Is(ev.Err, context.Canceled):
+				return m, nil
+			case errors.Is(ev.Err, flows.ErrIncomplete) && ev.Result != nil:
+				// Timed out: show what Graph shows, with the way forward.
+				m.result = ev.Result
+				m.outcome.Result = ev.Result
+				m.enter(stepSummary)
+				m.flash = "Stopped waiting: not every grant is visible yet. Esc tries again; `d365consent verify` checks later."
+				return m, nil
+			}
+			return m, m.fail(stepConsent, ev.Err)
+		}
+		if ev.Done {
+			m.closeWaiter()
+			if ev.Result != nil {
+				m.result = ev.Result
+				m.outcome.Result = ev.Result
+				m.confirmQuit = false
+				m.enter(stepSummary)
+				return m, nil
+			}
+			return m, m.goTo(stepSummary)
+		}
+		return m, waitEvent(m.waiter, m.attempt)
+	case approvedMsg:
+		if msg.attempt != m.attempt {
+			return m, nil
+		}
+		m.approving = false
+		if msg.err != nil {
+			return m, m.fail(m.step, msg.err)
+		}
+		m.flash = "Approved in the demo browser as the demo admin."
+		if m.step == stepConsent && m.waiter != nil {
+			m.waiter.Recheck()
+		}
+		return m, nil
+	case savedMsg:
+		if msg.attempt != m.attempt {
+			return m, nil
+		}
+		if msg.err != nil {
+			m.flash = "Could not save the report: " + flows.Sanitize(msg.err.Error())
+			return m, nil
+		}
+		m.saved = msg.paths
+		m.flash = ""
+		return m, nil
+	}
+	if m.step == stepClientID {
+		var cmd tea.Cmd
+		m.clientID, cmd = m.clientID.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) notifyURL(kind, url string) {
+	if m.opts.OnURL != nil && url != "" {
+		m.opts.OnURL(kind, url)
+	}
+}
+
+// waiting reports whether the current step shows a spinner.
+func (m *Model) waiting() bool {
+	return m.busy || (m.step == stepConsent && m.waiter != nil) || m.approving
+}
+
+// tick drives the spinner and the elapsed time; one chain at a time.
+func (m *Model) tick() tea.Cmd {
+	if m.ticking {
+		return nil
+	}
+	m.ticking = true
+	m.tickSeq++
+	seq := m.tickSeq
+	return tea.Tick(m.tickEvery, func(time.Time) tea.Msg {
+		return tickMsg{seq: seq}
+	})
+}
+
+// handleKey maps a key to an intent. Global keys first, then the step's own.
+func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	if m.confirmQuit {
+		switch {
+		case key.Matches(k, m.keys.Yes), k.String() == "ctrl+c":
+			return m.quit(flows.ErrCancelled)
+		case key.Matches(k, m.keys.No):
+			m.confirmQuit = false
+		}
+		return nil
+	}
+	if k.String() == "ctrl+c" {
+		if m.consentMayBeHalfDone() {
+			m.confirmQuit = true
+			return nil
+		}
+		return m.quit(flows.ErrCancelled)
+	}
+	if m.step == stepClientID {
+		return m.clientIDKey(k)
+	}
+	m.flash = ""
+	switch {
+	case k.String() == "q":
+		if m.consentMayBeHalfDone() {
+			m.confirmQuit = true
+			return nil
+		}
+		return m.quit(m.quitErr())
+	case key.Matches(k, m.keys.Help):
+		m.showHelp = !m.showHelp
+		m.help.ShowAll = m.showHelp
+		return nil
+	case key.Matches(k, m.keys.Back):
+		return m.back()
+	}
+	switch m.step {
+	case stepChoose:
+		return m.chooseKey(k)
+	case stepReview:
+		return m.reviewKey(k)
+	case stepSignIn:
+		return m.signInKey(k)
+	case stepState:
+		return m.stateKey(k)
+	case stepConsent:
+		return m.consentKey(k)
+	case stepSummary:
+		return m.summaryKey(k)
+	case stepError:
+		return m.errorKey(k)
+	}
+	return nil
+}
+
+// consentMayBeHalfDone: the admin may be in the middle of the consent page.
+func (m *Model) consentMayBeHalfDone() bool {
+	return m.step == stepConsent && m.waiter != nil
+}
+
+// quitErr is the outcome of quitting with q from the current step.
+func (m *Model) quitErr() error {
+	switch m.step {
+	case stepSummary:
+		return nil
+	case stepState:
+		if m.before != nil && (m.before.Status == flows.StatusComplete || m.blocked()) {
+			return nil
+		}
+	case stepError:
+		return m.err
+	}
+	return flows.ErrCancelled
+}
+
+// quit cancels every context (the flows close their listeners), closes a consent
+// wait, and stops the program; Bubble Tea restores the terminal.
+func (m *Model) quit(err error) tea.Cmd {
+	m.closeWaiter()
+	if m.stepCancel != nil {
+		m.stepCancel()
+	}
+	m.rootCancel()
+	m.outcome.Err = err
+	m.outcome.Finished = err == nil
+	m.attempt++
+	return tea.Quit
+}
+
+// Close releases everything the model holds; safe to call more than once.
+func (m *Model) Close() {
+	m.closeWaiter()
+	if m.stepCancel != nil {
+		m.stepCancel()
+	}
+	m.rootCancel()
+}
+
+func (m *Model) closeWaiter() {
+	if m.waiter != nil {
+		_ = m.waiter.Close()
+		m.waiter = nil
+	}
+}
+
+// enter switches to step s without starting work: a new attempt, a fresh context.
+func (m *Model) enter(s step) {
+	if m.stepCancel != nil {
+		m.stepCancel()
+	}
+	if s != stepConsent {
+		m.closeWaiter()
+	}
+	m.attempt++
+	m.step = s
+	m.busy = false
+	m.approving = false
+	m.showQR = false
+	m.confirmQuit = false
+	m.stepCtx, m.stepCancel = context.WithCancel(m.rootCtx)
+}
+
+// goTo enters step s and starts its asynchronous work.
+func (m *Model) goTo(s step) tea.Cmd {
+	m.enter(s)
+	m.waitAt = m.opts.now()
+	ctx, att, eng := m.stepCtx, m.attempt, m.opts.Engine
+	app := m.app
+	switch s {
+	case stepSignIn:
+		m.prompt = nil
+		m.busy = true
+		ch := make(chan flows.SignInPrompt, 4)
+		m.promptCh = ch
+		signIn := func() tea.Msg {
+			// The prompt channel is closed when SignIn returns, so the Cmd reading it
+			// ends too; a late callback (there should be none) is dropped.
+			var mu sync.Mutex
+			done := false
+			admin, err := eng.SignIn(ctx, func(p flows.SignInPrompt) {
+				mu.Lock()
+				defer mu.Unlock()
+				if done {
+					return
+				}
+				select {
+				case ch <- p:
+				case <-ctx.Done():
+				}
+			})
+			mu.Lock()
+			done = true
+			close(ch)
+			mu.Unlock()
+			return signedInMsg{attempt: att, admin: admin, err: err}
+		}
+		return tea.Batch(signIn, waitPrompt(ch, att), m.tick())
+	case stepState:
+		m.before = nil
+		m.busy = true
+		return tea.Batch(verifyCmd(ctx, eng, app, att), m.tick())
+	case stepSummary:
+		m.result = nil
+		m.saved = nil
+		m.busy = true
+		return tea.Batch(verifyCmd(ctx, eng, app, att), m.tick())
+	case stepConsent:
+		m.event = flows.ConsentEvent{}
+		m.redirected = false
+		m.consentURL = ""
+		m.busy = true
+		return tea.Batch(func() tea.Msg {
+			w, err := eng.StartConsent(ctx, app)
+			return consentStartedMsg{attempt: att, waiter: w, err: err}
+		}, m.tick())
+	}
+	return nil
+}
+
+func verifyCmd(ctx context.Context, eng Engine, app *permissions.App, att int) tea.Cmd {
+	return func() tea.Msg {
+		r, err := eng.Verify(ctx, app)
+		return verifiedMsg{attempt: att, result: r, err: err}
+	}
+}
+
+// waitPrompt reads the next sign-in prompt from the flow's callback channel.
+func waitPrompt(ch <-chan flows.SignInPrompt, att int) tea.Cmd {
+	return func() tea.Msg {
+		p, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return promptMsg{attempt: att, prompt: p}
+	}
+}
+
+// waitEvent reads the next consent progress event; re-issued after each one.
+func waitEvent(w ConsentWaiter, att int) tea.Cmd {
+	ch := w.Events()
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return consentEventMsg{attempt: att, closed: true}
+		}
+		return consentEventMsg{attempt: att, event: ev}
+	}
+}
+
+// back goes one step back, keeping the choices made so far.
+func (m *Model) back() tea.Cmd {
+	switch m.step {
+	case stepChoose:
+		return m.quit(flows.ErrCancelled)
+	case stepReview:
+		m.enter(stepChoose)
+	case stepClientID, stepSignIn:
+		m.enter(stepReview)
+	case stepState:
+		m.enter(stepReview)
+	case stepConsent:
+		m.closeWaiter()
+		return m.goTo(stepState)
+	case stepSummary:
+		return m.goTo(stepState)
+	case stepError:
+		switch m.errFrom {
+		case stepSignIn, stepState:
+			m.enter(stepReview)
+		case stepConsent, stepSummary:
+			return m.goTo(stepState)
+		default:
+			m.enter(stepReview)
+		}
+	}
+	return nil
+}
+
+// afterReview continues from the review: ask for a client id if none, sign in if not
+// signed in yet, else straight to the current state.
+func (m *Model) afterReview() tea.Cmd {
+	m.selectApp()
+	if m.app.ClientID == "" {
+		m.enter(stepClientID)
+		m.idErr = ""
+		return m.clientID.Focus()
+	}
+	if m.admin != nil {
+		return m.goTo(stepState)
+	}
+	return m.goTo(stepSignIn)
+}
+
+// fail shows the error screen for an error of step from.
+func (m *Model) fail(from step, err error) tea.Cmd {
+	if errors.Is(err, context.Canceled) && m.rootCtx.Err() != nil {
+		return nil
+	}
+	m.enter(stepError)
+	m.err = err
+	m.errFrom = from
+	m.expl = flows.Explain(err)
+	return nil
+}
+
+// retry re-runs the work that failed.
+func (m *Model) retry() tea.Cmd {
+	switch m.errFrom {
+	case stepSignIn:
+		return m.goTo(stepSignIn)
+	case stepState:
+		return m.goTo(stepState)
+	case stepConsent:
+		return m.goTo(stepConsent)
+	case stepSummary:
+		return m.goTo(stepSummary)
+	}
+	m.enter(stepReview)
+	return nil
+}
+
+// approve walks the current browser page as the demo admin (demo mode's `a`).
+func (m *Model) approve() tea.Cmd {
+	if m.opts.Approver == nil || m.approving {
+		return nil
+	}
+	ctx, att, ap := m.stepCtx, m.attempt, m.opts.Approver
+	switch {
+	case m.step == stepSignIn && m.prompt != nil:
+		p := *m.prompt
+		m.approving = true
+		return tea.Batch(func() tea.Msg {
+			if da, ok := ap.(DeviceApprover); ok && p.DeviceCode {
+				return approvedMsg{attempt: att, err: da.ApproveDevice(ctx, p.UserCode)}
+			}
+			return approvedMsg{attempt: att, err: ap.Approve(ctx, p.URL)}
+		}, m.tick())
+	case m.step == stepConsent && m.consentURL != "":
+		u := m.consentURL
+		m.approving = true
+		return tea.Batch(func() tea.Msg {
+			return approvedMsg{attempt: att, err: ap.Approve(ctx, u)}
+		}, m.tick())
+	}
+	return nil
+}
+
+// currentURL is the browser URL of the step, if any.
+func (m *Model) currentURL() string {
+	switch m.step {
+	case stepSignIn:
+		if m.prompt != nil {
+			return m.prompt.URL
+		}
+	case stepConsent:
+		return m.consentURL
+	}
+	return ""
+}
+
+// blocked: a re-authorize-only app whose service principal is absent.
+func (m *Model) blocked() bool {
+	if m.before == nil || m.app == nil {
+		return false
+	}
+	return m.before.ReauthorizeOnlyBlocked || (m.app.ReauthorizeOnly && m.before.ServicePrincipal == nil)
+}

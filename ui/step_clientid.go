@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// Step 2b: the app's client id, asked only when neither the catalog nor --client-id
+// gives one (AvePoint does not publish it). Validated as a GUID.
+
+func (m *Model) clientIDKey(k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc":
+		m.clientID.Blur()
+		return m.back()
+	case "enter":
+		v := strings.TrimSpace(m.clientID.Value())
+		if !permissions.IsGUID(v) {
+			m.idErr = "That is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."
+			return nil
+		}
+		m.clientID.SetValue(v)
+		m.clientID.Blur()
+		m.idErr = ""
+		m.selectApp()
+		if m.admin != nil {
+			return m.goTo(stepState)
+		}
+		return m.goTo(stepSignIn)
+	}
+	var cmd tea.Cmd
+	m.clientID, cmd = m.clientID.Update(k)
+	return cmd
+}
+
+func (m *Model) clientIDView(w int) (string, []key.Binding) {
+	var b strings.Builder
+	b.WriteString(wrap("AvePoint does not publish the client id of "+m.app.DisplayName+". Copy the Application (client) ID from AOS (Management > App management) or from AvePoint support, and paste it here.", w) + "\n\n")
+	b.WriteString(m.clientID.View() + "\n")
+	if m.idErr != "" {
+		b.WriteString("\n" + m.th.Bad.Render(wrap(m.idErr, w)) + "\n")
+	}
+	b.WriteString("\n" + m.th.Subtle.Render(wrap("Tip: --client-id sets it on the command line.", w)))
+	return b.String(), []key.Binding{m.keys.Enter, m.keys.Back}
+}

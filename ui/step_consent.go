@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Step 5: admin consent. The URL is on screen; the flow watches for the browser's
+// redirect and polls Graph at once, and reports "n/m visible" as grants replicate.
+// Enter asks for a check now; Esc closes the wait (and its port) and goes back.
+
+func (m *Model) consentKey(k tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := m.urlKey(k); ok {
+		return cmd
+	}
+	if key.Matches(k, m.keys.Recheck) && m.waiter != nil {
+		m.waiter.Recheck()
+		m.flash = "Checking Microsoft Graph now…"
+	}
+	return nil
+}
+
+func (m *Model) consentView(w int) (string, []key.Binding) {
+	var b strings.Builder
+	if m.consentURL == "" {
+		b.WriteString(m.spin() + " Preparing the admin consent page…")
+		return b.String(), []key.Binding{m.keys.Back}
+	}
+	b.WriteString(m.urlBlock("Open this page as an admin and Accept:", m.consentURL, w))
+	b.WriteString("\n")
+	ev := m.event
+	total := ev.Total
+	if total == 0 && m.app != nil {
+		total = len(m.app.Permissions)
+	}
+	status := fmt.Sprintf("%d/%d visible in Microsoft Graph", ev.Visible, total)
+	b.WriteString(m.spin() + " Waiting for consent · " + m.th.Header.Render(status) + "\n")
+	if m.redirected {
+		b.WriteString(m.th.OK.Render(m.g.Check) + " " + wrap("The browser came back: Entra ID recorded the consent. Waiting for Graph to show every grant (replication can take a minute).", w-2) + "\n")
+	}
+	if m.approving {
+		b.WriteString(m.th.Subtle.Render("Approving as the demo admin…") + "\n")
+	}
+	if ev.Result != nil {
+		b.WriteString("\n" + m.checklist(ev.Result, w))
+	} else if m.app != nil {
+		for _, p := range m.app.Permissions {
+			b.WriteString("\n" + m.th.Subtle.Render(m.g.Bullet+" "+p.API+" · "+p.Value))
+		}
+	}
+	keys := append([]key.Binding{m.keys.Recheck}, m.urlKeys()...)
+	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
+}

@@ -1,0 +1,87 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/flows"
+)
+
+// Step 6: the verification, per permission, with warnings, the next step in AOS and
+// "save report" (Markdown + JSON).
+
+func (m *Model) summaryKey(k tea.KeyPressMsg) tea.Cmd {
+	if m.result == nil || m.busy {
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Save):
+		return m.saveReport()
+	case key.Matches(k, m.keys.Enter):
+		return m.quit(nil)
+	}
+	return nil
+}
+
+func (m *Model) saveReport() tea.Cmd {
+	r, att := m.result, m.attempt
+	write := m.opts.WriteReport
+	if write == nil {
+		write = flows.WriteReport
+	}
+	base := "d365consent-" + r.App.Key + "-" + m.opts.now().UTC().Format("20060102-150405")
+	dir := m.opts.ReportDir
+	m.flash = "Saving the report…"
+	return func() tea.Msg {
+		var paths []string
+		for _, ext := range []string{".md", ".json"} {
+			p := filepath.Join(dir, base+ext)
+			if err := write(p, r); err != nil {
+				return savedMsg{attempt: att, err: err}
+			}
+			paths = append(paths, p)
+		}
+		return savedMsg{attempt: att, paths: paths}
+	}
+}
+
+func (m *Model) summaryView(w int) (string, []key.Binding) {
+	var b strings.Builder
+	if m.busy || m.result == nil {
+		b.WriteString(m.spin() + " Verifying in Microsoft Graph…")
+		return b.String(), []key.Binding{m.keys.Back}
+	}
+	r := m.result
+	head := headline(r)
+	if r.Status == flows.StatusComplete {
+		b.WriteString(m.th.OK.Render(m.g.Check+" "+wrap(head, w-2)) + "\n")
+	} else {
+		b.WriteString(m.th.Bad.Render(m.g.Cross+" "+wrap(head, w-2)) + "\n")
+	}
+	b.WriteString(m.th.Subtle.Render(wrap(flows.Sanitize(r.App.DisplayName)+" · tenant "+flows.Sanitize(orText(r.Tenant.DisplayName, r.Tenant.ID)), w)) + "\n\n")
+	b.WriteString(m.checklist(r, w) + "\n")
+	if ew := m.extrasAndWarnings(r, w); ew != "" {
+		b.WriteString(ew + "\n")
+	}
+	next := r.NextStep
+	if next == "" && m.app != nil {
+		next = m.app.Consent
+	}
+	b.WriteString("\n")
+	if r.Status == flows.StatusComplete {
+		b.WriteString(m.th.Header.Render("Next step: ") + wrap(flows.Sanitize(next), w) + "\n")
+	} else {
+		b.WriteString(wrap("Esc goes back to consent again; `d365consent verify` checks later (grants can take a few minutes to replicate).", w) + "\n")
+	}
+	if len(m.saved) > 0 {
+		b.WriteString(m.th.OK.Render("Report saved: ") + wrap(strings.Join(m.saved, ", "), w) + "\n")
+	}
+	keys := []key.Binding{m.keys.Save, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "finish")), m.keys.Back}
+	return strings.TrimRight(b.String(), "\n"), keys
+}
+
+var _ = context.Background

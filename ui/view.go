@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+		tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// View renders the current step: a header, the step's body clipped to the window,
+// then a flash line and the key help.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "d365consent"
+	return v
+}
+
+// Text is the view as plain text without escape sequences (tests, goldens).
+func (m *Model) Text() string { return ansi.Strip(m.render()) }
+
+func (m *Model) render() string {
+	w := max(m.width, 20)
+	body, keys := m.body(w)
+	if m.confirmQuit {
+		body = m.th.Warn.Render("Consent may be half done in the browser.") + "\n" +
+			wrap("If you quit now, the wizard stops waiting; you can check later with `d365consent verify`.", w) +
+			"\n\n" + "Quit anyway? " + m.th.Key.Render("y") + " yes  " + m.th.Key.Render("n") + " no, keep waiting"
+		keys = []key.Binding{m.keys.Yes, m.keys.No}
+	}
+	header := m.header(w)
+	footer := m.footer(w, keys)
+	hLines := strings.Count(header, "\n") + 1
+	fLines := strings.Count(footer, "\n") + 1
+	room := m.height - hLines - fLines - 1
+	body = clipLines(body, max(room, 3), m.th.Subtle.Render("  "+m.g.Ellipsis+" (enlarge the window to see more)"))
+	return header + "\n" + body + "\n" + padTo(body, room) + footer
+}
+
+// padTo returns the newlines that push the footer to the bottom of the window.
+func padTo(body string, room int) string {
+	n := room - (strings.Count(body, "\n") + 1)
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("\n", n)
+}
+
+func clipLines(s string, n int, more string) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return strings.Join(lines[:n-1], "\n") + "\n" + more
+}
+
+var stepTitles = [...]string{"Choose the app", "Review permissions", "App client id", "Sign in", "Current state", "Admin consent", "Summary", "Something went wrong"}
+
+func (m *Model) header(w int) string {
+	name := "d365consent"
+	if m.opts.Demo {
+		name += " · demo tenant"
+	}
+	pos := ""
+	if n := stepNumber(m.step); n > 0 {
+		pos = fmt.Sprintf("%d/6 ", n)
+	}
+	right := pos + stepTitles[m.step]
+	line := m.th.Title.Render(name)
+	gap := w - ansi.StringWidth(name) - ansi.StringWidth(right)
+	if gap >= 2 {
+		line += strings.Repeat(" ", gap) + m.th.Header.Render(right)
+	} else {
+		line += "\n" + m.th.Header.Render(right)
+	}
+	return line + "\n" + m.th.Subtle.Render(strings.Repeat(m.g.Box.Top, w))
+}
+
+func stepNumber(s step) int {
+	switch s {
+	case stepChoose:
+		return 1
+	case stepReview, stepClientID:
+		return 2
+	case stepSignIn:
+		return 3
+	case stepState:
+		return 4
+	case stepConsent:
+		return 5
+	case stepSummary:
+		return 6
+	}
+	return 0
+}
+
+func (m *Model) footer(w int, keys []key.Binding) string {
+	keys = append(keys, m.keys.Help, m.keys.Quit)
+	h := m.help
+	h.SetWidth(w)
+	out := h.View(helpKeys(keys))
+	if m.flash != "" {
+		out = wrap(m.th.Accent.Render(m.flash), w) + "\n" + out
+	}
+	return out
+}
+
+// body renders the step and returns the keys it offers.
+func (m *Model) body(w int) (string, []key.Binding) {
+	switch m.step {
+	case stepChoose:
+		return m.chooseView(w)
+	case stepReview:
+		return m.reviewView(w)
+	case stepClientID:
+		return m.clientIDView(w)
+	case stepSignIn:
+		return m.signInView(w)
+	case stepState:
+		return m.stateView(w)
+	case stepConsent:
+		return m.consentView(w)
+	case stepSummary:
+		return m.summaryView(w)
+	case stepError:
+		return m.errorView(w)
+	}
+	return "", nil
+}
+
+// spin is a spinner frame and the elapsed time of the current wait, both derived
+// from the injected clock so a frame is reproducible.
+func (m *Model) spin() string {
+	el := m.opts.now().Sub(m.waitAt)
+	if el < 0 {
+		el = 0
+	}
+	frames := m.g.Spinner
+	f := frames[int(el/(100*time.Millisecond))%len(frames)]
+	return m.th.Accent.Render(f) + " " + m.th.Subtle.Render(fmtElapsed(el))
+}
+
+func fmtElapsed(d time.Duration) string {
+	d = d.Truncate(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// wrap word-wraps s to w columns (hard-wrapping words longer than w).
+func wrap(s string, w int) string {
+	if w < 10 {
+		w = 10
+	}
+	return ansi.Wrap(s, w, " -")
+}
+
+// urlBlock shows a browser URL: always on screen (hard-wrapped, never truncated),
+// with the copy and QR keys, and the QR code when toggled on.
+func (m *Model) urlBlock(label, url string, w int) string {
+	var b strings.Builder
+	b.WriteString(m.th.Header.Render(label) + "\n")
+	b.WriteString(m.th.URL.Render(ansi.Hardwrap(url, max(w-2, 10), false)))
+	b.WriteString("\n")
+	if m.showQR {
+		if qr := renderQR(url, w, m.dark, m.g); qr != "" {
+			b.WriteString("\n" + qr + "\n")
+		} else {
+			b.WriteString(m.th.Subtle.Render("(the window is too narrow for the QR code)") + "\n")
+		}
+	}
+	return b.String()
+}
+
+// urlKeys are the keys of a step that shows a browser URL.
+func (m *Model) urlKeys() []key.Binding {
+	ks := []key.Binding{m.keys.Copy, m.keys.QR}
+	if m.opts.Approver != nil {
+		ks = append(ks, m.keys.Approve)
+	}
+	return ks
+}
+
+// urlKey handles c / r / a on a step with a URL; ok reports whether it was one.
+func (m *Model) urlKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	url := m.currentURL()
+	switch {
+	case key.Matches(k, m.keys.Copy) && url != "":
+		m.flash = "Copied the URL to the clipboard (OSC 52; some terminals ignore it)."
+		return tea.SetClipboard(url), true
+	case key.Matches(k, m.keys.QR) && url != "":
+		m.showQR = !m.showQR
+		return nil, true
+	case key.Matches(k, m.keys.Approve) && m.opts.Approver != nil:
+		return m.approve(), true
+	}
+	return nil, false
+}
+
+func (m *Model) mark(ok bool) string {
+	if ok {
+		return m.th.OK.Render(m.g.Check)
+	}
+	return m.th.Bad.Render(m.g.Cross)
+}
