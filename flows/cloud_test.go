@@ -1,0 +1,57 @@
+package flows
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestClouds(t *testing.T) {
+	for name, want := range map[string][2]string{
+		"global":    {"https://login.microsoftonline.com", "https://graph.microsoft.com"},
+		"usgov":     {"https://login.microsoftonline.us", "https://graph.microsoft.us"},
+		"usgov-dod": {"https://login.microsoftonline.us", "https://dod-graph.microsoft.us"},
+		"china":     {"https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn"},
+	} {
+		c, err := LookupCloud(name)
+		if err != nil || c.AuthorityHost != want[0] || c.GraphURL != want[1] {
+			t.Errorf("%s: %+v %v", name, c, err)
+		}
+	}
+	if _, err := LookupCloud("mars"); !errors.Is(err, ErrUsage) {
+		t.Errorf("unknown cloud: %v", err)
+	}
+	c, _ := LookupCloud("global")
+	o, err := c.WithOverrides("https://127.0.0.1:8443/", "http://localhost:9000")
+	if err != nil || o.AuthorityHost != "https://127.0.0.1:8443" || o.GraphURL != "http://localhost:9000" {
+		t.Errorf("%+v %v", o, err)
+	}
+	for _, bad := range []string{"ftp://x", "not a url", "http://example.com", "https://u:p@x", "https://x/?q=1"} {
+		if _, err := c.WithOverrides(bad, ""); !errors.Is(err, ErrUsage) {
+			t.Errorf("override %q accepted", bad)
+		}
+	}
+}
+
+func TestAdminConsentURL(t *testing.T) {
+	c, _ := LookupCloud("usgov")
+	u, err := AdminConsentURL(c, "contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555", "st", "http://127.0.0.1:5000/")
+	want := "https://login.microsoftonline.us/contoso.onmicrosoft.com/adminconsent?client_id=11111111-2222-3333-4444-555555555555&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2F&state=st"
+	if err != nil || u != want {
+		t.Fatalf("%s %v", u, err)
+	}
+	for _, tc := range []struct{ tenant, client string }{
+		{"", "11111111-2222-3333-4444-555555555555"},
+		{"organizations", "11111111-2222-3333-4444-555555555555"},
+		{"bad tenant", "11111111-2222-3333-4444-555555555555"},
+		{"contoso.com/../x", "11111111-2222-3333-4444-555555555555"},
+		{"contoso.com", "not-a-guid"},
+	} {
+		if _, err := AdminConsentURL(c, tc.tenant, tc.client, "s", ""); !errors.Is(err, ErrUsage) {
+			t.Errorf("%+v accepted", tc)
+		}
+	}
+	if a, b := NewState(), NewState(); a == b || len(a) < 40 || strings.ContainsAny(a, "+/=") {
+		t.Errorf("states %q %q", a, b)
+	}
+}

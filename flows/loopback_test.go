@@ -1,0 +1,128 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func get(t *testing.T, host, target string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", target, nil)
+	if host != "" {
+		req.Host = host
+	}
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestLoopbackListener(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx := context.Background()
+	l, err := ListenLoopback(ctx, "127.0.0.1:0", "/cb", "the-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	base := l.RedirectURI()
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasSuffix(base, "/cb") {
+		t.Fatalf("redirect uri %q", base)
+	}
+	// Wrong state: rejected, and the wait goes on.
+	if code := get(t, "", base+"?admin_consent=True&state=nope"); code != 400 {
+		t.Fatalf("wrong state: %d", code)
+	}
+	// Another Host header (DNS rebinding): refused.
+	if code := get(t, "evil.example:80", base+"?admin_consent=True&state=the-state"); code != http.StatusMisdirectedRequest {
+		t.Fatalf("wrong host: %d", code)
+	}
+	select {
+	case r := <-l.Result():
+		t.Fatalf("a rejected request produced a result %+v", r)
+	default:
+	}
+	if code := get(t, "", base+"?admin_consent=True&tenant=tid&state=the-state"); code != 200 {
+		t.Fatalf("good callback: %d", code)
+	}
+	select {
+	case r := <-l.Result():
+		if !r.AdminConsent || r.Tenant != "tid" || r.Err != nil {
+			t.Fatalf("result %+v", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no result")
+	}
+	// Single use.
+	if code := get(t, "", base+"?admin_consent=True&state=the-state"); code != http.StatusGone {
+		t.Fatalf("second callback: %d", code)
+	}
+}
+
+func TestLoopbackErrorRedirect(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	l, err := ListenLoopback(context.Background(), "localhost:0", "", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	u := l.RedirectURI() + "?error=access_denied&error_subcode=cancel&state=s&error_description=" + url.QueryEscape("AADSTS65004: User declined to consent")
+	if !strings.HasPrefix(u, "http://localhost:") {
+		t.Fatalf("%s", u)
+	}
+	port := l.Addr()[strings.LastIndexByte(l.Addr(), ':')+1:]
+	if code := get(t, "localhost:"+port, strings.Replace(u, "localhost", "127.0.0.1", 1)); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	r := <-l.Result()
+	if r.AdminConsent || r.Err == nil || Explain(r.Err).Code != 65004 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestLoopbackRefusesNonLoopbackBind(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:0", "example.com:0"} {
+		if l, err := ListenLoopback(context.Background(), addr, "/", "s"); err == nil {
+			l.Close()
+			t.Errorf("%s: bound", addr)
+		}
+	}
+}
+
+func TestLoopbackCancelFreesPort(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	l, err := ListenLoopback(ctx, "127.0.0.1:0", "/", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr()
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("port %s still taken after cancel: %v", addr, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	l.Close() // idempotent after cancel
+	_ = fmt.Sprint()
+}
