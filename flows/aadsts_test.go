@@ -40,11 +40,13 @@ func callErr(code int, consumed bool) error {
 
 func TestExplainEveryDesignCode(t *testing.T) {
 	shapes := map[string]func(int) error{
-		"form_post":        formPostErr,
-		"token endpoint":   func(c int) error { return callErr(c, false) },
-		"device code":      func(c int) error { return callErr(c, true) },
-		"consent redirect": func(c int) error { return &ConsentRedirectError{ErrorCode: "access_denied", Description: entraDescription(c)} },
-		"wrapped":          func(c int) error { return fmt.Errorf("signing in: %w", callErr(c, false)) },
+		"form_post":      formPostErr,
+		"token endpoint": func(c int) error { return callErr(c, false) },
+		"device code":    func(c int) error { return callErr(c, true) },
+		"consent redirect": func(c int) error {
+			return &ConsentRedirectError{ErrorCode: "access_denied", Description: entraDescription(c)}
+		},
+		"wrapped": func(c int) error { return fmt.Errorf("signing in: %w", callErr(c, false)) },
 	}
 	for _, code := range designCodes {
 		for name, mk := range shapes {
