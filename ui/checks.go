@@ -31,7 +31,7 @@ func (m *Model) checkLine(pc flows.PermissionCheck, w int) string {
 		typ = flows.Sanitize(pc.Type)
 	}
 	api := flows.Sanitize(pc.API)
-	if w < 60 {
+	if w < 70 {
 		if typ == "Application" {
 			typ = "App"
 		} else {
@@ -40,7 +40,7 @@ func (m *Model) checkLine(pc flows.PermissionCheck, w int) string {
 		return mark + " " + wrapIndent(flows.Sanitize(pc.Permission)+" ("+typ+") — "+status, w-2, "  ")
 	}
 	left := fmt.Sprintf("%s · %s (%s)", api, flows.Sanitize(pc.Permission), typ)
-	return mark + " " + cell(left, min(52, w-4)) + " " + status
+	return mark + " " + cell(left, 52) + " " + status
 }
 
 // checklist renders all of r's permission checks.

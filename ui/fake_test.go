@@ -3,9 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/permissions"
@@ -80,7 +83,7 @@ func newFakeWaiter(url string) *fakeWaiter {
 	return &fakeWaiter{url: url, ch: make(chan flows.ConsentEvent, 8)}
 }
 
-func (w *fakeWaiter) ConsentURL() string                 { return w.url }
+func (w *fakeWaiter) ConsentURL() string                { return w.url }
 func (w *fakeWaiter) Events() <-chan flows.ConsentEvent { return w.ch }
 func (w *fakeWaiter) Recheck()                          { w.rechecks.Add(1) }
 func (w *fakeWaiter) Close() error                      { w.closed.Add(1); return nil }
@@ -178,3 +181,7 @@ func result(key string, sp bool, status map[string]flows.PermStatus) *flows.Resu
 }
 
 var errBoom = errors.New("boom")
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func displayWidth(s string) int { return ansi.StringWidth(s) }

@@ -506,6 +506,7 @@ func (m *Model) enter(s step) {
 	}
 	m.attempt++
 	m.step = s
+	m.waitAt = m.opts.now()
 	m.busy = false
 	m.approving = false
 	m.showQR = false

@@ -139,7 +139,7 @@ func TestTransitions(t *testing.T) {
 			m.before = result("uo", false, nil)
 		}, msg: k("enter"), want: stepState},
 		{name: "stale verify dropped", from: stepState, setup: func(m *Model) { m.before = nil; m.busy = true },
-			msg: func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt + 5, result: result("ce", true, nil)} },
+			msg:  func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt + 5, result: result("ce", true, nil)} },
 			want: stepState, check: func(t *testing.T, m *Model, _ tea.Cmd) {
 				if m.before != nil {
 					t.Error("stale verification applied")

@@ -37,7 +37,7 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		total = len(m.app.Permissions)
 	}
 	status := fmt.Sprintf("%d/%d visible in Microsoft Graph", ev.Visible, total)
-	b.WriteString(m.spin() + " Waiting for consent · " + m.th.Header.Render(status) + "\n")
+	b.WriteString(wrap(m.spin()+" Waiting for consent · "+m.th.Header.Render(status), w) + "\n")
 	if m.redirected {
 		b.WriteString(m.th.OK.Render(m.g.Check) + " " + wrap("The browser came back: Entra ID recorded the consent. Waiting for Graph to show every grant (replication can take a minute).", w-2) + "\n")
 	}

@@ -43,7 +43,7 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 			b.WriteString(wrap(flows.Sanitize(e.Meaning), w) + "\n")
 		}
 		if e.Fix != "" {
-			b.WriteString("\n" + m.th.Header.Render("What to do: ") + wrap(flows.Sanitize(e.Fix), w) + "\n")
+			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+flows.Sanitize(e.Fix), w) + "\n")
 		}
 		b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
 		var sup []string

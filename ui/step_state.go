@@ -55,7 +55,7 @@ func (m *Model) adminLines(w int) string {
 		if msg == "" {
 			msg = "You have no active Global Administrator or Privileged Role Administrator role, so Entra ID will refuse the consent (AADSTS90094). If the role is eligible through PIM, activate it first (Entra ID > Privileged Identity Management > My roles > Activate), then sign in again."
 		}
-		b.WriteString(m.th.Warn.Render(m.g.Warn+" Role check: ") + wrap(msg, w) + "\n")
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" Role check: ")+msg, w) + "\n")
 	}
 	return b.String()
 }

@@ -73,12 +73,12 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	}
 	b.WriteString("\n")
 	if r.Status == flows.StatusComplete {
-		b.WriteString(m.th.Header.Render("Next step: ") + wrap(flows.Sanitize(next), w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render("Next step: ")+flows.Sanitize(next), w) + "\n")
 	} else {
 		b.WriteString(wrap("Esc goes back to consent again; `d365consent verify` checks later (grants can take a few minutes to replicate).", w) + "\n")
 	}
 	if len(m.saved) > 0 {
-		b.WriteString(m.th.OK.Render("Report saved: ") + wrap(strings.Join(m.saved, ", "), w) + "\n")
+		b.WriteString(wrap(m.th.OK.Render("Report saved: ")+strings.Join(m.saved, ", "), w) + "\n")
 	}
 	keys := []key.Binding{m.keys.Save, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "finish")), m.keys.Back}
 	return strings.TrimRight(b.String(), "\n"), keys

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-		tea "charm.land/bubbletea/v2"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -31,6 +31,7 @@ func (m *Model) render() string {
 			"\n\n" + "Quit anyway? " + m.th.Key.Render("y") + " yes  " + m.th.Key.Render("n") + " no, keep waiting"
 		keys = []key.Binding{m.keys.Yes, m.keys.No}
 	}
+	body = ansi.Wrap(body, w, " ")
 	header := m.header(w)
 	footer := m.footer(w, keys)
 	hLines := strings.Count(header, "\n") + 1
@@ -100,8 +101,37 @@ func stepNumber(s step) int {
 func (m *Model) footer(w int, keys []key.Binding) string {
 	keys = append(keys, m.keys.Help, m.keys.Quit)
 	h := m.help
-	h.SetWidth(w)
-	out := h.View(helpKeys(keys))
+	h.SetWidth(0) // we break the lines ourselves: nothing is dropped on narrow windows
+	var out string
+	if m.showHelp {
+		out = h.FullHelpView(helpKeys(keys).FullHelp())
+		if ansi.StringWidth(strings.SplitN(out, "\n", 2)[0]) > w {
+			cols := make([][]key.Binding, 0, len(keys))
+			for _, k := range keys {
+				cols = append(cols, []key.Binding{k})
+			}
+			lines := make([]string, len(cols))
+			for i, c := range cols {
+				lines[i] = h.ShortHelpView(c)
+			}
+			out = strings.Join(lines, "\n")
+		}
+	} else {
+		// Short help, broken into as many lines as the width needs.
+		var lines []string
+		var cur []key.Binding
+		for _, k := range keys {
+			try := append(append([]key.Binding(nil), cur...), k)
+			if len(cur) > 0 && ansi.StringWidth(h.ShortHelpView(try)) > w {
+				lines = append(lines, h.ShortHelpView(cur))
+				cur = []key.Binding{k}
+				continue
+			}
+			cur = try
+		}
+		lines = append(lines, h.ShortHelpView(cur))
+		out = strings.Join(lines, "\n")
+	}
 	if m.flash != "" {
 		out = wrap(m.th.Accent.Render(m.flash), w) + "\n" + out
 	}
@@ -160,7 +190,7 @@ func wrap(s string, w int) string {
 // with the copy and QR keys, and the QR code when toggled on.
 func (m *Model) urlBlock(label, url string, w int) string {
 	var b strings.Builder
-	b.WriteString(m.th.Header.Render(label) + "\n")
+	b.WriteString(m.th.Header.Render(wrap(label, w)) + "\n")
 	b.WriteString(m.th.URL.Render(ansi.Hardwrap(url, max(w-2, 10), false)))
 	b.WriteString("\n")
 	if m.showQR {
