@@ -1,0 +1,468 @@
+package emulator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/d365consent/d365consent/permissions"
+)
+
+var formPostScriptHash = func() string {
+	sum := sha256.Sum256([]byte("document.forms[0].submit();"))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}()
+
+// txn is one browser visit in progress: an authorize request, an admin consent, or
+// a device-code login, from the account picker to its outcome.
+type txn struct {
+	ID, Kind                     string // "authorize", "admin", "device"
+	Tenant                       string // the authority's tenant segment
+	ClientID, RedirectURI, State string
+	ResponseMode                 string
+	Scopes                       []string
+	Challenge, ChallengeMethod   string
+	UserID                       string
+	Device                       *deviceGrant
+	Created                      time.Time
+	done                         bool
+}
+
+type authCode struct {
+	ClientID, RedirectURI, Challenge, Method, UserID string
+	Scopes                                           []string
+	Expires                                          time.Time
+	Used                                             bool
+}
+
+type refreshGrant struct {
+	ClientID, UserID string
+	Scopes           []string
+}
+
+type deviceGrant struct {
+	DeviceCode, UserCode, ClientID string
+	Scopes                         []string
+	Expires                        time.Time
+	UserID                         string
+	Status                         string // pending, approved, declined, redeemed
+}
+
+// oauthError is Entra ID's token endpoint error.
+type oauthError struct {
+	Status   int
+	Code     string // error
+	AADSTS   int
+	Message  string
+	SubError string
+}
+
+func (e *oauthError) Error() string { return fmt.Sprintf("AADSTS%d: %s", e.AADSTS, e.Message) }
+
+func (s *Server) writeOAuthError(w http.ResponseWriter, e *oauthError) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	now := s.now().UTC()
+	trace, corr := randomID(), randomID()
+	body := map[string]any{
+		"error":             e.Code,
+		"error_description": fmt.Sprintf("%s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", e.Error(), trace, corr, now.Format("2006-01-02 15:04:05Z")),
+		"error_codes":       []int{e.AADSTS},
+		"timestamp":         now.Format("2006-01-02 15:04:05Z"),
+		"trace_id":          trace,
+		"correlation_id":    corr,
+		"error_uri":         s.authorityHost + "/error?code=" + strconv.Itoa(e.AADSTS),
+	}
+	if e.SubError != "" {
+		body["suberror"] = e.SubError
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// serveHTTPS routes the authority and Graph.
+func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
+	if lat := s.Faults().Latency; lat > 0 {
+		select {
+		case <-time.After(lat):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	p := r.URL.Path
+	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") {
+		s.serveGraph(w, r)
+		return
+	}
+	seg, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	rest = "/" + rest
+	switch rest {
+	case "/v2.0/.well-known/openid-configuration", "/.well-known/openid-configuration":
+		s.openIDConfig(w, r, seg)
+	case "/discovery/v2.0/keys", "/discovery/keys":
+		writeJSON(w, http.StatusOK, s.jwks())
+	case "/oauth2/v2.0/token":
+		s.token(w, r, seg)
+	case "/oauth2/v2.0/devicecode":
+		s.deviceCode(w, r, seg)
+	default:
+		s.writeOAuthError(w, &oauthError{Status: http.StatusNotFound, Code: "invalid_request", AADSTS: 90002,
+			Message: "The endpoint " + p + " does not exist in the demo tenant."})
+	}
+}
+
+func (s *Server) unknownTenant(seg string) *oauthError {
+	return &oauthError{Code: "invalid_tenant", AADSTS: 90002, Message: fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", seg)}
+}
+
+func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string) {
+	if !s.dir.matchesTenant(seg) {
+		s.writeOAuthError(w, s.unknownTenant(seg))
+		return
+	}
+	tid := s.dir.tenant.ID
+	if seg == "organizations" || seg == "common" {
+		tid = "{tenantid}"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                s.authorityHost + "/" + tid + "/v2.0",
+		"authorization_endpoint":                s.pagesURL + "/" + seg + "/oauth2/v2.0/authorize",
+		"token_endpoint":                        s.authorityHost + "/" + seg + "/oauth2/v2.0/token",
+		"device_authorization_endpoint":         s.authorityHost + "/" + seg + "/oauth2/v2.0/devicecode",
+		"jwks_uri":                              s.authorityHost + "/" + seg + "/discovery/v2.0/keys",
+		"end_session_endpoint":                  s.pagesURL + "/" + seg + "/oauth2/v2.0/logout",
+		"userinfo_endpoint":                     s.authorityHost + "/v1.0/me",
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"code_challenge_methods_supported":      []string{"plain", "S256"},
+		"tenant_region_scope":                   "WW",
+		"cloud_instance_name":                   "microsoftonline.com",
+		"request_uri_parameter_supported":       false,
+	})
+}
+
+// scopeSet is a parsed scope parameter.
+type scopeSet struct {
+	raw   []string // as requested, echoed in "scope"
+	graph []string // Graph permission values (including openid, profile, offline_access, email)
+}
+
+var oidcScopes = []string{"openid", "profile", "offline_access", "email"}
+
+// parseScopes accepts Graph scopes prefixed by the emulator's Graph URL,
+// https://graph.microsoft.com, the Graph appId, or bare, plus the OIDC scopes.
+func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
+	var out scopeSet
+	graph := s.dir.apps[permissions.GraphAppID]
+	for _, sc := range strings.Fields(scope) {
+		out.raw = append(out.raw, sc)
+		if containsFold(oidcScopes, sc) {
+			out.graph = append(out.graph, strings.ToLower(sc))
+			continue
+		}
+		value := sc
+		if i := strings.LastIndex(sc, "/"); i >= 0 {
+			prefix := strings.TrimSuffix(strings.ToLower(sc[:i]), "/")
+			value = sc[i+1:]
+			switch prefix {
+			case strings.ToLower(s.authorityHost), "https://graph.microsoft.com", permissions.GraphAppID, "api://" + permissions.GraphAppID:
+			default:
+				return out, &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(
+					"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.",
+					sc[:i], s.dir.tenant.DisplayName)}
+			}
+		}
+		if value == ".default" {
+			continue // resolved against existing consent
+		}
+		ps := graph.scope(value)
+		if ps == nil {
+			return out, &oauthError{Code: "invalid_scope", AADSTS: 70011, Message: fmt.Sprintf("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope %s is not valid.", sc)}
+		}
+		out.graph = append(out.graph, ps.Value)
+	}
+	return out, nil
+}
+
+// missingConsent lists the Graph scopes client lacks for user; s.mu held.
+func (s *Server) missingConsent(clientID string, u *user, scopes []string) []string {
+	client := s.dir.spByAppID(clientID, time.Time{})
+	graph := s.dir.spByAppID(permissions.GraphAppID, time.Time{})
+	if client == nil || graph == nil {
+		return scopes
+	}
+	have := s.dir.consentedScopes(client, graph, u.ID)
+	var missing []string
+	for _, sc := range scopes {
+		if !containsFold(have, sc) && !containsFold(missing, sc) {
+			missing = append(missing, sc)
+		}
+	}
+	return missing
+}
+
+// tokenResponse issues tokens for user; s.mu held.
+func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefresh bool) map[string]any {
+	now := s.now()
+	tid := s.dir.tenant.ID
+	client := s.dir.spByAppID(clientID, time.Time{})
+	graph := s.dir.spByAppID(permissions.GraphAppID, time.Time{})
+	var scp []string
+	if client != nil && graph != nil {
+		for _, sc := range s.dir.consentedScopes(client, graph, u.ID) {
+			if !containsFold(oidcScopes, sc) {
+				scp = append(scp, sc)
+			}
+		}
+	}
+	appName := clientID
+	if a := s.dir.apps[strings.ToLower(clientID)]; a != nil {
+		appName = a.DisplayName
+	}
+	at := s.signJWT(map[string]any{
+		"aud": permissions.GraphAppID, "iss": "https://sts.windows.net/" + tid + "/",
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"appid": clientID, "app_displayname": appName, "idtyp": "user", "ver": "1.0",
+		"oid": u.ID, "sub": stableID("sub:" + u.ID + clientID), "tid": tid, "upn": u.UPN, "unique_name": u.UPN,
+		"name": u.DisplayName, "given_name": u.GivenName, "family_name": u.Surname,
+		"scp": strings.Join(scp, " "), "wids": u.Roles, "uti": randomToken(16), "scenario": s.scenario.Name,
+	})
+	idt := s.signJWT(map[string]any{
+		"aud": clientID, "iss": s.authorityHost + "/" + tid + "/v2.0",
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"name": u.DisplayName, "oid": u.ID, "preferred_username": u.UPN, "sub": stableID("sub:" + u.ID + clientID),
+		"tid": tid, "ver": "2.0", "uti": randomToken(16),
+	})
+	ci, _ := json.Marshal(map[string]string{"uid": u.ID, "utid": tid})
+	resp := map[string]any{
+		"token_type": "Bearer", "scope": strings.Join(raw, " "), "expires_in": 3599, "ext_expires_in": 3599,
+		"access_token": at, "id_token": idt, "client_info": b64.EncodeToString(ci),
+	}
+	if withRefresh {
+		rt := "0.demo." + randomToken(48)
+		s.refresh[rt] = &refreshGrant{ClientID: clientID, UserID: u.ID, Scopes: raw}
+		resp["refresh_token"] = rt
+	}
+	return resp
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
+	s.tokenRequests.Add(1)
+	if r.Method != http.MethodPost {
+		s.writeOAuthError(w, &oauthError{Status: http.StatusMethodNotAllowed, Code: "invalid_request", AADSTS: 900561, Message: "The endpoint only accepts POST requests. Received a GET request."})
+		return
+	}
+	if !s.dir.matchesTenant(seg) {
+		s.writeOAuthError(w, s.unknownTenant(seg))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.writeOAuthError(w, &oauthError{Code: "invalid_request", AADSTS: 900144, Message: "The request body must contain the following parameter: 'grant_type'."})
+		return
+	}
+	f := r.PostForm
+	clientID := f.Get("client_id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if oerr := s.checkPublicClient(clientID); oerr != nil {
+		s.writeOAuthError(w, oerr)
+		return
+	}
+	scopes, oerr := s.parseScopes(f.Get("scope"))
+	if oerr != nil {
+		s.writeOAuthError(w, oerr)
+		return
+	}
+	withRefresh := containsFold(scopes.graph, "offline_access")
+	switch gt := f.Get("grant_type"); gt {
+	case "authorization_code":
+		c := s.codes[f.Get("code")]
+		switch {
+		case c == nil:
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'code' parameter is not valid. The code has expired or is invalid."})
+			return
+		case c.Used:
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."})
+			return
+		}
+		c.Used = true // single use, even when the redemption fails below
+		switch {
+		case s.now().After(c.Expires):
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70008, Message: "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."})
+		case c.ClientID != clientID:
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'code' parameter is not valid. The code was issued to a different client."})
+		case c.RedirectURI != f.Get("redirect_uri"):
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code."})
+		case c.Challenge != "" && !pkceMatches(c.Challenge, c.Method, f.Get("code_verifier")):
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 50148, Message: "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."})
+		default:
+			u := s.dir.userByID(c.UserID)
+			writeJSON(w, http.StatusOK, s.tokenResponse(clientID, u, scopes.raw, withRefresh))
+		}
+	case "refresh_token":
+		rg := s.refresh[f.Get("refresh_token")]
+		if rg == nil || rg.ClientID != clientID {
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 9002313, Message: "Invalid request. Request is malformed or invalid. The refresh token is invalid or was issued to another client."})
+			return
+		}
+		u := s.dir.userByID(rg.UserID)
+		if missing := s.missingConsent(clientID, u, scopes.graph); len(missing) > 0 {
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 65001, SubError: "consent_required", Message: fmt.Sprintf(
+				"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", clientID, s.dir.apps[strings.ToLower(clientID)].DisplayName)})
+			return
+		}
+		s.refreshes.Add(1)
+		writeJSON(w, http.StatusOK, s.tokenResponse(clientID, u, scopes.raw, withRefresh))
+	case "device_code", "urn:ietf:params:oauth:grant-type:device_code":
+		d := s.devices[f.Get("device_code")]
+		switch {
+		case d == nil || d.ClientID != clientID:
+			s.writeOAuthError(w, &oauthError{Code: "bad_verification_code", AADSTS: 70000, Message: "The provided value for the 'device_code' parameter is not valid."})
+		case s.now().After(d.Expires):
+			s.writeOAuthError(w, &oauthError{Code: "expired_token", AADSTS: 70019, Message: "Verification code expired."})
+		case d.Status == "pending":
+			s.writeOAuthError(w, &oauthError{Code: "authorization_pending", AADSTS: 70016, Message: "OAuth 2.0 device flow error. Authorization is pending. Continue polling."})
+		case d.Status == "declined":
+			s.writeOAuthError(w, &oauthError{Code: "authorization_declined", AADSTS: 70000, Message: "The user denied the authorization request."})
+		case d.Status == "redeemed":
+			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "The device code was already redeemed."})
+		default:
+			d.Status = "redeemed"
+			u := s.dir.userByID(d.UserID)
+			writeJSON(w, http.StatusOK, s.tokenResponse(clientID, u, scopes.raw, withRefresh))
+		}
+	default:
+		s.writeOAuthError(w, &oauthError{Code: "unsupported_grant_type", AADSTS: 70003, Message: fmt.Sprintf("The app requested an unsupported grant type '%s'.", gt)})
+	}
+}
+
+func pkceMatches(challenge, method, verifier string) bool {
+	if verifier == "" {
+		return false
+	}
+	if strings.EqualFold(method, "plain") {
+		return verifier == challenge
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	return b64.EncodeToString(sum[:]) == challenge
+}
+
+func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, seg string) {
+	if !s.dir.matchesTenant(seg) {
+		s.writeOAuthError(w, s.unknownTenant(seg))
+		return
+	}
+	if r.Method != http.MethodPost || r.ParseForm() != nil {
+		s.writeOAuthError(w, &oauthError{Code: "invalid_request", AADSTS: 900561, Message: "The endpoint only accepts POST requests."})
+		return
+	}
+	clientID := r.PostForm.Get("client_id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if oerr := s.checkPublicClient(clientID); oerr != nil {
+		s.writeOAuthError(w, oerr)
+		return
+	}
+	scopes, oerr := s.parseScopes(r.PostForm.Get("scope"))
+	if oerr != nil {
+		s.writeOAuthError(w, oerr)
+		return
+	}
+	d := &deviceGrant{DeviceCode: "DAQABAAEAAA" + randomToken(48), UserCode: userCode(), ClientID: clientID, Scopes: scopes.graph,
+		Expires: s.now().Add(15 * time.Minute), Status: "pending"}
+	s.devices[d.DeviceCode] = d
+	uri := s.pagesURL + "/devicelogin"
+	writeJSON(w, http.StatusOK, map[string]any{
+		"device_code": d.DeviceCode, "user_code": d.UserCode, "verification_uri": uri,
+		"expires_in": 900, "interval": 5,
+		"message": fmt.Sprintf("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", uri, d.UserCode),
+	})
+}
+
+// userCode is 9 characters from an unambiguous alphabet, like Entra's.
+func userCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	raw := []byte(randomToken(12))
+	out := make([]byte, 9)
+	for i := range out {
+		out[i] = alphabet[int(raw[i])%len(alphabet)]
+	}
+	return string(out)
+}
+
+// loopbackMatch: a registered loopback reply URL matches any port (RFC 8252 §7.3).
+func loopbackMatch(registered, uri string) bool {
+	ru, err1 := url.Parse(registered)
+	u, err2 := url.Parse(uri)
+	if err1 != nil || err2 != nil || ru.Scheme != "http" || u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	if h != ru.Hostname() || !(h == "localhost" || net.ParseIP(h).IsLoopback()) {
+		return false
+	}
+	return strings.TrimSuffix(ru.Path, "/") == strings.TrimSuffix(u.Path, "/") && u.User == nil && u.Fragment == ""
+}
+
+// sortedScopeDetails describes Graph scopes for the consent page.
+func (s *Server) scopeDetails(values []string) []map[string]string {
+	graph := s.dir.apps[permissions.GraphAppID]
+	out := []map[string]string{}
+	for _, v := range values {
+		ps := graph.scope(v)
+		if ps == nil {
+			continue
+		}
+		out = append(out, map[string]string{"Value": ps.Value, "Name": ps.UserDisplayName, "Description": ps.UserDescription})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["Value"] < out[j]["Value"] })
+	return out
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// checkPublicClient: only the sign-in client is a public client here; the AvePoint
+// apps are confidential (they would need a secret). s.mu held.
+func (s *Server) checkPublicClient(clientID string) *oauthError {
+	switch {
+	case strings.EqualFold(clientID, SignInClientID):
+		return nil
+	case s.dir.apps[strings.ToLower(clientID)] != nil:
+		return &oauthError{Code: "invalid_client", AADSTS: 7000218, Message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
+	}
+	return &oauthError{Code: "unauthorized_client", AADSTS: 700016, Message: fmt.Sprintf(
+		"Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+		clientID, s.dir.tenant.DisplayName)}
+}

@@ -1,0 +1,357 @@
+// Package emulator is the embedded demo tenant: a Microsoft Entra ID authority and a
+// Microsoft Graph v1.0 service, served over real HTTP(S) on 127.0.0.1, that the
+// unmodified MSAL Go library and the wizard's Graph client cannot tell from Microsoft on
+// the paths d365consent uses.
+//
+// Two loopback listeners are started: HTTPS (self-signed certificate for 127.0.0.1 and
+// localhost, generated at start) for the authority metadata, the token endpoint and
+// Graph; plain HTTP for the pages a browser opens (sign-in, consent, admin consent,
+// device login), so a real browser shows no certificate warning. Both refuse requests
+// whose Host header is not their own loopback address (DNS-rebinding defence).
+//
+// The contract MSAL Go v1.10.1 needs is described in shared/DESIGN.md ("The emulator").
+package emulator
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// Options configure a demo tenant.
+type Options struct {
+	// Scenario names the starting state (see Scenarios); "" means "fresh".
+	Scenario string
+	// Addr is the HTTPS listener (authority, token, Graph); HTTPAddr the plain-HTTP
+	// one (browser pages). Both default to 127.0.0.1:0 and must be loopback.
+	Addr, HTTPAddr string
+	// Catalog supplies the published apps and their required permissions;
+	// nil means permissions.Embedded().
+	Catalog *permissions.Catalog
+	// Faults override the scenario's faults field by field (non-zero fields win).
+	Faults Faults
+	// Now is the clock for token lifetimes and propagation delay; nil = time.Now.
+	Now func() time.Time
+}
+
+// Faults are injected into Graph (and, for Latency, every HTTPS request).
+type Faults struct {
+	// Latency is added to every request on the HTTPS listener.
+	Latency time.Duration
+	// Throttle answers the next N Graph operations with 429 (a $batch sub-request is
+	// one operation, the $batch envelope itself is not). RetryAfter is sent as
+	// Retry-After (whole seconds, rounded up; 0 = header omitted); a caller that
+	// retries before it has elapsed is throttled again without using up N.
+	Throttle   int
+	RetryAfter time.Duration
+	// Unavailable answers the next N Graph operations with 503.
+	Unavailable int
+	// PropagationDelay is how long objects created by admin consent stay invisible
+	// to Graph (Entra ID replicates grants asynchronously).
+	PropagationDelay time.Duration
+	// PageSize is the largest page of a Graph collection (default 100; $top may lower it).
+	PageSize int
+}
+
+func (f Faults) merge(over Faults) Faults {
+	if over.Latency != 0 {
+		f.Latency = over.Latency
+	}
+	if over.Throttle != 0 {
+		f.Throttle = over.Throttle
+	}
+	if over.RetryAfter != 0 {
+		f.RetryAfter = over.RetryAfter
+	}
+	if over.Unavailable != 0 {
+		f.Unavailable = over.Unavailable
+	}
+	if over.PropagationDelay != 0 {
+		f.PropagationDelay = over.PropagationDelay
+	}
+	if over.PageSize != 0 {
+		f.PageSize = over.PageSize
+	}
+	return f
+}
+
+// Server is a running demo tenant.
+type Server struct {
+	now func() time.Time
+
+	key   *rsa.PrivateKey
+	kid   string
+	cert  tls.Certificate
+	pool  *x509.CertPool
+	pemCA []byte
+
+	httpsLn, httpLn net.Listener
+	httpsSrv        *http.Server
+	httpSrv         *http.Server
+	authorityHost   string // https://127.0.0.1:P
+	pagesURL        string // http://127.0.0.1:P2
+
+	client      *http.Client // trusts the certificate
+	pagesClient *http.Client // the demo browser's
+	transports  []*http.Transport
+
+	graphRequests atomic.Int64
+	tokenRequests atomic.Int64
+	refreshes     atomic.Int64
+
+	mu            sync.Mutex
+	faults        Faults
+	throttleUntil time.Time
+	dir           *directory
+	catalog       *permissions.Catalog
+	scenario      Scenario
+	txns          map[string]*txn
+	codes         map[string]*authCode
+	refresh       map[string]*refreshGrant
+	devices       map[string]*deviceGrant // by device_code
+	closed        bool
+	wg            sync.WaitGroup
+}
+
+// Start builds the scenario's tenant and starts both listeners.
+func Start(opts Options) (*Server, error) {
+	name := opts.Scenario
+	if name == "" {
+		name = "fresh"
+	}
+	sc, ok := lookupScenario(name)
+	if !ok {
+		return nil, fmt.Errorf("emulator: unknown scenario %q (one of: %s)", name, strings.Join(scenarioNames(), ", "))
+	}
+	cat := opts.Catalog
+	if cat == nil {
+		cat = permissions.Embedded()
+	} else {
+		cat = cat.Clone()
+	}
+	s := &Server{
+		now:      opts.Now,
+		scenario: sc.Scenario,
+		faults:   sc.faults.merge(opts.Faults),
+		txns:     map[string]*txn{},
+		codes:    map[string]*authCode{},
+		refresh:  map[string]*refreshGrant{},
+		devices:  map[string]*deviceGrant{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var err error
+	if s.key, s.kid, err = signingKey(); err != nil {
+		return nil, err
+	}
+	if s.cert, s.pool, s.pemCA, err = selfSignedCert(); err != nil {
+		return nil, err
+	}
+	s.catalog = demoCatalog(cat, sc.Name)
+	s.dir = newDirectory(s.catalog, s.now())
+	sc.setup(s.dir, s.catalog)
+
+	addr, haddr := opts.Addr, opts.HTTPAddr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if haddr == "" {
+		haddr = "127.0.0.1:0"
+	}
+	if s.httpsLn, err = listenLoopback(addr); err != nil {
+		return nil, err
+	}
+	if s.httpLn, err = listenLoopback(haddr); err != nil {
+		s.httpsLn.Close()
+		return nil, err
+	}
+	s.authorityHost = "https://" + s.httpsLn.Addr().String()
+	s.pagesURL = "http://" + s.httpLn.Addr().String()
+
+	s.client = s.newClient(&tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12})
+	s.pagesClient = s.newClient(nil)
+	s.pagesClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	s.httpsSrv = &http.Server{
+		Handler:           hostGuard(s.httpsLn.Addr().String(), http.HandlerFunc(s.serveHTTPS)),
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12},
+		ErrorLog:          quietLog(),
+	}
+	s.httpSrv = &http.Server{
+		Handler:           hostGuard(s.httpLn.Addr().String(), http.HandlerFunc(s.servePages)),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          quietLog(),
+	}
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); _ = s.httpsSrv.ServeTLS(s.httpsLn, "", "") }()
+	go func() { defer s.wg.Done(); _ = s.httpSrv.Serve(s.httpLn) }()
+	return s, nil
+}
+
+func (s *Server) newClient(tc *tls.Config) *http.Client {
+	t := &http.Transport{
+		TLSClientConfig:     tc,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	s.transports = append(s.transports, t)
+	return &http.Client{Transport: t, Timeout: 2 * time.Minute}
+}
+
+// listenLoopback listens on addr, which must name 127.0.0.1 or localhost.
+func listenLoopback(addr string) (net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: address %q: %w", addr, err)
+	}
+	switch host {
+	case "127.0.0.1", "localhost", "":
+	default:
+		return nil, fmt.Errorf("emulator: address %q: the demo tenant only listens on 127.0.0.1", addr)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	return ln, nil
+}
+
+// hostGuard refuses requests whose Host is not this listener's own loopback
+// address or localhost on the same port: a page on another origin cannot reach the
+// demo tenant by rebinding a DNS name to 127.0.0.1.
+func hostGuard(listenAddr string, next http.Handler) http.Handler {
+	_, port, _ := net.SplitHostPort(listenAddr)
+	allowed := map[string]bool{"127.0.0.1:" + port: true, "localhost:" + port: true}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !allowed[strings.ToLower(r.Host)] {
+			http.Error(w, "421 misdirected request: unexpected Host header", http.StatusMisdirectedRequest)
+			return
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Close stops both listeners and frees every connection. It is idempotent.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := errors.Join(shutdown(ctx, s.httpsSrv), shutdown(ctx, s.httpSrv))
+	s.wg.Wait()
+	for _, t := range s.transports {
+		t.CloseIdleConnections()
+	}
+	return err
+}
+
+func shutdown(ctx context.Context, srv *http.Server) error {
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
+	}
+	return nil
+}
+
+// SetFaults replaces the fault injection settings (the throttle and 503 counters restart).
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	s.faults = f
+	s.throttleUntil = time.Time{}
+	s.mu.Unlock()
+}
+
+// Faults returns the current settings (counters as they stand).
+func (s *Server) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// AuthorityHost is "https://127.0.0.1:PORT"; an authority is AuthorityHost()+"/"+tenant.
+func (s *Server) AuthorityHost() string { return s.authorityHost }
+
+// GraphURL is the Graph base URL; Graph is served under /v1.0.
+func (s *Server) GraphURL() string { return s.authorityHost }
+
+// PagesURL is the plain-HTTP base URL of the browser pages.
+func (s *Server) PagesURL() string { return s.pagesURL }
+
+// HTTPClient returns a client that trusts the emulator's certificate.
+func (s *Server) HTTPClient() *http.Client { return s.client }
+
+// CertPool holds the emulator's self-signed certificate.
+func (s *Server) CertPool() *x509.CertPool { return s.pool }
+
+// CACertPEM is the certificate in PEM form (for SSL_CERT_FILE).
+func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.pemCA...) }
+
+// TenantID is the demo tenant's id.
+func (s *Server) TenantID() string { return s.dir.tenant.ID }
+
+// TenantDomain is the demo tenant's initial (default) domain.
+func (s *Server) TenantDomain() string { return s.dir.tenant.Domains[0] }
+
+// TenantName is the demo tenant's display name.
+func (s *Server) TenantName() string { return s.dir.tenant.DisplayName }
+
+// SignInClientID is the wizard's sign-in client, registered in the demo tenant.
+func (s *Server) SignInClientID() string { return SignInClientID }
+
+// Scenario is the starting state the tenant was built from.
+func (s *Server) Scenario() Scenario { return s.scenario }
+
+// Catalog returns a copy of the catalog the tenant publishes: each app carries its
+// demo client id and the loopback RedirectURI "http://127.0.0.1" (any port accepted).
+func (s *Server) Catalog() *permissions.Catalog { return s.catalog.Clone() }
+
+// DemoUser is the UPN the scenario's demo browser signs in as: the Global
+// Administrator, or the ordinary user in the non-admin scenario.
+func (s *Server) DemoUser() string {
+	if s.scenario.Name == "non-admin" {
+		return s.dir.users[2].UPN
+	}
+	return s.dir.users[0].UPN
+}
+
+// Users lists the demo users' UPNs with their roles, for help text.
+func (s *Server) Users() []UserInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]UserInfo, len(s.dir.users))
+	for i, u := range s.dir.users {
+		out[i] = UserInfo{UPN: u.UPN, DisplayName: u.DisplayName, Roles: s.dir.roleNames(u)}
+	}
+	return out
+}
+
+// UserInfo describes a demo user.
+type UserInfo struct {
+	UPN, DisplayName string
+	Roles            []string
+}
+
+// GraphRequests counts Graph HTTP requests served ($batch counts once).
+func (s *Server) GraphRequests() int64 { return s.graphRequests.Load() }
+
+// ResetGraphRequests sets the Graph request count back to zero.
+func (s *Server) ResetGraphRequests() { s.graphRequests.Store(0) }

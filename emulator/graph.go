@@ -1,0 +1,539 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// graphResult is one Graph answer, before it is written (or put in a $batch).
+type graphResult struct {
+	status  int
+	headers map[string]string
+	body    any
+}
+
+// principal is the verified caller of a Graph request.
+type principal struct {
+	user   *user
+	scopes []string
+}
+
+func (s *Server) graphError(status int, code, message string) graphResult {
+	return graphResult{status: status, body: map[string]any{"error": map[string]any{
+		"code": code, "message": message,
+		"innerError": map[string]any{"date": s.now().UTC().Format("2006-01-02T15:04:05"), "request-id": randomID(), "client-request-id": randomID()},
+	}}}
+}
+
+func (s *Server) writeGraph(w http.ResponseWriter, r graphResult) {
+	h := w.Header()
+	for k, v := range r.headers {
+		h.Set(k, v)
+	}
+	if h.Get("request-id") == "" {
+		h.Set("request-id", randomID())
+	}
+	if r.body == nil {
+		w.WriteHeader(r.status)
+		return
+	}
+	b, _ := json.Marshal(r.body)
+	h.Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+	w.WriteHeader(r.status)
+	_, _ = w.Write(b)
+}
+
+// serveGraph is Microsoft Graph v1.0.
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
+	s.graphRequests.Add(1)
+	p, errRes := s.authenticate(r)
+	if errRes != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.authorityHost+`/common/oauth2/authorize", client_id="`+permissions.GraphAppID+`"`)
+		s.writeGraph(w, *errRes)
+		return
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/v1.0"), "/")
+	if path == "$batch" {
+		if r.Method != http.MethodPost {
+			s.writeGraph(w, s.graphError(http.StatusMethodNotAllowed, "Request_BadRequest", "The $batch endpoint only accepts POST."))
+			return
+		}
+		s.writeGraph(w, s.batch(r, p))
+		return
+	}
+	if res, faulted := s.fault(); faulted {
+		s.writeGraph(w, res)
+		return
+	}
+	s.writeGraph(w, s.dispatch(r.Method, path, r.URL.Query(), p))
+}
+
+// authenticate verifies the bearer token: RS256 signature by this emulator,
+// audience Microsoft Graph, issuer and tenant, lifetime.
+func (s *Server) authenticate(r *http.Request) (*principal, *graphResult) {
+	deny := func(msg string) (*principal, *graphResult) {
+		res := s.graphError(http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
+		return nil, &res
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, tok, _ := strings.Cut(auth, " ")
+	if auth == "" || tok == "" {
+		return deny("Access token is empty.")
+	}
+	if !strings.EqualFold(scheme, "Bearer") {
+		return deny("Access token validation failure. Invalid authorization scheme.")
+	}
+	claims, err := s.verifyJWT(strings.TrimSpace(tok))
+	if err == errBadToken {
+		return deny("IDX14100: JWT is not well formed, there are no dots (.).")
+	} else if err != nil {
+		return deny("Access token validation failure. Invalid signature.")
+	}
+	str := func(k string) string { v, _ := claims[k].(string); return v }
+	num := func(k string) int64 {
+		n, _ := claims[k].(json.Number)
+		v, _ := n.Int64()
+		return v
+	}
+	tid := s.dir.tenant.ID
+	switch {
+	case str("aud") != permissions.GraphAppID && str("aud") != "https://graph.microsoft.com":
+		return deny("Access token validation failure. Invalid audience.")
+	case str("iss") != "https://sts.windows.net/"+tid+"/" || str("tid") != tid:
+		return deny("Access token validation failure. Invalid issuer.")
+	case s.now().Unix() >= num("exp"):
+		return deny("Lifetime validation failed, the token is expired.")
+	case s.now().Add(5*time.Minute).Unix() < num("nbf"):
+		return deny("Lifetime validation failed, the token is not yet valid.")
+	}
+	s.mu.Lock()
+	u := s.dir.userByID(str("oid"))
+	s.mu.Unlock()
+	if u == nil {
+		return deny("Access token validation failure. The user in the token does not exist in the tenant.")
+	}
+	return &principal{user: u, scopes: strings.Fields(str("scp"))}, nil
+}
+
+// fault applies injected 503s and 429s to one Graph operation.
+func (s *Server) fault() (graphResult, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := &s.faults
+	now := time.Now()
+	retry := func(res graphResult) graphResult {
+		if f.RetryAfter > 0 {
+			res.headers = map[string]string{"Retry-After": strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds())))}
+		}
+		return res
+	}
+	if f.Unavailable > 0 {
+		f.Unavailable--
+		return retry(s.graphError(http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.")), true
+	}
+	if now.Before(s.throttleUntil) {
+		return retry(s.graphError(http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Retry after the time in the Retry-After header.")), true
+	}
+	if f.Throttle > 0 {
+		f.Throttle--
+		if f.RetryAfter > 0 {
+			s.throttleUntil = now.Add(f.RetryAfter)
+		}
+		return retry(s.graphError(http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Retry after the time in the Retry-After header.")), true
+	}
+	return graphResult{}, false
+}
+
+var (
+	reAppIDKey   = regexp.MustCompile(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
+	reByID       = regexp.MustCompile(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
+	reFilterEq   = regexp.MustCompile(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
+	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
+)
+
+// dispatch answers one GET on a Graph path (without /v1.0/).
+func (s *Server) dispatch(method, path string, q url.Values, p *principal) graphResult {
+	if method != http.MethodGet {
+		return s.graphError(http.StatusMethodNotAllowed, "Request_BadRequest", fmt.Sprintf("The HTTP method '%s' is not allowed on this demo resource.", method))
+	}
+	need := func(scopes ...string) *graphResult {
+		for _, sc := range scopes {
+			if containsFold(p.scopes, sc) {
+				return nil
+			}
+		}
+		r := s.graphError(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return &r
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	d := s.dir
+	switch {
+	case path == "me":
+		if r := need("User.Read", "User.Read.All", "Directory.Read.All"); r != nil {
+			return *r
+		}
+		return s.entity(q, "users/$entity", userJSON(p.user), "user")
+	case path == "me/transitiveMemberOf/microsoft.graph.directoryRole" || path == "me/memberOf/microsoft.graph.directoryRole":
+		if r := need("Directory.Read.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"); r != nil {
+			return *r
+		}
+		var items []map[string]any
+		for _, role := range d.roles {
+			for _, t := range p.user.Roles {
+				if t == role.TemplateID {
+					items = append(items, map[string]any{"@odata.type": "#microsoft.graph.directoryRole", "id": role.ID, "deletedDateTime": nil,
+						"description": role.Description, "displayName": role.DisplayName, "roleTemplateId": role.TemplateID})
+				}
+			}
+		}
+		return s.collection(path, q, "directoryObjects", items, "directoryRole")
+	case path == "organization":
+		if r := need("User.Read", "Organization.Read.All", "Directory.Read.All"); r != nil {
+			return *r
+		}
+		return s.collection(path, q, "organization", []map[string]any{orgJSON(d.tenant)}, "organization")
+	case path == "servicePrincipals":
+		if r := need(readAllScope...); r != nil {
+			return *r
+		}
+		var sps []*servicePrincipal
+		if f := q.Get("$filter"); f != "" {
+			m := reFilterEq.FindStringSubmatch(f)
+			if m == nil || !strings.EqualFold(m[1], "appId") && !strings.EqualFold(m[1], "displayName") {
+				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'ServicePrincipal'.")
+			}
+			for _, sp := range d.sps {
+				if visible(sp.VisibleAt, now) && (strings.EqualFold(m[1], "appId") && strings.EqualFold(sp.App.AppID, m[2]) || strings.EqualFold(m[1], "displayName") && sp.App.DisplayName == m[2]) {
+					sps = append(sps, sp)
+				}
+			}
+		} else {
+			for _, sp := range d.sps {
+				if visible(sp.VisibleAt, now) {
+					sps = append(sps, sp)
+				}
+			}
+		}
+		items := make([]map[string]any, len(sps))
+		for i, sp := range sps {
+			items[i] = spJSON(sp)
+		}
+		return s.collection(path, q, "servicePrincipals", items, "servicePrincipal")
+	case path == "oauth2PermissionGrants":
+		if r := need("Directory.Read.All", "DelegatedPermissionGrant.Read.All", "Directory.ReadWrite.All"); r != nil {
+			return *r
+		}
+		clientID := ""
+		if f := q.Get("$filter"); f != "" {
+			m := reFilterEq.FindStringSubmatch(f)
+			if m == nil || !strings.EqualFold(m[1], "clientId") && !strings.EqualFold(m[1], "resourceId") {
+				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'OAuth2PermissionGrant'.")
+			}
+			if strings.EqualFold(m[1], "clientId") {
+				clientID = m[2]
+				return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return strings.EqualFold(g.ClientID, clientID) }, now), "oAuth2PermissionGrant")
+			}
+			return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }, now), "oAuth2PermissionGrant")
+		}
+		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(*grant) bool { return true }, now), "oAuth2PermissionGrant")
+	}
+	var sp *servicePrincipal
+	var key, sub string
+	if m := reAppIDKey.FindStringSubmatch(path); m != nil {
+		key, sub = m[1], m[2]
+		sp = d.spByAppID(key, now)
+	} else if m := reByID.FindStringSubmatch(path); m != nil {
+		key, sub = m[1], m[2]
+		sp = d.spByID(key, now)
+	} else {
+		seg, _, _ := strings.Cut(path, "/")
+		return s.graphError(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg+"'.")
+	}
+	if r := need(readAllScope...); r != nil {
+		return *r
+	}
+	if sp == nil {
+		return s.graphError(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+key+"' does not exist or one of its queried reference-property objects are not present.")
+	}
+	switch sub {
+	case "":
+		return s.entity(q, "servicePrincipals/$entity", spJSON(sp), "servicePrincipal")
+	case "oauth2PermissionGrants":
+		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return g.ClientID == sp.ID }, now), "oAuth2PermissionGrant")
+	case "appRoleAssignments":
+		var items []map[string]any
+		for _, a := range d.assigns {
+			if a.PrincipalID == sp.ID && visible(a.VisibleAt, now) {
+				items = append(items, s.assignmentJSON(a))
+			}
+		}
+		return s.collection(path, q, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items, "appRoleAssignment")
+	}
+	return s.graphError(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+sub+"'.")
+}
+
+// entity writes one object, honouring $select.
+func (s *Server) entity(q url.Values, ctx string, obj map[string]any, typ string) graphResult {
+	sel, err := s.selectFields(q, obj, typ)
+	if err != nil {
+		return *err
+	}
+	sel["@odata.context"] = s.authorityHost + "/v1.0/$metadata#" + ctx
+	return graphResult{status: http.StatusOK, body: sel}
+}
+
+// selectFields applies $select (unknown properties are a 400, as in Graph).
+func (s *Server) selectFields(q url.Values, obj map[string]any, typ string) (map[string]any, *graphResult) {
+	raw := q.Get("$select")
+	if raw == "" {
+		out := make(map[string]any, len(obj))
+		for k, v := range obj {
+			out[k] = v
+		}
+		return out, nil
+	}
+	out := map[string]any{}
+	if t, ok := obj["@odata.type"]; ok {
+		out["@odata.type"] = t
+	}
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.TrimSpace(f)
+		found := false
+		for k, v := range obj {
+			if strings.EqualFold(k, f) {
+				out[k], found = v, true
+			}
+		}
+		if !found {
+			r := s.graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", f, typ))
+			return nil, &r
+		}
+	}
+	return out, nil
+}
+
+// collection pages items: $top and the injected page size bound a page, and
+// @odata.nextLink (an absolute URL with $skiptoken) leads to the next.
+func (s *Server) collection(path string, q url.Values, ctx string, items []map[string]any, typ string) graphResult {
+	size := s.faults.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	if t := q.Get("$top"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 999 {
+			return s.graphError(http.StatusBadRequest, "Request_BadRequest", "Invalid page size specified: '"+t+"'. Must be between 1 and 999 inclusive.")
+		}
+		if n < size {
+			size = n
+		}
+	}
+	offset := 0
+	if tok := q.Get("$skiptoken"); tok != "" {
+		b, err := b64.DecodeString(tok)
+		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "demo:"))
+		if err != nil || err2 != nil || n < 0 || !strings.HasPrefix(string(b), "demo:") {
+			return s.graphError(http.StatusBadRequest, "Request_BadRequest", "Invalid $skiptoken.")
+		}
+		offset = n
+	}
+	if offset > len(items) {
+		offset = len(items)
+	}
+	end := min(offset+size, len(items))
+	page := []map[string]any{}
+	for _, it := range items[offset:end] {
+		sel, err := s.selectFields(q, it, typ)
+		if err != nil {
+			return *err
+		}
+		page = append(page, sel)
+	}
+	body := map[string]any{"@odata.context": s.authorityHost + "/v1.0/$metadata#" + ctx, "value": page}
+	if end < len(items) {
+		nq := url.Values{}
+		for k, v := range q {
+			if k != "$skiptoken" {
+				nq[k] = v
+			}
+		}
+		nq.Set("$skiptoken", b64.EncodeToString([]byte("demo:"+strconv.Itoa(end))))
+		body["@odata.nextLink"] = s.authorityHost + "/v1.0/" + path + "?" + nq.Encode()
+	}
+	return graphResult{status: http.StatusOK, body: body}
+}
+
+func userJSON(u *user) map[string]any {
+	return map[string]any{"id": u.ID, "displayName": u.DisplayName, "userPrincipalName": u.UPN, "mail": u.UPN,
+		"givenName": u.GivenName, "surname": u.Surname, "jobTitle": u.JobTitle, "businessPhones": []string{},
+		"mobilePhone": nil, "officeLocation": nil, "preferredLanguage": "en-US"}
+}
+
+func orgJSON(t tenant) map[string]any {
+	var doms []map[string]any
+	for i, d := range t.Domains {
+		doms = append(doms, map[string]any{"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": i == 0, "isInitial": i == 0, "name": d, "type": "Managed"})
+	}
+	return map[string]any{"id": t.ID, "displayName": t.DisplayName, "verifiedDomains": doms, "tenantType": "AAD",
+		"countryLetterCode": "US", "createdDateTime": t.Created.Format(time.RFC3339), "preferredLanguage": "en", "businessPhones": []string{}}
+}
+
+func spJSON(sp *servicePrincipal) map[string]any {
+	a := sp.App
+	roles := []map[string]any{}
+	for _, r := range a.Roles {
+		roles = append(roles, map[string]any{"allowedMemberTypes": []string{"Application"}, "description": r.Description,
+			"displayName": r.DisplayName, "id": r.ID, "isEnabled": true, "origin": "Application", "value": r.Value})
+	}
+	scopes := []map[string]any{}
+	for _, sc := range a.Scopes {
+		typ := "User"
+		if sc.AdminOnly {
+			typ = "Admin"
+		}
+		scopes = append(scopes, map[string]any{"adminConsentDescription": sc.AdminDescription, "adminConsentDisplayName": sc.AdminDisplayName,
+			"id": sc.ID, "isEnabled": true, "type": typ, "userConsentDescription": sc.UserDescription,
+			"userConsentDisplayName": sc.UserDisplayName, "value": sc.Value})
+	}
+	replies := append([]string{}, a.ReplyURLs...)
+	tags := append([]string{}, a.Tags...)
+	return map[string]any{"id": sp.ID, "deletedDateTime": nil, "accountEnabled": sp.AccountEnabled, "appId": a.AppID,
+		"appDisplayName": a.DisplayName, "displayName": a.DisplayName, "appOwnerOrganizationId": a.OwnerTenant,
+		"publisherName": a.Publisher, "servicePrincipalType": "Application", "signInAudience": "AzureADMultipleOrgs",
+		"servicePrincipalNames": []string{a.AppID}, "replyUrls": replies, "tags": tags,
+		"appRoles": roles, "oauth2PermissionScopes": scopes, "appRoleAssignmentRequired": false}
+}
+
+func (s *Server) grantsJSON(keep func(*grant) bool, now time.Time) []map[string]any {
+	var out []map[string]any
+	for _, g := range s.dir.grants {
+		if !keep(g) || !visible(g.VisibleAt, now) {
+			continue
+		}
+		var principalID any
+		if g.PrincipalID != "" {
+			principalID = g.PrincipalID
+		}
+		out = append(out, map[string]any{"id": g.ID, "clientId": g.ClientID, "consentType": g.ConsentType,
+			"principalId": principalID, "resourceId": g.ResourceID, "scope": " " + strings.Join(g.scopesAt(now), " ") + " "})
+	}
+	return out
+}
+
+func (s *Server) assignmentJSON(a *assignment) map[string]any {
+	principal, resource := s.dir.spByID(a.PrincipalID, time.Time{}), s.dir.spByID(a.ResourceID, time.Time{})
+	pname, rname := "", ""
+	if principal != nil {
+		pname = principal.App.DisplayName
+	}
+	if resource != nil {
+		rname = resource.App.DisplayName
+	}
+	return map[string]any{"id": a.ID, "deletedDateTime": nil, "appRoleId": a.AppRoleID, "createdDateTime": a.Created.UTC().Format(time.RFC3339),
+		"principalDisplayName": pname, "principalId": a.PrincipalID, "principalType": "ServicePrincipal",
+		"resourceDisplayName": rname, "resourceId": a.ResourceID}
+}
+
+// batch is POST /v1.0/$batch: at most 20 requests, each answered with its own
+// status; dependsOn orders them and a failed dependency answers 424.
+func (s *Server) batch(r *http.Request, p *principal) graphResult {
+	var req struct {
+		Requests []struct {
+			ID        string            `json:"id"`
+			Method    string            `json:"method"`
+			URL       string            `json:"url"`
+			Headers   map[string]string `json:"headers"`
+			Body      json.RawMessage   `json:"body"`
+			DependsOn []string          `json:"dependsOn"`
+		} `json:"requests"`
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil || json.NewDecoder(bytes.NewReader(body)).Decode(&req) != nil {
+		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid batch payload format.")
+	}
+	switch n := len(req.Requests); {
+	case n == 0:
+		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid batch payload format: no requests.")
+	case n > 20:
+		return s.graphError(http.StatusBadRequest, "BadRequest", "The number of batch requests exceeds the limit of 20.")
+	}
+	ids := map[string]int{}
+	for i, rq := range req.Requests {
+		if rq.ID == "" {
+			return s.graphError(http.StatusBadRequest, "BadRequest", "Every batch request needs an id.")
+		}
+		if _, dup := ids[rq.ID]; dup {
+			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request id '"+rq.ID+"' is used more than once.")
+		}
+		ids[rq.ID] = i
+	}
+	for _, rq := range req.Requests {
+		for _, dep := range rq.DependsOn {
+			if j, ok := ids[dep]; !ok || j >= ids[rq.ID] {
+				return s.graphError(http.StatusBadRequest, "BadRequest", "Request '"+rq.ID+"' depends on '"+dep+"', which is not an earlier request of the batch.")
+			}
+		}
+	}
+	status := map[string]int{}
+	responses := make([]map[string]any, 0, len(req.Requests))
+	for _, rq := range req.Requests {
+		var res graphResult
+		failedDep := false
+		for _, dep := range rq.DependsOn {
+			if status[dep] >= 400 {
+				failedDep = true
+			}
+		}
+		if failedDep {
+			res = s.graphError(http.StatusFailedDependency, "FailedDependency", "The request could not be run because a request it depends on failed.")
+		} else if f, faulted := s.fault(); faulted {
+			res = f
+		} else {
+			res = s.subRequest(rq.Method, rq.URL, p)
+		}
+		status[rq.ID] = res.status
+		out := map[string]any{"id": rq.ID, "status": res.status}
+		h := map[string]string{"Cache-Control": "no-cache"}
+		for k, v := range res.headers {
+			h[k] = v
+		}
+		if res.body != nil {
+			h["Content-Type"] = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+			out["body"] = res.body
+		}
+		out["headers"] = h
+		responses = append(responses, out)
+	}
+	return graphResult{status: http.StatusOK, body: map[string]any{"responses": responses}}
+}
+
+// subRequest runs one $batch request; its URL is relative to /v1.0 (leading "/"
+// optional), an absolute URL to this Graph is accepted too.
+func (s *Server) subRequest(method, raw string, p *principal) graphResult {
+	raw = strings.TrimPrefix(raw, s.authorityHost)
+	raw = strings.TrimPrefix(raw, "/v1.0")
+	u, err := url.Parse("/" + strings.TrimPrefix(raw, "/"))
+	if err != nil || raw == "" {
+		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid request URL '"+raw+"'.")
+	}
+	if strings.TrimPrefix(u.Path, "/") == "$batch" {
+		return s.graphError(http.StatusBadRequest, "BadRequest", "A $batch request cannot contain another $batch.")
+	}
+	if method == "" {
+		method = http.MethodGet
+	}
+	return s.dispatch(strings.ToUpper(method), strings.TrimPrefix(u.Path, "/"), u.Query(), p)
+}

@@ -1,0 +1,215 @@
+package emulator
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// Scenario is a named starting state of the demo tenant.
+type Scenario struct {
+	Name, Description string
+}
+
+type scenarioDef struct {
+	Scenario
+	faults Faults
+	setup  func(d *directory, cat *permissions.Catalog)
+}
+
+var scenarioDefs = []scenarioDef{
+	{Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, so it cannot be"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
+	{Scenario{"consented", "both apps fully consented: verify reports everything granted"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", nil)
+			consentAll(d, cat, "uo", nil)
+		}},
+	{Scenario{"partial", "both apps consented long ago, some permissions missing (CE: Dynamics CRM; UO: Group.Read.All, AX.FullAccess)"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", skipValues(permissions.DynamicsCRMAppID))
+			consentAll(d, cat, "uo", skipValues("", "Group.Read.All", "AX.FullAccess"))
+		}},
+	{Scenario{"user-consent-only", "the apps' service principals exist, but only the admin consented for themself: no tenant-wide grant, no app roles"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			userConsentOnly(d, cat, "ce")
+			userConsentOnly(d, cat, "uo")
+		}},
+	{Scenario{"reauth", "UO exists but lacks a newly required permission: re-authorize it (CE fully consented)"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", nil)
+			consentAll(d, cat, "uo", func(p permissions.Permission) bool { return p.NewlyRequired })
+		}},
+	{Scenario{"uo-new", "CE consented; the UO app never existed in this tenant and can no longer be created"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", nil)
+		}},
+	{Scenario{"non-admin", "the demo user is an ordinary user: no admin role, admin consent refused (AADSTS90094)"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			// An admin let the sign-in client read the directory for everyone earlier.
+			consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+			consentAll(d, cat, "uo", skipValues("", "Connector.FullAccess"))
+		}},
+	{Scenario{"no-dynamics", "no Dynamics subscription: the Dynamics CRM and Dynamics ERP service principals are absent"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			d.removeSP(permissions.DynamicsCRMAppID)
+			d.removeSP(permissions.DynamicsERPAppID)
+			consentAll(d, cat, "uo", nil) // only its Graph permissions can exist
+		}},
+	{Scenario{"throttled", "both apps consented; Graph answers the first calls with 429 and Retry-After"},
+		Faults{Throttle: 3, RetryAfter: time.Second}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", nil)
+			consentAll(d, cat, "uo", nil)
+		}},
+	{Scenario{"slow-propagation", "like fresh, but grants take 8 s to become visible in Graph after consent"},
+		Faults{PropagationDelay: 8 * time.Second}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "uo", skipValues("", "Odata.FullAccess"))
+		}},
+	{Scenario{"disabled", "both apps consented, but their service principals are disabled (accountEnabled false)"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", nil)
+			consentAll(d, cat, "uo", nil)
+			for _, a := range cat.Apps {
+				if sp := d.spByAppID(a.ClientID, time.Time{}); sp != nil {
+					sp.AccountEnabled = false
+				}
+			}
+		}},
+}
+
+// Scenarios lists the named starting states, in a stable order.
+func Scenarios() []Scenario {
+	out := make([]Scenario, len(scenarioDefs))
+	for i, s := range scenarioDefs {
+		out[i] = s.Scenario
+	}
+	return out
+}
+
+func scenarioNames() []string {
+	var n []string
+	for _, s := range scenarioDefs {
+		n = append(n, s.Name)
+	}
+	return n
+}
+
+func lookupScenario(name string) (scenarioDef, bool) {
+	for _, s := range scenarioDefs {
+		if strings.EqualFold(s.Name, name) {
+			return s, true
+		}
+	}
+	return scenarioDef{}, false
+}
+
+// demoCatalog gives each app a stable demo client id and the loopback redirect URI.
+// In "reauth", when the catalog marks nothing in UO as newly required, its last
+// permission is marked so, to show what a re-authorization after an app change is.
+func demoCatalog(cat *permissions.Catalog, scenario string) *permissions.Catalog {
+	c := cat.Clone()
+	for i := range c.Apps {
+		a := &c.Apps[i]
+		a.ClientID = stableID("app:" + a.Key)
+		a.RedirectURI = "http://127.0.0.1"
+		if scenario == "reauth" && a.ReauthorizeOnly {
+			any := false
+			for _, p := range a.Permissions {
+				any = any || p.NewlyRequired
+			}
+			if !any && len(a.Permissions) > 0 {
+				a.Permissions[len(a.Permissions)-1].NewlyRequired = true
+			}
+		}
+	}
+	return c
+}
+
+// skipValues skips every permission of a resource (when resource != "") and the named values.
+func skipValues(resource string, values ...string) func(permissions.Permission) bool {
+	return func(p permissions.Permission) bool {
+		if resource != "" && strings.EqualFold(p.ResourceAppID, resource) {
+			return true
+		}
+		return containsFold(values, p.Value)
+	}
+}
+
+// consentAll sets up an app as an earlier admin consent left it.
+func consentAll(d *directory, cat *permissions.Catalog, key string, skip func(permissions.Permission) bool) {
+	a, ok := cat.App(key)
+	if !ok {
+		return
+	}
+	then := d.tenant.Created.AddDate(2, 0, 0)
+	app := d.apps[strings.ToLower(a.ClientID)]
+	_, _ = d.applyConsent(app, then, then, skip, true)
+}
+
+// userConsentOnly: the SP exists with Principal grants for the admin only.
+func userConsentOnly(d *directory, cat *permissions.Catalog, key string) {
+	a, ok := cat.App(key)
+	if !ok {
+		return
+	}
+	app := d.apps[strings.ToLower(a.ClientID)]
+	sp := d.addSP(app, true, time.Time{})
+	for _, p := range app.Required {
+		res := d.spByAppID(p.ResourceAppID, time.Time{})
+		if p.Type == permissions.Delegated && res != nil {
+			d.grantDelegated(sp, res, "Principal", d.users[0].ID, []string{p.Value}, time.Time{})
+		}
+	}
+}
+
+func consentSignInClient(d *directory, scopes ...string) {
+	client := d.spByAppID(SignInClientID, time.Time{})
+	graph := d.spByAppID(permissions.GraphAppID, time.Time{})
+	d.grantDelegated(client, graph, "AllPrincipals", "", scopes, time.Time{})
+}
+
+// missingResourceError is AADSTS650052: consent names a resource the tenant lacks.
+type missingResourceError struct{ API, AppID string }
+
+func (e *missingResourceError) Error() string {
+	return fmt.Sprintf("AADSTS650052: The app is trying to access a service '%s'(%s) that your organization '%s' lacks a service principal for. "+
+		"Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.",
+		e.AppID, e.API, demoTenantID)
+}
+
+// applyConsent does what admin consent does: create the app's service principal if
+// absent, merge its delegated permissions into AllPrincipals grants and assign its
+// application permissions. Objects it creates become visible at visibleAt. With
+// partial, resources missing from the tenant are skipped instead of failing.
+func (d *directory) applyConsent(app *application, now, visibleAt time.Time, skip func(permissions.Permission) bool, partial bool) (*servicePrincipal, error) {
+	if !partial {
+		for _, p := range app.Required {
+			if d.spByAppID(p.ResourceAppID, time.Time{}) == nil {
+				return nil, &missingResourceError{API: p.API, AppID: p.ResourceAppID}
+			}
+		}
+	}
+	sp := d.addSP(app, true, visibleAt)
+	for _, p := range app.Required {
+		if skip != nil && skip(p) {
+			continue
+		}
+		res := d.spByAppID(p.ResourceAppID, time.Time{})
+		if res == nil {
+			continue
+		}
+		switch p.Type {
+		case permissions.Delegated:
+			if res.App.scope(p.Value) != nil {
+				d.grantDelegated(sp, res, "AllPrincipals", "", []string{p.Value}, visibleAt)
+			}
+		case permissions.Application:
+			if r := res.App.role(p.Value); r != nil {
+				d.assignRole(sp, res, r.ID, now, visibleAt)
+			}
+		}
+	}
+	return sp, nil
+}
