@@ -1,0 +1,275 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/pkg/browser"
+)
+
+// ErrNoBrowser means no browser can be opened from here (an SSH session, a Linux box
+// without a display, WSL without a way to reach Windows): the caller shows the URL
+// (and QR code) for the user to open elsewhere. Check it with errors.Is.
+var ErrNoBrowser = errors.New("cannot open a browser here")
+
+// NoBrowserError is the ErrNoBrowser that says why.
+type NoBrowserError struct {
+	Reason string // e.g. "SSH session"
+}
+
+func (e *NoBrowserError) Error() string {
+	return "cannot open a browser (" + e.Reason + "): open the URL yourself"
+}
+
+// Is makes errors.Is(err, ErrNoBrowser) true.
+func (e *NoBrowserError) Is(target error) bool { return target == ErrNoBrowser }
+
+// SystemBrowser opens URLs in the user's browser on every OS, through
+// github.com/pkg/browser, with its output kept off the terminal (it would land in
+// the middle of the TUI). It refuses where opening a browser would be wrong or
+// useless: in an SSH session the browser would open on the remote machine, so it
+// never tries; on Linux without DISPLAY/WAYLAND_DISPLAY there is nothing to show it
+// on. Under WSL it opens the Windows browser through wslview (wslu) or cmd.exe.
+//
+// Every outside look-up is a field, so the decision is testable on any OS; the
+// zero value uses the real process environment and OS.
+type SystemBrowser struct {
+	// Environ is the environment in os.Environ form; nil = os.Environ().
+	Environ []string
+	// GOOS is the operating system; "" = runtime.GOOS.
+	GOOS string
+	// LookPath finds a program; nil = exec.LookPath.
+	LookPath func(file string) (string, error)
+	// ReadFile reads a file (/proc/version for WSL); nil = os.ReadFile.
+	ReadFile func(name string) ([]byte, error)
+	// Run runs a program to completion with its output discarded; nil = os/exec.
+	Run func(name string, args ...string) error
+	// OpenURL opens a URL the platform's way; nil = github.com/pkg/browser.OpenURL
+	// with its Stdout and Stderr set to io.Discard.
+	OpenURL func(url string) error
+}
+
+var _ Browser = (*SystemBrowser)(nil)
+
+// NewSystemBrowser returns a SystemBrowser for the given environment (nil = the
+// process's).
+func NewSystemBrowser(environ []string) *SystemBrowser {
+	return &SystemBrowser{Environ: environ}
+}
+
+// Launch methods.
+const (
+	LaunchPkgBrowser = "pkg/browser" // xdg-open, open, ShellExecute
+	LaunchWSLView    = "wslview"
+	LaunchCmdExe     = "cmd.exe"
+)
+
+// Launch is how Open would open a URL.
+type Launch struct {
+	Method string
+	// Argv is the command line for LaunchWSLView and LaunchCmdExe (nil for
+	// LaunchPkgBrowser).
+	Argv []string
+	// Reason says why this method was chosen.
+	Reason string
+}
+
+// Open opens rawURL in the user's browser. It returns an error wrapping
+// ErrNoBrowser when it must not or cannot try, and the launcher's error when
+// launching failed; either way the caller keeps showing the URL.
+func (b *SystemBrowser) Open(rawURL string) error {
+	l, err := b.Plan(rawURL)
+	if err != nil {
+		return err
+	}
+	if l.Method == LaunchPkgBrowser {
+		if err := b.openURL()(rawURL); err != nil {
+			return fmt.Errorf("opening the browser: %w", err)
+		}
+		return nil
+	}
+	if err := b.run()(l.Argv[0], l.Argv[1:]...); err != nil {
+		return fmt.Errorf("opening the Windows browser with %s: %w", l.Method, err)
+	}
+	return nil
+}
+
+// Plan decides how rawURL would be opened, without opening it.
+func (b *SystemBrowser) Plan(rawURL string) (Launch, error) {
+	if err := checkOpenableURL(rawURL); err != nil {
+		return Launch{}, err
+	}
+	env := b.env()
+	goos := b.goos()
+	for _, k := range []string{"SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"} {
+		if env[k] != "" {
+			// The browser would open on the remote machine, out of the user's sight.
+			return Launch{}, &NoBrowserError{Reason: "SSH session"}
+		}
+	}
+	if goos == "linux" {
+		if wsl, why := b.isWSL(env); wsl {
+			return b.planWSL(rawURL, why)
+		}
+	}
+	switch goos {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly", "solaris", "illumos":
+		if env["DISPLAY"] == "" && env["WAYLAND_DISPLAY"] == "" {
+			return Launch{}, &NoBrowserError{Reason: "no graphical display (DISPLAY and WAYLAND_DISPLAY unset)"}
+		}
+		// pkg/browser falls back to www-browser, which is often a text browser
+		// (lynx, w3m) that would fight the TUI for the terminal: only let it run when
+		// a graphical opener exists.
+		if _, err := b.lookPath()("xdg-open"); err != nil {
+			if _, err := b.lookPath()("x-www-browser"); err != nil {
+				return Launch{}, &NoBrowserError{Reason: "neither xdg-open nor x-www-browser is installed"}
+			}
+		}
+		return Launch{Method: LaunchPkgBrowser, Reason: "graphical display"}, nil
+	}
+	return Launch{Method: LaunchPkgBrowser, Reason: goos}, nil
+}
+
+func (b *SystemBrowser) isWSL(env map[string]string) (bool, string) {
+	if env["WSL_DISTRO_NAME"] != "" {
+		return true, "WSL_DISTRO_NAME"
+	}
+	if env["WSL_INTEROP"] != "" {
+		return true, "WSL_INTEROP"
+	}
+	// WSL 1 says "Microsoft", WSL 2 "microsoft-standard-WSL2".
+	if data, err := b.readFile()("/proc/version"); err == nil &&
+		strings.Contains(strings.ToLower(string(data)), "microsoft") {
+		return true, "/proc/version"
+	}
+	return false, ""
+}
+
+// windowsCmdExe is where cmd.exe lives when the Windows PATH is not appended to
+// WSL's (appendWindowsPath=false in wsl.conf).
+const windowsCmdExe = "/mnt/c/Windows/System32/cmd.exe"
+
+func (b *SystemBrowser) planWSL(rawURL, why string) (Launch, error) {
+	if p, err := b.lookPath()("wslview"); err == nil {
+		return Launch{Method: LaunchWSLView, Argv: []string{p, rawURL}, Reason: "WSL (" + why + ")"}, nil
+	}
+	for _, name := range []string{"cmd.exe", windowsCmdExe} {
+		if p, err := b.lookPath()(name); err == nil {
+			// `start` takes its first *quoted* argument as a window title, so a quoted
+			// URL would need an empty "" title first. WSL's interop quoting of such an
+			// argument is not something to rely on, so the URL goes unquoted, with
+			// cmd.exe's metacharacters (& in every query string!) caret-escaped.
+			return Launch{Method: LaunchCmdExe, Argv: []string{p, "/c", "start", cmdEscape(rawURL)}, Reason: "WSL (" + why + ")"}, nil
+		}
+	}
+	return Launch{}, &NoBrowserError{Reason: "WSL without wslview or cmd.exe"}
+}
+
+// cmdEscape caret-escapes the characters cmd.exe treats specially on a command line.
+// % is escaped too: %20...% could otherwise expand as a variable.
+func cmdEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`^&|<>()%!"`, r) {
+			b.WriteByte('^')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// checkOpenableURL refuses anything but an absolute http(s) URL without spaces,
+// quotes or control characters: URLs here come from the catalog and the network,
+// and ShellExecute or a shell would happily run something else.
+func checkOpenableURL(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("not a URL a browser can open: %w", err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("not an http(s) URL: %q", Sanitize(rawURL))
+	}
+	for _, r := range rawURL {
+		if r <= ' ' || r == 0x7f || r == '"' || r >= 0x80 {
+			return fmt.Errorf("URL has a character a browser launcher cannot pass safely: %q", Sanitize(rawURL))
+		}
+	}
+	return nil
+}
+
+func (b *SystemBrowser) env() map[string]string {
+	environ := b.Environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	windows := b.goos() == "windows"
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			if windows {
+				k = strings.ToUpper(k) // Windows variable names are case-insensitive
+			}
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func (b *SystemBrowser) goos() string {
+	if b.GOOS != "" {
+		return b.GOOS
+	}
+	return runtime.GOOS
+}
+
+func (b *SystemBrowser) lookPath() func(string) (string, error) {
+	if b.LookPath != nil {
+		return b.LookPath
+	}
+	return exec.LookPath
+}
+
+func (b *SystemBrowser) readFile() func(string) ([]byte, error) {
+	if b.ReadFile != nil {
+		return b.ReadFile
+	}
+	return os.ReadFile
+}
+
+func (b *SystemBrowser) run() func(string, ...string) error {
+	if b.Run != nil {
+		return b.Run
+	}
+	return func(name string, args ...string) error {
+		cmd := exec.Command(name, args...)
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard // never onto the TUI
+		return cmd.Run()
+	}
+}
+
+func (b *SystemBrowser) openURL() func(string) error {
+	if b.OpenURL != nil {
+		return b.OpenURL
+	}
+	return openWithPkgBrowser
+}
+
+var quietPkgBrowser sync.Once
+
+// openWithPkgBrowser is pkg/browser.OpenURL with the launcher's output discarded.
+// pkg/browser keeps its writers in package variables; they are set once, before
+// the first use, so concurrent opens do not race on them.
+func openWithPkgBrowser(u string) error {
+	quietPkgBrowser.Do(func() {
+		browser.Stdout = io.Discard
+		browser.Stderr = io.Discard
+	})
+	return browser.OpenURL(u)
+}
