@@ -1,0 +1,81 @@
+package flows
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestSanitize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Contoso Ltd", "Contoso Ltd"},
+		{"Contoso\x1b[31m Red\x1b[0m", "Contoso Red"},
+		{"a\x1b]0;pwned title\x07b", "ab"},
+		{"clip\x1b]52;c;ZXZpbA==\x1b\\board", "clipboard"},                 // OSC 52 with ST
+		{"link \x1b]8;;https://evil\x1b\\text\x1b]8;;\x1b\\", "link text"}, // OSC 8 hyperlink
+		{"c1 csi \u009b31mred", "c1 csi red"},
+		{"c1 osc \u009d0;title\u009cafter", "c1 osc after"},
+		{"dcs \x1bPq#0;2;0;0;0\x1b\\x", "dcs x"},
+		{"reset \x1bc done", "reset  done"},
+		{"charset \x1b(B ok", "charset  ok"},
+		{"bell\a and backspace\b", "bell and backspace"},
+		{"tab\tnew\nline\r", "tab new line "},
+		{"admin\u202egnp.exe", "admingnp.exe"},               // RLO
+		{"x\u2066y\u2069z\u200f", "xyz"},                     // isolates, RLM
+		{"zero\u200bwidth", "zerowidth"},                     // ZWSP (Cf)
+		{"family 👨\u200d👩\u200d👧", "family 👨\u200d👩\u200d👧"}, // ZWJ kept
+		{"bad \xff utf8", "bad \ufffd utf8"},
+		{"Zoë Łukasz 日本", "Zoë Łukasz 日本"},
+		{"trailing esc \x1b", "trailing esc "},
+		{"unterminated \x1b]0;title", "unterminated "},
+		{"del\x7f", "del"},
+	}
+	for _, tt := range tests {
+		if got := Sanitize(tt.in); got != tt.want {
+			t.Errorf("Sanitize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := SanitizeMultiline("one\ntwo\x1b[2J"); got != "one\ntwo" {
+		t.Errorf("SanitizeMultiline = %q", got)
+	}
+}
+
+// checkInert fails when s could still drive a terminal.
+func checkInert(t *testing.T, in, s string) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Fatalf("Sanitize(%q) is not valid UTF-8: %q", in, s)
+	}
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || isBidiControl(r) {
+			t.Fatalf("Sanitize(%q) = %q keeps control %U", in, s, r)
+		}
+	}
+}
+
+func FuzzSanitize(f *testing.F) {
+	for _, s := range []string{"plain", "\x1b[31mred", "\x1b]52;c;AAAA\x07", "\u009b2J", "\u202e", "\xff\xfe", "a\x1b", "\x1bP\x1b\\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := Sanitize(in)
+		checkInert(t, in, out)
+		if strings.ContainsRune(out, '\n') {
+			t.Fatalf("newline kept: %q", out)
+		}
+		if again := Sanitize(out); again != out {
+			t.Fatalf("not idempotent: %q -> %q -> %q", in, out, again)
+		}
+		if len(out) > 3*len(in) {
+			t.Fatalf("output grew: %d -> %d", len(in), len(out))
+		}
+	})
+}
+
+func BenchmarkSanitizePlain(b *testing.B) {
+	s := "AvePoint Cloud Backup for Dynamics Customer Engagement"
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Sanitize(s)
+	}
+}
