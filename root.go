@@ -171,6 +171,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	f.DurationVar(&a.opts.Timeout, "timeout", 10*time.Minute, "give up waiting for sign-in or consent after this long")
 	f.StringVar(&a.opts.Catalog, "catalog", "", "read the app catalog from this JSON file instead of the built-in one")
 
+	root.RunE = wizardRunE(a)
 	names := make([]string, 0, len(commandFactories))
 	for n := range commandFactories {
 		names = append(names, n)
@@ -179,6 +180,8 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	for _, n := range names {
 		root.AddCommand(commandFactories[n](a))
 	}
+	root.Version = versionString()
+	registerFlagCompletions(root)
 	return root
 }
 

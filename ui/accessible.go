@@ -1,0 +1,333 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// RunAccessible is the wizard for screen readers (--accessible): no alternate screen,
+// no redrawing, plain numbered prompts read a line at a time, plain-text results.
+func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Writer) (Outcome, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if opts.Catalog == nil {
+		opts.Catalog = permissions.Embedded()
+	}
+	r := &plainRun{ctx: ctx, opts: opts, out: out, lines: readLines(ctx, in)}
+	res, err := r.run()
+	o := Outcome{Result: res, Err: err, Finished: err == nil}
+	return o, nil
+}
+
+type plainRun struct {
+	mu    sync.Mutex // say is called from approve goroutines too
+	ctx   context.Context
+	opts  Options
+	out   io.Writer
+	lines <-chan string
+}
+
+var errQuit = flows.ErrCancelled
+
+func readLines(ctx context.Context, in io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			select {
+			case ch <- strings.TrimSpace(sc.Text()):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+func (r *plainRun) say(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.out, format+"\n", args...)
+}
+
+// ask prints a prompt and reads one line; "q" or end of input quits.
+func (r *plainRun) ask(prompt string) (string, error) {
+	r.mu.Lock()
+	fmt.Fprint(r.out, prompt+" ")
+	r.mu.Unlock()
+	select {
+	case l, ok := <-r.lines:
+		if !ok || strings.EqualFold(l, "q") {
+			return "", errQuit
+		}
+		return l, nil
+	case <-r.ctx.Done():
+		return "", errQuit
+	}
+}
+
+func (r *plainRun) run() (*flows.Result, error) {
+	apps := r.opts.Catalog.Apps
+	var app permissions.App
+	if a, ok := r.opts.Catalog.App(r.opts.App); ok && r.opts.App != "" {
+		app = *a
+	} else {
+		r.say("Which app do you want to authorize?")
+		for i, a := range apps {
+			r.say("%d) %s (%s): %s", i+1, a.AppType, strings.ToUpper(a.Key), a.DisplayName)
+		}
+		for {
+			l, err := r.ask(fmt.Sprintf("Type a number from 1 to %d and press Enter (q quits):", len(apps)))
+			if err != nil {
+				return nil, err
+			}
+			if n, e := strconv.Atoi(l); e == nil && n >= 1 && n <= len(apps) {
+				app = apps[n-1]
+				break
+			}
+			r.say("Not a choice: %q.", l)
+		}
+	}
+	if r.opts.ClientID != "" {
+		app.ClientID = r.opts.ClientID
+	}
+	if app.ReauthorizeOnly {
+		r.say("Re-authorize only. %s", app.Notice)
+	}
+	r.say("")
+	r.say("%s asks for %d permissions:", app.DisplayName, len(app.Permissions))
+	for i, p := range app.Permissions {
+		r.say("%d. %s %s (%s), %s. Why: %s", i+1, p.API, p.Value, p.FriendlyName, p.Type, p.Purpose)
+	}
+	r.say("Delegated means: %s", permissions.Delegated.Explain())
+	r.say("Application means: %s", permissions.Application.Explain())
+	r.say("To check the result the wizard signs you in with read-only scopes:")
+	for _, s := range SignInScopes {
+		r.say("- %s: %s", s.Scope, s.Why)
+	}
+	for app.ClientID == "" {
+		l, err := r.ask("The app's client id is not published. Paste it from AOS and press Enter:")
+		if err != nil {
+			return nil, err
+		}
+		if permissions.IsGUID(l) {
+			app.ClientID = l
+		} else {
+			r.say("That is not a GUID.")
+		}
+	}
+	if _, err := r.ask("Press Enter to sign in (q quits):"); err != nil {
+		return nil, err
+	}
+	admin, err := r.signIn()
+	if err != nil {
+		return nil, r.explain("Sign-in did not complete.", err)
+	}
+	r.say("Signed in as %s, tenant %s.", flows.Sanitize(admin.UPN), flows.Sanitize(orText(admin.TenantName, admin.TenantID)))
+	if admin.CanConsent {
+		r.say("Role check: %s. You can grant admin consent.", flows.Sanitize(strings.Join(admin.Roles, ", ")))
+	} else {
+		r.say("Warning, role check: %s", flows.Sanitize(orText(admin.RoleWarning, "no active Global Administrator or Privileged Role Administrator role; activate it in PIM if it is eligible.")))
+	}
+	r.say("Reading the app's grants from Microsoft Graph.")
+	before, err := r.opts.Engine.Verify(r.ctx, &app)
+	if err != nil {
+		return nil, r.explain("Could not read the app's current state.", err)
+	}
+	r.printResult(before)
+	if before.ReauthorizeOnlyBlocked || (app.ReauthorizeOnly && before.ServicePrincipal == nil) {
+		r.say("The %s app is not in your tenant. It can only be re-authorized, no longer created, so there is nothing to consent to.", app.AppType)
+		return before, nil
+	}
+	final := before
+	if before.Status != flows.StatusComplete {
+		if _, err := r.ask("Press Enter to open the admin consent page (q quits):"); err != nil {
+			return before, err
+		}
+		final, err = r.consent(&app)
+		if err != nil {
+			return before, r.explain("Admin consent did not complete.", err)
+		}
+		r.say("")
+		r.say("Summary:")
+		r.printResult(final)
+	}
+	if final.Status == flows.StatusComplete {
+		r.say("Next step: %s", orText(final.NextStep, app.Consent))
+	}
+	if l, err := r.ask("Save a report (Markdown and JSON)? Type y and press Enter, or just Enter to finish:"); err == nil && strings.EqualFold(l, "y") {
+		write := r.opts.WriteReport
+		if write == nil {
+			write = flows.WriteReport
+		}
+		base := filepath.Join(r.opts.ReportDir, "d365consent-"+app.Key+"-"+r.opts.now().UTC().Format("20060102-150405"))
+		for _, ext := range []string{".md", ".json"} {
+			if err := write(base+ext, final); err != nil {
+				r.say("Could not save %s: %s", base+ext, flows.Sanitize(err.Error()))
+			} else {
+				r.say("Saved %s", base+ext)
+			}
+		}
+	}
+	return final, nil
+}
+
+func (r *plainRun) printResult(res *flows.Result) {
+	r.say("%s", headline(res))
+	for _, p := range res.Permissions {
+		r.say("- %s %s (%s): %s", flows.Sanitize(p.API), flows.Sanitize(p.Permission), flows.Sanitize(p.Type), flows.StatusLabel(p.Status))
+	}
+	for _, e := range res.Extra {
+		r.say("Also granted: %s %s (%s)", flows.Sanitize(e.API), flows.Sanitize(e.Permission), flows.Sanitize(e.Type))
+	}
+	for _, w := range res.Warnings {
+		r.say("Warning: %s", flows.Sanitize(w))
+	}
+}
+
+func (r *plainRun) explain(what string, err error) error {
+	if errors.Is(err, flows.ErrCancelled) || errors.Is(err, context.Canceled) {
+		return flows.ErrCancelled
+	}
+	r.say("%s", what)
+	if e := flows.Explain(err); e != nil {
+		r.say("%s. %s", flows.Sanitize(e.Title), flows.Sanitize(e.Meaning))
+		r.say("What to do: %s", flows.Sanitize(e.Fix))
+		r.say("For support: AADSTS%d, correlation id %s, trace id %s.", e.Code, flows.Sanitize(orText(e.CorrelationID, "none")), flows.Sanitize(orText(e.TraceID, "none")))
+	} else {
+		r.say("%s", flows.Sanitize(err.Error()))
+	}
+	return err
+}
+
+func (r *plainRun) signIn() (*flows.Admin, error) {
+	type res struct {
+		a   *flows.Admin
+		err error
+	}
+	done := make(chan res, 1)
+	prompts := make(chan flows.SignInPrompt, 4)
+	go func() {
+		a, err := r.opts.Engine.SignIn(r.ctx, func(p flows.SignInPrompt) {
+			select {
+			case prompts <- p:
+			case <-r.ctx.Done():
+			}
+		})
+		done <- res{a, err}
+	}()
+	var cur *flows.SignInPrompt
+	for {
+		select {
+		case p := <-prompts:
+			cur = &p
+			r.notify("signin", p.URL)
+			if p.DeviceCode {
+				r.say("Open %s and enter the code %s", flows.Sanitize(p.URL), flows.Sanitize(p.UserCode))
+			} else {
+				r.say("Sign in in your browser. If it did not open, open this URL: %s", flows.Sanitize(p.URL))
+			}
+			r.approveHint()
+		case d := <-done:
+			return d.a, d.err
+		case l, ok := <-r.lines:
+			if !ok || strings.EqualFold(l, "q") {
+				return nil, flows.ErrCancelled
+			}
+			if strings.EqualFold(l, "a") && r.opts.Approver != nil && cur != nil {
+				p := *cur
+				go func() {
+					var err error
+					if da, ok := r.opts.Approver.(DeviceApprover); ok && p.DeviceCode {
+						err = da.ApproveDevice(r.ctx, p.UserCode)
+					} else {
+						err = r.opts.Approver.Approve(r.ctx, p.URL)
+					}
+					if err != nil {
+						r.say("Approving failed: %s", flows.Sanitize(err.Error()))
+					}
+				}()
+			}
+		}
+	}
+}
+
+func (r *plainRun) notify(kind, url string) {
+	if r.opts.OnURL != nil {
+		r.opts.OnURL(kind, url)
+	}
+}
+
+func (r *plainRun) approveHint() {
+	if r.opts.Approver != nil {
+		r.say("Demo: type a and press Enter to approve as the demo admin.")
+	}
+}
+
+func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
+	w, err := r.opts.Engine.StartConsent(r.ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	url := flows.Sanitize(w.ConsentURL())
+	r.notify("consent", url)
+	r.say("Open this admin consent page and Accept: %s", url)
+	r.say("Press Enter to check now; q quits.")
+	r.approveHint()
+	events := w.Events()
+	last := -1
+	var lastRes *flows.Result
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				if lastRes != nil {
+					return lastRes, nil
+				}
+				return r.opts.Engine.Verify(r.ctx, app)
+			}
+			if ev.Result != nil {
+				lastRes = ev.Result
+			}
+			if ev.Visible != last {
+				last = ev.Visible
+				r.say("%d of %d permissions visible in Microsoft Graph.", ev.Visible, ev.Total)
+			}
+			if ev.Done {
+				if ev.Err != nil && !(errors.Is(ev.Err, flows.ErrIncomplete) && ev.Result != nil) {
+					return nil, ev.Err
+				}
+				return ev.Result, nil
+			}
+		case l, ok := <-r.lines:
+			switch {
+			case !ok || strings.EqualFold(l, "q"):
+				return nil, flows.ErrCancelled
+			case strings.EqualFold(l, "a") && r.opts.Approver != nil:
+				go func() {
+					if err := r.opts.Approver.Approve(r.ctx, url); err != nil {
+						r.say("Approving failed: %s", flows.Sanitize(err.Error()))
+					} else {
+						w.Recheck()
+					}
+				}()
+			default:
+				w.Recheck()
+			}
+		case <-r.ctx.Done():
+			return nil, flows.ErrCancelled
+		}
+	}
+}
