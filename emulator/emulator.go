@@ -255,6 +255,9 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	for _, t := range s.transports {
+		t.CloseIdleConnections()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := errors.Join(shutdown(ctx, s.httpsSrv), shutdown(ctx, s.httpSrv))
