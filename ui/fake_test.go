@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
@@ -185,3 +186,9 @@ var errBoom = errors.New("boom")
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func displayWidth(s string) int { return ansi.StringWidth(s) }
+
+func newBenchModel(b *testing.B) *Model {
+	m := New(context.Background(), Options{Engine: &fakeEngine{}, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }})
+	b.Cleanup(m.Close)
+	return m
+}

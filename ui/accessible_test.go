@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/flows"
+)
+
+// TestAccessible walks the line-by-line wizard: numbered choice, sign-in URL, state,
+// consent progress, summary; no escape sequences anywhere.
+func TestAccessible(t *testing.T) {
+	w := newFakeWaiter("https://login.example/adminconsent")
+	w.ch <- flows.ConsentEvent{Visible: 1, Total: 3}
+	w.ch <- flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}
+	eng := &fakeEngine{prompt: &flows.SignInPrompt{URL: "https://login.example/authorize"}, admin: testAdmin(true),
+		verify: []*flows.Result{result("ce", false, nil)}, waiter: w}
+	var out strings.Builder
+	in := strings.NewReader("1\n\n\n\n")
+	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, &out)
+	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
+		t.Fatalf("outcome = %+v, %v\n%s", o, err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"1) Dynamics Customer Engagement (CE)", "open this URL: https://login.example/authorize",
+		"Role check: Global Administrator", "none of its 3 permissions", "adminconsent", "1 of 3 permissions visible",
+		"All 3 permissions are granted", "Next step:"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "\x1b") {
+		t.Error("escape sequence in accessible output")
+	}
+}
+
+func TestAccessibleQuit(t *testing.T) {
+	var out strings.Builder
+	o, _ := RunAccessible(context.Background(), Options{Engine: &fakeEngine{}, Catalog: testCatalog()}, strings.NewReader("q\n"), &out)
+	if o.Err != flows.ErrCancelled {
+		t.Fatalf("outcome = %+v", o)
+	}
+}
