@@ -240,9 +240,18 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 			}
 			r.approveHint()
 		case d := <-done:
+			for len(prompts) > 0 { // a prompt not shown yet: show it before moving on
+				p := <-prompts
+				r.notify("signin", p.URL)
+				r.say("Sign-in URL: %s", flows.Sanitize(p.URL))
+			}
 			return d.a, d.err
 		case l, ok := <-r.lines:
-			if !ok || strings.EqualFold(l, "q") {
+			if !ok {
+				r.lines = nil // end of input: keep waiting, Ctrl+C still cancels
+				continue
+			}
+			if strings.EqualFold(l, "q") {
 				return nil, flows.ErrCancelled
 			}
 			if strings.EqualFold(l, "a") && r.opts.Approver != nil && cur != nil {
@@ -313,7 +322,9 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 			}
 		case l, ok := <-r.lines:
 			switch {
-			case !ok || strings.EqualFold(l, "q"):
+			case !ok:
+				r.lines = nil
+			case strings.EqualFold(l, "q"):
 				return nil, flows.ErrCancelled
 			case strings.EqualFold(l, "a") && r.opts.Approver != nil:
 				go func() {

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,9 +19,21 @@ func TestAccessible(t *testing.T) {
 	w.ch <- flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}
 	eng := &fakeEngine{prompt: &flows.SignInPrompt{URL: "https://login.example/authorize"}, admin: testAdmin(true),
 		verify: []*flows.Result{result("ce", false, nil)}, waiter: w}
-	var out strings.Builder
-	in := strings.NewReader("1\n\n\n\n")
-	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, &out)
+	// The admin answers each prompt once it is on screen.
+	out := &syncBuffer{}
+	in, inW := io.Pipe()
+	go func() {
+		for _, step := range []struct{ prompt, answer string }{
+			{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"open the admin consent page", ""}, {"Save a report", ""},
+		} {
+			for !strings.Contains(out.String(), step.prompt) {
+				time.Sleep(time.Millisecond)
+			}
+			_, _ = io.WriteString(inW, step.answer+"\n")
+		}
+		_ = inW.Close()
+	}()
+	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, out)
 	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
 		t.Fatalf("outcome = %+v, %v\n%s", o, err, out.String())
 	}
@@ -42,4 +56,21 @@ func TestAccessibleQuit(t *testing.T) {
 	if o.Err != flows.ErrCancelled {
 		t.Fatalf("outcome = %+v", o)
 	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
