@@ -180,6 +180,8 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	for _, n := range names {
 		root.AddCommand(commandFactories[n](a))
 	}
+	root.Version = versionString()
+	registerFlagCompletions(root)
 	return root
 }
 
