@@ -69,7 +69,7 @@ func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
 	return &demoEnv{
 		Server: srv,
 		Config: flows.Config{
-			Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL()},
+			Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
 			Tenant:         tenant,
 			SignInClientID: srv.SignInClientID(),
 			HTTPClient:     srv.HTTPClient(),

@@ -13,6 +13,19 @@ type Cloud struct {
 	Name          string
 	AuthorityHost string
 	GraphURL      string
+	// ConsentHost is the base URL of the admin consent page when it is not served by
+	// AuthorityHost (the demo tenant serves its browser pages over plain http on a
+	// second loopback port, so a real browser opens them without a certificate
+	// warning); "" = AuthorityHost.
+	ConsentHost string
+}
+
+// consentHost is where the admin consent page is.
+func (c Cloud) consentHost() string {
+	if c.ConsentHost != "" {
+		return c.ConsentHost
+	}
+	return c.AuthorityHost
 }
 
 // The national clouds of DESIGN.md "Command line".

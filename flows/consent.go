@@ -40,7 +40,7 @@ func AdminConsentURL(cloud Cloud, tenant, clientID, state, redirectURI string) (
 	if redirectURI != "" {
 		q.Set("redirect_uri", redirectURI)
 	}
-	return cloud.AuthorityHost + "/" + url.PathEscape(tenant) + "/adminconsent?" + q.Encode(), nil
+	return cloud.consentHost() + "/" + url.PathEscape(tenant) + "/adminconsent?" + q.Encode(), nil
 }
 
 var errNoTenant = Usagef("no tenant: pass --tenant (a tenant id or a domain such as contoso.onmicrosoft.com)")
@@ -257,13 +257,14 @@ func (c *Consent) run(ctx context.Context) {
 			c.send(ev)
 			return
 		}
-		c.send(ev)
 		now := clock.Now()
 		if !now.Before(deadline) {
+			// The final event carries this last state.
 			final(fmt.Errorf("waiting for consent: timed out after %s with %d/%d permissions visible: %w",
 				c.s.cfg.Timeout, r.Granted(), len(r.Permissions), ErrIncomplete))
 			return
 		}
+		c.send(ev)
 		wait := min(interval, deadline.Sub(now))
 		select {
 		case <-ctx.Done():
