@@ -37,7 +37,7 @@ the tenant may be its id or one of its domains. --qr also draws the link as a QR
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.App, "app", "", "the app: ce or uo (required)")
+	f.StringVar(&o.App, "app", "", "the app: ce or uo (required; ce by default with --demo)")
 	f.BoolVar(&o.QR, "qr", false, "also draw the URL as a QR code")
 	f.BoolVar(&o.Demo, "demo", false, "use the embedded demo tenant")
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo)")
@@ -50,7 +50,7 @@ func runConsentURL(ctx context.Context, a *app, o consentURLOptions) error {
 		return err
 	}
 	defer t.Close()
-	app, err := a.pickApp(t.catalog, o.App)
+	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.App, "app", "", "the app to check: ce or uo (required)")
+	f.StringVar(&o.App, "app", "", "the app to check: ce or uo (required; ce by default with --demo)")
 	f.StringVar(&o.Format, "format", "text", "output: text (a checklist) or json (the verify contract)")
 	f.StringVar(&o.Report, "report", "", "also save the result to FILE (.md or .json)")
 	f.BoolVar(&o.Demo, "demo", false, "run against the embedded demo tenant")
@@ -56,6 +56,14 @@ type commandTarget struct {
 	cfg     flows.Config
 	catalog *permissions.Catalog
 	demo    *demoEnv
+}
+
+// defaultApp is --app, or "ce" against the demo tenant (so `verify --demo` just works).
+func (t *commandTarget) defaultApp(key string) string {
+	if key == "" && t.demo != nil {
+		return "ce"
+	}
+	return key
 }
 
 func (t *commandTarget) Close() {
@@ -120,7 +128,7 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 		return err
 	}
 	defer t.Close()
-	app, err := a.pickApp(t.catalog, o.App)
+	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
 	if err != nil {
 		return err
 	}
