@@ -52,7 +52,8 @@ type Faults struct {
 	// Throttle answers the next N Graph operations with 429 (a $batch sub-request is
 	// one operation, the $batch envelope itself is not). RetryAfter is sent as
 	// Retry-After (whole seconds, rounded up; 0 = header omitted); a caller that
-	// retries before it has elapsed is throttled again without using up N.
+	// retries before it has elapsed (by Options.Now) is throttled again without
+	// using up N.
 	Throttle   int
 	RetryAfter time.Duration
 	// Unavailable answers the next N Graph operations with 503.

@@ -131,7 +131,7 @@ func (s *Server) fault() (graphResult, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := &s.faults
-	now := time.Now()
+	now := s.now() // Options.Now: a test's fake clock decides when Retry-After has elapsed
 	retry := func(res graphResult) graphResult {
 		if f.RetryAfter > 0 {
 			res.headers = map[string]string{"Retry-After": strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds())))}
