@@ -585,6 +585,19 @@ func TestAdminConsent(t *testing.T) {
 			t.Fatal("cancel created the service principal")
 		}
 	})
+	t.Run("cancel-at-picker", func(t *testing.T) {
+		srv := startServer(t, Options{})
+		ce, _ := srv.Catalog().App("ce")
+		redirect, got := consentLanding(t)
+		b := srv.Browser("")
+		b.upn, b.Decline = "", true
+		if err := b.Open(testCtx(t), adminConsentURL(srv, ce.ClientID, redirect)); err != nil {
+			t.Fatal(err)
+		}
+		if q := <-got; q.Get("error") != "access_denied" || q.Get("error_subcode") != "cancel" || q.Get("state") != "st-42" {
+			t.Fatalf("redirect: %v", q)
+		}
+	})
 	t.Run("non-admin", func(t *testing.T) {
 		srv := startServer(t, Options{Scenario: "non-admin"})
 		ctx := testCtx(t)

@@ -123,7 +123,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	upn := r.PostFormValue("upn")
 	if upn == "" { // Cancel
-		s.finishError(w, t, "access_denied", "cancel", &oauthError{AADSTS: 50058, Message: "The user cancelled the sign-in."})
+		e := &oauthError{AADSTS: 50058, Message: "The user cancelled the sign-in."}
+		if t.Kind == "admin" {
+			s.finishAdminError(w, t, "access_denied", "cancel", e)
+		} else {
+			s.finishError(w, t, "access_denied", "cancel", e)
+		}
 		return
 	}
 	u := s.dir.userByUPN(upn)
