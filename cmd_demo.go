@@ -65,22 +65,7 @@ func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
 		approver: demoApprover{env},
 		demo:     true,
 		urlFile:  urlFile,
-		rewriteURL: func(u string) string {
-			return pagesURL(env, u)
-		},
 	})
-}
-
-// pagesURL moves an admin consent URL built on the demo tenant's HTTPS authority host
-// to its plain-HTTP pages listener, where the emulator serves the browser pages (a
-// real browser would otherwise meet a self-signed certificate). Workaround noted in
-// coord/ui-needs.md; a no-op once flows builds the URL on the pages host itself.
-func pagesURL(env *demoEnv, u string) string {
-	host := env.Server.AuthorityHost()
-	if strings.HasPrefix(u, host+"/") {
-		return env.Server.PagesURL() + strings.TrimPrefix(u, host)
-	}
-	return u
 }
 
 // demoApprover walks a demo page (sign-in, admin consent or device login) through the
@@ -88,7 +73,6 @@ func pagesURL(env *demoEnv, u string) string {
 type demoApprover struct{ env *demoEnv }
 
 func (d demoApprover) Approve(ctx context.Context, url string) error {
-	url = pagesURL(d.env, url)
 	if err := d.env.Server.Browser(d.env.Server.DemoUser()).Open(ctx, url); err != nil {
 		return fmt.Errorf("approving in the demo browser: %w", err)
 	}

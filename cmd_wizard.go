@@ -37,10 +37,8 @@ type wizardTarget struct {
 	cfg      flows.Config
 	catalog  *permissions.Catalog
 	approver ui.Approver // demo only
-	// rewriteURL, when set, maps a consent URL before it is shown (demo: see pagesURL).
-	rewriteURL func(string) string
-	demo       bool
-	urlFile    string // hidden --url-file: every browser URL the wizard shows (tests)
+	demo     bool
+	urlFile  string // hidden --url-file: every browser URL the wizard shows (tests)
 }
 
 // requireTerminal: the wizard needs a terminal on stdin and stdout; scripts get one
@@ -62,7 +60,7 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 	}
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
 	opts := ui.Options{
-		Engine:   sessionEngine{s: sess, rewrite: t.rewriteURL},
+		Engine:   sessionEngine{s: sess},
 		Approver: t.approver,
 		Catalog:  t.catalog,
 		ClientID: a.opts.ClientID,
@@ -116,8 +114,7 @@ func (a *app) wizardOutcome(out ui.Outcome) error {
 
 // sessionEngine adapts *flows.Session to ui.Engine.
 type sessionEngine struct {
-	s       *flows.Session
-	rewrite func(string) string
+	s *flows.Session
 }
 
 func (e sessionEngine) SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
@@ -133,18 +130,12 @@ func (e sessionEngine) StartConsent(ctx context.Context, app *permissions.App) (
 	if err != nil {
 		return nil, err
 	}
-	return consentWaiter{c, e.rewrite}, nil
+	return consentWaiter{c}, nil
 }
 
 // consentWaiter adapts *flows.Consent (whose URL is a field) to ui.ConsentWaiter.
 type consentWaiter struct {
 	*flows.Consent
-	rewrite func(string) string
 }
 
-func (c consentWaiter) ConsentURL() string {
-	if c.rewrite != nil {
-		return c.rewrite(c.URL)
-	}
-	return c.URL
-}
+func (c consentWaiter) ConsentURL() string { return c.URL }
