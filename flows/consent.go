@@ -233,14 +233,23 @@ func (c *Consent) run(ctx context.Context) {
 	if c.listener != nil {
 		redirectCh = c.listener.Result()
 	}
+	log := c.s.logger
+	log.Info("consent wait started", "app", c.app.Key, "listener", c.listener != nil, "timeout", c.s.cfg.Timeout)
 	final := func(err error) {
 		ev := ConsentEvent{Elapsed: clock.Now().Sub(start), Result: last, Redirected: redirected, Done: true, Err: err}
 		if last != nil {
 			ev.Visible, ev.Total = last.Granted(), len(last.Permissions)
 		}
+		errText := ""
+		if err != nil {
+			errText = err.Error()
+		}
+		log.Info("consent wait ended", "elapsed", ev.Elapsed, "visible", ev.Visible, "total", ev.Total, "redirected", redirected, "err", errText)
 		c.send(ev)
 	}
+	poll := 0
 	for {
+		poll++
 		r, err := c.s.Verify(ctx, c.app)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -252,7 +261,9 @@ func (c *Consent) run(ctx context.Context) {
 		}
 		last = r
 		ev := ConsentEvent{Elapsed: clock.Now().Sub(start), Visible: r.Granted(), Total: len(r.Permissions), Result: r, Redirected: redirected}
+		log.Info("consent poll", "n", poll, "visible", ev.Visible, "total", ev.Total, "elapsed", ev.Elapsed, "redirected", redirected)
 		if r.Status == StatusComplete {
+			log.Info("consent wait ended", "elapsed", ev.Elapsed, "visible", ev.Visible, "total", ev.Total, "redirected", redirected)
 			ev.Done = true
 			c.send(ev)
 			return
@@ -276,6 +287,7 @@ func (c *Consent) run(ctx context.Context) {
 		case rd := <-redirectCh:
 			redirectCh = nil
 			redirected = true
+			log.Info("consent redirect received", "granted", rd.Err == nil && rd.AdminConsent)
 			if rd.Err != nil {
 				x := Explain(rd.Err)
 				if x == nil {

@@ -195,6 +195,8 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	if prompt == nil {
 		prompt = func(SignInPrompt) {}
 	}
+	start := s.clock.Now()
+	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant))
 	var err error
 	if s.cfg.DeviceCode {
 		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
@@ -221,6 +223,7 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 		})
 	}
 	if err != nil {
+		s.logger.Info("sign-in failed", "duration", s.clock.Now().Sub(start), "cancelled", ctx.Err() != nil, "err", err.Error())
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("signing in: %w", errors.Join(ErrCancelled, ctx.Err()))
 		}
@@ -228,8 +231,11 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	}
 	admin, err := s.loadAdmin(ctx)
 	if err != nil {
+		s.logger.Info("reading the signed-in admin failed", "duration", s.clock.Now().Sub(start), "err", err.Error())
 		return nil, err
 	}
+	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start), "tenantId", admin.TenantID,
+		"roles", strings.Join(admin.Roles, ", "), "canConsent", admin.CanConsent)
 	s.mu.Lock()
 	s.admin = admin
 	s.mu.Unlock()

@@ -75,8 +75,10 @@ func (s *Session) Verify(ctx context.Context, app *permissions.App) (*Result, er
 	if !permissions.IsGUID(app.ClientID) {
 		return nil, Usagef("app %s has no client id: pass --client-id (a GUID)", app.Key)
 	}
-	before := s.graph.Requests()
+	before, start := s.graph.Requests(), s.clock.Now()
 	reps, err := s.graph.BatchAll(ctx, VerificationRequests(app))
+	s.logger.Info("verification", "app", app.Key, "duration", s.clock.Now().Sub(start),
+		"graphRequests", s.graph.Requests()-before, "ok", err == nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("verifying grants: %w", ctx.Err())
