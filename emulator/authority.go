@@ -264,7 +264,9 @@ func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefre
 		rt := "0.demo." + randomToken(48)
 		s.refresh[rt] = &refreshGrant{ClientID: clientID, UserID: u.ID, Scopes: raw}
 		resp["refresh_token"] = rt
+		s.issued = append(s.issued, rt)
 	}
+	s.issued = append(s.issued, at, idt)
 	return resp
 }
 

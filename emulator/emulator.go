@@ -121,6 +121,7 @@ type Server struct {
 	codes         map[string]*authCode
 	refresh       map[string]*refreshGrant
 	devices       map[string]*deviceGrant // by device_code
+	issued        []string                // every access, id and refresh token issued (IssuedTokens)
 	closed        bool
 	wg            sync.WaitGroup
 }
