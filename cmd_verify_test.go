@@ -81,9 +81,9 @@ func TestVerifyEveryScenario(t *testing.T) {
 			"ce": {flows.StatusNotConsented, []flows.PermStatus{m, m, m}, 3, false, 0},
 			"uo": {flows.StatusIncomplete, []flows.PermStatus{g, g, g, g, g, g, m}, 3, false, 0},
 		},
-		"disabled": {
-			"ce": {flows.StatusComplete, []flows.PermStatus{g, g, g}, 0, false, 1},
-			"uo": {flows.StatusComplete, []flows.PermStatus{g, g, g, g, g, g, g}, 0, false, 1},
+		"disabled": { // every grant in place, but a disabled app cannot sign in: incomplete
+			"ce": {flows.StatusIncomplete, []flows.PermStatus{g, g, g}, 3, false, 1},
+			"uo": {flows.StatusIncomplete, []flows.PermStatus{g, g, g, g, g, g, g}, 3, false, 1},
 		},
 	}
 	for scenario, apps := range cases {

@@ -58,6 +58,8 @@ func Summary(r *Result) string {
 		return fmt.Sprintf("All %d permissions are granted.", len(r.Permissions))
 	case r.Status == StatusNotConsented:
 		return "Not consented: the app has no service principal in this tenant yet."
+	case r.ServicePrincipal != nil && !r.ServicePrincipal.AccountEnabled && r.Granted() == len(r.Permissions):
+		return fmt.Sprintf("Incomplete: all %d permissions are granted, but the app's service principal is disabled, so the app cannot sign in.", len(r.Permissions))
 	}
 	return fmt.Sprintf("Incomplete: %d of %d permissions granted.", r.Granted(), len(r.Permissions))
 }

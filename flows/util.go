@@ -1,5 +1,6 @@
 package flows
 
-import "encoding/json"
+import "github.com/d365consent/d365consent/flows/graph"
 
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+// jsonUnmarshal decodes Graph JSON with case-sensitive member names (graph.Unmarshal).
+func jsonUnmarshal(data []byte, v any) error { return graph.Unmarshal(data, v) }

@@ -122,6 +122,11 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 		if err := jsonUnmarshal(appRep.Body, appSP); err != nil {
 			return nil, fmt.Errorf("decoding the app's service principal: %w", err)
 		}
+		// A reply that is not the app's service principal proves nothing about it.
+		if appSP.ID == "" || !strings.EqualFold(appSP.AppID, app.ClientID) {
+			return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for the service principal of %s",
+				Sanitize(appSP.AppID), Sanitize(appSP.ID), app.ClientID)
+		}
 		enabled := appSP.AccountEnabled == nil || *appSP.AccountEnabled
 		r.ServicePrincipal = &ResultSP{ID: appSP.ID, AccountEnabled: enabled, DisplayName: Sanitize(appSP.DisplayName)}
 		if !enabled {
@@ -154,6 +159,10 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			if err := jsonUnmarshal(rep.Body, rs.sp); err != nil {
 				return nil, fmt.Errorf("decoding resource %s: %w", res, err)
 			}
+			if rs.sp.ID == "" || !strings.EqualFold(rs.sp.AppID, res) {
+				return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for resource %s",
+					Sanitize(rs.sp.AppID), Sanitize(rs.sp.ID), res)
+			}
 			byObjectID[rs.sp.ID] = rs.sp
 		case rep.Status == http.StatusNotFound:
 			rs.missing = true
@@ -169,7 +178,10 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 	var assignments []assignmentReply
 	if appSP != nil {
 		for _, name := range []string{"grants", "assignments"} {
-			if rep := reps[name]; rep != nil && rep.Err != nil {
+			switch rep := reps[name]; {
+			case rep == nil:
+				return nil, fmt.Errorf("no reply for the app's %s", name)
+			case rep.Err != nil:
 				return nil, rep.Err
 			}
 		}
@@ -299,9 +311,11 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			r.ReauthorizeOnlyBlocked = true
 			r.Warnings = append(r.Warnings, reauthorizeOnlyMessage(app))
 		}
-	case r.Granted() == len(r.Permissions):
+	case r.Granted() == len(r.Permissions) && r.ServicePrincipal.AccountEnabled:
 		r.Status = StatusComplete
 	default:
+		// A disabled app gets no token even with every grant in place: it will not
+		// work, so the check is not complete (the warning above says why).
 		r.Status = StatusIncomplete
 		for _, p := range r.Permissions {
 			if p.Status == PermUserConsentOnly {
@@ -322,14 +336,18 @@ func reauthorizeOnlyMessage(app *permissions.App) string {
 		app.DisplayName, since)
 }
 
+// findDef finds the enabled permission with value (exact case first). A disabled one
+// (isEnabled false) is not published: a grant of it gives the app nothing; one
+// without an id cannot be assigned.
 func findDef(defs []permDef, value string) *permDef {
+	enabled := func(d *permDef) bool { return d.ID != "" && (d.IsEnabled == nil || *d.IsEnabled) }
 	for i := range defs {
-		if defs[i].Value == value && (defs[i].IsEnabled == nil || *defs[i].IsEnabled) {
+		if defs[i].Value == value && enabled(&defs[i]) {
 			return &defs[i]
 		}
 	}
 	for i := range defs { // case-insensitive fallback
-		if strings.EqualFold(defs[i].Value, value) {
+		if strings.EqualFold(defs[i].Value, value) && enabled(&defs[i]) {
 			return &defs[i]
 		}
 	}

@@ -105,7 +105,7 @@ func (c *Client) sendBatch(ctx context.Context, reqs []Request) ([]Response, err
 		return nil, err
 	}
 	var rep batchReply
-	if err := json.Unmarshal(data, &rep); err != nil {
+	if err := Unmarshal(data, &rep); err != nil {
 		return nil, fmt.Errorf("Microsoft Graph $batch: decoding the reply: %w", err)
 	}
 	return rep.Responses, nil
@@ -125,7 +125,7 @@ func (c *Client) BatchAll(ctx context.Context, reqs []Request) (map[string]*Resp
 			continue
 		}
 		var p Page
-		if json.Unmarshal(r.Body, &p) != nil {
+		if Unmarshal(r.Body, &p) != nil {
 			continue
 		}
 		r.Value = p.Value
@@ -157,7 +157,7 @@ func (c *Client) BatchAll(ctx context.Context, reqs []Request) (map[string]*Resp
 				continue
 			}
 			var p Page
-			if err := json.Unmarshal(r.Body, &p); err != nil {
+			if err := Unmarshal(r.Body, &p); err != nil {
 				return nil, fmt.Errorf("Microsoft Graph GET %s: decoding the reply: %w", page[0].URL, err)
 			}
 			out[id].Value = append(out[id].Value, p.Value...)

@@ -276,7 +276,7 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	if v == nil {
 		return nil
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := Unmarshal(data, v); err != nil {
 		return fmt.Errorf("Microsoft Graph GET %s: decoding the reply: %w", path, err)
 	}
 	return nil

@@ -1,0 +1,84 @@
+package graph
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// Unmarshal decodes JSON like encoding/json, but member names are case-sensitive, as
+// in OData JSON: encoding/json would also fill a field tagged "consentType" from a
+// member "ConsentType" (and let the last of two such members win), so a reply could
+// carry a value the service never meant under that name. A member whose name equals a
+// field's tag except for case is an error. Nested structs and slices of structs are
+// checked too.
+func Unmarshal(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return err
+	}
+	return checkCase(data, reflect.TypeOf(v))
+}
+
+func checkCase(data []byte, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			if t.Elem().Kind() == reflect.Uint8 { // []byte, json.RawMessage
+				return nil
+			}
+			var items []json.RawMessage
+			if json.Unmarshal(data, &items) != nil {
+				return nil // null: encoding/json already accepted it
+			}
+			for _, it := range items {
+				if err := checkCase(it, t.Elem()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil || members == nil {
+		return nil // null
+	}
+	for name, raw := range members {
+		exact := false
+		var folded *reflect.StructField
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if tag == "-" {
+				continue
+			}
+			if tag == "" {
+				tag = f.Name
+			}
+			if tag == name {
+				exact = true
+				folded = &f
+				break
+			}
+			if strings.EqualFold(tag, name) {
+				folded = &f
+			}
+		}
+		if folded == nil {
+			continue
+		}
+		if !exact {
+			return fmt.Errorf("member %q: JSON member names are case-sensitive", name)
+		}
+		if err := checkCase(raw, folded.Type); err != nil {
+			return err
+		}
+	}
+	return nil
+}
