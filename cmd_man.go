@@ -129,7 +129,8 @@ var exitCodeDocs = []struct {
 	{exitUsage, "Bad usage or input: an unknown flag or value, a malformed GUID or URL, no terminal for the wizard."},
 	{exitIncomplete, "Consent is incomplete or absent: at least one required permission is not granted."},
 	{exitRefused, "Sign-in or consent was refused (an AADSTS error such as 65004 or 90094)."},
-	{exitCancelled, "Cancelled (Ctrl+C, Esc out of the wizard)."},
+	{exitCancelled, "Cancelled (Ctrl+C or SIGINT, Esc out of the wizard)."},
+	{exitTerminated, "Terminated by SIGTERM."},
 }
 
 var envDocs = []struct{ name, text string }{

@@ -41,10 +41,14 @@ type wizardTarget struct {
 	urlFile  string // hidden --url-file: every browser URL the wizard shows (tests)
 }
 
+// terminalCheck is isTerminal; in-process tests of the whole wizard (accessible mode)
+// replace it.
+var terminalCheck = isTerminal
+
 // requireTerminal: the wizard needs a terminal on stdin and stdout; scripts get one
 // line pointing at the non-interactive commands (exit 2).
 func (a *app) requireTerminal() error {
-	if isTerminal(a.stdin) && isTerminal(a.stdout) {
+	if terminalCheck(a.stdin) && terminalCheck(a.stdout) {
 		return nil
 	}
 	fmt.Fprintln(a.errOut(), "d365consent: the wizard needs a terminal; in scripts use 'd365consent permissions' and 'd365consent verify' (see --help).")

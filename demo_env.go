@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows"
@@ -34,6 +35,9 @@ func (d *demoBrowser) OpenDeviceLogin(_, userCode string) error {
 
 var _ flows.DeviceLoginBrowser = (*demoBrowser)(nil)
 
+// onDemoStart, when set (tests only), sees every demo tenant the process starts.
+var onDemoStart func(*emulator.Server)
+
 // startDemo starts the demo tenant for scenario ("" = fresh) and returns a Config
 // that signs in to it as the scenario's demo user, with the shared flags that still
 // make sense applied (--device-code, --timeout, --tenant). Close it when done.
@@ -57,9 +61,22 @@ func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
 		}
 		cat = c
 	}
-	srv, err := emulator.Start(emulator.Options{Scenario: scenario, Catalog: cat})
+	opts := emulator.Options{Scenario: scenario, Catalog: cat}
+	if v := a.getenv("D365CONSENT_DEMO_LATENCY"); v != "" {
+		// Hidden test hook: slow every demo HTTPS request, so a test's signal lands
+		// during sign-in or verification.
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, flows.Usagef("D365CONSENT_DEMO_LATENCY %q is not a duration", v)
+		}
+		opts.Faults.Latency = d
+	}
+	srv, err := emulator.Start(opts)
 	if err != nil {
 		return nil, err
+	}
+	if onDemoStart != nil {
+		onDemoStart(srv)
 	}
 	b := &demoBrowser{ctx: ctx, b: srv.Browser(srv.DemoUser())}
 	tenant := a.opts.Tenant
@@ -68,7 +85,7 @@ func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
 	}
 	return &demoEnv{
 		Server: srv,
-		Config: flows.Config{
+		Config: a.withDebug(flows.Config{
 			Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
 			Tenant:         tenant,
 			SignInClientID: srv.SignInClientID(),
@@ -76,7 +93,7 @@ func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
 			Browser:        b,
 			DeviceCode:     a.opts.DeviceCode,
 			Timeout:        a.opts.Timeout,
-		},
+		}),
 		Catalog: srv.Catalog(),
 		Browser: b,
 	}, nil
@@ -105,5 +122,5 @@ func (a *app) realConfig() (flows.Config, error) {
 	if !a.opts.NoBrowser {
 		cfg.Browser = flows.NewSystemBrowser(a.environ)
 	}
-	return cfg, nil
+	return a.withDebug(cfg), nil
 }

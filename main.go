@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/d365consent/d365consent/flows"
 )
@@ -24,19 +25,60 @@ const (
 	exitIncomplete = 3
 	exitRefused    = 4
 	exitCancelled  = 130
+	exitTerminated = 143 // 128 + SIGTERM
 )
 
+// errTerminated is the cancellation cause when SIGTERM stopped the run (exit 143).
+var errTerminated = fmt.Errorf("terminated: %w", flows.ErrCancelled)
+
+// shutdownGrace bounds how long main waits, after a signal, for the command to
+// close its listeners and restore the terminal before exiting anyway.
+const shutdownGrace = 2 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())
-	stop()
-	os.Exit(code)
+	os.Exit(runWithSignals(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ()))
+}
+
+// runWithSignals runs the command line with SIGINT and SIGTERM cancelling its
+// context (the flows then close their listeners, the wizard restores the terminal).
+// After a signal it waits up to shutdownGrace for that; a second signal, or the end
+// of the grace, exits at once. SIGINT exits 130, SIGTERM 143.
+func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, stdin, stdout, stderr, environ) }()
+	var sig os.Signal
+	select {
+	case code := <-done:
+		return code
+	case sig = <-sigs:
+	}
+	cause := error(flows.ErrCancelled)
+	if sig == syscall.SIGTERM {
+		cause = errTerminated
+	}
+	cancel(cause)
+	grace := time.NewTimer(shutdownGrace)
+	defer grace.Stop()
+	select {
+	case code := <-done:
+		return code
+	case <-grace.C:
+	case <-sigs:
+	}
+	return exitCode(cause)
 }
 
 // run executes the command line and returns the process exit code. It never panics
 // out to the user: a bug is reported in one line with exit 1.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) (code int) {
 	app := newApp(stdin, stdout, stderr, environ)
+	app.args = args
+	defer app.closeDebugLog()
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "d365consent: internal error: %v (please report it)\n", r)
@@ -46,11 +88,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root := newRootCmd(app)
 	root.SetArgs(args)
 	err := cobraUsage(root.ExecuteContext(ctx))
-	if err == nil && ctx.Err() != nil {
-		err = flows.ErrCancelled
+	if ctx.Err() != nil && (err == nil || exitCode(err) == exitCancelled) {
+		// A signal ended the run: its cause (SIGINT or SIGTERM) gives the exit code.
+		switch {
+		case err == nil:
+			err = flows.ErrCancelled
+			if errors.Is(context.Cause(ctx), errTerminated) {
+				err = errTerminated
+			}
+		case errors.Is(context.Cause(ctx), errTerminated):
+			err = &causeErr{err, errTerminated}
+		}
 	}
 	if err != nil && !errors.Is(err, errSilent) {
 		app.printError(err)
+	}
+	if app.debugLog != nil {
+		errText := ""
+		if err != nil {
+			errText = err.Error()
+		}
+		app.debugLog.Info("exit", "exitCode", exitCode(err), "err", errText)
 	}
 	return exitCode(err)
 }
@@ -73,6 +131,12 @@ func (e *silentErr) Unwrap() []error {
 	return []error{e.err, errSilent}
 }
 
+// causeErr keeps err's message but also matches cause (how the run was stopped).
+type causeErr struct{ err, cause error }
+
+func (e *causeErr) Error() string   { return e.err.Error() }
+func (e *causeErr) Unwrap() []error { return []error{e.err, e.cause} }
+
 // cobraUsage turns cobra's own argument errors (unknown command, wrong number of
 // arguments, missing required flag) into usage errors, so they exit 2.
 func cobraUsage(err error) error {
@@ -93,6 +157,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, errTerminated):
+		return exitTerminated
 	case errors.Is(err, flows.ErrCancelled), errors.Is(err, context.Canceled):
 		return exitCancelled
 	case errors.Is(err, flows.ErrUsage), errors.Is(err, flows.ErrNotTerminal):

@@ -110,6 +110,9 @@ func TestExitCodeMap(t *testing.T) {
 		{fmt.Errorf("signing in: %w", flows.ErrRefused), 4},
 		{flows.ErrCancelled, 130},
 		{context.Canceled, 130},
+		{errTerminated, 143},
+		{&causeErr{fmt.Errorf("signing in: %w", flows.ErrCancelled), errTerminated}, 143},
+		{silent(errTerminated), 143},
 		{silent(fmt.Errorf("x: %w", flows.ErrIncomplete)), 3},
 	}
 	for _, tt := range tests {

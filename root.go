@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -18,12 +19,16 @@ import (
 // app is what every command shares: the process's streams and environment, and the
 // shared flags. Commands read these instead of os.* so tests can run them in-process.
 type app struct {
+	args    []string // the command line, for the debug log
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
 	environ []string
 
 	opts sharedOptions
+
+	debugFile *os.File     // --debug FILE, opened by validateShared
+	debugLog  *slog.Logger // nil without --debug
 }
 
 // sharedOptions are the flags every command accepts (DESIGN.md "Command line").
@@ -170,6 +175,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	f.BoolVar(&a.opts.NoColor, "no-color", false, "no colour or other escape sequences (also NO_COLOR)")
 	f.DurationVar(&a.opts.Timeout, "timeout", 10*time.Minute, "give up waiting for sign-in or consent after this long")
 	f.StringVar(&a.opts.Catalog, "catalog", "", "read the app catalog from this JSON file instead of the built-in one")
+	f.StringVar(&a.opts.Debug, "debug", "", "append a debug log to FILE (JSON lines: requests, ids, timings; tokens redacted)")
 
 	root.RunE = wizardRunE(a)
 	names := make([]string, 0, len(commandFactories))
@@ -201,7 +207,54 @@ func (a *app) validateShared() error {
 	if a.opts.Timeout <= 0 {
 		return flows.Usagef("--timeout must be positive, got %s", a.opts.Timeout)
 	}
+	return a.openDebugLog()
+}
+
+// openDebugLog opens --debug FILE for appending, readable by its owner only (it names
+// hosts, tenant ids and request ids, never a token: flows.NewDebugLogger redacts).
+func (a *app) openDebugLog() error {
+	if a.opts.Debug == "" || a.debugFile != nil {
+		return nil
+	}
+	f, err := os.OpenFile(a.opts.Debug, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return flows.Usagef("--debug: %v", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return flows.Usagef("--debug: %v", err)
+	}
+	a.debugFile = f
+	a.debugLog = flows.NewDebugLogger(f)
+	a.debugLog.Info("d365consent started", "version", versionString(), "args", strings.Join(a.args, " "))
 	return nil
+}
+
+// closeDebugLog flushes and closes the debug log, if any.
+func (a *app) closeDebugLog() {
+	if a.debugFile != nil {
+		a.debugLog.Info("d365consent finished")
+		_ = a.debugFile.Close()
+		a.debugFile, a.debugLog = nil, nil
+	}
+}
+
+// withDebug returns cfg logging to --debug FILE: flows events through Config.Logger
+// and every HTTP request (method, redacted URL, status, timing, request ids) through
+// a wrapped transport. Without --debug it returns cfg unchanged.
+func (a *app) withDebug(cfg flows.Config) flows.Config {
+	if a.debugLog == nil {
+		return cfg
+	}
+	cfg.Logger = a.debugLog
+	base := cfg.HTTPClient
+	if base == nil {
+		base = flows.DefaultHTTPClient()
+	}
+	c := *base
+	c.Transport = flows.DebugTransport(base.Transport, a.debugLog)
+	cfg.HTTPClient = &c
+	return cfg
 }
 
 // enumFlag validates a flag against its allowed values.

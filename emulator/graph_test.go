@@ -473,6 +473,7 @@ func TestScenarioStartingStates(t *testing.T) {
 		"throttled":        {full, full},
 		"slow-propagation": {absentCE, want{true, true, all("missing", "Odata.FullAccess")}},
 		"disabled":         {want{exists: true}, want{exists: true}},
+		"hostile":          {want{true, true, all("resource-missing", "user_impersonation")}, absentUO},
 	}
 	if len(cases) != len(Scenarios()) {
 		t.Fatalf("%d scenarios, %d cases", len(Scenarios()), len(cases))

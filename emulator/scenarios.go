@@ -77,6 +77,43 @@ var scenarioDefs = []scenarioDef{
 				}
 			}
 		}},
+	{Scenario{"hostile", "a tenant that attacks the terminal: its, the admin's and the apps' names and a consent error carry escape sequences, C1 controls and bidi overrides"},
+		Faults{}, hostileSetup},
+}
+
+// HostileText is what the hostile scenario puts in every name it controls: an OSC 52
+// clipboard write, an OSC 8 link, CSI clear-screen, colour and alternate-screen
+// sequences, a full reset, a DCS request, their 8-bit C1 forms (CSI U+009B, OSC
+// U+009D) and a right-to-left override. A terminal that receives any of it raw does
+// something the user did not ask for. "evil" and "click" are the printable parts.
+const HostileText = "\x1b]52;c;cm0gLXJmIH4K\x07\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\" +
+	"\x1b[2J\x1b[31;1m\x1b[?1049h\x1bc\x1bP+q544e\x1b\\\u009b1;31m\u009d0;pwned\u009c\u202eevil\u202c\x1b[0m"
+
+// hostileSetup: CE is consented except its Dynamics CRM permission, and the tenant
+// has no Dynamics CRM service principal, so admin consent to CE ends with AADSTS650052
+// whose description names the (hostile) API; an extra grant has a hostile scope.
+func hostileSetup(d *directory, cat *permissions.Catalog) {
+	d.tenant.DisplayName = "Contoso " + HostileText + " Demo"
+	for _, u := range d.users {
+		u.DisplayName = u.GivenName + " " + HostileText + " " + u.Surname
+	}
+	for _, a := range cat.Apps {
+		app := d.apps[strings.ToLower(a.ClientID)]
+		app.DisplayName = a.DisplayName + " " + HostileText
+		for i := range app.Required {
+			if strings.EqualFold(app.Required[i].ResourceAppID, permissions.DynamicsCRMAppID) {
+				app.Required[i].API = "Dynamics " + HostileText + " CRM"
+			}
+		}
+	}
+	consentAll(d, cat, "ce", skipValues(permissions.DynamicsCRMAppID))
+	d.removeSP(permissions.DynamicsCRMAppID)
+	if a, ok := cat.App("ce"); ok {
+		sp := d.spByAppID(a.ClientID, time.Time{})
+		graph := d.spByAppID(permissions.GraphAppID, time.Time{})
+		// Scope values are space-separated in Graph: the hostile value has no space.
+		d.grantDelegated(sp, graph, "AllPrincipals", "", []string{"Mail.Read" + strings.ReplaceAll(HostileText, " ", "")}, time.Time{})
+	}
 }
 
 // Scenarios lists the named starting states, in a stable order.
