@@ -22,6 +22,8 @@ type verifyOptions struct {
 	Report   string
 	Demo     bool
 	Scenario string
+	// DemoFaults is the hidden --demo-faults (network-fault tests).
+	DemoFaults string
 }
 
 func newVerifyCmd(a *app) *cobra.Command {
@@ -48,6 +50,8 @@ Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-
 	f.StringVar(&o.Report, "report", "", "also save the result to FILE (.md or .json)")
 	f.BoolVar(&o.Demo, "demo", false, "run against the embedded demo tenant")
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo), e.g. partial")
+	f.StringVar(&o.DemoFaults, "demo-faults", "", "inject faults into the demo tenant, e.g. latency=500ms,unavailable-rate=0.3,seed=7")
+	_ = f.MarkHidden("demo-faults")
 	return cmd
 }
 
@@ -123,11 +127,27 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 			return flows.Usagef("--report %q: use a .md or .json file name", o.Report)
 		}
 	}
+	if o.DemoFaults != "" && !o.Demo {
+		return flows.Usagef("--demo-faults needs --demo")
+	}
+	// --timeout bounds the whole check, sign-in and Graph: verify never hangs.
+	ctx, cancel := withCommandTimeout(ctx, a.opts.Timeout)
+	defer cancel()
 	t, err := a.target(ctx, o.Demo, o.Scenario)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
+	if o.DemoFaults != "" {
+		f, err := parseDemoFaults(t.demo.Server.Faults(), o.DemoFaults)
+		if err != nil {
+			return err
+		}
+		t.demo.Server.SetFaults(f)
+	}
+	if demoServerHook != nil && t.demo != nil {
+		demoServerHook(o.DemoFaults, t.demo.Server)
+	}
 	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -63,6 +64,14 @@ type Faults struct {
 	PropagationDelay time.Duration
 	// PageSize is the largest page of a Graph collection (default 100; $top may lower it).
 	PageSize int
+	// UnavailableRate is the probability that a Graph operation is answered 503
+	// (with Retry-After when RetryAfter is set), drawn from a PCG generator seeded
+	// with Seed, so a test sees the same sequence every run.
+	UnavailableRate float64
+	Seed            uint64
+	// Hang makes Graph accept every request and never answer it (until the client
+	// gives up or the server closes): a service that is up but stuck.
+	Hang bool
 }
 
 func (f Faults) merge(over Faults) Faults {
@@ -83,6 +92,15 @@ func (f Faults) merge(over Faults) Faults {
 	}
 	if over.PageSize != 0 {
 		f.PageSize = over.PageSize
+	}
+	if over.UnavailableRate != 0 {
+		f.UnavailableRate = over.UnavailableRate
+	}
+	if over.Seed != 0 {
+		f.Seed = over.Seed
+	}
+	if over.Hang {
+		f.Hang = true
 	}
 	return f
 }
@@ -113,6 +131,8 @@ type Server struct {
 
 	mu            sync.Mutex
 	faults        Faults
+	rng           *rand.Rand // draws UnavailableRate; seeded with Faults.Seed
+	closing       chan struct{}
 	throttleUntil time.Time
 	dir           *directory
 	catalog       *permissions.Catalog
@@ -150,7 +170,9 @@ func Start(opts Options) (*Server, error) {
 		codes:    map[string]*authCode{},
 		refresh:  map[string]*refreshGrant{},
 		devices:  map[string]*deviceGrant{},
+		closing:  make(chan struct{}),
 	}
+	s.rng = rand.New(rand.NewPCG(s.faults.Seed, 0x6433363563))
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -256,11 +278,14 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.closing) // release hanging Graph requests
 	s.mu.Unlock()
 	for _, t := range s.transports {
 		t.CloseIdleConnections()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	// A short grace: HTTP/2 graceful shutdown alone waits a second for clients to
+	// hang up after GOAWAY, and a demo tenant has nothing worth finishing.
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 	defer cancel()
 	err := errors.Join(shutdown(ctx, s.httpsSrv), shutdown(ctx, s.httpSrv))
 	s.wg.Wait()
@@ -281,6 +306,7 @@ func shutdown(ctx context.Context, srv *http.Server) error {
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	s.faults = f
+	s.rng = rand.New(rand.NewPCG(f.Seed, 0x6433363563))
 	s.throttleUntil = time.Time{}
 	s.mu.Unlock()
 }

@@ -57,6 +57,13 @@ func (s *Server) writeGraph(w http.ResponseWriter, r graphResult) {
 // serveGraph is Microsoft Graph v1.0.
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	s.graphRequests.Add(1)
+	if s.Faults().Hang {
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		return
+	}
 	p, errRes := s.authenticate(r)
 	if errRes != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.authorityHost+`/common/oauth2/authorize", client_id="`+permissions.GraphAppID+`"`)
@@ -140,6 +147,9 @@ func (s *Server) fault() (graphResult, bool) {
 	}
 	if f.Unavailable > 0 {
 		f.Unavailable--
+		return retry(s.graphError(http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.")), true
+	}
+	if f.UnavailableRate > 0 && s.rng.Float64() < f.UnavailableRate {
 		return retry(s.graphError(http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.")), true
 	}
 	if now.Before(s.throttleUntil) {

@@ -172,8 +172,11 @@ func Explain(err error) *Explanation {
 	}
 	x := &Explanation{OAuthError: Sanitize(body.Error)}
 	desc := body.Description
-	if len(body.ErrorCodes) > 0 {
-		x.Code = body.ErrorCodes[0]
+	for _, c := range body.ErrorCodes { // the first real code; a bad body may carry 0 or negatives
+		if c > 0 {
+			x.Code = c
+			break
+		}
 	}
 	if m := codeRE.FindStringSubmatch(desc); m != nil && x.Code == 0 {
 		x.Code, _ = strconv.Atoi(m[1])
@@ -203,8 +206,8 @@ func Explain(err error) *Explanation {
 		x.Title, x.Meaning, x.Fix = k.title, k.meaning, k.fix
 	} else {
 		x.Title = "Entra ID refused the request"
-		if x.Description != "" {
-			x.Meaning = x.Description
+		if m := strings.Join(strings.Fields(x.Description), " "); m != "" {
+			x.Meaning = m
 		} else {
 			x.Meaning = "Entra ID returned an error this tool does not know yet."
 		}

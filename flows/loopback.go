@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -148,14 +149,27 @@ func (l *LoopbackListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, pageHead+"<h1>Already received</h1><p>d365consent already has this consent result. You can close this tab.</p></body></html>")
 		return
 	}
-	res := ConsentRedirect{AdminConsent: r.Form.Get("admin_consent") == "True" || r.Form.Get("admin_consent") == "true", Tenant: Sanitize(r.Form.Get("tenant"))}
-	if e := r.Form.Get("error"); e != "" {
-		res.AdminConsent = false
-		res.Err = &ConsentRedirectError{ErrorCode: Sanitize(e), Subcode: Sanitize(r.Form.Get("error_subcode")),
-			Description: SanitizeMultiline(r.Form.Get("error_description"))}
+	res := ParseConsentRedirect(r.Form)
+	if res.Err != nil {
 		fmt.Fprint(w, pageHead+"<h1>Consent was not granted</h1><p>Return to d365consent in your terminal for what happened and what to do.</p></body></html>")
 	} else {
 		fmt.Fprint(w, pageHead+"<h1>Consent received</h1><p>Return to d365consent in your terminal: it is checking that every permission is in place. You can close this tab.</p></body></html>")
 	}
 	l.result <- res // buffered 1, single use: never blocks
+}
+
+// ParseConsentRedirect reads the admin consent redirect's parameters
+// (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent):
+// admin_consent=True&tenant=… on success, error=…&error_subcode=…&error_description=…
+// otherwise. An error wins over admin_consent. Every string is sanitized. The caller
+// checks state.
+func ParseConsentRedirect(form url.Values) ConsentRedirect {
+	ac := form.Get("admin_consent")
+	res := ConsentRedirect{AdminConsent: ac == "True" || ac == "true", Tenant: Sanitize(form.Get("tenant"))}
+	if e := form.Get("error"); e != "" {
+		res.AdminConsent = false
+		res.Err = &ConsentRedirectError{ErrorCode: Sanitize(e), Subcode: Sanitize(form.Get("error_subcode")),
+			Description: SanitizeMultiline(form.Get("error_description"))}
+	}
+	return res
 }

@@ -224,6 +224,10 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	}
 	if err != nil {
 		s.logger.Info("sign-in failed", "duration", s.clock.Now().Sub(start), "cancelled", ctx.Err() != nil, "err", err.Error())
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// Out of time is not the user cancelling: say which limit ran out.
+			return nil, fmt.Errorf("signing in: %w", context.Cause(ctx))
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("signing in: %w", errors.Join(ErrCancelled, ctx.Err()))
 		}

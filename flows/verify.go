@@ -81,7 +81,7 @@ func (s *Session) Verify(ctx context.Context, app *permissions.App) (*Result, er
 		"graphRequests", s.graph.Requests()-before, "ok", err == nil)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("verifying grants: %w", ctx.Err())
+			return nil, fmt.Errorf("verifying grants: %w", context.Cause(ctx))
 		}
 		return nil, fmt.Errorf("verifying grants: %w", err)
 	}

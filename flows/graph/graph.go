@@ -188,11 +188,11 @@ func (c *Client) retryDelay(retryAfter string, attempt int) time.Duration {
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
-		return ctx.Err()
+		return context.Cause(ctx)
 	}
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return context.Cause(ctx)
 	case <-c.clock.After(d):
 		return nil
 	}
@@ -223,7 +223,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 		resp, err := c.http.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, context.Cause(ctx)
 			}
 			return nil, fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err)
 		}
