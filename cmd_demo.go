@@ -16,8 +16,10 @@ func init() { registerCommand("demo", newDemoCmd) }
 func newDemoCmd(a *app) *cobra.Command {
 	var scenario, urlFile string
 	var names []string
+	var list strings.Builder
 	for _, s := range emulator.Scenarios() {
 		names = append(names, s.Name)
+		fmt.Fprintf(&list, "  %-18s %s\n", s.Name, s.Description)
 	}
 	cmd := &cobra.Command{
 		Use:   "demo [--scenario S]",
@@ -27,11 +29,15 @@ wizard against it. The sign-in and consent pages open in your browser when one c
 on every browser step, the a key approves through the demo's own browser as the demo admin,
 so the whole demo also runs in a bare terminal or over SSH.
 
-Scenarios: ` + strings.Join(names, ", ") + `.`,
+Scenarios:
+` + strings.TrimRight(list.String(), "\n"),
 		Example: `  d365consent demo
   d365consent demo --scenario partial --no-browser`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := enumFlag("scenario", scenario, names...); err != nil {
+				return err
+			}
 			if err := a.requireTerminal(); err != nil {
 				return err
 			}

@@ -168,7 +168,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	f.StringVar(&a.opts.AuthorityHost, "authority-host", "", "override the cloud's sign-in endpoint (base URL, e.g. https://127.0.0.1:8443)")
 	f.StringVar(&a.opts.GraphURL, "graph-url", "", "override the cloud's Microsoft Graph endpoint (base URL)")
 	f.StringVar(&a.opts.ClientID, "client-id", "", "client id of the AvePoint app, when the catalog has none")
-	f.StringVar(&a.opts.SignInClientID, "signin-client-id", DefaultSignInClientID, "client id the wizard signs in with (default: Microsoft Graph Command Line Tools)")
+	f.StringVar(&a.opts.SignInClientID, "signin-client-id", DefaultSignInClientID, "client id the wizard signs in with (the public Microsoft Graph Command Line Tools client)")
 	f.BoolVar(&a.opts.DeviceCode, "device-code", false, "sign in with a device code (SSH and headless machines)")
 	f.BoolVar(&a.opts.NoBrowser, "no-browser", false, "never open a browser; only show the URL")
 	f.BoolVar(&a.opts.Accessible, "accessible", false, "plain line prompts and text, no full-screen interface (screen readers)")
