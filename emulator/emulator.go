@@ -386,3 +386,33 @@ func (s *Server) GraphRequests() int64 { return s.graphRequests.Load() }
 
 // ResetGraphRequests sets the Graph request count back to zero.
 func (s *Server) ResetGraphRequests() { s.graphRequests.Store(0) }
+
+// GrantExtra grants the app with client id clientID, tenant-wide, one more
+// permission of the resource with appId resourceAppID — delegated (an AllPrincipals
+// grant of the scope) or application (an assignment of the app role) — as an admin
+// could in the Entra admin center, beyond what the app requires. Both service
+// principals must exist; the value must be one the resource publishes.
+func (s *Server) GrantExtra(clientID, resourceAppID string, typ permissions.Type, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	client := s.dir.spByAppID(clientID, now)
+	resource := s.dir.spByAppID(resourceAppID, now)
+	if client == nil || resource == nil {
+		return fmt.Errorf("emulator: no service principal for %s or %s", clientID, resourceAppID)
+	}
+	if typ == permissions.Application {
+		r := resource.App.role(value)
+		if r == nil {
+			return fmt.Errorf("emulator: %s publishes no app role %q", resourceAppID, value)
+		}
+		s.dir.assignRole(client, resource, r.ID, now, time.Time{})
+		return nil
+	}
+	sc := resource.App.scope(value)
+	if sc == nil {
+		return fmt.Errorf("emulator: %s publishes no scope %q", resourceAppID, value)
+	}
+	s.dir.grantDelegated(client, resource, "AllPrincipals", "", []string{sc.Value}, time.Time{})
+	return nil
+}
