@@ -54,7 +54,11 @@ func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, en
 	var sig os.Signal
 	select {
 	case code := <-done:
-		return code
+		select {
+		case sig = <-sigs: // the signal raced the end of the run: it still decides
+		default:
+			return code
+		}
 	case sig = <-sigs:
 	}
 	cause := error(flows.ErrCancelled)
@@ -65,8 +69,7 @@ func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, en
 	grace := time.NewTimer(shutdownGrace)
 	defer grace.Stop()
 	select {
-	case code := <-done:
-		return code
+	case <-done:
 	case <-grace.C:
 	case <-sigs:
 	}
@@ -88,16 +91,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root := newRootCmd(app)
 	root.SetArgs(args)
 	err := cobraUsage(root.ExecuteContext(ctx))
-	if ctx.Err() != nil && (err == nil || exitCode(err) == exitCancelled) {
-		// A signal ended the run: its cause (SIGINT or SIGTERM) gives the exit code.
-		switch {
+	if ctx.Err() != nil {
+		switch cause := context.Cause(ctx); {
+		case errors.Is(cause, flows.ErrCancelled):
+			// A signal (runWithSignals) stopped the run: it gives the exit code, 130 or
+			// 143, whatever the command made of its cancelled context.
+			if err == nil {
+				err = cause
+			} else {
+				err = &causeErr{err, cause}
+			}
 		case err == nil:
 			err = flows.ErrCancelled
-			if errors.Is(context.Cause(ctx), errTerminated) {
-				err = errTerminated
-			}
-		case errors.Is(context.Cause(ctx), errTerminated):
-			err = &causeErr{err, errTerminated}
 		}
 	}
 	if err != nil && !errors.Is(err, errSilent) {

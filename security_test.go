@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,21 +18,22 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows"
 )
 
 // Security tests of the whole program (SECURITY.md): no token ever reaches an output,
 // a report, the debug log or a file; interruption exits 130/143 and leaves nothing
 // running.
 
-// demoServers records every demo tenant started while a test runs.
-type demoServers struct {
+// tokenServers records every demo tenant started while a test runs.
+type tokenServers struct {
 	mu   sync.Mutex
 	list []*emulator.Server
 }
 
-func watchDemoServers(t *testing.T) *demoServers {
+func watchDemoServers(t *testing.T) *tokenServers {
 	t.Helper()
-	d := &demoServers{}
+	d := &tokenServers{}
 	onDemoStart = func(s *emulator.Server) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
@@ -42,7 +45,7 @@ func watchDemoServers(t *testing.T) *demoServers {
 
 // tokens returns every token every recorded server issued. Servers are closed by
 // then; IssuedTokens still answers.
-func (d *demoServers) tokens() []string {
+func (d *tokenServers) tokens() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []string
@@ -260,4 +263,146 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// portsIn finds every 127.0.0.1 port named in text (plain or URL-encoded).
+var portRE = regexp.MustCompile(`127\.0\.0\.1(?::|%3A)(\d+)`)
+
+func portsIn(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range portRE.FindAllStringSubmatch(text, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// checkPortsFree binds every port again: a listener left open would refuse.
+func checkPortsFree(t *testing.T, ports []string) {
+	t.Helper()
+	if len(ports) == 0 {
+		t.Error("no port to check")
+	}
+	for _, p := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+p)
+		if err != nil {
+			t.Errorf("port %s still taken after exit: %v", p, err)
+			continue
+		}
+		ln.Close()
+	}
+}
+
+// waitFileFor waits until the file at path contains want.
+func waitFileFor(t *testing.T, path, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), want) {
+			return string(data)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never showed %q:\n%s", path, want, data)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestInterruptVerifyInProcess stops `verify --demo` through its context, as main does on
+// a signal, during sign-in and during the (throttled, slowed) verification: the exit
+// code follows the signal, every port is free and no goroutine is left behind.
+func TestInterruptVerifyInProcess(t *testing.T) {
+	for _, tc := range []struct {
+		phase, after string
+		cause        error
+		code         int
+	}{
+		{"sign-in", `"msg":"sign-in started"`, flows.ErrCancelled, 130},
+		{"verification", `"msg":"sign-in finished"`, errTerminated, 143},
+		{"verification", `"msg":"sign-in finished"`, flows.ErrCancelled, 130},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tc.phase, tc.code), func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			defer goleak.VerifyNone(t, before)
+			logPath := filepath.Join(t.TempDir(), "debug.log")
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			done := make(chan int, 1)
+			var out, errb lockedBuffer
+			go func() {
+				done <- run(ctx, []string{"verify", "--demo", "--scenario", "throttled", "--debug", logPath},
+					strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1", "D365CONSENT_DEMO_LATENCY=200ms"})
+			}()
+			waitFileFor(t, logPath, tc.after)
+			cancel(tc.cause)
+			stopped := time.Now()
+			var code int
+			select {
+			case code = <-done:
+				t.Logf("stopped %v after the interruption", time.Since(stopped).Round(time.Millisecond))
+			case <-time.After(shutdownGrace):
+				t.Fatal("verify did not stop within the shutdown grace")
+			}
+			log, _ := os.ReadFile(logPath)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out.String(), errb.String())
+			}
+			if strings.Contains(string(log), `"ok":true`) {
+				t.Fatalf("the verification finished before the interruption: the test proves nothing\n%s", log)
+			}
+			if strings.Count(errb.String(), "\n") > 1 || strings.Contains(errb.String(), "goroutine") {
+				t.Errorf("stderr is not one line: %q", errb.String())
+			}
+			checkPortsFree(t, portsIn(string(log)))
+		})
+	}
+}
+
+// TestInterruptWizardConsentInProcess cancels the (accessible) demo wizard while it
+// waits for admin consent: exit 130, the consent listener's port and the demo
+// tenant's are free, no goroutine left.
+func TestInterruptWizardConsentInProcess(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	terminalCheck = func(any) bool { return true }
+	t.Cleanup(func() { terminalCheck = isTerminal })
+	out, errb := &lockedBuffer{}, &lockedBuffer{}
+	in, inW := io.Pipe()
+	defer inW.Close()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--no-browser", "--accessible"}, in, out, errb, []string{"NO_COLOR=1"})
+	}()
+	for _, st := range [][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"approve as the demo admin", "a"},
+		{"open the admin consent page", ""}, {"visible in Microsoft Graph", ""}} {
+		deadline := time.Now().Add(15 * time.Second)
+		for !strings.Contains(out.String(), st[0]) {
+			if time.Now().After(deadline) {
+				t.Fatalf("never showed %q:\n%s", st[0], out.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if st[0] != "visible in Microsoft Graph" {
+			_, _ = io.WriteString(inW, st[1]+"\n")
+		}
+	}
+	cancel(flows.ErrCancelled)
+	select {
+	case code := <-done:
+		if code != 130 {
+			t.Fatalf("exit %d, want 130\n%s%s", code, out.String(), errb.String())
+		}
+	case <-time.After(shutdownGrace):
+		t.Fatal("the wizard did not stop within the shutdown grace")
+	}
+	ports := portsIn(out.String())
+	if len(ports) < 3 { // pages, Graph and the consent listener
+		t.Fatalf("want the demo's two ports and the consent listener's in the output, got %v", ports)
+	}
+	checkPortsFree(t, ports)
 }

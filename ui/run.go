@@ -19,6 +19,9 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, environ
 		tea.WithInput(in),
 		tea.WithOutput(out),
 		tea.WithEnvironment(environ),
+		// SIGINT and SIGTERM cancel ctx in main (exit 130 / 143); Ctrl+C in the
+		// wizard is a key, not a signal, and is unaffected.
+		tea.WithoutSignalHandler(),
 	}
 	if opts.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
