@@ -1,10 +1,13 @@
 package main
 
 import (
+	"runtime"
+
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/termcaps"
 )
 
 func init() { registerCommand("permissions", newPermissionsCmd) }
@@ -48,7 +51,10 @@ purpose, and whether it is newly required.`,
 			}
 			w := a.out()
 			styled := !a.noColor() && isTerminal(a.stdout)
-			return permissions.Write(w, permissions.Format(format), cat.Service, apps, a.termWidth(), styled)
+			caps := termcaps.Detect(a.environ, runtime.GOOS)
+			return permissions.Write(w, permissions.Format(format), cat.Service, apps, permissions.TableOptions{
+				Width: a.termWidth(), Styled: styled, ASCII: !caps.Unicode,
+			})
 		},
 	}
 	cmd.Flags().StringVar(&appKey, "app", "all", "app: ce (Customer Engagement), uo (Unified Operations) or all")

@@ -72,6 +72,10 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
 	}
+	if sb, ok := t.cfg.Browser.(*flows.SystemBrowser); !ok || sb.Available() != nil {
+		opts.NoBrowser = true // --no-browser, SSH, no display: the URL is the way in
+	}
+	opts.QRFirst = flows.SSHSession(a.environ)
 	if t.urlFile != "" {
 		opts.OnURL = func(kind, url string) {
 			f, err := os.OpenFile(t.urlFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)

@@ -121,3 +121,17 @@ func TestExitCodeMap(t *testing.T) {
 		}
 	}
 }
+
+// The table falls back to ASCII where the terminal has no Unicode, and the override wins.
+func TestPermissionsTableASCIIFallback(t *testing.T) {
+	_, uni, _ := runCmd(t, []string{"LANG=en_US.UTF-8", "TERM=xterm-256color"}, "permissions", "--app", "ce")
+	_, ascii, _ := runCmd(t, []string{"LANG=en_US.UTF-8", "TERM=xterm-256color", "D365CONSENT_ASCII=1"}, "permissions", "--app", "ce")
+	if !strings.Contains(uni, "┌") {
+		t.Errorf("UTF-8 terminal did not get box drawing:\n%s", uni)
+	}
+	for _, r := range ascii {
+		if r > 0x7e {
+			t.Fatalf("D365CONSENT_ASCII=1 output has %q:\n%s", r, ascii)
+		}
+	}
+}

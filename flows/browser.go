@@ -101,6 +101,34 @@ func (b *SystemBrowser) Open(rawURL string) error {
 	return nil
 }
 
+// SSHSession reports whether environ is an SSH session's (SSH_CONNECTION, SSH_TTY
+// or SSH_CLIENT set): the user's browser and eyes are on another machine.
+func SSHSession(environ []string) bool {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && (k == "SSH_CONNECTION" || k == "SSH_TTY" || k == "SSH_CLIENT") {
+			return true
+		}
+	}
+	return false
+}
+
+func sshSession(env map[string]string) bool {
+	for _, k := range []string{"SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"} {
+		if env[k] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Available reports why no browser can be opened here (an SSH session, no display,
+// no opener), or nil when one can. Callers show the URL and a QR code first when it
+// is not nil.
+func (b *SystemBrowser) Available() error {
+	_, err := b.Plan("https://login.microsoftonline.com/")
+	return err
+}
+
 // Plan decides how rawURL would be opened, without opening it.
 func (b *SystemBrowser) Plan(rawURL string) (Launch, error) {
 	if err := checkOpenableURL(rawURL); err != nil {
@@ -108,11 +136,9 @@ func (b *SystemBrowser) Plan(rawURL string) (Launch, error) {
 	}
 	env := b.env()
 	goos := b.goos()
-	for _, k := range []string{"SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"} {
-		if env[k] != "" {
-			// The browser would open on the remote machine, out of the user's sight.
-			return Launch{}, &NoBrowserError{Reason: "SSH session"}
-		}
+	if sshSession(env) {
+		// The browser would open on the remote machine, out of the user's sight.
+		return Launch{}, &NoBrowserError{Reason: "SSH session"}
 	}
 	if goos == "linux" {
 		if wsl, why := b.isWSL(env); wsl {

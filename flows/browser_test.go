@@ -228,3 +228,17 @@ func TestBrowserHeadlessDefaults(t *testing.T) {
 		t.Fatalf("headless linux with an empty environment: Plan err = %v, want ErrNoBrowser", err)
 	}
 }
+
+func TestSSHSessionAndAvailable(t *testing.T) {
+	if !SSHSession([]string{"HOME=/root", "SSH_CONNECTION=10.0.0.1 22 10.0.0.2 5555"}) || SSHSession([]string{"SSH_TTY="}) || SSHSession(nil) {
+		t.Fatal("SSHSession")
+	}
+	ssh := &SystemBrowser{Environ: []string{"SSH_TTY=/dev/pts/1", "DISPLAY=:0"}, GOOS: "linux"}
+	if err := ssh.Available(); !errors.Is(err, ErrNoBrowser) {
+		t.Fatalf("over SSH Available() = %v, want ErrNoBrowser", err)
+	}
+	mac := &SystemBrowser{Environ: []string{"HOME=/Users/a"}, GOOS: "darwin"}
+	if err := mac.Available(); err != nil {
+		t.Fatalf("macOS Available() = %v", err)
+	}
+}

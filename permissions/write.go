@@ -28,13 +28,21 @@ var Formats = []Format{FormatTable, FormatJSON, FormatMarkdown, FormatCSV}
 // ListSchema is the schema id of the JSON writer's document.
 const ListSchema = "d365consent.permissions/v1"
 
-// Write renders apps in the given format. width is the terminal width for the table
-// (0: 100 columns); styled adds colour and bold to the table (callers pass false
-// when the output is not a terminal).
-func Write(w io.Writer, f Format, service string, apps []App, width int, styled bool) error {
+// TableOptions shape the table writer's output.
+type TableOptions struct {
+	// Width is the terminal width (0: 100 columns).
+	Width int
+	// Styled adds bold and colour (callers pass false when the output is not a terminal).
+	Styled bool
+	// ASCII draws borders with + - | for terminals without Unicode.
+	ASCII bool
+}
+
+// Write renders apps in the given format; to only shapes the table.
+func Write(w io.Writer, f Format, service string, apps []App, to TableOptions) error {
 	switch f {
 	case FormatTable:
-		return WriteTable(w, apps, width, styled)
+		return WriteTable(w, apps, to)
 	case FormatJSON:
 		return WriteJSON(w, service, apps)
 	case FormatMarkdown:
@@ -140,7 +148,12 @@ func csvSafe(s string) string {
 
 // WriteTable writes each app as a header block and a bordered table that fits
 // width columns, wrapping long cells (the purpose) rather than cutting them.
-func WriteTable(w io.Writer, apps []App, width int, styled bool) error {
+func WriteTable(w io.Writer, apps []App, to TableOptions) error {
+	width, styled := to.Width, to.Styled
+	border, dot := lipgloss.NormalBorder(), "·"
+	if to.ASCII {
+		border, dot = lipgloss.ASCIIBorder(), "-"
+	}
 	if width <= 0 {
 		width = 100
 	}
@@ -164,7 +177,7 @@ func WriteTable(w io.Writer, apps []App, width int, styled bool) error {
 		}
 		b.WriteString(lipgloss.Wrap(bold.Render(a.DisplayName), width, " "))
 		b.WriteString("\n")
-		meta := fmt.Sprintf("%s · %s · key %q · %s", a.AppType, a.SetupMethod, a.Key, a.NewOrUpdated)
+		meta := fmt.Sprintf("%s %s %s %s key %q %s %s", a.AppType, dot, a.SetupMethod, dot, a.Key, dot, a.NewOrUpdated)
 		b.WriteString(faint.Render(lipgloss.Wrap(meta, width, " ")))
 		b.WriteString("\n")
 		if a.Notice != "" {
@@ -177,13 +190,13 @@ func WriteTable(w io.Writer, apps []App, width int, styled bool) error {
 		}
 		widths, ok := columnWidths([]string{"API", "Permission", "Type", "Purpose", "New?"}, rows, longestValue(a.Permissions), width)
 		if !ok {
-			writeCards(&b, a, width, bold, faint)
+			writeCards(&b, a, width, dot, bold, faint)
 			b.WriteString(lipgloss.Wrap("Next step: "+a.Consent, width, " "))
 			b.WriteString("\n")
 			continue
 		}
 		t := table.New().
-			Border(lipgloss.NormalBorder()).
+			Border(border).
 			Headers("API", "Permission", "Type", "Purpose", "New?").
 			Rows(rows...).
 			Wrap(true).
@@ -262,12 +275,12 @@ func longestValue(ps []Permission) int {
 
 // writeCards is the narrow-terminal layout: one block per permission instead of a
 // table, every line wrapped to width.
-func writeCards(b *strings.Builder, a App, width int, bold, faint lipgloss.Style) {
+func writeCards(b *strings.Builder, a App, width int, dot string, bold, faint lipgloss.Style) {
 	for _, p := range a.Permissions {
 		b.WriteString("\n")
 		b.WriteString(bold.Render(lipgloss.Wrap(p.Display(), width, " ")))
 		b.WriteString("\n")
-		meta := fmt.Sprintf("%s · %s · newly required: %s", p.API, p.Type, yesNo(p.NewlyRequired))
+		meta := fmt.Sprintf("%s %s %s %s newly required: %s", p.API, dot, p.Type, dot, yesNo(p.NewlyRequired))
 		b.WriteString(faint.Render(lipgloss.Wrap(meta, width, " ")))
 		b.WriteString("\n")
 		b.WriteString(lipgloss.Wrap(p.Purpose, width, " "))

@@ -47,7 +47,7 @@ func TestWritersGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := Write(&b, tt.format, c.Service, c.Apps, tt.width, false); err != nil {
+			if err := Write(&b, tt.format, c.Service, c.Apps, TableOptions{Width: tt.width}); err != nil {
 				t.Fatal(err)
 			}
 			if bytes.IndexByte(b.Bytes(), 0x1b) >= 0 {
@@ -64,7 +64,7 @@ func TestTableFitsAndWraps(t *testing.T) {
 	c := Embedded()
 	for _, width := range []int{40, 60, 80, 100, 160} {
 		var b bytes.Buffer
-		if err := WriteTable(&b, c.Apps, width, true); err != nil {
+		if err := WriteTable(&b, c.Apps, TableOptions{Width: width, Styled: true}); err != nil {
 			t.Fatal(err)
 		}
 		plain := stripANSI(b.String())
@@ -108,6 +108,25 @@ func stripANSI(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// Terminals without Unicode get an all-ASCII table.
+func TestTableASCII(t *testing.T) {
+	c := Embedded()
+	for _, width := range []int{60, 120} {
+		var b bytes.Buffer
+		if err := WriteTable(&b, c.Apps, TableOptions{Width: width, ASCII: true}); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range b.String() {
+			if r > 0x7e {
+				t.Fatalf("width %d: non-ASCII %q at %d:\n%s", width, r, i, b.String())
+			}
+		}
+		if width == 120 && !strings.Contains(b.String(), "+---") {
+			t.Fatalf("no ASCII border:\n%s", b.String())
+		}
+	}
 }
 
 func TestJSONRoundTrip(t *testing.T) {
@@ -163,7 +182,7 @@ func BenchmarkRenderTable(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := WriteTable(&buf, c.Apps, 120, true); err != nil {
+		if err := WriteTable(&buf, c.Apps, TableOptions{Width: 120, Styled: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -63,6 +63,12 @@ type Options struct {
 	Demo bool
 	// NoColor turns colour off (NO_COLOR, --no-color).
 	NoColor bool
+	// NoBrowser says no browser will be opened (--no-browser, an SSH session, no
+	// display): URL screens say "open this page" rather than "your browser should open".
+	NoBrowser bool
+	// QRFirst shows the QR code on URL screens from the start (SSH sessions: the
+	// admin's browser is on another device).
+	QRFirst bool
 	// Glyphs are the symbols to draw with (termcaps.Detect); zero = Unicode.
 	Glyphs termcaps.Glyphs
 	// Now is the clock for elapsed times; nil = time.Now.

@@ -509,7 +509,7 @@ func (m *Model) enter(s step) {
 	m.waitAt = m.opts.now()
 	m.busy = false
 	m.approving = false
-	m.showQR = false
+	m.showQR = m.opts.QRFirst
 	m.confirmQuit = false
 	m.stepCtx, m.stepCancel = context.WithCancel(m.rootCtx)
 }

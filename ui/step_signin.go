@@ -27,7 +27,11 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w))
 		b.WriteString("and enter the code " + m.th.Key.Render(p.UserCode) + "\n")
 	} else {
-		b.WriteString(m.urlBlock("Your browser should open this page; if it did not, open it yourself:", p.URL, w))
+		lead := "Your browser should open this page; if it did not, open it yourself:"
+		if m.opts.NoBrowser {
+			lead = "Open this page in a browser, on this or any device:"
+		}
+		b.WriteString(m.urlBlock(lead, p.URL, w))
 	}
 	b.WriteString("\n" + m.spin() + " Waiting for you to sign in in the browser…")
 	if m.approving {
