@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"sync"
 )
 
 // The browser pages: plain, accessible HTML (landmarks, labels, real buttons), no
@@ -35,13 +36,17 @@ table{border-collapse:collapse;width:100%;margin-bottom:1rem}th,td{border:1px so
 </html>
 `
 
+// pages are parsed on first use, not at init: every d365consent command links the
+// emulator, and `permissions` should not pay for the demo's templates (BENCHMARKS.md).
 var pages = map[string]*template.Template{}
+
+var parsePagesOnce sync.Once
 
 func page(name, body string) {
 	pages[name] = template.Must(template.Must(template.New(name).Parse(layout)).New("body").Parse(body))
 }
 
-func init() {
+func parsePages() {
 	page("signin", `<h1>{{.Title}}</h1>
 {{if .App}}<p>to continue to <strong>{{.App}}</strong></p>{{end}}
 <form method="post" action="/login">
@@ -117,6 +122,7 @@ func init() {
 
 func renderPage(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
+	parsePagesOnce.Do(parsePages)
 	if err := pages[name].Execute(&buf, data); err != nil {
 		http.Error(w, "template: "+err.Error(), http.StatusInternalServerError)
 		return

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 )
@@ -104,12 +105,17 @@ type tokenErrorBody struct {
 	CorrelationID string `json:"correlation_id"`
 }
 
+// Compiled on first use, not at init (startup of every command, BENCHMARKS.md).
 var (
-	codeRE  = regexp.MustCompile(`AADSTS(\d{4,8})`)
-	traceRE = regexp.MustCompile(`(?i)Trace ID:\s*([0-9a-f-]{36})`)
-	corrRE  = regexp.MustCompile(`(?i)Correlation ID:\s*([0-9a-f-]{36})`)
-	timeRE  = regexp.MustCompile(`(?i)Timestamp:\s*([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:.]+Z?)`)
+	codeRE  = lazyRE(`AADSTS(\d{4,8})`)
+	traceRE = lazyRE(`(?i)Trace ID:\s*([0-9a-f-]{36})`)
+	corrRE  = lazyRE(`(?i)Correlation ID:\s*([0-9a-f-]{36})`)
+	timeRE  = lazyRE(`(?i)Timestamp:\s*([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:.]+Z?)`)
 )
+
+func lazyRE(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // oauthOnly are OAuth error codes worth explaining even without an AADSTS number
 // (device-code and consent-redirect errors).
@@ -162,7 +168,7 @@ func Explain(err error) *Explanation {
 		// Interactive sign-in: MSAL's form_post handler returns the HTML-escaped
 		// error_description as a plain error.
 		unescaped := html.UnescapeString(text)
-		if m := codeRE.FindStringIndex(unescaped); m != nil {
+		if m := codeRE().FindStringIndex(unescaped); m != nil {
 			body.Description = unescaped[m[0]:]
 			found = true
 		}
@@ -178,20 +184,20 @@ func Explain(err error) *Explanation {
 			break
 		}
 	}
-	if m := codeRE.FindStringSubmatch(desc); m != nil && x.Code == 0 {
+	if m := codeRE().FindStringSubmatch(desc); m != nil && x.Code == 0 {
 		x.Code, _ = strconv.Atoi(m[1])
 	}
 	if x.Code == 0 && !oauthOnly[body.Error] {
 		return nil
 	}
 	x.TraceID, x.CorrelationID, x.Timestamp = body.TraceID, body.CorrelationID, body.Timestamp
-	if m := traceRE.FindStringSubmatch(desc); m != nil && x.TraceID == "" {
+	if m := traceRE().FindStringSubmatch(desc); m != nil && x.TraceID == "" {
 		x.TraceID = m[1]
 	}
-	if m := corrRE.FindStringSubmatch(desc); m != nil && x.CorrelationID == "" {
+	if m := corrRE().FindStringSubmatch(desc); m != nil && x.CorrelationID == "" {
 		x.CorrelationID = m[1]
 	}
-	if m := timeRE.FindStringSubmatch(desc); m != nil && x.Timestamp == "" {
+	if m := timeRE().FindStringSubmatch(desc); m != nil && x.Timestamp == "" {
 		x.Timestamp = m[1]
 	}
 	// The description proper ends where Entra appends its ids.
