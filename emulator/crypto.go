@@ -106,11 +106,12 @@ func randomToken(n int) string {
 
 // signJWT makes an RS256 JWT.
 func (s *Server) signJWT(claims map[string]any) string {
-	hdr, _ := json.Marshal(map[string]string{"typ": "JWT", "alg": "RS256", "kid": s.kid})
+	key, kid := s.signer()
+	hdr, _ := json.Marshal(map[string]string{"typ": "JWT", "alg": "RS256", "kid": kid})
 	body, _ := json.Marshal(claims)
 	signing := b64.EncodeToString(hdr) + "." + b64.EncodeToString(body)
 	sum := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, sum[:])
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
 	if err != nil {
 		panic("emulator: signing: " + err.Error()) // cannot happen with a valid key
 	}
@@ -131,12 +132,13 @@ func (s *Server) verifyJWT(tok string) (map[string]any, error) {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return nil, errBadToken
 	}
+	key, kid := s.signer()
 	var hdr struct{ Alg, Kid string }
-	if json.Unmarshal(hb, &hdr) != nil || hdr.Alg != "RS256" || hdr.Kid != s.kid {
+	if json.Unmarshal(hb, &hdr) != nil || hdr.Alg != "RS256" || hdr.Kid != kid {
 		return nil, errors.New("unsupported or unknown signing key")
 	}
 	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, sum[:], sig) != nil {
+	if rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, sum[:], sig) != nil {
 		return nil, errors.New("signature is invalid")
 	}
 	var claims map[string]any
@@ -150,9 +152,10 @@ func (s *Server) verifyJWT(tok string) (map[string]any, error) {
 
 // jwks is the public key set, for /discovery/v2.0/keys.
 func (s *Server) jwks() map[string]any {
-	pub := s.key.PublicKey
+	key, kid := s.signer()
+	pub := key.PublicKey
 	return map[string]any{"keys": []map[string]any{{
-		"kty": "RSA", "use": "sig", "alg": "RS256", "kid": s.kid,
+		"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
 		"n": b64.EncodeToString(pub.N.Bytes()),
 		"e": b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 	}}}
