@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -80,9 +82,19 @@ type demoApprover struct{ env *demoEnv }
 
 func (d demoApprover) Approve(ctx context.Context, url string) error {
 	if err := d.env.Server.Browser(d.env.Server.DemoUser()).Open(ctx, url); err != nil {
-		return fmt.Errorf("approving in the demo browser: %w", err)
+		return fmt.Errorf("approving in the demo browser: %w", withoutURL(err))
 	}
 	return nil
+}
+
+// withoutURL drops the request URL from a net/http error: it is long, it is already
+// on screen, and its query can carry another party's text (an error description).
+func withoutURL(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s request: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error {

@@ -263,7 +263,7 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 					} else {
 						err = r.opts.Approver.Approve(r.ctx, p.URL)
 					}
-					if err != nil {
+					if err != nil && r.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 						r.say("Approving failed: %s", flows.Sanitize(err.Error()))
 					}
 				}()
@@ -329,7 +329,9 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 			case strings.EqualFold(l, "a") && r.opts.Approver != nil:
 				go func() {
 					if err := r.opts.Approver.Approve(r.ctx, url); err != nil {
-						r.say("Approving failed: %s", flows.Sanitize(err.Error()))
+						if r.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+							r.say("Approving failed: %s", flows.Sanitize(err.Error()))
+						}
 					} else {
 						w.Recheck()
 					}
