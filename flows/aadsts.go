@@ -81,7 +81,11 @@ func (e *opError) Unwrap() error { return e.err }
 type ConsentRedirectError struct {
 	ErrorCode   string
 	Subcode     string
-	Description string
+	Description string // sanitized for display
+	// rawDescription is the description as received, for Explain to read the AADSTS
+	// code and ids from: sanitizing first could join digits across a dropped control
+	// character and misread the code.
+	rawDescription string
 }
 
 func (e *ConsentRedirectError) Error() string {
@@ -151,7 +155,11 @@ func Explain(err error) *Explanation {
 	}
 	var cre *ConsentRedirectError
 	if !found && errors.As(err, &cre) {
-		body = tokenErrorBody{Error: cre.ErrorCode, Description: cre.Description}
+		desc := cre.rawDescription
+		if desc == "" {
+			desc = cre.Description
+		}
+		body = tokenErrorBody{Error: cre.ErrorCode, Description: desc}
 		found = true
 	}
 	text := err.Error()

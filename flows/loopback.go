@@ -169,7 +169,7 @@ func ParseConsentRedirect(form url.Values) ConsentRedirect {
 	if e := form.Get("error"); e != "" {
 		res.AdminConsent = false
 		res.Err = &ConsentRedirectError{ErrorCode: Sanitize(e), Subcode: Sanitize(form.Get("error_subcode")),
-			Description: SanitizeMultiline(form.Get("error_description"))}
+			Description: SanitizeMultiline(form.Get("error_description")), rawDescription: form.Get("error_description")}
 	}
 	return res
 }
