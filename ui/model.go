@@ -127,6 +127,9 @@ type Model struct {
 	promptCh chan flows.SignInPrompt
 	admin    *flows.Admin
 	showQR   bool
+	// scroll is the first body line shown when the body is taller than the window;
+	// maxScroll is its limit, set by the last render.
+	scroll, maxScroll int
 
 	// current state and consent
 	before      *flows.Result
@@ -426,6 +429,12 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, m.keys.Back):
 		return m.back()
+	case key.Matches(k, m.keys.PageDown) && m.maxScroll > 0:
+		m.scroll = min(m.scroll+max(m.height/2, 1), m.maxScroll)
+		return nil
+	case key.Matches(k, m.keys.PageUp):
+		m.scroll = max(m.scroll-max(m.height/2, 1), 0)
+		return nil
 	}
 	switch m.step {
 	case stepChoose:
@@ -510,6 +519,7 @@ func (m *Model) enter(s step) {
 	m.busy = false
 	m.approving = false
 	m.showQR = m.opts.QRFirst
+	m.scroll = 0
 	m.confirmQuit = false
 	m.stepCtx, m.stepCancel = context.WithCancel(m.rootCtx)
 }

@@ -33,12 +33,42 @@ func (m *Model) render() string {
 	}
 	body = ansi.Wrap(body, w, " ")
 	header := m.header(w)
-	footer := m.footer(w, keys)
+	lines := strings.Split(body, "\n")
 	hLines := strings.Count(header, "\n") + 1
-	fLines := strings.Count(footer, "\n") + 1
-	room := m.height - hLines - fLines - 1
-	body = clipLines(body, max(room, 3), m.th.Subtle.Render("  "+m.g.Ellipsis+" (enlarge the window to see more)"))
-	return header + "\n" + body + "\n" + padTo(body, room) + footer
+	room := m.height - hLines - (strings.Count(m.footer(w, keys), "\n") + 1) - 1
+	if len(lines) > max(room, 3) {
+		// Too tall for the window: the body scrolls, and the help says how.
+		keys = append(keys, m.keys.PageDown) // its help names pgup too
+		room = m.height - hLines - (strings.Count(m.footer(w, keys), "\n") + 1) - 1
+	}
+	room = max(room, 3)
+	body = m.scrollWindow(lines, room)
+	return header + "\n" + body + "\n" + padTo(body, room) + m.footer(w, keys)
+}
+
+// scrollWindow shows room lines of a body starting at m.scroll (clamped), with a
+// marker line where lines are hidden above or below.
+func (m *Model) scrollWindow(lines []string, room int) string {
+	if len(lines) <= room {
+		m.maxScroll = 0
+		return strings.Join(lines, "\n")
+	}
+	// Room for the text once the markers take their lines: at most two.
+	m.maxScroll = len(lines) - (room - 2)
+	top := min(max(m.scroll, 0), m.maxScroll)
+	var out []string
+	if top > 0 {
+		out = append(out, m.th.Subtle.Render(fmt.Sprintf("  %s %d more above (pgup)", m.g.Ellipsis, top)))
+	}
+	end := min(len(lines), top+room-len(out)-1)
+	if len(lines)-top <= room-len(out) {
+		end = len(lines) // the rest fits: no marker below
+	}
+	out = append(out, lines[top:end]...)
+	if end < len(lines) {
+		out = append(out, m.th.Subtle.Render(fmt.Sprintf("  %s %d more below (pgdn)", m.g.Ellipsis, len(lines)-end)))
+	}
+	return strings.Join(out, "\n")
 }
 
 // padTo returns the newlines that push the footer to the bottom of the window.
@@ -48,14 +78,6 @@ func padTo(body string, room int) string {
 		return ""
 	}
 	return strings.Repeat("\n", n)
-}
-
-func clipLines(s string, n int, more string) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) <= n {
-		return s
-	}
-	return strings.Join(lines[:n-1], "\n") + "\n" + more
 }
 
 var stepTitles = [...]string{"Choose the app", "Review permissions", "App client id", "Sign in", "Current state", "Admin consent", "Summary", "Something went wrong"}
