@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,26 +157,4 @@ func TestInterruptWizardBinary(t *testing.T) {
 			checkPortsFree(t, ports)
 		})
 	}
-}
-
-// startTmuxCmd is startTmux for a whole shell command line (env VAR=… bin args).
-func startTmuxCmd(t *testing.T, cmdline string) *tmuxTerm {
-	t.Helper()
-	needTool(t, "tmux")
-	name := fmt.Sprintf("d365int-%d-%d", os.Getpid(), time.Now().UnixNano())
-	full := cmdline + "; echo EXIT=$?; stty -a; sleep 120"
-	for try := 0; ; try++ {
-		cmd := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", "sh", "-c", full)
-		cmd.Env = append(os.Environ(), "TERM=xterm-256color", "LANG=C.UTF-8")
-		out, err := cmd.CombinedOutput()
-		if err == nil {
-			break
-		}
-		if try == 5 {
-			t.Fatalf("tmux: %v\n%s", err, out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", name).Run() })
-	return &tmuxTerm{t: t, name: name}
 }

@@ -67,13 +67,20 @@ type tmuxTerm struct {
 func startTmux(t *testing.T, args ...string) *tmuxTerm {
 	t.Helper()
 	needTool(t, "tmux")
-	bin := builtBinary(t)
+	return startTmuxCmd(t, builtBinary(t)+" "+strings.Join(args, " "))
+}
+
+// startTmuxCmd runs a whole shell command line (env VAR=… bin args) in a new 100×30
+// tmux session; after it exits the pane prints EXIT=code and `stty -a`.
+func startTmuxCmd(t *testing.T, cmdline string) *tmuxTerm {
+	t.Helper()
+	needTool(t, "tmux")
 	name := fmt.Sprintf("d365e2e-%d-%d", os.Getpid(), time.Now().UnixNano())
-	cmdline := bin + " " + strings.Join(args, " ") + "; echo EXIT=$?; stty -a; sleep 120"
+	full := cmdline + "; echo EXIT=$?; stty -a; sleep 120"
 	// Retried: a tmux server that is shutting down (the previous test killed its
 	// last session) refuses new sessions for a moment.
 	for try := 0; ; try++ {
-		cmd := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", "sh", "-c", cmdline)
+		cmd := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", "sh", "-c", full)
 		cmd.Env = append(os.Environ(), "TERM=xterm-256color", "LANG=C.UTF-8")
 		out, err := cmd.CombinedOutput()
 		if err == nil {
@@ -84,9 +91,8 @@ func startTmux(t *testing.T, args ...string) *tmuxTerm {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	tt := &tmuxTerm{t: t, name: name}
 	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", name).Run() })
-	return tt
+	return &tmuxTerm{t: t, name: name}
 }
 
 func (tt *tmuxTerm) screen() string {
