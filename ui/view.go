@@ -35,15 +35,16 @@ func (m *Model) render() string {
 	header := m.header(w)
 	lines := strings.Split(body, "\n")
 	hLines := strings.Count(header, "\n") + 1
-	room := m.height - hLines - (strings.Count(m.footer(w, keys), "\n") + 1) - 1
+	footer := m.footer(w, keys)
+	room := m.height - hLines - (strings.Count(footer, "\n") + 1) - 1
 	if len(lines) > max(room, 3) {
 		// Too tall for the window: the body scrolls, and the help says how.
-		keys = append(keys, m.keys.PageDown) // its help names pgup too
-		room = m.height - hLines - (strings.Count(m.footer(w, keys), "\n") + 1) - 1
+		footer = m.footer(w, append(keys, m.keys.PageDown)) // its help names pgup too
+		room = m.height - hLines - (strings.Count(footer, "\n") + 1) - 1
 	}
 	room = max(room, 3)
 	body = m.scrollWindow(lines, room)
-	return header + "\n" + body + "\n" + padTo(body, room) + m.footer(w, keys)
+	return header + "\n" + body + "\n" + padTo(body, room) + footer
 }
 
 // scrollWindow shows room lines of a body starting at m.scroll (clamped), with a
