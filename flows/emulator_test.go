@@ -60,13 +60,16 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-// advanceToNext waits for a pending timer, moves time to the earliest one and fires
-// every timer due.
-func (c *fakeClock) advanceToNext(t *testing.T) {
+// advanceToNext waits until the code under test has asked for its k-th timer, then
+// moves time to the earliest pending one and fires every timer due. Waiting for the
+// k-th registration matters: a timer a select abandoned (the redirect won) is still
+// pending, and firing only it while the next wait is not yet registered would leave
+// the clock standing still for ever.
+func (c *fakeClock) advanceToNext(t *testing.T, k int) {
 	t.Helper()
 	for {
 		c.mu.Lock()
-		if len(c.timers) > 0 {
+		if len(c.waits) >= k && len(c.timers) > 0 {
 			sort.Slice(c.timers, func(i, j int) bool { return c.timers[i].at.Before(c.timers[j].at) })
 			if c.timers[0].at.After(c.now) {
 				c.now = c.timers[0].at
@@ -262,7 +265,7 @@ func drain(t *testing.T, c *flows.Consent, clock *fakeClock, advance func(flows.
 			}
 			all = append(all, ev)
 			if !ev.Done && advance(ev) {
-				clock.advanceToNext(t)
+				clock.advanceToNext(t, len(all)) // each event but the last is followed by one wait
 			}
 		case <-timeout:
 			t.Fatalf("consent did not finish; events %+v", all)
