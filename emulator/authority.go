@@ -68,6 +68,18 @@ type oauthError struct {
 
 func (e *oauthError) Error() string { return fmt.Sprintf("AADSTS%d: %s", e.AADSTS, e.Message) }
 
+// describe is an error description as Entra writes it: the AADSTS text, then the
+// ids support asks for, on their own lines.
+func describe(e *oauthError, trace, corr string, now time.Time) string {
+	return fmt.Sprintf("%s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", e.Error(), trace, corr, now.Format("2006-01-02 15:04:05Z"))
+}
+
+// redirectDescription is describe with fresh ids, for an error sent back to a
+// redirect URI (sign-in and admin consent redirects carry the ids too).
+func (s *Server) redirectDescription(e *oauthError) string {
+	return describe(e, randomID(), randomID(), s.now().UTC())
+}
+
 func (s *Server) writeOAuthError(w http.ResponseWriter, e *oauthError) {
 	status := e.Status
 	if status == 0 {
@@ -77,7 +89,7 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, e *oauthError) {
 	trace, corr := randomID(), randomID()
 	body := map[string]any{
 		"error":             e.Code,
-		"error_description": fmt.Sprintf("%s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", e.Error(), trace, corr, now.Format("2006-01-02 15:04:05Z")),
+		"error_description": describe(e, trace, corr, now),
 		"error_codes":       []int{e.AADSTS},
 		"timestamp":         now.Format("2006-01-02 15:04:05Z"),
 		"trace_id":          trace,

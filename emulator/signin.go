@@ -225,7 +225,7 @@ func (s *Server) finishError(w http.ResponseWriter, t *txn, code, subcode string
 		s.errorPage(w, http.StatusOK, e, "")
 		return
 	}
-	f := [][2]string{{"error", code}, {"error_description", e.Error()}}
+	f := [][2]string{{"error", code}, {"error_description", s.redirectDescription(e)}}
 	if subcode != "" {
 		f = append(f, [2]string{"error_subcode", subcode})
 	}
@@ -392,5 +392,5 @@ func (s *Server) finishAdminError(w http.ResponseWriter, t *txn, code, subcode s
 		s.errorPage(w, http.StatusOK, e, "")
 		return
 	}
-	redirectWith(w, t.RedirectURI, [][2]string{{"error", code}, {"error_subcode", subcode}, {"error_description", e.Error()}, {"state", t.State}})
+	redirectWith(w, t.RedirectURI, [][2]string{{"error", code}, {"error_subcode", subcode}, {"error_description", s.redirectDescription(e)}, {"state", t.State}})
 }

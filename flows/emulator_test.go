@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -370,8 +371,13 @@ func TestConsentDeclinedIsRefused(t *testing.T) {
 		last = ev
 	}
 	x := flows.Explain(last.Err)
-	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || (x.Code != 65004 && x.OAuthError != "access_denied") {
+	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 65004 || x.OAuthError != "access_denied" {
 		t.Fatalf("final %+v, explanation %+v", last, x)
+	}
+	// The redirect carries Entra's support ids in its description; they reach the
+	// explanation, and the description proper stops before them.
+	if x.CorrelationID == "" || x.TraceID == "" || x.Timestamp == "" || strings.Contains(x.Description, "Trace ID") {
+		t.Fatalf("support ids not extracted from the consent redirect: %+v", x)
 	}
 }
 
