@@ -204,7 +204,21 @@ func (r *plainRun) explain(what string, err error) error {
 	if e := flows.Explain(err); e != nil {
 		r.say("%s. %s", flows.Sanitize(e.Title), flows.Sanitize(e.Meaning))
 		r.say("What to do: %s", flows.Sanitize(e.Fix))
-		r.say("For support: AADSTS%d, correlation id %s, trace id %s.", e.Code, flows.Sanitize(orText(e.CorrelationID, "none")), flows.Sanitize(orText(e.TraceID, "none")))
+		if d := strings.Join(strings.Fields(flows.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
+			r.say("Entra ID said: %s", d)
+		}
+		code := "no AADSTS code"
+		if e.Code > 0 {
+			code = fmt.Sprintf("AADSTS%d", e.Code)
+		}
+		if e.OAuthError != "" {
+			code += " (" + flows.Sanitize(e.OAuthError) + ")"
+		}
+		r.say("For support: %s, correlation id %s, trace id %s, time %s.", code, flows.Sanitize(orText(e.CorrelationID, "none")),
+			flows.Sanitize(orText(e.TraceID, "none")), flows.Sanitize(orText(e.Timestamp, "unknown")))
+		if e.Link != "" {
+			r.say("More: %s", e.Link)
+		}
 	} else {
 		r.say("%s", flows.Sanitize(err.Error()))
 	}
