@@ -72,10 +72,7 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
 	}
-	if sb, ok := t.cfg.Browser.(*flows.SystemBrowser); !ok || sb.Available() != nil {
-		opts.NoBrowser = true // --no-browser, SSH, no display: the URL is the way in
-	}
-	opts.QRFirst = flows.SSHSession(a.environ)
+	opts.NoBrowser, opts.QRFirst = browserUX(t.cfg.Browser, a.environ, t.demo)
 	if t.urlFile != "" {
 		opts.OnURL = func(kind, url string) {
 			f, err := os.OpenFile(t.urlFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
@@ -147,3 +144,13 @@ type consentWaiter struct {
 }
 
 func (c consentWaiter) ConsentURL() string { return c.URL }
+
+// browserUX decides how URL screens read: noBrowser when no browser will open (so
+// they say "open this page", not "your browser should open"), and qrFirst when the
+// admin's browser is on another device (SSH, a headless box) — not in the demo, whose
+// pages live on this machine's loopback, out of a phone's reach.
+func browserUX(b flows.Browser, environ []string, demo bool) (noBrowser, qrFirst bool) {
+	sb, system := b.(*flows.SystemBrowser)
+	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
+	return !system || cannotOpen, !demo && (cannotOpen || flows.SSHSession(environ))
+}
