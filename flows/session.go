@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/d365consent/d365consent/flows/entra"
 	"github.com/d365consent/d365consent/flows/graph"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // Browser opens a URL for the user. One method, so tests and the demo tenant can
@@ -84,10 +86,16 @@ type Admin struct {
 	Domains     []string
 	// Roles are the display names of the user's active directory roles.
 	Roles []string
+	// DirectoryRoles are the active directory roles (from /me/transitiveMemberOf).
+	DirectoryRoles []DirectoryRole
+	// RolesErr is why the roles could not be read (nil when they were): "could not
+	// read" is never "no role" (RoleCheck says RoleUnknown).
+	RolesErr error
 	// CanConsent is true when an active role can grant admin consent to Graph
-	// application permissions.
+	// application permissions (Global Administrator, Privileged Role Administrator).
 	CanConsent bool
-	// RoleWarning explains a missing role (and PIM activation); "" when CanConsent.
+	// RoleWarning explains the verdict when !CanConsent: a missing role and PIM
+	// activation, a delegated-only role, or roles that could not be read.
 	RoleWarning string
 }
 
@@ -246,13 +254,6 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	return admin, nil
 }
 
-// Role template ids that can grant tenant-wide admin consent to Graph application
-// permissions (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
-const (
-	RoleGlobalAdministrator         = "62e90394-69f5-4237-9190-012177145e10"
-	RolePrivilegedRoleAdministrator = "e8611ab8-c189-46e8-94e1-60213ab1f814"
-)
-
 type meReply struct {
 	ID                string `json:"id"`
 	DisplayName       string `json:"displayName"`
@@ -268,16 +269,11 @@ type orgReply struct {
 	} `json:"verifiedDomains"`
 }
 
-type roleReply struct {
-	DisplayName    string `json:"displayName"`
-	RoleTemplateID string `json:"roleTemplateId"`
-}
-
 func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 	reps, err := s.graph.BatchAll(ctx, []graph.Request{
 		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
 		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
-		{ID: "roles", Method: http.MethodGet, URL: "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId"},
+		{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the signed-in admin: %w", err)
@@ -307,34 +303,40 @@ func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 		}
 		break
 	}
-	if r := reps["roles"]; r.Err == nil {
-		for _, raw := range r.Value {
-			var role roleReply
-			if jsonUnmarshal(raw, &role) != nil {
-				continue
-			}
-			a.Roles = append(a.Roles, Sanitize(role.DisplayName))
-			switch strings.ToLower(role.RoleTemplateID) {
-			case RoleGlobalAdministrator, RolePrivilegedRoleAdministrator:
-				a.CanConsent = true
-			}
-		}
-	} else {
-		s.logger.Warn("reading directory roles", "err", r.Err)
-	}
-	if !a.CanConsent {
-		a.RoleWarning = roleWarning(a)
+	a.setRoles(reps["roles"])
+	if a.RolesErr != nil {
+		s.logger.Warn("reading directory roles", "err", a.RolesErr)
 	}
 	return a, nil
 }
 
-func roleWarning(a *Admin) string {
-	have := "no active directory role"
-	if len(a.Roles) > 0 {
-		have = "active roles: " + strings.Join(a.Roles, ", ")
+// setRoles reads the role request's reply into a.
+func (a *Admin) setRoles(r *graph.Response) {
+	var readErr error
+	var items []json.RawMessage
+	switch {
+	case r == nil:
+		readErr = errors.New("no reply")
+	case r.Err != nil:
+		readErr = r.Err
+	default:
+		items = r.Value
 	}
-	return fmt.Sprintf("%s has %s. Granting admin consent to Microsoft Graph application permissions needs "+
-		"Global Administrator or Privileged Role Administrator. If you are eligible through Privileged Identity "+
-		"Management (PIM), activate the role first (eligible roles stay invisible until activated), then sign in again.",
-		a.UPN, have)
+	roles, err := parseDirectoryRoles(items, readErr)
+	a.DirectoryRoles, a.RolesErr = roles, err
+	a.Roles = nil
+	for _, role := range roles {
+		a.Roles = append(a.Roles, role.DisplayName)
+	}
+	c := a.RoleCheck(nil)
+	a.CanConsent = c.CanGrantAll()
+	a.RoleWarning = ""
+	if !a.CanConsent {
+		a.RoleWarning = c.Message
+	}
+}
+
+// RoleCheck is the verdict on the admin's roles for app (nil = any app).
+func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
+	return JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app)
 }
