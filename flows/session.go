@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/d365consent/d365consent/flows/entra"
@@ -203,6 +204,9 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	if prompt == nil {
 		prompt = func(SignInPrompt) {}
 	}
+	var prompted atomic.Bool
+	show := prompt
+	prompt = func(p SignInPrompt) { prompted.Store(true); show(p) }
 	start := s.clock.Now()
 	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant))
 	var err error
@@ -232,12 +236,15 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	}
 	if err != nil {
 		s.logger.Info("sign-in failed", "duration", s.clock.Now().Sub(start), "cancelled", ctx.Err() != nil, "err", err.Error())
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			// Out of time is not the user cancelling: say which limit ran out.
-			return nil, fmt.Errorf("signing in: %w", context.Cause(ctx))
-		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("signing in: %w", errors.Join(ErrCancelled, ctx.Err()))
+			// Out of time is not the user cancelling: say what we were waiting for
+			// (the admin, once the prompt is on screen; Entra ID before) and which
+			// limit ran out.
+			awaited := AwaitEntra
+			if prompted.Load() {
+				awaited = AwaitSignIn
+			}
+			return nil, fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
 		}
 		return nil, wrapAuth("signing in", err)
 	}
@@ -276,7 +283,7 @@ func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 		{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the signed-in admin: %w", err)
+		return nil, fmt.Errorf("reading the signed-in admin: %w", graphCtxErr(ctx, err))
 	}
 	for _, id := range []string{"me", "org"} {
 		if reps[id].Err != nil {

@@ -219,7 +219,9 @@ func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 		return context.Cause(ctx)
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return &ThrottledError{Wait: d, Status: status}
+		// No retry can happen in time: wait out the deadline, then say why.
+		<-ctx.Done()
+		return &ThrottledError{Wait: d, Status: status, Cause: context.Cause(ctx)}
 	}
 	select {
 	case <-ctx.Done():
@@ -337,13 +339,23 @@ func (c *Client) GetAll(ctx context.Context, path string) ([]json.RawMessage, er
 	return all, nil
 }
 
-// ThrottledError is a wait Graph asked for (Retry-After) that would outlast the
-// caller's deadline: the call ends at once instead of sleeping into the deadline.
+// ThrottledError is a wait Graph asked for (Retry-After) that outlasts the caller's
+// deadline: the call waits out the deadline (it is "retried within --timeout") and
+// ends with this error, which names both the deadline's cause and the wait.
 type ThrottledError struct {
 	Wait   time.Duration
 	Status int
+	// Cause is why the context ended (e.g. the command's --timeout).
+	Cause error
 }
 
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("Microsoft Graph asked us to wait %s (HTTP %d), longer than the time left", e.Wait, e.Status)
+	s := fmt.Sprintf("Microsoft Graph asked us to wait %s (HTTP %d)", e.Wait, e.Status)
+	if e.Cause != nil {
+		return e.Cause.Error() + " (" + s + ")"
+	}
+	return s + ", longer than the time left"
 }
+
+// Unwrap returns the context's cause.
+func (e *ThrottledError) Unwrap() error { return e.Cause }

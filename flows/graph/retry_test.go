@@ -147,24 +147,25 @@ func TestBatchEnvelopeRetried(t *testing.T) {
 	}
 }
 
-// A wait that would outlast the caller's deadline (--timeout) ends at once with an
-// error that says so, instead of sleeping into the deadline.
+// A wait that would outlast the caller's deadline (--timeout) is not slept through
+// the clock: the call ends at the deadline with an error naming both the deadline's
+// cause and Graph's wait.
 func TestRetryAfterBeyondDeadline(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "90")
 		w.WriteHeader(429)
 	}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 300*time.Millisecond, errors.New("no answer within --timeout 300ms"))
 	defer cancel()
 	clk := &instantClock{}
 	c := New(srv.URL, srv.Client(), token, WithClock(clk))
 	_, err := c.Batch(ctx, []Request{{ID: "1", Method: "GET", URL: "/me"}})
 	var te *ThrottledError
-	if !errors.As(err, &te) || te.Wait != 90*time.Second || len(clk.waits) != 0 {
-		t.Fatalf("err = %v, waits %v", err, clk.waits)
+	if !errors.As(err, &te) || te.Wait != 90*time.Second || len(clk.waits) != 0 || c.Requests() != 1 {
+		t.Fatalf("err = %v, waits %v, %d requests", err, clk.waits, c.Requests())
 	}
-	if got := err.Error(); got != "Microsoft Graph asked us to wait 1m30s (HTTP 429), longer than the time left" {
+	if got := err.Error(); got != "no answer within --timeout 300ms (Microsoft Graph asked us to wait 1m30s (HTTP 429))" {
 		t.Fatalf("text %q", got)
 	}
 }
