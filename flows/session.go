@@ -192,7 +192,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		if errors.Is(err, entra.ErrNoAccount) {
 			return "", fmt.Errorf("calling Microsoft Graph: %w", err)
 		}
-		return "", wrapAuth("renewing the sign-in", err)
+		return "", s.wrapAuth(SourceSignIn, "renewing the sign-in", err)
 	}
 	return t.AccessToken, nil
 }
@@ -246,7 +246,7 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 			}
 			return nil, fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
 		}
-		return nil, wrapAuth("signing in", err)
+		return nil, s.wrapAuth(SourceSignIn, "signing in", err)
 	}
 	admin, err := s.loadAdmin(ctx)
 	if err != nil {
@@ -346,4 +346,12 @@ func (a *Admin) setRoles(r *graph.Response) {
 // RoleCheck is the verdict on the admin's roles for app (nil = any app).
 func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
 	return JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app)
+}
+
+// wrapAuth is wrapAuth with the explanation for src and the cloud's lookup link.
+func (s *Session) wrapAuth(src ErrorSource, op string, err error) error {
+	if x := ExplainIn(err, src, s.cfg.Cloud); x != nil {
+		return &AuthError{Op: op, Explanation: x, Err: err}
+	}
+	return &opError{op: op, err: err}
 }
