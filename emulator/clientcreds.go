@@ -157,9 +157,16 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 		s.writeOAuthError(w, oerr)
 		return
 	}
-	scope := strings.TrimSpace(f.Get("scope"))
+	// MSAL adds the OpenID Connect scopes to every request; Entra ignores them here.
+	var rest []string
+	for _, sc := range strings.Fields(f.Get("scope")) {
+		if !containsFold(oidcScopes, sc) {
+			rest = append(rest, sc)
+		}
+	}
+	scope := strings.Join(rest, " ")
 	res, ok := strings.CutSuffix(scope, "/.default")
-	if !ok || strings.Contains(scope, " ") {
+	if !ok || len(rest) != 1 {
 		s.writeOAuthError(w, &oauthError{Code: "invalid_scope", AADSTS: 1002012, Message: fmt.Sprintf(
 			"The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope)})
 		return
