@@ -14,13 +14,6 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Poll intervals of the consent wait: 1 s, doubling, capped at 10 s, so grants that
-// replicate late are seen within 10 s of their appearance.
-const (
-	PollMin = time.Second
-	PollMax = 10 * time.Second
-)
-
 // AdminConsentURL builds https://{authority-host}/{tenant}/adminconsent?client_id=…&state=…
 // (+ redirect_uri when given) — the v1 admin consent endpoint
 // (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
@@ -106,11 +99,17 @@ type ConsentEvent struct {
 	// Visible of Total required permissions are granted, as Graph shows them now.
 	Visible, Total int
 	Result         *Result
-	// Redirected is true once the browser came back to the loopback listener.
+	// Redirected is true once Entra ID's consent result reached us: the browser came
+	// back to the loopback listener, or the admin pasted the address it ended on.
 	Redirected bool
+	// NotVisible counts the consecutive polls that failed in a way that means "not
+	// visible yet" (5xx, network errors); LastNotVisible is the latest such failure.
+	NotVisible     int
+	LastNotVisible error
 	// Done marks the final event; Err is then set unless consent is complete:
-	// ErrIncomplete (timeout, with the last Result), ErrRefused (an *AuthError),
-	// ErrCancelled, or a Graph error.
+	// ErrIncomplete (timeout, with the last Result), a *BlockedError (a state consent
+	// cannot fix: ErrCannotFix), ErrRefused (an *AuthError), ErrCancelled, or a Graph
+	// error.
 	Done bool
 	Err  error
 }
@@ -126,8 +125,11 @@ type Consent struct {
 	s        *Session
 	app      *permissions.App
 	listener *LoopbackListener
+	state    string
 	events   chan ConsentEvent
 	recheck  chan struct{}
+	pasted   chan ConsentRedirect
+	ended    chan struct{} // closed when the wait has sent its final event
 	closed   chan struct{}
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -150,9 +152,12 @@ func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Cons
 		s: s, app: app, cancel: cancel,
 		events:  make(chan ConsentEvent, 8),
 		recheck: make(chan struct{}, 1),
+		pasted:  make(chan ConsentRedirect, 1),
+		ended:   make(chan struct{}),
 		closed:  make(chan struct{}),
 	}
 	state := NewState()
+	c.state = state
 	redirect := app.RedirectURI
 	if redirect != "" && IsLoopbackRedirect(redirect) {
 		u, _ := url.Parse(redirect)
@@ -203,6 +208,37 @@ func (c *Consent) Recheck() {
 	}
 }
 
+// Paste hands the wait what the admin pasted after the consent page (the address the
+// browser ended on, or an AADSTS code): an error result ends the wait with its
+// explanation; admin_consent=True marks consent as recorded (polling goes on until
+// Graph shows the grants). A paste that cannot be read, or belongs to another consent
+// (state) or another tenant, is refused with a usage error and the wait goes on.
+func (c *Consent) Paste(s string) error {
+	p, err := ParsePastedConsentResult(s)
+	if err != nil {
+		return err
+	}
+	if p.State != "" && p.State != c.state {
+		return Usagef("that address belongs to another consent attempt (its state does not match this one): paste the address of the page opened from this screen")
+	}
+	if t := c.s.tenantForConsent(); p.Tenant != "" && permissions.IsGUID(t) && !strings.EqualFold(p.Tenant, t) {
+		return Usagef("that consent was for tenant %s, not %s: open the consent link shown here, signed in to this tenant", p.Tenant, t)
+	}
+	select {
+	case <-c.ended:
+		return Usagef("the wait has already ended")
+	default:
+	}
+	select {
+	case c.pasted <- p.ConsentRedirect:
+		return nil
+	case <-c.closed:
+		return Usagef("the wait has already ended")
+	default:
+		return Usagef("a pasted result is already being handled")
+	}
+}
+
 // Close stops polling and the listener, frees the port and waits for every goroutine
 // the consent started. It is idempotent.
 func (c *Consent) Close() error {
@@ -227,11 +263,12 @@ func (c *Consent) send(ev ConsentEvent) {
 func (c *Consent) run(ctx context.Context) {
 	defer c.wg.Done()
 	defer close(c.events)
+	defer close(c.ended)
 	clock := c.s.clock
 	start := clock.Now()
 	deadline := start.Add(c.s.cfg.Timeout)
-	interval := PollMin
-	redirected := false
+	interval := time.Duration(0)
+	redirected, consented := false, false
 	var last *Result
 	var redirectCh <-chan ConsentRedirect
 	if c.listener != nil {
@@ -239,8 +276,14 @@ func (c *Consent) run(ctx context.Context) {
 	}
 	log := c.s.logger
 	log.Info("consent wait started", "app", c.app.Key, "listener", c.listener != nil, "timeout", c.s.cfg.Timeout)
+	notVisible := 0
+	var lastNotVisible error
+	firstGranted, granted := -1, ""
+	stableSince := start
+	fastFrom := start // the 2-minute fast window starts here (again after a consent result)
 	final := func(err error) {
-		ev := ConsentEvent{Elapsed: clock.Now().Sub(start), Result: last, Redirected: redirected, Done: true, Err: err}
+		ev := ConsentEvent{Elapsed: clock.Now().Sub(start), Result: last, Redirected: redirected, Done: true, Err: err,
+			NotVisible: notVisible, LastNotVisible: lastNotVisible}
 		if last != nil {
 			ev.Visible, ev.Total = last.Granted(), len(last.Permissions)
 		}
@@ -251,57 +294,125 @@ func (c *Consent) run(ctx context.Context) {
 		log.Info("consent wait ended", "elapsed", ev.Elapsed, "visible", ev.Visible, "total", ev.Total, "redirected", redirected, "err", errText)
 		c.send(ev)
 	}
+	// result handles a consent result (loopback redirect or paste); true = the wait ended.
+	result := func(rd ConsentRedirect, how string) bool {
+		redirected = true
+		log.Info("consent result received", "via", how, "granted", rd.Err == nil && rd.AdminConsent)
+		if rd.Err != nil {
+			x := ExplainIn(rd.Err, SourceConsent, c.s.cfg.Cloud)
+			if x == nil {
+				x = &Explanation{OAuthError: rd.Err.ErrorCode, Title: "Consent was not granted", Description: rd.Err.Description}
+			}
+			final(&AuthError{Op: "admin consent", Explanation: x, Err: rd.Err})
+			return true
+		}
+		if rd.AdminConsent {
+			consented = true
+		}
+		// Granted: Entra replicates the grants asynchronously; poll fast again.
+		interval, fastFrom = 0, clock.Now()
+		return false
+	}
 	poll := 0
 	for {
 		poll++
 		r, err := c.s.Verify(ctx, c.app)
+		now := clock.Now()
+		elapsed := now.Sub(start)
 		if err != nil {
 			if ctx.Err() != nil {
-				final(ErrCancelled)
-			} else {
-				final(err)
+				final(ctxDone(ctx, AwaitConsent, elapsed))
+				return
 			}
-			return
-		}
-		last = r
-		ev := ConsentEvent{Elapsed: clock.Now().Sub(start), Visible: r.Granted(), Total: len(r.Permissions), Result: r, Redirected: redirected}
-		log.Info("consent poll", "n", poll, "visible", ev.Visible, "total", ev.Total, "elapsed", ev.Elapsed, "redirected", redirected)
-		if r.Status == StatusComplete {
-			log.Info("consent wait ended", "elapsed", ev.Elapsed, "visible", ev.Visible, "total", ev.Total, "redirected", redirected)
-			ev.Done = true
+			transient, blocker := classifyPollError(err)
+			switch {
+			case blocker != nil:
+				final(blocker)
+				return
+			case !transient:
+				final(err)
+				return
+			}
+			notVisible++
+			lastNotVisible = err
+			log.Info("consent poll: not visible yet", "n", poll, "consecutive", notVisible, "err", err.Error())
+			if notVisible > MaxNotVisible {
+				final(fmt.Errorf("waiting for consent: Microsoft Graph failed %d polls in a row: %w", notVisible, err))
+				return
+			}
+			ev := ConsentEvent{Elapsed: elapsed, Result: last, Redirected: redirected, NotVisible: notVisible, LastNotVisible: err}
+			if last != nil {
+				ev.Visible, ev.Total = last.Granted(), len(last.Permissions)
+			}
+			if !now.Before(deadline) {
+				final(&TimeoutError{Awaited: AwaitConsent, After: c.s.cfg.Timeout})
+				return
+			}
 			c.send(ev)
-			return
+		} else {
+			notVisible, lastNotVisible = 0, nil
+			last = r
+			g := grantedKey(r)
+			if g != granted {
+				if firstGranted >= 0 && r.Granted() > firstGranted {
+					consented = true // grants appeared during the wait
+				}
+				granted, stableSince = g, now
+			}
+			if firstGranted < 0 {
+				firstGranted = r.Granted()
+			}
+			ev := ConsentEvent{Elapsed: elapsed, Visible: r.Granted(), Total: len(r.Permissions), Result: r, Redirected: redirected}
+			log.Info("consent poll", "n", poll, "visible", ev.Visible, "total", ev.Total, "elapsed", ev.Elapsed, "redirected", redirected)
+			if r.Status == StatusComplete {
+				log.Info("consent wait ended", "elapsed", ev.Elapsed, "visible", ev.Visible, "total", ev.Total, "redirected", redirected)
+				ev.Done = true
+				c.send(ev)
+				return
+			}
+			if b := consentBlocker(c.app, r, c.s.Admin(), consented, now.Sub(stableSince)); b != nil {
+				log.Info("consent wait: consent cannot fix this", "reason", string(b.Reason))
+				final(b)
+				return
+			}
+			if !now.Before(deadline) {
+				// The final event carries this last state.
+				final(fmt.Errorf("waiting for consent: timed out after %s with %d/%d permissions visible: %w",
+					c.s.cfg.Timeout, r.Granted(), len(r.Permissions), ErrIncomplete))
+				return
+			}
+			c.send(ev)
 		}
-		now := clock.Now()
-		if !now.Before(deadline) {
-			// The final event carries this last state.
-			final(fmt.Errorf("waiting for consent: timed out after %s with %d/%d permissions visible: %w",
-				c.s.cfg.Timeout, r.Granted(), len(r.Permissions), ErrIncomplete))
-			return
-		}
-		c.send(ev)
+		interval = nextPoll(now.Sub(fastFrom), interval)
 		wait := min(interval, deadline.Sub(now))
 		select {
 		case <-ctx.Done():
-			final(ErrCancelled)
+			final(ctxDone(ctx, AwaitConsent, clock.Now().Sub(start)))
 			return
 		case <-c.recheck:
 		case <-clock.After(wait):
-			interval = min(interval*2, PollMax)
 		case rd := <-redirectCh:
 			redirectCh = nil
-			redirected = true
-			log.Info("consent redirect received", "granted", rd.Err == nil && rd.AdminConsent)
-			if rd.Err != nil {
-				x := ExplainIn(rd.Err, SourceConsent, c.s.cfg.Cloud)
-				if x == nil {
-					x = &Explanation{OAuthError: rd.Err.ErrorCode, Title: "Consent was not granted", Description: rd.Err.Description}
-				}
-				final(&AuthError{Op: "admin consent", Explanation: x, Err: rd.Err})
+			if result(rd, "loopback redirect") {
 				return
 			}
-			// Granted: Entra replicates the grants asynchronously; poll from the start.
-			interval = PollMin
+		case rd := <-c.pasted:
+			if result(rd, "paste") {
+				return
+			}
 		}
 	}
+}
+
+// grantedKey identifies which rows are granted, to tell when the state last changed.
+func grantedKey(r *Result) string {
+	var b strings.Builder
+	for _, p := range r.Permissions {
+		if p.Status == PermGranted {
+			b.WriteString("1")
+		} else {
+			b.WriteString("0")
+		}
+	}
+	return b.String()
 }

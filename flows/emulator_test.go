@@ -315,7 +315,7 @@ func TestConsentSlowPropagationDetectedWithinOnePollInterval(t *testing.T) {
 
 func TestConsentTimeoutEndsWithLastState(t *testing.T) {
 	clock := newFakeClock(false)
-	f := start(t, "partial", emulator.Faults{}, clock, func(c *flows.Config) { c.Timeout = time.Minute })
+	f := start(t, "partial", emulator.Faults{}, clock, func(c *flows.Config) { c.Timeout = 3 * time.Minute })
 	f.browser.away = true
 	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
 	if err != nil {
@@ -325,11 +325,15 @@ func TestConsentTimeoutEndsWithLastState(t *testing.T) {
 	evs := drain(t, c, clock, func(flows.ConsentEvent) bool { return true })
 	last := evs[len(evs)-1]
 	if !last.Done || !errors.Is(last.Err, flows.ErrIncomplete) || last.Result == nil || last.Result.Status != flows.StatusIncomplete ||
-		last.Visible != 2 || last.Total != 3 || last.Elapsed != time.Minute || last.Redirected {
+		last.Visible != 2 || last.Total != 3 || last.Elapsed != 3*time.Minute || last.Redirected {
 		t.Fatalf("final %+v", last)
 	}
-	// 1, 2, 4, 8, 10, 10, 10, 10, 5 s: backoff from 1 s to 10 s, cut at the deadline.
-	want := []time.Duration{1, 2, 4, 8, 10, 10, 10, 10, 5}
+	// Issue 10: every 2 s for the first 2 minutes, then 4, 8, 10 s…, cut at the deadline.
+	var want []time.Duration
+	for i := 0; i < 60; i++ {
+		want = append(want, 2)
+	}
+	want = append(want, 4, 8, 10, 10, 10, 10, 8)
 	if len(clock.waits) != len(want) {
 		t.Fatalf("waits %v", clock.waits)
 	}

@@ -43,6 +43,9 @@ type Result struct {
 	// ReauthorizeOnly is set when the app can only be re-authorized and its service
 	// principal is absent: consent cannot create it.
 	ReauthorizeOnlyBlocked bool `json:"reauthorizeOnlyBlocked,omitempty"`
+	// Replicating is set when Graph showed the app's service principal but answered 404
+	// for its grant or assignment lists (replication right after consent).
+	Replicating bool `json:"replicating,omitempty"`
 	// NextStep is the step in AOS after consent.
 	NextStep string `json:"nextStep,omitempty"`
 	// GraphRequests counts the Graph HTTP requests the verification made.

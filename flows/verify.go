@@ -178,9 +178,17 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			switch rep := reps[name]; {
 			case rep == nil:
 				return nil, fmt.Errorf("no reply for the app's %s", name)
+			case rep.Status == http.StatusNotFound:
+				// The service principal is visible but its lists are not yet: Entra ID
+				// replicates them separately. Not visible yet, never "not consented".
+				r.Replicating = true
+				rep.Value = nil
 			case rep.Err != nil:
 				return nil, rep.Err
 			}
+		}
+		if r.Replicating {
+			r.Warnings = append(r.Warnings, "Microsoft Graph shows the app's service principal but not yet all of its grants (404 on the lists right after consent: replication). Run verify again in a minute.")
 		}
 		for _, raw := range reps["grants"].Value {
 			var g grantReply

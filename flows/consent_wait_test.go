@@ -1,0 +1,248 @@
+package flows_test
+
+// The consent wait on the production path (issue 10): tolerance of replication and
+// failures, early ends for states consent cannot fix, paste-back — real MSAL Go and
+// the emulator over loopback.
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows"
+)
+
+// scriptedTransport fails Graph $batch calls as its script says, once armed:
+// "net" = a network error, "503" = a 503 envelope, "" = pass through.
+type scriptedTransport struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	on   bool
+	// script is consumed one entry per $batch call; when empty, always is used.
+	script []string
+	always string
+	calls  int
+}
+
+func (s *scriptedTransport) arm(script []string, always string) {
+	s.mu.Lock()
+	s.on, s.script, s.always = true, script, always
+	s.mu.Unlock()
+}
+
+func (s *scriptedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	act := ""
+	if s.on && strings.HasSuffix(r.URL.Path, "/$batch") {
+		s.calls++
+		act = s.always
+		if len(s.script) > 0 {
+			act, s.script = s.script[0], s.script[1:]
+		}
+	}
+	s.mu.Unlock()
+	switch act {
+	case "net":
+		return nil, errors.New("read tcp 127.0.0.1: connection reset by peer")
+	case "503":
+		return &http.Response{StatusCode: 503, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+			Body: io.NopCloser(strings.NewReader(`{"error":{"code":"serviceNotAvailable","message":"try later"}}`))}, nil
+	}
+	return s.base.RoundTrip(r)
+}
+
+func flaky(tr *scriptedTransport) func(*flows.Config) {
+	return func(c *flows.Config) {
+		tr.base = c.HTTPClient.Transport
+		c.HTTPClient = &http.Client{Transport: tr}
+	}
+}
+
+func waitAll(t *testing.T, c *flows.Consent) []flows.ConsentEvent {
+	t.Helper()
+	var all []flows.ConsentEvent
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				return all
+			}
+			all = append(all, ev)
+		case <-timeout:
+			t.Fatalf("the wait did not end; events %+v", all)
+		}
+	}
+}
+
+// Network errors and 5xx during the wait are "not visible yet": counted, logged, never
+// the end of the wait.
+func TestConsentWaitToleratesFailures(t *testing.T) {
+	tr := &scriptedTransport{}
+	clock := newFakeClock(true)
+	f := start(t, "consented", emulator.Faults{}, clock, flaky(tr))
+	// Poll 1: a network error. Poll 2: 503 on the envelope, through every retry.
+	// Poll 3: a network error. Poll 4 goes through.
+	script := []string{"net"}
+	for i := 0; i <= 5; i++ { // the first try and DefaultMaxRetries retries
+		script = append(script, "503")
+	}
+	script = append(script, "net")
+	tr.arm(script, "")
+	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	evs := waitAll(t, c)
+	var nv []int
+	for _, ev := range evs {
+		nv = append(nv, ev.NotVisible)
+	}
+	last := evs[len(evs)-1]
+	if !last.Done || last.Err != nil || last.Result == nil || last.Result.Status != flows.StatusComplete {
+		t.Fatalf("final %+v", last)
+	}
+	if len(evs) != 4 || nv[0] != 1 || nv[1] != 2 || nv[2] != 3 || nv[3] != 0 {
+		t.Fatalf("not-visible counts %v over %d events, want [1 2 3 0]", nv, len(evs))
+	}
+	if evs[1].LastNotVisible == nil || !strings.Contains(evs[1].LastNotVisible.Error(), "503") {
+		t.Fatalf("second failure %v", evs[1].LastNotVisible)
+	}
+}
+
+// The tolerance is bounded: Graph failing poll after poll ends the wait with the
+// failure, long before the timeout.
+func TestConsentWaitToleranceIsBounded(t *testing.T) {
+	tr := &scriptedTransport{}
+	clock := newFakeClock(true)
+	f := start(t, "consented", emulator.Faults{}, clock, flaky(tr))
+	tr.arm(nil, "net")
+	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	evs := waitAll(t, c)
+	last := evs[len(evs)-1]
+	if !last.Done || last.Err == nil || errors.Is(last.Err, flows.ErrIncomplete) || last.NotVisible != flows.MaxNotVisible+1 ||
+		!strings.Contains(last.Err.Error(), "failed 31 polls in a row") {
+		t.Fatalf("final %+v", last)
+	}
+	if last.Elapsed >= flows.DefaultTimeout {
+		t.Fatalf("ended at the timeout (%s), not by the bound", last.Elapsed)
+	}
+}
+
+// States consent cannot fix end the wait at once (first poll, no wait), with the cause.
+func TestConsentWaitEndsAtOnceWhenConsentCannotFix(t *testing.T) {
+	for _, tc := range []struct {
+		scenario, app string
+		reason        flows.BlockReason
+	}{
+		{"disabled", "ce", flows.BlockDisabled},
+		{"no-dynamics", "ce", flows.BlockResourceMissing},
+		{"no-dynamics", "uo", flows.BlockResourceMissing},
+		{"uo-new", "uo", flows.BlockReauthorizeOnly},
+		{"non-admin", "ce", flows.BlockNoRole},
+	} {
+		t.Run(tc.scenario+"/"+tc.app, func(t *testing.T) {
+			clock := newFakeClock(false)
+			f := start(t, tc.scenario, emulator.Faults{}, clock, nil)
+			f.browser.away = true
+			c, err := f.session.StartConsent(context.Background(), f.app(t, tc.app))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			evs := waitAll(t, c)
+			last := evs[len(evs)-1]
+			var b *flows.BlockedError
+			if len(evs) != 1 || !errors.As(last.Err, &b) || b.Reason != tc.reason || last.Elapsed != 0 || len(clock.waits) != 0 {
+				t.Fatalf("events %+v, waits %v", evs, clock.waits)
+			}
+			if b.Cause == "" || b.NextStep == "" || !errors.Is(last.Err, flows.ErrCannotFix) {
+				t.Fatalf("%+v", b)
+			}
+		})
+	}
+}
+
+// Production: no redirect_uri, nothing comes back; the admin pastes the address the
+// browser ended on (or the AADSTS code), which ends the wait with its explanation.
+func TestConsentPasteBack(t *testing.T) {
+	clock := newFakeClock(false)
+	f := start(t, "fresh", emulator.Faults{}, clock, nil)
+	f.browser.away = true
+	app := *f.app(t, "ce")
+	app.RedirectURI = "" // as the real AvePoint apps: no loopback reply URL
+	c, err := f.session.StartConsent(context.Background(), &app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	u, _ := url.Parse(c.URL)
+	if u.Query().Has("redirect_uri") || c.RedirectURI != "" {
+		t.Fatalf("production consent URL carries a redirect_uri: %s", c.URL)
+	}
+	if ev := <-c.Events(); ev.Done || ev.Redirected {
+		t.Fatalf("first event %+v", ev)
+	}
+	for _, bad := range []string{"https://www.avepointonlineservices.com/", "?admin_consent=True&state=not-ours",
+		"https://x.example/?error=access_denied&tenant=00000000-0000-0000-0000-000000000001"} {
+		if err := c.Paste(bad); !errors.Is(err, flows.ErrUsage) {
+			t.Errorf("paste %q: %v, want a usage error", bad, err)
+		}
+	}
+	state := u.Query().Get("state")
+	if err := c.Paste("https://www.avepointonlineservices.com/?error=access_denied&error_description=AADSTS90094%3a+The+grant+requires+admin+permission.&state=" + state); err != nil {
+		t.Fatal(err)
+	}
+	evs := waitAll(t, c)
+	last := evs[len(evs)-1]
+	x := flows.Explain(last.Err)
+	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 90094 {
+		t.Fatalf("final %+v (%+v)", last, x)
+	}
+}
+
+// A pasted admin_consent=True marks consent as recorded and the wait goes on until
+// Graph shows every grant; a paste after the end is refused.
+func TestConsentPasteGranted(t *testing.T) {
+	clock := newFakeClock(false)
+	f := start(t, "fresh", emulator.Faults{}, clock, nil)
+	f.browser.away = true
+	app := *f.app(t, "ce")
+	app.RedirectURI = ""
+	c, err := f.session.StartConsent(context.Background(), &app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ev := <-c.Events(); ev.Done || ev.Visible != 0 {
+		t.Fatalf("first event %+v", ev)
+	}
+	// The admin accepts in their browser, which lands on the publisher's page.
+	if err := f.browser.b.Open(context.Background(), c.URL); err != nil {
+		t.Logf("demo browser: %v", err)
+	}
+	u, _ := url.Parse(c.URL)
+	if err := c.Paste("https://www.avepointonlineservices.com/?admin_consent=True&tenant=" + f.srv.TenantID() + "&state=" + u.Query().Get("state")); err != nil {
+		t.Fatal(err)
+	}
+	evs := waitAll(t, c)
+	last := evs[len(evs)-1]
+	if !last.Done || last.Err != nil || !last.Redirected || last.Result.Status != flows.StatusComplete || last.Elapsed != 0 {
+		t.Fatalf("final %+v", last)
+	}
+	if err := c.Paste("admin_consent=True"); !errors.Is(err, flows.ErrUsage) {
+		t.Fatalf("paste after the end: %v", err)
+	}
+}
