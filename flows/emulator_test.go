@@ -66,7 +66,7 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 // k-th registration matters: a timer a select abandoned (the redirect won) is still
 // pending, and firing only it while the next wait is not yet registered would leave
 // the clock standing still for ever.
-func (c *fakeClock) advanceToNext(t *testing.T, k int) {
+func (c *fakeClock) advanceToNext(t testing.TB, k int) {
 	t.Helper()
 	for {
 		c.mu.Lock()
