@@ -147,6 +147,9 @@ func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Cons
 	if err := validTenant(tenant); err != nil {
 		return nil, err
 	}
+	if err := s.CheckConsentTarget(ctx, app); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Consent{
 		s: s, app: app, cancel: cancel,

@@ -246,3 +246,31 @@ func TestConsentPasteGranted(t *testing.T) {
 		t.Fatalf("paste after the end: %v", err)
 	}
 }
+
+// Re-authorization: the app is found in the tenant by its catalog name; the guard
+// stops consent for a client id that is another app (here Microsoft Graph's own).
+func TestFindAppsAndGuard(t *testing.T) {
+	f := start(t, "consented", emulator.Faults{}, nil, nil)
+	ce := f.app(t, "ce")
+	got, err := f.session.FindApps(context.Background(), ce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].AppID != strings.ToLower(ce.ClientID) || got[0].DisplayName != ce.DisplayName || got[0].AppOwnerOrganizationID == "" {
+		t.Fatalf("candidates %+v", got)
+	}
+	if err := f.session.CheckConsentTarget(context.Background(), ce); err != nil {
+		t.Fatalf("the right app refused: %v", err)
+	}
+	wrong := *ce
+	wrong.ClientID = "00000003-0000-0000-c000-000000000000"
+	f.srv.ResetGraphRequests()
+	c, err := f.session.StartConsent(context.Background(), &wrong)
+	var w *flows.WrongAppError
+	if c != nil || !errors.As(err, &w) || w.Found != "Microsoft Graph" {
+		t.Fatalf("consent %v, err %v", c, err)
+	}
+	if f.srv.GraphRequests() != 1 {
+		t.Fatalf("%d Graph requests, want the one guard read", f.srv.GraphRequests())
+	}
+}

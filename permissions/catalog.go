@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -93,7 +94,12 @@ type App struct {
 	Consent     string `json:"consent"`
 	ProfileNote string `json:"profileNote,omitempty"`
 	// ClientID is the app's client (application) id when known; AvePoint does not publish it.
+	// It is the global cloud's (the legacy field); ClientIDs holds one per cloud.
 	ClientID string `json:"clientId"`
+	// ClientIDs are the app's client ids per cloud ("global", "usgov", "usgov-dod",
+	// "china"): an app registered in the global cloud does not exist in GCC High or
+	// China. Use ClientIDFor.
+	ClientIDs map[string]string `json:"clientIds,omitempty"`
 	// RedirectURI is sent with the admin consent request when set.
 	RedirectURI string `json:"redirectUri,omitempty"`
 	// ReauthorizeOnly means the app can no longer be created: only tenants that
@@ -102,6 +108,24 @@ type App struct {
 	CreationClosedOn string       `json:"creationClosedOn,omitempty"`
 	Notice           string       `json:"notice,omitempty"`
 	Permissions      []Permission `json:"permissions"`
+}
+
+// CloudNames are the clouds a catalog may give client ids for.
+var CloudNames = []string{"global", "usgov", "usgov-dod", "china"}
+
+// ClientIDFor is the app's client id in cloud ("" = global): ClientIDs[cloud], else —
+// for the global cloud only — ClientID. "" when the catalog does not know it there.
+func (a *App) ClientIDFor(cloud string) string {
+	if cloud == "" {
+		cloud = "global"
+	}
+	if id := a.ClientIDs[cloud]; id != "" {
+		return id
+	}
+	if cloud == "global" {
+		return a.ClientID
+	}
+	return ""
 }
 
 // Resources lists the distinct resource appIds the app needs, in catalog order.
@@ -160,6 +184,13 @@ func (c *Catalog) Clone() *Catalog {
 	out.Apps = make([]App, len(c.Apps))
 	for i, a := range c.Apps {
 		a.Permissions = append([]Permission(nil), a.Permissions...)
+		if a.ClientIDs != nil {
+			ids := make(map[string]string, len(a.ClientIDs))
+			for k, v := range a.ClientIDs {
+				ids[k] = v
+			}
+			a.ClientIDs = ids
+		}
 		out.Apps[i] = a
 	}
 	return &out
@@ -302,6 +333,14 @@ func (c *Catalog) Validate() error {
 			return bad("redirectUri", "must be https, or http on localhost / 127.0.0.1")
 		case len(a.Permissions) == 0:
 			return bad("permissions", "the app lists no permission")
+		}
+		for cloud, id := range a.ClientIDs {
+			if !slices.Contains(CloudNames, cloud) {
+				return bad("clientIds", fmt.Sprintf("unknown cloud %q (use %s)", cloud, strings.Join(CloudNames, ", ")))
+			}
+			if id != "" && !IsGUID(id) {
+				return bad("clientIds", fmt.Sprintf("%s: %q is not a GUID", cloud, id))
+			}
 		}
 		keys[a.Key] = true
 		seen := map[string]bool{}

@@ -1,0 +1,91 @@
+package flows
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// Issue 10 "Knowing which app": a client id may be typed or come in a pasted AOS
+// consent link (client_id and redirect_uri are taken from it).
+func TestParseClientIDInput(t *testing.T) {
+	const id = "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"
+	for _, tc := range []struct {
+		name, in, id, redirect string
+		usage                  bool
+	}{
+		{name: "guid", in: id, id: id},
+		{name: "guid with spaces and braces", in: "  {" + strings.ToUpper(id) + "}\n", id: id},
+		{name: "v1 adminconsent link", in: "https://login.microsoftonline.com/common/adminconsent?client_id=" + id + "&redirect_uri=https%3A%2F%2Fwww.avepointonlineservices.com%2Fconsent&state=x",
+			id: id, redirect: "https://www.avepointonlineservices.com/consent"},
+		{name: "v2 adminconsent link", in: "https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=" + id + "&scope=https://graph.microsoft.com/.default&redirect_uri=https://aos.example/cb",
+			id: id, redirect: "https://aos.example/cb"},
+		{name: "authorize link with prompt=consent", in: "https://login.microsoftonline.us/contoso.onmicrosoft.us/oauth2/authorize?response_type=code&client_id=" + id + "&prompt=admin_consent",
+			id: id},
+		{name: "loopback redirect kept", in: "https://login.microsoftonline.com/common/adminconsent?client_id=" + id + "&redirect_uri=http://127.0.0.1:5000/", id: id, redirect: "http://127.0.0.1:5000/"},
+		{name: "plain http redirect elsewhere refused", in: "https://login.microsoftonline.com/common/adminconsent?client_id=" + id + "&redirect_uri=http://evil.example/", usage: true},
+		{name: "link without client_id", in: "https://login.microsoftonline.com/common/adminconsent?state=x", usage: true},
+		{name: "link with a bad client_id", in: "https://login.microsoftonline.com/common/adminconsent?client_id=abc", usage: true},
+		{name: "not a guid", in: "0b3a0d5e-7a8c-4f0e-9a51", usage: true},
+		{name: "empty", in: "  ", usage: true},
+		{name: "javascript", in: "javascript:alert('" + id + "')", usage: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, redirect, err := ParseClientIDInput(tc.in)
+			if tc.usage {
+				if !errors.Is(err, ErrUsage) {
+					t.Fatalf("%q %q %v, want a usage error", got, redirect, err)
+				}
+				return
+			}
+			if err != nil || got != tc.id || redirect != tc.redirect {
+				t.Fatalf("got %q %q %v, want %q %q", got, redirect, err, tc.id, tc.redirect)
+			}
+		})
+	}
+}
+
+// Issue 10 guard: a client id whose service principal is another app must never get
+// the catalog's permissions granted tenant-wide.
+func TestConsentTargetGuard(t *testing.T) {
+	ce, _ := permissions.Embedded().App("ce")
+	app := *ce
+	app.ClientID = "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"
+	for _, tc := range []struct {
+		name string
+		sp   *AppCandidate
+		ok   bool
+		says []string
+	}{
+		{"absent: consent will create it", nil, true, nil},
+		{"the catalog's app", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName}, true, nil},
+		{"same name, other case and spaces", &AppCandidate{AppID: app.ClientID, DisplayName: "  avepoint cloud backup for dynamics customer engagement "}, true, nil},
+		{"another app", &AppCandidate{AppID: app.ClientID, DisplayName: "Contoso Payroll", AppOwnerOrganizationID: "11111111-2222-3333-4444-555555555555"}, false,
+			[]string{"STOP", "Contoso Payroll", app.ClientID, "Directory.Read.All", "Application", "whole tenant", app.DisplayName, "11111111-2222-3333-4444-555555555555"}},
+		{"hostile name is sanitized", &AppCandidate{AppID: app.ClientID, DisplayName: "Evil\x1b[31m app"}, false, []string{"Evil"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := guardTarget(&app, tc.sp)
+			if tc.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var g *WrongAppError
+			if !errors.As(err, &g) || !errors.Is(err, ErrUsage) {
+				t.Fatalf("err %v, want a WrongAppError", err)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("lacks %q:\n%s", s, err)
+				}
+			}
+			if strings.ContainsAny(err.Error(), "\x1b") {
+				t.Errorf("unsanitized: %q", err)
+			}
+		})
+	}
+}
