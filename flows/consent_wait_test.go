@@ -274,3 +274,90 @@ func TestFindAppsAndGuard(t *testing.T) {
 		t.Fatalf("%d Graph requests, want the one guard read", f.srv.GraphRequests())
 	}
 }
+
+// "Sign in as someone else": the account is forgotten, the browser sign-in asks to
+// pick an account (prompt=select_account) and the session is the new account's.
+func TestSignInAgainAsSomeoneElse(t *testing.T) {
+	f := start(t, "consented", emulator.Faults{}, nil, func(c *flows.Config) { c.DeviceCodeReason = "unused" })
+	other := ""
+	for _, u := range f.srv.Users() {
+		if u.UPN != f.srv.DemoUser() {
+			other = u.UPN
+			break
+		}
+	}
+	f.browser.b = f.srv.Browser(other)
+	var prompts []flows.SignInPrompt
+	a, err := f.session.SignInAgain(context.Background(), func(p flows.SignInPrompt) { prompts = append(prompts, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.UPN != other || f.session.Admin().UPN != other {
+		t.Fatalf("signed in as %q, want %q", a.UPN, other)
+	}
+	u, _ := url.Parse(prompts[0].URL)
+	if len(prompts) != 1 || u.Query().Get("prompt") != "select_account" {
+		t.Fatalf("prompts %+v", prompts)
+	}
+}
+
+// The device code flow chosen for a reason shows it with the code.
+func TestDeviceCodePromptCarriesReason(t *testing.T) {
+	var got []flows.SignInPrompt
+	srvStart := func(c *flows.Config) {
+		c.DeviceCode, c.DeviceCodeReason = true, flows.ChooseSignIn(false, &flows.SystemBrowser{Environ: []string{"SSH_CONNECTION=1 2 3 4"}, GOOS: "linux"}).Reason
+	}
+	f := start(t, "consented", emulator.Faults{}, nil, srvStart)
+	_, err := f.session.SignInAgain(context.Background(), func(p flows.SignInPrompt) { got = append(got, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !got[0].DeviceCode || got[0].UserCode == "" || !strings.Contains(got[0].Reason, "SSH session") {
+		t.Fatalf("%+v", got)
+	}
+}
+
+// verify costs one token and one Graph round trip: /me, /organization, the roles and
+// the verification in one $batch; the role verdict never changes the result.
+func TestVerifyWithAdminIsOneRoundTrip(t *testing.T) {
+	for _, scenario := range []string{"consented", "partial", "non-admin"} {
+		t.Run(scenario, func(t *testing.T) {
+			srv, err := emulator.Start(emulator.Options{Scenario: scenario})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			ctx := context.Background()
+			b := &demoBrowser{ctx: ctx, b: srv.Browser(srv.DemoUser())}
+			s, err := flows.NewSession(flows.Config{
+				Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
+				SignInClientID: srv.SignInClientID(), HTTPClient: srv.HTTPClient(), Browser: b,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Authenticate(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			app, _ := srv.Catalog().App("ce")
+			srv.ResetGraphRequests()
+			admin, r, err := s.VerifyWithAdmin(ctx, app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if srv.GraphRequests() != 1 || r.GraphRequests != 1 {
+				t.Fatalf("%d Graph requests", srv.GraphRequests())
+			}
+			if admin.UPN != srv.DemoUser() || admin.TenantID != srv.TenantID() || r.SignedInAs != admin.UPN || r.Tenant.ID != srv.TenantID() {
+				t.Fatalf("admin %+v result tenant %+v", admin, r.Tenant)
+			}
+			plain, err := s.Verify(ctx, app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plain.Status != r.Status || plain.Granted() != r.Granted() {
+				t.Fatalf("role check changed the verdict: %s/%d vs %s/%d", r.Status, r.Granted(), plain.Status, plain.Granted())
+			}
+		})
+	}
+}

@@ -62,7 +62,9 @@ type Config struct {
 	// Browser opens sign-in and consent pages; nil = never open one (only show the URL).
 	Browser    Browser
 	DeviceCode bool
-	Clock      Clock
+	// DeviceCodeReason is the sentence shown with the device code (ChooseSignIn).
+	DeviceCodeReason string
+	Clock            Clock
 	// Timeout bounds the wait for consent (0 = DefaultTimeout).
 	Timeout time.Duration
 	Logger  *slog.Logger
@@ -75,6 +77,11 @@ type SignInPrompt struct {
 	UserCode   string
 	Message    string
 	DeviceCode bool
+	// Reason says why the device code flow was chosen (Config.DeviceCodeReason).
+	Reason string
+	// Claims is set when this sign-in answers a claims challenge or a refresh that
+	// needs the admin again (MFA, Conditional Access).
+	Claims bool
 }
 
 // Admin is the signed-in user and what the tenant says about them.
@@ -108,8 +115,9 @@ type Session struct {
 	clock  Clock
 	logger *slog.Logger
 
-	mu    sync.Mutex
-	admin *Admin
+	mu         sync.Mutex
+	admin      *Admin
+	lastPrompt func(SignInPrompt)
 }
 
 // Scopes the wizard signs in with: read-only, the least set that can read
@@ -152,7 +160,7 @@ func NewSession(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
-	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock))
+	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock), graph.WithClaimsChallenge(s.ClaimsChallenge))
 	return s, nil
 }
 
@@ -192,9 +200,39 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		if errors.Is(err, entra.ErrNoAccount) {
 			return "", fmt.Errorf("calling Microsoft Graph: %w", err)
 		}
+		// A refresh that needs the admin again (MFA, Conditional Access claims, an
+		// expired refresh token) prompts again instead of failing.
+		if need, claims := NeedsInteraction(err); need && s.reprompt() != nil {
+			s.logger.Info("token refresh needs interaction: signing in again", "claims", claims != "")
+			if err := s.authenticate(ctx, s.reprompt(), claims); err != nil {
+				return "", err
+			}
+			t, err = s.auth.Silent(ctx)
+			if err == nil {
+				return t.AccessToken, nil
+			}
+		}
 		return "", s.wrapAuth(SourceSignIn, "renewing the sign-in", err)
 	}
 	return t.AccessToken, nil
+}
+
+// reprompt is the prompt of the last sign-in (nil before one).
+func (s *Session) reprompt() func(SignInPrompt) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastPrompt
+}
+
+// ClaimsChallenge is Microsoft Graph's claims challenge (HTTP 401 with
+// error="insufficient_claims"): the admin signs in again satisfying claims.
+func (s *Session) ClaimsChallenge(ctx context.Context, claims string) error {
+	p := s.reprompt()
+	if p == nil {
+		return errors.New("Microsoft Graph asks for a new sign-in (claims challenge), and nobody signed in interactively")
+	}
+	s.logger.Info("claims challenge from Microsoft Graph: signing in again")
+	return s.authenticate(ctx, p, claims)
 }
 
 // SignIn signs the admin in (interactive, or device code when configured), then reads
@@ -204,49 +242,9 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	if prompt == nil {
 		prompt = func(SignInPrompt) {}
 	}
-	var prompted atomic.Bool
-	show := prompt
-	prompt = func(p SignInPrompt) { prompted.Store(true); show(p) }
 	start := s.clock.Now()
-	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant))
-	var err error
-	if s.cfg.DeviceCode {
-		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
-			prompt(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: Sanitize(dc.Message), DeviceCode: true})
-			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
-				go func() {
-					if err := b.OpenDeviceLogin(dc.VerificationURL, dc.UserCode); err != nil {
-						s.logger.Warn("device login", "err", err)
-					}
-				}()
-			}
-		})
-	} else {
-		_, err = s.auth.Interactive(ctx, func(u string) error {
-			prompt(SignInPrompt{URL: u})
-			if s.cfg.Browser == nil {
-				return nil
-			}
-			if err := s.cfg.Browser.Open(u); err != nil {
-				// The URL is on screen: the user can open it by hand.
-				s.logger.Warn("opening the browser", "err", err)
-			}
-			return nil
-		})
-	}
-	if err != nil {
-		s.logger.Info("sign-in failed", "duration", s.clock.Now().Sub(start), "cancelled", ctx.Err() != nil, "err", err.Error())
-		if ctx.Err() != nil {
-			// Out of time is not the user cancelling: say what we were waiting for
-			// (the admin, once the prompt is on screen; Entra ID before) and which
-			// limit ran out.
-			awaited := AwaitEntra
-			if prompted.Load() {
-				awaited = AwaitSignIn
-			}
-			return nil, fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
-		}
-		return nil, s.wrapAuth(SourceSignIn, "signing in", err)
+	if err := s.authenticate(ctx, prompt, ""); err != nil {
+		return nil, err
 	}
 	admin, err := s.loadAdmin(ctx)
 	if err != nil {
@@ -259,6 +257,84 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	s.admin = admin
 	s.mu.Unlock()
 	return admin, nil
+}
+
+// SignInAgain forgets the signed-in account and signs in anew ("sign in as someone
+// else"): MSAL Go's interactive sign-in sends prompt=select_account, so the browser
+// offers the account picker; the device code flow asks for an account anyway.
+func (s *Session) SignInAgain(ctx context.Context, prompt func(SignInPrompt)) (*Admin, error) {
+	s.auth.Forget()
+	s.mu.Lock()
+	s.admin = nil
+	s.mu.Unlock()
+	s.logger.Info("signing in as someone else")
+	return s.SignIn(ctx, prompt)
+}
+
+// Authenticate signs the admin in without reading anything from Graph (verify puts
+// /me, /organization and the roles in its one $batch: VerifyWithAdmin).
+func (s *Session) Authenticate(ctx context.Context, prompt func(SignInPrompt)) error {
+	if prompt == nil {
+		prompt = func(SignInPrompt) {}
+	}
+	return s.authenticate(ctx, prompt, "")
+}
+
+// authenticate runs the interactive or device code sign-in (claims: a claims
+// challenge to satisfy, "" for none) and remembers prompt for later re-prompts.
+func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), claims string) error {
+	s.mu.Lock()
+	s.lastPrompt = prompt
+	s.mu.Unlock()
+	var prompted atomic.Bool
+	show := func(p SignInPrompt) {
+		prompted.Store(true)
+		p.Reason = s.cfg.DeviceCodeReason
+		p.Claims = claims != ""
+		prompt(p)
+	}
+	start := s.clock.Now()
+	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant), "claims", claims != "")
+	var err error
+	if s.cfg.DeviceCode {
+		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
+			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: Sanitize(dc.Message), DeviceCode: true})
+			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
+				go func() {
+					if err := b.OpenDeviceLogin(dc.VerificationURL, dc.UserCode); err != nil {
+						s.logger.Warn("device login", "err", err)
+					}
+				}()
+			}
+		}, claims)
+	} else {
+		_, err = s.auth.Interactive(ctx, func(u string) error {
+			show(SignInPrompt{URL: u})
+			if s.cfg.Browser == nil {
+				return nil
+			}
+			if err := s.cfg.Browser.Open(u); err != nil {
+				// The URL is on screen: the user can open it by hand.
+				s.logger.Warn("opening the browser", "err", err)
+			}
+			return nil
+		}, claims)
+	}
+	if err != nil {
+		s.logger.Info("sign-in failed", "duration", s.clock.Now().Sub(start), "cancelled", ctx.Err() != nil, "err", err.Error())
+		if ctx.Err() != nil {
+			// Out of time is not the user cancelling: say what we were waiting for
+			// (the admin, once the prompt is on screen; Entra ID before) and which
+			// limit ran out.
+			awaited := AwaitEntra
+			if prompted.Load() {
+				awaited = AwaitSignIn
+			}
+			return fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
+		}
+		return s.wrapAuth(SourceSignIn, "signing in", err)
+	}
+	return nil
 }
 
 type meReply struct {
@@ -276,16 +352,29 @@ type orgReply struct {
 	} `json:"verifiedDomains"`
 }
 
-func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
-	reps, err := s.graph.BatchAll(ctx, []graph.Request{
+// adminRequests read the signed-in admin: /me, /organization and the roles.
+func adminRequests() []graph.Request {
+	return []graph.Request{
 		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
 		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
 		{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL},
-	})
+	}
+}
+
+func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
+	reps, err := s.graph.BatchAll(ctx, adminRequests())
 	if err != nil {
 		return nil, fmt.Errorf("reading the signed-in admin: %w", graphCtxErr(ctx, err))
 	}
+	return s.buildAdmin(reps)
+}
+
+// buildAdmin reads the replies of adminRequests.
+func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 	for _, id := range []string{"me", "org"} {
+		if reps[id] == nil {
+			return nil, fmt.Errorf("reading the signed-in admin: no reply for %s", id)
+		}
 		if reps[id].Err != nil {
 			return nil, fmt.Errorf("reading the signed-in admin: %w", reps[id].Err)
 		}
@@ -315,6 +404,43 @@ func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 		s.logger.Warn("reading directory roles", "err", a.RolesErr)
 	}
 	return a, nil
+}
+
+// VerifyWithAdmin is verify's single Graph round trip (issue 10): after Authenticate,
+// one $batch (≤ 20 requests) reads /me, /organization, the admin's roles and every
+// verification request. The role check is advice: it never changes the Result.
+func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*Admin, *Result, error) {
+	if app == nil {
+		return nil, nil, Usagef("no app to verify")
+	}
+	if !permissions.IsGUID(app.ClientID) {
+		return nil, nil, Usagef("app %s has no client id: pass --client-id (a GUID)", app.Key)
+	}
+	reqs := append(adminRequests(), VerificationRequests(app)...)
+	before, start := s.graph.Requests(), s.clock.Now()
+	reps, err := s.graph.BatchAll(ctx, reqs)
+	s.logger.Info("verification with the admin", "app", app.Key, "requests", len(reqs), "duration", s.clock.Now().Sub(start),
+		"graphRequests", s.graph.Requests()-before, "ok", err == nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("verifying grants: %w", graphCtxErr(ctx, err))
+	}
+	admin, err := s.buildAdmin(reps)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	s.admin = admin
+	s.mu.Unlock()
+	r, err := evaluate(app, reps)
+	if err != nil {
+		return admin, nil, fmt.Errorf("verifying grants: %w", err)
+	}
+	r.Cloud = s.cfg.Cloud.Name
+	r.CheckedAt = s.clock.Now().UTC()
+	r.Tenant = ResultTenant{ID: admin.TenantID, DisplayName: admin.TenantName}
+	r.SignedInAs = admin.UPN
+	r.GraphRequests = int(s.graph.Requests() - before)
+	return admin, r, nil
 }
 
 // setRoles reads the role request's reply into a.

@@ -69,11 +69,16 @@ func New(o Options) (*Client, error) {
 }
 
 // Interactive signs in through a browser (authorization code + PKCE, loopback redirect).
-// openURL receives the sign-in URL: it must show it and may open a browser.
-func (c *Client) Interactive(ctx context.Context, openURL func(string) error) (*Token, error) {
-	res, err := c.pca.AcquireTokenInteractive(ctx, c.scopes,
-		public.WithOpenURL(openURL),
-		public.WithRedirectURI("http://localhost"))
+// openURL receives the sign-in URL: it must show it and may open a browser. MSAL Go
+// sends prompt=select_account on every interactive sign-in, so the admin can always
+// pick (or add) another account. claims, when not empty, is a claims challenge (MFA,
+// Conditional Access) to satisfy.
+func (c *Client) Interactive(ctx context.Context, openURL func(string) error, claims ...string) (*Token, error) {
+	opts := []public.AcquireInteractiveOption{public.WithOpenURL(openURL), public.WithRedirectURI("http://localhost")}
+	if len(claims) > 0 && claims[0] != "" {
+		opts = append(opts, public.WithClaims(claims[0]))
+	}
+	res, err := c.pca.AcquireTokenInteractive(ctx, c.scopes, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -81,8 +86,12 @@ func (c *Client) Interactive(ctx context.Context, openURL func(string) error) (*
 }
 
 // DeviceCodeFlow starts a device-code sign-in, hands the code to show, then waits.
-func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode)) (*Token, error) {
-	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.scopes)
+func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode), claims ...string) (*Token, error) {
+	var opts []public.AcquireByDeviceCodeOption
+	if len(claims) > 0 && claims[0] != "" {
+		opts = append(opts, public.WithClaims(claims[0]))
+	}
+	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.scopes, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +101,14 @@ func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode)) (*To
 		return nil, err
 	}
 	return c.keep(res), nil
+}
+
+// Forget drops the signed-in account: the next token needs a new sign-in ("sign in
+// as someone else").
+func (c *Client) Forget() {
+	c.mu.Lock()
+	c.account = nil
+	c.mu.Unlock()
 }
 
 // ErrNoAccount means Silent was called before a sign-in.

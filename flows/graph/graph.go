@@ -7,6 +7,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +59,42 @@ type Client struct {
 	maxRetries int
 	requests   atomic.Int64
 	gate       *Gate // shared back-off of a fleet check (gate.go); nil = none
+	challenge  ChallengeFunc
+}
+
+// ChallengeFunc answers a claims challenge (the caller signs in again satisfying
+// claims, a JSON document) so the request can be sent again with a new token.
+type ChallengeFunc func(ctx context.Context, claims string) error
+
+// WithClaimsChallenge sets what to do when Graph answers 401 with a claims challenge
+// (WWW-Authenticate: Bearer … error="insufficient_claims", claims="<base64>"), as
+// Conditional Access and continuous access evaluation do
+// (https://learn.microsoft.com/entra/identity-platform/claims-challenge): h is called
+// once per request with the decoded claims, then the request is sent again.
+func WithClaimsChallenge(h ChallengeFunc) Option { return func(cl *Client) { cl.challenge = h } }
+
+// claimsChallenge extracts the decoded claims of a WWW-Authenticate header, "" when
+// it is not a claims challenge.
+func claimsChallenge(h string) string {
+	if !strings.Contains(h, "insufficient_claims") {
+		return ""
+	}
+	i := strings.Index(h, `claims="`)
+	if i < 0 {
+		return ""
+	}
+	rest := h[i+len(`claims="`):]
+	j := strings.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	raw := rest[:j]
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(raw); err == nil && json.Valid(b) {
+			return string(b)
+		}
+	}
+	return ""
 }
 
 // Option configures a Client.
@@ -235,6 +272,7 @@ func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 // do sends one HTTP request (retrying 429/503/504) and returns the 2xx body.
 func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]byte, error) {
 	path := strings.TrimPrefix(rawURL, c.base)
+	challenged := false
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token(ctx)
 		if err != nil {
@@ -273,6 +311,16 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil
+		}
+		if resp.StatusCode == http.StatusUnauthorized && c.challenge != nil && !challenged {
+			if claims := claimsChallenge(resp.Header.Get("WWW-Authenticate")); claims != "" {
+				challenged = true
+				if err := c.challenge(ctx, claims); err != nil {
+					return nil, err
+				}
+				attempt--
+				continue
+			}
 		}
 		if retryable(resp.StatusCode) && attempt < c.maxRetries {
 			d := c.retryDelay(resp.Header.Get("Retry-After"), attempt)

@@ -169,3 +169,38 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 		t.Fatalf("text %q", got)
 	}
 }
+
+// A 401 claims challenge (Conditional Access, CAE) asks the caller to sign in again
+// with the claims, then the request goes again with the new token.
+func TestClaimsChallengeSignsInAgain(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0="`)
+			w.WriteHeader(401)
+			io.WriteString(w, `{"error":{"code":"InvalidAuthenticationToken","message":"claims"}}`)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer fresh" {
+			t.Errorf("retried with %q", r.Header.Get("Authorization"))
+		}
+		io.WriteString(w, `{"id":"me"}`)
+	}))
+	defer srv.Close()
+	tok := "stale"
+	var got []string
+	c := New(srv.URL, srv.Client(), func(context.Context) (string, error) { return tok, nil },
+		WithClaimsChallenge(func(_ context.Context, claims string) error { got = append(got, claims); tok = "fresh"; return nil }))
+	if err := c.Get(context.Background(), "/me", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != `{"access_token":{"nbf":{"essential":true, "value":"1604106651"}}}` || calls.Load() != 2 {
+		t.Fatalf("claims %q after %d calls", got, calls.Load())
+	}
+	// A second challenge for the same request is an error, not a loop.
+	calls.Store(0)
+	c2 := New(srv.URL, srv.Client(), token, WithClaimsChallenge(func(context.Context, string) error { calls.Store(0); return nil }))
+	if err := c2.Get(context.Background(), "/me", nil); err == nil {
+		t.Fatal("endless challenge accepted")
+	}
+}
