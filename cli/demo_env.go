@@ -112,12 +112,16 @@ func (a *app) realConfig() (flows.Config, error) {
 	if err != nil {
 		return flows.Config{}, err
 	}
+	// Over SSH or without a display the browser sign-in cannot be finished (it
+	// returns to http://localhost here): the device code flow, with the reason shown.
+	choice := flows.ChooseSignIn(a.opts.DeviceCode, flows.NewSystemBrowser(a.environ))
 	cfg := flows.Config{
-		Cloud:          cloud,
-		Tenant:         a.opts.Tenant,
-		SignInClientID: a.opts.SignInClientID,
-		DeviceCode:     a.opts.DeviceCode,
-		Timeout:        a.opts.Timeout,
+		Cloud:            cloud,
+		Tenant:           a.opts.Tenant,
+		SignInClientID:   a.opts.SignInClientID,
+		DeviceCode:       choice.DeviceCode,
+		DeviceCodeReason: choice.Reason,
+		Timeout:          a.opts.Timeout,
 	}
 	if !a.opts.NoBrowser {
 		cfg.Browser = flows.NewSystemBrowser(a.environ)

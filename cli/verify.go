@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -107,8 +108,21 @@ func (a *app) pickApp(cat *permissions.Catalog, key string) (*permissions.App, e
 		return nil, err
 	}
 	app, _ := cat.App(key)
+	// The catalog's client id for this cloud: an app registered in the global cloud
+	// does not exist in GCC High or China.
+	if id := app.ClientIDFor(a.opts.Cloud); id != "" || a.opts.Cloud != "" && a.opts.Cloud != "global" {
+		app.ClientID = id
+	}
 	if a.opts.ClientID != "" {
-		app.ClientID = a.opts.ClientID
+		// A GUID, or a pasted AOS consent link (client_id and redirect_uri taken).
+		id, redirect, err := flows.ParseClientIDInput(a.opts.ClientID)
+		if err != nil {
+			return nil, fmt.Errorf("--client-id: %w", err)
+		}
+		app.ClientID = id
+		if redirect != "" {
+			app.RedirectURI = redirect
+		}
 	}
 	if app.ClientID == "" {
 		return nil, flows.Usagef("the catalog has no client id for %s: pass --client-id (the app's application id, a GUID)", app.DisplayName)
@@ -156,16 +170,18 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	if err != nil {
 		return err
 	}
-	admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
+	// One token and one Graph round trip: /me, /organization, the roles and the
+	// verification requests in one $batch.
+	if err := s.Authenticate(ctx, signInPrompter(a.errOut(), o.Demo)); err != nil {
+		return reportFlowError(a, err)
+	}
+	admin, r, err := s.VerifyWithAdmin(ctx, app)
 	if err != nil {
 		return reportFlowError(a, err)
 	}
-	if o.Format == "text" && admin.RoleWarning != "" {
-		fmt.Fprintf(a.errOut(), "Warning: %s\n\n", admin.RoleWarning)
-	}
-	r, err := s.Verify(ctx, app)
-	if err != nil {
-		return reportFlowError(a, err)
+	// The role check is advice: it never changes the verdict or the exit code.
+	if c := admin.RoleCheck(app); o.Format == "text" && !c.CanGrantAll() {
+		fmt.Fprintf(a.errOut(), "Warning: %s\n\n", c.Message)
 	}
 	if o.Format == "json" {
 		data, err := flows.JSONReport(r)
@@ -200,6 +216,9 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 			return
 		}
 		if p.DeviceCode {
+			if p.Reason != "" {
+				fmt.Fprintln(w, flows.Sanitize(p.Reason))
+			}
 			if p.Message != "" {
 				fmt.Fprintln(w, p.Message)
 			} else {
@@ -215,7 +234,17 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 func reportFlowError(a *app, err error) error {
 	x := flows.Explain(err)
 	if x == nil {
-		return err
+		// Not an Entra ID refusal: the raw line first (it names the limit of a
+		// timeout), then plain words for a network or TLS failure.
+		x = flows.Describe(err)
+		if x == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, flows.ErrCancelled) {
+			return err
+		}
+		w := a.errOut()
+		fmt.Fprintf(w, "d365consent: %s\n", flows.Sanitize(err.Error()))
+		fmt.Fprintf(w, "  %s: %s\n", x.Title, x.Meaning)
+		fmt.Fprintf(w, "  What to do: %s\n", x.Fix)
+		return silent(err)
 	}
 	w := a.errOut()
 	head := x.Title

@@ -251,7 +251,7 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 		s.logger.Info("reading the signed-in admin failed", "duration", s.clock.Now().Sub(start), "err", err.Error())
 		return nil, err
 	}
-	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start), "tenantId", admin.TenantID,
+	s.logger.Info("signed-in admin read", "duration", s.clock.Now().Sub(start), "tenantId", admin.TenantID,
 		"roles", strings.Join(admin.Roles, ", "), "canConsent", admin.CanConsent)
 	s.mu.Lock()
 	s.admin = admin
@@ -334,6 +334,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 		}
 		return s.wrapAuth(SourceSignIn, "signing in", err)
 	}
+	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start))
 	return nil
 }
 
