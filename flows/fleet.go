@@ -277,6 +277,9 @@ func verifyRow(ctx context.Context, cfg FleetConfig, gate *graph.Gate, app *perm
 	default:
 		row.Outcome = OutcomeIncomplete
 	}
+	if sp := r.ServicePrincipal; sp != nil && !sp.AccountEnabled {
+		row.Missing = append(row.Missing, "service principal disabled (accountEnabled false)")
+	}
 	for _, p := range r.Permissions {
 		if p.Status != PermGranted {
 			row.Missing = append(row.Missing, fmt.Sprintf("%s %s (%s): %s", p.API, p.Permission, p.Type, StatusLabel(p.Status)))
