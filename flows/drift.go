@@ -187,7 +187,9 @@ func CompareResults(before, after *Result) []DriftChange {
 			out = append(out, DriftChange{TenantID: tid, Kind: DriftPermissionRemoved, API: p.API, Permission: p.Permission, Type: p.Type, Before: string(p.Status), After: ""})
 		}
 	}
-	ek := func(e ExtraGrant) permKey { return permKey{strings.ToLower(e.API), strings.ToLower(e.Permission), e.Type} }
+	ek := func(e ExtraGrant) permKey {
+		return permKey{strings.ToLower(e.API), strings.ToLower(e.Permission), e.Type}
+	}
 	had, has := map[permKey]bool{}, map[permKey]bool{}
 	for _, e := range before.Extra {
 		had[ek(e)] = true
