@@ -471,7 +471,7 @@ func TestMachine(t *testing.T) {
 		}
 		defer srv.Close()
 		cfg.ReadFile = func(string) ([]byte, error) { return srv.CACertPEM(), nil }
-		check(t, find(machineChecks(&cfg), "machine.certs"), OK, "SSL_CERT_FILE=~/ca.pem (1 certificates, instead of the system's file)", "")
+		check(t, find(machineChecks(&cfg), "machine.certs"), OK, "SSL_CERT_FILE=~/ca.pem (1 certificate, instead of the system's file)", "")
 		cfg.GOOS = "windows"
 		check(t, find(machineChecks(&cfg), "machine.certs"), Warn, "SSL_CERT_FILE/SSL_CERT_DIR are set, but on windows Go trusts the system's certificate store only",
 			"Add the CA certificate to the system's certificate store (Windows: certlm.msc, Trusted Root Certification Authorities; macOS: Keychain Access, System).")

@@ -98,8 +98,11 @@ func versionCheck(cfg *Config) Check {
 	if v == "" {
 		v = "(unknown version)"
 	}
-	return Check{ID: "machine.version", Group: "machine", Title: "d365consent", Status: OK,
-		Evidence: fmt.Sprintf("%s on %s/%s (%s)", flows.Sanitize(v), cfg.GOOS, cfg.GOARCH, runtime.Version())}
+	ev := flows.Sanitize(v)
+	if !strings.Contains(ev, cfg.GOOS+"/"+cfg.GOARCH) {
+		ev += fmt.Sprintf(" on %s/%s (%s)", cfg.GOOS, cfg.GOARCH, runtime.Version())
+	}
+	return Check{ID: "machine.version", Group: "machine", Title: "d365consent", Status: OK, Evidence: ev}
 }
 
 func terminalCheck(cfg *Config) Check {
@@ -312,7 +315,7 @@ func certsCheck(cfg *Config) Check {
 			c.Fix = "Point SSL_CERT_FILE at a PEM file of CA certificates (-----BEGIN CERTIFICATE-----), or unset it."
 			return c
 		}
-		parts = append(parts, fmt.Sprintf("SSL_CERT_FILE=%s (%d certificates, instead of the system's file)", shown, n))
+		parts = append(parts, fmt.Sprintf("SSL_CERT_FILE=%s (%s, instead of the system's file)", shown, plural(n, "certificate")))
 	}
 	if dir != "" {
 		var ok []string

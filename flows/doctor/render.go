@@ -83,14 +83,14 @@ func WriteText(w io.Writer, r *Report, o TextOptions) error {
 	}
 	b.WriteString(head + "\n")
 	for _, g := range groupTitles {
-		first := true
+		section := ""
 		for _, c := range r.Checks {
 			if c.Group != g.key {
 				continue
 			}
-			if first {
-				b.WriteString("\n" + g.title + "\n")
-				first = false
+			if t := sectionTitle(r, g.title, c); t != section {
+				b.WriteString("\n" + t + "\n")
+				section = t
 			}
 			line := "  " + colour(c.Status, Glyph(c.Status, o.Glyphs), o.Color) + " " + c.Title
 			if l := latency(c.Duration); l != "" && !o.NoLatency {
@@ -106,6 +106,18 @@ func WriteText(w io.Writer, r *Report, o TextOptions) error {
 	b.WriteString("\n" + ResultLine(r) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// sectionTitle is the heading a check goes under: its group, and for network checks
+// which host they are about.
+func sectionTitle(r *Report, group string, c Check) string {
+	switch {
+	case strings.HasPrefix(c.ID, "network.login."):
+		return group + ": sign-in host " + hostOf(r.AuthorityHost)
+	case strings.HasPrefix(c.ID, "network.graph."):
+		return group + ": Microsoft Graph host " + hostOf(r.GraphURL)
+	}
+	return group
 }
 
 // ResultLine sums the report up in one line.
