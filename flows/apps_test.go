@@ -62,6 +62,8 @@ func TestConsentTargetGuard(t *testing.T) {
 		{"absent: consent will create it", nil, true, nil},
 		{"the catalog's app", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName}, true, nil},
 		{"same name, other case and spaces", &AppCandidate{AppID: app.ClientID, DisplayName: "  avepoint cloud backup for dynamics customer engagement "}, true, nil},
+		{"the catalog's name with decorations", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName + "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"}, true, nil},
+		{"a name that merely starts the same", &AppCandidate{AppID: app.ClientID, DisplayName: "AvePoint Cloud Backup"}, false, []string{"STOP"}},
 		{"another app", &AppCandidate{AppID: app.ClientID, DisplayName: "Contoso Payroll", AppOwnerOrganizationID: "11111111-2222-3333-4444-555555555555"}, false,
 			[]string{"STOP", "Contoso Payroll", app.ClientID, "Directory.Read.All", "Application", "whole tenant", app.DisplayName, "11111111-2222-3333-4444-555555555555"}},
 		{"hostile name is sanitized", &AppCandidate{AppID: app.ClientID, DisplayName: "Evil\x1b[31m app"}, false, []string{"Evil"}},
