@@ -269,6 +269,7 @@ type orgReply struct {
 }
 
 type roleReply struct {
+	Type           string `json:"@odata.type"`
 	DisplayName    string `json:"displayName"`
 	RoleTemplateID string `json:"roleTemplateId"`
 }
@@ -277,7 +278,10 @@ func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 	reps, err := s.graph.BatchAll(ctx, []graph.Request{
 		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
 		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
-		{ID: "roles", Method: http.MethodGet, URL: "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId"},
+		// No OData cast: /me/transitiveMemberOf/microsoft.graph.directoryRole is an
+		// advanced query (ConsistencyLevel: eventual + $count=true,
+		// graph/aad-advanced-queries); directory roles are picked by @odata.type.
+		{ID: "roles", Method: http.MethodGet, URL: "/me/transitiveMemberOf?$select=id,displayName,roleTemplateId"},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the signed-in admin: %w", err)
@@ -310,7 +314,7 @@ func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 	if r := reps["roles"]; r.Err == nil {
 		for _, raw := range r.Value {
 			var role roleReply
-			if jsonUnmarshal(raw, &role) != nil {
+			if jsonUnmarshal(raw, &role) != nil || role.Type != "#microsoft.graph.directoryRole" {
 				continue
 			}
 			a.Roles = append(a.Roles, Sanitize(role.DisplayName))
