@@ -3,14 +3,14 @@ package emulator
 // Directory role template ids beyond the two that may grant everything. Ids from
 // entra/identity/role-based-access-control/permissions-reference.
 const (
-	CloudAppAdminTemplateID     = "158c047a-c907-4556-b7ef-446551a6b5f7"
-	AppAdminTemplateID          = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
-	GlobalReaderTemplateID      = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
-	DirectoryReadersTemplateID  = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
-	AppDeveloperTemplateID      = "cf1c38e5-3621-4004-a7cb-879624dced7c"
-	DirectoryWritersTemplateID  = "9360feb5-f418-4baf-8175-e2a00bac4301"
-	UserAdminTemplateID         = "fe930be7-5e62-47db-91af-98c3a49a38b1"
-	directorySyncTemplateID     = "d29b2b05-8046-44ba-8758-1e26182fcf32"
+	CloudAppAdminTemplateID    = "158c047a-c907-4556-b7ef-446551a6b5f7"
+	AppAdminTemplateID         = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+	GlobalReaderTemplateID     = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+	DirectoryReadersTemplateID = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+	AppDeveloperTemplateID     = "cf1c38e5-3621-4004-a7cb-879624dced7c"
+	DirectoryWritersTemplateID = "9360feb5-f418-4baf-8175-e2a00bac4301"
+	UserAdminTemplateID        = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+	directorySyncTemplateID    = "d29b2b05-8046-44ba-8758-1e26182fcf32"
 )
 
 // moreRoles are the activated directory roles the scenarios use (a directoryRole
