@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 
 func init() { registerCommand("version", newVersionCmd) }
 
-// Stamped by release builds: -ldflags "-X main.version=v1.2.3 -X main.commit=… -X main.date=…"
+// Stamped by release builds: -ldflags "-X github.com/d365consent/d365consent/cli.version=v1.2.3 -X github.com/d365consent/d365consent/cli.commit=… -X github.com/d365consent/d365consent/cli.date=…"
 // (.goreleaser.yaml). Empty in `go build` / `go install` builds, where the build info
 // embedded by the Go toolchain answers instead.
 var (

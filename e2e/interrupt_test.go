@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // Interruption of the built binary (issue 6): SIGINT exits 130 and SIGTERM 143 during
@@ -19,7 +21,6 @@ import (
 // TestInterruptVerifyBinary signals `verify --demo` (every demo request slowed by
 // D365CONSENT_DEMO_LATENCY, Graph throttled) during sign-in and during verification.
 func TestInterruptVerifyBinary(t *testing.T) {
-	bin := builtBinary(t)
 	for _, tc := range []struct {
 		phase, after string
 		sig          syscall.Signal
@@ -41,7 +42,7 @@ func TestInterruptVerifyBinary(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { _ = cmd.Process.Kill() }()
-			waitFileFor(t, logPath, tc.after)
+			testkit.WaitFileFor(t, logPath, tc.after)
 			sent := time.Now()
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
@@ -66,13 +67,13 @@ func TestInterruptVerifyBinary(t *testing.T) {
 			if stdout.Len() != 0 {
 				t.Errorf("stdout after an interruption: %q", stdout.String())
 			}
-			checkPortsFree(t, portsIn(string(log)))
+			testkit.CheckPortsFree(t, testkit.PortsIn(string(log)))
 		})
 	}
 }
 
 // panePID is the pid of the program tmux runs under `sh -c` in the session.
-func panePID(t *testing.T, tt *tmuxTerm, bin string) int {
+func panePID(t *testing.T, tt *tmuxTerm) int {
 	t.Helper()
 	out, err := exec.Command("tmux", "display-message", "-p", "-t", tt.name, "#{pane_pid}").Output()
 	if err != nil {
@@ -100,7 +101,6 @@ func panePID(t *testing.T, tt *tmuxTerm, bin string) int {
 // TestInterruptWizardBinary signals the full-screen demo wizard in tmux while it waits
 // for sign-in, while it verifies (slowed), and while it waits for admin consent.
 func TestInterruptWizardBinary(t *testing.T) {
-	bin := builtBinary(t)
 	type step struct{ wait, keys string }
 	for _, tc := range []struct {
 		phase   string
@@ -140,7 +140,7 @@ func TestInterruptWizardBinary(t *testing.T) {
 					t.Fatalf("the verification finished before the signal:\n%s", s)
 				}
 			}
-			pid := panePID(t, tt, bin)
+			pid := panePID(t, tt)
 			sent := time.Now()
 			if err := syscall.Kill(pid, tc.sig); err != nil {
 				t.Fatal(err)
@@ -150,11 +150,11 @@ func TestInterruptWizardBinary(t *testing.T) {
 				t.Errorf("exited %s after %s, want within the %s grace", d, tc.sig, shutdownGrace)
 			}
 			data, _ := os.ReadFile(urls)
-			ports := portsIn(string(data))
+			ports := testkit.PortsIn(string(data))
 			if tc.phase == "consent" && !strings.Contains(string(data), "redirect_uri=http%3A%2F%2F127.0.0.1%3A") {
 				t.Fatalf("no consent listener in the URLs:\n%s", data)
 			}
-			checkPortsFree(t, ports)
+			testkit.CheckPortsFree(t, ports)
 		})
 	}
 }

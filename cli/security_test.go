@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // Security tests of the whole program (SECURITY.md): no token ever reaches an output,
@@ -265,53 +265,6 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// portsIn finds every 127.0.0.1 port named in text (plain or URL-encoded).
-var portRE = regexp.MustCompile(`127\.0\.0\.1(?::|%3A)(\d+)`)
-
-func portsIn(text string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, m := range portRE.FindAllStringSubmatch(text, -1) {
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			out = append(out, m[1])
-		}
-	}
-	return out
-}
-
-// checkPortsFree binds every port again: a listener left open would refuse.
-func checkPortsFree(t *testing.T, ports []string) {
-	t.Helper()
-	if len(ports) == 0 {
-		t.Error("no port to check")
-	}
-	for _, p := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:"+p)
-		if err != nil {
-			t.Errorf("port %s still taken after exit: %v", p, err)
-			continue
-		}
-		ln.Close()
-	}
-}
-
-// waitFileFor waits until the file at path contains want.
-func waitFileFor(t *testing.T, path, want string) string {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		data, _ := os.ReadFile(path)
-		if strings.Contains(string(data), want) {
-			return string(data)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never showed %q:\n%s", path, want, data)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestInterruptVerifyInProcess stops `verify --demo` through its context, as main does on
 // a signal, during sign-in and during the (throttled, slowed) verification: the exit
 // code follows the signal, every port is free and no goroutine is left behind.
@@ -337,7 +290,7 @@ func TestInterruptVerifyInProcess(t *testing.T) {
 				done <- run(ctx, []string{"verify", "--demo", "--scenario", "throttled", "--debug", logPath},
 					strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1", "D365CONSENT_DEMO_LATENCY=200ms"})
 			}()
-			waitFileFor(t, logPath, tc.after)
+			testkit.WaitFileFor(t, logPath, tc.after)
 			cancel(tc.cause)
 			stopped := time.Now()
 			var code int
@@ -357,7 +310,7 @@ func TestInterruptVerifyInProcess(t *testing.T) {
 			if strings.Count(errb.String(), "\n") > 1 || strings.Contains(errb.String(), "goroutine") {
 				t.Errorf("stderr is not one line: %q", errb.String())
 			}
-			checkPortsFree(t, portsIn(string(log)))
+			testkit.CheckPortsFree(t, testkit.PortsIn(string(log)))
 		})
 	}
 }
@@ -400,9 +353,9 @@ func TestInterruptWizardConsentInProcess(t *testing.T) {
 	case <-time.After(shutdownGrace):
 		t.Fatal("the wizard did not stop within the shutdown grace")
 	}
-	ports := portsIn(out.String())
+	ports := testkit.PortsIn(out.String())
 	if len(ports) < 3 { // pages, Graph and the consent listener
 		t.Fatalf("want the demo's two ports and the consent listener's in the output, got %v", ports)
 	}
-	checkPortsFree(t, ports)
+	testkit.CheckPortsFree(t, ports)
 }
