@@ -163,7 +163,7 @@ func (s *Server) memberships(path string, q url.Values, h http.Header, p *princi
 	if m != nil {
 		rel, cast = m[1], m[2]
 	}
-	d := s.dir
+	d := p.dir
 	fullRoles, fullGroups := anyFold(p.scopes, roleReadScopes), anyFold(p.scopes, groupReadScopes)
 	var items []map[string]any
 	if cast == "" || cast == "microsoft.graph.group" {
@@ -207,9 +207,10 @@ func (s *Server) memberships(path string, q url.Values, h http.Header, p *princi
 // Directory.Read.All-class scope and, in a delegated call, a directory role of the
 // signed-in user among grantReaderRoles (graph/api/serviceprincipal-list-oauth2permissiongrants,
 // graph/api/oauth2permissiongrant-list, graph/api/serviceprincipal-list-approleassignments);
-// else 403 Authorization_RequestDenied. s.mu held.
+// else 403 Authorization_RequestDenied. An app-only caller needs only the app role
+// (its scopes here). s.mu held.
 func (s *Server) grantReadDenied(p *principal, scopes []string) *graphResult {
-	if anyFold(p.scopes, scopes) && s.dir.hasAnyRole(p.user, grantReaderRoles...) {
+	if anyFold(p.scopes, scopes) && (p.user == nil || p.dir.hasAnyRole(p.user, grantReaderRoles...)) {
 		return nil
 	}
 	r := s.graphError(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")

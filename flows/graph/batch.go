@@ -76,7 +76,11 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) (map[string]*Respons
 				}
 				if retryable(r.Status) && attempt < c.maxRetries {
 					retry = append(retry, rq)
-					wait = max(wait, c.retryDelay(r.header("Retry-After"), attempt))
+					d := c.retryDelay(r.header("Retry-After"), attempt)
+					if c.gate != nil && r.Status == http.StatusTooManyRequests {
+						c.gate.Throttled(d)
+					}
+					wait = max(wait, d)
 					continue
 				}
 				if r.Status < 200 || r.Status >= 300 {
