@@ -135,6 +135,7 @@ func newDirectory(cat *permissions.Catalog, now time.Time) *directory {
 			Description: "Can read basic directory information. Commonly used to grant directory read access to applications and guests."},
 	}
 	d.roles = append(d.roles, moreRoles()...)
+	defer d.addStaffGroup() // every tenant has ordinary groups among a user's memberships
 	d.users = []*user{
 		{ID: stableID("user:admin"), UPN: "admin@" + demoDomain, DisplayName: "Adele Vance", GivenName: "Adele", Surname: "Vance",
 			JobTitle: "IT Administrator", Roles: []string{GlobalAdminTemplateID}},

@@ -150,17 +150,17 @@ func TestGraphEndpoints(t *testing.T) {
 	if len(org) != 1 || org[0]["id"] != srv.TenantID() || org[0]["displayName"] != srv.TenantName() {
 		t.Fatalf("/organization: %v", org)
 	}
-	roles := values(get("me/transitiveMemberOf?$select=id,displayName,roleTemplateId", 200))
+	roles := directoryRoles(values(get("me/transitiveMemberOf?$select=id,displayName,roleTemplateId", 200)))
 	if len(roles) != 1 || roles[0]["roleTemplateId"] != GlobalAdminTemplateID || roles[0]["@odata.type"] != "#microsoft.graph.directoryRole" {
 		t.Fatalf("roles: %v", roles)
 	}
 	megan := tokenFor(srv, "megan@"+demoDomain)
 	_, _, body := graphDo(t, srv, megan, http.MethodGet, "me/transitiveMemberOf?$select=id,displayName,roleTemplateId", nil)
-	if r := values(body); len(r) != 1 || r[0]["roleTemplateId"] != PrivilegedRoleAdminTemplID {
+	if r := directoryRoles(values(body)); len(r) != 1 || r[0]["roleTemplateId"] != PrivilegedRoleAdminTemplID {
 		t.Fatalf("PRA roles: %v", r)
 	}
 	alex := tokenFor(srv, "alex@"+demoDomain)
-	if _, _, body := graphDo(t, srv, alex, http.MethodGet, "me/transitiveMemberOf", nil); len(values(body)) != 0 {
+	if _, _, body := graphDo(t, srv, alex, http.MethodGet, "me/transitiveMemberOf", nil); len(directoryRoles(values(body))) != 0 {
 		t.Fatalf("ordinary user has roles: %v", body)
 	}
 

@@ -118,3 +118,15 @@ func (d *directory) addGroup(name string, roles []string, members ...string) *gr
 	d.groups = append(d.groups, g)
 	return g
 }
+
+// addStaffGroup adds "All staff", an ordinary security group (not role-assignable,
+// no roles) of every user: membership lists mix groups with directory roles
+// (graph/api/user-list-transitivememberof), so a role read must pick roles by
+// @odata.type.
+func (d *directory) addStaffGroup() {
+	g := &group{ID: stableID("group:all-staff"), DisplayName: "All staff", Description: "Everyone in the organization"}
+	for _, u := range d.users {
+		g.Members = append(g.Members, u.ID)
+	}
+	d.groups = append(d.groups, g)
+}
