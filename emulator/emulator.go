@@ -45,8 +45,12 @@ type Options struct {
 	// Now is the clock for token lifetimes and propagation delay; nil = time.Now.
 	Now func() time.Time
 	// Cloud is the Microsoft cloud imitated: "global" (default), "usgov",
-	// "usgov-dod" or "china" — its Graph scope prefix and token issuer shapes.
+	// "usgov-dod" or "china" — its Graph scope prefix and token issuer shapes, and
+	// (unless CloudInstance says otherwise) its cloud_instance_name.
 	Cloud string
+	// CloudInstance is the cloud the tenant's OpenID configuration reports (zero =
+	// Cloud's); see cloudinstance.go.
+	CloudInstance CloudInstance
 }
 
 // Faults are injected into Graph (and, for Latency, every HTTPS request).
@@ -172,6 +176,7 @@ type Server struct {
 	fleet         fleetState              // customer tenants and app identities (tenants.go, clientcreds.go)
 	closed        bool
 	wg            sync.WaitGroup
+	cloudInstance CloudInstance
 }
 
 // Start builds the scenario's tenant and starts both listeners.
@@ -204,6 +209,11 @@ func Start(opts Options) (*Server, error) {
 		refresh:  map[string]*refreshGrant{},
 		devices:  map[string]*deviceGrant{},
 		closing:  make(chan struct{}),
+
+		cloudInstance: opts.CloudInstance,
+	}
+	if s.cloudInstance == (CloudInstance{}) {
+		s.cloudInstance = CloudInstance{Name: cl.Instance, RegionScope: cl.RegionScope}
 	}
 	s.rng = rand.New(rand.NewPCG(s.faults.Seed, 0x6433363563))
 	if s.now == nil {
