@@ -126,6 +126,11 @@ func (e sessionEngine) SignIn(ctx context.Context, prompt func(flows.SignInPromp
 	return e.s.SignIn(ctx, prompt)
 }
 
+// SignInAgain is "sign in as someone else" (ui.AccountSwitcher).
+func (e sessionEngine) SignInAgain(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
+	return e.s.SignInAgain(ctx, prompt)
+}
+
 func (e sessionEngine) Verify(ctx context.Context, app *permissions.App) (*flows.Result, error) {
 	return e.s.Verify(ctx, app)
 }

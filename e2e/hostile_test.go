@@ -94,9 +94,9 @@ func TestHostileWizardScreens(t *testing.T) {
 	keys("a")
 	check("Signed in as Adele clickevil Vance", "tenant Contoso clickevil", "Mail.Readclickevil")
 	keys("Enter")
-	check("Waiting for consent")
-	keys("a")
-	check("AADSTS650052", "(Dynamics", "clickevil CRM")
+	// The tenant has no Dynamics CRM service principal: consent cannot fix that, so
+	// the wait ends at once with the cause and the next step (issue 10).
+	check("Consent cannot fix this", "Dynamics CRM")
 	keys("?")
 	check("help")
 	keys("Escape", "q")

@@ -200,6 +200,12 @@ func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Cons
 	return c, nil
 }
 
+// LoopbackRedirect reports whether the consent result comes back to a loopback
+// listener (only for an app whose registration lists a loopback reply URL). In
+// production it does not: the browser lands on the publisher's page, and the admin
+// may Paste the address it ended on.
+func (c *Consent) LoopbackRedirect() bool { return c.listener != nil }
+
 // Events delivers progress; it is closed after the final (Done) event.
 func (c *Consent) Events() <-chan ConsentEvent { return c.events }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -84,6 +85,17 @@ func Describe(err error) *Explanation {
 	}
 	if x := Explain(err); x != nil {
 		return x
+	}
+	var blocked *BlockedError
+	if errors.As(err, &blocked) {
+		return &Explanation{Title: "Consent cannot fix this", Meaning: blocked.Cause, Fix: blocked.NextStep}
+	}
+	var wrong *WrongAppError
+	if errors.As(err, &wrong) {
+		return &Explanation{Title: "STOP — this client id is another app",
+			Meaning: fmt.Sprintf("Client id %s is %q in this tenant, not %q. Consenting would grant %q, for the whole tenant: %s.",
+				wrong.ClientID, wrong.Found, wrong.Expected, wrong.Found, strings.Join(wrong.Grants, ", ")),
+			Fix: "Nothing was opened. Check the client id, paste the consent link AOS gives you, or pick the app found in the tenant."}
 	}
 	host := "the server"
 	var ue *url.Error

@@ -127,6 +127,7 @@ func (r *plainRun) run() (*flows.Result, error) {
 			r.say("That is not a GUID.")
 		}
 	}
+	r.say("%s", firstUseNotice)
 	if _, err := r.ask("Press Enter to sign in (q quits):"); err != nil {
 		return nil, err
 	}
@@ -135,10 +136,10 @@ func (r *plainRun) run() (*flows.Result, error) {
 		return nil, r.explain("Sign-in did not complete.", err)
 	}
 	r.say("Signed in as %s, tenant %s.", flows.Sanitize(admin.UPN), flows.Sanitize(orText(admin.TenantName, admin.TenantID)))
-	if admin.CanConsent {
-		r.say("Role check: %s. You can grant admin consent.", flows.Sanitize(strings.Join(admin.Roles, ", ")))
+	if c := roleVerdict(admin, &app); c.CanGrantAll() {
+		r.say("Role check: %s. You can grant admin consent.", flows.Sanitize(strings.Join(c.Roles, ", ")))
 	} else {
-		r.say("Warning, role check: %s", flows.Sanitize(orText(admin.RoleWarning, "no active Global Administrator or Privileged Role Administrator role; activate it in PIM if it is eligible.")))
+		r.say("Warning, role check: %s", flows.Sanitize(c.Message))
 	}
 	r.say("Reading the app's grants from Microsoft Graph.")
 	before, err := r.opts.Engine.Verify(r.ctx, &app)
@@ -201,7 +202,7 @@ func (r *plainRun) explain(what string, err error) error {
 		return flows.ErrCancelled
 	}
 	r.say("%s", what)
-	if e := flows.Explain(err); e != nil {
+	if e := flows.Describe(err); e != nil {
 		r.say("%s. %s", flows.Sanitize(e.Title), flows.Sanitize(e.Meaning))
 		r.say("What to do: %s", flows.Sanitize(e.Fix))
 		if d := strings.Join(strings.Fields(flows.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
@@ -248,6 +249,9 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 			cur = &p
 			r.notify("signin", p.URL)
 			if p.DeviceCode {
+				if p.Reason != "" {
+					r.say("%s", flows.Sanitize(p.Reason))
+				}
 				r.say("Open %s and enter the code %s", flows.Sanitize(p.URL), flows.Sanitize(p.UserCode))
 			} else {
 				r.say("Sign in in your browser. If it did not open, open this URL: %s", flows.Sanitize(p.URL))

@@ -146,9 +146,17 @@ type Model struct {
 	flash  string
 
 	// error
-	err     error
-	expl    *flows.Explanation
-	errFrom step // the step whose work failed (retry re-runs it)
+	err  error
+	expl *flows.Explanation
+	// Issue 10: sign in as someone else on the next sign-in; the consent screen's
+	// paste-back field.
+	signInAgain bool
+	// pastedRedirect is the redirect_uri of an AOS consent link pasted as client id.
+	pastedRedirect string
+	pasting        bool
+	pasteInput     textinput.Model
+	pasteErr       string
+	errFrom        step // the step whose work failed (retry re-runs it)
 
 	outcome Outcome
 }
@@ -181,7 +189,7 @@ func New(ctx context.Context, opts Options) *Model {
 	m.help.Styles = m.th.Help
 	m.clientID = textinput.New()
 	m.clientID.Placeholder = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-	m.clientID.CharLimit = 36
+	m.clientID.CharLimit = 4096
 	m.clientID.SetWidth(38)
 	if opts.App != "" {
 		for i, a := range m.apps {
@@ -213,8 +221,18 @@ func (m *Model) selectApp() {
 	a.Permissions = append([]permissions.Permission(nil), a.Permissions...)
 	if m.opts.ClientID != "" {
 		a.ClientID = m.opts.ClientID
+		// --client-id may be a pasted AOS consent link (issue 10).
+		if id, redirect, err := flows.ParseClientIDInput(m.opts.ClientID); err == nil {
+			a.ClientID = id
+			if redirect != "" {
+				a.RedirectURI = redirect
+			}
+		}
 	} else if a.ClientID == "" && permissions.IsGUID(m.clientID.Value()) {
 		a.ClientID = m.clientID.Value()
+		if m.pastedRedirect != "" {
+			a.RedirectURI = m.pastedRedirect
+		}
 	}
 	if m.app == nil || m.app.Key != a.Key {
 		m.row = 0
@@ -243,6 +261,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.tick()
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case tea.FocusMsg:
+		// The admin is back from the browser: look at Graph now (issue 10).
+		if m.step == stepConsent && m.waiter != nil {
+			m.waiter.Recheck()
+		}
+		return m, nil
 	case promptMsg:
 		if msg.attempt != m.attempt || m.step != stepSignIn {
 			return m, nil
@@ -315,6 +339,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			switch {
 			case errors.Is(ev.Err, flows.ErrCancelled) || errors.Is(ev.Err, context.Canceled):
 				return m, nil
+			case errors.Is(ev.Err, flows.ErrCannotFix):
+				// A state consent cannot fix (issue 10): its cause and next step.
+				if ev.Result != nil {
+					m.outcome.Result = ev.Result
+				}
+				return m, m.fail(stepConsent, ev.Err)
 			case errors.Is(ev.Err, flows.ErrIncomplete) && ev.Result != nil:
 				// Timed out: show what Graph shows, with the way forward.
 				m.result = ev.Result
@@ -414,6 +444,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	if m.step == stepClientID {
 		return m.clientIDKey(k)
+	}
+	if m.pasting && m.step == stepConsent {
+		return m.pasteKeyMsg(k)
 	}
 	m.flash = ""
 	switch {
@@ -519,6 +552,7 @@ func (m *Model) enter(s step) {
 	m.busy = false
 	m.approving = false
 	m.showQR = m.opts.QRFirst
+	m.pasting = false
 	m.scroll = 0
 	m.confirmQuit = false
 	m.stepCtx, m.stepCancel = context.WithCancel(m.rootCtx)
@@ -536,12 +570,18 @@ func (m *Model) goTo(s step) tea.Cmd {
 		m.busy = true
 		ch := make(chan flows.SignInPrompt, 4)
 		m.promptCh = ch
+		again := m.signInAgain
+		m.signInAgain = false
 		signIn := func() tea.Msg {
 			// The prompt channel is closed when SignIn returns, so the Cmd reading it
 			// ends too; a late callback (there should be none) is dropped.
 			var mu sync.Mutex
 			done := false
-			admin, err := eng.SignIn(ctx, func(p flows.SignInPrompt) {
+			signIn := eng.SignIn
+			if sw, ok := eng.(AccountSwitcher); ok && again {
+				signIn = sw.SignInAgain
+			}
+			admin, err := signIn(ctx, func(p flows.SignInPrompt) {
 				mu.Lock()
 				defer mu.Unlock()
 				if done {
@@ -663,7 +703,7 @@ func (m *Model) fail(from step, err error) tea.Cmd {
 	m.enter(stepError)
 	m.err = err
 	m.errFrom = from
-	m.expl = flows.Explain(err)
+	m.expl = flows.Describe(err)
 	return nil
 }
 

@@ -6,7 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/flows"
 )
 
 // Step 2b: the app's client id, asked only when neither the catalog nor --client-id
@@ -18,12 +18,14 @@ func (m *Model) clientIDKey(k tea.KeyPressMsg) tea.Cmd {
 		m.clientID.Blur()
 		return m.back()
 	case "enter":
-		v := strings.TrimSpace(m.clientID.Value())
-		if !permissions.IsGUID(v) {
-			m.idErr = "That is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."
+		// A GUID, or the consent link AOS gives (client_id and redirect_uri taken).
+		v, redirect, err := flows.ParseClientIDInput(m.clientID.Value())
+		if err != nil {
+			m.idErr = flows.Sanitize(err.Error())
 			return nil
 		}
 		m.clientID.SetValue(v)
+		m.pastedRedirect = redirect
 		m.clientID.Blur()
 		m.idErr = ""
 		m.selectApp()
@@ -39,7 +41,7 @@ func (m *Model) clientIDKey(k tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) clientIDView(w int) (string, []key.Binding) {
 	var b strings.Builder
-	b.WriteString(wrap("AvePoint does not publish the client id of "+m.app.DisplayName+". Copy the Application (client) ID from AOS (Management > App management) or from AvePoint support, and paste it here.", w) + "\n\n")
+	b.WriteString(wrap("AvePoint does not publish the client id of "+m.app.DisplayName+". Copy the Application (client) ID from AOS (Management > App management) or from AvePoint support — or the whole consent link AOS gives you — and paste it here.", w) + "\n\n")
 	b.WriteString(m.clientID.View() + "\n")
 	if m.idErr != "" {
 		b.WriteString("\n" + m.th.Bad.Render(wrap(m.idErr, w)) + "\n")

@@ -13,6 +13,9 @@ import (
 // Enter asks for a check now; Esc closes the wait (and its port) and goes back.
 
 func (m *Model) consentKey(k tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(k, pasteKey) && m.waiter != nil && m.canPaste() {
+		return m.openPaste()
+	}
 	if cmd, ok := m.urlKey(k); ok {
 		return cmd
 	}
@@ -31,6 +34,9 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	}
 	b.WriteString(m.urlBlock("Open this page as an admin and Accept:", m.consentURL, w))
 	b.WriteString("\n")
+	if m.production() {
+		b.WriteString(m.productionLines(w) + "\n")
+	}
 	ev := m.event
 	total := ev.Total
 	if total == 0 && m.app != nil {
@@ -52,5 +58,8 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		}
 	}
 	keys := append([]key.Binding{m.keys.Recheck}, m.urlKeys()...)
+	if m.canPaste() {
+		keys = append(keys, pasteKey)
+	}
 	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
 }

@@ -14,6 +14,9 @@ import (
 // principal is absent is explained, and no consent is offered.
 
 func (m *Model) stateKey(k tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(k, switchAccountKey) {
+		return m.switchAccount()
+	}
 	if !key.Matches(k, m.keys.Enter) || m.before == nil || m.busy {
 		return nil
 	}
@@ -44,19 +47,7 @@ func (m *Model) adminLines(w int) string {
 		tenant = flows.Sanitize(a.TenantID)
 	}
 	b.WriteString(wrap("Signed in as "+who+" · tenant "+tenant, w) + "\n")
-	if a.CanConsent {
-		roles := make([]string, len(a.Roles))
-		for i, r := range a.Roles {
-			roles[i] = flows.Sanitize(r)
-		}
-		b.WriteString(m.th.OK.Render(m.g.Check) + " " + wrap("Role: "+strings.Join(roles, ", ")+": can grant admin consent.", w-2) + "\n")
-	} else {
-		msg := flows.Sanitize(a.RoleWarning)
-		if msg == "" {
-			msg = "You have no active Global Administrator or Privileged Role Administrator role, so Entra ID will refuse the consent (AADSTS90094). If the role is eligible through PIM, activate it first (Entra ID > Privileged Identity Management > My roles > Activate), then sign in again."
-		}
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" Role check: ")+msg, w) + "\n")
-	}
+	b.WriteString(m.roleLines(w))
 	return b.String()
 }
 
@@ -64,6 +55,9 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(m.adminLines(w) + "\n")
 	back := []key.Binding{m.keys.Back}
+	if m.canSwitchAccount() {
+		back = append(back, switchAccountKey)
+	}
 	if m.busy || m.before == nil {
 		b.WriteString(m.spin() + " Reading the app's grants from Microsoft Graph…")
 		return b.String(), back
@@ -83,7 +77,7 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	b.WriteString("\n")
 	if r.Status == flows.StatusComplete {
 		b.WriteString(wrap("Nothing to consent to. Enter shows the summary.", w))
-		return b.String(), []key.Binding{m.keys.Enter, m.keys.Back}
+		return b.String(), append([]key.Binding{m.keys.Enter}, back...)
 	}
 	miss := missing(r)
 	if r.ServicePrincipal != nil && len(miss) > 0 {
@@ -94,7 +88,7 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 		b.WriteString(wrap("Re-authorization will add: "+strings.Join(names, ", ")+".", w) + "\n")
 	}
 	b.WriteString(wrap("Enter opens the admin consent page for every permission of the app.", w))
-	return b.String(), []key.Binding{m.keys.Enter, m.keys.Back}
+	return b.String(), append([]key.Binding{m.keys.Enter}, back...)
 }
 
 func orText(s, def string) string {

@@ -15,6 +15,8 @@ import (
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
+	// Focus reports: coming back from the browser checks Graph at once (issue 10).
+	v.ReportFocus = true
 	v.WindowTitle = "d365consent"
 	return v
 }
