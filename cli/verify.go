@@ -158,14 +158,14 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	}
 	admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
 	if err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	if o.Format == "text" && admin.RoleWarning != "" {
 		fmt.Fprintf(a.errOut(), "Warning: %s\n\n", admin.RoleWarning)
 	}
 	r, err := s.Verify(ctx, app)
 	if err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	if o.Format == "json" {
 		data, err := flows.JSONReport(r)
