@@ -306,7 +306,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 		// be reached their ✗ would only repeat the network's.
 		blocked := ""
 		if login.failed() {
-			blocked = hostOf(cfg.Cloud.AuthorityHost) + " cannot be reached (see the network checks above)"
+			blocked = "HTTPS to " + hostOf(cfg.Cloud.AuthorityHost) + " fails (see the network checks above)"
 		}
 		var iwg sync.WaitGroup
 		if tenantOn {
