@@ -341,6 +341,12 @@ func Run(ctx context.Context, cfg Config) *Report {
 	r.Checks = append(r.Checks, signin...)
 	r.Tenant = tenantInfo
 	for i := range r.Checks {
+		// Names and messages come from the network (certificate names, error texts):
+		// nothing reaches a terminal unsanitized.
+		c := &r.Checks[i]
+		c.Title, c.Summary, c.Evidence, c.Fix = flows.Sanitize(c.Title), flows.Sanitize(c.Summary), flows.Sanitize(c.Evidence), flows.Sanitize(c.Fix)
+	}
+	for i := range r.Checks {
 		if c := &r.Checks[i]; c.Duration > 0 || c.Group == "network" && c.Status != Skip {
 			ms := float64(c.Duration.Microseconds()/100) / 10
 			c.LatencyMS = &ms
