@@ -205,11 +205,11 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	// One token and one Graph round trip: /me, /organization, the roles and the
 	// verification requests in one $batch.
 	if err := s.Authenticate(ctx, signInPrompter(a.errOut(), o.Demo)); err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	admin, r, err := s.VerifyWithAdmin(ctx, app)
 	if err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	// The role check is advice: it never changes the verdict or the exit code.
 	if c := admin.RoleCheck(app); o.Format == "text" && !c.CanGrantAll() {
@@ -248,7 +248,8 @@ func reportFlowError(a *app, err error) error {
 		// Not an Entra ID refusal: the raw line first (it names the limit of a
 		// timeout), then plain words for a network or TLS failure.
 		x = flows.Describe(err)
-		if x == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, flows.ErrCancelled) {
+		var printed *silentErr // the doctor's verdict already said it (doctor_hook.go)
+		if x == nil || errors.As(err, &printed) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, flows.ErrCancelled) {
 			return err
 		}
 		w := a.errOut()

@@ -197,11 +197,11 @@ func TestVerifyConnectionRefused(t *testing.T) {
 	if r.code != exitError {
 		t.Errorf("exit %d, want %d", r.code, exitError)
 	}
-	// The raw error on the first line, then plain words with the fix (issue 10).
+	// The error, then the doctor's verdict (cli/doctor_hook.go) and the doctor command.
 	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[0], "connection refused") || !strings.HasPrefix(lines[1], "  Connection refused: ") ||
-		!strings.Contains(lines[2], "What to do:") || !strings.Contains(lines[2], "HTTPS_PROXY") {
-		t.Errorf("want the refused connection in plain words with a fix, got %q", r.stderr)
+	if len(lines) != 4 || !strings.Contains(lines[0], "connection refused") ||
+		lines[1] != "  doctor: connection refused by "+strings.TrimPrefix(addr, "https://") {
+		t.Errorf("want the error saying connection refused and the doctor's verdict, got %q", r.stderr)
 	}
 	if r.elapsed > 2*time.Second {
 		t.Errorf("took %s to notice a refused connection", r.elapsed)
