@@ -127,6 +127,11 @@ func (e sessionEngine) SignIn(ctx context.Context, prompt func(flows.SignInPromp
 	return e.s.SignIn(ctx, prompt)
 }
 
+// FindApps lists the tenant's service principals named like app (ui.AppFinder).
+func (e sessionEngine) FindApps(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error) {
+	return e.s.FindApps(ctx, app)
+}
+
 // SignInAgain is "sign in as someone else" (ui.AccountSwitcher).
 func (e sessionEngine) SignInAgain(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
 	return e.s.SignInAgain(ctx, prompt)

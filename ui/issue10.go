@@ -41,6 +41,9 @@ const firstUseNotice = "First sign-in in this tenant? Microsoft asks you to let 
 // switchAccountKey is "sign in as someone else".
 var switchAccountKey = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sign in as someone else"))
 
+// findKey looks the app up in the tenant from the client id step (signing in first).
+var findKey = key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "find it in your tenant"))
+
 // pasteKey opens the paste-back field on the consent screen.
 var pasteKey = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste where the browser ended"))
 

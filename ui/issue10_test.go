@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // switchEngine is a fakeEngine that can sign in as someone else.
@@ -186,5 +187,54 @@ func TestConsentBlockedShowsCause(t *testing.T) {
 	s := m.Text()
 	if m.step != stepError || !strings.Contains(s, "Consent cannot fix this") || !strings.Contains(s, "disabled") || !strings.Contains(s, "Enable it") {
 		t.Fatalf("step %s:\n%s", m.step, s)
+	}
+}
+
+// finderEngine lists candidates for the client id step.
+type finderEngine struct {
+	*fakeEngine
+	found []flows.AppCandidate
+}
+
+func (f *finderEngine) FindApps(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error) {
+	return f.found, nil
+}
+
+// Re-authorization: the app is picked from the service principals found in the
+// tenant by the catalog's name (appId, publisher tenant, creation date shown).
+func TestPickAppFoundInTenant(t *testing.T) {
+	cat := testCatalog()
+	cat.Apps[0].ClientID = ""
+	const other = "99999999-8888-7777-6666-555555555555"
+	eng := &finderEngine{fakeEngine: &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", true, nil)}},
+		found: []flows.AppCandidate{
+			{AppID: testCEClient, DisplayName: cat.Apps[0].DisplayName, AppOwnerOrganizationID: "a1b2c3d4-0000-0000-0000-000000000001", CreatedDateTime: fixedNow, AccountEnabled: true},
+			{AppID: other, DisplayName: cat.Apps[0].DisplayName, AccountEnabled: false},
+		}}
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Catalog = cat; o.Engine = eng })
+	m.appIdx = 0
+	m.selectApp()
+	m.admin = testAdmin(true)
+	m.enter(stepClientID)
+	m.height = 60
+	if !strings.Contains(m.Text(), "ctrl+f find it in your tenant") {
+		t.Fatalf("no find key:\n%s", m.Text())
+	}
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'f', Mod: tea.ModCtrl})
+	if cmd == nil {
+		t.Fatal("ctrl+f started nothing")
+	}
+	m.Update(cmd())
+	s := m.Text()
+	for _, want := range []string{testCEClient, "publisher tenant a1b2c3d4-0000-0000-0000-000000000001", "created 2026-03-01", other, "created: unknown", "DISABLED"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("candidates lack %q:\n%s", want, s)
+		}
+	}
+	m.Update(press("down"))
+	m.Update(press("up"))
+	m.Update(press("enter"))
+	if m.app.ClientID != testCEClient || m.step != stepState {
+		t.Fatalf("picked %q, step %s (%s)", m.app.ClientID, m.step, m.idErr)
 	}
 }

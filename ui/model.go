@@ -151,6 +151,11 @@ type Model struct {
 	// Issue 10: sign in as someone else on the next sign-in; the consent screen's
 	// paste-back field.
 	signInAgain bool
+	// findAfterSignIn: the client id step asked to find the app in the tenant.
+	findAfterSignIn bool
+	finding         bool
+	candidates      []flows.AppCandidate
+	pick            int
 	// pastedRedirect is the redirect_uri of an AOS consent link pasted as client id.
 	pastedRedirect string
 	pasting        bool
@@ -267,6 +272,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.tick()
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case appsFoundMsg:
+		m.appsFound(msg)
+		return m, nil
 	case tea.FocusMsg:
 		// The admin is back from the browser: look at Graph now (issue 10).
 		if m.step == stepConsent && m.waiter != nil {
@@ -293,6 +301,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.fail(stepSignIn, msg.err)
 		}
 		m.admin = msg.admin
+		if m.findAfterSignIn {
+			m.findAfterSignIn = false
+			return m, m.findApps()
+		}
 		return m, m.goTo(stepState)
 	case verifiedMsg:
 		if msg.attempt != m.attempt || (m.step != stepState && m.step != stepSummary) {

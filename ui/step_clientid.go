@@ -13,6 +13,12 @@ import (
 // gives one (AvePoint does not publish it). Validated as a GUID.
 
 func (m *Model) clientIDKey(k tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := m.pickKey(k); ok {
+		return cmd
+	}
+	if key.Matches(k, findKey) && m.canFindApps() {
+		return m.findInTenant()
+	}
 	switch k.String() {
 	case "esc":
 		m.clientID.Blur()
@@ -43,9 +49,16 @@ func (m *Model) clientIDView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(wrap("AvePoint does not publish the client id of "+m.app.DisplayName+". Copy the Application (client) ID from AOS (Management > App management) or from AvePoint support — or the whole consent link AOS gives you — and paste it here.", w) + "\n\n")
 	b.WriteString(m.clientID.View() + "\n")
+	if c := m.candidatesView(w); c != "" {
+		b.WriteString("\n" + c)
+	}
 	if m.idErr != "" {
 		b.WriteString("\n" + m.th.Bad.Render(wrap(m.idErr, w)) + "\n")
 	}
 	b.WriteString("\n" + m.th.Subtle.Render(wrap("Tip: --client-id sets it on the command line.", w)))
-	return b.String(), []key.Binding{m.keys.Enter, m.keys.Back}
+	keys := []key.Binding{m.keys.Enter, m.keys.Back}
+	if m.canFindApps() && len(m.candidates) == 0 {
+		keys = append(keys, findKey)
+	}
+	return b.String(), keys
 }
