@@ -104,6 +104,10 @@ func TestConsentBlockers(t *testing.T) {
 			if !errors.Is(b, ErrCannotFix) || !errors.Is(b, ErrIncomplete) {
 				t.Errorf("%v does not match ErrCannotFix and ErrIncomplete", b)
 			}
+			// Explained as itself, never as the AADSTS code its cause may name.
+			if x := Describe(fmt.Errorf("admin consent: %w", b)); x == nil || x.Title != "Consent cannot fix this" || x.Meaning != b.Cause || x.Code != 0 {
+				t.Errorf("described as %+v", x)
+			}
 			for _, s := range tc.says {
 				if !strings.Contains(b.Error(), s) {
 					t.Errorf("lacks %q: %s", s, b.Error())

@@ -83,9 +83,6 @@ func Describe(err error) *Explanation {
 	if err == nil {
 		return nil
 	}
-	if x := Explain(err); x != nil {
-		return x
-	}
 	var blocked *BlockedError
 	if errors.As(err, &blocked) {
 		return &Explanation{Title: "Consent cannot fix this", Meaning: blocked.Cause, Fix: blocked.NextStep}
@@ -96,6 +93,11 @@ func Describe(err error) *Explanation {
 			Meaning: fmt.Sprintf("Client id %s is %q in this tenant, not %q. Consenting would grant %q, for the whole tenant: %s.",
 				wrong.ClientID, wrong.Found, wrong.Expected, wrong.Found, strings.Join(wrong.Grants, ", ")),
 			Fix: "Nothing was opened. Check the client id, paste the consent link AOS gives you, or pick the app found in the tenant."}
+	}
+	// Our own messages may name an AADSTS code (a blocker's cause): they are read
+	// first, Entra ID's errors next.
+	if x := Explain(err); x != nil {
+		return x
 	}
 	host := "the server"
 	var ue *url.Error
