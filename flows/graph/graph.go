@@ -236,7 +236,9 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 			return data, nil
 		}
 		if retryable(resp.StatusCode) && attempt < c.maxRetries {
-			if err := c.sleep(ctx, c.retryDelay(resp.Header.Get("Retry-After"), attempt)); err != nil {
+			d := c.retryDelay(resp.Header.Get("Retry-After"), attempt)
+			noticeRetry(ctx, d, resp.StatusCode)
+			if err := c.sleep(ctx, d); err != nil {
 				return nil, err
 			}
 			continue
