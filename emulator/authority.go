@@ -132,6 +132,9 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 	case "/discovery/v2.0/keys", "/discovery/keys":
 		writeJSON(w, http.StatusOK, s.jwks())
 	case "/oauth2/v2.0/token":
+		if s.fleetToken(w, r, seg) {
+			return
+		}
 		s.token(w, r, seg)
 	case "/oauth2/v2.0/devicecode":
 		s.deviceCode(w, r, seg)
@@ -146,11 +149,12 @@ func (s *Server) unknownTenant(seg string) *oauthError {
 }
 
 func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string) {
-	if !s.dir.matchesTenant(seg) {
+	d := s.tenantForSegment(seg) // the demo tenant or a customer tenant (tenants.go)
+	if d == nil {
 		s.writeOAuthError(w, s.unknownTenant(seg))
 		return
 	}
-	tid := s.dir.tenant.ID
+	tid := d.tenant.ID
 	if seg == "organizations" || seg == "common" {
 		tid = "{tenantid}"
 	}

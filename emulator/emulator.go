@@ -146,6 +146,7 @@ type Server struct {
 	refresh       map[string]*refreshGrant
 	devices       map[string]*deviceGrant // by device_code
 	issued        []string                // every access, id and refresh token issued (IssuedTokens)
+	fleet         fleetState              // customer tenants and app identities (tenants.go, clientcreds.go)
 	closed        bool
 	wg            sync.WaitGroup
 }

@@ -26,7 +26,11 @@ type graphResult struct {
 // principal is the verified caller of a Graph request.
 type principal struct {
 	user   *user
-	scopes []string
+	scopes []string // delegated scopes (scp), or an app-only caller's app roles
+	// app is the service principal of an app-only caller (user is nil then).
+	app *servicePrincipal
+	// dir is the tenant the token was issued for (the demo tenant or a customer).
+	dir *directory
 }
 
 func (s *Server) graphError(status int, code, message string) graphResult {
@@ -113,24 +117,20 @@ func (s *Server) authenticate(r *http.Request) (*principal, *graphResult) {
 		v, _ := n.Int64()
 		return v
 	}
-	tid := s.dir.tenant.ID
 	switch {
 	case str("aud") != permissions.GraphAppID && str("aud") != "https://graph.microsoft.com":
 		return deny("Access token validation failure. Invalid audience.")
-	case str("iss") != "https://sts.windows.net/"+tid+"/" || str("tid") != tid:
-		return deny("Access token validation failure. Invalid issuer.")
 	case s.now().Unix() >= num("exp"):
 		return deny("Lifetime validation failed, the token is expired.")
 	case s.now().Add(5*time.Minute).Unix() < num("nbf"):
 		return deny("Lifetime validation failed, the token is not yet valid.")
 	}
-	s.mu.Lock()
-	u := s.dir.userByID(str("oid"))
-	s.mu.Unlock()
-	if u == nil {
-		return deny("Access token validation failure. The user in the token does not exist in the tenant.")
+	// Issuer, tenant and caller (user, or app for an app-only token): tenants.go.
+	p, reason := s.principalFor(claims)
+	if p == nil {
+		return deny(reason)
 	}
-	return &principal{user: u, scopes: strings.Fields(str("scp"))}, nil
+	return p, nil
 }
 
 // fault applies injected 503s and 429s to one Graph operation.
@@ -189,7 +189,11 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	d := s.dir
+	d := p.dir
+	if p.user == nil && (path == "me" || strings.HasPrefix(path, "me/")) {
+		// An app-only token has no signed-in user (https://learn.microsoft.com/graph/api/user-get).
+		return s.graphError(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
+	}
 	switch {
 	case path == "me":
 		if r := need("User.Read", "User.Read.All", "Directory.Read.All"); r != nil {
@@ -254,11 +258,11 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 			}
 			if strings.EqualFold(m[1], "clientId") {
 				clientID = m[2]
-				return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return strings.EqualFold(g.ClientID, clientID) }, now), "oAuth2PermissionGrant")
+				return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return strings.EqualFold(g.ClientID, clientID) }, now), "oAuth2PermissionGrant")
 			}
-			return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }, now), "oAuth2PermissionGrant")
+			return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }, now), "oAuth2PermissionGrant")
 		}
-		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(*grant) bool { return true }, now), "oAuth2PermissionGrant")
+		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(*grant) bool { return true }, now), "oAuth2PermissionGrant")
 	}
 	var sp *servicePrincipal
 	var key, sub string
@@ -282,12 +286,18 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 	case "":
 		return s.entity(q, "servicePrincipals/$entity", spJSON(sp), "servicePrincipal")
 	case "oauth2PermissionGrants":
-		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return g.ClientID == sp.ID }, now), "oAuth2PermissionGrant")
+		// Least privileged: Directory.Read.All, delegated and application alike;
+		// Application.Read.All is not enough
+		// (https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants).
+		if r := need("Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"); r != nil {
+			return *r
+		}
+		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return g.ClientID == sp.ID }, now), "oAuth2PermissionGrant")
 	case "appRoleAssignments":
 		var items []map[string]any
 		for _, a := range d.assigns {
 			if a.PrincipalID == sp.ID && visible(a.VisibleAt, now) {
-				items = append(items, s.assignmentJSON(a))
+				items = append(items, assignmentJSON(d, a))
 			}
 		}
 		return s.collection(path, q, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items, "appRoleAssignment")
@@ -427,9 +437,9 @@ func spJSON(sp *servicePrincipal) map[string]any {
 		"appRoles": roles, "oauth2PermissionScopes": scopes, "appRoleAssignmentRequired": false}
 }
 
-func (s *Server) grantsJSON(keep func(*grant) bool, now time.Time) []map[string]any {
+func (s *Server) grantsJSON(d *directory, keep func(*grant) bool, now time.Time) []map[string]any {
 	var out []map[string]any
-	for _, g := range s.dir.grants {
+	for _, g := range d.grants {
 		if !keep(g) || !visible(g.VisibleAt, now) {
 			continue
 		}
@@ -443,8 +453,8 @@ func (s *Server) grantsJSON(keep func(*grant) bool, now time.Time) []map[string]
 	return out
 }
 
-func (s *Server) assignmentJSON(a *assignment) map[string]any {
-	principal, resource := s.dir.spByID(a.PrincipalID, time.Time{}), s.dir.spByID(a.ResourceID, time.Time{})
+func assignmentJSON(d *directory, a *assignment) map[string]any {
+	principal, resource := d.spByID(a.PrincipalID, time.Time{}), d.spByID(a.ResourceID, time.Time{})
 	pname, rname := "", ""
 	if principal != nil {
 		pname = principal.App.DisplayName

@@ -77,7 +77,11 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) (map[string]*Respons
 				}
 				if retryable(r.Status) && attempt < c.maxRetries {
 					retry = append(retry, rq)
-					if d := c.retryDelay(r.header("Retry-After"), attempt); d >= wait {
+					d := c.retryDelay(r.header("Retry-After"), attempt)
+					if c.gate != nil && r.Status == http.StatusTooManyRequests {
+						c.gate.Throttled(d)
+					}
+					if d >= wait {
 						wait, status = d, r.Status
 					}
 					continue

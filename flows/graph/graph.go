@@ -56,6 +56,7 @@ type Client struct {
 	clock      Clock
 	maxRetries int
 	requests   atomic.Int64
+	gate       *Gate // shared back-off of a fleet check (gate.go); nil = none
 }
 
 // Option configures a Client.
@@ -219,6 +220,11 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
+		if c.gate != nil {
+			if err := c.gate.Wait(ctx); err != nil {
+				return nil, err
+			}
+		}
 		c.requests.Add(1)
 		resp, err := c.http.Do(req)
 		if err != nil {
@@ -238,6 +244,9 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 		if retryable(resp.StatusCode) && attempt < c.maxRetries {
 			d := c.retryDelay(resp.Header.Get("Retry-After"), attempt)
 			noticeRetry(ctx, d, resp.StatusCode)
+			if c.gate != nil && resp.StatusCode == http.StatusTooManyRequests {
+				c.gate.Throttled(d)
+			}
 			if err := c.sleep(ctx, d); err != nil {
 				return nil, err
 			}

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/skip2/go-qrcode"
+	"github.com/spf13/cobra"
+
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/termcaps"
+)
+
+func init() { registerCommand("consent-url", newConsentURLCmd) }
+
+type consentURLOptions struct {
+	App      string
+	QR       bool
+	Demo     bool
+	Scenario string
+}
+
+func newConsentURLCmd(a *app) *cobra.Command {
+	var o consentURLOptions
+	cmd := &cobra.Command{
+		Use:   "consent-url --app ce|uo --tenant T",
+		Short: "Print the admin consent link for an app (and a QR code of it)",
+		Long: `consent-url prints the admin consent URL a Global Administrator or Privileged Role
+Administrator of the tenant opens to grant the app its permissions. No sign-in is needed;
+the tenant may be its id or one of its domains. --qr also draws the link as a QR code.`,
+		Example: `  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com
+  d365consent consent-url --app ce --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --qr`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runConsentURL(cmd.Context(), a, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.App, "app", "", "the app: ce or uo (required; ce by default with --demo)")
+	f.BoolVar(&o.QR, "qr", false, "also draw the URL as a QR code")
+	f.BoolVar(&o.Demo, "demo", false, "use the embedded demo tenant")
+	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo)")
+	return cmd
+}
+
+func runConsentURL(ctx context.Context, a *app, o consentURLOptions) error {
+	t, err := a.target(ctx, o.Demo, o.Scenario)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
+	if err != nil {
+		return err
+	}
+	tenant := t.cfg.Tenant
+	if tenant == "" {
+		return flows.Usagef("--tenant is required: the tenant's id or a domain such as contoso.onmicrosoft.com")
+	}
+	if app.ReauthorizeOnly {
+		fmt.Fprintf(a.errOut(), "Note: %s can only be re-authorized in tenants where it already exists.\n", app.DisplayName)
+	}
+	u, err := flows.AdminConsentURL(t.cfg.Cloud, tenant, app.ClientID, flows.NewState(), app.RedirectURI)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, u)
+	if o.QR {
+		qr, err := drawQR(u, a.environ, !isTerminal(a.stdout))
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, qr)
+	}
+	return nil
+}
+
+// drawQR renders u as a QR code with half-block characters (two modules per line),
+// or ASCII where the terminal cannot show Unicode.
+func drawQR(u string, environ []string, inkIsDark bool) (string, error) {
+	q, err := qrcode.New(u, qrcode.Medium)
+	if err != nil {
+		return "", fmt.Errorf("drawing the QR code: %w", err)
+	}
+	q.DisableBorder = true
+	caps := termcaps.Detect(environ, runtime.GOOS)
+	// On a terminal (usually a dark background) the glyphs' ink is light; in a file
+	// or pipe it is dark (termcaps.RenderQR inverts accordingly).
+	return termcaps.RenderQR(q.Bitmap(), caps.Glyphs, 2, inkIsDark), nil
+}

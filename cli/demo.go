@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	neturl "net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows"
+)
+
+func init() { registerCommand("demo", newDemoCmd) }
+
+func newDemoCmd(a *app) *cobra.Command {
+	var scenario, urlFile string
+	var names []string
+	var list strings.Builder
+	for _, s := range emulator.Scenarios() {
+		names = append(names, s.Name)
+		fmt.Fprintf(&list, "  %-18s %s\n", s.Name, s.Description)
+	}
+	cmd := &cobra.Command{
+		Use:   "demo [--scenario S]",
+		Short: "Run the wizard against the embedded demo tenant (no account, no network)",
+		Long: `demo starts an embedded Entra ID + Microsoft Graph tenant on 127.0.0.1 and runs the same
+wizard against it. The sign-in and consent pages open in your browser when one can be opened;
+on every browser step, the a key approves through the demo's own browser as the demo admin,
+so the whole demo also runs in a bare terminal or over SSH.
+
+Scenarios:
+` + strings.TrimRight(list.String(), "\n"),
+		Example: `  d365consent demo
+  d365consent demo --scenario partial --no-browser`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := enumFlag("scenario", scenario, names...); err != nil {
+				return err
+			}
+			if err := a.requireTerminal(); err != nil {
+				return err
+			}
+			return runDemo(cmd.Context(), a, scenario, urlFile)
+		},
+	}
+	cmd.Flags().StringVar(&scenario, "scenario", "fresh", "demo tenant scenario: "+strings.Join(names, ", "))
+	cmd.Flags().StringVar(&urlFile, "url-file", "", "append every browser URL the wizard shows to FILE (for tests)")
+	_ = cmd.Flags().MarkHidden("url-file")
+	return cmd
+}
+
+func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	env, err := startDemo(ctx, a, scenario)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	cfg := env.Config
+	// The demo pages open in the real browser when one can be opened; the scripted
+	// demo browser acts only when the admin presses `a`.
+	cfg.Browser = nil
+	if !a.opts.NoBrowser {
+		cfg.Browser = flows.NewSystemBrowser(a.environ)
+	}
+	return a.runWizard(ctx, wizardTarget{
+		cfg:      cfg,
+		catalog:  env.Catalog,
+		approver: demoApprover{env},
+		demo:     true,
+		urlFile:  urlFile,
+	})
+}
+
+// demoApprover walks a demo page (sign-in, admin consent or device login) through the
+// emulator's scripted browser as the scenario's demo user.
+type demoApprover struct{ env *demoEnv }
+
+func (d demoApprover) Approve(ctx context.Context, url string) error {
+	if err := d.env.Server.Browser(d.env.Server.DemoUser()).Open(ctx, url); err != nil {
+		return fmt.Errorf("approving in the demo browser: %w", withoutURL(err))
+	}
+	return nil
+}
+
+// withoutURL drops the request URL from a net/http error: it is long, it is already
+// on screen, and its query can carry another party's text (an error description).
+func withoutURL(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s request: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error {
+	return d.env.Server.Browser(d.env.Server.DemoUser()).OpenDeviceLogin(ctx, userCode)
+}

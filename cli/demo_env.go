@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// demoEnv is a running embedded demo tenant and everything needed to point the flows
+// at it. The verify, consent-url and demo commands share it.
+type demoEnv struct {
+	Server  *emulator.Server
+	Config  flows.Config
+	Catalog *permissions.Catalog
+	// Browser walks the tenant's sign-in and consent pages as the scenario's demo user.
+	Browser *demoBrowser
+}
+
+// demoBrowser adapts the emulator's scripted browser to flows.Browser (and
+// flows.DeviceLoginBrowser, so device-code sign-in completes by itself too).
+type demoBrowser struct {
+	ctx context.Context
+	b   *emulator.DemoBrowser
+}
+
+func (d *demoBrowser) Open(url string) error { return d.b.Open(d.ctx, url) }
+
+func (d *demoBrowser) OpenDeviceLogin(_, userCode string) error {
+	return d.b.OpenDeviceLogin(d.ctx, userCode)
+}
+
+var _ flows.DeviceLoginBrowser = (*demoBrowser)(nil)
+
+// onDemoStart, when set (tests only), sees every demo tenant the process starts.
+var onDemoStart func(*emulator.Server)
+
+// startDemo starts the demo tenant for scenario ("" = fresh) and returns a Config
+// that signs in to it as the scenario's demo user, with the shared flags that still
+// make sense applied (--device-code, --timeout, --tenant). Close it when done.
+func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
+	if scenario != "" {
+		known := false
+		var names []string
+		for _, s := range emulator.Scenarios() {
+			names = append(names, s.Name)
+			known = known || s.Name == scenario
+		}
+		if !known {
+			return nil, flows.Usagef("unknown scenario %q: use one of %s", scenario, strings.Join(names, ", "))
+		}
+	}
+	cat := (*permissions.Catalog)(nil)
+	if a.opts.Catalog != "" {
+		c, err := a.catalog()
+		if err != nil {
+			return nil, err
+		}
+		cat = c
+	}
+	opts := emulator.Options{Scenario: scenario, Catalog: cat}
+	if v := a.getenv("D365CONSENT_DEMO_LATENCY"); v != "" {
+		// Hidden test hook: slow every demo HTTPS request, so a test's signal lands
+		// during sign-in or verification.
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, flows.Usagef("D365CONSENT_DEMO_LATENCY %q is not a duration", v)
+		}
+		opts.Faults.Latency = d
+	}
+	srv, err := emulator.Start(opts)
+	if err != nil {
+		return nil, err
+	}
+	if onDemoStart != nil {
+		onDemoStart(srv)
+	}
+	b := &demoBrowser{ctx: ctx, b: srv.Browser(srv.DemoUser())}
+	tenant := a.opts.Tenant
+	if tenant == "" {
+		tenant = srv.TenantID()
+	}
+	return &demoEnv{
+		Server: srv,
+		Config: a.withDebug(flows.Config{
+			Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
+			Tenant:         tenant,
+			SignInClientID: srv.SignInClientID(),
+			HTTPClient:     srv.HTTPClient(),
+			Browser:        b,
+			DeviceCode:     a.opts.DeviceCode,
+			Timeout:        a.opts.Timeout,
+		}),
+		Catalog: srv.Catalog(),
+		Browser: b,
+	}, nil
+}
+
+// Close stops the demo tenant.
+func (e *demoEnv) Close() error { return e.Server.Close() }
+
+// realConfig is the Config for the real Microsoft cloud from the shared flags.
+func (a *app) realConfig() (flows.Config, error) {
+	cloud, err := flows.LookupCloud(a.opts.Cloud)
+	if err != nil {
+		return flows.Config{}, err
+	}
+	cloud, err = cloud.WithOverrides(a.opts.AuthorityHost, a.opts.GraphURL)
+	if err != nil {
+		return flows.Config{}, err
+	}
+	cfg := flows.Config{
+		Cloud:          cloud,
+		Tenant:         a.opts.Tenant,
+		SignInClientID: a.opts.SignInClientID,
+		DeviceCode:     a.opts.DeviceCode,
+		Timeout:        a.opts.Timeout,
+	}
+	if !a.opts.NoBrowser {
+		cfg.Browser = flows.NewSystemBrowser(a.environ)
+	}
+	return a.withDebug(cfg), nil
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows"
+)
+
+func init() { registerCommand("emulator", newEmulatorCmd) }
+
+func newEmulatorCmd(a *app) *cobra.Command {
+	var addr, pagesAddr, scenario string
+	var names []string
+	var help strings.Builder
+	for _, s := range emulator.Scenarios() {
+		names = append(names, s.Name)
+		fmt.Fprintf(&help, "  %-18s %s\n", s.Name, s.Description)
+	}
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Run the embedded demo tenant (Entra ID + Microsoft Graph) on 127.0.0.1",
+		Long: `Run the demo tenant standalone until Ctrl+C: an Entra ID authority and a Microsoft Graph
+v1.0 service on loopback HTTPS (a certificate generated for this run), plus the sign-in and
+consent pages on loopback HTTP. It prints its endpoints, one per line:
+
+  authority: https://127.0.0.1:PORT/{tenant-id}
+  graph:     https://127.0.0.1:PORT
+  ca-cert:   PATH   (PEM; SSL_CERT_FILE=PATH lets any client trust it)
+  tenant:    {tenant-id}
+  app ce:    {client id}   and the other apps
+
+Point the other commands at it with --authority-host, --graph-url and SSL_CERT_FILE.
+
+Scenarios:
+` + help.String(),
+		Example: `  d365consent emulator
+  d365consent emulator --scenario partial --addr 127.0.0.1:8443`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := enumFlag("scenario", scenario, names...); err != nil {
+				return err
+			}
+			cat, err := a.catalog()
+			if err != nil {
+				return err
+			}
+			srv, err := emulator.Start(emulator.Options{Scenario: scenario, Addr: addr, HTTPAddr: pagesAddr, Catalog: cat})
+			if err != nil {
+				return flows.Usagef("%v", err)
+			}
+			defer srv.Close()
+			f, err := os.CreateTemp("", "d365consent-emulator-*.pem")
+			if err != nil {
+				return fmt.Errorf("writing the certificate: %w", err)
+			}
+			defer os.Remove(f.Name())
+			if _, err := f.Write(srv.CACertPEM()); err != nil {
+				f.Close()
+				return fmt.Errorf("writing the certificate: %w", err)
+			}
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("writing the certificate: %w", err)
+			}
+			w := a.out()
+			fmt.Fprintf(w, "authority: %s/%s\n", srv.AuthorityHost(), srv.TenantID())
+			fmt.Fprintf(w, "graph: %s\n", srv.GraphURL())
+			fmt.Fprintf(w, "pages: %s\n", srv.PagesURL())
+			fmt.Fprintf(w, "ca-cert: %s\n", f.Name())
+			fmt.Fprintf(w, "tenant: %s\n", srv.TenantID())
+			fmt.Fprintf(w, "domain: %s\n", srv.TenantDomain())
+			fmt.Fprintf(w, "scenario: %s\n", srv.Scenario().Name)
+			fmt.Fprintf(w, "signin-client: %s\n", srv.SignInClientID())
+			for _, app := range srv.Catalog().Apps {
+				fmt.Fprintf(w, "app %s: %s (%s)\n", app.Key, app.ClientID, flows.Sanitize(app.DisplayName))
+			}
+			for _, u := range srv.Users() {
+				roles := strings.Join(u.Roles, ", ")
+				if roles == "" {
+					roles = "no admin role"
+				}
+				fmt.Fprintf(w, "user: %s (%s)\n", u.UPN, roles)
+			}
+			fmt.Fprintln(a.errOut(), "Running until Ctrl+C.")
+			<-cmd.Context().Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "HTTPS address (authority, token, Graph); loopback only")
+	cmd.Flags().StringVar(&pagesAddr, "pages-addr", "127.0.0.1:0", "plain-HTTP address of the sign-in and consent pages; loopback only")
+	cmd.Flags().StringVar(&scenario, "scenario", "fresh", "starting state: "+strings.Join(names, ", "))
+	return cmd
+}

@@ -1,0 +1,180 @@
+// Package cli is the d365consent command line: one file per command (cobra), the
+// shared app (streams, environment, flags) and the one map from errors to exit codes.
+// The binary's main package only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/d365consent/d365consent/flows"
+)
+
+// Exit codes (DESIGN.md "Command line"), mapped from errors in exitCode only.
+const (
+	exitOK         = 0
+	exitError      = 1
+	exitUsage      = 2
+	exitIncomplete = 3
+	exitRefused    = 4
+	exitCancelled  = 130
+	exitTerminated = 143 // 128 + SIGTERM
+)
+
+// errTerminated is the cancellation cause when SIGTERM stopped the run (exit 143).
+var errTerminated = fmt.Errorf("terminated: %w", flows.ErrCancelled)
+
+// shutdownGrace bounds how long main waits, after a signal, for the command to
+// close its listeners and restore the terminal before exiting anyway.
+const shutdownGrace = 2 * time.Second
+
+// Main runs the command line args (without the program name) with the given
+// streams and environment, and returns the process exit code. SIGINT and SIGTERM
+// cancel the run (see runWithSignals).
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
+	return runWithSignals(args, stdin, stdout, stderr, environ)
+}
+
+// runWithSignals runs the command line with SIGINT and SIGTERM cancelling its
+// context (the flows then close their listeners, the wizard restores the terminal).
+// After a signal it waits up to shutdownGrace for that; a second signal, or the end
+// of the grace, exits at once. SIGINT exits 130, SIGTERM 143.
+func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, stdin, stdout, stderr, environ) }()
+	var sig os.Signal
+	select {
+	case code := <-done:
+		select {
+		case sig = <-sigs: // the signal raced the end of the run: it still decides
+		default:
+			return code
+		}
+	case sig = <-sigs:
+	}
+	cause := error(flows.ErrCancelled)
+	if sig == syscall.SIGTERM {
+		cause = errTerminated
+	}
+	cancel(cause)
+	grace := time.NewTimer(shutdownGrace)
+	defer grace.Stop()
+	select {
+	case <-done:
+	case <-grace.C:
+	case <-sigs:
+	}
+	return exitCode(cause)
+}
+
+// run executes the command line and returns the process exit code. It never panics
+// out to the user: a bug is reported in one line with exit 1.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) (code int) {
+	app := newApp(stdin, stdout, stderr, environ)
+	app.args = args
+	defer app.closeDebugLog()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "d365consent: internal error: %v (please report it)\n", r)
+			code = exitError
+		}
+	}()
+	root := newRootCmd(app)
+	root.SetArgs(args)
+	err := cobraUsage(root.ExecuteContext(ctx))
+	if ctx.Err() != nil {
+		switch cause := context.Cause(ctx); {
+		case errors.Is(cause, flows.ErrCancelled):
+			// A signal (runWithSignals) stopped the run: it gives the exit code, 130 or
+			// 143, whatever the command made of its cancelled context.
+			if err == nil {
+				err = cause
+			} else {
+				err = &causeErr{err, cause}
+			}
+		case err == nil:
+			err = flows.ErrCancelled
+		}
+	}
+	if err != nil && !errors.Is(err, errSilent) {
+		app.printError(err)
+	}
+	if app.debugLog != nil {
+		errText := ""
+		if err != nil {
+			errText = err.Error()
+		}
+		app.debugLog.Info("exit", "exitCode", exitCode(err), "err", errText)
+	}
+	return exitCode(err)
+}
+
+// errSilent marks an error whose message the command already printed.
+var errSilent = errors.New("silent")
+
+// silent wraps err so run does not print it again, keeping its exit code.
+func silent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &silentErr{err}
+}
+
+type silentErr struct{ err error }
+
+func (e *silentErr) Error() string { return e.err.Error() }
+func (e *silentErr) Unwrap() []error {
+	return []error{e.err, errSilent}
+}
+
+// causeErr keeps err's message but also matches cause (how the run was stopped).
+type causeErr struct{ err, cause error }
+
+func (e *causeErr) Error() string   { return e.err.Error() }
+func (e *causeErr) Unwrap() []error { return []error{e.err, e.cause} }
+
+// cobraUsage turns cobra's own argument errors (unknown command, wrong number of
+// arguments, missing required flag) into usage errors, so they exit 2.
+func cobraUsage(err error) error {
+	if err == nil || errors.Is(err, flows.ErrUsage) {
+		return err
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires ", "required flag", "invalid argument", "unknown flag", "unknown shorthand", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			return &flows.UsageError{Msg: msg}
+		}
+	}
+	return err
+}
+
+// exitCode maps an error to the process exit code: the one place that does.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errTerminated):
+		return exitTerminated
+	case errors.Is(err, flows.ErrCancelled), errors.Is(err, context.Canceled):
+		return exitCancelled
+	case errors.Is(err, flows.ErrUsage), errors.Is(err, flows.ErrNotTerminal):
+		return exitUsage
+	case errors.Is(err, flows.ErrIncomplete):
+		return exitIncomplete
+	case errors.Is(err, flows.ErrRefused):
+		return exitRefused
+	}
+	return exitError
+}

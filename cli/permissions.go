@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/termcaps"
+)
+
+func init() { registerCommand("permissions", newPermissionsCmd) }
+
+func formatNames() []string {
+	out := make([]string, len(permissions.Formats))
+	for i, f := range permissions.Formats {
+		out[i] = string(f)
+	}
+	return out
+}
+
+func newPermissionsCmd(a *app) *cobra.Command {
+	var appKey, format string
+	cmd := &cobra.Command{
+		Use:   "permissions",
+		Short: "List the permissions each app needs, and why",
+		Long: `List the API permissions that the AvePoint apps behind Cloud Backup for Dynamics 365
+require, exactly as AvePoint documents them: API, permission, Delegated or Application,
+purpose, and whether it is newly required.`,
+		Example: `  d365consent permissions
+  d365consent permissions --app uo --format markdown > uo-permissions.md
+  d365consent permissions --format csv > permissions.csv
+  d365consent permissions --format json | jq '.apps[].permissions[].value'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := enumFlag("format", format, formatNames()...); err != nil {
+				return err
+			}
+			cat, err := a.catalog()
+			if err != nil {
+				return err
+			}
+			apps := cat.Apps
+			if appKey != "all" {
+				app, ok := cat.App(appKey)
+				if !ok {
+					return flows.Usagef("--app %q is not one of: %s, all", appKey, joinKeys(cat))
+				}
+				apps = []permissions.App{*app}
+			}
+			w := a.out()
+			styled := !a.noColor() && isTerminal(a.stdout)
+			caps := termcaps.Detect(a.environ, runtime.GOOS)
+			return permissions.Write(w, permissions.Format(format), cat.Service, apps, permissions.TableOptions{
+				Width: a.termWidth(), Styled: styled, ASCII: !caps.Unicode,
+			})
+		},
+	}
+	cmd.Flags().StringVar(&appKey, "app", "all", "app: ce (Customer Engagement), uo (Unified Operations) or all")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, markdown or csv")
+	annotateValues(cmd, "app", "ce", "uo", "all")
+	annotateValues(cmd, "format", formatNames()...)
+	return cmd
+}
+
+func joinKeys(c *permissions.Catalog) string {
+	s := ""
+	for i, k := range c.Keys() {
+		if i > 0 {
+			s += ", "
+		}
+		s += k
+	}
+	return s
+}
+
+// valuesAnnotation lists a flag's allowed values, for shell completion and help.
+const valuesAnnotation = "d365consent_values"
+
+// annotateValues records a flag's allowed values on the flag (read by completion).
+func annotateValues(cmd *cobra.Command, flag string, values ...string) {
+	_ = cmd.Flags().SetAnnotation(flag, valuesAnnotation, values)
+}

@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// app is what every command shares: the process's streams and environment, and the
+// shared flags. Commands read these instead of os.* so tests can run them in-process.
+type app struct {
+	args    []string // the command line, for the debug log
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	environ []string
+
+	opts sharedOptions
+
+	debugFile *os.File     // --debug FILE, opened by validateShared
+	debugLog  *slog.Logger // nil without --debug
+}
+
+// sharedOptions are the flags every command accepts (DESIGN.md "Command line").
+type sharedOptions struct {
+	Tenant         string
+	Cloud          string
+	AuthorityHost  string
+	GraphURL       string
+	ClientID       string
+	SignInClientID string
+	DeviceCode     bool
+	NoBrowser      bool
+	Accessible     bool
+	NoColor        bool
+	Timeout        time.Duration
+	Catalog        string
+	Debug          string
+}
+
+// DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
+const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
+}
+
+// getenv reads the command's environment (not the process's, for tests).
+func (a *app) getenv(key string) string {
+	for i := len(a.environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(a.environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// noColor reports whether colour and every other escape sequence is off for text output.
+func (a *app) noColor() bool {
+	return a.opts.NoColor || a.getenv("NO_COLOR") != ""
+}
+
+// out returns a writer for text output that carries escape sequences only when the
+// destination is a terminal that wants them: `> file`, pipes, NO_COLOR and
+// --no-color get plain text.
+func (a *app) out() io.Writer { return a.profileWriter(a.stdout) }
+
+// errOut is out for stderr.
+func (a *app) errOut() io.Writer { return a.profileWriter(a.stderr) }
+
+func (a *app) profileWriter(w io.Writer) *colorprofile.Writer {
+	pw := colorprofile.NewWriter(w, a.environ)
+	if a.noColor() {
+		pw.Profile = colorprofile.NoTTY
+	}
+	return pw
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// termWidth is the width of stdout when it is a terminal (else 0).
+func (a *app) termWidth() int {
+	if f, ok := a.stdout.(*os.File); ok && isTerminal(f) {
+		if w, _, err := termSize(f); err == nil && w > 0 {
+			return w
+		}
+	}
+	if v := a.getenv("COLUMNS"); v != "" {
+		var n int
+		if _, err := fmt.Sscanf(v, "%d", &n); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// catalog returns the embedded catalog, or the one named by --catalog.
+func (a *app) catalog() (*permissions.Catalog, error) {
+	if a.opts.Catalog == "" {
+		return permissions.Embedded(), nil
+	}
+	c, err := permissions.LoadFile(a.opts.Catalog)
+	if err != nil {
+		return nil, &flows.UsageError{Msg: err.Error()}
+	}
+	return c, nil
+}
+
+// printError prints err as one line a person can act on (no usage dump, no stack).
+func (a *app) printError(err error) {
+	fmt.Fprintf(a.errOut(), "d365consent: %s\n", flows.Sanitize(err.Error()))
+}
+
+// commandFactories registers each command's constructor; each cmd_*.go file adds its own.
+var commandFactories = map[string]func(*app) *cobra.Command{}
+
+func registerCommand(name string, f func(*app) *cobra.Command) { commandFactories[name] = f }
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "d365consent",
+		Short: "Grant and verify admin consent for Cloud Backup for Dynamics 365",
+		Long: `d365consent takes a Microsoft Entra ID tenant admin through granting admin consent to the
+app behind Cloud Backup for Dynamics 365 (Customer Engagement or Unified Operations), then
+proves from Microsoft Graph that every required permission is in place.
+
+Run without a command it starts the wizard against the real Microsoft cloud.`,
+		Example: `  d365consent                               # the wizard, against your tenant
+  d365consent demo                          # the wizard against the embedded demo tenant
+  d365consent permissions --app uo          # what the UO app needs, and why
+  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com --qr
+  d365consent verify --app ce --tenant contoso.onmicrosoft.com --format json`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return a.validateShared()
+		},
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &flows.UsageError{Msg: err.Error() + " (see '" + cmd.CommandPath() + " --help')"}
+	})
+
+	f := root.PersistentFlags()
+	f.StringVar(&a.opts.Tenant, "tenant", "", "tenant id or domain (e.g. contoso.onmicrosoft.com); default: the signed-in admin's")
+	f.StringVar(&a.opts.Cloud, "cloud", "global", "Microsoft cloud: global, usgov, usgov-dod or china")
+	f.StringVar(&a.opts.AuthorityHost, "authority-host", "", "override the cloud's sign-in endpoint (base URL, e.g. https://127.0.0.1:8443)")
+	f.StringVar(&a.opts.GraphURL, "graph-url", "", "override the cloud's Microsoft Graph endpoint (base URL)")
+	f.StringVar(&a.opts.ClientID, "client-id", "", "client id of the AvePoint app, when the catalog has none")
+	f.StringVar(&a.opts.SignInClientID, "signin-client-id", DefaultSignInClientID, "client id the wizard signs in with (the public Microsoft Graph Command Line Tools client)")
+	f.BoolVar(&a.opts.DeviceCode, "device-code", false, "sign in with a device code (SSH and headless machines)")
+	f.BoolVar(&a.opts.NoBrowser, "no-browser", false, "never open a browser; only show the URL")
+	f.BoolVar(&a.opts.Accessible, "accessible", false, "plain line prompts and text, no full-screen interface (screen readers)")
+	f.BoolVar(&a.opts.NoColor, "no-color", false, "no colour or other escape sequences (also NO_COLOR)")
+	f.DurationVar(&a.opts.Timeout, "timeout", 10*time.Minute, "give up waiting for sign-in or consent after this long")
+	f.StringVar(&a.opts.Catalog, "catalog", "", "read the app catalog from this JSON file instead of the built-in one")
+	f.StringVar(&a.opts.Debug, "debug", "", "append a debug log to FILE (JSON lines: requests, ids, timings; tokens redacted)")
+
+	root.RunE = wizardRunE(a)
+	names := make([]string, 0, len(commandFactories))
+	for n := range commandFactories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		root.AddCommand(commandFactories[n](a))
+	}
+	root.Version = versionString()
+	registerFlagCompletions(root)
+	return root
+}
+
+// validateShared checks the shared flags before any command runs.
+func (a *app) validateShared() error {
+	switch a.opts.Cloud {
+	case "global", "usgov", "usgov-dod", "china":
+	default:
+		return flows.Usagef("unknown cloud %q: use global, usgov, usgov-dod or china", a.opts.Cloud)
+	}
+	if a.opts.ClientID != "" && !permissions.IsGUID(a.opts.ClientID) {
+		return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", a.opts.ClientID)
+	}
+	if !permissions.IsGUID(a.opts.SignInClientID) {
+		return flows.Usagef("--signin-client-id %q is not a GUID", a.opts.SignInClientID)
+	}
+	if a.opts.Timeout <= 0 {
+		return flows.Usagef("--timeout must be positive, got %s", a.opts.Timeout)
+	}
+	return a.openDebugLog()
+}
+
+// openDebugLog opens --debug FILE for appending, readable by its owner only (it names
+// hosts, tenant ids and request ids, never a token: flows.NewDebugLogger redacts).
+func (a *app) openDebugLog() error {
+	if a.opts.Debug == "" || a.debugFile != nil {
+		return nil
+	}
+	f, err := os.OpenFile(a.opts.Debug, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return flows.Usagef("--debug: %v", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return flows.Usagef("--debug: %v", err)
+	}
+	a.debugFile = f
+	a.debugLog = flows.NewDebugLogger(f)
+	a.debugLog.Info("d365consent started", "version", versionString(), "args", strings.Join(a.args, " "))
+	return nil
+}
+
+// closeDebugLog flushes and closes the debug log, if any.
+func (a *app) closeDebugLog() {
+	if a.debugFile != nil {
+		a.debugLog.Info("d365consent finished")
+		_ = a.debugFile.Close()
+		a.debugFile, a.debugLog = nil, nil
+	}
+}
+
+// withDebug returns cfg logging to --debug FILE: flows events through Config.Logger
+// and every HTTP request (method, redacted URL, status, timing, request ids) through
+// a wrapped transport. Without --debug it returns cfg unchanged.
+func (a *app) withDebug(cfg flows.Config) flows.Config {
+	if a.debugLog == nil {
+		return cfg
+	}
+	cfg.Logger = a.debugLog
+	base := cfg.HTTPClient
+	if base == nil {
+		base = flows.DefaultHTTPClient()
+	}
+	c := *base
+	c.Transport = flows.DebugTransport(base.Transport, a.debugLog)
+	cfg.HTTPClient = &c
+	return cfg
+}
+
+// enumFlag validates a flag against its allowed values.
+func enumFlag(name, value string, allowed ...string) error {
+	for _, v := range allowed {
+		if value == v {
+			return nil
+		}
+	}
+	return flows.Usagef("--%s %q is not one of: %s", name, value, strings.Join(allowed, ", "))
+}

@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+func init() { registerCommand("verify", newVerifyCmd) }
+
+type verifyOptions struct {
+	App      string
+	Format   string
+	Report   string
+	Demo     bool
+	Scenario string
+	// DemoFaults is the hidden --demo-faults (network-fault tests).
+	DemoFaults string
+}
+
+func newVerifyCmd(a *app) *cobra.Command {
+	var o verifyOptions
+	cmd := &cobra.Command{
+		Use:   "verify --app ce|uo",
+		Short: "Check from Microsoft Graph which permissions of an app are granted",
+		Long: `verify signs you in (read-only: User.Read, Directory.Read.All) and checks, in one Microsoft
+Graph round trip, which of the app's required permissions are granted tenant-wide.
+
+Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-in refused;
+2 bad input; 1 other errors. --format json prints the d365consent.verify/v1 document.`,
+		Example: `  d365consent verify --app ce --tenant contoso.onmicrosoft.com
+  d365consent verify --app uo --format json --report check.md
+  d365consent verify --demo --scenario partial --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runVerify(cmd.Context(), a, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.App, "app", "", "the app to check: ce or uo (required; ce by default with --demo)")
+	f.StringVar(&o.Format, "format", "text", "output: text (a checklist) or json (the verify contract)")
+	f.StringVar(&o.Report, "report", "", "also save the result to FILE (.md or .json)")
+	f.BoolVar(&o.Demo, "demo", false, "run against the embedded demo tenant")
+	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo), e.g. partial")
+	f.StringVar(&o.DemoFaults, "demo-faults", "", "inject faults into the demo tenant, e.g. latency=500ms,unavailable-rate=0.3,seed=7")
+	_ = f.MarkHidden("demo-faults")
+	return cmd
+}
+
+// commandTarget is where a command runs: the real cloud or the demo tenant.
+type commandTarget struct {
+	cfg     flows.Config
+	catalog *permissions.Catalog
+	demo    *demoEnv
+}
+
+// defaultApp is --app, or "ce" against the demo tenant (so `verify --demo` just works).
+func (t *commandTarget) defaultApp(key string) string {
+	if key == "" && t.demo != nil {
+		return "ce"
+	}
+	return key
+}
+
+func (t *commandTarget) Close() {
+	if t.demo != nil {
+		_ = t.demo.Close()
+	}
+}
+
+func (a *app) target(ctx context.Context, demo bool, scenario string) (*commandTarget, error) {
+	if scenario != "" && !demo {
+		return nil, flows.Usagef("--scenario needs --demo")
+	}
+	if demo {
+		env, err := startDemo(ctx, a, scenario)
+		if err != nil {
+			return nil, err
+		}
+		return &commandTarget{cfg: env.Config, catalog: env.Catalog, demo: env}, nil
+	}
+	cfg, err := a.realConfig()
+	if err != nil {
+		return nil, err
+	}
+	cat, err := a.catalog()
+	if err != nil {
+		return nil, err
+	}
+	return &commandTarget{cfg: cfg, catalog: cat}, nil
+}
+
+// pickApp finds --app in the catalog and applies --client-id.
+func (a *app) pickApp(cat *permissions.Catalog, key string) (*permissions.App, error) {
+	if key == "" {
+		return nil, flows.Usagef("--app is required: one of %s", strings.Join(cat.Keys(), ", "))
+	}
+	if err := enumFlag("app", key, cat.Keys()...); err != nil {
+		return nil, err
+	}
+	app, _ := cat.App(key)
+	if a.opts.ClientID != "" {
+		app.ClientID = a.opts.ClientID
+	}
+	if app.ClientID == "" {
+		return nil, flows.Usagef("the catalog has no client id for %s: pass --client-id (the app's application id, a GUID)", app.DisplayName)
+	}
+	return app, nil
+}
+
+func runVerify(ctx context.Context, a *app, o verifyOptions) error {
+	if err := enumFlag("format", o.Format, "text", "json"); err != nil {
+		return err
+	}
+	if o.Report != "" {
+		switch strings.ToLower(filepath.Ext(o.Report)) {
+		case ".md", ".markdown", ".json":
+		default:
+			return flows.Usagef("--report %q: use a .md or .json file name", o.Report)
+		}
+	}
+	if o.DemoFaults != "" && !o.Demo {
+		return flows.Usagef("--demo-faults needs --demo")
+	}
+	// --timeout bounds the whole check, sign-in and Graph: verify never hangs.
+	ctx, cancel := withCommandTimeout(ctx, a.opts.Timeout)
+	defer cancel()
+	t, err := a.target(ctx, o.Demo, o.Scenario)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	if o.DemoFaults != "" {
+		f, err := parseDemoFaults(t.demo.Server.Faults(), o.DemoFaults)
+		if err != nil {
+			return err
+		}
+		t.demo.Server.SetFaults(f)
+	}
+	if demoServerHook != nil && t.demo != nil {
+		demoServerHook(o.DemoFaults, t.demo.Server)
+	}
+	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
+	if err != nil {
+		return err
+	}
+	s, err := flows.NewSession(t.cfg)
+	if err != nil {
+		return err
+	}
+	admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
+	if err != nil {
+		return reportFlowError(a, err)
+	}
+	if o.Format == "text" && admin.RoleWarning != "" {
+		fmt.Fprintf(a.errOut(), "Warning: %s\n\n", admin.RoleWarning)
+	}
+	r, err := s.Verify(ctx, app)
+	if err != nil {
+		return reportFlowError(a, err)
+	}
+	if o.Format == "json" {
+		data, err := flows.JSONReport(r)
+		if err != nil {
+			return err
+		}
+		if _, err := a.stdout.Write(data); err != nil {
+			return err
+		}
+	} else {
+		writeChecklist(a.out(), r)
+	}
+	if o.Report != "" {
+		if err := flows.WriteReport(o.Report, r); err != nil {
+			return err
+		}
+		if o.Format == "text" {
+			fmt.Fprintf(a.out(), "\nReport saved to %s\n", o.Report)
+		}
+	}
+	if r.Status != flows.StatusComplete {
+		return silent(fmt.Errorf("%s: %w", flows.Summary(r), flows.ErrIncomplete))
+	}
+	return nil
+}
+
+// signInPrompter shows what the user needs to sign in, on stderr so stdout stays
+// clean for --format json. The demo tenant signs in by itself: nothing to show.
+func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
+	return func(p flows.SignInPrompt) {
+		if demo {
+			return
+		}
+		if p.DeviceCode {
+			if p.Message != "" {
+				fmt.Fprintln(w, p.Message)
+			} else {
+				fmt.Fprintf(w, "To sign in, open %s and enter the code %s\n", flows.Sanitize(p.URL), flows.Sanitize(p.UserCode))
+			}
+			return
+		}
+		fmt.Fprintf(w, "Sign in as a tenant admin at (opening your browser if it can):\n  %s\n", flows.Sanitize(p.URL))
+	}
+}
+
+// reportFlowError prints an Entra ID refusal in plain words with its ids, once.
+func reportFlowError(a *app, err error) error {
+	x := flows.Explain(err)
+	if x == nil {
+		return err
+	}
+	w := a.errOut()
+	head := x.Title
+	if x.Code != 0 {
+		head = fmt.Sprintf("AADSTS%d: %s", x.Code, x.Title)
+	} else if x.OAuthError != "" {
+		head = x.OAuthError + ": " + x.Title
+	}
+	fmt.Fprintf(w, "d365consent: %s\n", head)
+	if x.Meaning != "" {
+		fmt.Fprintf(w, "  What happened: %s\n", x.Meaning)
+	}
+	if x.Fix != "" {
+		fmt.Fprintf(w, "  What to do:    %s\n", x.Fix)
+	}
+	if x.Description != "" && x.Description != x.Meaning {
+		fmt.Fprintf(w, "  Entra ID said: %s\n", strings.ReplaceAll(x.Description, "\n", " "))
+	}
+	for _, kv := range [][2]string{{"Correlation ID", x.CorrelationID}, {"Trace ID", x.TraceID}, {"Timestamp", x.Timestamp}, {"More", x.Link}} {
+		if kv[1] != "" {
+			fmt.Fprintf(w, "  %-14s %s\n", kv[0]+":", kv[1])
+		}
+	}
+	return silent(err)
+}
+
+// writeChecklist prints a Result as a readable checklist.
+func writeChecklist(w io.Writer, r *flows.Result) {
+	fmt.Fprintf(w, "%s (%s)\n", flows.Sanitize(r.App.DisplayName), r.App.Key)
+	fmt.Fprintf(w, "Tenant %s (%s) · signed in as %s · cloud %s · %s\n", r.Tenant.DisplayName, r.Tenant.ID, r.SignedInAs, r.Cloud, r.CheckedAt.Format(time.RFC3339))
+	fmt.Fprintf(w, "Client id %s", r.App.ClientID)
+	if sp := r.ServicePrincipal; sp != nil {
+		state := "enabled"
+		if !sp.AccountEnabled {
+			state = "DISABLED"
+		}
+		fmt.Fprintf(w, " · service principal %s (%s)", sp.ID, state)
+	} else {
+		fmt.Fprint(w, " · no service principal in this tenant")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w)
+	for _, p := range r.Permissions {
+		name := p.Permission
+		if p.FriendlyName != "" {
+			name += " (" + p.FriendlyName + ")"
+		}
+		line := fmt.Sprintf("  %s %s · %s · %s — %s", flows.StatusSymbol(p.Status), p.API, name, p.Type, flows.StatusLabel(p.Status))
+		if p.NewlyRequired {
+			line += " · newly required"
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(r.Extra) > 0 {
+		fmt.Fprintln(w, "\nAlso granted (beyond what the app needs):")
+		for _, e := range r.Extra {
+			fmt.Fprintf(w, "  + %s · %s · %s\n", e.API, e.Permission, e.Type)
+		}
+	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(w, "\nWarnings:")
+		for _, x := range r.Warnings {
+			fmt.Fprintf(w, "  ! %s\n", flows.Sanitize(x))
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", flows.Summary(r))
+	switch {
+	case r.Status == flows.StatusComplete && r.NextStep != "":
+		fmt.Fprintf(w, "Next step: %s\n", r.NextStep)
+	case r.ReauthorizeOnlyBlocked:
+	case r.Status != flows.StatusComplete:
+		fmt.Fprintf(w, "Grant admin consent (d365consent, or: d365consent consent-url --app %s --tenant %s), then run verify again.\n", r.App.Key, r.Tenant.ID)
+	}
+}

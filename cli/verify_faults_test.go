@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows/graph"
+)
+
+var (
+	faultServersMu sync.Mutex
+	faultServers   = map[string]*emulator.Server{}
+)
+
+func init() {
+	demoServerHook = func(spec string, srv *emulator.Server) {
+		faultServersMu.Lock()
+		faultServers[spec] = srv
+		faultServersMu.Unlock()
+	}
+}
+
+// graphRequestsOf is how many Graph requests the demo tenant started with spec served.
+func graphRequestsOf(t *testing.T, spec string) int64 {
+	t.Helper()
+	faultServersMu.Lock()
+	defer faultServersMu.Unlock()
+	srv := faultServers[spec]
+	if srv == nil {
+		t.Fatalf("no demo tenant ran with --demo-faults %q", spec)
+	}
+	return srv.GraphRequests()
+}
+
+type faultRun struct {
+	code             int
+	stdout, stderr   string
+	elapsed          time.Duration
+	graphRequests    int64
+	faults, scenario string
+}
+
+// verifyWithFaults runs `verify --demo --scenario consented --demo-faults spec
+// --timeout timeout` in-process and times it.
+func verifyWithFaults(t *testing.T, spec string, timeout time.Duration) faultRun {
+	t.Helper()
+	start := time.Now()
+	code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--scenario", "consented", "--app", "ce",
+		"--demo-faults", spec, "--timeout", timeout.String())
+	r := faultRun{code: code, stdout: out, stderr: errOut, elapsed: time.Since(start), faults: spec}
+	r.graphRequests = graphRequestsOf(t, spec)
+	t.Logf("--demo-faults %s --timeout %s: exit %d after %s, %d Graph requests; stderr %q",
+		spec, timeout, code, r.elapsed.Round(time.Millisecond), r.graphRequests, errOut)
+	return r
+}
+
+// wantTimedOut checks a run that must fail on --timeout: exit 1, one line naming the
+// limit, within the limit plus a little (never a hang).
+func wantTimedOut(t *testing.T, r faultRun, timeout time.Duration) {
+	t.Helper()
+	if r.code != exitError {
+		t.Errorf("exit %d, want %d", r.code, exitError)
+	}
+	msg := strings.TrimSuffix(r.stderr, "\n")
+	if strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "d365consent: ") || !strings.Contains(msg, "--timeout "+timeout.String()) {
+		t.Errorf("want one line naming --timeout %s, got %q", timeout, r.stderr)
+	}
+	if r.elapsed > timeout+750*time.Millisecond {
+		t.Errorf("took %s with --timeout %s", r.elapsed, timeout)
+	}
+}
+
+func wantComplete(t *testing.T, r faultRun, timeout time.Duration) {
+	t.Helper()
+	if r.code != exitOK || !strings.Contains(r.stdout, "All 3 permissions are granted.") {
+		t.Fatalf("exit %d, stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r.elapsed > timeout {
+		t.Errorf("took %s, beyond --timeout %s", r.elapsed, timeout)
+	}
+}
+
+// Sign-in reads the admin in one $batch, verification is one more: 2 Graph requests
+// when nothing fails.
+const cleanGraphRequests = 2
+
+func TestVerifyFaultLatency(t *testing.T) {
+	t.Run("completes", func(t *testing.T) {
+		r := verifyWithFaults(t, "latency=500ms", 8*time.Second)
+		wantComplete(t, r, 8*time.Second)
+		if r.elapsed < 4*500*time.Millisecond { // metadata, token, 2 × Graph at least
+			t.Errorf("took only %s: latency not applied", r.elapsed)
+		}
+		if r.graphRequests != cleanGraphRequests {
+			t.Errorf("%d Graph requests, want %d", r.graphRequests, cleanGraphRequests)
+		}
+	})
+	t.Run("beyond the timeout", func(t *testing.T) {
+		r := verifyWithFaults(t, "latency=700ms,seed=1", time.Second)
+		wantTimedOut(t, r, time.Second)
+	})
+}
+
+// TestVerifyFaultUnavailableRate: 30 % of Graph operations answer 503 (seeded, so
+// the run is the same every time); the client retries just the failed
+// sub-requests with backoff and completes.
+func TestVerifyFaultUnavailableRate(t *testing.T) {
+	const spec = "unavailable-rate=0.3,seed=3"
+	r := verifyWithFaults(t, spec, 8*time.Second)
+	wantComplete(t, r, 8*time.Second)
+	if r.graphRequests <= cleanGraphRequests {
+		t.Errorf("%d Graph requests: no 503 was retried (pick another seed)", r.graphRequests)
+	}
+	if limit := int64(cleanGraphRequests * (1 + graph.DefaultMaxRetries)); r.graphRequests > limit {
+		t.Errorf("%d Graph requests, more than %d", r.graphRequests, limit)
+	}
+}
+
+func TestVerifyFaultThrottle(t *testing.T) {
+	t.Run("Retry-After honoured", func(t *testing.T) {
+		// Two throttled operations, each opening a 1 s window: sign-in's batch waits twice.
+		r := verifyWithFaults(t, "throttle=2,retry-after=1s", 8*time.Second)
+		wantComplete(t, r, 8*time.Second)
+		if r.elapsed < 2*time.Second {
+			t.Errorf("took %s: Retry-After 1s twice not waited", r.elapsed)
+		}
+		if r.graphRequests != cleanGraphRequests+2 {
+			t.Errorf("%d Graph requests, want %d (one retry per window)", r.graphRequests, cleanGraphRequests+2)
+		}
+	})
+	t.Run("no Retry-After: backoff", func(t *testing.T) {
+		r := verifyWithFaults(t, "throttle=3", 8*time.Second)
+		wantComplete(t, r, 8*time.Second)
+		if r.elapsed < 500*time.Millisecond {
+			t.Errorf("took %s: retried without backing off", r.elapsed)
+		}
+		if r.graphRequests != cleanGraphRequests+1 {
+			t.Errorf("%d Graph requests, want %d", r.graphRequests, cleanGraphRequests+1)
+		}
+	})
+	t.Run("endless burst", func(t *testing.T) {
+		r := verifyWithFaults(t, "throttle=100000,retry-after=1s", 3*time.Second)
+		wantTimedOut(t, r, 3*time.Second)
+		if r.graphRequests > 4 { // one per Retry-After second, never a tight loop
+			t.Errorf("%d Graph requests in %s: spinning", r.graphRequests, r.elapsed)
+		}
+	})
+	t.Run("Retry-After beyond the timeout", func(t *testing.T) {
+		r := verifyWithFaults(t, "throttle=1,retry-after=10m", 2*time.Second)
+		wantTimedOut(t, r, 2*time.Second)
+		if r.graphRequests != 1 {
+			t.Errorf("%d Graph requests, want 1", r.graphRequests)
+		}
+	})
+}
+
+// TestVerifyFaultHang: Graph accepts the request and never answers.
+func TestVerifyFaultHang(t *testing.T) {
+	r := verifyWithFaults(t, "hang", 2*time.Second)
+	wantTimedOut(t, r, 2*time.Second)
+	if r.graphRequests != 1 {
+		t.Errorf("%d Graph requests, want 1", r.graphRequests)
+	}
+}
+
+// realVerify runs verify against the given endpoints (no demo tenant).
+func realVerify(t *testing.T, authority, graphURL string, timeout time.Duration) faultRun {
+	t.Helper()
+	start := time.Now()
+	code, out, errOut := runFlowsCmd(t, "verify", "--app", "ce", "--client-id", "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11",
+		"--tenant", "contoso.onmicrosoft.com", "--no-browser", "--authority-host", authority, "--graph-url", graphURL,
+		"--timeout", timeout.String())
+	r := faultRun{code: code, stdout: out, stderr: errOut, elapsed: time.Since(start)}
+	t.Logf("exit %d after %s; stderr %q", code, r.elapsed.Round(time.Millisecond), errOut)
+	return r
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestVerifyConnectionRefused(t *testing.T) {
+	addr := "https://" + closedPort(t)
+	r := realVerify(t, addr, addr, 5*time.Second)
+	if r.code != exitError {
+		t.Errorf("exit %d, want %d", r.code, exitError)
+	}
+	msg := strings.TrimSuffix(r.stderr, "\n")
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "connection refused") {
+		t.Errorf("want one line saying connection refused, got %q", r.stderr)
+	}
+	if r.elapsed > 2*time.Second {
+		t.Errorf("took %s to notice a refused connection", r.elapsed)
+	}
+}
+
+// TestVerifyServerNeverAnswers: the authority accepts TCP connections and never
+// says a word (not even the TLS handshake).
+func TestVerifyServerNeverAnswers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	accepted := 0
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			accepted++
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	addr := "https://" + ln.Addr().String()
+	r := realVerify(t, addr, addr, 2*time.Second)
+	wantTimedOut(t, r, 2*time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	if accepted == 0 || accepted > 3 {
+		t.Errorf("%d connections: want a few, not none and not a loop", accepted)
+	}
+}

@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/d365consent/d365consent/internal/testkit"
+)
+
+// Package e2e holds the tests that build the real binary once (TestMain) and drive it
+// as a user would: in tmux (keys in, screens out), with headless Chromium on the demo
+// pages, and with signals. In-process command tests live beside the commands in cli/.
+
+// bin is the binary TestMain built from the module root.
+var bin string
+
+// shutdownGrace is cli's bound on the wait after a signal before the process exits.
+const shutdownGrace = 2 * time.Second
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "d365consent-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "d365consent")
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// tmuxTerm is a tmux session running the binary; after it exits the pane's shell
+// prints the exit status and `stty -a`, so the test can check the terminal is sane.
+type tmuxTerm struct {
+	t    *testing.T
+	name string
+}
+
+func startTmux(t *testing.T, args ...string) *tmuxTerm {
+	t.Helper()
+	return startTmuxCmd(t, bin+" "+strings.Join(args, " "))
+}
+
+// startTmuxCmd runs a whole shell command line (env VAR=… bin args) in a new 100×30
+// tmux session; after it exits the pane prints EXIT=code and `stty -a`.
+func startTmuxCmd(t *testing.T, cmdline string) *tmuxTerm {
+	t.Helper()
+	testkit.NeedTool(t, "tmux")
+	name := fmt.Sprintf("d365e2e-%d-%d", os.Getpid(), time.Now().UnixNano())
+	full := cmdline + "; echo EXIT=$?; stty -a; sleep 120"
+	// Retried: a tmux server that is shutting down (the previous test killed its
+	// last session) refuses new sessions for a moment.
+	for try := 0; ; try++ {
+		cmd := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", "sh", "-c", full)
+		cmd.Env = append(os.Environ(), "TERM=xterm-256color", "LANG=C.UTF-8")
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			break
+		}
+		if try == 5 {
+			t.Fatalf("tmux: %v\n%s", err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", name).Run() })
+	return &tmuxTerm{t: t, name: name}
+}
+
+func (tt *tmuxTerm) screen() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", tt.name).Output()
+	return string(out)
+}
+
+// waitFor waits until the screen shows every one of wants.
+func (tt *tmuxTerm) waitFor(wants ...string) string {
+	tt.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s := tt.screen()
+		ok := true
+		for _, w := range wants {
+			ok = ok && strings.Contains(s, w)
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tt.t.Fatalf("screen never showed %q; screen:\n%s", wants, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (tt *tmuxTerm) keys(keys ...string) {
+	tt.t.Helper()
+	for _, k := range keys {
+		if out, err := exec.Command("tmux", "send-keys", "-t", tt.name, k).CombinedOutput(); err != nil {
+			tt.t.Fatalf("send-keys %s: %v %s", k, err, out)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+// exited waits for the exit status and checks the terminal was restored.
+func (tt *tmuxTerm) exited(code int) {
+	tt.t.Helper()
+	s := tt.waitFor(fmt.Sprintf("EXIT=%d", code), "speed")
+	alt, _ := exec.Command("tmux", "display-message", "-p", "-t", tt.name, "#{alternate_on}").Output()
+	if strings.TrimSpace(string(alt)) != "0" {
+		tt.t.Errorf("alternate screen still on after exit")
+	}
+	if !testkit.HasWord(s, "echo") || testkit.HasWord(s, "-echo") || !testkit.HasWord(s, "icanon") {
+		tt.t.Errorf("terminal not restored (want echo and icanon):\n%s", s)
+	}
+}
+
+func waitURL(t *testing.T, file, kind string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		data, _ := os.ReadFile(file)
+		for _, l := range strings.Split(string(data), "\n") {
+			if k, u, ok := strings.Cut(l, " "); ok && k == kind {
+				return u
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the wizard never showed a %s URL", kind)
+	return ""
+}
+
+// browse opens url and clicks through the demo pages: first selector, then the
+// Accept button of any consent page, until the browser leaves the demo pages.
+func browse(t *testing.T, ctx context.Context, url, first string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitReady("body")); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	for i := 0; i < 4; i++ {
+		js := fmt.Sprintf(`(function(){
+			var org=document.querySelector('#org'); if(org){org.checked=true}
+			var b=document.querySelector(%q)||document.querySelector('button[id^="user-"]')||document.querySelector('#accept');
+			if(b){b.click();return true} return false})()`, first)
+		clicked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err != nil {
+			t.Fatalf("chromium: %v", err)
+		}
+		if !clicked {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+		_ = chromedp.Do(ctx, chromedp.WaitReady("body"))
+	}
+}

@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/d365consent/d365consent/internal/testkit"
+)
+
+// The wizard of the built binary in a real terminal (tmux) against the embedded demo
+// tenant, walked with keys; and a run where headless Chromium completes the demo's
+// sign-in and consent pages while the TUI waits.
+
+func TestE2EDemoFresh(t *testing.T) {
+	tt := startTmux(t, "demo", "--scenario", "fresh", "--no-browser")
+	tt.waitFor("Which app", "Customer Engagement")
+	tt.keys("Enter")
+	tt.waitFor("Review permissions", "user_impersonation")
+	tt.keys("Enter")
+	tt.waitFor("Sign in", "approve as demo admin")
+	tt.keys("a")
+	tt.waitFor("Current state", "none of its 3 permissions is granted", "Global Administrator")
+	tt.keys("Enter")
+	tt.waitFor("Admin consent", "adminconsent", "visible in Microsoft Graph")
+	tt.keys("a")
+	s := tt.waitFor("Summary", "All 3 permissions are granted")
+	if strings.Count(s, "granted") < 4 {
+		t.Errorf("not every permission shows granted:\n%s", s)
+	}
+	tt.keys("Enter")
+	tt.exited(0)
+	tt.waitFor("All 3 permissions are granted") // the one-line summary after the TUI
+}
+
+func TestE2EDemoPartial(t *testing.T) {
+	tt := startTmux(t, "demo", "--scenario", "partial", "--no-browser")
+	tt.waitFor("Which app")
+	tt.keys("Enter", "Enter")
+	tt.waitFor("approve as demo admin")
+	tt.keys("a")
+	s := tt.waitFor("Current state", "missing", "Re-authorization will add")
+	if !strings.Contains(s, "granted") {
+		t.Errorf("the diff shows nothing granted:\n%s", s)
+	}
+	tt.keys("Enter")
+	tt.waitFor("visible in Microsoft Graph")
+	tt.keys("a")
+	tt.waitFor("permissions are granted.")
+	tt.keys("q")
+	tt.exited(0)
+}
+
+func TestE2EDemoNonAdminCtrlC(t *testing.T) {
+	tt := startTmux(t, "demo", "--scenario", "non-admin", "--no-browser")
+	tt.waitFor("Which app")
+	tt.keys("Enter", "Enter")
+	tt.waitFor("approve as demo admin")
+	tt.keys("a")
+	tt.waitFor("Role check", "PIM")
+	tt.keys("C-c")
+	tt.exited(130)
+}
+
+func TestE2ECtrlCDuringConsentAsksFirst(t *testing.T) {
+	tt := startTmux(t, "demo", "--scenario", "fresh", "--no-browser")
+	tt.waitFor("Which app")
+	tt.keys("Enter", "Enter")
+	tt.waitFor("approve as demo admin")
+	tt.keys("a")
+	tt.waitFor("Enter opens the admin consent page")
+	tt.keys("Enter")
+	tt.waitFor("visible in Microsoft Graph")
+	tt.keys("C-c")
+	tt.waitFor("Quit anyway?")
+	tt.keys("y")
+	tt.exited(130)
+}
+
+// TestE2EHeadlessChromium: the TUI shows the URLs (the hidden --url-file hook writes
+// them down) and headless Chromium completes the sign-in and admin consent pages.
+func TestE2EHeadlessChromium(t *testing.T) {
+	chromium := "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		chromium = testkit.NeedTool(t, "chromium")
+	}
+	urls := filepath.Join(t.TempDir(), "urls")
+	tt := startTmux(t, "demo", "--scenario", "fresh", "--no-browser", "--url-file", urls)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	bctx, cancelB := chromedp.NewContext(actx)
+	defer cancelB()
+
+	tt.waitFor("Which app")
+	tt.keys("Enter", "Enter")
+	tt.waitFor("Waiting for you to sign in")
+	browse(t, bctx, waitURL(t, urls, "signin"), `button[id^="user-"]`)
+	tt.waitFor("Current state", "Global Administrator")
+	tt.keys("Enter")
+	tt.waitFor("visible in Microsoft Graph")
+	browse(t, bctx, waitURL(t, urls, "consent"), "#accept")
+	tt.waitFor("All 3 permissions are granted")
+	tt.keys("Enter")
+	tt.exited(0)
+}

@@ -1,0 +1,109 @@
+// Package testkit holds the helpers that the in-process command tests (cli) and the
+// end-to-end tests of the built binary (e2e) share. Tests only import it.
+package testkit
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// NeedTool returns the path of a program the test needs. It skips when the program is
+// missing, except in CI (CI=true), where it fails: CI installs every tool.
+func NeedTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI: %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+// HostileMarks are pieces of emulator.HostileText that only a raw (not sanitized)
+// copy carries: sequence introducers, C1 controls, the bidi override, and payloads
+// that live inside sequences.
+var HostileMarks = []string{"\x1b", "\u009b", "\u009d", "\u009c", "\u202e", "\u202c", "\x07",
+	"pwned", "544e", "cm0gLXJmIH4K", "evil.example", "52;c;", "[2J", "?1049h"}
+
+// CheckInert fails the test when text carries any piece of the hostile scenario's raw
+// text (SECURITY.md "What it shows on screen").
+func CheckInert(t testing.TB, what, text string) {
+	t.Helper()
+	for _, m := range HostileMarks {
+		if strings.Contains(text, m) {
+			t.Errorf("%s carries %q of the hostile text:\n%q", what, m, text)
+		}
+	}
+	for _, b := range []byte(text) {
+		if b == 0x9b || b == 0x9d { // 8-bit C1 outside UTF-8
+			t.Errorf("%s carries a raw C1 byte %#x", what, b)
+			break
+		}
+	}
+}
+
+// HasWord reports whether s has w as a whitespace-separated word (a trailing ';'
+// ignored), as in the output of `stty -a`.
+func HasWord(s, w string) bool {
+	for _, f := range strings.Fields(s) {
+		if strings.TrimSuffix(f, ";") == w {
+			return true
+		}
+	}
+	return false
+}
+
+var portRE = regexp.MustCompile(`127\.0\.0\.1(?::|%3A)(\d+)`)
+
+// PortsIn finds every 127.0.0.1 port named in text (plain or URL-encoded).
+func PortsIn(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range portRE.FindAllStringSubmatch(text, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// CheckPortsFree binds every port again: a listener left open would refuse.
+func CheckPortsFree(t testing.TB, ports []string) {
+	t.Helper()
+	if len(ports) == 0 {
+		t.Error("no port to check")
+	}
+	for _, p := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+p)
+		if err != nil {
+			t.Errorf("port %s still taken after exit: %v", p, err)
+			continue
+		}
+		ln.Close()
+	}
+}
+
+// WaitFileFor waits (up to 20 s) until the file at path contains want, and returns
+// the file's content.
+func WaitFileFor(t testing.TB, path, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), want) {
+			return string(data)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never showed %q:\n%s", path, want, data)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,9 +1,0 @@
-package main
-
-import (
-	"os"
-
-	"github.com/charmbracelet/x/term"
-)
-
-func termSize(f *os.File) (int, int, error) { return term.GetSize(f.Fd()) }
