@@ -105,7 +105,7 @@ func TestHostileTextOutputs(t *testing.T) {
 func TestHostileWizardAccessible(t *testing.T) {
 	out, errOut, code := runAccessibleDemo(t, []string{"TERM=xterm-256color"},
 		[]string{"demo", "--scenario", "hostile", "--no-browser", "--accessible"},
-		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"approve as the demo admin", "a"},
+		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 			{"open the admin consent page", ""}, {"Open this admin consent page", "a"}})
 	if code == 0 {
 		t.Fatalf("consent in the hostile tenant should fail; exit 0\n%s", out)

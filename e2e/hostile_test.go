@@ -90,7 +90,7 @@ func TestHostileWizardScreens(t *testing.T) {
 	keys("Enter")
 	check("Review permissions")
 	keys("Enter")
-	check("approve as demo admin")
+	check("approve in the demo browser")
 	keys("a")
 	check("Signed in as Adele clickevil Vance", "tenant Contoso clickevil", "Mail.Readclickevil")
 	keys("Enter")

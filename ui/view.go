@@ -292,7 +292,7 @@ func (m *Model) urlBlock(label, url string, w int, qrHint string) string {
 	links := m.linkLines(url, w)
 	b.WriteString(links + "\n")
 	if m.showQR {
-		qr := renderQR(url, w, m.dark, m.g)
+		qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g)
 		others := strings.Count(links, "\n") + 1 + strings.Count(wrap(label, w), "\n") + 1 + 2
 		if qr != "" && m.qrFits(strings.Count(qr, "\n")+1, others) {
 			b.WriteString("\n" + qr + "\n")
