@@ -158,7 +158,7 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 	if seg == "organizations" || seg == "common" {
 		tid = "{tenantid}"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"issuer":                                s.authorityHost + "/" + tid + "/v2.0",
 		"authorization_endpoint":                s.pagesURL + "/" + seg + "/oauth2/v2.0/authorize",
 		"token_endpoint":                        s.authorityHost + "/" + seg + "/oauth2/v2.0/token",
@@ -173,10 +173,12 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"code_challenge_methods_supported":      []string{"plain", "S256"},
-		"tenant_region_scope":                   "WW",
-		"cloud_instance_name":                   "microsoftonline.com",
 		"request_uri_parameter_supported":       false,
-	})
+	}
+	for k, v := range s.cloudInstance.openIDCloudFields() {
+		doc[k] = v
+	}
+	writeJSON(w, http.StatusOK, doc)
 }
 
 // scopeSet is a parsed scope parameter.

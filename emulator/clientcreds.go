@@ -454,3 +454,20 @@ func verifySignature(pub crypto.PublicKey, alg, signed string, sig []byte) error
 	}
 	return fmt.Errorf("unsupported signing algorithm %q", alg)
 }
+
+// DemoMonitorSecret is the client secret of the demo's monitoring app (an emulated
+// app: the secret opens nothing but the demo tenant).
+const DemoMonitorSecret = "demo-monitor-secret"
+
+// RegisterDemoMonitor registers the demo's monitoring app, "Demo Consent Monitor",
+// with Directory.Read.All in the demo tenant and every customer tenant added so far
+// that the app could be consented in, and returns its client id. Its secret is
+// DemoMonitorSecret.
+func (s *Server) RegisterDemoMonitor() (string, error) {
+	var tenants []string
+	for _, t := range s.Tenants() {
+		tenants = append(tenants, t.ID)
+	}
+	return s.RegisterApp(AppRegistration{DisplayName: "Demo Consent Monitor", Secret: DemoMonitorSecret,
+		GraphRoles: []string{"Directory.Read.All"}, Tenants: tenants})
+}

@@ -44,6 +44,9 @@ type Options struct {
 	Faults Faults
 	// Now is the clock for token lifetimes and propagation delay; nil = time.Now.
 	Now func() time.Time
+	// CloudInstance is the cloud the tenant's OpenID configuration reports (zero =
+	// the global cloud); see cloudinstance.go.
+	CloudInstance CloudInstance
 }
 
 // Faults are injected into Graph (and, for Latency, every HTTPS request).
@@ -149,6 +152,7 @@ type Server struct {
 	fleet         fleetState              // customer tenants and app identities (tenants.go, clientcreds.go)
 	closed        bool
 	wg            sync.WaitGroup
+	cloudInstance CloudInstance
 }
 
 // Start builds the scenario's tenant and starts both listeners.
@@ -176,6 +180,8 @@ func Start(opts Options) (*Server, error) {
 		refresh:  map[string]*refreshGrant{},
 		devices:  map[string]*deviceGrant{},
 		closing:  make(chan struct{}),
+
+		cloudInstance: opts.CloudInstance,
 	}
 	s.rng = rand.New(rand.NewPCG(s.faults.Seed, 0x6433363563))
 	if s.now == nil {

@@ -200,6 +200,38 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 			return *r
 		}
 		return s.entity(q, "users/$entity", userJSON(p.user), "user")
+	case path == "me/transitiveMemberOf" || path == "me/memberOf":
+		// Added by engineer flows (issue 10) ahead of the emulator issue: the uncast
+		// membership list, every object with its @odata.type, directory roles among
+		// groups; $select projects only the properties an object has.
+		// https://learn.microsoft.com/graph/api/user-list-transitivememberof
+		// (least privileged delegated permission: User.Read for /me).
+		if r := need("User.Read", "Directory.Read.All", "GroupMember.Read.All"); r != nil {
+			return *r
+		}
+		items := []map[string]any{{"@odata.type": "#microsoft.graph.group", "id": stableID("group:all-staff"),
+			"displayName": "All staff", "securityEnabled": true}}
+		for _, role := range d.roles {
+			for _, t := range p.user.Roles {
+				if t == role.TemplateID {
+					items = append(items, map[string]any{"@odata.type": "#microsoft.graph.directoryRole", "id": role.ID, "deletedDateTime": nil,
+						"description": role.Description, "displayName": role.DisplayName, "roleTemplateId": role.TemplateID})
+				}
+			}
+		}
+		if sel := q.Get("$select"); sel != "" {
+			for i, it := range items {
+				out := map[string]any{"@odata.type": it["@odata.type"]}
+				for _, f := range strings.Split(sel, ",") {
+					if v, ok := it[strings.TrimSpace(f)]; ok {
+						out[strings.TrimSpace(f)] = v
+					}
+				}
+				items[i] = out
+			}
+			q = cloneWithout(q, "$select")
+		}
+		return s.collection(path, q, "directoryObjects", items, "directoryObject")
 	case path == "me/transitiveMemberOf/microsoft.graph.directoryRole" || path == "me/memberOf/microsoft.graph.directoryRole":
 		if r := need("Directory.Read.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"); r != nil {
 			return *r
@@ -556,4 +588,15 @@ func (s *Server) subRequest(method, raw string, p *principal) graphResult {
 		method = http.MethodGet
 	}
 	return s.dispatch(strings.ToUpper(method), strings.TrimPrefix(u.Path, "/"), u.Query(), p)
+}
+
+// cloneWithout copies q without key.
+func cloneWithout(q url.Values, key string) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -351,3 +351,28 @@ func (s *Server) principalFor(claims map[string]any) (*principal, string) {
 	}
 	return &principal{user: u, scopes: strings.Fields(str("scp")), dir: d}, ""
 }
+
+// DemoCustomers are the customer tenants of the demo's partner fleet
+// (`verify --demo --tenants FILE`): one per state a partner meets.
+var DemoCustomers = []CustomerTenant{
+	{Name: "Fabrikam", Scenario: "consented", Access: AccessGuest},
+	{Name: "Northwind Traders", Scenario: "partial", Access: AccessGDAP},
+	{Name: "Tailspin Toys", Scenario: "fresh", Access: AccessGuest},
+	{Name: "Woodgrove Bank", Scenario: "consented", Access: AccessNone},
+	{Name: "Litware", Scenario: "consented", Access: AccessGDAP, NoSignInConsent: true},
+	{Name: "Adatum", Scenario: "no-dynamics", Access: AccessGuest},
+	{Name: "Wingtip Toys", Scenario: "disabled", Access: AccessGDAP},
+}
+
+// AddDemoCustomers adds DemoCustomers (idempotent per server: a second call fails).
+func (s *Server) AddDemoCustomers() ([]TenantInfo, error) {
+	var out []TenantInfo
+	for _, c := range DemoCustomers {
+		info, err := s.AddCustomerTenant(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}

@@ -268,6 +268,7 @@ func verifyRow(ctx context.Context, cfg FleetConfig, gate *graph.Gate, app *perm
 	}
 	row.Result = r
 	row.TenantID, row.TenantName = r.Tenant.ID, r.Tenant.DisplayName
+	cfg.Logger.Info("fleet tenant finished", "tenant", tenant, "status", r.Status, "graphRequests", r.GraphRequests)
 	row.GraphRequests = r.GraphRequests
 	switch r.Status {
 	case StatusComplete:
@@ -276,6 +277,9 @@ func verifyRow(ctx context.Context, cfg FleetConfig, gate *graph.Gate, app *perm
 		row.Outcome = OutcomeNotConsented
 	default:
 		row.Outcome = OutcomeIncomplete
+	}
+	if sp := r.ServicePrincipal; sp != nil && !sp.AccountEnabled {
+		row.Missing = append(row.Missing, "service principal disabled (accountEnabled false)")
 	}
 	for _, p := range r.Permissions {
 		if p.Status != PermGranted {

@@ -93,8 +93,7 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) (map[string]*Respons
 			}
 		}
 		if len(retry) > 0 {
-			noticeRetry(ctx, wait, status)
-			if err := c.sleep(ctx, wait); err != nil {
+			if err := c.sleep(ctx, wait, status); err != nil {
 				return nil, err
 			}
 		}
