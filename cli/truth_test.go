@@ -19,11 +19,11 @@ func TestVerifyNextStepNamesTheCause(t *testing.T) {
 		scenario, app string
 		want, not     []string
 	}{
-		{"disabled", "ce", []string{"service principal is disabled", "Enabled for users to sign in", "d365consent verify --demo --scenario disabled --app ce"},
+		{"disabled", "ce", []string{"is disabled", "Enabled for users to sign-in", "d365consent verify --demo --scenario disabled --app ce"},
 			[]string{"Grant admin consent", "consent-url"}},
-		{"no-dynamics", "ce", []string{"no Dynamics CRM service principal", "AADSTS650052", "The tenant needs Dynamics CRM first"},
+		{"no-dynamics", "ce", []string{"has no service principal in this tenant", "AADSTS650052", "The tenant needs Dynamics CRM first"},
 			[]string{"Grant admin consent", "consent-url"}},
-		{"no-dynamics", "uo", []string{"no Dynamics ERP service principal"}, []string{"Grant admin consent", "consent-url"}},
+		{"no-dynamics", "uo", []string{"The tenant needs Dynamics ERP first"}, []string{"Grant admin consent", "consent-url"}},
 		{"reauth", "uo", []string{"Re-authorize the app", "d365consent demo --scenario reauth", "d365consent verify --demo --scenario reauth --app uo"},
 			[]string{"Grant admin consent", "create"}},
 		{"partial", "ce", []string{"Grant admin consent", "d365consent demo --scenario partial"}, []string{"consent-url"}},

@@ -351,7 +351,12 @@ func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
 		fmt.Fprintf(w, "Next step: %s\n", r.NextStep)
 	case len(blockers) > 0:
 		for _, b := range blockers {
-			fmt.Fprintf(w, "Why: %s\nWhat will fix it: %s\n", b.Cause, b.Fix)
+			if !b.CauseShown {
+				fmt.Fprintf(w, "Why: %s\n", b.Cause)
+			}
+			if !b.FixShown {
+				fmt.Fprintf(w, "What will fix it: %s\n", b.Fix)
+			}
 		}
 		if flows.ConsentCanHelp(r) {
 			writeConsentSteps(w, r, next)

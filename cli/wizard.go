@@ -164,7 +164,9 @@ func (a *app) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 	fmt.Fprintln(w, flows.Sanitize(flows.Summary(r)))
 	if r.Status != flows.StatusComplete {
 		for _, b := range flows.Blockers(r) {
-			fmt.Fprintln(w, "What will fix it: "+b.Fix)
+			if !b.FixShown {
+				fmt.Fprintln(w, "What will fix it: "+b.Fix)
+			}
 		}
 		fmt.Fprintln(w, "Check again with:")
 		fmt.Fprintln(w, a.verifyCommand(r, t))

@@ -299,14 +299,17 @@ func runPrinted(t *testing.T, emu *testEmulator, line string) (int, string) {
 	}
 	args := fields[1:]
 	dir := t.TempDir()
-	// A fixture the README's --catalog example names.
+	// The files the examples name, as a user would have them: a catalog, a tenant list.
 	if data, err := os.ReadFile("../permissions/catalog.json"); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "my-catalog.json"), data, 0o600)
 	}
+	_ = os.WriteFile(filepath.Join(dir, "customers.txt"), []byte("# customer tenants\n"+emu.srv.TenantID()+"\ncontoso.onmicrosoft.com\n"), 0o600)
 	if wizardLine(args) {
 		return runWizardLine(t, dir, env, args)
 	}
-	signsIn := (contains(args, "verify") && !contains(args, "--demo") && !contains(args, "--help"))
+	// verify signs in and doctor probes the cloud: both go to the emulator, never
+	// to the internet.
+	signsIn := (contains(args, "verify") || contains(args, "doctor")) && !contains(args, "--demo") && !contains(args, "--help")
 	if signsIn && !contains(args, "--authority-host") {
 		args = append(args, "--authority-host", emu.srv.AuthorityHost(), "--graph-url", emu.srv.GraphURL(), "--no-browser")
 		env = append(env, "SSL_CERT_FILE="+emu.ca)

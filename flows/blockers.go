@@ -16,6 +16,18 @@ type Blocker struct {
 	Cause string
 	// Fix says what will fix it (never "grant admin consent").
 	Fix string
+	// CauseShown and FixShown are set when one of the result's warnings already says
+	// the cause (or the fix): a screen shows each piece of advice once.
+	CauseShown, FixShown bool
+}
+
+// shown marks what r's warnings already say of b.
+func (b Blocker) shown(r *Result, causeKey, fixKey string) Blocker {
+	for _, w := range r.Warnings {
+		b.CauseShown = b.CauseShown || (causeKey != "" && strings.Contains(w, causeKey))
+		b.FixShown = b.FixShown || (fixKey != "" && strings.Contains(w, fixKey))
+	}
+	return b
 }
 
 // Blockers lists what keeps r from being complete that consent cannot fix, in the
@@ -38,7 +50,8 @@ func Blockers(r *Result) []Blocker {
 	if r.ReauthorizeOnlyBlocked {
 		out = append(out, Blocker{Kind: "app-absent",
 			Cause: "The app is not in this tenant, and it can only be re-authorized, no longer created.",
-			Fix:   "If the tenant has an active Cloud Backup for Dynamics 365 subscription, contact AvePoint support; there is nothing to consent to here."})
+			Fix:   "If the tenant has an active Cloud Backup for Dynamics 365 subscription, contact AvePoint support; there is nothing to consent to here."}.
+			shown(r, "no longer", ""))
 		return out
 	}
 	var apis []string
@@ -53,12 +66,14 @@ func Blockers(r *Result) []Blocker {
 		list := strings.Join(apis, " and ")
 		out = append(out, Blocker{Kind: "resource-missing",
 			Cause: fmt.Sprintf("Your tenant has no %s service principal (no Dynamics 365 subscription or environment for it), so admin consent would fail with AADSTS650052.", list),
-			Fix:   fmt.Sprintf("The tenant needs %s first: an active Dynamics 365 subscription with an environment in this tenant. Then run the wizard again.", list)})
+			Fix:   fmt.Sprintf("The tenant needs %s first: an active Dynamics 365 subscription with an environment in this tenant. Then run the wizard again.", list)}.
+			shown(r, "has no service principal in this tenant", ""))
 	}
 	if sp := r.ServicePrincipal; sp != nil && !sp.AccountEnabled {
 		out = append(out, Blocker{Kind: "sp-disabled",
 			Cause: "The app's service principal is disabled (accountEnabled false): it cannot sign in, whatever is granted.",
-			Fix:   "Enable it: Microsoft Entra admin center > Enterprise applications > the app > Properties > \"Enabled for users to sign in?\" = Yes. Admin consent does not enable it."})
+			Fix:   "Enable the app's service principal: Microsoft Entra admin center > Enterprise applications > the app > Properties > \"Enabled for users to sign in?\" = Yes. Admin consent does not enable it."}.
+			shown(r, "is disabled", "Enable it in"))
 	}
 	return out
 }

@@ -153,10 +153,7 @@ func (r *plainRun) run() (*flows.Result, error) {
 	final := before
 	if before.Status != flows.StatusComplete && !flows.ConsentCanHelp(before) {
 		// Consent cannot change this state: say what will, offer none.
-		for _, b := range flows.Blockers(before) {
-			r.say("%s", b.Cause)
-			r.say("What will fix it: %s", b.Fix)
-		}
+		r.sayBlockers(before)
 		r.say("Admin consent cannot change this, so the wizard offers none. Afterwards, check with:")
 		r.say("%s", r.command(&app, admin.TenantID, "verify"))
 	} else if before.Status != flows.StatusComplete {
@@ -171,10 +168,7 @@ func (r *plainRun) run() (*flows.Result, error) {
 		r.say("Summary:")
 		r.printResult(final)
 		if final.Status != flows.StatusComplete {
-			for _, b := range flows.Blockers(final) {
-				r.say("%s", b.Cause)
-				r.say("What will fix it: %s", b.Fix)
-			}
+			r.sayBlockers(final)
 			r.say("Grants can take a few minutes to replicate. Check later with:")
 			r.say("%s", r.command(&app, admin.TenantID, "verify"))
 		}
@@ -389,4 +383,17 @@ func (r *plainRun) command(app *permissions.App, tenant, sub string) string {
 		}
 	}
 	return strings.Join(append(parts, r.opts.CommandFlags...), " ")
+}
+
+// sayBlockers says, once, why consent cannot complete res and what will (a warning
+// may have said part of it already).
+func (r *plainRun) sayBlockers(res *flows.Result) {
+	for _, b := range flows.Blockers(res) {
+		if !b.CauseShown {
+			r.say("%s", b.Cause)
+		}
+		if !b.FixShown {
+			r.say("What will fix it: %s", b.Fix)
+		}
+	}
 }

@@ -93,8 +93,12 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	}
 	blockers := flows.Blockers(r)
 	for _, bl := range blockers {
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+bl.Cause, w) + "\n")
-		b.WriteString(wrap(m.th.Header.Render("What will fix it: ")+bl.Fix, w) + "\n\n")
+		if !bl.CauseShown {
+			b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+bl.Cause, w) + "\n")
+		}
+		if !bl.FixShown {
+			b.WriteString(wrap(m.th.Header.Render("What will fix it: ")+bl.Fix, w) + "\n")
+		}
 	}
 	if !flows.ConsentCanHelp(r) {
 		b.WriteString(wrap("Admin consent cannot change this, so the wizard offers none. Enter shows the summary.", w))

@@ -80,8 +80,12 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 		b.WriteString(wrap(m.th.Header.Render("Next step: ")+flows.Sanitize(next), w) + "\n")
 	case len(blockers) > 0:
 		for _, bl := range blockers {
-			b.WriteString(wrap(m.th.Header.Render("Why: ")+bl.Cause, w) + "\n")
-			b.WriteString(wrap(m.th.Header.Render("What will fix it: ")+bl.Fix, w) + "\n")
+			if !bl.CauseShown {
+				b.WriteString(wrap(m.th.Header.Render("Why: ")+bl.Cause, w) + "\n")
+			}
+			if !bl.FixShown {
+				b.WriteString(wrap(m.th.Header.Render("What will fix it: ")+bl.Fix, w) + "\n")
+			}
 		}
 		b.WriteString(wrap("Afterwards, check with:", w) + "\n" + verify + "\n")
 	default:

@@ -265,12 +265,19 @@ func TestConsentOnlyWhenItHelps(t *testing.T) {
 	disabled.ServicePrincipal.AccountEnabled = false
 	noDyn := result("ce", false, nil)
 	noDyn.Permissions[2].Status = flows.PermResourceMissing
+	// As flows.Verify words them: the warning says cause and fix already.
+	warned := result("ce", true, nil)
+	warned.Status = flows.StatusIncomplete
+	warned.ServicePrincipal.AccountEnabled = false
+	warned.Warnings = []string{"The service principal of X is disabled (accountEnabled = false): nobody can sign in to it. " +
+		"Enable it in Entra admin center > Enterprise applications > the app > Properties > 'Enabled for users to sign-in?'."}
 	for _, tc := range []struct {
 		name     string
 		r        *flows.Result
 		fix, why string
 	}{
-		{"disabled", disabled, "Enable it", "service principal is disabled"},
+		{"disabled", disabled, "Enable the app's service principal", "service principal is disabled"},
+		{"disabled, warned", warned, "Enable it in", "is disabled"},
 		{"no-dynamics", noDyn, "The tenant needs Dynamics CRM first", "no Dynamics CRM service principal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -293,6 +300,9 @@ func TestConsentOnlyWhenItHelps(t *testing.T) {
 			}
 			if strings.Contains(text, "consent again") {
 				t.Errorf("summary advises consent:\n%s", text)
+			}
+			if n := strings.Count(text, "Properties >"); n > 1 {
+				t.Errorf("the same advice %d times (no advice twice):\n%s", n, text)
 			}
 		})
 	}
