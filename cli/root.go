@@ -52,6 +52,10 @@ type sharedOptions struct {
 // (AvePoint does not publish it); any GUID makes the example run as printed.
 const exampleClientID = "11111111-2222-3333-4444-555555555555"
 
+// exampleIdentityID stands in for the client id of a customer's own app identity
+// (--identity-client-id) in help examples.
+const exampleIdentityID = "22222222-3333-4444-5555-666666666666"
+
 // DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
 const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 

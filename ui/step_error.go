@@ -63,6 +63,7 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 	} else if m.err != nil {
 		b.WriteString(wrap(flows.Sanitize(m.err.Error()), w) + "\n")
 	}
+	b.WriteString(m.diagnosisView(w))
 	if len(m.saved) > 0 {
 		b.WriteString("\n" + m.th.OK.Render("Error report saved:") + "\n" + strings.Join(m.saved, "\n") + "\n")
 	}
