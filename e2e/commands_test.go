@@ -12,8 +12,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +42,7 @@ type printed struct{ line, from string }
 // (after a shell prompt or environment assignments), or quoted in backticks or
 // single quotes.
 var (
-	lineCmdRE   = regexp.MustCompile(`^(?:\$ )?((?:[A-Z_]+=\S+ )*)(d365consent(?: .*)?)$`)
+	lineCmdRE   = regexp.MustCompile(`^(?:\$ )?((?:[A-Z_][A-Z0-9_]*=\S+ )*)(d365consent(?: .*)?)$`)
 	quotedCmdRE = regexp.MustCompile("[`'](d365consent(?: [^`']*)?)[`']")
 )
 
@@ -63,14 +69,15 @@ func extractCommands(text, from string) []printed {
 
 // cutShell drops a trailing comment, pipeline, redirection or closing parenthesis.
 func cutShell(c string) string {
-	for _, sep := range []string{" #", " |", " >", " 2>", " &&", ")"} {
+	for _, sep := range []string{" #", " |", " >", " 2>", " &&", ")"} { // " < FILE" stays: runPrinted feeds it
 		if i := strings.Index(c, sep); i >= 0 {
 			c = c[:i]
 		}
 	}
 	c = strings.TrimSpace(c)
-	// A listing such as "d365consent demo [--scenario S]" is not a command line.
-	if strings.ContainsAny(c, "[]…") {
+	// A synopsis such as "d365consent demo [--scenario S]" is not a command line. A
+	// "…" placeholder is kept: it does not run as printed, and the test says so.
+	if strings.ContainsAny(c, "[]") {
 		return ""
 	}
 	return c
@@ -84,7 +91,7 @@ func readmeCommands(t *testing.T) []printed {
 		t.Fatal(err)
 	}
 	var out []printed
-	in := false
+	in, cont := false, ""
 	for _, l := range strings.Split(string(data), "\n") {
 		if strings.HasPrefix(l, "```") {
 			in = !in
@@ -93,7 +100,13 @@ func readmeCommands(t *testing.T) []printed {
 		if !in {
 			continue
 		}
-		l = strings.Replace(strings.TrimSpace(l), "go run . ", "d365consent ", 1)
+		l = strings.TrimSpace(l)
+		if strings.HasSuffix(l, "\\") { // a shell line continued on the next
+			cont += strings.TrimSuffix(l, "\\")
+			continue
+		}
+		l, cont = strings.Join(strings.Fields(cont+l), " "), ""
+		l = strings.Replace(l, "go run . ", "d365consent ", 1)
 		out = append(out, extractCommands(l, "README.md")...)
 	}
 	return out
@@ -246,9 +259,10 @@ func TestEveryPrintedCommandRuns(t *testing.T) {
 
 // testEmulator is an emulator the real-cloud commands are pointed at.
 type testEmulator struct {
-	srv  *emulator.Server
-	vars map[string]string // the README recipe's shell variables
-	ca   string
+	srv      *emulator.Server
+	vars     map[string]string // the README recipe's shell variables
+	ca       string
+	fixtures map[string][]byte // the files the examples name, as a user has them
 }
 
 func startEmulator(t *testing.T) *testEmulator {
@@ -269,7 +283,43 @@ func startEmulator(t *testing.T) *testEmulator {
 	for _, a := range srv.Catalog().Apps {
 		vars["APP_"+strings.ToUpper(a.Key)] = a.ClientID
 	}
-	return &testEmulator{srv: srv, vars: vars, ca: ca}
+	vars["SECRET"] = "not-a-real-secret"
+	return &testEmulator{srv: srv, vars: vars, ca: ca, fixtures: exampleFiles(t)}
+}
+
+// exampleFiles are the files the examples name: a monitoring app's certificate (PEM
+// with its key), a baseline from an earlier verify --format json, a federated token.
+func exampleFiles(t *testing.T) map[string][]byte {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "monitor"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
+	cmd := exec.Command(bin, "verify", "--demo", "--scenario", "partial", "--app", "ce", "--format", "json")
+	baseline, _ := cmd.Output() // exit 3: partial
+	baseline = bytes.ReplaceAll(baseline, []byte(`"clientId": "`), []byte(`"clientId": "11111111-2222-3333-4444-555555555555", "x": "`))
+	return map[string][]byte{
+		"monitor.pem":          pemData,
+		"baseline.json":        baseline,
+		"azure-identity-token": []byte("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0In0."),
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
 }
 
 // wizardLine reports whether line starts the wizard (no subcommand, or demo) rather
@@ -297,13 +347,21 @@ func runPrinted(t *testing.T, emu *testEmulator, line string) (int, string) {
 		env = append(env, fields[0])
 		fields = fields[1:]
 	}
-	args := fields[1:]
 	dir := t.TempDir()
 	// The files the examples name, as a user would have them: a catalog, a tenant list.
 	if data, err := os.ReadFile("../permissions/catalog.json"); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "my-catalog.json"), data, 0o600)
 	}
 	_ = os.WriteFile(filepath.Join(dir, "customers.txt"), []byte("# customer tenants\n"+emu.srv.TenantID()+"\ncontoso.onmicrosoft.com\n"), 0o600)
+	for name, data := range emu.fixtures {
+		_ = os.WriteFile(filepath.Join(dir, name), data, 0o600)
+	}
+	var stdin []byte
+	if i := indexOf(fields, "<"); i >= 0 && i+1 < len(fields) { // "--tenants - < customers.txt"
+		stdin, _ = os.ReadFile(filepath.Join(dir, fields[i+1]))
+		fields = append(fields[:i], fields[i+2:]...)
+	}
+	args := fields[1:]
 	if wizardLine(args) {
 		return runWizardLine(t, dir, env, args)
 	}
@@ -322,6 +380,7 @@ func runPrinted(t *testing.T, emu *testEmulator, line string) (int, string) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "NO_COLOR=1", "TERM=dumb"), env...)
+	cmd.Stdin = bytes.NewReader(stdin)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	stderr, err := cmd.StderrPipe()
