@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/d365consent/d365consent/permissions"
@@ -166,11 +167,17 @@ func (s *Server) fault() (graphResult, bool) {
 }
 
 var (
-	reAppIDKey   = regexp.MustCompile(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
-	reByID       = regexp.MustCompile(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
-	reFilterEq   = regexp.MustCompile(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
+	// Compiled on first use: package-level regexps cost every start-up of the binary,
+	// whatever the command (BENCHMARKS.md "Start-up").
+	reAppIDKey   = lazyRE(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
+	reByID       = lazyRE(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
+	reFilterEq   = lazyRE(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
 	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
 )
+
+func lazyRE(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // dispatch answers one GET on a Graph path (without /v1.0/).
 func (s *Server) dispatch(method, path string, q url.Values, p *principal) graphResult {
@@ -221,7 +228,7 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 		}
 		var sps []*servicePrincipal
 		if f := q.Get("$filter"); f != "" {
-			m := reFilterEq.FindStringSubmatch(f)
+			m := reFilterEq().FindStringSubmatch(f)
 			if m == nil || !strings.EqualFold(m[1], "appId") && !strings.EqualFold(m[1], "displayName") {
 				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'ServicePrincipal'.")
 			}
@@ -248,7 +255,7 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 		}
 		clientID := ""
 		if f := q.Get("$filter"); f != "" {
-			m := reFilterEq.FindStringSubmatch(f)
+			m := reFilterEq().FindStringSubmatch(f)
 			if m == nil || !strings.EqualFold(m[1], "clientId") && !strings.EqualFold(m[1], "resourceId") {
 				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'OAuth2PermissionGrant'.")
 			}
@@ -262,10 +269,10 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 	}
 	var sp *servicePrincipal
 	var key, sub string
-	if m := reAppIDKey.FindStringSubmatch(path); m != nil {
+	if m := reAppIDKey().FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
 		sp = d.spByAppID(key, now)
-	} else if m := reByID.FindStringSubmatch(path); m != nil {
+	} else if m := reByID().FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
 		sp = d.spByID(key, now)
 	} else {
