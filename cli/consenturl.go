@@ -19,18 +19,22 @@ type consentURLOptions struct {
 	QR       bool
 	Demo     bool
 	Scenario string
+	// Tenants is --tenants FILE: one link per tenant; Format is table or csv.
+	Tenants string
+	Format  string
 }
 
 func newConsentURLCmd(a *app) *cobra.Command {
 	var o consentURLOptions
 	cmd := &cobra.Command{
-		Use:   "consent-url --app ce|uo --tenant T",
+		Use:   "consent-url --app ce|uo --tenant T | --tenants FILE",
 		Short: "Print the admin consent link for an app (and a QR code of it)",
 		Long: `consent-url prints the admin consent URL a Global Administrator or Privileged Role
 Administrator of the tenant opens to grant the app its permissions. No sign-in is needed;
 the tenant may be its id or one of its domains. --qr also draws the link as a QR code.`,
 		Example: `  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com
-  d365consent consent-url --app ce --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --qr`,
+  d365consent consent-url --app ce --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --qr
+  d365consent consent-url --app ce --tenants customers.txt --format csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runConsentURL(cmd.Context(), a, o)
@@ -41,6 +45,8 @@ the tenant may be its id or one of its domains. --qr also draws the link as a QR
 	f.BoolVar(&o.QR, "qr", false, "also draw the URL as a QR code")
 	f.BoolVar(&o.Demo, "demo", false, "use the embedded demo tenant")
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo)")
+	f.StringVar(&o.Tenants, "tenants", "", "one link per tenant listed in FILE (one id or domain per line, # comments; - = stdin)")
+	f.StringVar(&o.Format, "format", "table", "with --tenants: table or csv")
 	return cmd
 }
 
@@ -53,6 +59,25 @@ func runConsentURL(ctx context.Context, a *app, o consentURLOptions) error {
 	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
 	if err != nil {
 		return err
+	}
+	if o.Tenants != "" {
+		if o.QR || a.opts.Tenant != "" {
+			return flows.Usagef("--tenants cannot be combined with --tenant or --qr")
+		}
+		if err := enumFlag("format", o.Format, "table", "csv"); err != nil {
+			return err
+		}
+		tenants, err := a.readTenants(o.Tenants)
+		if err != nil {
+			return err
+		}
+		if app.ReauthorizeOnly {
+			fmt.Fprintf(a.errOut(), "Note: %s can only be re-authorized in tenants where it already exists.\n", app.DisplayName)
+		}
+		return consentURLs(a.stdout, t.cfg.Cloud, app, tenants, o.Format)
+	}
+	if o.Format != "table" {
+		return flows.Usagef("--format is for --tenants")
 	}
 	tenant := t.cfg.Tenant
 	if tenant == "" {

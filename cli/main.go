@@ -24,6 +24,7 @@ const (
 	exitUsage      = 2
 	exitIncomplete = 3
 	exitRefused    = 4
+	exitDrift      = 5 // verify --baseline: the result differs from the baseline
 	exitCancelled  = 130
 	exitTerminated = 143 // 128 + SIGTERM
 )
@@ -162,11 +163,15 @@ func cobraUsage(err error) error {
 
 // exitCode maps an error to the process exit code: the one place that does.
 func exitCode(err error) int {
+	var ce *codeError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errTerminated):
 		return exitTerminated
+	case errors.As(err, &ce) && !errors.Is(err, flows.ErrCancelled):
+		// A fleet check or a drift comparison decided the code (verify_fleet.go).
+		return ce.code
 	case errors.Is(err, flows.ErrCancelled), errors.Is(err, context.Canceled):
 		return exitCancelled
 	case errors.Is(err, flows.ErrUsage), errors.Is(err, flows.ErrNotTerminal):

@@ -147,7 +147,8 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
   d365consent demo                          # the wizard against the embedded demo tenant
   d365consent permissions --app uo          # what the UO app needs, and why
   d365consent consent-url --app ce --tenant contoso.onmicrosoft.com --qr
-  d365consent verify --app ce --tenant contoso.onmicrosoft.com --format json`,
+  d365consent verify --app ce --tenant contoso.onmicrosoft.com --format json
+  d365consent doctor --tenant contoso.onmicrosoft.com   # why sign-in would fail (no sign-in)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,

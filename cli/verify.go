@@ -24,6 +24,8 @@ type verifyOptions struct {
 	Scenario string
 	// DemoFaults is the hidden --demo-faults (network-fault tests).
 	DemoFaults string
+	// Fleet: --tenants, --parallel, --auth, --certificate, --identity-client-id, --baseline (verify_fleet.go).
+	Fleet fleetFlags
 }
 
 func newVerifyCmd(a *app) *cobra.Command {
@@ -46,12 +48,13 @@ Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.App, "app", "", "the app to check: ce or uo (required; ce by default with --demo)")
-	f.StringVar(&o.Format, "format", "text", "output: text (a checklist) or json (the verify contract)")
+	f.StringVar(&o.Format, "format", "text", "output: text (a checklist; a table with --tenants), json (the verify contract; verify-many with --tenants), markdown, or csv (with --tenants)")
 	f.StringVar(&o.Report, "report", "", "also save the result to FILE (.md or .json)")
 	f.BoolVar(&o.Demo, "demo", false, "run against the embedded demo tenant")
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo), e.g. partial")
 	f.StringVar(&o.DemoFaults, "demo-faults", "", "inject faults into the demo tenant, e.g. latency=500ms,unavailable-rate=0.3,seed=7")
 	_ = f.MarkHidden("demo-faults")
+	addFleetFlags(f, &o.Fleet)
 	return cmd
 }
 
@@ -117,7 +120,7 @@ func (a *app) pickApp(cat *permissions.Catalog, key string) (*permissions.App, e
 }
 
 func runVerify(ctx context.Context, a *app, o verifyOptions) error {
-	if err := enumFlag("format", o.Format, "text", "json"); err != nil {
+	if err := checkVerifyFlags(o); err != nil {
 		return err
 	}
 	if o.Report != "" {
@@ -129,6 +132,19 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	}
 	if o.DemoFaults != "" && !o.Demo {
 		return flows.Usagef("--demo-faults needs --demo")
+	}
+	if o.Fleet.Tenants != "" || o.Fleet.appAuth() {
+		return runVerifyMany(ctx, a, o) // many tenants, or an app identity (verify_fleet.go)
+	}
+	var baseline *flows.Baseline
+	if o.Fleet.Baseline != "" {
+		var err error
+		if baseline, err = flows.LoadBaseline(o.Fleet.Baseline); err != nil {
+			return err
+		}
+	}
+	if o.Fleet.Auth == "device-code" {
+		a.opts.DeviceCode = true
 	}
 	// --timeout bounds the whole check, sign-in and Graph: verify never hangs.
 	ctx, cancel := withCommandTimeout(ctx, a.opts.Timeout)
@@ -163,33 +179,17 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	if o.Format == "text" && admin.RoleWarning != "" {
 		fmt.Fprintf(a.errOut(), "Warning: %s\n\n", admin.RoleWarning)
 	}
+	if baseline != nil {
+		if err := baseline.CheckApp(flows.ResultApp{Key: app.Key, ClientID: app.ClientID}); err != nil {
+			return err
+		}
+	}
 	r, err := s.Verify(ctx, app)
 	if err != nil {
 		return reportFlowError(a, err)
 	}
-	if o.Format == "json" {
-		data, err := flows.JSONReport(r)
-		if err != nil {
-			return err
-		}
-		if _, err := a.stdout.Write(data); err != nil {
-			return err
-		}
-	} else {
-		writeChecklist(a.out(), r)
-	}
-	if o.Report != "" {
-		if err := flows.WriteReport(o.Report, r); err != nil {
-			return err
-		}
-		if o.Format == "text" {
-			fmt.Fprintf(a.out(), "\nReport saved to %s\n", o.Report)
-		}
-	}
-	if r.Status != flows.StatusComplete {
-		return silent(fmt.Errorf("%s: %w", flows.Summary(r), flows.ErrIncomplete))
-	}
-	return nil
+	// Output, --report, drift from --baseline and the exit code: verify_fleet.go.
+	return a.emitVerify(o, r, baseline)
 }
 
 // signInPrompter shows what the user needs to sign in, on stderr so stdout stays

@@ -132,6 +132,9 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 	case "/discovery/v2.0/keys", "/discovery/keys":
 		writeJSON(w, http.StatusOK, s.jwks())
 	case "/oauth2/v2.0/token":
+		if s.fleetToken(w, r, seg) {
+			return
+		}
 		s.token(w, r, seg)
 	case "/oauth2/v2.0/devicecode":
 		s.deviceCode(w, r, seg)
@@ -146,15 +149,16 @@ func (s *Server) unknownTenant(seg string) *oauthError {
 }
 
 func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string) {
-	if !s.dir.matchesTenant(seg) {
+	d := s.tenantForSegment(seg) // the demo tenant or a customer tenant (tenants.go)
+	if d == nil {
 		s.writeOAuthError(w, s.unknownTenant(seg))
 		return
 	}
-	tid := s.dir.tenant.ID
+	tid := d.tenant.ID
 	if seg == "organizations" || seg == "common" {
 		tid = "{tenantid}"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"issuer":                                s.authorityHost + "/" + tid + "/v2.0",
 		"authorization_endpoint":                s.pagesURL + "/" + seg + "/oauth2/v2.0/authorize",
 		"token_endpoint":                        s.authorityHost + "/" + seg + "/oauth2/v2.0/token",
@@ -169,10 +173,12 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"code_challenge_methods_supported":      []string{"plain", "S256"},
-		"tenant_region_scope":                   "WW",
-		"cloud_instance_name":                   "microsoftonline.com",
 		"request_uri_parameter_supported":       false,
-	})
+	}
+	for k, v := range s.cloudInstance.openIDCloudFields() {
+		doc[k] = v
+	}
+	writeJSON(w, http.StatusOK, doc)
 }
 
 // scopeSet is a parsed scope parameter.

@@ -44,6 +44,9 @@ type Options struct {
 	Faults Faults
 	// Now is the clock for token lifetimes and propagation delay; nil = time.Now.
 	Now func() time.Time
+	// CloudInstance is the cloud the tenant's OpenID configuration reports (zero =
+	// the global cloud); see cloudinstance.go.
+	CloudInstance CloudInstance
 }
 
 // Faults are injected into Graph (and, for Latency, every HTTPS request).
@@ -146,8 +149,10 @@ type Server struct {
 	refresh       map[string]*refreshGrant
 	devices       map[string]*deviceGrant // by device_code
 	issued        []string                // every access, id and refresh token issued (IssuedTokens)
+	fleet         fleetState              // customer tenants and app identities (tenants.go, clientcreds.go)
 	closed        bool
 	wg            sync.WaitGroup
+	cloudInstance CloudInstance
 }
 
 // Start builds the scenario's tenant and starts both listeners.
@@ -175,6 +180,8 @@ func Start(opts Options) (*Server, error) {
 		refresh:  map[string]*refreshGrant{},
 		devices:  map[string]*deviceGrant{},
 		closing:  make(chan struct{}),
+
+		cloudInstance: opts.CloudInstance,
 	}
 	s.rng = rand.New(rand.NewPCG(s.faults.Seed, 0x6433363563))
 	if s.now == nil {

@@ -27,7 +27,11 @@ type graphResult struct {
 // principal is the verified caller of a Graph request.
 type principal struct {
 	user   *user
-	scopes []string
+	scopes []string // delegated scopes (scp), or an app-only caller's app roles
+	// app is the service principal of an app-only caller (user is nil then).
+	app *servicePrincipal
+	// dir is the tenant the token was issued for (the demo tenant or a customer).
+	dir *directory
 }
 
 func (s *Server) graphError(status int, code, message string) graphResult {
@@ -114,24 +118,20 @@ func (s *Server) authenticate(r *http.Request) (*principal, *graphResult) {
 		v, _ := n.Int64()
 		return v
 	}
-	tid := s.dir.tenant.ID
 	switch {
 	case str("aud") != permissions.GraphAppID && str("aud") != "https://graph.microsoft.com":
 		return deny("Access token validation failure. Invalid audience.")
-	case str("iss") != "https://sts.windows.net/"+tid+"/" || str("tid") != tid:
-		return deny("Access token validation failure. Invalid issuer.")
 	case s.now().Unix() >= num("exp"):
 		return deny("Lifetime validation failed, the token is expired.")
 	case s.now().Add(5*time.Minute).Unix() < num("nbf"):
 		return deny("Lifetime validation failed, the token is not yet valid.")
 	}
-	s.mu.Lock()
-	u := s.dir.userByID(str("oid"))
-	s.mu.Unlock()
-	if u == nil {
-		return deny("Access token validation failure. The user in the token does not exist in the tenant.")
+	// Issuer, tenant and caller (user, or app for an app-only token): tenants.go.
+	p, reason := s.principalFor(claims)
+	if p == nil {
+		return deny(reason)
 	}
-	return &principal{user: u, scopes: strings.Fields(str("scp"))}, nil
+	return p, nil
 }
 
 // fault applies injected 503s and 429s to one Graph operation.
@@ -196,13 +196,49 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	d := s.dir
+	d := p.dir
+	if p.user == nil && (path == "me" || strings.HasPrefix(path, "me/")) {
+		// An app-only token has no signed-in user (https://learn.microsoft.com/graph/api/user-get).
+		return s.graphError(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
+	}
 	switch {
 	case path == "me":
 		if r := need("User.Read", "User.Read.All", "Directory.Read.All"); r != nil {
 			return *r
 		}
 		return s.entity(q, "users/$entity", userJSON(p.user), "user")
+	case path == "me/transitiveMemberOf" || path == "me/memberOf":
+		// Added by engineer flows (issue 10) ahead of the emulator issue: the uncast
+		// membership list, every object with its @odata.type, directory roles among
+		// groups; $select projects only the properties an object has.
+		// https://learn.microsoft.com/graph/api/user-list-transitivememberof
+		// (least privileged delegated permission: User.Read for /me).
+		if r := need("User.Read", "Directory.Read.All", "GroupMember.Read.All"); r != nil {
+			return *r
+		}
+		items := []map[string]any{{"@odata.type": "#microsoft.graph.group", "id": stableID("group:all-staff"),
+			"displayName": "All staff", "securityEnabled": true}}
+		for _, role := range d.roles {
+			for _, t := range p.user.Roles {
+				if t == role.TemplateID {
+					items = append(items, map[string]any{"@odata.type": "#microsoft.graph.directoryRole", "id": role.ID, "deletedDateTime": nil,
+						"description": role.Description, "displayName": role.DisplayName, "roleTemplateId": role.TemplateID})
+				}
+			}
+		}
+		if sel := q.Get("$select"); sel != "" {
+			for i, it := range items {
+				out := map[string]any{"@odata.type": it["@odata.type"]}
+				for _, f := range strings.Split(sel, ",") {
+					if v, ok := it[strings.TrimSpace(f)]; ok {
+						out[strings.TrimSpace(f)] = v
+					}
+				}
+				items[i] = out
+			}
+			q = cloneWithout(q, "$select")
+		}
+		return s.collection(path, q, "directoryObjects", items, "directoryObject")
 	case path == "me/transitiveMemberOf/microsoft.graph.directoryRole" || path == "me/memberOf/microsoft.graph.directoryRole":
 		if r := need("Directory.Read.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"); r != nil {
 			return *r
@@ -261,11 +297,11 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 			}
 			if strings.EqualFold(m[1], "clientId") {
 				clientID = m[2]
-				return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return strings.EqualFold(g.ClientID, clientID) }, now), "oAuth2PermissionGrant")
+				return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return strings.EqualFold(g.ClientID, clientID) }, now), "oAuth2PermissionGrant")
 			}
-			return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }, now), "oAuth2PermissionGrant")
+			return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }, now), "oAuth2PermissionGrant")
 		}
-		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(*grant) bool { return true }, now), "oAuth2PermissionGrant")
+		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(*grant) bool { return true }, now), "oAuth2PermissionGrant")
 	}
 	var sp *servicePrincipal
 	var key, sub string
@@ -289,12 +325,18 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 	case "":
 		return s.entity(q, "servicePrincipals/$entity", spJSON(sp), "servicePrincipal")
 	case "oauth2PermissionGrants":
-		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(func(g *grant) bool { return g.ClientID == sp.ID }, now), "oAuth2PermissionGrant")
+		// Least privileged: Directory.Read.All, delegated and application alike;
+		// Application.Read.All is not enough
+		// (https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants).
+		if r := need("Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"); r != nil {
+			return *r
+		}
+		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return g.ClientID == sp.ID }, now), "oAuth2PermissionGrant")
 	case "appRoleAssignments":
 		var items []map[string]any
 		for _, a := range d.assigns {
 			if a.PrincipalID == sp.ID && visible(a.VisibleAt, now) {
-				items = append(items, s.assignmentJSON(a))
+				items = append(items, assignmentJSON(d, a))
 			}
 		}
 		return s.collection(path, q, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items, "appRoleAssignment")
@@ -434,9 +476,9 @@ func spJSON(sp *servicePrincipal) map[string]any {
 		"appRoles": roles, "oauth2PermissionScopes": scopes, "appRoleAssignmentRequired": false}
 }
 
-func (s *Server) grantsJSON(keep func(*grant) bool, now time.Time) []map[string]any {
+func (s *Server) grantsJSON(d *directory, keep func(*grant) bool, now time.Time) []map[string]any {
 	var out []map[string]any
-	for _, g := range s.dir.grants {
+	for _, g := range d.grants {
 		if !keep(g) || !visible(g.VisibleAt, now) {
 			continue
 		}
@@ -450,8 +492,8 @@ func (s *Server) grantsJSON(keep func(*grant) bool, now time.Time) []map[string]
 	return out
 }
 
-func (s *Server) assignmentJSON(a *assignment) map[string]any {
-	principal, resource := s.dir.spByID(a.PrincipalID, time.Time{}), s.dir.spByID(a.ResourceID, time.Time{})
+func assignmentJSON(d *directory, a *assignment) map[string]any {
+	principal, resource := d.spByID(a.PrincipalID, time.Time{}), d.spByID(a.ResourceID, time.Time{})
 	pname, rname := "", ""
 	if principal != nil {
 		pname = principal.App.DisplayName
@@ -553,4 +595,15 @@ func (s *Server) subRequest(method, raw string, p *principal) graphResult {
 		method = http.MethodGet
 	}
 	return s.dispatch(strings.ToUpper(method), strings.TrimPrefix(u.Path, "/"), u.Query(), p)
+}
+
+// cloneWithout copies q without key.
+func cloneWithout(q url.Values, key string) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
 }

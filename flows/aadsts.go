@@ -233,9 +233,60 @@ func Explain(err error) *Explanation {
 	return x
 }
 
-// ErrorLookupURL is Microsoft's page for an AADSTS code.
+// ErrorLookupURL is Microsoft's page for an AADSTS code, on the global cloud's login
+// host (Cloud.ErrorLookupURL uses each cloud's own).
 func ErrorLookupURL(code int) string {
 	return "https://login.microsoftonline.com/error?code=" + strconv.Itoa(code)
+}
+
+// ErrorSource is which app an Entra ID error came from: the sign-in client (our own
+// sign-in, Microsoft Graph Command Line Tools or --signin-client-id) or the AvePoint
+// app's admin consent. Some fixes differ.
+type ErrorSource int
+
+// Error sources.
+const (
+	SourceUnknown ErrorSource = iota
+	SourceSignIn
+	SourceConsent
+)
+
+// bySource overrides knownCodes for one source.
+var bySource = map[int]map[ErrorSource]known{
+	7000112: {SourceSignIn: {"The sign-in app is disabled in this tenant",
+		"This tenant has disabled the app d365consent signs in with (by default Microsoft Graph Command Line Tools, 14d82eec-204b-4c2f-b7e8-296a70dab67e).",
+		"Sign in through the tenant's own public client: register an app (Entra admin center > App registrations > New registration), add the redirect URI http://localhost under 'Mobile and desktop applications', " +
+			"turn on 'Allow public client flows' (for --device-code), add the delegated Microsoft Graph permissions User.Read and Directory.Read.All, then run with --signin-client-id <its Application (client) ID>. " +
+			"Or ask an admin to re-enable Microsoft Graph Command Line Tools under Enterprise applications."}},
+	50105: {SourceSignIn: {"Account not assigned to the sign-in app",
+		"The tenant requires users to be assigned to the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set), and this account is not.",
+		"Assign the account under Entra admin center > Enterprise applications > the sign-in app > Users and groups, or sign in through the tenant's own public client with --signin-client-id " +
+			"(an app registration with redirect URI http://localhost, 'Allow public client flows' on, delegated User.Read and Directory.Read.All)."}},
+	50011: {
+		SourceSignIn: {"Redirect URI mismatch",
+			"The sign-in app (--signin-client-id) does not list the redirect URI d365consent signs in with, http://localhost.",
+			"On that app registration, add http://localhost under Authentication > 'Mobile and desktop applications', or sign in with --device-code (no redirect URI), or omit --signin-client-id to use Microsoft Graph Command Line Tools."},
+		SourceConsent: {"Redirect URI mismatch",
+			"The redirect_uri sent with the consent request is not one of the AvePoint app's reply URLs.",
+			"Use the consent link AOS gives you unchanged (paste it where the client id is asked), or the link this tool prints without a redirect_uri; AvePoint support can confirm the app's reply URLs."},
+	},
+}
+
+// ExplainIn is Explain with the fix for where the error came from and the lookup link
+// on cloud's own login host.
+func ExplainIn(err error, src ErrorSource, cloud Cloud) *Explanation {
+	x := Explain(err)
+	if x == nil {
+		return nil
+	}
+	c := *x
+	if k, ok := bySource[c.Code][src]; ok && c.Code != 0 {
+		c.Title, c.Meaning, c.Fix = k.title, k.meaning, k.fix
+	}
+	if c.Code != 0 {
+		c.Link = cloud.ErrorLookupURL(c.Code)
+	}
+	return &c
 }
 
 type known struct{ title, meaning, fix string }
@@ -252,9 +303,12 @@ var knownCodes = map[int]known{
 	90094: {"Admin approval is required",
 		"The permissions need an administrator's consent and the account that signed in cannot grant it (or a tenant policy blocks user consent).",
 		"Sign in with a Global Administrator or Privileged Role Administrator account; if the role is eligible through PIM, activate it first."},
-	90095: {"Admin consent is required (admin consent workflow)",
-		"The tenant's admin consent workflow is on: the account that signed in can only request approval, not grant it.",
-		"Have a Global Administrator or Privileged Role Administrator open the consent link, or approve the request in Entra admin center > Enterprise applications > Admin consent requests."},
+	90095: {"An approval request was filed (admin consent workflow)",
+		"The tenant's admin consent workflow is on and the account that signed in cannot grant this consent, so Entra ID filed a request for approval instead; nothing is granted yet.",
+		"The reviewers named in the tenant's admin consent settings (Entra admin center > Enterprise applications > Consent and permissions > Admin consent settings) approve it under Enterprise applications > Admin consent requests — or a Global Administrator or Privileged Role Administrator opens the consent link directly. Run verify after approval."},
+	7000112: {"The app is disabled in this tenant",
+		"Entra ID refused the request because the application's service principal is disabled in this tenant.",
+		"Enable it: Entra admin center > Enterprise applications > the app > Properties > 'Enabled for users to sign-in?' = Yes, then try again."},
 	700016: {"App not found in this directory",
 		"Entra ID does not know an application with this client id in the tenant or cloud the request went to.",
 		"Check the client id (--client-id), the tenant (--tenant) and the cloud (--cloud); a client id from another cloud does not exist here."},
@@ -262,14 +316,14 @@ var knownCodes = map[int]known{
 		"The redirect URI sent with the request is not one registered on the application.",
 		"Use the redirect URI the app registration lists (the catalog's redirectUri), or ask the app's publisher which one to use."},
 	50020: {"Account not in this tenant",
-		"The account that signed in belongs to another tenant or is a personal Microsoft account, and is not a member or guest of this tenant.",
-		"Sign in with a work account of the target tenant, or name the tenant explicitly with --tenant."},
+		"The account that signed in belongs to another tenant or is a personal Microsoft account, and is not a member or guest of the tenant the sign-in went to.",
+		"Sign in with a work account of the target tenant. A guest (B2B) or partner (GDAP) admin must name the customer tenant with --tenant (its id or domain); without it the sign-in goes to the account's home tenant."},
 	50105: {"Account not assigned to the sign-in app",
 		"The tenant requires users to be assigned to the app used for sign-in, and this account is not.",
 		"In Entra admin center > Enterprise applications > the sign-in app (e.g. Microsoft Graph Command Line Tools) > Users and groups, assign the account, or set 'Assignment required' to No."},
 	900971: {"No reply address provided",
-		"The request carried no redirect URI, and Entra ID needs one to send the result back.",
-		"Use the consent link this tool prints unchanged (it includes redirect_uri when the app has one), or ask the publisher for the app's redirect URI."},
+		"The consent request carried no redirect URI and the app registration lists none Entra ID could use, so it cannot send the result anywhere.",
+		"Use the consent link AOS gives you (it carries AvePoint's redirect_uri): paste it where this tool asks for the client id. Otherwise ask AvePoint support for the app's reply URL."},
 	500113: {"No reply address registered",
 		"The application has no redirect URI registered, so Entra ID has nowhere to send the result.",
 		"The app registration must list a redirect URI: contact its publisher (AvePoint) or check that the client id is the right one."},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -98,4 +99,22 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// lookupHost is the login host of Microsoft's error lookup page for this cloud: its
+// own authority host when that is one of Microsoft's, else (an override, the demo
+// tenant) the named cloud's, else the global one.
+func (c Cloud) lookupHost() string {
+	if knownAuthorityHost(c.AuthorityHost) {
+		return c.AuthorityHost
+	}
+	if k, ok := clouds[c.Name]; ok {
+		return k.AuthorityHost
+	}
+	return clouds["global"].AuthorityHost
+}
+
+// ErrorLookupURL is Microsoft's page for an AADSTS code on this cloud's login host.
+func (c Cloud) ErrorLookupURL(code int) string {
+	return c.lookupHost() + "/error?code=" + strconv.Itoa(code)
 }

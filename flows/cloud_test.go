@@ -42,13 +42,22 @@ func TestAdminConsentURL(t *testing.T) {
 	}
 	for _, tc := range []struct{ tenant, client string }{
 		{"", "11111111-2222-3333-4444-555555555555"},
-		{"organizations", "11111111-2222-3333-4444-555555555555"},
+		{"common", "11111111-2222-3333-4444-555555555555"},
+		{"consumers", "11111111-2222-3333-4444-555555555555"},
 		{"bad tenant", "11111111-2222-3333-4444-555555555555"},
 		{"contoso.com/../x", "11111111-2222-3333-4444-555555555555"},
 		{"contoso.com", "not-a-guid"},
 	} {
 		if _, err := AdminConsentURL(c, tc.tenant, tc.client, "s", ""); !errors.Is(err, ErrUsage) {
 			t.Errorf("%+v accepted", tc)
+		}
+	}
+	// "organizations" is documented for admin consent: the signed-in admin's home
+	// tenant (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
+	for _, org := range []string{"organizations", "Organizations"} {
+		u, err := AdminConsentURL(c, org, "11111111-2222-3333-4444-555555555555", "s", "")
+		if err != nil || u != "https://login.microsoftonline.us/organizations/adminconsent?client_id=11111111-2222-3333-4444-555555555555&state=s" {
+			t.Errorf("%s: %s %v", org, u, err)
 		}
 	}
 	if a, b := NewState(), NewState(); a == b || len(a) < 40 || strings.ContainsAny(a, "+/=") {

@@ -29,7 +29,11 @@ func AdminConsentURL(cloud Cloud, tenant, clientID, state, redirectURI string) (
 	if !permissions.IsGUID(clientID) {
 		return "", Usagef("client id %q is not a GUID: pass --client-id", clientID)
 	}
-	if err := validTenant(tenant); err != nil {
+	if strings.EqualFold(tenant, "organizations") {
+		// Documented for admin consent: the signed-in admin's home tenant
+		// (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
+		tenant = "organizations"
+	} else if err := validTenant(tenant); err != nil {
 		return "", err
 	}
 	q := url.Values{}
@@ -52,7 +56,7 @@ func validTenant(t string) error {
 	case permissions.IsGUID(t):
 		return nil
 	case strings.EqualFold(t, "organizations") || strings.EqualFold(t, "common") || strings.EqualFold(t, "consumers"):
-		return Usagef("tenant %q: admin consent needs a specific tenant (its id or a domain)", t)
+		return Usagef("tenant %q: admin consent needs a specific tenant (its id or a domain) or organizations (the admin's home tenant)", t)
 	}
 	if len(t) > 253 || !strings.Contains(t, ".") {
 		return Usagef("tenant %q is neither a GUID nor a domain name", t)
@@ -289,7 +293,7 @@ func (c *Consent) run(ctx context.Context) {
 			redirected = true
 			log.Info("consent redirect received", "granted", rd.Err == nil && rd.AdminConsent)
 			if rd.Err != nil {
-				x := Explain(rd.Err)
+				x := ExplainIn(rd.Err, SourceConsent, c.s.cfg.Cloud)
 				if x == nil {
 					x = &Explanation{OAuthError: rd.Err.ErrorCode, Title: "Consent was not granted", Description: rd.Err.Description}
 				}

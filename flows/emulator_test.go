@@ -176,8 +176,11 @@ func TestSignInReadsAdminAndRoles(t *testing.T) {
 	if a.TenantID != f.srv.TenantID() || a.TenantName != f.srv.TenantName() || a.UPN != f.srv.DemoUser() || !a.CanConsent || a.RoleWarning != "" {
 		t.Fatalf("%+v", a)
 	}
+	if c := a.RoleCheck(f.app(t, "ce")); c.Verdict != flows.RoleCanGrantAll || strings.Join(a.Roles, ",") != "Global Administrator" {
+		t.Fatalf("admin role check %+v, roles %q", c, a.Roles)
+	}
 	n := start(t, "non-admin", emulator.Faults{}, nil, nil).session.Admin()
-	if n.CanConsent || n.RoleWarning == "" {
+	if n.CanConsent || n.RoleWarning == "" || n.RolesErr != nil || n.RoleCheck(nil).Verdict != flows.RoleNone {
 		t.Fatalf("non-admin: %+v", n)
 	}
 }

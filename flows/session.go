@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,10 +10,12 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/d365consent/d365consent/flows/entra"
 	"github.com/d365consent/d365consent/flows/graph"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // Browser opens a URL for the user. One method, so tests and the demo tenant can
@@ -84,10 +87,16 @@ type Admin struct {
 	Domains     []string
 	// Roles are the display names of the user's active directory roles.
 	Roles []string
+	// DirectoryRoles are the active directory roles (from /me/transitiveMemberOf).
+	DirectoryRoles []DirectoryRole
+	// RolesErr is why the roles could not be read (nil when they were): "could not
+	// read" is never "no role" (RoleCheck says RoleUnknown).
+	RolesErr error
 	// CanConsent is true when an active role can grant admin consent to Graph
-	// application permissions.
+	// application permissions (Global Administrator, Privileged Role Administrator).
 	CanConsent bool
-	// RoleWarning explains a missing role (and PIM activation); "" when CanConsent.
+	// RoleWarning explains the verdict when !CanConsent: a missing role and PIM
+	// activation, a delegated-only role, or roles that could not be read.
 	RoleWarning string
 }
 
@@ -185,7 +194,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		if errors.Is(err, entra.ErrNoAccount) {
 			return "", fmt.Errorf("calling Microsoft Graph: %w", err)
 		}
-		return "", wrapAuth("renewing the sign-in", err)
+		return "", s.wrapAuth(SourceSignIn, "renewing the sign-in", err)
 	}
 	return t.AccessToken, nil
 }
@@ -197,6 +206,9 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	if prompt == nil {
 		prompt = func(SignInPrompt) {}
 	}
+	var prompted atomic.Bool
+	show := prompt
+	prompt = func(p SignInPrompt) { prompted.Store(true); show(p) }
 	start := s.clock.Now()
 	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant))
 	var err error
@@ -226,14 +238,17 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	}
 	if err != nil {
 		s.logger.Info("sign-in failed", "duration", s.clock.Now().Sub(start), "cancelled", ctx.Err() != nil, "err", err.Error())
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			// Out of time is not the user cancelling: say which limit ran out.
-			return nil, fmt.Errorf("signing in: %w", context.Cause(ctx))
-		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("signing in: %w", errors.Join(ErrCancelled, ctx.Err()))
+			// Out of time is not the user cancelling: say what we were waiting for
+			// (the admin, once the prompt is on screen; Entra ID before) and which
+			// limit ran out.
+			awaited := AwaitEntra
+			if prompted.Load() {
+				awaited = AwaitSignIn
+			}
+			return nil, fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
 		}
-		return nil, wrapAuth("signing in", err)
+		return nil, s.wrapAuth(SourceSignIn, "signing in", err)
 	}
 	admin, err := s.loadAdmin(ctx)
 	if err != nil {
@@ -247,13 +262,6 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 	s.mu.Unlock()
 	return admin, nil
 }
-
-// Role template ids that can grant tenant-wide admin consent to Graph application
-// permissions (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
-const (
-	RoleGlobalAdministrator         = "62e90394-69f5-4237-9190-012177145e10"
-	RolePrivilegedRoleAdministrator = "e8611ab8-c189-46e8-94e1-60213ab1f814"
-)
 
 type meReply struct {
 	ID                string `json:"id"`
@@ -270,19 +278,14 @@ type orgReply struct {
 	} `json:"verifiedDomains"`
 }
 
-type roleReply struct {
-	DisplayName    string `json:"displayName"`
-	RoleTemplateID string `json:"roleTemplateId"`
-}
-
 func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 	reps, err := s.graph.BatchAll(ctx, []graph.Request{
 		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
 		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
-		{ID: "roles", Method: http.MethodGet, URL: "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId"},
+		{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the signed-in admin: %w", err)
+		return nil, fmt.Errorf("reading the signed-in admin: %w", graphCtxErr(ctx, err))
 	}
 	for _, id := range []string{"me", "org"} {
 		if reps[id].Err != nil {
@@ -309,34 +312,48 @@ func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 		}
 		break
 	}
-	if r := reps["roles"]; r.Err == nil {
-		for _, raw := range r.Value {
-			var role roleReply
-			if jsonUnmarshal(raw, &role) != nil {
-				continue
-			}
-			a.Roles = append(a.Roles, Sanitize(role.DisplayName))
-			switch strings.ToLower(role.RoleTemplateID) {
-			case RoleGlobalAdministrator, RolePrivilegedRoleAdministrator:
-				a.CanConsent = true
-			}
-		}
-	} else {
-		s.logger.Warn("reading directory roles", "err", r.Err)
-	}
-	if !a.CanConsent {
-		a.RoleWarning = roleWarning(a)
+	a.setRoles(reps["roles"])
+	if a.RolesErr != nil {
+		s.logger.Warn("reading directory roles", "err", a.RolesErr)
 	}
 	return a, nil
 }
 
-func roleWarning(a *Admin) string {
-	have := "no active directory role"
-	if len(a.Roles) > 0 {
-		have = "active roles: " + strings.Join(a.Roles, ", ")
+// setRoles reads the role request's reply into a.
+func (a *Admin) setRoles(r *graph.Response) {
+	var readErr error
+	var items []json.RawMessage
+	switch {
+	case r == nil:
+		readErr = errors.New("no reply")
+	case r.Err != nil:
+		readErr = r.Err
+	default:
+		items = r.Value
 	}
-	return fmt.Sprintf("%s has %s. Granting admin consent to Microsoft Graph application permissions needs "+
-		"Global Administrator or Privileged Role Administrator. If you are eligible through Privileged Identity "+
-		"Management (PIM), activate the role first (eligible roles stay invisible until activated), then sign in again.",
-		a.UPN, have)
+	roles, err := parseDirectoryRoles(items, readErr)
+	a.DirectoryRoles, a.RolesErr = roles, err
+	a.Roles = nil
+	for _, role := range roles {
+		a.Roles = append(a.Roles, role.DisplayName)
+	}
+	c := a.RoleCheck(nil)
+	a.CanConsent = c.CanGrantAll()
+	a.RoleWarning = ""
+	if !a.CanConsent {
+		a.RoleWarning = c.Message
+	}
+}
+
+// RoleCheck is the verdict on the admin's roles for app (nil = any app).
+func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
+	return JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app)
+}
+
+// wrapAuth is wrapAuth with the explanation for src and the cloud's lookup link.
+func (s *Session) wrapAuth(src ErrorSource, op string, err error) error {
+	if x := ExplainIn(err, src, s.cfg.Cloud); x != nil {
+		return &AuthError{Op: op, Explanation: x, Err: err}
+	}
+	return &opError{op: op, err: err}
 }

@@ -80,10 +80,7 @@ func (s *Session) Verify(ctx context.Context, app *permissions.App) (*Result, er
 	s.logger.Info("verification", "app", app.Key, "duration", s.clock.Now().Sub(start),
 		"graphRequests", s.graph.Requests()-before, "ok", err == nil)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("verifying grants: %w", context.Cause(ctx))
-		}
-		return nil, fmt.Errorf("verifying grants: %w", err)
+		return nil, fmt.Errorf("verifying grants: %w", graphCtxErr(ctx, err))
 	}
 	r, err := evaluate(app, reps)
 	if err != nil {

@@ -59,6 +59,7 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) (map[string]*Respons
 	for attempt := 0; len(pending) > 0; attempt++ {
 		var retry []Request
 		var wait time.Duration
+		status := 0
 		for start := 0; start < len(pending); start += MaxBatch {
 			chunk := pending[start:min(start+MaxBatch, len(pending))]
 			replies, err := c.sendBatch(ctx, chunk)
@@ -76,7 +77,13 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) (map[string]*Respons
 				}
 				if retryable(r.Status) && attempt < c.maxRetries {
 					retry = append(retry, rq)
-					wait = max(wait, c.retryDelay(r.header("Retry-After"), attempt))
+					d := c.retryDelay(r.header("Retry-After"), attempt)
+					if c.gate != nil && r.Status == http.StatusTooManyRequests {
+						c.gate.Throttled(d)
+					}
+					if d >= wait {
+						wait, status = d, r.Status
+					}
 					continue
 				}
 				if r.Status < 200 || r.Status >= 300 {
@@ -86,7 +93,7 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) (map[string]*Respons
 			}
 		}
 		if len(retry) > 0 {
-			if err := c.sleep(ctx, wait); err != nil {
+			if err := c.sleep(ctx, wait, status); err != nil {
 				return nil, err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -56,6 +57,7 @@ type Client struct {
 	clock      Clock
 	maxRetries int
 	requests   atomic.Int64
+	gate       *Gate // shared back-off of a fleet check (gate.go); nil = none
 }
 
 // Option configures a Client.
@@ -165,30 +167,62 @@ func truncate(b []byte, n int) []byte {
 	return b
 }
 
-// retryable reports whether a status is worth retrying (throttled or briefly unavailable).
+// retryable reports whether a status is worth retrying: throttled (429), briefly
+// unavailable (503, 504), or a failed dependency inside a $batch (424), which Graph
+// answers when a request it depended on was throttled
+// (https://learn.microsoft.com/graph/json-batching, https://learn.microsoft.com/graph/throttling).
 func retryable(status int) bool {
-	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusFailedDependency:
+		return true
+	}
+	return false
 }
 
-// retryDelay is the wait before retry number attempt (0-based): the server's Retry-After
-// (seconds or HTTP date), capped; else exponential backoff with full jitter.
+// parseRetryAfter reads a Retry-After header: delay-seconds, fractional seconds
+// (Graph's throttling doc shows "Retry-After: 2.128") or an HTTP-date. ok is false
+// when the header says nothing usable.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			return 0, false
+		}
+		if f >= MaxRetryAfter.Seconds() {
+			return MaxRetryAfter, true
+		}
+		return time.Duration(math.Round(f * float64(time.Second))), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return min(max(t.Sub(now), 0), MaxRetryAfter), true
+	}
+	return 0, false
+}
+
+// retryDelay is the wait before retry number attempt (0-based): the server's Retry-After,
+// capped; else exponential backoff with full jitter.
 func (c *Client) retryDelay(retryAfter string, attempt int) time.Duration {
-	if retryAfter != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, MaxRetryAfter)
-		}
-		if t, err := http.ParseTime(retryAfter); err == nil {
-			return min(max(t.Sub(c.clock.Now()), 0), MaxRetryAfter)
-		}
+	if d, ok := parseRetryAfter(retryAfter, c.clock.Now()); ok {
+		return d
 	}
 	d := min(baseBackoff<<attempt, maxBackoff)
 	// jitter in [d/2, d): spreads retries of many clients.
 	return d/2 + rand.N(d/2)
 }
 
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+// sleep waits d before a retry. A wait that would outlast ctx's deadline ends at once
+// with a ThrottledError (status is what asked for the wait).
+func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 	if d <= 0 {
 		return context.Cause(ctx)
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		// No retry can happen in time: wait out the deadline, then say why.
+		<-ctx.Done()
+		return &ThrottledError{Wait: d, Status: status, Cause: context.Cause(ctx)}
 	}
 	select {
 	case <-ctx.Done():
@@ -219,6 +253,11 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
+		if c.gate != nil {
+			if err := c.gate.Wait(ctx); err != nil {
+				return nil, err
+			}
+		}
 		c.requests.Add(1)
 		resp, err := c.http.Do(req)
 		if err != nil {
@@ -236,7 +275,11 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 			return data, nil
 		}
 		if retryable(resp.StatusCode) && attempt < c.maxRetries {
-			if err := c.sleep(ctx, c.retryDelay(resp.Header.Get("Retry-After"), attempt)); err != nil {
+			d := c.retryDelay(resp.Header.Get("Retry-After"), attempt)
+			if c.gate != nil && resp.StatusCode == http.StatusTooManyRequests {
+				c.gate.Throttled(d)
+			}
+			if err := c.sleep(ctx, d, resp.StatusCode); err != nil {
 				return nil, err
 			}
 			continue
@@ -305,3 +348,24 @@ func (c *Client) GetAll(ctx context.Context, path string) ([]json.RawMessage, er
 	}
 	return all, nil
 }
+
+// ThrottledError is a wait Graph asked for (Retry-After) that outlasts the caller's
+// deadline: the call waits out the deadline (it is "retried within --timeout") and
+// ends with this error, which names both the deadline's cause and the wait.
+type ThrottledError struct {
+	Wait   time.Duration
+	Status int
+	// Cause is why the context ended (e.g. the command's --timeout).
+	Cause error
+}
+
+func (e *ThrottledError) Error() string {
+	s := fmt.Sprintf("Microsoft Graph asked us to wait %s (HTTP %d)", e.Wait, e.Status)
+	if e.Cause != nil {
+		return e.Cause.Error() + " (" + s + ")"
+	}
+	return s + ", longer than the time left"
+}
+
+// Unwrap returns the context's cause.
+func (e *ThrottledError) Unwrap() error { return e.Cause }

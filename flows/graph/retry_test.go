@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -11,105 +12,59 @@ import (
 	"time"
 )
 
-// batchServer answers every $batch with reply(call number, request id) for each
-// sub-request, and counts the calls. After limit calls it answers HTTP 400, so a
-// client that retries for ever fails the test instead of hanging it.
-func batchServer(t *testing.T, limit int32, reply func(n int32, id string) Response) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
+// Retry-After forms Graph documents (https://learn.microsoft.com/graph/throttling shows
+// "Retry-After: 2.128"; RFC 9110 §10.2.3 allows delay-seconds or an HTTP-date).
+func TestRetryAfterForms(t *testing.T) {
+	c := New("https://x", nil, token, WithClock(&instantClock{}))
+	now := (&instantClock{}).Now()
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"7", 7 * time.Second},
+		{" 3 ", 3 * time.Second},
+		{"2.128", 2128 * time.Millisecond},
+		{"0.5", 500 * time.Millisecond},
+		{"0", 0},
+		{now.Add(4 * time.Second).UTC().Format(http.TimeFormat), 4 * time.Second},
+		{now.Add(-time.Hour).UTC().Format(http.TimeFormat), 0},
+		{"86400", MaxRetryAfter},
+		{"1e9", MaxRetryAfter},
+	} {
+		if got := c.retryDelay(tc.header, 0); got != tc.want {
+			t.Errorf("Retry-After %q: %s, want %s", tc.header, got, tc.want)
+		}
+	}
+	// Not a delay: backoff with jitter in [0.5 s, 1 s) on the first retry.
+	for _, bad := range []string{"-1", "NaN", "Inf", "soon", "1.2.3", ""} {
+		if got := c.retryDelay(bad, 0); got < 500*time.Millisecond || got >= time.Second {
+			t.Errorf("Retry-After %q: %s, want backoff in [0.5s, 1s)", bad, got)
+		}
+	}
+}
+
+// Several throttled sub-requests: one wait, the longest Retry-After among them.
+func TestBatchWaitsForLongestRetryAfter(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := calls.Add(1)
-		if n > limit {
-			http.Error(w, `{"error":{"code":"tooMany","message":"test limit"}}`, http.StatusBadRequest)
-			return
-		}
 		var body batchBody
 		_ = json.NewDecoder(r.Body).Decode(&body)
+		n := calls.Add(1)
 		var out batchReply
 		for _, rq := range body.Requests {
-			out.Responses = append(out.Responses, reply(n, rq.ID))
+			if n == 1 && rq.ID != "c" {
+				ra := map[string]string{"a": "1", "b": "2.128"}[rq.ID]
+				out.Responses = append(out.Responses, Response{ID: rq.ID, Status: 429, Headers: map[string]string{"Retry-After": ra}})
+				continue
+			}
+			out.Responses = append(out.Responses, Response{ID: rq.ID, Status: 200, Body: json.RawMessage(`{}`)})
 		}
 		_ = json.NewEncoder(w).Encode(out)
 	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
-}
-
-func throttled(id, retryAfter string) Response {
-	h := map[string]string{}
-	if retryAfter != "" {
-		h["Retry-After"] = retryAfter
-	}
-	return Response{ID: id, Status: http.StatusTooManyRequests, Headers: h,
-		Body: json.RawMessage(`{"error":{"code":"TooManyRequests","message":"slow down"}}`)}
-}
-
-func ok(id string) Response {
-	return Response{ID: id, Status: http.StatusOK, Body: json.RawMessage(`{"id":"` + id + `"}`)}
-}
-
-// Retry-After may be an HTTP-date (RFC 9110 §10.2.3): wait until then, by the
-// injected clock — for a throttled sub-request and for a throttled single request.
-func TestRetryAfterHTTPDate(t *testing.T) {
+	defer srv.Close()
 	clk := &instantClock{}
-	at := clk.Now().Add(42 * time.Second).UTC().Format(http.TimeFormat)
-	srv, calls := batchServer(t, 10, func(n int32, id string) Response {
-		if n == 1 {
-			return throttled(id, at)
-		}
-		return ok(id)
-	})
 	c := New(srv.URL, srv.Client(), token, WithClock(clk))
-	reps, err := c.Batch(context.Background(), []Request{{ID: "a", Method: "GET", URL: "/a"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reps["a"].Status != 200 || calls.Load() != 2 {
-		t.Fatalf("status %d after %d calls, want 200 after 2", reps["a"].Status, calls.Load())
-	}
-	if len(clk.waits) != 1 || clk.waits[0] != 42*time.Second {
-		t.Fatalf("waits %v, want [42s] until the Retry-After date", clk.waits)
-	}
-
-	var n atomic.Int32
-	one := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			w.Header().Set("Retry-After", clk.Now().Add(17*time.Second).UTC().Format(http.TimeFormat))
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte(`{}`))
-	}))
-	defer one.Close()
-	clk2 := &instantClock{}
-	if err := New(one.URL, one.Client(), token, WithClock(clk2)).Get(context.Background(), "/me", nil); err != nil {
-		t.Fatal(err)
-	}
-	if len(clk2.waits) != 1 || clk2.waits[0] != 17*time.Second {
-		t.Fatalf("waits %v, want [17s] until the Retry-After date", clk2.waits)
-	}
-	// A date in the past means "now": no wait longer than zero.
-	if d := New("https://x", nil, token, WithClock(clk)).retryDelay(clk.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 3); d != 0 {
-		t.Fatalf("past date: wait %s, want 0", d)
-	}
-}
-
-// Several sub-requests throttled in one reply are retried together after the
-// longest Retry-After, whatever their order.
-func TestBatchWaitsForTheLongestRetryAfter(t *testing.T) {
-	clk := &instantClock{}
-	after := map[string]string{"a": "5", "b": "30", "c": "2", "d": ""}
-	srv, calls := batchServer(t, 10, func(n int32, id string) Response {
-		if n == 1 && id != "e" {
-			return throttled(id, after[id])
-		}
-		return ok(id)
-	})
-	c := New(srv.URL, srv.Client(), token, WithClock(clk))
-	reps, err := c.Batch(context.Background(), []Request{
-		{ID: "a", Method: "GET", URL: "/a"}, {ID: "b", Method: "GET", URL: "/b"}, {ID: "c", Method: "GET", URL: "/c"},
-		{ID: "d", Method: "GET", URL: "/d"}, {ID: "e", Method: "GET", URL: "/e"},
-	})
+	reps, err := c.Batch(context.Background(), []Request{{ID: "a", Method: "GET", URL: "/a"}, {ID: "b", Method: "GET", URL: "/b"}, {ID: "c", Method: "GET", URL: "/c"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,77 +73,99 @@ func TestBatchWaitsForTheLongestRetryAfter(t *testing.T) {
 			t.Errorf("%s: %d", id, r.Status)
 		}
 	}
-	if len(reps) != 5 || calls.Load() != 2 {
-		t.Fatalf("%d replies after %d calls, want 5 after 2", len(reps), calls.Load())
-	}
-	if len(clk.waits) != 1 || clk.waits[0] != 30*time.Second {
-		t.Fatalf("waits %v, want one wait of 30s (the longest Retry-After)", clk.waits)
+	if len(clk.waits) != 1 || clk.waits[0] != 2128*time.Millisecond {
+		t.Fatalf("waits %v, want one of 2.128s", clk.waits)
 	}
 }
 
-// A sub-request that stays throttled is retried exactly maxRetries times, then
-// reported with its error; the other sub-requests are unaffected.
-func TestBatchSubRequestRetriesAreBounded(t *testing.T) {
-	for _, max := range []int{0, 1, 3, DefaultMaxRetries} {
-		clk := &instantClock{}
-		srv, calls := batchServer(t, 50, func(n int32, id string) Response {
-			if id == "stuck" {
-				return throttled(id, "1")
-			}
-			return ok(id)
-		})
-		opts := []Option{WithClock(clk)}
-		if max != DefaultMaxRetries {
-			opts = append(opts, WithMaxRetries(max))
-		}
-		c := New(srv.URL, srv.Client(), token, opts...)
-		reps, err := c.Batch(context.Background(), []Request{{ID: "fine", Method: "GET", URL: "/f"}, {ID: "stuck", Method: "GET", URL: "/s"}})
-		if err != nil {
-			t.Fatalf("max %d: %v after %d calls", max, err, calls.Load())
-		}
-		if got := calls.Load(); got != int32(max+1) || c.Requests() != int64(max+1) {
-			t.Fatalf("max %d: %d $batch calls (%d counted), want %d", max, got, c.Requests(), max+1)
-		}
-		if len(clk.waits) != max {
-			t.Fatalf("max %d: waits %v, want %d", max, clk.waits, max)
-		}
-		s := reps["stuck"]
-		if s == nil || s.Status != http.StatusTooManyRequests || s.Err == nil || s.Err.Code != "TooManyRequests" || reps["fine"].Status != 200 {
-			t.Fatalf("max %d: replies %+v %+v", max, reps["fine"], s)
-		}
-	}
-}
-
-// blockingClock never fires; it reports each wait on waiting.
-type blockingClock struct{ waiting chan time.Duration }
-
-func (blockingClock) Now() time.Time { return time.Unix(1_700_000_000, 0) }
-func (c blockingClock) After(d time.Duration) <-chan time.Time {
-	c.waiting <- d
-	return make(chan time.Time)
-}
-
-// Cancelling the context ends a retry wait at once, with the context's error.
-// (Synchronised on the wait starting; no sleeps, no elapsed-time bound.)
-func TestContextCancelEndsRetryWait(t *testing.T) {
+// A sub-request that stays throttled is retried a bounded number of times, then
+// reported with its status; the others are not held back.
+func TestBatchSubRequestRetriesBounded(t *testing.T) {
+	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "100")
-		w.WriteHeader(http.StatusTooManyRequests)
+		var body batchBody
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		calls.Add(1)
+		var out batchReply
+		for _, rq := range body.Requests {
+			st := 200
+			if rq.ID == "x" {
+				st = 503
+			}
+			out.Responses = append(out.Responses, Response{ID: rq.ID, Status: st, Headers: map[string]string{"Retry-After": "1"}, Body: json.RawMessage(`{}`)})
+		}
+		_ = json.NewEncoder(w).Encode(out)
 	}))
 	defer srv.Close()
-	clk := blockingClock{waiting: make(chan time.Duration, 1)}
-	ctx, cancel := context.WithCancel(context.Background())
+	clk := &instantClock{}
+	c := New(srv.URL, srv.Client(), token, WithClock(clk), WithMaxRetries(2))
+	reps, err := c.Batch(context.Background(), []Request{{ID: "x", Method: "GET", URL: "/x"}, {ID: "y", Method: "GET", URL: "/y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reps["x"].Status != 503 || reps["x"].Err == nil || reps["y"].Status != 200 {
+		t.Fatalf("x=%d y=%d", reps["x"].Status, reps["y"].Status)
+	}
+	if calls.Load() != 3 {
+		t.Fatalf("%d round trips, want 3 (1 + 2 retries)", calls.Load())
+	}
+}
+
+// The $batch envelope itself answered 429 (fractional Retry-After), 424, 503 and 504:
+// each retried like a sub-request, then the batch goes through.
+// https://learn.microsoft.com/graph/json-batching, https://learn.microsoft.com/graph/throttling
+func TestBatchEnvelopeRetried(t *testing.T) {
+	script := []struct {
+		status int
+		ra     string
+	}{{429, "1.5"}, {424, ""}, {503, "2"}, {504, ""}}
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(calls.Add(1)) - 1
+		if n < len(script) {
+			if script[n].ra != "" {
+				w.Header().Set("Retry-After", script[n].ra)
+			}
+			w.WriteHeader(script[n].status)
+			io.WriteString(w, `{"error":{"code":"x","message":"envelope"}}`)
+			return
+		}
+		io.WriteString(w, `{"responses":[{"id":"1","status":200,"body":{}}]}`)
+	}))
+	defer srv.Close()
+	clk := &instantClock{}
 	c := New(srv.URL, srv.Client(), token, WithClock(clk))
-	done := make(chan error, 1)
-	go func() { done <- c.Get(ctx, "/me", nil) }()
-	if d := <-clk.waiting; d != 100*time.Second {
-		t.Fatalf("waiting %s, want 100s", d)
+	reps, err := c.Batch(context.Background(), []Request{{ID: "1", Method: "GET", URL: "/me"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
+	if reps["1"].Status != 200 || calls.Load() != 5 {
+		t.Fatalf("status %d after %d calls", reps["1"].Status, calls.Load())
 	}
-	if c.Requests() != 1 {
-		t.Fatalf("%d requests, want 1 (no retry after cancel)", c.Requests())
+	if clk.waits[0] != 1500*time.Millisecond || clk.waits[2] != 2*time.Second {
+		t.Fatalf("waits %v: want 1.5s first and 2s third", clk.waits)
+	}
+}
+
+// A wait that would outlast the caller's deadline (--timeout) is not slept through
+// the clock: the call ends at the deadline with an error naming both the deadline's
+// cause and Graph's wait.
+func TestRetryAfterBeyondDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "90")
+		w.WriteHeader(429)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 300*time.Millisecond, errors.New("no answer within --timeout 300ms"))
+	defer cancel()
+	clk := &instantClock{}
+	c := New(srv.URL, srv.Client(), token, WithClock(clk))
+	_, err := c.Batch(ctx, []Request{{ID: "1", Method: "GET", URL: "/me"}})
+	var te *ThrottledError
+	if !errors.As(err, &te) || te.Wait != 90*time.Second || len(clk.waits) != 0 || c.Requests() != 1 {
+		t.Fatalf("err = %v, waits %v, %d requests", err, clk.waits, c.Requests())
+	}
+	if got := err.Error(); got != "no answer within --timeout 300ms (Microsoft Graph asked us to wait 1m30s (HTTP 429))" {
+		t.Fatalf("text %q", got)
 	}
 }

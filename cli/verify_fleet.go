@@ -1,0 +1,388 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// verify's fleet and unattended options: --tenants FILE, --parallel, --auth with an
+// app identity, --baseline.
+type fleetFlags struct {
+	Tenants          string
+	Parallel         int
+	Auth             string
+	Certificate      string
+	IdentityClientID string
+	Baseline         string
+}
+
+func addFleetFlags(f *pflag.FlagSet, o *fleetFlags) {
+	f.StringVar(&o.Tenants, "tenants", "", "verify every tenant listed in FILE (one id or domain per line, # comments; - = stdin)")
+	f.IntVar(&o.Parallel, "parallel", flows.DefaultParallel, "with --tenants: how many tenants to verify at once")
+	f.StringVar(&o.Auth, "auth", "interactive", "how to sign in: interactive, device-code, or an app identity: certificate, secret, workload-identity")
+	f.StringVar(&o.Certificate, "certificate", "", "with --auth certificate: the app's certificate and key (PEM, or PKCS#12 with its password in "+flows.EnvCertificatePassword+")")
+	f.StringVar(&o.IdentityClientID, "identity-client-id", "", "with an app identity: its application (client) id (default: "+flows.EnvAzureClientID+")")
+	f.StringVar(&o.Baseline, "baseline", "", "compare with an earlier verify --format json FILE and report drift (exit 5)")
+}
+
+func (o fleetFlags) appAuth() bool {
+	switch flows.AppAuth(o.Auth) {
+	case flows.AuthCertificate, flows.AuthSecret, flows.AuthWorkloadIdentity:
+		return true
+	}
+	return false
+}
+
+// codeError carries an exit code decided by the command (a fleet check's worst row,
+// drift); its message was already printed.
+type codeError struct {
+	code int
+	msg  string
+}
+
+func (e *codeError) Error() string { return e.msg }
+
+// withCode returns a silent error that exits with code (nil for 0).
+func withCode(code int, msg string) error {
+	if code == 0 {
+		return nil
+	}
+	return silent(&codeError{code: code, msg: msg})
+}
+
+// checkVerifyFlags validates the format and the fleet flags.
+func checkVerifyFlags(o verifyOptions) error {
+	formats := []string{"text", "json", "markdown"}
+	if o.Fleet.Tenants != "" {
+		formats = append(formats, "csv")
+	}
+	if err := enumFlag("format", o.Format, formats...); err != nil {
+		if o.Format == "csv" {
+			return flows.Usagef("--format csv needs --tenants (one line per tenant)")
+		}
+		return err
+	}
+	if err := enumFlag("auth", o.Fleet.Auth, "interactive", "device-code", "certificate", "secret", "workload-identity"); err != nil {
+		return err
+	}
+	if o.Fleet.Certificate != "" && o.Fleet.Auth != string(flows.AuthCertificate) {
+		return flows.Usagef("--certificate is for --auth certificate")
+	}
+	if o.Fleet.IdentityClientID != "" && !o.Fleet.appAuth() {
+		return flows.Usagef("--identity-client-id is for --auth certificate, secret or workload-identity")
+	}
+	if o.Fleet.Parallel < 1 || o.Fleet.Parallel > flows.MaxParallel {
+		return flows.Usagef("--parallel must be between 1 and %d, got %d", flows.MaxParallel, o.Fleet.Parallel)
+	}
+	return nil
+}
+
+// readTenants reads --tenants FILE, or stdin for "-".
+func (a *app) readTenants(name string) ([]string, error) {
+	if name == "-" {
+		return flows.ParseTenantList(a.stdin, "stdin")
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, flows.Usagef("--tenants: %v", err)
+	}
+	defer f.Close()
+	return flows.ParseTenantList(f, name)
+}
+
+// runVerifyMany is verify with --tenants, or with an app identity.
+func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
+	if o.DemoFaults != "" && !o.Demo {
+		return flows.Usagef("--demo-faults needs --demo")
+	}
+	var tenants []string
+	if o.Fleet.Tenants != "" {
+		var err error
+		if tenants, err = a.readTenants(o.Fleet.Tenants); err != nil {
+			return err
+		}
+	}
+	var baseline *flows.Baseline
+	if o.Fleet.Baseline != "" {
+		var err error
+		if baseline, err = flows.LoadBaseline(o.Fleet.Baseline); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := withCommandTimeout(ctx, a.opts.Timeout)
+	defer cancel()
+	t, err := a.target(ctx, o.Demo, o.Scenario)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	demoMonitor := ""
+	if t.demo != nil {
+		if o.Fleet.Tenants != "" {
+			if _, err := t.demo.Server.AddDemoCustomers(); err != nil {
+				return err
+			}
+		}
+		if o.Fleet.appAuth() {
+			if demoMonitor, err = t.demo.Server.RegisterDemoMonitor(); err != nil {
+				return err
+			}
+		}
+		if o.DemoFaults != "" {
+			f, err := parseDemoFaults(t.demo.Server.Faults(), o.DemoFaults)
+			if err != nil {
+				return err
+			}
+			t.demo.Server.SetFaults(f)
+		}
+		if demoServerHook != nil {
+			demoServerHook(o.DemoFaults, t.demo.Server)
+		}
+	}
+	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
+	if err != nil {
+		return err
+	}
+	if baseline != nil {
+		if err := baseline.CheckApp(flows.ResultApp{Key: app.Key, ClientID: app.ClientID}); err != nil {
+			return err
+		}
+	}
+	cfg := t.cfg
+	fc := flows.FleetConfig{Cloud: cfg.Cloud, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, Parallel: o.Fleet.Parallel}
+	if o.Fleet.appAuth() {
+		clientID, tenant := o.Fleet.IdentityClientID, a.opts.Tenant
+		if t.demo != nil {
+			if clientID == "" && a.getenv(flows.EnvAzureClientID) == "" {
+				clientID = demoMonitor
+			}
+			if tenant == "" && a.getenv(flows.EnvAzureTenantID) == "" {
+				tenant = t.demo.Server.TenantID()
+			}
+		}
+		id, err := flows.AppIdentityFromEnv(flows.AppAuth(o.Fleet.Auth), clientID, tenant, o.Fleet.Certificate, a.getenv)
+		if err != nil {
+			return err
+		}
+		s, err := flows.NewAppSession(cfg, id)
+		if err != nil {
+			return err
+		}
+		if err := s.SignIn(ctx); err != nil {
+			return reportFlowError(a, err)
+		}
+		fc.Tokens, fc.SignedInAs, fc.AppOnly = s, s.SignedInAs(), true
+		if tenants == nil {
+			tenants = []string{id.Tenant}
+		}
+	} else {
+		if o.Fleet.Auth == "device-code" {
+			cfg.DeviceCode = true
+		}
+		s, err := flows.NewSession(cfg)
+		if err != nil {
+			return err
+		}
+		admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
+		if err != nil {
+			return reportFlowError(a, err)
+		}
+		fc.Tokens, fc.SignedInAs = s, admin.UPN
+	}
+	if o.Fleet.Tenants == "" {
+		// One tenant, unattended: the single-tenant output and exit codes.
+		r, err := flows.VerifyTenant(ctx, fc, app, tenants[0])
+		if err != nil {
+			return reportFlowError(a, err)
+		}
+		return a.emitVerify(o, r, baseline)
+	}
+	if isTerminal(a.stderr) {
+		w := a.stderr
+		fc.Progress = func(done, total int, _ flows.FleetRow) {
+			fmt.Fprintf(w, "\r%s ", flows.ProgressLine(done, total, 30))
+		}
+		fmt.Fprintf(w, "\r%s ", flows.ProgressLine(0, len(tenants), 30))
+	}
+	res, err := flows.VerifyFleet(ctx, fc, app, tenants)
+	if fc.Progress != nil {
+		fmt.Fprintf(a.stderr, "\r%s\r", strings.Repeat(" ", 60))
+	}
+	if err != nil {
+		return err
+	}
+	var drift *flows.Drift
+	if baseline != nil && !res.Cancelled {
+		var rs []*flows.Result
+		for _, r := range res.Rows {
+			rs = append(rs, r.Result)
+		}
+		drift = baseline.Compare(rs...)
+	}
+	if err := a.emitFleet(o, res, drift); err != nil {
+		return err
+	}
+	if res.Cancelled {
+		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("the fleet check ran out of time (--timeout %s): %d of %d tenants not checked", a.opts.Timeout, res.Total-len(res.Rows), res.Total)
+		}
+		// Ctrl+C or SIGTERM: the rows finished so far are printed; run maps the
+		// cancellation cause to 130 (or 143).
+		return silent(fmt.Errorf("cancelled after %d of %d tenants: %w", len(res.Rows), res.Total, flows.ErrCancelled))
+	}
+	sum := res.Summary(drift)
+	return withCode(sum.ExitCode, flows.FleetSummaryLine(res, drift))
+}
+
+// emitFleet prints a fleet check in --format, and --report FILE when asked.
+func (a *app) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flows.Drift) error {
+	var err error
+	switch o.Format {
+	case "json":
+		var data []byte
+		if data, err = flows.FleetJSON(res, drift); err == nil {
+			_, err = a.stdout.Write(data)
+		}
+	case "csv":
+		err = flows.WriteFleetCSV(a.stdout, res)
+	case "markdown":
+		err = flows.WriteFleetMarkdown(a.stdout, res, drift)
+	default:
+		err = flows.WriteFleetTable(a.out(), res, drift)
+	}
+	if err != nil || o.Report == "" {
+		return err
+	}
+	var data []byte
+	switch strings.ToLower(filepath.Ext(o.Report)) {
+	case ".json":
+		data, err = flows.FleetJSON(res, drift)
+	default:
+		var b strings.Builder
+		err = flows.WriteFleetMarkdown(&b, res, drift)
+		data = []byte(b.String())
+	}
+	if err == nil {
+		err = os.WriteFile(o.Report, data, 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if o.Format == "text" {
+		fmt.Fprintf(a.out(), "Report saved to %s\n", o.Report)
+	}
+	return nil
+}
+
+// emitVerify prints one tenant's result in --format (with drift from baseline, if
+// any), saves --report, and returns the exit: 0 complete, 3 incomplete, 5 drift
+// (drift wins over incomplete).
+func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Baseline) error {
+	var drift *flows.Drift
+	if baseline != nil {
+		drift = baseline.Compare(r)
+	}
+	switch o.Format {
+	case "json":
+		doc := any(r)
+		if drift != nil {
+			doc = struct {
+				*flows.Result
+				Drift *flows.Drift `json:"drift"`
+			}{r, drift}
+		}
+		data, err := jsonIndent(doc)
+		if err != nil {
+			return err
+		}
+		if _, err := a.stdout.Write(data); err != nil {
+			return err
+		}
+	case "markdown":
+		if _, err := a.stdout.Write(flows.MarkdownReport(r)); err != nil {
+			return err
+		}
+		flows.WriteDriftText(a.stdout, drift)
+	default:
+		w := a.out()
+		writeChecklist(w, r)
+		flows.WriteDriftText(w, drift)
+	}
+	if o.Report != "" {
+		if err := flows.WriteReport(o.Report, r); err != nil {
+			return err
+		}
+		if o.Format == "text" {
+			fmt.Fprintf(a.out(), "\nReport saved to %s\n", o.Report)
+		}
+	}
+	code := 0
+	if r.Status != flows.StatusComplete {
+		code = exitIncomplete
+	}
+	if drift.Drifted() {
+		code = flows.WorstExitCode(code, exitDrift)
+	}
+	switch code {
+	case 0:
+		return nil
+	case exitIncomplete:
+		return silent(fmt.Errorf("%s: %w", flows.Summary(r), flows.ErrIncomplete))
+	}
+	return withCode(code, fmt.Sprintf("%d change(s) since the baseline", len(drift.Changes)))
+}
+
+func jsonIndent(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// consentURLs prints one admin consent link per tenant (consent-url --tenants).
+func consentURLs(w io.Writer, cloud flows.Cloud, app *permissions.App, tenants []string, format string) error {
+	type line struct{ tenant, url string }
+	var lines []line
+	for _, t := range tenants {
+		u, err := flows.AdminConsentURL(cloud, t, app.ClientID, flows.NewState(), app.RedirectURI)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, line{t, u})
+	}
+	if format == "csv" {
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"tenant", "consent_url"})
+		for _, l := range lines {
+			_ = cw.Write([]string{l.tenant, l.url})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	width := len("TENANT")
+	for _, l := range lines {
+		width = max(width, len(l.tenant))
+	}
+	fmt.Fprintf(w, "%-*s  %s\n", width, "TENANT", "CONSENT URL")
+	for _, l := range lines {
+		fmt.Fprintf(w, "%-*s  %s\n", width, l.tenant, l.url)
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/flows/graph"
+)
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// Non-AADSTS failures in plain words (issue 10, "Errors in plain words, all of them"):
+// the errors come from real dials and real TLS handshakes, wrapped the way Graph and
+// MSAL wrap them.
+func TestDescribeNetworkErrors(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer tlsSrv.Close()
+	_, tlsErr := http.Get(tlsSrv.URL) // the default client does not trust the test CA
+	_, refusedErr := http.Get("http://" + closedPort(t) + "/")
+	dnsErr := fmt.Errorf("server response error:\n %w", &net.DNSError{Err: "no such host", Name: "login.microsoftonline.com", IsNotFound: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, cancelErr := http.NewRequestWithContext(ctx, "GET", tlsSrv.URL, nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", tlsSrv.URL, nil)
+	_, cancelErr = tlsSrv.Client().Do(req)
+
+	for _, tc := range []struct {
+		name  string
+		err   error
+		title string
+		says  []string
+	}{
+		{"dns", dnsErr, "Cannot find login.microsoftonline.com", []string{"DNS", "HTTPS_PROXY"}},
+		{"refused", fmt.Errorf("Microsoft Graph POST /$batch: %w", refusedErr), "Connection refused", []string{"127.0.0.1", "HTTPS_PROXY"}},
+		{"unknown authority", fmt.Errorf("signing in: %w", tlsErr), "Certificate not trusted", []string{"TLS-inspecting", "SSL_CERT_FILE", "HTTPS_PROXY"}},
+		{"cancelled", fmt.Errorf("verifying grants: %w", cancelErr), "Cancelled", nil},
+		{"sign-in timeout", &TimeoutError{Awaited: AwaitSignIn, After: 10 * time.Minute}, "Timed out waiting for you to sign in", []string{"--timeout"}},
+		{"graph timeout", &TimeoutError{Awaited: AwaitGraph, After: 30 * time.Second}, "Timed out waiting for Microsoft Graph", nil},
+		{"throttled", &graph.ThrottledError{Wait: 90 * time.Second, Status: 429, Cause: errors.New("no answer within --timeout 5s")}, "Microsoft Graph is throttling", []string{"1m30s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := Describe(tc.err)
+			if x == nil {
+				t.Fatalf("no explanation for %v", tc.err)
+			}
+			if x.Title != tc.title {
+				t.Errorf("title %q, want %q (err %v)", x.Title, tc.title, tc.err)
+			}
+			all := x.Title + " " + x.Meaning + " " + x.Fix
+			for _, s := range tc.says {
+				if !strings.Contains(all, s) {
+					t.Errorf("lacks %q: %s", s, all)
+				}
+			}
+			for _, bad := range []string{"context canceled", "context deadline exceeded"} {
+				if strings.Contains(all, bad) {
+					t.Errorf("has %q: %s", bad, all)
+				}
+			}
+		})
+	}
+	if Describe(errors.New("something else")) != nil {
+		t.Fatal("an unknown error got an explanation")
+	}
+}
+
+// Cancellation reads "cancelled", never Go's "context canceled", and still matches
+// both ErrCancelled and context.Canceled.
+func TestCancelledErrorText(t *testing.T) {
+	err := fmt.Errorf("signing in: %w", Cancelled(context.Canceled))
+	if err.Error() != "signing in: cancelled" || !errors.Is(err, ErrCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("%q", err)
+	}
+}

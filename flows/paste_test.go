@@ -1,0 +1,80 @@
+package flows
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Issue 10 "Consent on the real path": what the admin pastes after the browser landed
+// on the publisher's page (or an AADSTS code) is parsed and sanitized.
+func TestParsePastedConsentResult(t *testing.T) {
+	const tenant = "9a7b4c3d-2e1f-4a5b-8c7d-6e5f4a3b2c1d"
+	for _, tc := range []struct {
+		name, in      string
+		granted       bool
+		oauthErr, sub string
+		code          int
+		tenant, state string
+		usage         bool
+	}{
+		{name: "granted", in: "https://www.avepointonlineservices.com/consent?admin_consent=True&tenant=" + tenant + "&state=s1",
+			granted: true, tenant: tenant, state: "s1"},
+		{name: "granted, lower-case true, spaces around", in: "  https://x.example/?admin_consent=true&tenant=" + tenant + "  \n",
+			granted: true, tenant: tenant},
+		{name: "query only", in: "?admin_consent=True&tenant=" + tenant, granted: true, tenant: tenant},
+		{name: "query without ?", in: "admin_consent=True&state=abc", granted: true, state: "abc"},
+		{name: "cancel", in: "https://x.example/?error=access_denied&error_subcode=cancel&error_description=AADSTS65004%3a+User+declined+to+consent&state=s2",
+			oauthErr: "access_denied", sub: "cancel", code: 65004, state: "s2"},
+		{name: "65004 real shape: admin_consent=True and an error", in: "https://x.example/?admin_consent=True&error=consent_required&error_description=AADSTS65004%3a+User+declined",
+			oauthErr: "consent_required", code: 65004},
+		{name: "non-admin", in: "https://x.example/?error=access_denied&error_description=AADSTS90094%3a+The+grant+requires+admin+permission.",
+			oauthErr: "access_denied", code: 90094},
+		{name: "error in the fragment", in: "https://x.example/#error=access_denied&error_description=AADSTS650052%3a+missing+service",
+			oauthErr: "access_denied", code: 650052},
+		{name: "bare code", in: "AADSTS90095", code: 90095},
+		{name: "code with text copied from the page", in: "AADSTS50020: User account from identity provider does not exist in tenant", code: 50020},
+		{name: "just digits", in: "700016", code: 700016},
+		{name: "hostile description", in: "https://x.example/?error=access_denied&error_description=AADSTS65004%3a+no%1b%5d8%3b%3bhttps%3a%2f%2fevil%07+%1b%5b31mred",
+			oauthErr: "access_denied", code: 65004},
+		{name: "empty", in: "   ", usage: true},
+		{name: "nothing we know", in: "https://x.example/welcome", usage: true},
+		{name: "prose", in: "it says something went wrong", usage: true},
+		{name: "javascript", in: "javascript:alert(1)", usage: true},
+		{name: "huge", in: "https://x.example/?admin_consent=True&pad=" + strings.Repeat("a", 20000), usage: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ParsePastedConsentResult(tc.in)
+			if tc.usage {
+				if !errors.Is(err, ErrUsage) {
+					t.Fatalf("err %v, want a usage error (%+v)", err, p)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.AdminConsent != tc.granted || p.Tenant != tc.tenant || p.State != tc.state {
+				t.Fatalf("%+v", p)
+			}
+			if tc.oauthErr == "" && tc.code == 0 {
+				if p.Err != nil {
+					t.Fatalf("error %+v", p.Err)
+				}
+				return
+			}
+			if p.Err == nil || p.Err.ErrorCode != tc.oauthErr || p.Err.Subcode != tc.sub {
+				t.Fatalf("err %+v", p.Err)
+			}
+			x := Explain(p.Err)
+			if x == nil || x.Code != tc.code {
+				t.Fatalf("explanation %+v, want AADSTS%d", x, tc.code)
+			}
+			for _, s := range []string{x.Description, p.Err.Description, x.Title, x.Meaning} {
+				if strings.ContainsAny(s, "\x1b\x07\r") {
+					t.Fatalf("unsanitized %q", s)
+				}
+			}
+		})
+	}
+}
