@@ -61,7 +61,7 @@ func TestCompletionFlagValues(t *testing.T) {
 		{[]string{"verify", "--demo", "--scenario", ""}, scenarios},
 		{[]string{"emulator", "--scenario", "slow"}, []string{"slow-propagation"}},
 		{[]string{"permissions", "--format", ""}, []string{"table", "json", "markdown", "csv"}},
-		{[]string{"verify", "--format", ""}, []string{"text", "json"}},
+		{[]string{"verify", "--format", ""}, []string{"text", "json", "markdown", "csv"}}, // DESIGN.md "Command line"
 		{[]string{"version", "--format", ""}, []string{"text", "json"}},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},
 	}

@@ -173,6 +173,7 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"code_challenge_methods_supported":      []string{"plain", "S256"},
+		"msgraph_host":                          strings.TrimPrefix(s.cloud.GraphURI, "https://"),
 		"request_uri_parameter_supported":       false,
 	}
 	for k, v := range s.cloudInstance.openIDCloudFields() {
@@ -183,14 +184,19 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 
 // scopeSet is a parsed scope parameter.
 type scopeSet struct {
-	raw   []string // as requested, echoed in "scope"
-	graph []string // Graph permission values (including openid, profile, offline_access, email)
+	raw    []string // as requested
+	graph  []string // Graph permission values (including openid, profile, offline_access, email)
+	prefix string   // the resource prefix of the first qualified Graph scope ("" = bare values)
+	dflt   bool     // a /.default scope was requested
 }
 
 var oidcScopes = []string{"openid", "profile", "offline_access", "email"}
 
-// parseScopes accepts Graph scopes prefixed by the emulator's Graph URL,
-// https://graph.microsoft.com, the Graph appId, or bare, plus the OIDC scopes.
+// parseScopes accepts Graph scopes prefixed by the emulator's Graph URL, the
+// cloud's Graph resource URI (https://graph.microsoft.com in the global cloud,
+// https://graph.microsoft.us in usgov… — graph/deployments), the Graph appId, or
+// bare, plus the OIDC scopes. Another cloud's Graph URI names no resource in this
+// tenant: AADSTS500011 (entra/identity-platform/reference-error-codes).
 func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 	var out scopeSet
 	graph := s.dir.apps[permissions.GraphAppID]
@@ -205,7 +211,10 @@ func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 			prefix := strings.TrimSuffix(strings.ToLower(sc[:i]), "/")
 			value = sc[i+1:]
 			switch prefix {
-			case strings.ToLower(s.authorityHost), "https://graph.microsoft.com", permissions.GraphAppID, "api://" + permissions.GraphAppID:
+			case strings.ToLower(s.authorityHost), s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
+				if out.prefix == "" {
+					out.prefix = sc[:i]
+				}
 			default:
 				return out, &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(
 					"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.",
@@ -213,6 +222,7 @@ func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 			}
 		}
 		if value == ".default" {
+			out.dflt = true
 			continue // resolved against existing consent
 		}
 		ps := graph.scope(value)
@@ -241,31 +251,58 @@ func (s *Server) missingConsent(clientID string, u *user, scopes []string) []str
 	return missing
 }
 
+// grantedScope is the token response's "scope": the Graph permissions the tenant
+// has consented for this client and user (every one of them, not only those
+// requested: Entra issues a token for all consented scopes of the resource), written
+// with the resource prefix the request used, and never the OIDC scopes such as
+// offline_access — entra/identity-platform/v2-oauth2-auth-code-flow, "Successful
+// response": scope "https://graph.microsoft.com/mail.read" for a request of
+// "openid offline_access https://graph.microsoft.com/mail.read". A request for
+// /.default is echoed as asked (MSAL treats a missing requested scope as declined).
+func grantedScope(consented []string, sc scopeSet) string {
+	if sc.dflt {
+		return strings.Join(sc.raw, " ")
+	}
+	var out []string
+	for _, v := range consented {
+		if containsFold(oidcScopes, v) {
+			continue
+		}
+		if sc.prefix != "" {
+			v = sc.prefix + "/" + v
+		}
+		out = append(out, v)
+	}
+	return strings.Join(out, " ")
+}
+
 // tokenResponse issues tokens for user; s.mu held.
 func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefresh bool) map[string]any {
 	now := s.now()
 	tid := s.dir.tenant.ID
 	client := s.dir.spByAppID(clientID, time.Time{})
 	graph := s.dir.spByAppID(permissions.GraphAppID, time.Time{})
-	var scp []string
+	var scp, consented []string
 	if client != nil && graph != nil {
-		for _, sc := range s.dir.consentedScopes(client, graph, u.ID) {
+		consented = s.dir.consentedScopes(client, graph, u.ID)
+		for _, sc := range consented {
 			if !containsFold(oidcScopes, sc) {
 				scp = append(scp, sc)
 			}
 		}
 	}
+	parsed, _ := s.parseScopes(strings.Join(raw, " "))
 	appName := clientID
 	if a := s.dir.apps[strings.ToLower(clientID)]; a != nil {
 		appName = a.DisplayName
 	}
 	at := s.signJWT(map[string]any{
-		"aud": permissions.GraphAppID, "iss": "https://sts.windows.net/" + tid + "/",
+		"aud": permissions.GraphAppID, "iss": s.issuerV1(),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": appName, "idtyp": "user", "ver": "1.0",
 		"oid": u.ID, "sub": stableID("sub:" + u.ID + clientID), "tid": tid, "upn": u.UPN, "unique_name": u.UPN,
 		"name": u.DisplayName, "given_name": u.GivenName, "family_name": u.Surname,
-		"scp": strings.Join(scp, " "), "wids": u.Roles, "uti": randomToken(16), "scenario": s.scenario.Name,
+		"scp": strings.Join(scp, " "), "wids": s.dir.activeRoles(u), "uti": randomToken(16), "scenario": s.scenario.Name,
 	})
 	idt := s.signJWT(map[string]any{
 		"aud": clientID, "iss": s.authorityHost + "/" + tid + "/v2.0",
@@ -275,7 +312,7 @@ func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefre
 	})
 	ci, _ := json.Marshal(map[string]string{"uid": u.ID, "utid": tid})
 	resp := map[string]any{
-		"token_type": "Bearer", "scope": strings.Join(raw, " "), "expires_in": 3599, "ext_expires_in": 3599,
+		"token_type": "Bearer", "scope": grantedScope(consented, parsed), "expires_in": 3599, "ext_expires_in": 3599,
 		"access_token": at, "id_token": idt, "client_info": b64.EncodeToString(ci),
 	}
 	if withRefresh {

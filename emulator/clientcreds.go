@@ -192,7 +192,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 	}
 	now := s.now()
 	claims := map[string]any{
-		"aud": permissions.GraphAppID, "iss": "https://sts.windows.net/" + d.tenant.ID + "/",
+		"aud": permissions.GraphAppID, "iss": s.cloud.IssuerV1Host + "/" + d.tenant.ID + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": reg.ClientID, "app_displayname": reg.DisplayName, "appidacr": acr, "idtyp": "app", "ver": "1.0",
 		"oid": sp.ID, "sub": sp.ID, "tid": d.tenant.ID, "uti": randomToken(16),

@@ -33,7 +33,13 @@ type tenant struct {
 
 type user struct {
 	ID, UPN, DisplayName, GivenName, Surname, JobTitle string
-	Roles                                              []string // role template ids
+	Roles                                              []string // active role template ids, assigned directly
+	// EligibleRoles are PIM-eligible, not active: invisible to Graph's membership
+	// reads and no use for consent until activated.
+	EligibleRoles []string
+	// UserType is "Member" or "Guest"; a guest's HomeTenant is the tenant that
+	// issued its account (entra/external-id/user-properties).
+	UserType, HomeTenant string
 }
 
 type directoryRole struct {
@@ -108,6 +114,7 @@ type directory struct {
 	users   []*user
 	roles   []directoryRole
 	apps    map[string]*application // by appId (lower case): every app known to Entra ID
+	groups  []*group
 	sps     []*servicePrincipal
 	grants  []*grant
 	assigns []*assignment
@@ -127,6 +134,8 @@ func newDirectory(cat *permissions.Catalog, now time.Time) *directory {
 		{ID: stableID("role:reader"), TemplateID: "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", DisplayName: "Directory Readers",
 			Description: "Can read basic directory information. Commonly used to grant directory read access to applications and guests."},
 	}
+	d.roles = append(d.roles, moreRoles()...)
+	defer d.addStaffGroup() // every tenant has ordinary groups among a user's memberships
 	d.users = []*user{
 		{ID: stableID("user:admin"), UPN: "admin@" + demoDomain, DisplayName: "Adele Vance", GivenName: "Adele", Surname: "Vance",
 			JobTitle: "IT Administrator", Roles: []string{GlobalAdminTemplateID}},
@@ -331,24 +340,13 @@ func (d *directory) userByID(id string) *user {
 func (d *directory) roleNames(u *user) []string {
 	var out []string
 	for _, r := range d.roles {
-		for _, t := range u.Roles {
+		for _, t := range d.activeRoles(u) {
 			if r.TemplateID == t {
 				out = append(out, r.DisplayName)
 			}
 		}
 	}
 	return out
-}
-
-// canGrantTenantWide: consent to Graph application permissions needs Global
-// Administrator or Privileged Role Administrator.
-func (u *user) canGrantTenantWide() bool {
-	for _, t := range u.Roles {
-		if t == GlobalAdminTemplateID || t == PrivilegedRoleAdminTemplID {
-			return true
-		}
-	}
-	return false
 }
 
 // matchesTenant reports whether an authority's tenant segment names this tenant.

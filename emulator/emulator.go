@@ -44,8 +44,12 @@ type Options struct {
 	Faults Faults
 	// Now is the clock for token lifetimes and propagation delay; nil = time.Now.
 	Now func() time.Time
+	// Cloud is the Microsoft cloud imitated: "global" (default), "usgov",
+	// "usgov-dod" or "china" — its Graph scope prefix and token issuer shapes, and
+	// (unless CloudInstance says otherwise) its cloud_instance_name.
+	Cloud string
 	// CloudInstance is the cloud the tenant's OpenID configuration reports (zero =
-	// the global cloud); see cloudinstance.go.
+	// Cloud's); see cloudinstance.go.
 	CloudInstance CloudInstance
 }
 
@@ -60,6 +64,15 @@ type Faults struct {
 	// using up N.
 	Throttle   int
 	RetryAfter time.Duration
+	// RetryAfterFormat writes Retry-After as whole seconds (RetryWholeSeconds, the
+	// default), fractional seconds (RetryFractional: "2.128") or an HTTP-date
+	// (RetryHTTPDate). graph/throttling.
+	RetryAfterFormat string
+	// Envelope answers the next $batch requests themselves, one status each (429,
+	// 503 or 504, with Retry-After as configured), before any sub-request runs.
+	Envelope []int
+	// GatewayTimeout answers the next N Graph operations with 504.
+	GatewayTimeout int
 	// Unavailable answers the next N Graph operations with 503.
 	Unavailable int
 	// PropagationDelay is how long objects created by admin consent stay invisible
@@ -90,6 +103,15 @@ func (f Faults) merge(over Faults) Faults {
 	if over.Unavailable != 0 {
 		f.Unavailable = over.Unavailable
 	}
+	if over.RetryAfterFormat != "" {
+		f.RetryAfterFormat = over.RetryAfterFormat
+	}
+	if over.Envelope != nil {
+		f.Envelope = append([]int(nil), over.Envelope...)
+	}
+	if over.GatewayTimeout != 0 {
+		f.GatewayTimeout = over.GatewayTimeout
+	}
 	if over.PropagationDelay != 0 {
 		f.PropagationDelay = over.PropagationDelay
 	}
@@ -110,7 +132,8 @@ func (f Faults) merge(over Faults) Faults {
 
 // Server is a running demo tenant.
 type Server struct {
-	now func() time.Time
+	now   func() time.Time
+	cloud cloud
 
 	// key and kid are generated in the background by Start (RSA-2048 takes tens of
 	// milliseconds, which the demo's first frame should not wait for); read them
@@ -139,6 +162,7 @@ type Server struct {
 	mu            sync.Mutex
 	faults        Faults
 	rng           *rand.Rand // draws UnavailableRate; seeded with Faults.Seed
+	orderRng      *rand.Rand // orders $batch responses; seeded with Faults.Seed
 	closing       chan struct{}
 	throttleUntil time.Time
 	dir           *directory
@@ -165,6 +189,10 @@ func Start(opts Options) (*Server, error) {
 	if !ok {
 		return nil, fmt.Errorf("emulator: unknown scenario %q (one of: %s)", name, strings.Join(scenarioNames(), ", "))
 	}
+	cl, err := lookupCloud(opts.Cloud)
+	if err != nil {
+		return nil, err
+	}
 	cat := opts.Catalog
 	if cat == nil {
 		cat = permissions.Embedded()
@@ -172,6 +200,7 @@ func Start(opts Options) (*Server, error) {
 		cat = cat.Clone()
 	}
 	s := &Server{
+		cloud:    cl,
 		now:      opts.Now,
 		scenario: sc.Scenario,
 		faults:   sc.faults.merge(opts.Faults),
@@ -183,11 +212,13 @@ func Start(opts Options) (*Server, error) {
 
 		cloudInstance: opts.CloudInstance,
 	}
+	if s.cloudInstance == (CloudInstance{}) {
+		s.cloudInstance = CloudInstance{Name: cl.Instance, RegionScope: cl.RegionScope}
+	}
 	s.rng = rand.New(rand.NewPCG(s.faults.Seed, 0x6433363563))
 	if s.now == nil {
 		s.now = time.Now
 	}
-	var err error
 	s.keyReady = make(chan struct{})
 	go func() {
 		defer close(s.keyReady)
@@ -323,7 +354,9 @@ func shutdown(ctx context.Context, srv *http.Server) error {
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	s.faults = f
+	s.faults.Envelope = append([]int(nil), f.Envelope...)
 	s.rng = rand.New(rand.NewPCG(f.Seed, 0x6433363563))
+	s.orderRng = nil
 	s.throttleUntil = time.Time{}
 	s.mu.Unlock()
 }

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,7 +88,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		s.writeGraph(w, res)
 		return
 	}
-	s.writeGraph(w, s.dispatch(r.Method, path, r.URL.Query(), p))
+	s.writeGraph(w, s.dispatch(r.Method, path, r.URL.Query(), r.Header, p))
 }
 
 // authenticate verifies the bearer token: RS256 signature by this emulator,
@@ -134,34 +134,33 @@ func (s *Server) authenticate(r *http.Request) (*principal, *graphResult) {
 	return p, nil
 }
 
-// fault applies injected 503s and 429s to one Graph operation.
+// fault applies injected 504s, 503s and 429s to one Graph operation, with
+// Retry-After in the configured format (graph/throttling).
 func (s *Server) fault() (graphResult, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := &s.faults
 	now := s.now() // Options.Now: a test's fake clock decides when Retry-After has elapsed
-	retry := func(res graphResult) graphResult {
-		if f.RetryAfter > 0 {
-			res.headers = map[string]string{"Retry-After": strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds())))}
-		}
-		return res
+	if f.GatewayTimeout > 0 {
+		f.GatewayTimeout--
+		return s.faultResult(http.StatusGatewayTimeout), true
 	}
 	if f.Unavailable > 0 {
 		f.Unavailable--
-		return retry(s.graphError(http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.")), true
+		return s.faultResult(http.StatusServiceUnavailable), true
 	}
 	if f.UnavailableRate > 0 && s.rng.Float64() < f.UnavailableRate {
-		return retry(s.graphError(http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.")), true
+		return s.faultResult(http.StatusServiceUnavailable), true
 	}
 	if now.Before(s.throttleUntil) {
-		return retry(s.graphError(http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Retry after the time in the Retry-After header.")), true
+		return s.faultResult(http.StatusTooManyRequests), true
 	}
 	if f.Throttle > 0 {
 		f.Throttle--
 		if f.RetryAfter > 0 {
 			s.throttleUntil = now.Add(f.RetryAfter)
 		}
-		return retry(s.graphError(http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Retry after the time in the Retry-After header.")), true
+		return s.faultResult(http.StatusTooManyRequests), true
 	}
 	return graphResult{}, false
 }
@@ -179,8 +178,9 @@ func lazyRE(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
 
-// dispatch answers one GET on a Graph path (without /v1.0/).
-func (s *Server) dispatch(method, path string, q url.Values, p *principal) graphResult {
+// dispatch answers one GET on a Graph path (without /v1.0/); h are the request's
+// headers (a $batch sub-request's own, graph/json-batching).
+func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *principal) graphResult {
 	if method != http.MethodGet {
 		return s.graphError(http.StatusMethodNotAllowed, "Request_BadRequest", fmt.Sprintf("The HTTP method '%s' is not allowed on this demo resource.", method))
 	}
@@ -192,6 +192,9 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 		}
 		r := s.graphError(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 		return &r
+	}
+	if r := s.queryRules(path, q, h); r != nil {
+		return *r
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -207,57 +210,27 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 			return *r
 		}
 		return s.entity(q, "users/$entity", userJSON(p.user), "user")
-	case path == "me/transitiveMemberOf" || path == "me/memberOf":
-		// Added by engineer flows (issue 10) ahead of the emulator issue: the uncast
-		// membership list, every object with its @odata.type, directory roles among
-		// groups; $select projects only the properties an object has.
-		// https://learn.microsoft.com/graph/api/user-list-transitivememberof
-		// (least privileged delegated permission: User.Read for /me).
-		if r := need("User.Read", "Directory.Read.All", "GroupMember.Read.All"); r != nil {
+	case path == "me/transitiveMemberOf" || path == "me/memberOf" || reCast().MatchString(path):
+		if r := need(memberOfScopes...); r != nil {
 			return *r
 		}
-		items := []map[string]any{{"@odata.type": "#microsoft.graph.group", "id": stableID("group:all-staff"),
-			"displayName": "All staff", "securityEnabled": true}}
-		for _, role := range d.roles {
-			for _, t := range p.user.Roles {
-				if t == role.TemplateID {
-					items = append(items, map[string]any{"@odata.type": "#microsoft.graph.directoryRole", "id": role.ID, "deletedDateTime": nil,
-						"description": role.Description, "displayName": role.DisplayName, "roleTemplateId": role.TemplateID})
-				}
-			}
-		}
-		if sel := q.Get("$select"); sel != "" {
-			for i, it := range items {
-				out := map[string]any{"@odata.type": it["@odata.type"]}
-				for _, f := range strings.Split(sel, ",") {
-					if v, ok := it[strings.TrimSpace(f)]; ok {
-						out[strings.TrimSpace(f)] = v
-					}
-				}
-				items[i] = out
-			}
-			q = cloneWithout(q, "$select")
-		}
-		return s.collection(path, q, "directoryObjects", items, "directoryObject")
-	case path == "me/transitiveMemberOf/microsoft.graph.directoryRole" || path == "me/memberOf/microsoft.graph.directoryRole":
-		if r := need("Directory.Read.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"); r != nil {
-			return *r
-		}
-		var items []map[string]any
-		for _, role := range d.roles {
-			for _, t := range p.user.Roles {
-				if t == role.TemplateID {
-					items = append(items, map[string]any{"@odata.type": "#microsoft.graph.directoryRole", "id": role.ID, "deletedDateTime": nil,
-						"description": role.Description, "displayName": role.DisplayName, "roleTemplateId": role.TemplateID})
-				}
-			}
-		}
-		return s.collection(path, q, "directoryObjects", items, "directoryRole")
+		return s.memberships(path, q, h, p)
 	case path == "organization":
 		if r := need("User.Read", "Organization.Read.All", "Directory.Read.All"); r != nil {
 			return *r
 		}
 		return s.collection(path, q, "organization", []map[string]any{orgJSON(d.tenant)}, "organization")
+	case path == "servicePrincipals/$count":
+		if r := need(readAllScope...); r != nil {
+			return *r
+		}
+		n := 0
+		for _, sp := range d.sps {
+			if visible(sp.VisibleAt, now) {
+				n++
+			}
+		}
+		return graphResult{status: http.StatusOK, body: n}
 	case path == "servicePrincipals":
 		if r := need(readAllScope...); r != nil {
 			return *r
@@ -280,13 +253,42 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 				}
 			}
 		}
+		if ob := q.Get("$orderby"); ob != "" { // an advanced query (queryRules)
+			field, desc, _ := strings.Cut(strings.TrimSpace(ob), " ")
+			if !strings.EqualFold(field, "displayName") {
+				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Sorting by '"+field+"' is not supported.")
+			}
+			sort.SliceStable(sps, func(i, j int) bool {
+				if strings.EqualFold(strings.TrimSpace(desc), "desc") {
+					return sps[i].App.DisplayName > sps[j].App.DisplayName
+				}
+				return sps[i].App.DisplayName < sps[j].App.DisplayName
+			})
+		}
+		if se := q.Get("$search"); se != "" { // an advanced query (queryRules): "displayName:word"
+			prop, word, ok := strings.Cut(strings.Trim(se, `"`), ":")
+			if !ok || !strings.EqualFold(prop, "displayName") {
+				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid $search clause '"+se+"'.")
+			}
+			var kept []*servicePrincipal
+			for _, sp := range sps {
+				if strings.Contains(strings.ToLower(sp.App.DisplayName), strings.ToLower(word)) {
+					kept = append(kept, sp)
+				}
+			}
+			sps = kept
+		}
 		items := make([]map[string]any, len(sps))
 		for i, sp := range sps {
 			items[i] = spJSON(sp)
 		}
-		return s.collection(path, q, "servicePrincipals", items, "servicePrincipal")
+		res := s.collection(path, q, "servicePrincipals", items, "servicePrincipal")
+		if header, count := advanced(q, h); header && count && res.status == http.StatusOK {
+			res.body.(map[string]any)["@odata.count"] = len(items)
+		}
+		return res
 	case path == "oauth2PermissionGrants":
-		if r := need("Directory.Read.All", "DelegatedPermissionGrant.Read.All", "Directory.ReadWrite.All"); r != nil {
+		if r := s.grantReadDenied(p, grantReadScopes); r != nil {
 			return *r
 		}
 		clientID := ""
@@ -307,9 +309,15 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 	var key, sub string
 	if m := reAppIDKey().FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
+		if !isGUID(key) {
+			return s.invalidID(key)
+		}
 		sp = d.spByAppID(key, now)
 	} else if m := reByID().FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
+		if !isGUID(key) {
+			return s.invalidID(key)
+		}
 		sp = d.spByID(key, now)
 	} else {
 		seg, _, _ := strings.Cut(path, "/")
@@ -317,6 +325,16 @@ func (s *Server) dispatch(method, path string, q url.Values, p *principal) graph
 	}
 	if r := need(readAllScope...); r != nil {
 		return *r
+	}
+	switch sub {
+	case "oauth2PermissionGrants":
+		if r := s.grantReadDenied(p, grantReadScopes); r != nil {
+			return *r
+		}
+	case "appRoleAssignments":
+		if r := s.grantReadDenied(p, assignReadScopes); r != nil {
+			return *r
+		}
 	}
 	if sp == nil {
 		return s.graphError(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+key+"' does not exist or one of its queried reference-property objects are not present.")
@@ -350,7 +368,7 @@ func (s *Server) entity(q url.Values, ctx string, obj map[string]any, typ string
 	if err != nil {
 		return *err
 	}
-	sel["@odata.context"] = s.authorityHost + "/v1.0/$metadata#" + ctx
+	sel["@odata.context"] = s.contextURL(ctx, q)
 	return graphResult{status: http.StatusOK, body: sel}
 }
 
@@ -376,7 +394,7 @@ func (s *Server) selectFields(q url.Values, obj map[string]any, typ string) (map
 				out[k], found = v, true
 			}
 		}
-		if !found {
+		if !found && !(typ == "directoryObject" && containsFold(directoryObjectProps, f)) {
 			r := s.graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", f, typ))
 			return nil, &r
 		}
@@ -421,7 +439,7 @@ func (s *Server) collection(path string, q url.Values, ctx string, items []map[s
 		}
 		page = append(page, sel)
 	}
-	body := map[string]any{"@odata.context": s.authorityHost + "/v1.0/$metadata#" + ctx, "value": page}
+	body := map[string]any{"@odata.context": s.contextURL(ctx, q), "value": page}
 	if end < len(items) {
 		nq := url.Values{}
 		for k, v := range q {
@@ -506,8 +524,12 @@ func assignmentJSON(d *directory, a *assignment) map[string]any {
 		"resourceDisplayName": rname, "resourceId": a.ResourceID}
 }
 
-// batch is POST /v1.0/$batch: at most 20 requests, each answered with its own
-// status; dependsOn orders them and a failed dependency answers 424.
+// batch is POST /v1.0/$batch (graph/json-batching): at most 20 requests, each
+// with the required id, method and url (relative to the version); each answered with
+// its own status and headers; dependsOn orders them and a request whose dependency
+// failed answers 424 Failed Dependency; the responses come back in any order ("the
+// order of responses may differ from the order of requests"), so callers must match
+// them by id. The envelope itself may be throttled (Faults.Envelope).
 func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	var req struct {
 		Requests []struct {
@@ -523,6 +545,9 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	if err != nil || json.NewDecoder(bytes.NewReader(body)).Decode(&req) != nil {
 		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid batch payload format.")
 	}
+	if res, faulted := s.envelopeFault(); faulted {
+		return res
+	}
 	switch n := len(req.Requests); {
 	case n == 0:
 		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid batch payload format: no requests.")
@@ -531,8 +556,14 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	}
 	ids := map[string]int{}
 	for i, rq := range req.Requests {
-		if rq.ID == "" {
+		// "For each individual request, the id, method, and url properties are required."
+		switch {
+		case rq.ID == "":
 			return s.graphError(http.StatusBadRequest, "BadRequest", "Every batch request needs an id.")
+		case rq.Method == "":
+			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request '"+rq.ID+"' has no method.")
+		case rq.URL == "":
+			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request '"+rq.ID+"' has no url.")
 		}
 		if _, dup := ids[rq.ID]; dup {
 			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request id '"+rq.ID+"' is used more than once.")
@@ -561,7 +592,11 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 		} else if f, faulted := s.fault(); faulted {
 			res = f
 		} else {
-			res = s.subRequest(rq.Method, rq.URL, p)
+			h := http.Header{}
+			for k, v := range rq.Headers {
+				h.Set(k, v)
+			}
+			res = s.subRequest(rq.Method, rq.URL, h, p)
 		}
 		status[rq.ID] = res.status
 		out := map[string]any{"id": rq.ID, "status": res.status}
@@ -576,34 +611,25 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 		out["headers"] = h
 		responses = append(responses, out)
 	}
+	s.shuffle(responses)
 	return graphResult{status: http.StatusOK, body: map[string]any{"responses": responses}}
 }
 
-// subRequest runs one $batch request; its URL is relative to /v1.0 (leading "/"
-// optional), an absolute URL to this Graph is accepted too.
-func (s *Server) subRequest(method, raw string, p *principal) graphResult {
-	raw = strings.TrimPrefix(raw, s.authorityHost)
-	raw = strings.TrimPrefix(raw, "/v1.0")
+// subRequest runs one $batch request. Its url is relative to the version
+// ("/me" or "me"), never absolute (graph/json-batching: "The method and url
+// properties are exactly what you would see at the start of any given HTTP
+// request"): an absolute URL is 400.
+func (s *Server) subRequest(method, raw string, h http.Header, p *principal) graphResult {
 	u, err := url.Parse("/" + strings.TrimPrefix(raw, "/"))
-	if err != nil || raw == "" {
-		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid request URL '"+raw+"'.")
+	if err != nil || strings.Contains(raw, "://") || strings.HasPrefix(raw, "//") {
+		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid request URL '"+raw+"': a batch request's url is relative to the version, e.g. /me.")
 	}
-	if strings.TrimPrefix(u.Path, "/") == "$batch" {
+	path := strings.TrimPrefix(u.Path, "/")
+	if strings.HasPrefix(path, "v1.0/") || strings.HasPrefix(path, "beta/") {
+		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid request URL '"+raw+"': a batch request's url must not repeat the version.")
+	}
+	if path == "$batch" {
 		return s.graphError(http.StatusBadRequest, "BadRequest", "A $batch request cannot contain another $batch.")
 	}
-	if method == "" {
-		method = http.MethodGet
-	}
-	return s.dispatch(strings.ToUpper(method), strings.TrimPrefix(u.Path, "/"), u.Query(), p)
-}
-
-// cloneWithout copies q without key.
-func cloneWithout(q url.Values, key string) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		if k != key {
-			out[k] = v
-		}
-	}
-	return out
+	return s.dispatch(strings.ToUpper(method), path, u.Query(), h, p)
 }

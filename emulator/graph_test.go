@@ -150,17 +150,17 @@ func TestGraphEndpoints(t *testing.T) {
 	if len(org) != 1 || org[0]["id"] != srv.TenantID() || org[0]["displayName"] != srv.TenantName() {
 		t.Fatalf("/organization: %v", org)
 	}
-	roles := values(get("me/transitiveMemberOf/microsoft.graph.directoryRole", 200))
-	if len(roles) != 1 || roles[0]["roleTemplateId"] != GlobalAdminTemplateID {
+	roles := directoryRoles(values(get("me/transitiveMemberOf?$select=id,displayName,roleTemplateId", 200)))
+	if len(roles) != 1 || roles[0]["roleTemplateId"] != GlobalAdminTemplateID || roles[0]["@odata.type"] != "#microsoft.graph.directoryRole" {
 		t.Fatalf("roles: %v", roles)
 	}
 	megan := tokenFor(srv, "megan@"+demoDomain)
-	_, _, body := graphDo(t, srv, megan, http.MethodGet, "me/transitiveMemberOf/microsoft.graph.directoryRole", nil)
-	if r := values(body); len(r) != 1 || r[0]["roleTemplateId"] != PrivilegedRoleAdminTemplID {
+	_, _, body := graphDo(t, srv, megan, http.MethodGet, "me/transitiveMemberOf?$select=id,displayName,roleTemplateId", nil)
+	if r := directoryRoles(values(body)); len(r) != 1 || r[0]["roleTemplateId"] != PrivilegedRoleAdminTemplID {
 		t.Fatalf("PRA roles: %v", r)
 	}
 	alex := tokenFor(srv, "alex@"+demoDomain)
-	if _, _, body := graphDo(t, srv, alex, http.MethodGet, "me/transitiveMemberOf/microsoft.graph.directoryRole", nil); len(values(body)) != 0 {
+	if _, _, body := graphDo(t, srv, alex, http.MethodGet, "me/transitiveMemberOf", nil); len(directoryRoles(values(body))) != 0 {
 		t.Fatalf("ordinary user has roles: %v", body)
 	}
 
@@ -294,7 +294,7 @@ func TestGraphBatch(t *testing.T) {
 		{"id": "1", "method": "GET", "url": "/servicePrincipals(appId='" + ce.ClientID + "')?$select=id,appId,displayName,accountEnabled"},
 		{"id": "2", "method": "GET", "url": "/servicePrincipals(appId='00000000-0000-0000-0000-000000000000')"},
 		{"id": "3", "method": "GET", "url": "/me", "dependsOn": []string{"2"}},
-		{"id": "4", "method": "GET", "url": "me/transitiveMemberOf/microsoft.graph.directoryRole", "dependsOn": []string{"1"}},
+		{"id": "4", "method": "GET", "url": "me/transitiveMemberOf?$select=id,roleTemplateId", "dependsOn": []string{"1"}},
 		{"id": "5", "method": "POST", "url": "/servicePrincipals", "body": map[string]any{}},
 		{"id": "6", "method": "GET", "url": "/servicePrincipals?$select=nope"},
 	})

@@ -171,8 +171,8 @@ func TestMSALDeviceCode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if code, _ := graphGet(t, srv, res.AccessToken, "me/transitiveMemberOf/microsoft.graph.directoryRole"); code != 200 {
-				t.Fatalf("roles: %d", code)
+			if code, body := graphGet(t, srv, res.AccessToken, "me/transitiveMemberOf?$select=id,displayName,roleTemplateId"); code != 200 || len(directoryRoles(items(body))) != 1 {
+				t.Fatalf("roles: %d %v", code, body)
 			}
 		})
 	}

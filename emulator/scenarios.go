@@ -46,8 +46,12 @@ var scenarioDefs = []scenarioDef{
 		Faults{}, func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 		}},
-	{Scenario{"non-admin", "the demo user is an ordinary user: no admin role, admin consent refused (AADSTS90094)"},
+	{Scenario{"non-admin", "the demo user is a Directory Reader: can read the grants, cannot grant them (admin consent refused, AADSTS90094)"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			// Reading grants in a delegated call needs a directory role
+			// (graph/api/serviceprincipal-list-oauth2permissiongrants); Directory
+			// Readers is the least one, and cannot consent.
+			d.users[2].Roles = []string{DirectoryReadersTemplateID}
 			// An admin let the sign-in client read the directory for everyone earlier.
 			consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
 			consentAll(d, cat, "uo", skipValues("", "Connector.FullAccess"))

@@ -147,7 +147,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, m := range missing {
-			if ps := s.dir.apps[permissions.GraphAppID].scope(m); ps != nil && ps.AdminOnly && !u.canGrantTenantWide() {
+			if ps := s.dir.apps[permissions.GraphAppID].scope(m); ps != nil && ps.AdminOnly && !s.dir.canGrantDelegated(u) {
 				s.finishError(w, t, "access_denied", "", &oauthError{AADSTS: 90094, Message: "The grant requires admin permission. " +
 					s.dir.apps[strings.ToLower(t.ClientID)].DisplayName + " needs permission to access resources in your organization that only an admin can grant (" + m + "). Ask an admin to grant permission to this app before you can use it."})
 				return
@@ -156,7 +156,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		app := s.dir.apps[strings.ToLower(t.ClientID)]
 		renderPage(w, http.StatusOK, "consent", map[string]any{
 			"Title": "Permissions requested", "App": app.DisplayName, "Publisher": app.Publisher, "Txn": t.ID,
-			"Scopes": s.scopeDetails(missing), "CanOrg": u.canGrantTenantWide(),
+			"Scopes": s.scopeDetails(missing), "CanOrg": s.dir.canGrantDelegated(u),
 		})
 	}
 }
@@ -187,7 +187,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 	client := s.dir.addSP(s.dir.apps[strings.ToLower(t.ClientID)], true, time.Time{})
 	graph := s.dir.spByAppID(permissions.GraphAppID, time.Time{})
 	missing := s.missingConsent(t.ClientID, u, t.Scopes)
-	if r.PostFormValue("org") != "" && u.canGrantTenantWide() {
+	if r.PostFormValue("org") != "" && s.dir.canGrantDelegated(u) {
 		s.dir.grantDelegated(client, graph, "AllPrincipals", "", missing, time.Time{})
 	} else {
 		s.dir.grantDelegated(client, graph, "Principal", u.ID, missing, time.Time{})
@@ -329,7 +329,7 @@ func (s *Server) adminConsent(w http.ResponseWriter, r *http.Request, seg string
 
 func (s *Server) adminConsentPage(w http.ResponseWriter, t *txn, u *user) {
 	app := s.dir.apps[strings.ToLower(t.ClientID)]
-	if !u.canGrantTenantWide() {
+	if !s.dir.canGrantAll(u) {
 		s.finishAdminError(w, t, "access_denied", "", &oauthError{AADSTS: 90094, Message: "The grant requires admin permission. " + u.UPN +
 			" is not a Global Administrator or Privileged Role Administrator, and " + app.DisplayName +
 			" asks for application permissions that only they can grant. Ask an admin to grant consent, or activate your eligible role in Privileged Identity Management and try again."})
@@ -361,7 +361,7 @@ func (s *Server) adminConsentPage(w http.ResponseWriter, t *txn, u *user) {
 }
 
 func (s *Server) finishAdminConsent(w http.ResponseWriter, t *txn, u *user, accept bool) {
-	if !u.canGrantTenantWide() { // the page is not offered, but a crafted POST must not work
+	if !s.dir.canGrantAll(u) { // the page is not offered, but a crafted POST must not work
 		s.adminConsentPage(w, t, u)
 		return
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -73,13 +72,13 @@ type fleetState struct {
 	appRegs   map[string]*appRegistration // by client id (lower case)
 }
 
-var reSlug = regexp.MustCompile(`[^a-z0-9]+`)
+var reSlug = lazyRE(`[^a-z0-9]+`)
 
 // AddCustomerTenant adds a customer tenant with its own directory, built from a
 // scenario, and the partner's access to it.
 func (s *Server) AddCustomerTenant(c CustomerTenant) (TenantInfo, error) {
 	name := strings.TrimSpace(c.Name)
-	slug := reSlug.ReplaceAllString(strings.ToLower(name), "")
+	slug := reSlug().ReplaceAllString(strings.ToLower(name), "")
 	if slug == "" {
 		return TenantInfo{}, fmt.Errorf("emulator: customer tenant name %q has no letters or digits", c.Name)
 	}
@@ -293,10 +292,10 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		}
 	}
 	at := s.signJWT(map[string]any{
-		"aud": permissions.GraphAppID, "iss": "https://sts.windows.net/" + tid + "/",
+		"aud": permissions.GraphAppID, "iss": s.cloud.IssuerV1Host + "/" + tid + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": client.App.DisplayName, "idtyp": "user", "ver": "1.0",
-		"idp": "https://sts.windows.net/" + s.dir.tenant.ID + "/", "home_oid": home.ID,
+		"idp": s.issuerV1(), "home_oid": home.ID,
 		"oid": u.ID, "sub": stableID("sub:" + u.ID + clientID), "tid": tid, "upn": u.UPN, "unique_name": home.UPN,
 		"name": u.DisplayName, "scp": strings.Join(scp, " "), "wids": u.Roles, "uti": randomToken(16),
 	})
@@ -327,7 +326,7 @@ func (s *Server) principalFor(claims map[string]any) (*principal, string) {
 	defer s.mu.Unlock()
 	tid := strings.ToLower(str("tid"))
 	d := s.tenantDir(tid)
-	if d == nil || tid != d.tenant.ID || str("iss") != "https://sts.windows.net/"+tid+"/" {
+	if d == nil || tid != d.tenant.ID || str("iss") != s.cloud.IssuerV1Host+"/"+tid+"/" {
 		return nil, "Access token validation failure. Invalid issuer."
 	}
 	if str("idtyp") == "app" {

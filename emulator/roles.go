@@ -1,0 +1,132 @@
+package emulator
+
+// Directory role template ids beyond the two that may grant everything. Ids from
+// entra/identity/role-based-access-control/permissions-reference.
+const (
+	CloudAppAdminTemplateID    = "158c047a-c907-4556-b7ef-446551a6b5f7"
+	AppAdminTemplateID         = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+	GlobalReaderTemplateID     = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+	DirectoryReadersTemplateID = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+	AppDeveloperTemplateID     = "cf1c38e5-3621-4004-a7cb-879624dced7c"
+	DirectoryWritersTemplateID = "9360feb5-f418-4baf-8175-e2a00bac4301"
+	UserAdminTemplateID        = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+	directorySyncTemplateID    = "d29b2b05-8046-44ba-8758-1e26182fcf32"
+)
+
+// moreRoles are the activated directory roles the scenarios use (a directoryRole
+// object exists in a tenant once someone holds the role).
+func moreRoles() []directoryRole {
+	return []directoryRole{
+		{ID: stableID("role:cloudappadmin"), TemplateID: CloudAppAdminTemplateID, DisplayName: "Cloud Application Administrator",
+			Description: "Can create and manage all aspects of app registrations and enterprise apps except App Proxy."},
+		{ID: stableID("role:appadmin"), TemplateID: AppAdminTemplateID, DisplayName: "Application Administrator",
+			Description: "Can create and manage all aspects of app registrations and enterprise apps."},
+		{ID: stableID("role:globalreader"), TemplateID: GlobalReaderTemplateID, DisplayName: "Global Reader",
+			Description: "Can read everything that a Global Administrator can, but not update anything."},
+	}
+}
+
+// grantReaderRoles may read oauth2PermissionGrants and appRoleAssignments in a
+// delegated call. graph/api/serviceprincipal-list-oauth2permissiongrants (its
+// rbac-oauth2permissiongrant-serviceprincipal-apis-read include: "the signed-in user
+// must be assigned a supported Microsoft Entra role"): Directory Readers, Global
+// Reader, Application Developer, Directory Writers, Cloud Application Administrator,
+// Application Administrator, Privileged Role Administrator, User Administrator,
+// Directory Synchronization Accounts — and Global Administrator, which holds every
+// permission those roles have.
+var grantReaderRoles = []string{
+	DirectoryReadersTemplateID, GlobalReaderTemplateID, AppDeveloperTemplateID, DirectoryWritersTemplateID,
+	CloudAppAdminTemplateID, AppAdminTemplateID, PrivilegedRoleAdminTemplID, UserAdminTemplateID, directorySyncTemplateID,
+	GlobalAdminTemplateID,
+}
+
+// group is a security group; a role-assignable group (isAssignableToRole) may hold
+// directory roles, which its members then hold transitively
+// (entra/identity/role-based-access-control/groups-concept).
+type group struct {
+	ID, DisplayName, Description string
+	AssignableToRole             bool
+	Roles                        []string // role template ids assigned to the group
+	Members                      []string // user ids
+}
+
+// activeRoles are the role template ids the user holds now: assigned directly or
+// through a role-assignable group. PIM-eligible roles are not among them until
+// activated (entra/id-governance/privileged-identity-management/pim-how-to-activate-role).
+func (d *directory) activeRoles(u *user) []string {
+	out := append([]string(nil), u.Roles...)
+	for _, g := range d.groupsOf(u) {
+		for _, r := range g.Roles {
+			if !containsFold(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func (d *directory) groupsOf(u *user) []*group {
+	var out []*group
+	for _, g := range d.groups {
+		for _, m := range g.Members {
+			if m == u.ID {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+func (d *directory) hasAnyRole(u *user, templates ...string) bool {
+	for _, r := range d.activeRoles(u) {
+		if containsFold(templates, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// canGrantAll: consent to Microsoft Graph application permissions needs Global
+// Administrator or Privileged Role Administrator
+// (entra/identity/enterprise-apps/grant-admin-consent, "Prerequisites").
+func (d *directory) canGrantAll(u *user) bool {
+	return d.hasAnyRole(u, GlobalAdminTemplateID, PrivilegedRoleAdminTemplID)
+}
+
+// canGrantDelegated: Cloud Application Administrator and Application Administrator
+// may grant tenant-wide consent to delegated permissions (and to application
+// permissions of APIs other than Microsoft Graph)
+// (entra/identity/enterprise-apps/grant-admin-consent, "Prerequisites").
+func (d *directory) canGrantDelegated(u *user) bool {
+	return d.canGrantAll(u) || d.hasAnyRole(u, CloudAppAdminTemplateID, AppAdminTemplateID)
+}
+
+// roleByTemplate finds the directory role object for a template id.
+func (d *directory) roleByTemplate(t string) *directoryRole {
+	for i := range d.roles {
+		if d.roles[i].TemplateID == t {
+			return &d.roles[i]
+		}
+	}
+	return nil
+}
+
+// addGroup adds a role-assignable group holding roles with the user as its member.
+func (d *directory) addGroup(name string, roles []string, members ...string) *group {
+	g := &group{ID: stableID("group:" + name), DisplayName: name, Description: "Role-assignable group " + name,
+		AssignableToRole: true, Roles: roles, Members: members}
+	d.groups = append(d.groups, g)
+	return g
+}
+
+// addStaffGroup adds "All staff", an ordinary security group (not role-assignable,
+// no roles) of every user: membership lists mix groups with directory roles
+// (graph/api/user-list-transitivememberof), so a role read must pick roles by
+// @odata.type.
+func (d *directory) addStaffGroup() {
+	g := &group{ID: stableID("group:all-staff"), DisplayName: "All staff", Description: "Everyone in the organization"}
+	for _, u := range d.users {
+		g.Members = append(g.Members, u.ID)
+	}
+	d.groups = append(d.groups, g)
+}
