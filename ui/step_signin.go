@@ -39,7 +39,7 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(wrap("Sign in as a Global Administrator or Privileged Role Administrator of the tenant. The wizard only reads (User.Read, Directory.Read.All).", w) + "\n\n")
 	if m.prompt == nil {
-		b.WriteString(m.spin() + " Starting sign-in…")
+		b.WriteString(m.spin() + " " + orText(m.status, "Starting sign-in…"))
 		return b.String(), nil
 	}
 	p := m.prompt
@@ -50,7 +50,7 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		if p.Reason != "" {
 			b.WriteString(wrap(flows.Sanitize(p.Reason), w) + "\n\n")
 		}
-		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w))
+		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, ""))
 		b.WriteString("and enter the code " + m.th.Key.Render(p.UserCode) + "\n")
 	} else {
 		lead := "Your browser should open this page; if it did not, open it yourself:"
@@ -59,13 +59,13 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		}
 		qr := m.showQR
 		m.showQR = false // never a QR code of a localhost sign-in
-		b.WriteString(m.urlBlock(lead, p.URL, w))
+		b.WriteString(m.urlBlock(lead, p.URL, w, ""))
 		m.showQR = qr
 	}
 	b.WriteString("\n" + m.th.Subtle.Render(wrap(firstUseNotice, w)) + "\n")
-	b.WriteString("\n" + m.spin() + " Waiting for you to sign in in the browser…")
+	b.WriteString("\n" + m.spin() + " " + orText(m.status, "Waiting for you to sign in in the browser…"))
 	if m.approving {
-		b.WriteString("\n" + m.th.Subtle.Render("Approving as the demo admin…"))
+		b.WriteString("\n" + m.th.Subtle.Render("Signing in in the demo browser…"))
 	}
 	return b.String(), append(m.signInKeys(), m.keys.Back)
 }
