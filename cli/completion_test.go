@@ -61,7 +61,9 @@ func TestCompletionFlagValues(t *testing.T) {
 		{[]string{"verify", "--demo", "--scenario", ""}, scenarios},
 		{[]string{"emulator", "--scenario", "slow"}, []string{"slow-propagation"}},
 		{[]string{"permissions", "--format", ""}, []string{"table", "json", "markdown", "csv"}},
-		{[]string{"verify", "--format", ""}, []string{"text", "json"}},
+		{[]string{"verify", "--format", ""}, []string{"text", "json", "markdown", "csv"}},
+		{[]string{"verify", "--auth", ""}, []string{"interactive", "device-code", "certificate", "secret", "workload-identity"}},
+		{[]string{"consent-url", "--format", ""}, []string{"table", "csv"}},
 		{[]string{"version", "--format", ""}, []string{"text", "json"}},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},
 	}

@@ -114,6 +114,10 @@ func TestExitCodeMap(t *testing.T) {
 		{&causeErr{fmt.Errorf("signing in: %w", flows.ErrCancelled), errTerminated}, 143},
 		{silent(errTerminated), 143},
 		{silent(fmt.Errorf("x: %w", flows.ErrIncomplete)), 3},
+		{withCode(5, "drift"), 5},
+		{withCode(4, "worst row"), 4},
+		{withCode(0, "all complete"), 0},
+		{&causeErr{withCode(3, "x"), flows.ErrCancelled}, 130},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {

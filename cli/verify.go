@@ -36,11 +36,21 @@ func newVerifyCmd(a *app) *cobra.Command {
 		Long: `verify signs you in (read-only: User.Read, Directory.Read.All) and checks, in one Microsoft
 Graph round trip, which of the app's required permissions are granted tenant-wide.
 
-Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-in refused;
-2 bad input; 1 other errors. --format json prints the d365consent.verify/v1 document.`,
+With --tenants FILE (one tenant id or domain per line) it signs in once and checks every tenant,
+--parallel at a time, one row each. With --auth certificate|secret|workload-identity it signs in
+as an app identity (secrets only from the environment: D365CONSENT_CLIENT_SECRET,
+D365CONSENT_CERTIFICATE_PASSWORD, AZURE_FEDERATED_TOKEN_FILE). --baseline FILE.json reports drift
+from an earlier --format json result.
+
+Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-in refused (or
+Graph 403); 5 drift from --baseline; 2 bad input; 1 other errors; with --tenants the worst row
+(0 < 3 < 5 < 4 < 1); 130 cancelled. --format json prints the d365consent.verify/v1 document
+(d365consent.verify-many/v1 with --tenants).`,
 		Example: `  d365consent verify --app ce --tenant contoso.onmicrosoft.com
   d365consent verify --app uo --format json --report check.md
-  d365consent verify --demo --scenario partial --format json`,
+  d365consent verify --demo --scenario partial --format json
+  d365consent verify --demo --tenants customers.txt --format csv
+  d365consent verify --app ce --auth certificate --certificate monitor.pem --identity-client-id GUID --tenant T --baseline baseline.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd.Context(), a, o)
@@ -55,6 +65,7 @@ Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-
 	f.StringVar(&o.DemoFaults, "demo-faults", "", "inject faults into the demo tenant, e.g. latency=500ms,unavailable-rate=0.3,seed=7")
 	_ = f.MarkHidden("demo-faults")
 	addFleetFlags(f, &o.Fleet)
+	annotateValues(cmd, "auth", "interactive", "device-code", "certificate", "secret", "workload-identity")
 	return cmd
 }
 
@@ -174,7 +185,7 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	}
 	admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
 	if err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	if o.Format == "text" && admin.RoleWarning != "" {
 		fmt.Fprintf(a.errOut(), "Warning: %s\n\n", admin.RoleWarning)
@@ -186,7 +197,7 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	}
 	r, err := s.Verify(ctx, app)
 	if err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	// Output, --report, drift from --baseline and the exit code: verify_fleet.go.
 	return a.emitVerify(o, r, baseline)
