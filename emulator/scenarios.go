@@ -20,7 +20,7 @@ type scenarioDef struct {
 }
 
 var scenarioDefs = []scenarioDef{
-	{Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, so it cannot be"},
+	{Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, and as it can no longer be created, it cannot be re-authorized either"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
 	{Scenario{"loopback-reply", "like fresh, but the apps registered http://127.0.0.1: consent redirects back to the wizard's loopback listener (no polling needed)"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
