@@ -24,7 +24,7 @@ func BenchmarkConsentDetectionLatency(b *testing.B) {
 		b.StopTimer()
 		delay := 3*time.Second + time.Duration(i*737)*time.Millisecond%(20*time.Second)
 		clock := newFakeClock(false)
-		f := start(b, "fresh", emulator.Faults{PropagationDelay: delay}, clock, nil)
+		f := start(b, "loopback-reply", emulator.Faults{PropagationDelay: delay}, clock, nil) // acceptance is seen by the redirect
 		b.StartTimer()
 		c, err := f.session.StartConsent(context.Background(), f.app(b, "ce"))
 		if err != nil {

@@ -51,6 +51,12 @@ func (s *scriptedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	switch act {
 	case "net":
 		return nil, errors.New("read tcp 127.0.0.1: connection reset by peer")
+	case "claims":
+		// A Conditional Access claims challenge (continuous access evaluation).
+		return &http.Response{StatusCode: 401, Request: r, Header: http.Header{
+			"Content-Type":     {"application/json"},
+			"Www-Authenticate": {`Bearer realm="", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0="`}},
+			Body: io.NopCloser(strings.NewReader(`{"error":{"code":"InvalidAuthenticationToken","message":"claims"}}`))}, nil
 	case "503":
 		return &http.Response{StatusCode: 503, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
 			Body: io.NopCloser(strings.NewReader(`{"error":{"code":"serviceNotAvailable","message":"try later"}}`))}, nil
@@ -359,5 +365,28 @@ func TestVerifyWithAdminIsOneRoundTrip(t *testing.T) {
 				t.Fatalf("role check changed the verdict: %s/%d vs %s/%d", r.Status, r.Granted(), plain.Status, plain.Granted())
 			}
 		})
+	}
+}
+
+// A claims challenge from Graph (MFA / Conditional Access) prompts the admin again
+// with the claims, instead of failing: real MSAL against the emulator.
+func TestClaimsChallengePromptsAgain(t *testing.T) {
+	tr := &scriptedTransport{}
+	var prompts []flows.SignInPrompt
+	f := start(t, "consented", emulator.Faults{}, nil, flaky(tr))
+	// The fixture signed in with its own prompt; sign in once more to capture ours.
+	if _, err := f.session.SignIn(context.Background(), func(p flows.SignInPrompt) { prompts = append(prompts, p) }); err != nil {
+		t.Fatal(err)
+	}
+	tr.arm([]string{"claims"}, "")
+	r, err := f.session.Verify(context.Background(), f.app(t, "ce"))
+	if err != nil || r.Status != flows.StatusComplete {
+		t.Fatalf("%v %v", r, err)
+	}
+	if len(prompts) != 2 || prompts[0].Claims || !prompts[1].Claims {
+		t.Fatalf("prompts %+v: want the second one to answer the claims challenge", prompts)
+	}
+	if u, _ := url.Parse(prompts[1].URL); !strings.Contains(u.Query().Get("claims"), "nbf") {
+		t.Fatalf("the sign-in URL carries no claims: %s", prompts[1].URL)
 	}
 }
