@@ -390,3 +390,36 @@ func TestClaimsChallengePromptsAgain(t *testing.T) {
 		t.Fatalf("the sign-in URL carries no claims: %s", prompts[1].URL)
 	}
 }
+
+// registration-behind: the app registration does not request a newly required
+// permission, so consent "succeeds" and the row stays missing. Once consent is known
+// to have happened (here: the pasted address) and the rest stayed granted for
+// RegistrationSettle, the wait ends with the cause and the next step (re-authorize in
+// AOS after AvePoint updates the app), not at the timeout.
+func TestConsentRegistrationBehindEndsTheWait(t *testing.T) {
+	clock := newFakeClock(false)
+	f := start(t, "registration-behind", emulator.Faults{}, clock, nil)
+	app := f.app(t, "uo")
+	c, err := f.session.StartConsent(context.Background(), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first := <-c.Events()
+	if first.Done || first.Visible != first.Total-1 {
+		t.Fatalf("first event %+v", first)
+	}
+	u, _ := url.Parse(c.URL)
+	if err := c.Paste("https://www.avepointonlineservices.com/?admin_consent=True&tenant=" + f.srv.TenantID() + "&state=" + u.Query().Get("state")); err != nil {
+		t.Fatal(err)
+	}
+	evs := drain(t, c, clock, func(flows.ConsentEvent) bool { return true })
+	last := evs[len(evs)-1]
+	var b *flows.BlockedError
+	if !errors.As(last.Err, &b) || b.Reason != flows.BlockRegistrationBehind || len(b.Rows) != 1 || !strings.Contains(b.Rows[0], "Odata.FullAccess") {
+		t.Fatalf("final %+v (%+v)", last, b)
+	}
+	if last.Elapsed < flows.RegistrationSettle || last.Elapsed > flows.RegistrationSettle+flows.PollFast {
+		t.Fatalf("ended at %s, want within one poll after %s", last.Elapsed, flows.RegistrationSettle)
+	}
+}
