@@ -9,6 +9,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows/doctor"
+	"github.com/d365consent/d365consent/termcaps"
 )
 
 // doctorAgainst starts a demo tenant and makes every doctor run of this test trust
@@ -159,4 +160,23 @@ func TestDoctorCompletion(t *testing.T) {
 	if strings.Join(vals, " ") != "global usgov usgov-dod china" {
 		t.Errorf("--cloud: %v", vals)
 	}
+}
+
+// TestDoctorProgressLine: one line rewritten in place with carriage returns (no escape
+// sequence), each start shown with the count of finished checks, cleared at the end.
+func TestDoctorProgressLine(t *testing.T) {
+	var b strings.Builder
+	p := &progressLine{w: &b, glyphs: termcaps.ASCII}
+	p.event(doctor.Event{Check: doctor.Check{Title: "DNS login.microsoftonline.com"}})
+	p.event(doctor.Event{Check: doctor.Check{Title: "DNS login.microsoftonline.com", Status: doctor.OK}})
+	p.event(doctor.Event{Check: doctor.Check{Title: "TLS x"}})
+	p.clear()
+	first := "... [0 done] checking DNS login.microsoftonline.com"
+	second := "... [1 done] checking TLS x"
+	want := "\r" + first + "\r" + second + strings.Repeat(" ", len(first)-len(second)) + "\r" + strings.Repeat(" ", len(second)) + "\r"
+	if b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
+	}
+	var nilLine *progressLine
+	nilLine.clear() // no terminal: nothing to clear
 }

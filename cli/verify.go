@@ -185,7 +185,7 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	}
 	admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
 	if err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	if o.Format == "text" && admin.RoleWarning != "" {
 		fmt.Fprintf(a.errOut(), "Warning: %s\n\n", admin.RoleWarning)
@@ -197,7 +197,7 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 	}
 	r, err := s.Verify(ctx, app)
 	if err != nil {
-		return reportFlowError(a, err)
+		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	// Output, --report, drift from --baseline and the exit code: verify_fleet.go.
 	return a.emitVerify(o, r, baseline)

@@ -197,9 +197,11 @@ func TestVerifyConnectionRefused(t *testing.T) {
 	if r.code != exitError {
 		t.Errorf("exit %d, want %d", r.code, exitError)
 	}
-	msg := strings.TrimSuffix(r.stderr, "\n")
-	if strings.Contains(msg, "\n") || !strings.Contains(msg, "connection refused") {
-		t.Errorf("want one line saying connection refused, got %q", r.stderr)
+	// The error, then the doctor's verdict (cli/doctor_hook.go) and the doctor command.
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[0], "connection refused") ||
+		lines[1] != "  doctor: connection refused by "+strings.TrimPrefix(addr, "https://") {
+		t.Errorf("want the error saying connection refused and the doctor's verdict, got %q", r.stderr)
 	}
 	if r.elapsed > 2*time.Second {
 		t.Errorf("took %s to notice a refused connection", r.elapsed)

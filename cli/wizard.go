@@ -73,6 +73,7 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 		Glyphs:   caps.Glyphs,
 	}
 	opts.NoBrowser, opts.QRFirst = browserUX(t.cfg.Browser, a.environ, t.demo)
+	opts.Diagnose = a.wizardDiagnoser(t.demo)
 	if t.urlFile != "" {
 		opts.OnURL = func(kind, url string) {
 			f, err := os.OpenFile(t.urlFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)

@@ -222,6 +222,9 @@ func (r *plainRun) explain(what string, err error) error {
 	} else {
 		r.say("%s", flows.Sanitize(err.Error()))
 	}
+	for _, l := range diagnoseLines(r.ctx, r.opts.Diagnose, err) {
+		r.say("%s", l)
+	}
 	return err
 }
 

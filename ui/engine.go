@@ -80,6 +80,9 @@ type Options struct {
 	// OnURL, when set, is told every browser URL the wizard shows (the --debug hook
 	// that lets the real-browser test open it in Chromium).
 	OnURL func(kind, url string)
+	// Diagnose, when set, runs the doctor's checks after a network, TLS or clock
+	// failure; the error screen shows its verdict (doctor_hook.go).
+	Diagnose Diagnoser
 }
 
 func (o Options) now() time.Time {

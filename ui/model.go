@@ -150,6 +150,9 @@ type Model struct {
 	expl    *flows.Explanation
 	errFrom step // the step whose work failed (retry re-runs it)
 
+	// the doctor's verdict on err (doctor_hook.go)
+	diag diagState
+
 	outcome Outcome
 }
 
@@ -234,6 +237,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.dark = msg.IsDark()
 		m.th = newTheme(m.dark, m.opts.NoColor, m.g)
 		m.help.Styles = m.th.Help
+		return m, nil
+	case diagnosisMsg:
+		m.onDiagnosis(msg)
 		return m, nil
 	case tickMsg:
 		if msg.seq != m.tickSeq || !m.waiting() {
@@ -664,7 +670,7 @@ func (m *Model) fail(from step, err error) tea.Cmd {
 	m.err = err
 	m.errFrom = from
 	m.expl = flows.Explain(err)
-	return nil
+	return m.startDiagnosis(err)
 }
 
 // retry re-runs the work that failed.

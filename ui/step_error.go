@@ -71,5 +71,6 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 	} else if m.err != nil {
 		b.WriteString(wrap(flows.Sanitize(m.err.Error()), w) + "\n")
 	}
+	b.WriteString(m.diagnosisView(w))
 	return strings.TrimRight(b.String(), "\n"), []key.Binding{m.keys.Retry, m.keys.Back}
 }

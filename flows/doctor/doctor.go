@@ -306,7 +306,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 		// be reached their ✗ would only repeat the network's.
 		blocked := ""
 		if login.failed() {
-			blocked = hostOf(cfg.Cloud.AuthorityHost) + " cannot be reached (see the network checks above)"
+			blocked = "HTTPS to " + hostOf(cfg.Cloud.AuthorityHost) + " fails (see the network checks above)"
 		}
 		var iwg sync.WaitGroup
 		if tenantOn {
@@ -340,6 +340,12 @@ func Run(ctx context.Context, cfg Config) *Report {
 	r.Checks = append(r.Checks, tenant...)
 	r.Checks = append(r.Checks, signin...)
 	r.Tenant = tenantInfo
+	for i := range r.Checks {
+		// Names and messages come from the network (certificate names, error texts):
+		// nothing reaches a terminal unsanitized.
+		c := &r.Checks[i]
+		c.Title, c.Summary, c.Evidence, c.Fix = flows.Sanitize(c.Title), flows.Sanitize(c.Summary), flows.Sanitize(c.Evidence), flows.Sanitize(c.Fix)
+	}
 	for i := range r.Checks {
 		if c := &r.Checks[i]; c.Duration > 0 || c.Group == "network" && c.Status != Skip {
 			ms := float64(c.Duration.Microseconds()/100) / 10

@@ -244,7 +244,7 @@ func TestProxy(t *testing.T) {
 		r := run(t, cfgWith("http://"+addr))
 		want(t, r, "network.login.proxy", Fail, "http://"+addr+" refused CONNECT login.doctor.test:"+port+": 403 Forbidden",
 			"Ask the network team to allow HTTPS (CONNECT) to login.doctor.test:"+port+" through the proxy.")
-		want(t, r, "tenant.openid", Skip, "not checked: login.doctor.test cannot be reached (see the network checks above)", "")
+		want(t, r, "tenant.openid", Skip, "not checked: HTTPS to login.doctor.test fails (see the network checks above)", "")
 		if r.ExitCode() != 1 {
 			t.Errorf("exit %d", r.ExitCode())
 		}
@@ -342,8 +342,8 @@ func TestNetworkFailures(t *testing.T) {
 		if c.Summary != "DNS cannot resolve nowhere.doctor.test" {
 			t.Errorf("summary %q", c.Summary)
 		}
-		want(t, r, "tenant.openid", Skip, "not checked: nowhere.doctor.test cannot be reached (see the network checks above)", "")
-		want(t, r, "signin.client", Skip, "not checked: nowhere.doctor.test cannot be reached (see the network checks above)", "")
+		want(t, r, "tenant.openid", Skip, "not checked: HTTPS to nowhere.doctor.test fails (see the network checks above)", "")
+		want(t, r, "signin.client", Skip, "not checked: HTTPS to nowhere.doctor.test fails (see the network checks above)", "")
 		want(t, r, "clock.skew", Skip, "not checked: no server answered with a Date header", "")
 		if r.Check("network.login.tcp") != nil || r.ExitCode() != 1 {
 			t.Errorf("steps after a failed one, or exit %d:\n%s", r.ExitCode(), dump(r))
@@ -415,7 +415,7 @@ func TestMachine(t *testing.T) {
 		cfg.Browser = &flows.SystemBrowser{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) { return "/usr/bin/" + f, nil },
 			ReadFile: func(string) ([]byte, error) { return nil, errors.New("none") }}
 		cs := machineChecks(&cfg)
-		check(t, find(cs, "machine.browser"), OK, "sign-in opens the default browser (xdg-open) (graphical display), with a redirect back to localhost", "")
+		check(t, find(cs, "machine.browser"), OK, "sign-in opens the default browser via xdg-open (graphical display), with a redirect back to localhost", "")
 		check(t, find(cs, "machine.session"), OK, "local session, display DISPLAY=:0", "")
 	})
 	t.Run("wsl", func(t *testing.T) {
@@ -487,4 +487,21 @@ func TestMachine(t *testing.T) {
 		cfg.Terminal = Terminal{}
 		check(t, find(machineChecks(&cfg), "machine.terminal"), OK, "output is not a terminal (piped or redirected): plain text, no colour", "")
 	})
+}
+
+// TestHostileNames: a certificate's names reach the report sanitized (an escape
+// sequence in a CA name would otherwise run on the support engineer's terminal).
+func TestHostileNames(t *testing.T) {
+	public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
+	evil := newCA(t, "Evil\x1b]0;pwned\x07 CA", "Bad\x1b[2J Org")
+	srv := startFakeHost(t, fakeHostOpts{cert: evil.leaf(t, "login.doctor.test")})
+	dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
+	login := "https://login.doctor.test:" + portOf(srv.Listener.Addr().String())
+	r := run(t, testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root"))
+	c := want(t, r, "network.login.tls", Fail,
+		"TLS 1.3, certificate for login.doctor.test issued by 'Evil CA' (Bad Org), not Doctor Test Public Root: TLS inspection, by a CA this machine does not trust",
+		"Ask the network team to exempt login.doctor.test from TLS inspection, or for the 'Evil CA' root certificate to add to this machine's trust store.")
+	if c.Summary != "TLS inspection by 'Evil CA' detected" {
+		t.Errorf("summary %q", c.Summary)
+	}
 }

@@ -193,11 +193,11 @@ func browserCheck(cfg *Config) Check {
 	if l.Method == flows.LaunchPkgBrowser {
 		switch cfg.GOOS {
 		case "windows":
-			how = "the default browser (ShellExecute)"
+			how = "the default browser"
 		case "darwin":
-			how = "the default browser (open)"
+			how = "the default browser via open"
 		default:
-			how = "the default browser (xdg-open)"
+			how = "the default browser via xdg-open"
 		}
 	} else {
 		how = "the Windows browser through " + l.Method

@@ -132,6 +132,8 @@ func ResultLine(r *Report) string {
 		}
 	}
 	switch {
+	case fails > 0 && warns == 0:
+		return fmt.Sprintf("Result: %s: sign-in or consent will fail until the problems are fixed.", plural(fails, "problem"))
 	case fails > 0:
 		return fmt.Sprintf("Result: %s, %s: sign-in or consent will fail until the problems are fixed.", plural(fails, "problem"), plural(warns, "warning"))
 	case warns > 0:

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/flows/doctor"
+)
+
+// inspectingServer is a TLS server on 127.0.0.1 whose certificate a
+// "Contoso TLS Inspection CA" issued, as a TLS-inspecting firewall's would be.
+func inspectingServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	caKey, leafKey := key(), key()
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Contoso TLS Inspection CA", Organization: []string{"Contoso Ltd"}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ = x509.ParseCertificate(caDER)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &leafKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestVerifyDiagnosesTLSInspection: verify's sign-in fails on a chain Go refuses; the
+// doctor's checks run and name the inspecting CA on stderr, with the command that
+// shows every check. Exit code 1 (a network error), unchanged.
+func TestVerifyDiagnosesTLSInspection(t *testing.T) {
+	srv := inspectingServer(t)
+	// Only the TLS judgement is adjusted: the emulator's name stands for "the CA this
+	// host normally uses" (a loopback host has none by default).
+	doctorHook = func(c *doctor.Config) {
+		c.PublicCAs = func(string) []string { return []string{"d365consent emulator"} }
+	}
+	t.Cleanup(func() { doctorHook = nil })
+	base := srv.URL
+	code, out, errs := runFlowsCmdEnv(t, []string{"NO_COLOR=1"}, "verify", "--app", "ce", "--client-id", "11111111-2222-3333-4444-555555555555",
+		"--tenant", "contoso.onmicrosoft.com", "--authority-host", base, "--graph-url", base, "--device-code", "--timeout", "30s")
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+	want := []string{
+		"  doctor: TLS inspection by 'Contoso TLS Inspection CA' detected",
+		"  fix:    Ask the network team to exempt 127.0.0.1 from TLS inspection, or for the 'Contoso TLS Inspection CA' root certificate to add to this machine's trust store.",
+		"  every check, for a ticket: d365consent doctor --tenant contoso.onmicrosoft.com --authority-host " + base + " --graph-url " + base,
+	}
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "d365consent: ") || strings.Join(lines[1:], "\n") != strings.Join(want, "\n") {
+		t.Errorf("stderr:\n%s", errs)
+	}
+	if testing.Verbose() {
+		t.Logf("stderr:\n%s", errs)
+	}
+}

@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// TestErrorScreenDiagnosis: a network failure gets the doctor's verdict on the error
+// screen (checking line first, then verdict and fix); other failures get nothing; a
+// verdict for an error the admin has left is dropped.
+func TestErrorScreenDiagnosis(t *testing.T) {
+	netErr := errors.New("signing in: x509: certificate signed by unknown authority")
+	calls := 0
+	diagnose := func(err error) func(context.Context) (string, string) {
+		if err != netErr {
+			return nil
+		}
+		return func(context.Context) (string, string) {
+			calls++
+			return "TLS inspection by 'Contoso Proxy CA' detected", "Ask the network team to exempt login.microsoftonline.com from TLS inspection."
+		}
+	}
+	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.Diagnose = diagnose })
+	at(m, stepSignIn)
+	cmd := m.fail(stepSignIn, netErr)
+	if cmd == nil {
+		t.Fatal("no diagnosis started")
+	}
+	view := func() string { s, _ := m.errorView(100); return ansi.Strip(s) }
+	if !strings.Contains(view(), "Checking the network and clock (d365consent doctor)…") {
+		t.Errorf("no progress line:\n%s", view())
+	}
+	m.Update(cmd())
+	v := view()
+	if !strings.Contains(v, "Doctor: TLS inspection by 'Contoso Proxy CA' detected\nFix: Ask the network team to exempt login.microsoftonline.com from TLS inspection.") ||
+		strings.Contains(v, "Checking") || calls != 1 {
+		t.Errorf("verdict (calls %d):\n%s", calls, v)
+	}
+
+	// Not the doctor's business: no command, no line.
+	other := errors.New("AADSTS50076: MFA required")
+	if cmd := m.fail(stepSignIn, other); cmd != nil || strings.Contains(view(), "Doctor") || strings.Contains(view(), "Checking") {
+		t.Errorf("diagnosis for %v:\n%s", other, view())
+	}
+
+	// A late verdict for an earlier error is dropped.
+	cmd = m.fail(stepSignIn, netErr)
+	late := cmd()
+	m.fail(stepSignIn, other)
+	m.Update(late)
+	if strings.Contains(view(), "Doctor") {
+		t.Errorf("stale verdict shown:\n%s", view())
+	}
+}
