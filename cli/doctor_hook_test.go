@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"io"
 	"log"
 	"math/big"
@@ -82,5 +84,34 @@ func TestVerifyDiagnosesTLSInspection(t *testing.T) {
 	}
 	if testing.Verbose() {
 		t.Logf("stderr:\n%s", errs)
+	}
+}
+
+// TestWizardDiagnoser: the wizard's error screen gets the doctor for a TLS failure
+// of the real cloud's endpoints, and nothing for an AADSTS refusal or the demo tenant.
+func TestWizardDiagnoser(t *testing.T) {
+	srv := inspectingServer(t)
+	doctorHook = func(c *doctor.Config) {
+		c.PublicCAs = func(string) []string { return []string{"d365consent emulator"} }
+	}
+	t.Cleanup(func() { doctorHook = nil })
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, []string{"NO_COLOR=1"})
+	a.opts.Cloud, a.opts.AuthorityHost, a.opts.GraphURL = "global", srv.URL, srv.URL
+	a.opts.SignInClientID = DefaultSignInClientID
+	tlsErr := errors.New(`signing in: Get "` + srv.URL + `/organizations/v2.0/.well-known/openid-configuration": tls: failed to verify certificate: x509: certificate signed by unknown authority`)
+	if a.wizardDiagnoser(true) != nil {
+		t.Error("a diagnoser for the demo tenant")
+	}
+	d := a.wizardDiagnoser(false)
+	if d(errors.New(`{"error":"invalid_grant","error_description":"AADSTS50076: MFA.","error_codes":[50076]}`)) != nil {
+		t.Error("a diagnosis for an AADSTS refusal")
+	}
+	run := d(tlsErr)
+	if run == nil {
+		t.Fatal("no diagnosis for a TLS failure")
+	}
+	v, fix := run(context.Background())
+	if v != "TLS inspection by 'Contoso TLS Inspection CA' detected" || !strings.HasPrefix(fix, "Ask the network team to exempt 127.0.0.1 from TLS inspection") {
+		t.Errorf("%q / %q", v, fix)
 	}
 }

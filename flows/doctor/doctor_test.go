@@ -505,3 +505,54 @@ func TestHostileNames(t *testing.T) {
 		t.Errorf("summary %q", c.Summary)
 	}
 }
+
+// TestClockWarning: 1 to 5 minutes off is a ! (works, will not for long).
+func TestClockWarning(t *testing.T) {
+	public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
+	dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
+	srv := startFakeHost(t, fakeHostOpts{cert: public.leaf(t, "login.doctor.test"), dateShift: 3 * time.Minute})
+	login := "https://login.doctor.test:" + portOf(srv.Listener.Addr().String())
+	r := run(t, testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root"))
+	want(t, r, "clock.skew", Warn, "this machine's clock is 3 min behind login.doctor.test's (Date header)",
+		"Set this machine's clock right (turn on automatic time / NTP) before it drifts past 5 minutes, where tokens are refused.")
+	// No --tenant: the tenant is not checked, and says how to check it.
+	want(t, r, "tenant.openid", Skip, "no --tenant given: the tenant is not checked",
+		"Add --tenant with your tenant's domain or id (e.g. --tenant contoso.onmicrosoft.com) to check it.")
+	want(t, r, "signin.client", OK, "'Microsoft Graph Command Line Tools' ("+DefaultSignInClientID+") can start a sign-in in work or school accounts (no --tenant) (device-code start; nothing signed in)", "")
+	if r.ExitCode() != 0 || r.Status != "warnings" {
+		t.Errorf("exit %d, status %s", r.ExitCode(), r.Status)
+	}
+}
+
+// TestSocksProxy: a proxy this check does not speak is a !, never a dial elsewhere.
+func TestSocksProxy(t *testing.T) {
+	dns := startDNS(t, map[string]string{})
+	cfg := testConfig(t, dns, "https://login.doctor.test", "https://login.doctor.test", nil)
+	cfg.Environ = append(cfg.Environ, "HTTPS_PROXY=socks5://127.0.0.1:1080")
+	cfg.Only = []string{"network"}
+	r := run(t, cfg)
+	want(t, r, "network.login.proxy", Warn, "connections to login.doctor.test go through socks5://127.0.0.1:1080, which this check does not speak",
+		"Use an http:// proxy in HTTPS_PROXY if sign-in fails through this one.")
+}
+
+func TestPublicCAsAndClouds(t *testing.T) {
+	for host, want := range map[string]string{
+		"login.microsoftonline.com": "DigiCert Microsoft", "graph.microsoft.com": "DigiCert Microsoft",
+		"login.microsoftonline.us": "DigiCert Microsoft", "dod-graph.microsoft.us": "DigiCert Microsoft",
+		"login.partner.microsoftonline.cn": "DigiCert Microsoft", "microsoftgraph.chinacloudapi.cn": "DigiCert Microsoft",
+		"127.0.0.1": "", "login.microsoftonline.com.evil.example": "", "notmicrosoft.com": "",
+	} {
+		if got := strings.Join(microsoftPublicCAs(host), " "); got != want {
+			t.Errorf("%s: %q, want %q", host, got, want)
+		}
+	}
+	for _, tc := range []struct{ instance, sub, want string }{
+		{"microsoftonline.com", "", "global"}, {"microsoftonline.com", "GCC", "global"},
+		{"microsoftonline.us", "DODCON", "usgov"}, {"microsoftonline.us", "DOD", "usgov-dod"},
+		{"partner.microsoftonline.cn", "", "china"}, {"", "", ""}, {"example.org", "", ""},
+	} {
+		if got := cloudFor(tc.instance, tc.sub); got != tc.want {
+			t.Errorf("cloudFor(%q, %q) = %q, want %q", tc.instance, tc.sub, got, tc.want)
+		}
+	}
+}
