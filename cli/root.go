@@ -207,8 +207,11 @@ func (a *app) validateShared() error {
 	default:
 		return flows.Usagef("unknown cloud %q: use global, usgov, usgov-dod or china", a.opts.Cloud)
 	}
-	if a.opts.ClientID != "" && !permissions.IsGUID(a.opts.ClientID) {
-		return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", a.opts.ClientID)
+	if a.opts.ClientID != "" {
+		// A GUID, or a pasted AOS consent link (its client_id and redirect_uri).
+		if _, _, err := flows.ParseClientIDInput(a.opts.ClientID); err != nil {
+			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", flows.Sanitize(a.opts.ClientID))
+		}
 	}
 	if !permissions.IsGUID(a.opts.SignInClientID) {
 		return flows.Usagef("--signin-client-id %q is not a GUID", a.opts.SignInClientID)
