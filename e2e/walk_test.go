@@ -150,7 +150,8 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 				tt.send("Enter")
 			}
 		case strings.Contains(s, "3/6 Sign in") && strings.Contains(s, "approve in the demo browser"):
-			if pressed["signin"] == 0 {
+			// A second time when the tenant asks to sign in again (mfa-required).
+			if pressed["signin"] == 0 || pressed["signin"] == 1 && strings.Contains(s, "sign in again") {
 				pressed["signin"]++
 				tt.send("a")
 			}

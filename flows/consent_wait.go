@@ -111,13 +111,12 @@ func consentBlocker(app *permissions.App, r *Result, admin *Admin, consented boo
 				strings.Join(names, " and ")),
 			NextStep: "The tenant needs the Dynamics 365 service (an active subscription, or the service signed in to once); then grant consent again."}
 	}
-	if admin != nil && admin.RolesErr == nil && admin.RoleCheck(app).Verdict == RoleNone {
-		c := admin.RoleCheck(app)
-		return &BlockedError{Reason: BlockNoRole,
-			Cause: c.Message,
-			NextStep: "Who can grant it: a Global Administrator or Privileged Role Administrator of the tenant. Hand them the link " +
-				"(d365consent consent-url --app " + app.Key + " --tenant " + tenantHint(admin) + " --client-id " + app.ClientID + "), or sign in as one."}
-	}
+	// An account without a role is not ended here: the consent page answers it
+	// itself (AADSTS90094 — or, with the admin consent workflow on, AADSTS90095: a
+	// request filed, which ending early would hide); the role verdict is on screen
+	// before consent. An account that cannot even read the grants (403) ends the wait
+	// (classifyPollError).
+	_ = admin
 	if consented && stable >= RegistrationSettle {
 		var newMissing []string
 		others := true
@@ -140,12 +139,6 @@ func consentBlocker(app *permissions.App, r *Result, admin *Admin, consented boo
 	return nil
 }
 
-func tenantHint(a *Admin) string {
-	if a != nil && a.TenantID != "" {
-		return a.TenantID
-	}
-	return "organizations"
-}
 
 // classifyPollError sorts a failed poll: transient (not visible yet: 5xx, 429 after
 // retries, 404 on the app's grant or assignment lists, network errors) keeps the wait

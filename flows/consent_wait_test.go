@@ -157,7 +157,6 @@ func TestConsentWaitEndsAtOnceWhenConsentCannotFix(t *testing.T) {
 		{"no-dynamics", "ce", flows.BlockResourceMissing},
 		{"no-dynamics", "uo", flows.BlockResourceMissing},
 		{"uo-new", "uo", flows.BlockReauthorizeOnly},
-		{"non-admin", "ce", flows.BlockNoRole},
 	} {
 		t.Run(tc.scenario+"/"+tc.app, func(t *testing.T) {
 			clock := newFakeClock(false)

@@ -94,6 +94,13 @@ func Describe(err error) *Explanation {
 				wrong.ClientID, wrong.Found, wrong.Expected, wrong.Found, strings.Join(wrong.Grants, ", ")),
 			Fix: "Nothing was opened. Check the client id, paste the consent link AOS gives you, or pick the app found in the tenant."}
 	}
+	var ge *graph.Error
+	if errors.As(err, &ge) && ge.Status == 403 {
+		return &Explanation{Title: "Microsoft Graph refused to show this to your account",
+			Meaning:     "Graph answered 403 (" + Sanitize(ge.Code) + "): reading the app's grants and app role assignments needs a directory role of the signed-in account, and this account has none that allows it. It does not mean the permissions are missing.",
+			Fix:         "Sign in as a Global Administrator, Privileged Role Administrator, Global Reader or Directory Reader (activate the role in PIM first if it is eligible), or have such an admin check it with this tool.",
+			Description: Sanitize(ge.Error())}
+	}
 	// Our own messages may name an AADSTS code (a blocker's cause): they are read
 	// first, Entra ID's errors next.
 	if x := Explain(err); x != nil {

@@ -53,6 +53,7 @@ func TestDescribeNetworkErrors(t *testing.T) {
 		{"cancelled", fmt.Errorf("verifying grants: %w", cancelErr), "Cancelled", nil},
 		{"sign-in timeout", &TimeoutError{Awaited: AwaitSignIn, After: 10 * time.Minute}, "Timed out waiting for you to sign in", []string{"--timeout"}},
 		{"graph timeout", &TimeoutError{Awaited: AwaitGraph, After: 30 * time.Second}, "Timed out waiting for Microsoft Graph", nil},
+		{"403 on the grant lists", &graph.Error{Status: 403, Code: "Authorization_RequestDenied", Path: "/servicePrincipals(appId='x')/oauth2PermissionGrants"}, "Microsoft Graph refused to show this to your account", []string{"directory role", "not mean the permissions are missing"}},
 		{"throttled", &graph.ThrottledError{Wait: 90 * time.Second, Status: 429, Cause: errors.New("no answer within --timeout 5s")}, "Microsoft Graph is throttling", []string{"1m30s"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
