@@ -9,10 +9,10 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/testkit/golden"
 	"github.com/d365consent/d365consent/termcaps"
 )
 
@@ -85,7 +85,7 @@ func (s *session) waitFor(want string) string {
 func (s *session) golden(name, want string) {
 	s.t.Helper()
 	text := s.waitFor(want)
-	s.t.Run(name, func(t *testing.T) { golden.RequireEqual(t, []byte(text)) })
+	s.t.Run(name, func(t *testing.T) { golden.Require(t, []byte(text)) })
 }
 
 func (s *session) keys(keys ...string) {
@@ -262,7 +262,7 @@ func TestResize(t *testing.T) {
 					t.Error("key help missing")
 				}
 				if st == stepReview || st == stepSignIn || st == stepSummary || st == stepError {
-					golden.RequireEqual(t, []byte(text))
+					golden.Require(t, []byte(text))
 				}
 			})
 		}
