@@ -250,6 +250,7 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 		}
 		return nil, s.wrapAuth(SourceSignIn, "signing in", err)
 	}
+	Progress(ctx, "Signed in; reading your account and roles from Microsoft Graph…")
 	admin, err := s.loadAdmin(ctx)
 	if err != nil {
 		s.logger.Info("reading the signed-in admin failed", "duration", s.clock.Now().Sub(start), "err", err.Error())

@@ -118,11 +118,11 @@ func TestGoldenCE(t *testing.T) {
 			saved = append(saved, p)
 			return nil
 		}
-		o.ReportDir = "reports"
+		o.ReportDir = "/reports" // absolute: the screen shows the full path, which must not depend on the checkout
 	})
 	s.golden("1-choose", "Which app")
 	s.keys("enter")
-	s.golden("2-review", "Why:")
+	s.golden("2-review", "read-only scopes")
 	s.keys("down")
 	s.golden("2-review-row2", "Directory.Read.All  Read directory data")
 	s.keys("enter")
@@ -172,7 +172,7 @@ func TestGoldenUOReauthorize(t *testing.T) {
 	s.keys("down")
 	s.golden("1-choose-uo", "Re-authorize only")
 	s.keys("enter")
-	s.golden("2-review", "Why:")
+	s.golden("2-review", "Purpose")
 	s.keys("enter")
 	s.golden("4-state-diff", "Re-authorization will add")
 	s.keys("enter")
@@ -195,7 +195,7 @@ func TestGoldenUOReauthorize(t *testing.T) {
 func TestGoldenUOAbsent(t *testing.T) {
 	eng := &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{verified(t, "fresh", "uo")}}
 	s := startSession(t, eng, 100, 30, func(o *Options) { o.App = "uo" })
-	s.waitFor("Why:")
+	s.waitFor("Purpose")
 	s.keys("enter")
 	s.golden("state-blocked", "offers no consent link")
 	s.keys("enter") // offers nothing
@@ -220,11 +220,11 @@ func TestGoldenError(t *testing.T) {
 	}}
 	eng := &fakeEngine{admin: testAdmin(false), signInErr: err}
 	s := startSession(t, eng, 100, 30, func(o *Options) { o.App = "ce" })
-	s.waitFor("Why:")
+	s.waitFor("read-only scopes")
 	s.keys("enter")
 	s.golden("error", "For support")
 	s.keys("esc")
-	s.waitFor("Why:")
+	s.waitFor("read-only scopes")
 	s.keys("q")
 	out := s.finish()
 	if out.Err == nil {
