@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -199,7 +200,8 @@ func cloudCompletions() []string {
 	return out
 }
 
-var usageWord = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+// usageWord is compiled on first use: a package-level regexp costs every start-up.
+var usageWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]*$`) })
 
 // valuesFromUsage reads the allowed values from usage text of the form
 // "output: text (a checklist) or json (the contract)" or "format: a, b or c".
@@ -225,7 +227,7 @@ func valuesFromUsage(usage string) []string {
 	var out []string
 	for _, f := range fields {
 		f = strings.TrimSpace(f)
-		if !usageWord.MatchString(f) {
+		if !usageWord().MatchString(f) {
 			return nil // not a plain list: better no completion than a wrong one
 		}
 		out = append(out, f)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 
-	"github.com/skip2/go-qrcode"
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/flows"
@@ -32,9 +32,9 @@ func newConsentURLCmd(a *app) *cobra.Command {
 		Long: `consent-url prints the admin consent URL a Global Administrator or Privileged Role
 Administrator of the tenant opens to grant the app its permissions. No sign-in is needed;
 the tenant may be its id or one of its domains. --qr also draws the link as a QR code.`,
-		Example: `  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com
-  d365consent consent-url --app ce --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --qr
-  d365consent consent-url --app ce --tenants customers.txt --format csv`,
+		Example: `  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com --client-id ` + exampleClientID + `
+  d365consent consent-url --app ce --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --client-id ` + exampleClientID + ` --qr
+  d365consent consent-url --app ce --client-id ` + exampleClientID + ` --tenants customers.txt --format csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runConsentURL(cmd.Context(), a, o)
@@ -90,9 +90,14 @@ func runConsentURL(ctx context.Context, a *app, o consentURLOptions) error {
 	if err != nil {
 		return err
 	}
+	if t.demo != nil {
+		// The demo tenant lives as long as this command: say so before its link.
+		fmt.Fprintln(a.errOut(), "Note: this link points at a demo tenant that stops when this command ends, so it shows the link's shape only; for a live one, run: d365consent demo")
+	}
 	fmt.Fprintln(a.stdout, u)
 	if o.QR {
-		qr, err := drawQR(u, a.environ, !isTerminal(a.stdout))
+		tty := isTerminal(a.stdout)
+		qr, err := drawQR(u, a.environ, tty && !a.noColor(), tty)
 		if err != nil {
 			return err
 		}
@@ -101,16 +106,14 @@ func runConsentURL(ctx context.Context, a *app, o consentURLOptions) error {
 	return nil
 }
 
-// drawQR renders u as a QR code with half-block characters (two modules per line),
-// or ASCII where the terminal cannot show Unicode.
-func drawQR(u string, environ []string, inkIsDark bool) (string, error) {
-	q, err := qrcode.New(u, qrcode.Medium)
-	if err != nil {
-		return "", fmt.Errorf("drawing the QR code: %w", err)
-	}
-	q.DisableBorder = true
+// drawQR renders u as a QR code with termcaps.QRCode, exactly as the wizard draws
+// it: black on white where colour is on (a terminal without NO_COLOR), else plain
+// glyphs, dark ink in a file or pipe.
+func drawQR(u string, environ []string, color, toTerminal bool) (string, error) {
 	caps := termcaps.Detect(environ, runtime.GOOS)
-	// On a terminal (usually a dark background) the glyphs' ink is light; in a file
-	// or pipe it is dark (termcaps.RenderQR inverts accordingly).
-	return termcaps.RenderQR(q.Bitmap(), caps.Glyphs, 2, inkIsDark), nil
+	lines, _, err := termcaps.QRCode(u, caps.Glyphs, termcaps.QRStyle{Color: color && caps.Color, DarkBackground: toTerminal})
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(lines, "\n") + "\n", nil
 }

@@ -28,8 +28,9 @@ func newDemoCmd(a *app) *cobra.Command {
 		Short: "Run the wizard against the embedded demo tenant (no account, no network)",
 		Long: `demo starts an embedded Entra ID + Microsoft Graph tenant on 127.0.0.1 and runs the same
 wizard against it. The sign-in and consent pages open in your browser when one can be opened;
-on every browser step, the a key approves through the demo's own browser as the demo admin,
-so the whole demo also runs in a bare terminal or over SSH.
+on every browser step, the a key answers the page through the demo's own browser as the
+scenario's demo user (the account that signs in; in non-admin that is an ordinary user, and
+Entra refuses the consent as it would), so the whole demo also runs in a bare terminal or over SSH.
 
 Scenarios:
 ` + strings.TrimRight(list.String(), "\n"),
@@ -72,6 +73,7 @@ func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
 		catalog:  env.Catalog,
 		approver: demoApprover{env},
 		demo:     true,
+		scenario: scenario,
 		urlFile:  urlFile,
 	})
 }

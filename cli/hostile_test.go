@@ -100,15 +100,19 @@ func TestHostileTextOutputs(t *testing.T) {
 	testkit.CheckInert(t, "emulator output", outB.String()+errB.String())
 }
 
-// TestHostileWizardAccessible: the line-by-line wizard through sign-in and the
-// refused admin consent, whose error description carries the hostile API name.
+// TestHostileWizardAccessible: the line-by-line wizard through sign-in to the state
+// consent cannot fix (the tenant has no Dynamics CRM, AADSTS650052 territory), whose
+// cause carries the hostile API name; no consent is offered (issue 12).
 func TestHostileWizardAccessible(t *testing.T) {
 	out, errOut, code := runAccessibleDemo(t, []string{"TERM=xterm-256color"},
 		[]string{"demo", "--scenario", "hostile", "--no-browser", "--accessible"},
-		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"approve as the demo admin", "a"},
-			{"open the admin consent page", ""}, {"Open this admin consent page", "a"}})
-	if code == 0 {
-		t.Fatalf("consent in the hostile tenant should fail; exit 0\n%s", out)
+		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
+			{"Save a report", ""}})
+	if code != 3 {
+		t.Fatalf("the hostile tenant cannot be completed by consent; exit %d, want 3\n%s", code, out)
+	}
+	if strings.Contains(out, "open the admin consent page") || !strings.Contains(out, "The tenant needs Dynamics CRM first") {
+		t.Errorf("consent offered, or the cause not named:\n%s", out)
 	}
 	if !strings.Contains(out+errOut, "AADSTS650052") || !strings.Contains(out, "Contoso clickevil Demo") || !strings.Contains(out, "Mail.Readclickevil") {
 		t.Errorf("the wizard did not show the sanitized names and error:\n%s\n%s", out, errOut)

@@ -34,7 +34,10 @@ purpose, and whether it is newly required.`,
   d365consent permissions --format json | jq '.apps[].permissions[].value'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := enumFlag("format", format, formatNames()...); err != nil {
+			if format == "text" {
+				format = "table" // verify's word for the same human-readable output
+			}
+			if err := enumFlag("format", format, append(formatNames(), "text")...); err != nil {
 				return err
 			}
 			cat, err := a.catalog()
@@ -58,7 +61,7 @@ purpose, and whether it is newly required.`,
 		},
 	}
 	cmd.Flags().StringVar(&appKey, "app", "all", "app: ce (Customer Engagement), uo (Unified Operations) or all")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, markdown or csv")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table (or text), json, markdown or csv")
 	annotateValues(cmd, "app", "ce", "uo", "all")
 	annotateValues(cmd, "format", formatNames()...)
 	return cmd

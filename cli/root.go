@@ -48,6 +48,14 @@ type sharedOptions struct {
 	Debug          string
 }
 
+// exampleClientID stands in for the AvePoint app's client id in help examples
+// (AvePoint does not publish it); any GUID makes the example run as printed.
+const exampleClientID = "11111111-2222-3333-4444-555555555555"
+
+// exampleIdentityID stands in for the client id of a customer's own app identity
+// (--identity-client-id) in help examples.
+const exampleIdentityID = "22222222-3333-4444-5555-666666666666"
+
 // DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
 const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
@@ -146,8 +154,8 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 		Example: `  d365consent                               # the wizard, against your tenant
   d365consent demo                          # the wizard against the embedded demo tenant
   d365consent permissions --app uo          # what the UO app needs, and why
-  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com --qr
-  d365consent verify --app ce --tenant contoso.onmicrosoft.com --format json
+  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com --client-id ` + exampleClientID + ` --qr
+  d365consent verify --app ce --tenant contoso.onmicrosoft.com --client-id ` + exampleClientID + ` --format json
   d365consent doctor --tenant contoso.onmicrosoft.com   # why sign-in would fail (no sign-in)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,

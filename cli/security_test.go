@@ -168,7 +168,7 @@ func TestTokenHygiene(t *testing.T) {
 
 	// The wizard, line by line (accessible), through sign-in, consent and the report.
 	out, errOut, code := runAccessibleDemo(t, env, []string{"demo", "--scenario", "fresh", "--no-browser", "--accessible", "--debug", logPath},
-		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"approve as the demo admin", "a"},
+		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 			{"open the admin consent page", ""}, {"Open this admin consent page", "a"}, {"Save a report", "y"}})
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s%s", code, out, errOut)
@@ -331,7 +331,7 @@ func TestInterruptWizardConsentInProcess(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"demo", "--no-browser", "--accessible"}, in, out, errb, []string{"NO_COLOR=1"})
 	}()
-	for _, st := range [][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"approve as the demo admin", "a"},
+	for _, st := range [][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 		{"open the admin consent page", ""}, {"visible in Microsoft Graph", ""}} {
 		deadline := time.Now().Add(15 * time.Second)
 		for !strings.Contains(out.String(), st[0]) {

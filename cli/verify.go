@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -46,11 +47,11 @@ Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-
 Graph 403); 5 drift from --baseline; 2 bad input; 1 other errors; with --tenants the worst row
 (0 < 3 < 5 < 4 < 1); 130 cancelled. --format json prints the d365consent.verify/v1 document
 (d365consent.verify-many/v1 with --tenants).`,
-		Example: `  d365consent verify --app ce --tenant contoso.onmicrosoft.com
-  d365consent verify --app uo --format json --report check.md
-  d365consent verify --demo --scenario partial --format json
+		Example: `  d365consent verify --app ce --tenant contoso.onmicrosoft.com --client-id ` + exampleClientID + `
+  d365consent verify --app uo --client-id ` + exampleClientID + ` --format json --report check.md
+  d365consent verify --demo --scenario partial --format markdown
   d365consent verify --demo --tenants customers.txt --format csv
-  d365consent verify --app ce --auth certificate --certificate monitor.pem --identity-client-id GUID --tenant T --baseline baseline.json`,
+  d365consent verify --app ce --client-id ` + exampleClientID + ` --auth certificate --certificate monitor.pem --identity-client-id ` + exampleIdentityID + ` --tenant contoso.onmicrosoft.com --baseline baseline.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd.Context(), a, o)
@@ -135,11 +136,12 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 		return err
 	}
 	if o.Report != "" {
-		switch strings.ToLower(filepath.Ext(o.Report)) {
-		case ".md", ".markdown", ".json":
-		default:
-			return flows.Usagef("--report %q: use a .md or .json file name", o.Report)
+		// Checked before sign-in: a bad path is a usage error up front, never after the work.
+		p, err := checkReportPath(o.Report)
+		if err != nil {
+			return err
 		}
+		o.Report = p
 	}
 	if o.DemoFaults != "" && !o.Demo {
 		return flows.Usagef("--demo-faults needs --demo")
@@ -200,7 +202,7 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	// Output, --report, drift from --baseline and the exit code: verify_fleet.go.
-	return a.emitVerify(o, r, baseline)
+	return a.emitVerify(o, r, baseline, t)
 }
 
 // signInPrompter shows what the user needs to sign in, on stderr so stdout stays
@@ -253,10 +255,71 @@ func reportFlowError(a *app, err error) error {
 	return silent(err)
 }
 
-// writeChecklist prints a Result as a readable checklist.
-func writeChecklist(w io.Writer, r *flows.Result) {
+// nextStep is what verify prints after a result that is not complete: the commands
+// that get it done, each runnable as printed against the same target.
+type nextStep struct {
+	consentURL, wizard, verify string
+	reauthorize                bool // the app can only be re-authorized (UO)
+}
+
+// nextCommands builds r's next-step commands for verify's target.
+func (a *app) nextCommands(r *flows.Result, t *commandTarget, o verifyOptions) (next nextStep) {
+	if app, ok := t.catalog.App(r.App.Key); ok {
+		defer func() { next.reauthorize = app.ReauthorizeOnly }()
+	}
+	var flags []string
+	if t.demo != nil {
+		// A demo tenant lives as long as its command: its consent link would be dead.
+		scen := o.Scenario
+		if scen == "" {
+			scen = "fresh"
+		}
+		return nextStep{
+			wizard: "d365consent demo --scenario " + scen,
+			verify: "d365consent verify --demo --scenario " + scen + " --app " + r.App.Key,
+		}
+	}
+	if a.opts.Cloud != "" && a.opts.Cloud != "global" {
+		flags = append(flags, "--cloud", a.opts.Cloud)
+	}
+	if a.opts.AuthorityHost != "" {
+		flags = append(flags, "--authority-host", a.opts.AuthorityHost)
+	}
+	if a.opts.GraphURL != "" {
+		flags = append(flags, "--graph-url", a.opts.GraphURL)
+	}
+	if a.opts.Catalog != "" {
+		flags = append(flags, "--catalog", a.opts.Catalog)
+	}
+	ids := []string{"--app", r.App.Key}
+	if r.Tenant.ID != "" {
+		ids = append(ids, "--tenant", r.Tenant.ID)
+	}
+	if app, ok := t.catalog.App(r.App.Key); a.opts.ClientID != "" || !ok || app.ClientID == "" {
+		ids = append(ids, "--client-id", r.App.ClientID)
+	}
+	join := func(sub string, extra ...string) string {
+		return strings.Join(append(append(append([]string{"d365consent", sub}, ids...), flags...), extra...), " ")
+	}
+	return nextStep{
+		consentURL: join("consent-url"),
+		wizard:     strings.Join(append([]string{"d365consent"}, flags...), " "),
+		verify:     join("verify"),
+	}
+}
+
+// cloudLabel names where r was checked: the cloud, or the overridden endpoints.
+func cloudLabel(r *flows.Result) string {
+	if r.Cloud == "custom" {
+		return "custom endpoints (--authority-host/--graph-url)"
+	}
+	return "cloud " + r.Cloud
+}
+
+// writeChecklist prints a Result as a readable checklist, and what to do next.
+func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
 	fmt.Fprintf(w, "%s (%s)\n", flows.Sanitize(r.App.DisplayName), r.App.Key)
-	fmt.Fprintf(w, "Tenant %s (%s) · signed in as %s · cloud %s · %s\n", r.Tenant.DisplayName, r.Tenant.ID, r.SignedInAs, r.Cloud, r.CheckedAt.Format(time.RFC3339))
+	fmt.Fprintf(w, "Tenant %s (%s) · signed in as %s · %s · %s\n", r.Tenant.DisplayName, r.Tenant.ID, r.SignedInAs, cloudLabel(r), r.CheckedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "Client id %s", r.App.ClientID)
 	if sp := r.ServicePrincipal; sp != nil {
 		state := "enabled"
@@ -293,11 +356,62 @@ func writeChecklist(w io.Writer, r *flows.Result) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", flows.Summary(r))
+	blockers := flows.Blockers(r)
 	switch {
 	case r.Status == flows.StatusComplete && r.NextStep != "":
 		fmt.Fprintf(w, "Next step: %s\n", r.NextStep)
-	case r.ReauthorizeOnlyBlocked:
+	case len(blockers) > 0:
+		for _, b := range blockers {
+			if !b.CauseShown {
+				fmt.Fprintf(w, "Why: %s\n", b.Cause)
+			}
+			if !b.FixShown {
+				fmt.Fprintf(w, "What will fix it: %s\n", b.Fix)
+			}
+		}
+		if flows.ConsentCanHelp(r) {
+			writeConsentSteps(w, r, next)
+		} else if r.Status != flows.StatusComplete && !r.ReauthorizeOnlyBlocked {
+			fmt.Fprintf(w, "Then check again:\n  %s\n", next.verify)
+		}
 	case r.Status != flows.StatusComplete:
-		fmt.Fprintf(w, "Grant admin consent (d365consent, or: d365consent consent-url --app %s --tenant %s), then run verify again.\n", r.App.Key, r.Tenant.ID)
+		writeConsentSteps(w, r, next)
 	}
+}
+
+// writeConsentSteps says how to grant (or, for a re-authorize-only app, re-authorize)
+// what is missing, with commands that run as printed.
+func writeConsentSteps(w io.Writer, r *flows.Result, next nextStep) {
+	verb := "Grant admin consent"
+	if next.reauthorize {
+		verb = "Re-authorize the app (admin consent to its new permissions)"
+	}
+	if next.consentURL == "" { // the demo tenant: its links die with the command
+		fmt.Fprintf(w, "%s in the demo wizard:\n  %s\nthen check with:\n  %s\n", verb, next.wizard, next.verify)
+		return
+	}
+	fmt.Fprintf(w, "%s as a Global Administrator or Privileged Role Administrator: run the wizard\n  %s\nor open the link that this prints:\n  %s\nthen check again:\n  %s\n", verb, next.wizard, next.consentURL, next.verify)
+}
+
+// checkReportPath checks --report before any work: a .md or .json name in a directory
+// that exists. It returns the path made absolute, as it is printed.
+func checkReportPath(p string) (string, error) {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".md", ".markdown", ".json":
+	default:
+		return "", flows.Usagef("--report %q: use a .md or .json file name", p)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", flows.Usagef("--report %q: %v", p, err)
+	}
+	dir := filepath.Dir(abs)
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return "", flows.Usagef("--report %q: the directory %s does not exist", p, dir)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return "", flows.Usagef("--report %q is a directory: name a .md or .json file", p)
+	}
+	return abs, nil
 }

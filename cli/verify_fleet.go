@@ -208,7 +208,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 		if err != nil {
 			return reportFlowError(a, err)
 		}
-		return a.emitVerify(o, r, baseline)
+		return a.emitVerify(o, r, baseline, t)
 	}
 	if isTerminal(a.stderr) {
 		w := a.stderr
@@ -290,7 +290,11 @@ func (a *app) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flows.Dr
 // emitVerify prints one tenant's result in --format (with drift from baseline, if
 // any), saves --report, and returns the exit: 0 complete, 3 incomplete, 5 drift
 // (drift wins over incomplete).
-func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Baseline) error {
+func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Baseline, t *commandTarget) error {
+	if a.opts.AuthorityHost != "" || a.opts.GraphURL != "" {
+		// Not the named cloud's endpoints: never claim "global" (issue 12).
+		r.Cloud = "custom"
+	}
 	var drift *flows.Drift
 	if baseline != nil {
 		drift = baseline.Compare(r)
@@ -318,7 +322,7 @@ func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Basel
 		flows.WriteDriftText(a.stdout, drift)
 	default:
 		w := a.out()
-		writeChecklist(w, r)
+		writeChecklist(w, r, a.nextCommands(r, t, o))
 		flows.WriteDriftText(w, drift)
 	}
 	if o.Report != "" {
@@ -327,6 +331,8 @@ func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Basel
 		}
 		if o.Format == "text" {
 			fmt.Fprintf(a.out(), "\nReport saved to %s\n", o.Report)
+		} else {
+			fmt.Fprintf(a.errOut(), "Report saved to %s\n", o.Report)
 		}
 	}
 	code := 0

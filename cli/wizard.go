@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,6 +40,7 @@ type wizardTarget struct {
 	catalog  *permissions.Catalog
 	approver ui.Approver // demo only
 	demo     bool
+	scenario string // the demo's scenario, for the commands the wizard prints
 	urlFile  string // hidden --url-file: every browser URL the wizard shows (tests)
 }
 
@@ -45,13 +48,15 @@ type wizardTarget struct {
 // replace it.
 var terminalCheck = isTerminal
 
-// requireTerminal: the wizard needs a terminal on stdin and stdout; scripts get one
-// line pointing at the non-interactive commands (exit 2).
+// requireTerminal: the full-screen wizard needs a terminal on stdin and stdout; line
+// mode (--accessible, TERM=dumb) only on stdin, so `demo --accessible | tee log`
+// works. Scripts get one line pointing at the non-interactive commands (exit 2).
 func (a *app) requireTerminal() error {
-	if terminalCheck(a.stdin) && terminalCheck(a.stdout) {
+	in := terminalCheck(a.stdin)
+	if in && (a.lineMode() || terminalCheck(a.stdout)) {
 		return nil
 	}
-	fmt.Fprintln(a.errOut(), "d365consent: the wizard needs a terminal; in scripts use 'd365consent permissions' and 'd365consent verify' (see --help).")
+	fmt.Fprintln(a.errOut(), "d365consent: the wizard needs a terminal; in scripts use the permissions and verify commands (see the list in d365consent --help).")
 	return silent(flows.ErrNotTerminal)
 }
 
@@ -83,8 +88,14 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 			}
 		}
 	}
+	opts.CommandFlags = a.commandFlags(t)
 	var out ui.Outcome
-	if a.opts.Accessible {
+	if a.lineMode() {
+		if !a.opts.Accessible { // say why the screen is not full-screen
+			_, why := termcaps.LineMode(a.environ, runtime.GOOS)
+			fmt.Fprintf(a.out(), "(%s: the wizard runs line by line, as with --accessible.)\n", why)
+		}
+		opts.Glyphs = termcaps.ASCII
 		out, err = ui.RunAccessible(ctx, opts, a.stdin, a.out())
 	} else {
 		out, err = ui.Run(ctx, opts, a.stdin, a.stdout, a.environ)
@@ -92,27 +103,77 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 	if err != nil {
 		return fmt.Errorf("running the wizard: %w", err)
 	}
-	return a.wizardOutcome(out)
+	return a.wizardOutcome(out, t)
 }
 
-// wizardOutcome prints one line about how the wizard ended (the full-screen view is
-// gone once it exits) and returns the error that gives the exit code.
-func (a *app) wizardOutcome(out ui.Outcome) error {
+// lineMode: the wizard runs line by line (--accessible, or a terminal that cannot
+// host a full screen: termcaps.LineMode).
+func (a *app) lineMode() bool {
+	if a.opts.Accessible {
+		return true
+	}
+	lm, _ := termcaps.LineMode(a.environ, runtime.GOOS)
+	return lm
+}
+
+// commandFlags are the flags that make a printed d365consent command run against
+// the same target as this run (ui.Options.CommandFlags).
+func (a *app) commandFlags(t wizardTarget) []string {
+	if t.demo {
+		return []string{"--demo", "--scenario", t.scenario}
+	}
+	var f []string
+	if a.opts.Cloud != "" && a.opts.Cloud != "global" {
+		f = append(f, "--cloud", a.opts.Cloud)
+	}
+	if a.opts.AuthorityHost != "" {
+		f = append(f, "--authority-host", a.opts.AuthorityHost)
+	}
+	if a.opts.GraphURL != "" {
+		f = append(f, "--graph-url", a.opts.GraphURL)
+	}
+	if a.opts.SignInClientID != "" && a.opts.SignInClientID != DefaultSignInClientID {
+		f = append(f, "--signin-client-id", a.opts.SignInClientID)
+	}
+	if a.opts.Catalog != "" {
+		f = append(f, "--catalog", a.opts.Catalog)
+	}
+	return f
+}
+
+// wizardOutcome prints how the wizard ended (the full-screen view is gone once it
+// exits): the verdict, or for an error its support ids on stderr, and returns the
+// error that gives the exit code.
+func (a *app) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 	w := a.out()
 	if out.Err != nil {
+		if !errors.Is(out.Err, flows.ErrCancelled) && !a.lineMode() {
+			a.printSupport(out.Err)
+		}
 		return out.Err
 	}
 	r := out.Result
 	if r == nil {
 		return flows.ErrCancelled
 	}
-	if !a.opts.Accessible {
-		fmt.Fprintln(w, flows.Sanitize(flows.Summary(r)))
+	if a.lineMode() { // the line-mode wizard said it all, and it stays on screen
+		if r.Status != flows.StatusComplete {
+			return silent(fmt.Errorf("%w", flows.ErrIncomplete))
+		}
+		return nil
 	}
+	fmt.Fprintln(w, flows.Sanitize(flows.Summary(r)))
 	if r.Status != flows.StatusComplete {
+		for _, b := range flows.Blockers(r) {
+			if !b.FixShown {
+				fmt.Fprintln(w, "What will fix it: "+b.Fix)
+			}
+		}
+		fmt.Fprintln(w, "Check again with:")
+		fmt.Fprintln(w, a.verifyCommand(r, t))
 		return silent(fmt.Errorf("%w", flows.ErrIncomplete))
 	}
-	if r.NextStep != "" && !a.opts.Accessible {
+	if r.NextStep != "" {
 		fmt.Fprintln(w, "Next step: "+flows.Sanitize(r.NextStep))
 	}
 	return nil
@@ -154,4 +215,42 @@ func browserUX(b flows.Browser, environ []string, demo bool) (noBrowser, qrFirst
 	sb, system := b.(*flows.SystemBrowser)
 	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
 	return !system || cannotOpen, !demo && (cannotOpen || flows.SSHSession(environ))
+}
+
+// printSupport prints, after the full-screen wizard ended on err, what support needs
+// on stderr: the explanation and the AADSTS code, correlation id, trace id and
+// timestamp, each whole on its own line.
+func (a *app) printSupport(err error) {
+	x := flows.Explain(err)
+	if x == nil {
+		return
+	}
+	w := a.errOut()
+	if x.Title != "" {
+		fmt.Fprintf(w, "%s\n", flows.Sanitize(x.Title))
+	}
+	if x.Fix != "" {
+		fmt.Fprintf(w, "What to do: %s\n", flows.Sanitize(x.Fix))
+	}
+	for _, id := range flows.SupportIDs(x) {
+		fmt.Fprintln(w, id)
+	}
+	if x.Link != "" {
+		fmt.Fprintln(w, flows.Sanitize(x.Link))
+	}
+}
+
+// verifyCommand is the verify command line for r that runs as printed against the
+// same target.
+func (a *app) verifyCommand(r *flows.Result, t wizardTarget) string {
+	parts := []string{"d365consent", "verify", "--app", r.App.Key}
+	if !t.demo {
+		if r.Tenant.ID != "" {
+			parts = append(parts, "--tenant", flows.Sanitize(r.Tenant.ID))
+		}
+		if app, ok := t.catalog.App(r.App.Key); a.opts.ClientID != "" || !ok || app.ClientID == "" {
+			parts = append(parts, "--client-id", flows.Sanitize(r.App.ClientID))
+		}
+	}
+	return strings.Join(append(parts, a.commandFlags(t)...), " ")
 }

@@ -109,12 +109,12 @@ func TestInterruptWizardBinary(t *testing.T) {
 		sig     syscall.Signal
 		code    int
 	}{
-		{"sign-in", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve as demo admin", ""}}, syscall.SIGTERM, 143},
-		{"sign-in", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve as demo admin", ""}}, syscall.SIGINT, 130},
-		{"verification", "1500ms", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve as demo admin", "a"}, {"Approved in the demo browser", ""}}, syscall.SIGTERM, 143},
-		{"consent", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve as demo admin", "a"},
+		{"sign-in", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve in the demo browser", ""}}, syscall.SIGTERM, 143},
+		{"sign-in", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve in the demo browser", ""}}, syscall.SIGINT, 130},
+		{"verification", "1500ms", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve in the demo browser", "a"}, {"reading your account and roles", ""}}, syscall.SIGTERM, 143},
+		{"consent", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve in the demo browser", "a"},
 			{"Enter opens the admin consent page", "Enter"}, {"visible in Microsoft Graph", ""}}, syscall.SIGTERM, 143},
-		{"consent", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve as demo admin", "a"},
+		{"consent", "", []step{{"Which app", "Enter"}, {"Review permissions", "Enter"}, {"approve in the demo browser", "a"},
 			{"Enter opens the admin consent page", "Enter"}, {"visible in Microsoft Graph", ""}}, syscall.SIGINT, 130},
 	} {
 		t.Run(tc.phase+"/"+tc.sig.String(), func(t *testing.T) {

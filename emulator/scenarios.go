@@ -20,7 +20,7 @@ type scenarioDef struct {
 }
 
 var scenarioDefs = []scenarioDef{
-	{Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, so it cannot be"},
+	{Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, and as it can no longer be created, it cannot be re-authorized either"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
 	{Scenario{"consented", "both apps fully consented: verify reports everything granted"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {

@@ -131,7 +131,7 @@ func NewAppSession(cfg Config, id AppIdentity) (*AppSession, error) {
 	if err != nil {
 		return nil, Usagef("%v", err)
 	}
-	_, known := knownAuthorityHosts[cfg.Cloud.AuthorityHost]
+	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
 	client, err := entra.NewApp(entra.AppOptions{
 		Authority: cfg.Cloud.Authority(id.Tenant), ClientID: id.ClientID, Credential: cred,
 		HTTPClient: cfg.HTTPClient, Scope: cfg.Cloud.GraphURL + "/.default", InstanceDiscovery: known,

@@ -105,7 +105,7 @@ func isLoopbackHost(host string) bool {
 // own authority host when that is one of Microsoft's, else (an override, the demo
 // tenant) the named cloud's, else the global one.
 func (c Cloud) lookupHost() string {
-	if knownAuthorityHosts[c.AuthorityHost] {
+	if knownAuthorityHost(c.AuthorityHost) {
 		return c.AuthorityHost
 	}
 	if k, ok := clouds[c.Name]; ok {

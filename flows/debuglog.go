@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -31,15 +30,15 @@ var secretParams = map[string]bool{
 }
 
 // jwtRE matches a JWT or JWT-like token (three base64url segments, the first a JSON header).
-var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+var jwtRE = lazyRE(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
 
 // bearerRE matches an Authorization header value.
-var bearerRE = regexp.MustCompile(`(?i)(bearer|basic|pop)\s+[A-Za-z0-9._~+/=-]+`)
+var bearerRE = lazyRE(`(?i)(bearer|basic|pop)\s+[A-Za-z0-9._~+/=-]+`)
 
 // Redact removes anything secret-looking from s.
 func Redact(s string) string {
-	s = jwtRE.ReplaceAllString(s, redacted)
-	s = bearerRE.ReplaceAllString(s, "$1 "+redacted)
+	s = jwtRE().ReplaceAllString(s, redacted)
+	s = bearerRE().ReplaceAllString(s, "$1 "+redacted)
 	return s
 }
 

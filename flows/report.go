@@ -115,9 +115,17 @@ func MarkdownReport(r *Result) []byte {
 	return []byte(b.String())
 }
 
+// mdEscape makes s literal text in a Markdown table cell or paragraph. Backslash
+// escapes (CommonMark §2.4), never HTML entities: a report is read as plain text too,
+// where "AOS &gt; Management" would be noise. ">" is literal unless it starts a line
+// (a block quote), so only a leading one is escaped; "<" could start HTML.
 func mdEscape(s string) string {
-	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "`", "'")
-	return r.Replace(s)
+	r := strings.NewReplacer("|", `\|`, "<", `\<`, "`", "'", "\\", `\\`)
+	s = r.Replace(s)
+	if strings.HasPrefix(s, ">") {
+		s = `\` + s
+	}
+	return s
 }
 
 // WriteReport writes r to path as Markdown (.md, .markdown) or JSON (anything else),

@@ -140,7 +140,7 @@ func NewSession(cfg Config) (*Session, error) {
 	for i, s := range SignInScopes {
 		scopes[i] = cfg.Cloud.GraphURL + "/" + s
 	}
-	_, known := knownAuthorityHosts[cfg.Cloud.AuthorityHost]
+	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{
 		Authority:         cfg.Cloud.Authority(cfg.Tenant),
 		ClientID:          cfg.SignInClientID,
@@ -156,12 +156,14 @@ func NewSession(cfg Config) (*Session, error) {
 	return s, nil
 }
 
-var knownAuthorityHosts = map[string]bool{}
-
-func init() {
+// knownAuthorityHost reports whether host is one of the clouds' authority hosts.
+func knownAuthorityHost(host string) bool {
 	for _, c := range clouds {
-		knownAuthorityHosts[c.AuthorityHost] = true
+		if c.AuthorityHost == host {
+			return true
+		}
 	}
+	return false
 }
 
 // DefaultHTTPClient trusts the system certificate pool (SSL_CERT_FILE and
@@ -248,6 +250,7 @@ func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin
 		}
 		return nil, s.wrapAuth(SourceSignIn, "signing in", err)
 	}
+	Progress(ctx, "Signed in; reading your account and roles from Microsoft Graph…")
 	admin, err := s.loadAdmin(ctx)
 	if err != nil {
 		s.logger.Info("reading the signed-in admin failed", "duration", s.clock.Now().Sub(start), "err", err.Error())

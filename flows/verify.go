@@ -76,6 +76,7 @@ func (s *Session) Verify(ctx context.Context, app *permissions.App) (*Result, er
 		return nil, Usagef("app %s has no client id: pass --client-id (a GUID)", app.Key)
 	}
 	before, start := s.graph.Requests(), s.clock.Now()
+	Progress(ctx, "Checking Microsoft Graph…")
 	reps, err := s.graph.BatchAll(ctx, VerificationRequests(app))
 	s.logger.Info("verification", "app", app.Key, "duration", s.clock.Now().Sub(start),
 		"graphRequests", s.graph.Requests()-before, "ok", err == nil)
@@ -103,7 +104,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 	r := &Result{
 		Schema:      ResultSchema,
 		App:         ResultApp{Key: app.Key, DisplayName: app.DisplayName, ClientID: app.ClientID},
-		NextStep:    app.Consent,
+		NextStep:    NextStep(app),
 		Permissions: []PermissionCheck{},
 		Extra:       []ExtraGrant{},
 		Warnings:    []string{},

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 )
 
@@ -259,12 +258,42 @@ func (e *ValidationError) Error() string {
 	return "invalid catalog: " + strings.Join(where, ", ") + ": " + e.Problem
 }
 
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// IsGUID reports whether s is a GUID in its 8-4-4-4-12 hexadecimal form. (Written out
+// rather than a regexp: a package-level regexp is compiled at every start-up.)
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
-// IsGUID reports whether s is a GUID in its 8-4-4-4-12 form.
-func IsGUID(s string) bool { return guidRE.MatchString(s) }
-
-var keyRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,15}$`)
+// validKey reports whether key is 1-16 lower-case letters, digits or '-', starting
+// with a letter.
+func validKey(key string) bool {
+	if len(key) == 0 || len(key) > 16 || key[0] < 'a' || key[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(key); i++ {
+		c := key[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks the catalog: required fields, GUID formats, permission types,
 // and no permission listed twice for the same resource and type.
@@ -286,7 +315,7 @@ func (c *Catalog) Validate() error {
 			return &ValidationError{App: name, Field: field, Problem: problem}
 		}
 		switch {
-		case !keyRE.MatchString(a.Key):
+		case !validKey(a.Key):
 			return bad("key", "must be 1-16 lower-case letters, digits or '-', starting with a letter")
 		case keys[a.Key]:
 			return bad("key", "listed twice")

@@ -110,8 +110,8 @@ func (r *plainRun) run() (*flows.Result, error) {
 	for i, p := range app.Permissions {
 		r.say("%d. %s %s (%s), %s. Why: %s", i+1, p.API, p.Value, p.FriendlyName, p.Type, p.Purpose)
 	}
-	r.say("Delegated means: %s", permissions.Delegated.Explain())
-	r.say("Application means: %s", permissions.Application.Explain())
+	r.say("%s", permissions.Delegated.Explain())
+	r.say("%s", permissions.Application.Explain())
 	r.say("To check the result the wizard signs you in with read-only scopes:")
 	for _, s := range SignInScopes {
 		r.say("- %s: %s", s.Scope, s.Why)
@@ -145,13 +145,18 @@ func (r *plainRun) run() (*flows.Result, error) {
 	if err != nil {
 		return nil, r.explain("Could not read the app's current state.", err)
 	}
-	r.printResult(before)
 	if before.ReauthorizeOnlyBlocked || (app.ReauthorizeOnly && before.ServicePrincipal == nil) {
 		r.say("The %s app is not in your tenant. It can only be re-authorized, no longer created, so there is nothing to consent to.", app.AppType)
 		return before, nil
 	}
+	r.printResult(before)
 	final := before
-	if before.Status != flows.StatusComplete {
+	if before.Status != flows.StatusComplete && !flows.ConsentCanHelp(before) {
+		// Consent cannot change this state: say what will, offer none.
+		r.sayBlockers(before)
+		r.say("Admin consent cannot change this, so the wizard offers none. Afterwards, check with:")
+		r.say("%s", r.command(&app, admin.TenantID, "verify"))
+	} else if before.Status != flows.StatusComplete {
 		if _, err := r.ask("Press Enter to open the admin consent page (q quits):"); err != nil {
 			return before, err
 		}
@@ -162,16 +167,22 @@ func (r *plainRun) run() (*flows.Result, error) {
 		r.say("")
 		r.say("Summary:")
 		r.printResult(final)
+		if final.Status != flows.StatusComplete {
+			r.sayBlockers(final)
+			r.say("Grants can take a few minutes to replicate. Check later with:")
+			r.say("%s", r.command(&app, admin.TenantID, "verify"))
+		}
 	}
+	r.say("Signed in as %s; tenant id %s.", flows.Sanitize(admin.UPN), flows.Sanitize(admin.TenantID))
 	if final.Status == flows.StatusComplete {
-		r.say("Next step: %s", orText(final.NextStep, app.Consent))
+		r.say("Next step: %s", orText(final.NextStep, flows.NextStep(&app)))
 	}
 	if l, err := r.ask("Save a report (Markdown and JSON)? Type y and press Enter, or just Enter to finish:"); err == nil && strings.EqualFold(l, "y") {
 		write := r.opts.WriteReport
 		if write == nil {
 			write = flows.WriteReport
 		}
-		base := filepath.Join(r.opts.ReportDir, "d365consent-"+app.Key+"-"+r.opts.now().UTC().Format("20060102-150405"))
+		base := absPath(filepath.Join(r.opts.ReportDir, "d365consent-"+app.Key+"-"+r.opts.now().UTC().Format("20060102-150405")))
 		for _, ext := range []string{".md", ".json"} {
 			if err := write(base+ext, final); err != nil {
 				r.say("Could not save %s: %s", base+ext, flows.Sanitize(err.Error()))
@@ -207,17 +218,15 @@ func (r *plainRun) explain(what string, err error) error {
 		if d := strings.Join(strings.Fields(flows.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
 			r.say("Entra ID said: %s", d)
 		}
-		code := "no AADSTS code"
-		if e.Code > 0 {
-			code = fmt.Sprintf("AADSTS%d", e.Code)
+		if ids := flows.SupportIDs(e); len(ids) > 0 {
+			r.say("For support:")
+			for _, id := range ids {
+				r.say("%s", id)
+			}
 		}
-		if e.OAuthError != "" {
-			code += " (" + flows.Sanitize(e.OAuthError) + ")"
-		}
-		r.say("For support: %s, correlation id %s, trace id %s, time %s.", code, flows.Sanitize(orText(e.CorrelationID, "none")),
-			flows.Sanitize(orText(e.TraceID, "none")), flows.Sanitize(orText(e.Timestamp, "unknown")))
 		if e.Link != "" {
-			r.say("More: %s", e.Link)
+			r.say("More:")
+			r.say("%s", flows.Sanitize(e.Link))
 		}
 	} else {
 		r.say("%s", flows.Sanitize(err.Error()))
@@ -251,16 +260,18 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 			cur = &p
 			r.notify("signin", p.URL)
 			if p.DeviceCode {
-				r.say("Open %s and enter the code %s", flows.Sanitize(p.URL), flows.Sanitize(p.UserCode))
+				r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
 			} else {
-				r.say("Sign in in your browser. If it did not open, open this URL: %s", flows.Sanitize(p.URL))
+				r.say("Sign in in your browser. If it did not open, open this page:")
 			}
+			r.say("%s", flows.Sanitize(p.URL)) // whole, on its own line
 			r.approveHint()
 		case d := <-done:
 			for len(prompts) > 0 { // a prompt not shown yet: show it before moving on
 				p := <-prompts
 				r.notify("signin", p.URL)
-				r.say("Sign-in URL: %s", flows.Sanitize(p.URL))
+				r.say("Sign-in page:")
+				r.say("%s", flows.Sanitize(p.URL))
 			}
 			return d.a, d.err
 		case l, ok := <-r.lines:
@@ -297,7 +308,7 @@ func (r *plainRun) notify(kind, url string) {
 
 func (r *plainRun) approveHint() {
 	if r.opts.Approver != nil {
-		r.say("Demo: type a and press Enter to approve as the demo admin.")
+		r.say("Demo: type a and press Enter to answer the page in the demo browser as the signed-in account.")
 	}
 }
 
@@ -309,7 +320,8 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 	defer w.Close()
 	url := flows.Sanitize(w.ConsentURL())
 	r.notify("consent", url)
-	r.say("Open this admin consent page and Accept: %s", url)
+	r.say("Open this admin consent page as an admin and Accept:")
+	r.say("%s", url)
 	r.say("Press Enter to check now; q quits.")
 	r.approveHint()
 	events := w.Events()
@@ -358,6 +370,33 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 			}
 		case <-r.ctx.Done():
 			return nil, flows.ErrCancelled
+		}
+	}
+}
+
+// command is a d365consent command line that runs as printed (see Model.command).
+func (r *plainRun) command(app *permissions.App, tenant, sub string) string {
+	parts := []string{"d365consent", sub, "--app", app.Key}
+	if !r.opts.Demo {
+		if tenant != "" {
+			parts = append(parts, "--tenant", flows.Sanitize(tenant))
+		}
+		if cat, ok := r.opts.Catalog.App(app.Key); r.opts.ClientID != "" || !ok || cat.ClientID == "" {
+			parts = append(parts, "--client-id", app.ClientID)
+		}
+	}
+	return strings.Join(append(parts, r.opts.CommandFlags...), " ")
+}
+
+// sayBlockers says, once, why consent cannot complete res and what will (a warning
+// may have said part of it already).
+func (r *plainRun) sayBlockers(res *flows.Result) {
+	for _, b := range flows.Blockers(res) {
+		if !b.CauseShown {
+			r.say("%s", b.Cause)
+		}
+		if !b.FixShown {
+			r.say("What will fix it: %s", b.Fix)
 		}
 	}
 }

@@ -38,7 +38,8 @@ func TestAccessible(t *testing.T) {
 		t.Fatalf("outcome = %+v, %v\n%s", o, err, out.String())
 	}
 	text := out.String()
-	for _, want := range []string{"1) Dynamics Customer Engagement (CE)", "open this URL: https://login.example/authorize",
+	for _, want := range []string{"1) Dynamics Customer Engagement (CE)", "open this page:\nhttps://login.example/authorize\n",
+		"Signed in as admin@contoso.onmicrosoft.com; tenant id " + testTenant,
 		"Role check: Global Administrator", "none of its 3 permissions", "adminconsent", "1 of 3 permissions visible",
 		"All 3 permissions are granted", "Next step:"} {
 		if !strings.Contains(text, want) {
@@ -47,6 +48,12 @@ func TestAccessible(t *testing.T) {
 	}
 	if strings.Contains(text, "\x1b") {
 		t.Error("escape sequence in accessible output")
+	}
+	// Issue 12 "Words": the type explanations name their type once.
+	for _, bad := range []string{"Delegated means: Delegated:", "Application means: Application:"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("output says %q", bad)
+		}
 	}
 }
 

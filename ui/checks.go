@@ -86,6 +86,8 @@ func headline(r *flows.Result) string {
 		return fmt.Sprintf("The app is not in your tenant yet: none of its %d permissions is granted.", n)
 	case r.Status == flows.StatusComplete:
 		return fmt.Sprintf("All %d permissions are granted.", n)
+	case g == n: // granted, yet not complete (a disabled service principal)
+		return flows.Summary(r)
 	}
 	return fmt.Sprintf("%d of %d permissions are granted; %d missing.", g, n, n-g)
 }

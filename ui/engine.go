@@ -77,6 +77,12 @@ type Options struct {
 	ReportDir string
 	// WriteReport writes a report; nil = flows.WriteReport.
 	WriteReport func(path string, r *flows.Result) error
+	// CommandFlags are added to every d365consent command line the wizard prints
+	// (e.g. --cloud usgov, --authority-host URL, or --demo --scenario S), so each
+	// runs as printed against the same target.
+	CommandFlags []string
+	// WriteFile writes an error report; nil = os.WriteFile.
+	WriteFile func(path string, data []byte) error
 	// OnURL, when set, is told every browser URL the wizard shows (the --debug hook
 	// that lets the real-browser test open it in Chromium).
 	OnURL func(kind, url string)

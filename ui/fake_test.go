@@ -146,7 +146,7 @@ func result(key string, sp bool, status map[string]flows.PermStatus) *flows.Resu
 		Tenant:    flows.ResultTenant{ID: testTenant, DisplayName: "Contoso"},
 		Cloud:     "global",
 		CheckedAt: fixedNow,
-		NextStep:  app.Consent,
+		NextStep:  flows.NextStep(app),
 	}
 	if sp {
 		r.ServicePrincipal = &flows.ResultSP{ID: "sp-1", AccountEnabled: true}

@@ -122,7 +122,7 @@ func TestGoldenCE(t *testing.T) {
 	})
 	s.golden("1-choose", "Which app")
 	s.keys("enter")
-	s.golden("2-review", "Why:")
+	s.golden("2-review", "read-only scopes")
 	s.keys("down")
 	s.golden("2-review-row2", "Directory.Read.All  Read directory data")
 	s.keys("enter")
@@ -176,7 +176,7 @@ func TestGoldenUOReauthorize(t *testing.T) {
 	s.keys("down")
 	s.golden("1-choose-uo", "Re-authorize only")
 	s.keys("enter")
-	s.golden("2-review", "Why:")
+	s.golden("2-review", "Purpose")
 	s.keys("enter")
 	s.golden("4-state-diff", "Re-authorization will add")
 	s.keys("enter")
@@ -198,7 +198,7 @@ func TestGoldenUOReauthorize(t *testing.T) {
 func TestGoldenUOAbsent(t *testing.T) {
 	eng := &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("uo", false, nil)}}
 	s := startSession(t, eng, 100, 30, func(o *Options) { o.App = "uo" })
-	s.waitFor("Why:")
+	s.waitFor("Purpose")
 	s.keys("enter")
 	s.golden("state-blocked", "offers no consent link")
 	s.keys("enter") // offers nothing
@@ -223,11 +223,11 @@ func TestGoldenError(t *testing.T) {
 	}}
 	eng := &fakeEngine{admin: testAdmin(false), signInErr: err}
 	s := startSession(t, eng, 100, 30, func(o *Options) { o.App = "ce" })
-	s.waitFor("Why:")
+	s.waitFor("read-only scopes")
 	s.keys("enter")
 	s.golden("error", "For support")
 	s.keys("esc")
-	s.waitFor("Why:")
+	s.waitFor("read-only scopes")
 	s.keys("q")
 	out := s.finish()
 	if out.Err == nil {

@@ -7,28 +7,30 @@ import "charm.land/bubbles/v2/key"
 type keyMap struct {
 	Up, Down, Enter, Back, Copy, QR, Approve, Recheck, Save, Retry, Help, Quit key.Binding
 	Yes, No                                                                    key.Binding
+	SaveError                                                                  key.Binding
 	// PageDown and PageUp scroll a body taller than the window.
 	PageDown, PageUp key.Binding
 }
 
 func newKeyMap() keyMap {
 	return keyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Enter:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy URL")),
-		QR:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "QR code")),
-		Approve:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve as demo admin")),
-		Recheck:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "check now")),
-		Save:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save report")),
-		Retry:    key.NewBinding(key.WithKeys("enter", "r"), key.WithHelp("enter/r", "retry")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "quit anyway")),
-		No:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "keep waiting")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn/pgup", "scroll")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "scroll up")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy URL")),
+		QR:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "QR code")),
+		Approve:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve in the demo browser")),
+		Recheck:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "check now")),
+		Save:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save report")),
+		SaveError: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save error report")),
+		Retry:     key.NewBinding(key.WithKeys("enter", "r"), key.WithHelp("enter/r", "retry")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "quit anyway")),
+		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "keep waiting")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn/pgup", "scroll")),
+		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "scroll up")),
 	}
 }
 
@@ -43,4 +45,11 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		cols = append(cols, h[i:end])
 	}
 	return cols
+}
+
+// asciiKeys is km with ASCII-only help labels (TERM=dumb, no UTF-8 locale).
+func asciiKeys(km keyMap) keyMap {
+	km.Up.SetHelp("up/k", "up")
+	km.Down.SetHelp("down/j", "down")
+	return km
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,11 @@ type (
 		paths   []string
 		err     error
 	}
-	tickMsg struct{ seq int }
+	tickMsg     struct{ seq int }
+	progressMsg struct {
+		attempt int
+		text    string
+	}
 )
 
 // Outcome is how the wizard ended, for main to map to an exit code.
@@ -105,8 +110,12 @@ type Model struct {
 	attempt int
 	waitAt  time.Time // start of the current wait (elapsed)
 	busy    bool      // an async job of the current step is running
-	ticking bool
-	tickSeq int
+	// status says what the step's work is doing now (flows.WithProgress), and
+	// checkedAt when Graph last answered a consent poll.
+	status    string
+	checkedAt time.Time
+	ticking   bool
+	tickSeq   int
 	// tickEvery is the spinner's frame interval (tests shorten it).
 	tickEvery time.Duration
 
@@ -114,6 +123,7 @@ type Model struct {
 	rootCancel context.CancelFunc
 	stepCtx    context.Context
 	stepCancel context.CancelFunc
+	progress   chan string // the step's flows.WithProgress lines
 
 	// choices, kept when going back
 	appIdx   int
@@ -130,6 +140,11 @@ type Model struct {
 	// scroll is the first body line shown when the body is taller than the window;
 	// maxScroll is its limit, set by the last render.
 	scroll, maxScroll int
+	// focusTop..focusBottom are body lines the step wants on screen (the selected
+	// row); set by the step's view, -1 when none. The scroll follows them when they
+	// change (a new selection), not on every frame, so PgDn still works.
+	focusTop, focusBottom int
+	lastFocus             [2]int
 
 	// current state and consent
 	before      *flows.Result
@@ -182,6 +197,11 @@ func New(ctx context.Context, opts Options) *Model {
 	}
 	m.th = newTheme(m.dark, opts.NoColor, m.g)
 	m.help.Styles = m.th.Help
+	if !m.g.Unicode { // ASCII everywhere, the key help too
+		m.keys = asciiKeys(m.keys)
+		m.help.ShortSeparator = " | "
+		m.help.Ellipsis = "..."
+	}
 	m.clientID = textinput.New()
 	m.clientID.Placeholder = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
 	m.clientID.CharLimit = 36
@@ -242,13 +262,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.onDiagnosis(msg)
 		return m, nil
 	case tickMsg:
-		if msg.seq != m.tickSeq || !m.waiting() {
-			m.ticking = false
+		if msg.seq != m.tickSeq {
+			return m, nil // a chain replaced by a newer one
+		}
+		m.ticking = false
+		if !m.waiting() {
 			return m, nil
 		}
-		return m, m.tick()
+		return m, m.tick() // the next frame: the spinner turns, the clock ticks
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case progressMsg:
+		if msg.attempt != m.attempt {
+			return m, nil
+		}
+		m.status = msg.text
+		return m, waitProgress(m.stepCtx, m.progress, m.attempt)
 	case promptMsg:
 		if msg.attempt != m.attempt || m.step != stepSignIn {
 			return m, nil
@@ -313,6 +342,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		ev := msg.event
 		m.event = ev
+		m.status, m.checkedAt = "", m.opts.now()
 		if ev.Redirected {
 			m.redirected = true
 		}
@@ -326,7 +356,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.result = ev.Result
 				m.outcome.Result = ev.Result
 				m.enter(stepSummary)
-				m.flash = "Stopped waiting: not every grant is visible yet. Esc tries again; `d365consent verify` checks later."
+				m.flash = "Stopped waiting: not every grant is visible in Microsoft Graph yet."
+				if bl := flows.Blockers(ev.Result); len(bl) > 0 {
+					m.flash = "Stopped waiting: " + bl[0].Cause
+				}
 				return m, nil
 			}
 			return m, m.fail(stepConsent, ev.Err)
@@ -351,7 +384,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			return m, m.fail(m.step, msg.err)
 		}
-		m.flash = "Approved in the demo browser as the demo admin."
+		if m.step == stepConsent {
+			m.flash = "Answered the consent page in the demo browser as " + m.who() + "."
+		}
 		if m.step == stepConsent && m.waiter != nil {
 			m.waiter.Recheck()
 		}
@@ -527,7 +562,17 @@ func (m *Model) enter(s step) {
 	m.showQR = m.opts.QRFirst
 	m.scroll = 0
 	m.confirmQuit = false
+	m.flash = "" // a step's lines leave with it
+	m.status, m.checkedAt = "", time.Time{}
 	m.stepCtx, m.stepCancel = context.WithCancel(m.rootCtx)
+	ch := make(chan string, 8)
+	m.progress = ch
+	m.stepCtx = flows.WithProgress(m.stepCtx, func(s string) {
+		select {
+		case ch <- s:
+		default: // the screen is behind: drop a line rather than block the flow
+		}
+	})
 }
 
 // goTo enters step s and starts its asynchronous work.
@@ -536,6 +581,7 @@ func (m *Model) goTo(s step) tea.Cmd {
 	m.waitAt = m.opts.now()
 	ctx, att, eng := m.stepCtx, m.attempt, m.opts.Engine
 	app := m.app
+	prog := waitProgress(ctx, m.progress, att)
 	switch s {
 	case stepSignIn:
 		m.prompt = nil
@@ -564,16 +610,16 @@ func (m *Model) goTo(s step) tea.Cmd {
 			mu.Unlock()
 			return signedInMsg{attempt: att, admin: admin, err: err}
 		}
-		return tea.Batch(signIn, waitPrompt(ch, att), m.tick())
+		return tea.Batch(signIn, waitPrompt(ch, att), m.tick(), prog)
 	case stepState:
 		m.before = nil
 		m.busy = true
-		return tea.Batch(verifyCmd(ctx, eng, app, att), m.tick())
+		return tea.Batch(verifyCmd(ctx, eng, app, att), m.tick(), prog)
 	case stepSummary:
 		m.result = nil
 		m.saved = nil
 		m.busy = true
-		return tea.Batch(verifyCmd(ctx, eng, app, att), m.tick())
+		return tea.Batch(verifyCmd(ctx, eng, app, att), m.tick(), prog)
 	case stepConsent:
 		m.event = flows.ConsentEvent{}
 		m.redirected = false
@@ -582,7 +628,7 @@ func (m *Model) goTo(s step) tea.Cmd {
 		return tea.Batch(func() tea.Msg {
 			w, err := eng.StartConsent(ctx, app)
 			return consentStartedMsg{attempt: att, waiter: w, err: err}
-		}, m.tick())
+		}, m.tick(), prog)
 	}
 	return nil
 }
@@ -602,6 +648,18 @@ func waitPrompt(ch <-chan flows.SignInPrompt, att int) tea.Cmd {
 			return nil
 		}
 		return promptMsg{attempt: att, prompt: p}
+	}
+}
+
+// waitProgress reads the step's next progress line; it ends with the step.
+func waitProgress(ctx context.Context, ch <-chan string, att int) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case s := <-ch:
+			return progressMsg{attempt: att, text: flows.Sanitize(s)}
+		case <-ctx.Done():
+			return nil
+		}
 	}
 }
 
@@ -667,6 +725,7 @@ func (m *Model) fail(from step, err error) tea.Cmd {
 		return nil
 	}
 	m.enter(stepError)
+	m.saved = nil
 	m.err = err
 	m.errFrom = from
 	m.expl = flows.Explain(err)
@@ -734,4 +793,35 @@ func (m *Model) blocked() bool {
 		return false
 	}
 	return m.before.ReauthorizeOnlyBlocked || (m.app.ReauthorizeOnly && m.before.ServicePrincipal == nil)
+}
+
+// command is a d365consent command line for the current app and tenant that runs as
+// printed: --app, the tenant (not in the demo, whose tenant is new each run), the
+// client id when the catalog has none, and the target's flags.
+func (m *Model) command(sub string, extra ...string) string {
+	parts := []string{"d365consent", sub}
+	if m.app != nil {
+		parts = append(parts, "--app", m.app.Key)
+	}
+	if !m.opts.Demo {
+		tenant := ""
+		if m.admin != nil {
+			tenant = m.admin.TenantID
+		}
+		if tenant == "" && m.result != nil {
+			tenant = m.result.Tenant.ID
+		}
+		if tenant == "" && m.before != nil {
+			tenant = m.before.Tenant.ID
+		}
+		if tenant != "" {
+			parts = append(parts, "--tenant", flows.Sanitize(tenant))
+		}
+		if m.app != nil && m.app.ClientID != "" && (m.opts.ClientID != "" || m.apps[m.appIdx].ClientID == "") {
+			parts = append(parts, "--client-id", m.app.ClientID)
+		}
+	}
+	parts = append(parts, m.opts.CommandFlags...)
+	parts = append(parts, extra...)
+	return strings.Join(parts, " ")
 }

@@ -3,9 +3,12 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/flows"
 )
 
 // Step 5: admin consent. The URL is on screen; the flow watches for the browser's
@@ -29,7 +32,7 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		b.WriteString(m.spin() + " Preparing the admin consent page…")
 		return b.String(), []key.Binding{m.keys.Back}
 	}
-	b.WriteString(m.urlBlock("Open this page as an admin and Accept:", m.consentURL, w))
+	b.WriteString(m.urlBlock("Open this page as an admin and Accept:", m.consentURL, w, m.qrCommand()))
 	b.WriteString("\n")
 	ev := m.event
 	total := ev.Total
@@ -37,12 +40,19 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		total = len(m.app.Permissions)
 	}
 	status := fmt.Sprintf("%d/%d visible in Microsoft Graph", ev.Visible, total)
-	b.WriteString(wrap(m.spin()+" Waiting for consent · "+m.th.Header.Render(status), w) + "\n")
+	doing := m.status
+	if doing == "" && !m.checkedAt.IsZero() {
+		doing = "checked " + ago(m.opts.now().Sub(m.checkedAt))
+	}
+	if doing != "" {
+		doing = " · " + m.th.Subtle.Render(doing)
+	}
+	b.WriteString(wrap(m.spin()+" Waiting for consent · "+m.th.Header.Render(status)+doing, w) + "\n")
 	if m.redirected {
 		b.WriteString(m.th.OK.Render(m.g.Check) + " " + wrap("The browser came back: Entra ID recorded the consent. Waiting for Graph to show every grant (replication can take a minute).", w-2) + "\n")
 	}
 	if m.approving {
-		b.WriteString(m.th.Subtle.Render("Approving as the demo admin…") + "\n")
+		b.WriteString(m.th.Subtle.Render("Answering the consent page in the demo browser as "+m.who()+"…") + "\n")
 	}
 	if ev.Result != nil {
 		b.WriteString("\n" + m.checklist(ev.Result, w))
@@ -53,4 +63,29 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	}
 	keys := append([]key.Binding{m.keys.Recheck}, m.urlKeys()...)
 	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
+}
+
+// qrCommand is the command that prints the consent link's QR code, for a window too
+// small to draw it; none in the demo, whose pages are on this machine's loopback.
+func (m *Model) qrCommand() string {
+	if m.opts.Demo {
+		return ""
+	}
+	return m.command("consent-url", "--qr")
+}
+
+// ago is a short "how long ago" for the last Graph check.
+func ago(d time.Duration) string {
+	if d < time.Second {
+		return "just now"
+	}
+	return fmt.Sprintf("%d s ago", int(d/time.Second))
+}
+
+// who is the signed-in account, as the demo browser acts as it.
+func (m *Model) who() string {
+	if m.admin != nil && m.admin.UPN != "" {
+		return flows.Sanitize(m.admin.UPN)
+	}
+	return "the signed-in account"
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -14,8 +16,11 @@ import (
 // and correlation id for support. Retry re-runs the failed step; Esc goes back.
 
 func (m *Model) errorKey(k tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(k, m.keys.Retry) {
+	switch {
+	case key.Matches(k, m.keys.Retry):
 		return m.retry()
+	case key.Matches(k, m.keys.SaveError):
+		return m.saveErrorReport()
 	}
 	return nil
 }
@@ -46,31 +51,79 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+flows.Sanitize(e.Fix), w) + "\n")
 		}
 		b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
-		var sup []string
-		if e.Code != 0 {
-			sup = append(sup, fmt.Sprintf("AADSTS%d", e.Code))
-		}
-		if e.CorrelationID != "" {
-			sup = append(sup, "correlation id "+flows.Sanitize(e.CorrelationID))
-		}
-		if e.TraceID != "" {
-			sup = append(sup, "trace id "+flows.Sanitize(e.TraceID))
-		}
-		if e.Timestamp != "" {
-			sup = append(sup, "time "+flows.Sanitize(e.Timestamp))
-		}
-		if len(sup) > 0 {
-			b.WriteString(m.th.Subtle.Render(wrap(strings.Join(sup, " · "), w)) + "\n")
+		for _, l := range supportLines(e) {
+			b.WriteString(m.th.Subtle.Render(idLine(l[0], l[1], w)) + "\n")
 		}
 		if e.Description != "" {
 			b.WriteString(m.th.Subtle.Render(wrap(flows.Sanitize(e.Description), w)) + "\n")
 		}
 		if e.Link != "" {
-			b.WriteString(m.th.URL.Render(flows.Sanitize(e.Link)) + "\n")
+			b.WriteString(m.linkLines(flows.Sanitize(e.Link), w) + "\n")
 		}
 	} else if m.err != nil {
 		b.WriteString(wrap(flows.Sanitize(m.err.Error()), w) + "\n")
 	}
 	b.WriteString(m.diagnosisView(w))
-	return strings.TrimRight(b.String(), "\n"), []key.Binding{m.keys.Retry, m.keys.Back}
+	if len(m.saved) > 0 {
+		b.WriteString("\n" + m.th.OK.Render("Error report saved:") + "\n" + strings.Join(m.saved, "\n") + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n"), []key.Binding{m.keys.Retry, m.keys.SaveError, m.keys.Back}
+}
+
+// supportLines are the ids support asks for, label and value, each kept whole.
+func supportLines(e *flows.Explanation) [][2]string {
+	var out [][2]string
+	if e.Code != 0 {
+		code := fmt.Sprintf("AADSTS%d", e.Code)
+		if e.OAuthError != "" {
+			code += " (" + flows.Sanitize(e.OAuthError) + ")"
+		}
+		out = append(out, [2]string{"Error code:", code})
+	} else if e.OAuthError != "" {
+		out = append(out, [2]string{"Error code:", flows.Sanitize(e.OAuthError)})
+	}
+	if e.CorrelationID != "" {
+		out = append(out, [2]string{"Correlation id:", flows.Sanitize(e.CorrelationID)})
+	}
+	if e.TraceID != "" {
+		out = append(out, [2]string{"Trace id:", flows.Sanitize(e.TraceID)})
+	}
+	if e.Timestamp != "" {
+		out = append(out, [2]string{"Time:", flows.Sanitize(e.Timestamp)})
+	}
+	return out
+}
+
+// saveErrorReport writes a redacted error report (flows.ErrorReport) next to the
+// verification reports and shows its absolute path.
+func (m *Model) saveErrorReport() tea.Cmd {
+	f := flows.ErrorFacts{What: orText(errActions[m.errFrom], "Something went wrong."), At: m.opts.now()}
+	if m.app != nil {
+		f.App, f.ClientID = m.app.Key, m.app.ClientID
+	}
+	if m.admin != nil {
+		f.TenantID, f.SignedInAs = m.admin.TenantID, m.admin.UPN
+	}
+	data := flows.ErrorReport(m.err, f)
+	write := m.opts.WriteFile
+	if write == nil {
+		write = func(p string, d []byte) error { return os.WriteFile(p, d, 0o600) }
+	}
+	path := absPath(filepath.Join(m.opts.ReportDir, "d365consent-error-"+m.opts.now().UTC().Format("20060102-150405")+".txt"))
+	att := m.attempt
+	m.flash = "Saving the error report…"
+	return func() tea.Msg {
+		if err := write(path, data); err != nil {
+			return savedMsg{attempt: att, err: err}
+		}
+		return savedMsg{attempt: att, paths: []string{path}}
+	}
+}
+
+// absPath is p made absolute (as printed paths must be), or p when that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

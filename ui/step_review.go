@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -39,16 +38,18 @@ func (m *Model) reviewView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(m.th.Header.Render(wrap(a.DisplayName, w)) + "\n")
 	if a.ReauthorizeOnly {
-		b.WriteString(m.th.Warn.Render("Re-authorize only:") + " " + m.th.Subtle.Render("since "+orDash(a.CreationClosedOn)+" this app cannot be created.") + "\n")
+		b.WriteString(wrap(m.th.Warn.Render("Re-authorize only:")+" "+m.th.Subtle.Render("since "+orDash(a.CreationClosedOn)+" this app cannot be created; an existing one is re-authorized."), w) + "\n")
 	}
 	b.WriteString("\n")
-	b.WriteString(m.permTable(a.Permissions, w, m.row, nil) + "\n\n")
+	table, top, bottom := m.permTable(a.Permissions, w, m.row)
+	pre := strings.Count(b.String(), "\n")
+	m.focusTop, m.focusBottom = pre+top, pre+bottom
+	b.WriteString(table + "\n\n")
 
 	p := a.Permissions[m.row]
 	detail := []string{
 		m.th.Header.Render(p.API+" · "+p.Value) + "  " + m.th.Subtle.Render(p.FriendlyName),
 		wrap(p.Type.Explain(), w-4),
-		wrap("Why: "+p.Purpose, w-4),
 	}
 	id := p.ID
 	if id == "" {
@@ -67,78 +68,133 @@ func (m *Model) reviewView(w int) (string, []key.Binding) {
 	return strings.TrimRight(b.String(), "\n"), []key.Binding{m.keys.Up, m.keys.Down, m.keys.Enter, m.keys.Back}
 }
 
-// permTable renders permissions as a table that fits w columns. status, when not nil,
-// adds a leading status column (current state, summary). Narrow windows drop the
-// API column, then shorten the type.
-func (m *Model) permTable(perms []permissions.Permission, w, sel int, status func(i int) string) string {
-	type col struct {
-		title string
-		cell  func(p permissions.Permission) string
-		width int
+// permTable renders the vendor's table (the seed's columns): API | Permission | Type |
+// Purpose | New?, the friendly name under the permission. Cells wrap, nothing that
+// tells rows apart is cut. Below 80 columns each permission is a card instead. It
+// returns the table and the first and last line of the selected row, so the view can
+// keep that row on screen.
+func (m *Model) permTable(perms []permissions.Permission, w, sel int) (string, int, int) {
+	if w < 80 {
+		return m.permCards(perms, w, sel)
 	}
-	api := col{"API", func(p permissions.Permission) string { return p.API }, 15}
-	perm := col{"Permission", func(p permissions.Permission) string { return p.Value }, 24}
-	typ := col{"Type", func(p permissions.Permission) string { return string(p.Type) }, 11}
-	name := col{"Friendly name", func(p permissions.Permission) string { return p.FriendlyName }, 0}
-	newly := col{"New", func(p permissions.Permission) string {
-		if p.NewlyRequired {
-			return "yes"
-		}
-		return ""
-	}, 3}
-	cols := []col{api, perm, typ, newly, name}
-	sw := 0
-	if status != nil {
-		sw = 2
-	}
-	fixed := func(cs []col) int {
-		t := sw
-		for _, c := range cs {
-			t += c.width + 1
-		}
-		return t
-	}
-	if w < 70 {
-		typ.width = 4
-		typ.cell = func(p permissions.Permission) string {
-			if p.Type == permissions.Application {
-				return "App"
+	apiW, permW := len("API"), len("Permission")
+	for _, p := range perms {
+		if w < 100 { // the API's name wraps at its spaces: "Microsoft / Graph"
+			for _, word := range strings.Fields(p.API) {
+				apiW = max(apiW, ansi.StringWidth(word))
 			}
-			return "Del"
+		} else {
+			apiW = max(apiW, ansi.StringWidth(p.API))
 		}
-		cols = []col{perm, typ, newly, name}
+		permW = max(permW, ansi.StringWidth(p.Value))
 	}
-	if w < 50 {
-		cols = []col{perm, typ}
-		cols[0].width = max(w-sw-6, 10)
+	typW, newW := len("Application"), len("New?")
+	const gap = "  "
+	purW := w - 2 - apiW - permW - typW - newW - 4*len(gap)
+	if purW < 16 { // the friendly name and purpose share the room when it is short
+		permW = max(permW-(16-purW), 14)
+		purW = w - 2 - apiW - permW - typW - newW - 4*len(gap)
 	}
-	if rest := w - fixed(cols); cols[len(cols)-1].width == 0 {
-		cols[len(cols)-1].width = max(rest, 0)
-		if rest < 8 {
-			cols = cols[:len(cols)-1]
+	widths := []int{apiW, permW, typW, purW, newW}
+	row := func(cells []string) []string {
+		cols := make([][]string, len(cells))
+		n := 1
+		for i, c := range cells {
+			cols[i] = strings.Split(wrapWords(c, widths[i]), "\n")
+			n = max(n, len(cols[i]))
 		}
+		out := make([]string, n)
+		for l := range n {
+			parts := make([]string, len(cells))
+			for i := range cells {
+				s := ""
+				if l < len(cols[i]) {
+					s = cols[i][l]
+				}
+				parts[i] = pad(s, widths[i])
+			}
+			out[l] = strings.TrimRight(strings.Join(parts, gap), " ")
+		}
+		return out
 	}
-	var b strings.Builder
-	hdr := strings.Repeat(" ", sw)
-	for _, c := range cols {
-		hdr += cell(c.title, c.width) + " "
-	}
-	b.WriteString(m.th.Header.Render(strings.TrimRight(hdr, " ")))
+	var lines []string
+	lines = append(lines, "  "+m.th.Header.Render(strings.TrimRight(strings.Join(row([]string{"API", "Permission", "Type", "Purpose", "New?"})[0:1], ""), " ")))
+	top, bottom := 0, 0
 	for i, p := range perms {
-		line := ""
-		for _, c := range cols {
-			line += cell(c.cell(p), c.width) + " "
+		newly := "No"
+		if p.NewlyRequired {
+			newly = "Yes"
 		}
-		line = strings.TrimRight(line, " ")
+		permCell := p.Value
+		if p.FriendlyName != "" {
+			permCell += "\n(" + p.FriendlyName + ")"
+		}
+		rl := row([]string{p.API, permCell, string(p.Type), p.Purpose, newly})
 		if i == sel {
-			line = m.th.Selected.Render(line)
+			top, bottom = len(lines), len(lines)+len(rl)-1
 		}
-		if status != nil {
-			line = status(i) + " " + line
+		for j, l := range rl {
+			lead := "  "
+			if i == sel {
+				if j == 0 {
+					lead = m.th.Key.Render(m.g.Arrow + " ")
+				}
+				l = m.th.Selected.Render(l)
+			}
+			lines = append(lines, lead+l)
 		}
-		b.WriteString("\n" + line)
 	}
-	return b.String()
+	return strings.Join(lines, "\n"), top, bottom
+}
+
+// permCards is the table for narrow windows: one card per permission, the API first.
+func (m *Model) permCards(perms []permissions.Permission, w, sel int) (string, int, int) {
+	var lines []string
+	top, bottom := 0, 0
+	for i, p := range perms {
+		newly := "No"
+		if p.NewlyRequired {
+			newly = "Yes"
+		}
+		lead := "  "
+		if i == sel {
+			lead = m.th.Key.Render(m.g.Arrow + " ")
+			top = len(lines)
+		}
+		head := p.API + " · " + p.Value
+		if i == sel {
+			head = m.th.Selected.Render(head)
+		} else {
+			head = m.th.Header.Render(head)
+		}
+		lines = append(lines, lead+wrapIndentPlain(head, w-2, "  "))
+		for _, l := range []string{p.FriendlyName, string(p.Type) + " · New? " + newly, "Why: " + p.Purpose} {
+			if strings.TrimSpace(l) == "" {
+				continue
+			}
+			lines = append(lines, "    "+wrapIndentPlain(l, w-4, "    "))
+		}
+		if i == sel {
+			bottom = len(strings.Split(strings.Join(lines, "\n"), "\n")) - 1
+		}
+	}
+	return strings.Join(lines, "\n"), top, bottom
+}
+
+// wrapWords wraps s to w columns at spaces only (a long word is broken, never at a
+// hyphen), keeping explicit newlines.
+func wrapWords(s string, w int) string {
+	return wrapNoHyphen(s, w)
+}
+
+// wrapIndentPlain wraps s at spaces and indents continuation lines.
+func wrapIndentPlain(s string, w int, indent string) string {
+	return strings.ReplaceAll(wrapWords(s, w), "\n", "\n"+indent)
+}
+
+// pad pads s with spaces to w columns.
+func pad(s string, w int) string {
+	return s + strings.Repeat(" ", max(w-ansi.StringWidth(s), 0))
 }
 
 // cell pads or truncates s to exactly w columns.
@@ -156,5 +212,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-var _ = fmt.Sprintf

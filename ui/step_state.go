@@ -20,6 +20,12 @@ func (m *Model) stateKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.blocked():
 		return nil
+	case !flows.ConsentCanHelp(m.before) && m.before.Status != flows.StatusComplete:
+		// Consent cannot change this state: Enter shows the summary with the cause.
+		m.enter(stepSummary)
+		m.result = m.before
+		m.outcome.Result = m.before
+		return nil
 	case m.before.Status == flows.StatusComplete:
 		m.enter(stepSummary)
 		m.result = m.before
@@ -65,7 +71,7 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	b.WriteString(m.adminLines(w) + "\n")
 	back := []key.Binding{m.keys.Back}
 	if m.busy || m.before == nil {
-		b.WriteString(m.spin() + " Reading the app's grants from Microsoft Graph…")
+		b.WriteString(m.spin() + " " + orText(m.status, "Reading the app's grants from Microsoft Graph…"))
 		return b.String(), back
 	}
 	r := m.before
@@ -83,6 +89,19 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	b.WriteString("\n")
 	if r.Status == flows.StatusComplete {
 		b.WriteString(wrap("Nothing to consent to. Enter shows the summary.", w))
+		return b.String(), []key.Binding{m.keys.Enter, m.keys.Back}
+	}
+	blockers := flows.Blockers(r)
+	for _, bl := range blockers {
+		if !bl.CauseShown {
+			b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+bl.Cause, w) + "\n")
+		}
+		if !bl.FixShown {
+			b.WriteString(wrap(m.th.Header.Render("What will fix it: ")+bl.Fix, w) + "\n")
+		}
+	}
+	if !flows.ConsentCanHelp(r) {
+		b.WriteString(wrap("Admin consent cannot change this, so the wizard offers none. Enter shows the summary.", w))
 		return b.String(), []key.Binding{m.keys.Enter, m.keys.Back}
 	}
 	miss := missing(r)

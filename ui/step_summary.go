@@ -39,7 +39,7 @@ func (m *Model) saveReport() tea.Cmd {
 	return func() tea.Msg {
 		var paths []string
 		for _, ext := range []string{".md", ".json"} {
-			p := filepath.Join(dir, base+ext)
+			p := absPath(filepath.Join(dir, base+ext))
 			if err := write(p, r); err != nil {
 				return savedMsg{attempt: att, err: err}
 			}
@@ -52,7 +52,7 @@ func (m *Model) saveReport() tea.Cmd {
 func (m *Model) summaryView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	if m.busy || m.result == nil {
-		b.WriteString(m.spin() + " Verifying in Microsoft Graph…")
+		b.WriteString(m.spin() + " " + orText(m.status, "Verifying in Microsoft Graph…"))
 		return b.String(), []key.Binding{m.keys.Back}
 	}
 	r := m.result
@@ -62,26 +62,58 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	} else {
 		b.WriteString(m.th.Bad.Render(m.g.Cross+" "+wrap(head, w-2)) + "\n")
 	}
-	b.WriteString(m.th.Subtle.Render(wrap(flows.Sanitize(r.App.DisplayName)+" · tenant "+flows.Sanitize(orText(r.Tenant.DisplayName, r.Tenant.ID)), w)) + "\n\n")
+	b.WriteString(m.th.Subtle.Render(wrap(flows.Sanitize(r.App.DisplayName), w)) + "\n")
+	b.WriteString(m.th.Subtle.Render(m.whoAndWhere(r, w)) + "\n\n")
 	b.WriteString(m.checklist(r, w) + "\n")
 	if ew := m.extrasAndWarnings(r, w); ew != "" {
 		b.WriteString(ew + "\n")
 	}
 	next := r.NextStep
-	if next == "" && m.app != nil {
-		next = m.app.Consent
+	if next == "" {
+		next = flows.NextStep(m.app)
 	}
 	b.WriteString("\n")
-	if r.Status == flows.StatusComplete {
+	verify := m.command("verify") // on its own line: copied whole
+	blockers := flows.Blockers(r)
+	switch {
+	case r.Status == flows.StatusComplete:
 		b.WriteString(wrap(m.th.Header.Render("Next step: ")+flows.Sanitize(next), w) + "\n")
-	} else {
-		b.WriteString(wrap("Esc goes back to consent again; `d365consent verify` checks later (grants can take a few minutes to replicate).", w) + "\n")
+	case len(blockers) > 0:
+		for _, bl := range blockers {
+			if !bl.CauseShown {
+				b.WriteString(wrap(m.th.Header.Render("Why: ")+bl.Cause, w) + "\n")
+			}
+			if !bl.FixShown {
+				b.WriteString(wrap(m.th.Header.Render("What will fix it: ")+bl.Fix, w) + "\n")
+			}
+		}
+		b.WriteString(wrap("Afterwards, check with:", w) + "\n" + verify + "\n")
+	default:
+		b.WriteString(wrap("Esc goes back to try the consent again; grants can take a few minutes to replicate. Check later with:", w) + "\n" + verify + "\n")
 	}
 	if len(m.saved) > 0 {
-		b.WriteString(wrap(m.th.OK.Render("Report saved: ")+strings.Join(m.saved, ", "), w) + "\n")
+		b.WriteString(m.th.OK.Render("Report saved:") + "\n" + strings.Join(m.saved, "\n") + "\n")
 	}
 	keys := []key.Binding{m.keys.Save, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "finish")), m.keys.Back}
 	return strings.TrimRight(b.String(), "\n"), keys
 }
 
 var _ = context.Background
+
+// whoAndWhere is the signed-in account and the tenant (name and id), ids kept whole.
+func (m *Model) whoAndWhere(r *flows.Result, w int) string {
+	var parts []string
+	who := r.SignedInAs
+	if who == "" && m.admin != nil {
+		who = m.admin.UPN
+	}
+	if who != "" {
+		parts = append(parts, "Signed in as "+flows.Sanitize(who))
+	}
+	t := "Tenant " + flows.Sanitize(orText(r.Tenant.DisplayName, r.Tenant.ID))
+	if r.Tenant.ID != "" && r.Tenant.DisplayName != "" {
+		t = "Tenant " + flows.Sanitize(r.Tenant.DisplayName) + " (" + flows.Sanitize(r.Tenant.ID) + ")"
+	}
+	parts = append(parts, t)
+	return wrap(strings.Join(parts, " · "), w)
+}

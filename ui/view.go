@@ -24,14 +24,18 @@ func (m *Model) Text() string { return ansi.Strip(m.render()) }
 
 func (m *Model) render() string {
 	w := max(m.width, 20)
+	m.focusTop, m.focusBottom = -1, -1
 	body, keys := m.body(w)
+	if !m.g.Unicode {
+		body = asciiText.Replace(body)
+	}
 	if m.confirmQuit {
 		body = m.th.Warn.Render("Consent may be half done in the browser.") + "\n" +
-			wrap("If you quit now, the wizard stops waiting; you can check later with `d365consent verify`.", w) +
+			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + m.command("verify") + "\n" +
 			"\n\n" + "Quit anyway? " + m.th.Key.Render("y") + " yes  " + m.th.Key.Render("n") + " no, keep waiting"
 		keys = []key.Binding{m.keys.Yes, m.keys.No}
 	}
-	body = ansi.Wrap(body, w, " ")
+	body = wrapNoHyphen(body, w)
 	header := m.header(w)
 	lines := strings.Split(body, "\n")
 	hLines := strings.Count(header, "\n") + 1
@@ -43,9 +47,19 @@ func (m *Model) render() string {
 		room = m.height - hLines - (strings.Count(footer, "\n") + 1) - 1
 	}
 	room = max(room, 3)
+	m.follow(len(lines), room)
 	body = m.scrollWindow(lines, room)
+	if !m.g.Unicode {
+		footer = asciiText.Replace(footer)
+	}
 	return header + "\n" + body + "\n" + padTo(body, room) + footer
 }
+
+// asciiText replaces the typographic characters of our own texts where the terminal
+// shows only ASCII (TERM=dumb, no UTF-8 locale): glyphs come from termcaps, these
+// are the rest.
+var asciiText = strings.NewReplacer("·", "-", "…", "...", "—", "-", "–", "-", "›", ">", "‹", "<",
+	"’", "'", "‘", "'", "“", `"`, "”", `"`, "•", "*", "→", "->", "×", "x", "↑", "up", "↓", "down")
 
 // scrollWindow shows room lines of a body starting at m.scroll (clamped), with a
 // marker line where lines are hidden above or below.
@@ -70,6 +84,26 @@ func (m *Model) scrollWindow(lines []string, room int) string {
 		out = append(out, m.th.Subtle.Render(fmt.Sprintf("  %s %d more below (pgdn)", m.g.Ellipsis, len(lines)-end)))
 	}
 	return strings.Join(out, "\n")
+}
+
+// follow scrolls so the step's focus lines are on screen, once per new focus.
+func (m *Model) follow(n, room int) {
+	f := [2]int{m.focusTop, m.focusBottom}
+	if f[0] < 0 || f == m.lastFocus || n <= room {
+		m.lastFocus = f
+		return
+	}
+	m.lastFocus = f
+	shown := max(room-2, 1) // lines left once both markers take theirs
+	if f[0] < m.scroll || f[0] <= 1 {
+		m.scroll = f[0]
+		if f[0] <= 1 {
+			m.scroll = 0
+		}
+	}
+	if f[1] >= m.scroll+shown {
+		m.scroll = min(f[1]-shown+1, f[0])
+	}
 }
 
 // padTo returns the newlines that push the footer to the bottom of the window.
@@ -122,7 +156,9 @@ func stepNumber(s step) int {
 }
 
 func (m *Model) footer(w int, keys []key.Binding) string {
-	keys = append(keys, m.keys.Help, m.keys.Quit)
+	if !m.confirmQuit { // the quit question answers only its own keys
+		keys = append(keys, m.keys.Help, m.keys.Quit)
+	}
 	h := m.help
 	h.SetWidth(0) // we break the lines ourselves: nothing is dropped on narrow windows
 	var out string
@@ -201,26 +237,71 @@ func fmtElapsed(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }
 
-// wrap word-wraps s to w columns (hard-wrapping words longer than w).
+// wrap word-wraps s to w columns at spaces. A word longer than w (a URL) is broken
+// where it must, but never at a hyphen: ids and GUIDs stay whole when they fit.
 func wrap(s string, w int) string {
 	if w < 10 {
 		w = 10
 	}
-	return ansi.Wrap(s, w, " -")
+	return wrapNoHyphen(s, w)
 }
 
-// urlBlock shows a browser URL: always on screen (hard-wrapped, never truncated),
-// with the copy and QR keys, and the QR code when toggled on.
-func (m *Model) urlBlock(label, url string, w int) string {
+// nbHyphen stands in for "-" while wrapping: ansi.Wrap always breaks after a hyphen,
+// which cut GUIDs ("…-41af-" / "91ab-…") on the error screen.
+const nbHyphen = "\u2011"
+
+// wrapNoHyphen is ansi.Wrap at spaces only: hyphens do not break.
+func wrapNoHyphen(s string, w int) string {
+	s = strings.ReplaceAll(s, "-", nbHyphen)
+	return strings.ReplaceAll(ansi.Wrap(s, max(w, 1), ""), nbHyphen, "-")
+}
+
+// idLine is "label id" on one line when it fits, else the label on one line and the
+// id alone on the next: an id is never broken across lines.
+func idLine(label, id string, w int) string {
+	if ansi.StringWidth(label)+1+ansi.StringWidth(id) <= w {
+		return label + " " + id
+	}
+	return label + "\n" + id
+}
+
+// linkLines shows url on lines of its own: whole when it fits, else cut only at the
+// window's edge (the admin's terminal cannot wrap inside a full-screen view), every
+// piece carrying an OSC 8 hyperlink to the whole URL, so a click or a hyperlink copy
+// gets all of it. Nothing else shares its lines.
+func (m *Model) linkLines(url string, w int) string {
+	pieces := strings.Split(ansi.Hardwrap(url, max(w, 10), false), "\n")
+	for i, p := range pieces {
+		pieces[i] = ansi.SetHyperlink(url) + m.th.URL.Render(p) + ansi.ResetHyperlink()
+	}
+	return strings.Join(pieces, "\n")
+}
+
+// qrFits reports whether a QR code of qrLines lines fits in the window with the
+// other lines of the screen (header, footer, the URL and its label, the status).
+func (m *Model) qrFits(qrLines, otherLines int) bool {
+	return qrLines+otherLines+5 <= m.height
+}
+
+// urlBlock shows a browser URL: always on screen, whole, on lines of its own, with
+// the copy and QR keys, and the QR code when toggled on and it fits the window whole;
+// else one line saying how to get it (qrHint).
+func (m *Model) urlBlock(label, url string, w int, qrHint string) string {
 	var b strings.Builder
 	b.WriteString(m.th.Header.Render(wrap(label, w)) + "\n")
-	b.WriteString(m.th.URL.Render(ansi.Hardwrap(url, max(w-2, 10), false)))
-	b.WriteString("\n")
+	links := m.linkLines(url, w)
+	b.WriteString(links + "\n")
 	if m.showQR {
-		if qr := renderQR(url, w, m.dark, m.g); qr != "" {
+		qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g)
+		others := strings.Count(links, "\n") + 1 + strings.Count(wrap(label, w), "\n") + 1 + 2
+		if qr != "" && m.qrFits(strings.Count(qr, "\n")+1, others) {
 			b.WriteString("\n" + qr + "\n")
 		} else {
-			b.WriteString(m.th.Subtle.Render("(the window is too narrow for the QR code)") + "\n")
+			if qrHint != "" {
+				b.WriteString(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it, or run:", w)) + "\n" + qrHint + "\n")
+			} else {
+				b.WriteString(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it to see it.", w)) + "\n")
+			}
 		}
 	}
 	return b.String()
@@ -240,7 +321,8 @@ func (m *Model) urlKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	url := m.currentURL()
 	switch {
 	case key.Matches(k, m.keys.Copy) && url != "":
-		m.flash = "Copied the URL to the clipboard (OSC 52; some terminals ignore it)."
+		// OSC 52 has no reply: the terminal may ignore it, so never claim "copied".
+		m.flash = "Copy requested (OSC 52): if your terminal does not support it, select the URL above."
 		return tea.SetClipboard(url), true
 	case key.Matches(k, m.keys.QR) && url != "":
 		m.showQR = !m.showQR

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/d365consent/d365consent/flows"
@@ -148,7 +149,10 @@ type openIDConfig struct {
 	RegionSubScope string `json:"tenant_region_sub_scope"`
 }
 
-var guidRE = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+// guidRE is compiled on first use (a package-level regexp costs every start-up).
+var guidRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+})
 
 // cloudFor maps a cloud instance to the --cloud that serves it ("" = unknown).
 func cloudFor(instance, subScope string) string {
@@ -231,7 +235,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 			c.Fix = "Ask the network team what answers for " + loginHost + " here."
 			break
 		}
-		info.ID = guidRE.FindString(oc.Issuer)
+		info.ID = guidRE().FindString(oc.Issuer)
 		info.CloudInstance = flows.Sanitize(oc.CloudInstance)
 		info.RegionScope = flows.Sanitize(oc.RegionScope)
 		info.RegionSubScope = flows.Sanitize(oc.RegionSubScope)

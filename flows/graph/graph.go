@@ -219,6 +219,7 @@ func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 	if d <= 0 {
 		return context.Cause(ctx)
 	}
+	noticeRetry(ctx, d, status)
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		// No retry can happen in time: wait out the deadline, then say why.
 		<-ctx.Done()

@@ -171,19 +171,3 @@ func TestSubRequestErrorCarriesRequestID(t *testing.T) {
 		t.Fatalf("err = %+v", e)
 	}
 }
-
-func TestContextCancelStopsRetryWait(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "100")
-		w.WriteHeader(429)
-	}))
-	defer srv.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	c := New(srv.URL, srv.Client(), token) // real clock: would wait 100 s
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	start := time.Now()
-	err := c.Get(ctx, "/me", nil)
-	if !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
-		t.Fatalf("err = %v after %s", err, time.Since(start))
-	}
-}
