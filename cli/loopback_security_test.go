@@ -125,7 +125,8 @@ func TestEmulatorCommandAddresses(t *testing.T) {
 // consent completed the port is closed — a late or replayed callback finds nothing.
 func TestConsentListenerDefences(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	srv, err := emulator.Start(emulator.Options{})
+	// Only apps that registered a loopback reply URL get a listener (loopback-reply).
+	srv, err := emulator.Start(emulator.Options{Scenario: "loopback-reply"})
 	if err != nil {
 		t.Fatal(err)
 	}

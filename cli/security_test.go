@@ -329,7 +329,8 @@ func TestInterruptWizardConsentInProcess(t *testing.T) {
 	defer cancel(nil)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "--no-browser", "--accessible"}, in, out, errb, []string{"NO_COLOR=1"})
+		// loopback-reply: the apps registered a loopback reply URL, so a consent listener runs.
+		done <- run(ctx, []string{"demo", "--scenario", "loopback-reply", "--no-browser", "--accessible"}, in, out, errb, []string{"NO_COLOR=1"})
 	}()
 	for _, st := range [][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 		{"open the admin consent page", ""}, {"visible in Microsoft Graph", ""}} {

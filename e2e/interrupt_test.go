@@ -119,7 +119,11 @@ func TestInterruptWizardBinary(t *testing.T) {
 	} {
 		t.Run(tc.phase+"/"+tc.sig.String(), func(t *testing.T) {
 			urls := filepath.Join(t.TempDir(), "urls")
-			args := []string{"demo", "--scenario", "fresh", "--no-browser", "--url-file", urls}
+			scenario := "fresh"
+			if tc.phase == "consent" {
+				scenario = "loopback-reply" // a consent listener whose port must be freed
+			}
+			args := []string{"demo", "--scenario", scenario, "--no-browser", "--url-file", urls}
 			if tc.latency != "" {
 				args = append([]string{"env", "D365CONSENT_DEMO_LATENCY=" + tc.latency, bin}, args...)
 			}

@@ -400,3 +400,16 @@ func readTag(s string) (tag, int) {
 func isNameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
 }
+
+// LandedOn is the address the browser ended on when that is the publisher's landing
+// page (the production path's end: what an admin would paste back), else "".
+func (b *DemoBrowser) LandedOn() string {
+	if len(b.Visited) == 0 {
+		return ""
+	}
+	last := b.Visited[len(b.Visited)-1]
+	if u, err := url.Parse(last); err == nil && u.Scheme+"://"+u.Host+u.Path == b.s.LandingURL() {
+		return last
+	}
+	return ""
+}

@@ -151,8 +151,8 @@ func newDirectory(cat *permissions.Catalog, now time.Time) *directory {
 		ca := &cat.Apps[i]
 		a := &application{
 			AppID: ca.ClientID, DisplayName: ca.DisplayName, Publisher: "AvePoint", OwnerTenant: stableID("tenant:avepoint"),
-			ReplyURLs: []string{"http://127.0.0.1", "http://localhost", "https://www.avepointonlineservices.com"},
-			Required:  append([]permissions.Permission(nil), ca.Permissions...), ReauthorizeOnly: ca.ReauthorizeOnly,
+			// Reply URLs: the publisher's landing page, set by registerReplyURLs once the pages host is known.
+			Required: append([]permissions.Permission(nil), ca.Permissions...), ReauthorizeOnly: ca.ReauthorizeOnly,
 			Tags: []string{"WindowsAzureActiveDirectoryIntegratedApp"},
 		}
 		d.apps[strings.ToLower(a.AppID)] = a

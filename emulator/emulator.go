@@ -266,6 +266,7 @@ func Start(opts Options) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          quietLog(),
 	}
+	s.registerReplyURLs()
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); _ = s.httpsSrv.ServeTLS(s.httpsLn, "", "") }()
 	go func() { defer s.wg.Done(); _ = s.httpSrv.Serve(s.httpLn) }()
@@ -402,7 +403,9 @@ func (s *Server) SignInClientID() string { return SignInClientID }
 func (s *Server) Scenario() Scenario { return s.scenario }
 
 // Catalog returns a copy of the catalog the tenant publishes: each app carries its
-// demo client id and the loopback RedirectURI "http://127.0.0.1" (any port accepted).
+// demo client id and, like the real apps, no redirect URI (consent ends on the
+// publisher's landing page) — except in the loopback-reply scenario, where the apps
+// registered "http://127.0.0.1" (any port accepted) and the catalog says so.
 func (s *Server) Catalog() *permissions.Catalog { return s.catalog.Clone() }
 
 // DemoUser is the UPN the scenario's demo browser signs in as: the Global

@@ -6,6 +6,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -460,4 +461,117 @@ func graphGetOIDC(t *testing.T, srv *Server) (int, map[string]any) {
 	var out map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	return resp.StatusCode, out
+}
+
+// The publisher's landing page shows what arrived, with terminal escape sequences
+// removed whole and everything escaped.
+func TestLandingPageShowsWhatArrivedSafely(t *testing.T) {
+	srv := startServer(t, Options{})
+	q := url.Values{"error": {"access_denied"}, "error_subcode": {"cancel"}, "state": {"<s>"},
+		"error_description": {"AADSTS65004: Dynamics " + HostileText + " CRM <script>alert(1)</script>"}}
+	resp, err := http.Get(srv.LandingURL() + "?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	body := string(raw)
+	doc := parseHTML(body)
+	if resp.StatusCode != 200 || doc.byID["error"] != "AADSTS65004: Dynamics clickevil CRM <script>alert(1)</script>" {
+		t.Fatalf("%d error %q", resp.StatusCode, doc.byID["error"])
+	}
+	for _, bad := range []string{"\x1b", "\u009b", "\u202e", "pwned", "52;c;", "[2J", "<script>", "<s>"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("landing page carries %q", bad)
+		}
+	}
+	if !strings.Contains(body, "&lt;s&gt;") || !strings.Contains(body, "cancel") {
+		t.Errorf("state/subcode not shown:\n%s", body)
+	}
+}
+
+// entra/identity/enterprise-apps/grant-admin-consent: admin consent grants what the
+// app registration requests, and "granting tenant-wide admin consent may revoke
+// permissions that have already been granted tenant-wide for that application";
+// users' own grants are not affected.
+func TestConsentGrantsTheRegistrationAndReplacesTenantWideGrants(t *testing.T) {
+	srv := startServer(t, Options{Scenario: "registration-behind"})
+	uo, _ := srv.Catalog().App("uo")
+	newly := uo.Permissions[len(uo.Permissions)-1]
+	if !newly.NewlyRequired {
+		t.Fatalf("%s is not newly required in the catalog", newly.Value)
+	}
+	if err := srv.GrantExtra(uo.ClientID, permissions.GraphAppID, permissions.Delegated, "Application.Read.All"); err != nil {
+		t.Fatal(err)
+	}
+	srv.mu.Lock()
+	uoSP := srv.dir.spByAppID(uo.ClientID, time.Time{})
+	graphSP := srv.dir.spByAppID(permissions.GraphAppID, time.Time{})
+	srv.dir.grantDelegated(uoSP, graphSP, "Principal", srv.dir.users[1].ID, []string{"Group.Read.All"}, time.Time{})
+	srv.mu.Unlock()
+
+	b := srv.Browser("")
+	if err := b.Open(testCtx(t), adminConsentURL(srv, uo.ClientID, "")); err != nil {
+		t.Fatal(err)
+	}
+	if q := landed(t, srv, b); q.Get("admin_consent") != "True" || q.Get("state") != "st-42" || q.Get("tenant") != srv.TenantID() {
+		t.Fatalf("landing %v", q)
+	}
+	tok := tokenFor(srv, srv.DemoUser())
+	_, _, status := verifyApp(t, srv, tok, uo)
+	for _, p := range uo.Permissions {
+		want := "granted"
+		if p.Value == newly.Value {
+			want = "missing" // the registration does not request it: consent cannot grant it
+		}
+		if status[p.Value] != want {
+			t.Errorf("%s: %s, want %s", p.Value, status[p.Value], want)
+		}
+	}
+	_, _, body := graphDoH(t, srv, tok, "servicePrincipals(appId='"+uo.ClientID+"')/oauth2PermissionGrants", nil)
+	for _, g := range items(body) {
+		scope := g["scope"].(string)
+		if g["consentType"] == "AllPrincipals" && strings.Contains(scope, "Application.Read.All") {
+			t.Errorf("the earlier tenant-wide Application.Read.All survived consent: %q", scope)
+		}
+		if g["consentType"] == "Principal" && !strings.Contains(scope, "Group.Read.All") {
+			t.Errorf("a user's own grant was touched: %q", scope)
+		}
+	}
+}
+
+// entra/identity-platform/v2-admin-consent: scope and redirect_uri are required on
+// the v2.0 endpoint; on the v1 endpoint a request without redirect_uri goes to the
+// registered reply URL, and an app with none ends in AADSTS900971 "No reply address
+// provided." (entra/identity-platform/reference-error-codes).
+func TestAdminConsentParameters(t *testing.T) {
+	srv := startServer(t, Options{})
+	ce, _ := srv.Catalog().App("ce")
+	v2 := func(q url.Values) string {
+		return srv.PagesURL() + "/" + srv.TenantID() + "/v2.0/adminconsent?" + q.Encode()
+	}
+	for name, c := range map[string]struct {
+		u    string
+		want string
+	}{
+		"v2 without scope":        {v2(url.Values{"client_id": {ce.ClientID}, "redirect_uri": {srv.LandingURL()}}), "AADSTS900144"},
+		"v2 without redirect_uri": {v2(url.Values{"client_id": {ce.ClientID}, "scope": {"https://graph.microsoft.com/.default"}}), "AADSTS900144"},
+	} {
+		if err := srv.Browser("").Open(testCtx(t), c.u); !errors.Is(err, ErrPageError) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	b := srv.Browser("")
+	if err := b.Open(testCtx(t), v2(url.Values{"client_id": {ce.ClientID}, "scope": {"https://graph.microsoft.com/.default"}, "redirect_uri": {srv.LandingURL()}, "state": {"st-42"}})); err != nil {
+		t.Fatalf("v2 with both: %v", err)
+	}
+	if q := landed(t, srv, b); q.Get("admin_consent") != "True" {
+		t.Fatalf("v2 landing %v", q)
+	}
+	srv.mu.Lock()
+	srv.dir.apps[strings.ToLower(ce.ClientID)].ReplyURLs = nil
+	srv.mu.Unlock()
+	if err := srv.Browser("").Open(testCtx(t), adminConsentURL(srv, ce.ClientID, "")); !errors.Is(err, ErrPageError) || !strings.Contains(err.Error(), "AADSTS900971: No reply address provided.") {
+		t.Fatalf("no reply URL: %v", err)
+	}
 }

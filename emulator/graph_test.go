@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -459,21 +460,23 @@ func TestScenarioStartingStates(t *testing.T) {
 	absentUO := want{notGranted: all("missing", uoAll...)}
 	full := want{exists: true, enabled: true}
 	cases := map[string]struct{ ce, uo want }{
-		"fresh":     {absentCE, absentUO},
-		"consented": {full, full},
+		"fresh":          {absentCE, absentUO},
+		"loopback-reply": {absentCE, absentUO},
+		"consented":      {full, full},
 		"partial": {want{true, true, all("missing", "user_impersonation")},
 			want{true, true, all("missing", "Group.Read.All", "AX.FullAccess")}},
 		"user-consent-only": {want{true, true, map[string]string{"User.Read": "user-consent-only", "user_impersonation": "user-consent-only", "Directory.Read.All": "missing"}},
 			want{true, true, map[string]string{"User.Read": "user-consent-only", "AX.FullAccess": "user-consent-only", "CustomService.FullAccess": "user-consent-only",
 				"Odata.FullAccess": "user-consent-only", "Directory.Read.All": "missing", "Group.Read.All": "missing", "Connector.FullAccess": "missing"}}},
-		"reauth":           {full, want{true, true, all("missing", "Odata.FullAccess")}},
-		"uo-new":           {full, absentUO},
-		"non-admin":        {absentCE, want{true, true, all("missing", "Connector.FullAccess")}},
-		"no-dynamics":      {absentCE, want{true, true, all("resource-missing", "AX.FullAccess", "Connector.FullAccess", "CustomService.FullAccess", "Odata.FullAccess")}},
-		"throttled":        {full, full},
-		"slow-propagation": {absentCE, want{true, true, all("missing", "Odata.FullAccess")}},
-		"disabled":         {want{exists: true}, want{exists: true}},
-		"hostile":          {want{true, true, all("resource-missing", "user_impersonation")}, absentUO},
+		"reauth":              {full, want{true, true, all("missing", "Odata.FullAccess")}},
+		"registration-behind": {full, want{true, true, all("missing", "Odata.FullAccess")}},
+		"uo-new":              {full, absentUO},
+		"non-admin":           {absentCE, want{true, true, all("missing", "Connector.FullAccess")}},
+		"no-dynamics":         {absentCE, want{true, true, all("resource-missing", "AX.FullAccess", "Connector.FullAccess", "CustomService.FullAccess", "Odata.FullAccess")}},
+		"throttled":           {full, full},
+		"slow-propagation":    {absentCE, want{true, true, all("missing", "Odata.FullAccess")}},
+		"disabled":            {want{exists: true}, want{exists: true}},
+		"hostile":             {want{true, true, all("resource-missing", "user_impersonation")}, absentUO},
 	}
 	if len(cases) != len(Scenarios()) {
 		t.Fatalf("%d scenarios, %d cases", len(Scenarios()), len(cases))
@@ -547,9 +550,20 @@ func adminConsentURL(srv *Server, clientID, redirect string) string {
 	return srv.PagesURL() + "/" + srv.TenantID() + "/adminconsent?" + q.Encode()
 }
 
+// landed is what the publisher's landing page received: the query of the last
+// page the demo browser loaded, which must be the landing page.
+func landed(t *testing.T, srv *Server, b *DemoBrowser) url.Values {
+	t.Helper()
+	last, err := url.Parse(b.Visited[len(b.Visited)-1])
+	if err != nil || last.Scheme+"://"+last.Host+last.Path != srv.LandingURL() {
+		t.Fatalf("the browser ended on %v, not the publisher's landing page", b.Visited)
+	}
+	return last.Query()
+}
+
 func TestAdminConsent(t *testing.T) {
 	t.Run("accept", func(t *testing.T) {
-		srv := startServer(t, Options{})
+		srv := startServer(t, Options{Scenario: "loopback-reply"})
 		ctx := testCtx(t)
 		ce, _ := srv.Catalog().App("ce")
 		redirect, got := consentLanding(t)
@@ -569,7 +583,7 @@ func TestAdminConsent(t *testing.T) {
 		}
 	})
 	t.Run("cancel", func(t *testing.T) {
-		srv := startServer(t, Options{})
+		srv := startServer(t, Options{Scenario: "loopback-reply"})
 		ctx := testCtx(t)
 		ce, _ := srv.Catalog().App("ce")
 		redirect, got := consentLanding(t)
@@ -587,7 +601,7 @@ func TestAdminConsent(t *testing.T) {
 		}
 	})
 	t.Run("cancel-at-picker", func(t *testing.T) {
-		srv := startServer(t, Options{})
+		srv := startServer(t, Options{Scenario: "loopback-reply"})
 		ce, _ := srv.Catalog().App("ce")
 		redirect, got := consentLanding(t)
 		b := srv.Browser("")
@@ -600,19 +614,15 @@ func TestAdminConsent(t *testing.T) {
 		}
 	})
 	t.Run("non-admin", func(t *testing.T) {
+		// The production path: no redirect_uri, the error lands on the publisher's page.
 		srv := startServer(t, Options{Scenario: "non-admin"})
-		ctx := testCtx(t)
 		ce, _ := srv.Catalog().App("ce")
-		redirect, got := consentLanding(t)
-		if err := srv.Browser("").Open(ctx, adminConsentURL(srv, ce.ClientID, redirect)); err != nil {
-			t.Fatal(err)
-		}
-		if q := <-got; q.Get("error") != "access_denied" || !strings.HasPrefix(q.Get("error_description"), "AADSTS90094:") {
-			t.Fatalf("redirect: %v", q)
-		}
-		// Without a redirect URI, the page itself says so.
-		if err := srv.Browser("").Open(ctx, adminConsentURL(srv, ce.ClientID, "")); err == nil || !strings.Contains(err.Error(), "AADSTS90094") {
+		b := srv.Browser("")
+		if err := b.Open(testCtx(t), adminConsentURL(srv, ce.ClientID, "")); !errors.Is(err, ErrPageError) || !strings.Contains(err.Error(), "AADSTS90094") {
 			t.Fatalf("page: %v", err)
+		}
+		if q := landed(t, srv, b); q.Get("error") != "access_denied" || !strings.HasPrefix(q.Get("error_description"), "AADSTS90094:") || q.Get("state") != "st-42" {
+			t.Fatalf("landing: %v", q)
 		}
 	})
 	t.Run("uo-cannot-be-created", func(t *testing.T) {
@@ -638,16 +648,23 @@ func TestAdminConsent(t *testing.T) {
 	t.Run("no-dynamics", func(t *testing.T) {
 		srv := startServer(t, Options{Scenario: "no-dynamics"})
 		ce, _ := srv.Catalog().App("ce")
-		redirect, got := consentLanding(t)
-		if err := srv.Browser("").Open(testCtx(t), adminConsentURL(srv, ce.ClientID, redirect)); err != nil {
+		b := srv.Browser("")
+		if err := b.Open(testCtx(t), adminConsentURL(srv, ce.ClientID, "")); !errors.Is(err, ErrPageError) {
 			t.Fatal(err)
 		}
-		if q := <-got; q.Get("error") != "invalid_client" || !strings.HasPrefix(q.Get("error_description"), "AADSTS650052:") {
-			t.Fatalf("redirect: %v", q)
+		if q := landed(t, srv, b); q.Get("error") != "invalid_client" || !strings.HasPrefix(q.Get("error_description"), "AADSTS650052:") {
+			t.Fatalf("landing: %v", q)
 		}
 	})
 	t.Run("bad-redirect", func(t *testing.T) {
-		srv := startServer(t, Options{})
+		srv := startServer(t, Options{}) // the production apps registered no loopback URI
+		ce, _ := srv.Catalog().App("ce")
+		if err := srv.Browser("").Open(testCtx(t), adminConsentURL(srv, ce.ClientID, "http://127.0.0.1:4242")); err == nil || !strings.Contains(err.Error(), "AADSTS50011") {
+			t.Fatalf("loopback redirect without a loopback registration: %v", err)
+		}
+	})
+	t.Run("bad-redirect-loopback-reply", func(t *testing.T) {
+		srv := startServer(t, Options{Scenario: "loopback-reply"})
 		ce, _ := srv.Catalog().App("ce")
 		if err := srv.Browser("").Open(testCtx(t), adminConsentURL(srv, ce.ClientID, "https://evil.example/")); err == nil || !strings.Contains(err.Error(), "AADSTS50011") {
 			t.Fatalf("bad redirect: %v", err)

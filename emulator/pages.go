@@ -115,6 +115,13 @@ func parsePages() {
 </div>
 {{if .Back}}<p><a href="{{.Back}}" id="back">Return to the application</a></p>{{end}}`)
 
+	page("landing", `<h1>{{.Title}}</h1>
+<p>Cloud Backup for Dynamics 365 &middot; app consent (demo publisher page)</p>
+{{if .Error}}<p class="error" role="alert" id="error">{{.Error}}</p>{{end}}{{if .Done}}<p id="done">{{.Done}}</p>{{end}}
+{{if .Fields}}<table><caption>What Microsoft Entra ID sent back</caption>
+<tbody>{{range .Fields}}<tr><th scope="row">{{.Name}}</th><td>{{.Value}}</td></tr>
+{{end}}</tbody></table>{{end}}`)
+
 	page("index", `<h1>{{.Title}}</h1>
 <p>Tenant {{.Tenant}} ({{.TenantID}}), scenario <strong>{{.Scenario}}</strong>.</p>
 <p>Device code sign-in: <a href="/devicelogin">/devicelogin</a>.</p>`)

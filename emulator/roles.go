@@ -1,5 +1,7 @@
 package emulator
 
+import "time"
+
 // Directory role template ids beyond the two that may grant everything. Ids from
 // entra/identity/role-based-access-control/permissions-reference.
 const (
@@ -129,4 +131,38 @@ func (d *directory) addStaffGroup() {
 		g.Members = append(g.Members, u.ID)
 	}
 	d.groups = append(d.groups, g)
+}
+
+// replaceDelegated makes the client's tenant-wide (AllPrincipals) grant on resource
+// hold exactly scopes, as admin consent does: "granting tenant-wide admin consent
+// may revoke permissions that have already been granted tenant-wide for that
+// application. Permissions that users have already granted on their own behalf
+// aren't affected" (entra/identity/enterprise-apps/grant-admin-consent). Scopes the
+// grant lacks become visible at visibleAt; an empty set deletes the grant.
+func (d *directory) replaceDelegated(client, resource *servicePrincipal, scopes []string, visibleAt time.Time) {
+	for i, g := range d.grants {
+		if g.ClientID != client.ID || g.ResourceID != resource.ID || g.ConsentType != "AllPrincipals" {
+			continue
+		}
+		if len(scopes) == 0 {
+			d.grants = append(d.grants[:i], d.grants[i+1:]...)
+			return
+		}
+		var kept []string
+		for _, sc := range g.Scopes {
+			if containsFold(scopes, sc) {
+				kept = append(kept, sc)
+			}
+		}
+		g.Scopes = kept
+		for sc := range g.Pending {
+			if !containsFold(scopes, sc) {
+				delete(g.Pending, sc)
+			}
+		}
+		break
+	}
+	if len(scopes) > 0 {
+		d.grantDelegated(client, resource, "AllPrincipals", "", scopes, visibleAt)
+	}
 }

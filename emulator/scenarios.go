@@ -22,6 +22,8 @@ type scenarioDef struct {
 var scenarioDefs = []scenarioDef{
 	{Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, and as it can no longer be created, it cannot be re-authorized either"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
+	{Scenario{"loopback-reply", "like fresh, but the apps registered http://127.0.0.1: consent redirects back to the wizard's loopback listener (no polling needed)"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
 	{Scenario{"consented", "both apps fully consented: verify reports everything granted"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
@@ -41,6 +43,21 @@ var scenarioDefs = []scenarioDef{
 		Faults{}, func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 			consentAll(d, cat, "uo", func(p permissions.Permission) bool { return p.NewlyRequired })
+		}},
+	{Scenario{"registration-behind", "UO's app registration does not yet request the newly required Odata.FullAccess: consent succeeds, the row stays missing (AvePoint must update the app; then re-authorize in AOS)"},
+		Faults{}, func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", nil)
+			consentAll(d, cat, "uo", func(p permissions.Permission) bool { return p.NewlyRequired })
+			if a, ok := cat.App("uo"); ok {
+				app := d.apps[strings.ToLower(a.ClientID)]
+				var kept []permissions.Permission
+				for _, p := range app.Required {
+					if !p.NewlyRequired {
+						kept = append(kept, p)
+					}
+				}
+				app.Required = kept // the registration is behind the catalog
+			}
 		}},
 	{Scenario{"uo-new", "CE consented; the UO app never existed in this tenant and can no longer be created"},
 		Faults{}, func(d *directory, cat *permissions.Catalog) {
@@ -146,16 +163,20 @@ func lookupScenario(name string) (scenarioDef, bool) {
 	return scenarioDef{}, false
 }
 
-// demoCatalog gives each app a stable demo client id and the loopback redirect URI.
-// In "reauth", when the catalog marks nothing in UO as newly required, its last
+// demoCatalog gives each app a stable demo client id, and the loopback redirect URI
+// only in the loopback-reply scenario.
+// In "reauth" and "registration-behind", when the catalog marks nothing in UO as newly required, its last
 // permission is marked so, to show what a re-authorization after an app change is.
 func demoCatalog(cat *permissions.Catalog, scenario string) *permissions.Catalog {
 	c := cat.Clone()
 	for i := range c.Apps {
 		a := &c.Apps[i]
 		a.ClientID = stableID("app:" + a.Key)
-		a.RedirectURI = "http://127.0.0.1"
-		if scenario == "reauth" && a.ReauthorizeOnly {
+		a.RedirectURI = ""
+		if scenario == "loopback-reply" {
+			a.RedirectURI = "http://127.0.0.1"
+		}
+		if (scenario == "reauth" || scenario == "registration-behind") && a.ReauthorizeOnly {
 			any := false
 			for _, p := range a.Permissions {
 				any = any || p.NewlyRequired
@@ -221,10 +242,21 @@ func (e *missingResourceError) Error() string {
 }
 
 // applyConsent does what admin consent does: create the app's service principal if
-// absent, merge its delegated permissions into AllPrincipals grants and assign its
-// application permissions. Objects it creates become visible at visibleAt. With
-// partial, resources missing from the tenant are skipped instead of failing.
+// absent, grant what the app *registration* requests (its requiredResourceAccess,
+// app.Required — not our catalog: the static permissions configured on the
+// registration are what the admin consent endpoints grant,
+// entra/identity-platform/v2-admin-consent and
+// entra/identity-platform/permissions-consent-overview), replacing the earlier
+// tenant-wide delegated grants of this client, and assign its application permissions. Objects it creates become
+// visible at visibleAt (grants at grantsAt, assignments at assignAt when the
+// replication is staggered). With partial (a scenario's starting state), resources
+// missing from the tenant are skipped instead of failing, and earlier grants are
+// only added to.
 func (d *directory) applyConsent(app *application, now, visibleAt time.Time, skip func(permissions.Permission) bool, partial bool) (*servicePrincipal, error) {
+	return d.applyConsentStaggered(app, now, visibleAt, visibleAt, visibleAt, skip, partial)
+}
+
+func (d *directory) applyConsentStaggered(app *application, now, spAt, grantsAt, assignAt time.Time, skip func(permissions.Permission) bool, partial bool) (*servicePrincipal, error) {
 	if !partial {
 		for _, p := range app.Required {
 			if d.spByAppID(p.ResourceAppID, time.Time{}) == nil {
@@ -232,7 +264,9 @@ func (d *directory) applyConsent(app *application, now, visibleAt time.Time, ski
 			}
 		}
 	}
-	sp := d.addSP(app, true, visibleAt)
+	sp := d.addSP(app, true, spAt)
+	delegated := map[*servicePrincipal][]string{}
+	var resources []*servicePrincipal
 	for _, p := range app.Required {
 		if skip != nil && skip(p) {
 			continue
@@ -244,13 +278,36 @@ func (d *directory) applyConsent(app *application, now, visibleAt time.Time, ski
 		switch p.Type {
 		case permissions.Delegated:
 			if res.App.scope(p.Value) != nil {
-				d.grantDelegated(sp, res, "AllPrincipals", "", []string{p.Value}, visibleAt)
+				if _, seen := delegated[res]; !seen {
+					resources = append(resources, res)
+				}
+				delegated[res] = append(delegated[res], p.Value)
 			}
 		case permissions.Application:
 			if r := res.App.role(p.Value); r != nil {
-				d.assignRole(sp, res, r.ID, now, visibleAt)
+				d.assignRole(sp, res, r.ID, now, assignAt)
 			}
 		}
+	}
+	if partial {
+		for _, res := range resources {
+			d.grantDelegated(sp, res, "AllPrincipals", "", delegated[res], grantsAt)
+		}
+		return sp, nil
+	}
+	// Every resource the client holds a tenant-wide grant on gets exactly what the
+	// registration requests of it now (nothing: the grant is revoked).
+	for _, g := range append([]*grant(nil), d.grants...) {
+		if g.ClientID == sp.ID && g.ConsentType == "AllPrincipals" {
+			if res := d.spByID(g.ResourceID, time.Time{}); res != nil {
+				if _, seen := delegated[res]; !seen {
+					resources = append(resources, res)
+				}
+			}
+		}
+	}
+	for _, res := range resources {
+		d.replaceDelegated(sp, res, delegated[res], grantsAt)
 	}
 	return sp, nil
 }

@@ -26,13 +26,16 @@ func (s *Server) servePages(w http.ResponseWriter, r *http.Request) {
 	case p == "/devicelogin":
 		s.deviceLogin(w, r)
 		return
+	case p == PublisherLandingPath:
+		s.landing(w, r)
+		return
 	}
 	seg, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
 	switch rest {
 	case "oauth2/v2.0/authorize", "oauth2/authorize":
 		s.authorize(w, r, seg)
 	case "adminconsent", "v2.0/adminconsent":
-		s.adminConsent(w, r, seg)
+		s.adminConsent(w, r, seg, rest == "v2.0/adminconsent")
 	default:
 		s.errorPage(w, http.StatusNotFound, &oauthError{AADSTS: 90002, Message: "The page " + p + " does not exist in the demo tenant."}, "")
 	}
@@ -294,8 +297,11 @@ func (s *Server) deviceLogin(w http.ResponseWriter, r *http.Request) {
 	s.pickerPage(w, t, "Pick an account", s.dir.apps[strings.ToLower(d.ClientID)].DisplayName)
 }
 
-// adminConsent is GET /{tenant}/adminconsent?client_id=…&state=…&redirect_uri=….
-func (s *Server) adminConsent(w http.ResponseWriter, r *http.Request, seg string) {
+// adminConsent is GET /{tenant}/adminconsent?client_id=…&state=…[&redirect_uri=…]
+// (v1, entra/identity/enterprise-apps/grant-admin-consent) or
+// /{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…&state=… (v2,
+// entra/identity-platform/v2-admin-consent: scope and redirect_uri "Required").
+func (s *Server) adminConsent(w http.ResponseWriter, r *http.Request, seg string, v2 bool) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -317,10 +323,26 @@ func (s *Server) adminConsent(w http.ResponseWriter, r *http.Request, seg string
 		return
 	}
 	redirect := q.Get("redirect_uri")
-	if redirect != "" && !app.replyURLAllowed(redirect) {
+	if v2 {
+		for _, p := range []string{"scope", "redirect_uri"} {
+			if strings.TrimSpace(q.Get(p)) == "" {
+				s.errorPage(w, http.StatusBadRequest, &oauthError{AADSTS: 900144, Message: "The request body must contain the following parameter: '" + p + "'."}, "")
+				return
+			}
+		}
+	}
+	switch {
+	case redirect != "" && !app.replyURLAllowed(redirect):
 		s.errorPage(w, http.StatusBadRequest, &oauthError{AADSTS: 50011, Message: fmt.Sprintf(
 			"The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'.", redirect, clientID)}, "")
 		return
+	case redirect == "" && len(app.ReplyURLs) == 0:
+		// entra/identity-platform/reference-error-codes: AADSTS900971 "No reply address provided."
+		s.errorPage(w, http.StatusBadRequest, &oauthError{AADSTS: 900971, Message: "No reply address provided."}, "")
+		return
+	case redirect == "":
+		// Without redirect_uri, Entra sends the answer to the app's registered reply URL.
+		redirect = app.ReplyURLs[0]
 	}
 	t := &txn{ID: randomToken(24), Kind: "admin", Tenant: seg, ClientID: app.AppID, RedirectURI: redirect, State: q.Get("state"), Created: s.now()}
 	s.txns[t.ID] = t

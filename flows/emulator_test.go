@@ -280,7 +280,9 @@ func drain(t *testing.T, c *flows.Consent, clock *fakeClock, advance func(flows.
 func TestConsentSlowPropagationDetectedWithinOnePollInterval(t *testing.T) {
 	const delay = 25 * time.Second
 	clock := newFakeClock(false)
-	f := start(t, "fresh", emulator.Faults{PropagationDelay: delay}, clock, nil)
+	// About the redirect (the clock stands still until it arrives): the demo apps
+	// registered a loopback reply URL only in loopback-reply.
+	f := start(t, "loopback-reply", emulator.Faults{PropagationDelay: delay}, clock, nil)
 	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
 	if err != nil {
 		t.Fatal(err)
@@ -362,7 +364,7 @@ func TestConsentRecheckPollsNow(t *testing.T) {
 }
 
 func TestConsentDeclinedIsRefused(t *testing.T) {
-	f := start(t, "fresh", emulator.Faults{}, nil, nil)
+	f := start(t, "loopback-reply", emulator.Faults{}, nil, nil) // the refusal comes back by the redirect
 	f.browser.b.Decline = true
 	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
 	if err != nil {
@@ -385,7 +387,7 @@ func TestConsentDeclinedIsRefused(t *testing.T) {
 }
 
 func TestConsentCloseFreesPortAndGoroutines(t *testing.T) {
-	f := start(t, "fresh", emulator.Faults{}, nil, nil)
+	f := start(t, "loopback-reply", emulator.Faults{}, nil, nil) // the listener's port
 	f.browser.away = true
 	ignore := goleak.IgnoreCurrent()
 	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
