@@ -84,7 +84,13 @@ type demoApprover struct{ env *demoEnv }
 
 func (d demoApprover) Approve(ctx context.Context, url string) error {
 	if err := d.env.Server.Browser(d.env.Server.DemoUser()).Open(ctx, url); err != nil {
-		return fmt.Errorf("approving in the demo browser: %w", withoutURL(err))
+		err = fmt.Errorf("approving in the demo browser: %w", withoutURL(err))
+		if x := flows.Explain(err); errors.Is(err, emulator.ErrPageError) && x != nil && x.Code != 0 {
+			// The page refused the signed-in account as Entra would (AADSTS90094 for
+			// a non-admin): a refusal, exit 4, like the real consent page's.
+			return &flows.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
+		}
+		return err
 	}
 	return nil
 }

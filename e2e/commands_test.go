@@ -69,6 +69,11 @@ func extractCommands(text, from string) []printed {
 
 // cutShell drops a trailing comment, pipeline, redirection or closing parenthesis.
 func cutShell(c string) string {
+	// "d365consent · demo tenant" (a screen's header) is not a command: a command's
+	// next word is a subcommand or a flag.
+	if f := strings.Fields(c); len(f) > 1 && !strings.ContainsAny(f[1][:1], "abcdefghijklmnopqrstuvwxyz-") {
+		return ""
+	}
 	for _, sep := range []string{" #", " |", " >", " 2>", " &&", ")"} { // " < FILE" stays: runPrinted feeds it
 		if i := strings.Index(c, sep); i >= 0 {
 			c = c[:i]

@@ -64,6 +64,7 @@ type oauthError struct {
 	AADSTS   int
 	Message  string
 	SubError string
+	Claims   string // a claims challenge (Conditional Access, MFA)
 }
 
 func (e *oauthError) Error() string { return fmt.Sprintf("AADSTS%d: %s", e.AADSTS, e.Message) }
@@ -98,6 +99,9 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, e *oauthError) {
 	}
 	if e.SubError != "" {
 		body["suberror"] = e.SubError
+	}
+	if e.Claims != "" {
+		body["claims"] = e.Claims
 	}
 	writeJSON(w, status, body)
 }
@@ -312,7 +316,7 @@ func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefre
 	})
 	ci, _ := json.Marshal(map[string]string{"uid": u.ID, "utid": tid})
 	resp := map[string]any{
-		"token_type": "Bearer", "scope": grantedScope(consented, parsed), "expires_in": 3599, "ext_expires_in": 3599,
+		"token_type": "Bearer", "scope": grantedScope(consented, parsed), "expires_in": s.tokenLifetime(u), "ext_expires_in": s.tokenLifetime(u),
 		"access_token": at, "id_token": idt, "client_info": b64.EncodeToString(ci),
 	}
 	if withRefresh {
@@ -385,6 +389,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
 			return
 		}
 		u := s.dir.userByID(rg.UserID)
+		if e := s.refreshNeedsMFA(u); e != nil {
+			s.writeOAuthError(w, e)
+			return
+		}
 		if missing := s.missingConsent(clientID, u, scopes.graph); len(missing) > 0 {
 			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 65001, SubError: "consent_required", Message: fmt.Sprintf(
 				"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", clientID, s.dir.apps[strings.ToLower(clientID)].DisplayName)})
@@ -515,7 +523,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (s *Server) checkPublicClient(clientID string) *oauthError {
 	switch {
 	case strings.EqualFold(clientID, SignInClientID):
-		return nil
+		return s.disabledClient(clientID)
 	case s.dir.apps[strings.ToLower(clientID)] != nil:
 		return &oauthError{Code: "invalid_client", AADSTS: 7000218, Message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
 	}

@@ -49,6 +49,7 @@ type directoryRole struct {
 type permissionScope struct {
 	ID, Value, AdminDisplayName, AdminDescription, UserDisplayName, UserDescription string
 	AdminOnly                                                                       bool
+	Disabled                                                                        bool // isEnabled false
 }
 
 type appRole struct {
@@ -115,6 +116,7 @@ type directory struct {
 	roles   []directoryRole
 	apps    map[string]*application // by appId (lower case): every app known to Entra ID
 	groups  []*group
+	st      scenarioState // policies and the demo user a scenario sets (scenarios_more.go)
 	sps     []*servicePrincipal
 	grants  []*grant
 	assigns []*assignment

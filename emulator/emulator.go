@@ -73,6 +73,13 @@ type Faults struct {
 	Envelope []int
 	// GatewayTimeout answers the next N Graph operations with 504.
 	GatewayTimeout int
+	// GrantsDelay and AssignmentsDelay stagger what admin consent creates: the
+	// service principal after PropagationDelay, its grants GrantsDelay later, its app
+	// role assignments AssignmentsDelay after the consent (Entra ID replicates them
+	// separately). LaggingReplica makes reads of the new app's grants and
+	// assignments answer 404 or 503 now and then until they have replicated.
+	GrantsDelay, AssignmentsDelay time.Duration
+	LaggingReplica                bool
 	// Unavailable answers the next N Graph operations with 503.
 	Unavailable int
 	// PropagationDelay is how long objects created by admin consent stay invisible
@@ -111,6 +118,15 @@ func (f Faults) merge(over Faults) Faults {
 	}
 	if over.GatewayTimeout != 0 {
 		f.GatewayTimeout = over.GatewayTimeout
+	}
+	if over.GrantsDelay != 0 {
+		f.GrantsDelay = over.GrantsDelay
+	}
+	if over.AssignmentsDelay != 0 {
+		f.AssignmentsDelay = over.AssignmentsDelay
+	}
+	if over.LaggingReplica {
+		f.LaggingReplica = true
 	}
 	if over.PropagationDelay != 0 {
 		f.PropagationDelay = over.PropagationDelay
@@ -163,6 +179,7 @@ type Server struct {
 	faults        Faults
 	rng           *rand.Rand // draws UnavailableRate; seeded with Faults.Seed
 	orderRng      *rand.Rand // orders $batch responses; seeded with Faults.Seed
+	lagCalls      int        // reads answered by a lagging replica (Faults.LaggingReplica)
 	closing       chan struct{}
 	throttleUntil time.Time
 	dir           *directory
@@ -411,6 +428,9 @@ func (s *Server) Catalog() *permissions.Catalog { return s.catalog.Clone() }
 // DemoUser is the UPN the scenario's demo browser signs in as: the Global
 // Administrator, or the ordinary user in the non-admin scenario.
 func (s *Server) DemoUser() string {
+	if u := s.dir.st.demoUser; u != nil {
+		return u.UPN
+	}
 	if s.scenario.Name == "non-admin" {
 		return s.dir.users[2].UPN
 	}

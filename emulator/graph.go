@@ -339,6 +339,11 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 	if sp == nil {
 		return s.graphError(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+key+"' does not exist or one of its queried reference-property objects are not present.")
 	}
+	if sub == "oauth2PermissionGrants" || sub == "appRoleAssignments" {
+		if r := s.laggingReplica(sp, now); r != nil {
+			return *r
+		}
+	}
 	switch sub {
 	case "":
 		return s.entity(q, "servicePrincipals/$entity", spJSON(sp), "servicePrincipal")
@@ -482,7 +487,7 @@ func spJSON(sp *servicePrincipal) map[string]any {
 			typ = "Admin"
 		}
 		scopes = append(scopes, map[string]any{"adminConsentDescription": sc.AdminDescription, "adminConsentDisplayName": sc.AdminDisplayName,
-			"id": sc.ID, "isEnabled": true, "type": typ, "userConsentDescription": sc.UserDescription,
+			"id": sc.ID, "isEnabled": !sc.Disabled, "type": typ, "userConsentDescription": sc.UserDescription,
 			"userConsentDisplayName": sc.UserDisplayName, "value": sc.Value})
 	}
 	replies := append([]string{}, a.ReplyURLs...)

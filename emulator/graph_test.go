@@ -468,15 +468,27 @@ func TestScenarioStartingStates(t *testing.T) {
 		"user-consent-only": {want{true, true, map[string]string{"User.Read": "user-consent-only", "user_impersonation": "user-consent-only", "Directory.Read.All": "missing"}},
 			want{true, true, map[string]string{"User.Read": "user-consent-only", "AX.FullAccess": "user-consent-only", "CustomService.FullAccess": "user-consent-only",
 				"Odata.FullAccess": "user-consent-only", "Directory.Read.All": "missing", "Group.Read.All": "missing", "Connector.FullAccess": "missing"}}},
-		"reauth":              {full, want{true, true, all("missing", "Odata.FullAccess")}},
-		"registration-behind": {full, want{true, true, all("missing", "Odata.FullAccess")}},
-		"uo-new":              {full, absentUO},
-		"non-admin":           {absentCE, want{true, true, all("missing", "Connector.FullAccess")}},
-		"no-dynamics":         {absentCE, want{true, true, all("resource-missing", "AX.FullAccess", "Connector.FullAccess", "CustomService.FullAccess", "Odata.FullAccess")}},
-		"throttled":           {full, full},
-		"slow-propagation":    {absentCE, want{true, true, all("missing", "Odata.FullAccess")}},
-		"disabled":            {want{exists: true}, want{exists: true}},
-		"hostile":             {want{true, true, all("resource-missing", "user_impersonation")}, absentUO},
+		"reauth":                {full, want{true, true, all("missing", "Odata.FullAccess")}},
+		"registration-behind":   {full, want{true, true, all("missing", "Odata.FullAccess")}},
+		"uo-new":                {full, absentUO},
+		"non-admin":             {absentCE, want{true, true, all("missing", "Connector.FullAccess")}},
+		"no-dynamics":           {absentCE, want{true, true, all("resource-missing", "AX.FullAccess", "Connector.FullAccess", "CustomService.FullAccess", "Odata.FullAccess")}},
+		"throttled":             {full, full},
+		"slow-propagation":      {absentCE, want{true, true, all("missing", "Odata.FullAccess")}},
+		"disabled":              {want{exists: true}, want{exists: true}},
+		"hostile":               {want{true, true, all("resource-missing", "user_impersonation")}, absentUO},
+		"staggered-replication": {absentCE, absentUO},
+		"pim-eligible":          {absentCE, absentUO},
+		"cloud-app-admin":       {absentCE, absentUO},
+		"group-role":            {absentCE, absentUO},
+		"guest-admin":           {absentCE, absentUO},
+		"restricted-reader":     {full, absentUO},
+		"consent-workflow":      {absentCE, absentUO},
+		"mfa-required":          {absentCE, absentUO},
+		"ca-blocked":            {absentCE, absentUO},
+		"signin-app-blocked":    {absentCE, absentUO},
+		"soft-deleted":          {absentCE, absentUO},
+		"messy-grants":          {want{true, true, map[string]string{"Directory.Read.All": "missing", "user_impersonation": "user-consent-only"}}, absentUO},
 	}
 	if len(cases) != len(Scenarios()) {
 		t.Fatalf("%d scenarios, %d cases", len(Scenarios()), len(cases))
@@ -494,7 +506,11 @@ func TestScenarioStartingStates(t *testing.T) {
 				}
 				srv.SetFaults(Faults{})
 			}
-			tok := tokenFor(srv, srv.DemoUser())
+			reader := srv.DemoUser()
+			if sc.Name == "restricted-reader" { // the demo user cannot read grants (403): read as the admin
+				reader = "admin@" + demoDomain
+			}
+			tok := tokenFor(srv, reader)
 			cat := srv.Catalog()
 			for key, w := range map[string]want{"ce": c.ce, "uo": c.uo} {
 				app, _ := cat.App(key)

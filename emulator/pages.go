@@ -84,12 +84,20 @@ func parsePages() {
 {{end}}</tbody>
 </table>
 {{end}}
+{{if .Request}}<h2>Approval required</h2>
+<p>This app needs permissions that only an admin can grant. Your organization uses the admin consent workflow: request approval, and a reviewer will decide.</p>
+<form method="post" action="/consent">
+<input type="hidden" name="txn" value="{{.Txn}}">
+<p><label for="justification">Justification</label> <textarea name="justification" id="justification">Needed for Cloud Backup for Dynamics 365.</textarea></p>
+<p><button type="submit" name="decision" value="accept" class="primary" id="accept">Request approval</button>
+<button type="submit" name="decision" value="cancel" id="cancel">Back to app</button></p>
+</form>{{else}}
 <p>If you accept, this app will get access to the specified resources for all users in your organization. No one else will be prompted to review these permissions.</p>
 <form method="post" action="/consent">
 <input type="hidden" name="txn" value="{{.Txn}}">
 <p><button type="submit" name="decision" value="accept" class="primary" id="accept">Accept</button>
 <button type="submit" name="decision" value="cancel" id="cancel">Cancel</button></p>
-</form>`)
+</form>{{end}}`)
 
 	page("formpost", `<h1>{{.Title}}</h1>
 <form method="post" action="{{.Action}}" id="response">

@@ -86,6 +86,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, seg string) {
 		fail(&oauthError{AADSTS: 50148, Message: "Invalid code_challenge_method: " + t.ChallengeMethod}, "invalid_request")
 		return
 	}
+	if e := s.disabledClient(clientID); e != nil {
+		fail(e, e.Code)
+		return
+	}
 	scopes, oerr := s.parseScopes(q.Get("scope"))
 	if oerr != nil {
 		fail(oerr, oerr.Code)
@@ -144,6 +148,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	case "admin":
 		s.adminConsentPage(w, t, u)
 	default:
+		if code, e := s.signInPolicy(t, u); e != nil {
+			s.finishError(w, t, code, "", e)
+			return
+		}
 		missing := s.missingConsent(t.ClientID, u, t.Scopes)
 		if len(missing) == 0 {
 			s.finishSuccess(w, t, u)
@@ -351,12 +359,11 @@ func (s *Server) adminConsent(w http.ResponseWriter, r *http.Request, seg string
 
 func (s *Server) adminConsentPage(w http.ResponseWriter, t *txn, u *user) {
 	app := s.dir.apps[strings.ToLower(t.ClientID)]
-	if !s.dir.canGrantAll(u) {
-		s.finishAdminError(w, t, "access_denied", "", &oauthError{AADSTS: 90094, Message: "The grant requires admin permission. " + u.UPN +
-			" is not a Global Administrator or Privileged Role Administrator, and " + app.DisplayName +
-			" asks for application permissions that only they can grant. Ask an admin to grant consent, or activate your eligible role in Privileged Identity Management and try again."})
+	if code, e, page := s.adminConsentPolicy(t, u); !page {
+		s.finishAdminError(w, t, code, "", e)
 		return
 	}
+	request := !s.dir.canGrantAll(u) // the admin consent workflow's "Approval required" page
 	type api struct {
 		Name, AppID string
 		Missing     bool
@@ -378,13 +385,17 @@ func (s *Server) adminConsentPage(w http.ResponseWriter, t *txn, u *user) {
 	}
 	renderPage(w, http.StatusOK, "adminconsent", map[string]any{
 		"Title": "Permissions requested: accept for your organization", "App": app.DisplayName, "Publisher": app.Publisher,
-		"ClientID": app.AppID, "Tenant": s.dir.tenant.DisplayName, "User": u.UPN, "APIs": apis, "Txn": t.ID,
+		"ClientID": app.AppID, "Tenant": s.dir.tenant.DisplayName, "User": u.UPN, "APIs": apis, "Txn": t.ID, "Request": request,
 	})
 }
 
 func (s *Server) finishAdminConsent(w http.ResponseWriter, t *txn, u *user, accept bool) {
-	if !s.dir.canGrantAll(u) { // the page is not offered, but a crafted POST must not work
-		s.adminConsentPage(w, t, u)
+	if !s.dir.canGrantAll(u) {
+		if s.dir.st.consentWorkflow && accept { // "Request approval"
+			s.finishAdminError(w, t, "access_denied", "", s.fileConsentRequest(t, u))
+			return
+		}
+		s.adminConsentPage(w, t, u) // the page is not offered, but a crafted POST must not work
 		return
 	}
 	if !accept {
@@ -393,7 +404,8 @@ func (s *Server) finishAdminConsent(w http.ResponseWriter, t *txn, u *user, acce
 	}
 	app := s.dir.apps[strings.ToLower(t.ClientID)]
 	now := s.now()
-	if _, err := s.dir.applyConsent(app, now, now.Add(s.faults.PropagationDelay), nil, false); err != nil {
+	spAt := now.Add(s.faults.PropagationDelay)
+	if _, err := s.dir.applyConsentStaggered(app, now, spAt, spAt.Add(s.faults.GrantsDelay), spAt.Add(s.faults.AssignmentsDelay), nil, false); err != nil {
 		s.finishAdminError(w, t, "invalid_client", "", &oauthError{AADSTS: 650052, Message: strings.TrimPrefix(err.Error(), "AADSTS650052: ")})
 		return
 	}

@@ -118,7 +118,7 @@ func TestGoldenCE(t *testing.T) {
 			saved = append(saved, p)
 			return nil
 		}
-		o.ReportDir = "reports"
+		o.ReportDir = "/reports" // absolute: the golden is the same in every checkout
 	})
 	s.golden("1-choose", "Which app")
 	s.keys("enter")
