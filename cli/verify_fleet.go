@@ -182,7 +182,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 			return err
 		}
 		if err := s.SignIn(ctx); err != nil {
-			return reportFlowError(a, err)
+			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 		}
 		fc.Tokens, fc.SignedInAs, fc.AppOnly = s, s.SignedInAs(), true
 		if tenants == nil {
@@ -198,7 +198,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 		}
 		admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
 		if err != nil {
-			return reportFlowError(a, err)
+			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 		}
 		fc.Tokens, fc.SignedInAs = s, admin.UPN
 	}
@@ -206,7 +206,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 		// One tenant, unattended: the single-tenant output and exit codes.
 		r, err := flows.VerifyTenant(ctx, fc, app, tenants[0])
 		if err != nil {
-			return reportFlowError(a, err)
+			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 		}
 		return a.emitVerify(o, r, baseline, t)
 	}

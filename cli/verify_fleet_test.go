@@ -210,3 +210,51 @@ func TestVerifyAppIdentityDemo(t *testing.T) {
 		t.Fatalf("exit %d %v %+v\n%s", code, err, doc.Summary, errOut)
 	}
 }
+
+// TestFleetAndAppIdentityLeakNothing: a delegated fleet check (a refresh token
+// redeemed in each customer tenant) and an app-only fleet check with the secret in
+// the environment, with --debug and --report: no token the demo tenant issued, no
+// JWT and not the secret appears in stdout, stderr, the debug log or the report.
+func TestFleetAndAppIdentityLeakNothing(t *testing.T) {
+	servers := watchDemoServers(t)
+	dir := t.TempDir()
+	list := fleetFile(t, demoFleetList)
+	var outputs []string
+	for i, extra := range [][]string{
+		{"--auth", "device-code"},
+		{"--auth", "secret"},
+	} {
+		logPath := filepath.Join(dir, "debug"+string(rune('0'+i))+".log")
+		report := filepath.Join(dir, "report"+string(rune('0'+i))+".json")
+		args := append([]string{"verify", "--demo", "--tenants", list, "--format", "json", "--debug", logPath, "--report", report}, extra...)
+		code, out, errOut := runFlowsCmdEnv(t, []string{"NO_COLOR=1", flows.EnvClientSecret + "=" + emulator.DemoMonitorSecret}, args...)
+		if code != 4 && code != 0 {
+			t.Fatalf("%q: exit %d: %s", extra, code, errOut)
+		}
+		outputs = append(outputs, out, errOut)
+	}
+	toks := servers.tokens()
+	if len(toks) < 10 {
+		t.Fatalf("only %d tokens issued: the test proves nothing", len(toks))
+	}
+	sc := newTokenScanner(toks)
+	for i, o := range outputs {
+		scanBytes(t, sc, "output "+string(rune('0'+i)), []byte(o))
+	}
+	if n := scanTree(t, sc, dir); n != 4 {
+		t.Fatalf("%d files written, want 2 debug logs and 2 reports", n)
+	}
+	for _, o := range outputs {
+		if strings.Contains(o, emulator.DemoMonitorSecret) {
+			t.Fatal("the client secret was printed")
+		}
+	}
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), emulator.DemoMonitorSecret) {
+				t.Errorf("the client secret is in %s", p)
+			}
+		}
+		return nil
+	})
+}

@@ -261,9 +261,9 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		// AADSTS50020 UserUnauthorized (reference-error-codes): the account from
 		// another identity provider does not exist in this tenant.
 		s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 50020, Message: fmt.Sprintf(
-			"User account '%s' from identity provider 'https://sts.windows.net/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. "+
+			"User account '%s' from identity provider '%s/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. "+
 				"The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.",
-			upn, s.dir.tenant.ID, c.dir.tenant.DisplayName, clientID, s.dir.apps[strings.ToLower(SignInClientID)].DisplayName)})
+			upn, s.cloud.IssuerV1Host, s.dir.tenant.ID, c.dir.tenant.DisplayName, clientID, s.dir.apps[strings.ToLower(SignInClientID)].DisplayName)})
 		return
 	}
 	scopes, oerr := s.parseScopes(scope)

@@ -468,3 +468,57 @@ func TestAppIdentityMissingRole(t *testing.T) {
 		}
 	}
 }
+
+// TestAppIdentityFleetIsolation: app-only across tenants: where the monitoring app
+// is consented the tenant is checked, where it has no service principal the row is
+// Entra's AADSTS700016, and an unknown tenant AADSTS90002; no row spoils another.
+func TestAppIdentityFleetIsolation(t *testing.T) {
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	fab, err := srv.AddCustomerTenant(emulator.CustomerTenant{Name: "Fabrikam", Scenario: "partial"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wood, err := srv.AddCustomerTenant(emulator.CustomerTenant{Name: "Woodgrove", Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := srv.RegisterApp(emulator.AppRegistration{DisplayName: "Partner Monitor", Secret: "env-only",
+		GraphRoles: []string{"Directory.Read.All"}, Tenants: []string{srv.TenantID(), fab.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cloud := flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()}
+	ident, err := flows.AppIdentityFromEnv(flows.AuthSecret, id, srv.TenantID(), "", func(k string) string {
+		return map[string]string{flows.EnvClientSecret: "env-only"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := flows.NewAppSession(flows.Config{Cloud: cloud, HTTPClient: srv.HTTPClient()}, ident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := srv.Catalog()
+	app, _ := cat.App("ce")
+	res, err := flows.VerifyFleet(context.Background(), flows.FleetConfig{Cloud: cloud, HTTPClient: srv.HTTPClient(), Tokens: s, AppOnly: true},
+		app, []string{srv.TenantDomain(), fab.Domain, wood.Domain, "nosuch.onmicrosoft.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []rowView{
+		{srv.TenantDomain(), srv.TenantName(), flows.OutcomeComplete, 0, []string{}},
+		{fab.Domain, "Fabrikam", flows.OutcomeIncomplete, 0, []string{"Dynamics CRM user_impersonation (Delegated): missing"}},
+		{wood.Domain, "", flows.OutcomeRefused, 700016, []string{}},
+		{"nosuch.onmicrosoft.com", "", flows.OutcomeRefused, 90002, []string{}},
+	}
+	if got := view(res.Rows); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows:\n got %+v\nwant %+v", got, want)
+	}
+	if res.ExitCode() != 4 || !res.AppOnly {
+		t.Fatalf("exit %d", res.ExitCode())
+	}
+}

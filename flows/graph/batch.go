@@ -75,12 +75,12 @@ func (c *Client) Batch(ctx context.Context, reqs []Request) (map[string]*Respons
 				if !ok {
 					return nil, fmt.Errorf("Microsoft Graph $batch: no response for request %q", rq.ID)
 				}
+				if c.gate != nil && r.Status == http.StatusTooManyRequests {
+					c.gate.Throttled(c.retryDelay(r.header("Retry-After"), attempt))
+				}
 				if retryable(r.Status) && attempt < c.maxRetries {
 					retry = append(retry, rq)
 					d := c.retryDelay(r.header("Retry-After"), attempt)
-					if c.gate != nil && r.Status == http.StatusTooManyRequests {
-						c.gate.Throttled(d)
-					}
 					if d >= wait {
 						wait, status = d, r.Status
 					}

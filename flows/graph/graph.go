@@ -275,11 +275,12 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil
 		}
+		if c.gate != nil && resp.StatusCode == http.StatusTooManyRequests {
+			// Other clients back off too, even when this one gives up now.
+			c.gate.Throttled(c.retryDelay(resp.Header.Get("Retry-After"), attempt))
+		}
 		if retryable(resp.StatusCode) && attempt < c.maxRetries {
 			d := c.retryDelay(resp.Header.Get("Retry-After"), attempt)
-			if c.gate != nil && resp.StatusCode == http.StatusTooManyRequests {
-				c.gate.Throttled(d)
-			}
 			if err := c.sleep(ctx, d, resp.StatusCode); err != nil {
 				return nil, err
 			}
