@@ -131,10 +131,14 @@ func TestConsentListenerDefences(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	browser := &gatedBrowser{inner: &demoBrowser{ctx: context.Background(), b: srv.Browser(srv.DemoUser())}, gate: make(chan struct{}), opened: make(chan error, 1)}
 	cfg := flows.Config{
 		Cloud:  flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
 		Tenant: srv.TenantID(), SignInClientID: srv.SignInClientID(), HTTPClient: srv.HTTPClient(),
-		Browser: &demoBrowser{ctx: context.Background(), b: srv.Browser(srv.DemoUser())},
+		Browser: browser,
+		// Polls happen only when the test lets them: the first at once, the next only
+		// after the redirect (the poll timer never fires), so the order is fixed.
+		Clock: stillClock{},
 	}
 	s, err := flows.NewSession(cfg)
 	if err != nil {
@@ -165,15 +169,26 @@ func TestConsentListenerDefences(t *testing.T) {
 			t.Errorf("consent listener answered Host %q with %d, want 421", host, code)
 		}
 	}
-	for ev := range c.Events() { // the session's browser (the demo admin) accepts
-		if ev.Done {
-			if ev.Err != nil || ev.Result == nil || ev.Result.Status != flows.StatusComplete {
-				t.Fatalf("consent ended %+v", ev)
-			}
-			if !ev.Redirected {
-				t.Log("completed before the redirect was seen (grants visible first)")
-			}
-		}
+	// First poll, before the admin answered: nothing granted, no redirect.
+	first := <-c.Events()
+	if first.Done || first.Redirected || first.Result == nil || first.Result.Status != flows.StatusNotConsented {
+		t.Fatalf("first event %+v, want a not-consented poll before any redirect", first)
+	}
+	close(browser.gate) // the demo admin accepts; the browser follows the redirect to the listener
+	var evs []flows.ConsentEvent
+	for ev := range c.Events() {
+		evs = append(evs, ev)
+	}
+	// Exactly one more poll, woken by the redirect, sees every grant.
+	if len(evs) != 1 {
+		t.Fatalf("events after accepting: %+v, want exactly the final one", evs)
+	}
+	if last := evs[0]; !last.Done || !last.Redirected || last.Err != nil || last.Result == nil ||
+		last.Result.Status != flows.StatusComplete || last.Visible != last.Total {
+		t.Fatalf("consent ended %+v, want complete after the redirect", last)
+	}
+	if err := <-browser.opened; err != nil {
+		t.Fatalf("the demo browser: %v", err)
 	}
 	_ = c.Close()
 	if conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second); err == nil {
@@ -187,3 +202,32 @@ func TestConsentListenerDefences(t *testing.T) {
 	}
 	ln.Close()
 }
+
+// gatedBrowser opens sign-in pages at once and the admin consent page only once the
+// test closes gate; the consent page's outcome arrives on opened.
+type gatedBrowser struct {
+	inner  *demoBrowser
+	gate   chan struct{}
+	opened chan error
+}
+
+func (g *gatedBrowser) Open(u string) error {
+	if !strings.Contains(u, "/adminconsent") {
+		return g.inner.Open(u)
+	}
+	<-g.gate
+	err := g.inner.Open(u)
+	g.opened <- err
+	return err
+}
+
+func (g *gatedBrowser) OpenDeviceLogin(uri, code string) error {
+	return g.inner.OpenDeviceLogin(uri, code)
+}
+
+// stillClock is the real time of day whose timers never fire: a wait ends only by
+// another event (the redirect, a recheck, cancellation).
+type stillClock struct{}
+
+func (stillClock) Now() time.Time                       { return time.Now() }
+func (stillClock) After(time.Duration) <-chan time.Time { return nil }

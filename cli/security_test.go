@@ -154,14 +154,18 @@ func TestTokenHygiene(t *testing.T) {
 	env := []string{"NO_COLOR=1", "TERM=dumb", "HOME=" + home, "TMPDIR=" + tmp}
 	var outputs [][2]string // name, text
 
-	for _, args := range [][]string{
-		{"verify", "--demo", "--scenario", "partial", "--app", "ce", "--report", filepath.Join(home, "check.md"), "--debug", logPath},
-		{"verify", "--demo", "--scenario", "consented", "--app", "uo", "--format", "json", "--report", filepath.Join(tmp, "check.json"), "--debug", logPath},
-		{"verify", "--demo", "--device-code", "--app", "ce", "--debug", logPath},
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"verify", "--demo", "--scenario", "partial", "--app", "ce", "--report", filepath.Join(home, "check.md"), "--debug", logPath}, 3},
+		{[]string{"verify", "--demo", "--scenario", "consented", "--app", "uo", "--format", "json", "--report", filepath.Join(tmp, "check.json"), "--debug", logPath}, 0},
+		{[]string{"verify", "--demo", "--device-code", "--app", "ce", "--debug", logPath}, 3}, // fresh: not consented
 	} {
+		args := tc.args
 		code, out, errOut := runFlowsCmdEnv(t, env, args...)
-		if code != 0 && code != 3 {
-			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		if code != tc.code {
+			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, tc.code, out, errOut)
 		}
 		outputs = append(outputs, [2]string{strings.Join(args, " ") + " stdout", out}, [2]string{strings.Join(args, " ") + " stderr", errOut})
 	}

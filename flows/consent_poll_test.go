@@ -55,7 +55,8 @@ func (c *fakeClock) fireLatest(t *testing.T, k int) {
 // watching a stale screen.
 func TestConsentRedirectResetsPollInterval(t *testing.T) {
 	clock := newFakeClock(false)
-	f := start(t, "fresh", emulator.Faults{PropagationDelay: 25 * time.Second}, clock, nil)
+	// An app that registered a loopback reply URL: the redirect comes back to us.
+	f := start(t, "loopback-reply", emulator.Faults{PropagationDelay: 25 * time.Second}, clock, nil)
 	f.browser.away = true // the admin reads the consent page for a while
 	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
 	if err != nil {
@@ -63,7 +64,7 @@ func TestConsentRedirectResetsPollInterval(t *testing.T) {
 	}
 	defer c.Close()
 	if c.RedirectURI == "" {
-		t.Skip("the demo app sends no redirect_uri: nothing comes back to reset the interval")
+		t.Fatal("the app sends no redirect_uri: nothing comes back to reset the interval")
 	}
 	next := func() flows.ConsentEvent {
 		t.Helper()

@@ -3,7 +3,6 @@ package flows
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -21,13 +20,13 @@ type ErrorFacts struct {
 }
 
 // urlRE finds URLs in an error text, so their secret-looking parameters are redacted.
-var urlRE = regexp.MustCompile(`https?://[^\s"'<>]+`)
+var urlRE = lazyRE(`https?://[^\s"'<>]+`)
 
 // RedactText is s sanitized, with tokens, secret URL parameters (code, state,
 // tokens…) and anything token-like replaced.
 func RedactText(s string) string {
 	s = Sanitize(s)
-	s = urlRE.ReplaceAllStringFunc(s, RedactURL)
+	s = urlRE().ReplaceAllStringFunc(s, RedactURL)
 	return Redact(s)
 }
 

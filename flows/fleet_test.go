@@ -468,3 +468,91 @@ func TestAppIdentityMissingRole(t *testing.T) {
 		}
 	}
 }
+
+// TestAppIdentityFleetIsolation: app-only across tenants: where the monitoring app
+// is consented the tenant is checked, where it has no service principal the row is
+// Entra's AADSTS700016, and an unknown tenant AADSTS90002; no row spoils another.
+func TestAppIdentityFleetIsolation(t *testing.T) {
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	fab, err := srv.AddCustomerTenant(emulator.CustomerTenant{Name: "Fabrikam", Scenario: "partial"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wood, err := srv.AddCustomerTenant(emulator.CustomerTenant{Name: "Woodgrove", Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := srv.RegisterApp(emulator.AppRegistration{DisplayName: "Partner Monitor", Secret: "env-only",
+		GraphRoles: []string{"Directory.Read.All"}, Tenants: []string{srv.TenantID(), fab.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cloud := flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()}
+	ident, err := flows.AppIdentityFromEnv(flows.AuthSecret, id, srv.TenantID(), "", func(k string) string {
+		return map[string]string{flows.EnvClientSecret: "env-only"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := flows.NewAppSession(flows.Config{Cloud: cloud, HTTPClient: srv.HTTPClient()}, ident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := srv.Catalog()
+	app, _ := cat.App("ce")
+	res, err := flows.VerifyFleet(context.Background(), flows.FleetConfig{Cloud: cloud, HTTPClient: srv.HTTPClient(), Tokens: s, AppOnly: true},
+		app, []string{srv.TenantDomain(), fab.Domain, wood.Domain, "nosuch.onmicrosoft.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []rowView{
+		{srv.TenantDomain(), srv.TenantName(), flows.OutcomeComplete, 0, []string{}},
+		{fab.Domain, "Fabrikam", flows.OutcomeIncomplete, 0, []string{"Dynamics CRM user_impersonation (Delegated): missing"}},
+		{wood.Domain, "", flows.OutcomeRefused, 700016, []string{}},
+		{"nosuch.onmicrosoft.com", "", flows.OutcomeRefused, 90002, []string{}},
+	}
+	if got := view(res.Rows); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows:\n got %+v\nwant %+v", got, want)
+	}
+	if res.ExitCode() != 4 || !res.AppOnly {
+		t.Fatalf("exit %d", res.ExitCode())
+	}
+}
+
+// TestFleetHostileTenantName: a customer tenant whose name carries terminal escape
+// sequences and C1/bidi controls reaches no writer (table, CSV, Markdown, JSON) raw.
+func TestFleetHostileTenantName(t *testing.T) {
+	f := start(t, "consented", emulator.Faults{}, nil, nil)
+	tenants := customers(t, f, emulator.CustomerTenant{Name: "Evil\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u202e\u009b31m Corp", Scenario: "partial"})
+	res, err := flows.VerifyFleet(context.Background(), fleetConfig(f, f.session), f.app(t, "ce"), tenants)
+	if err != nil || len(res.Rows) != 1 || res.Rows[0].Outcome != flows.OutcomeIncomplete {
+		t.Fatalf("%v %+v", err, res.Rows)
+	}
+	var b strings.Builder
+	if err := flows.WriteFleetTable(&b, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := flows.WriteFleetCSV(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := flows.WriteFleetMarkdown(&b, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := flows.FleetJSON(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Write(data)
+	for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u009b"} {
+		if strings.Contains(b.String(), bad) {
+			t.Fatalf("%q reached the output:\n%q", bad, b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "Evil") || !strings.Contains(b.String(), "Corp") {
+		t.Fatalf("the name is gone:\n%s", b.String())
+	}
+}

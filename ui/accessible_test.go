@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -26,8 +27,10 @@ func TestAccessible(t *testing.T) {
 		for _, step := range []struct{ prompt, answer string }{
 			{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"open the admin consent page", ""}, {"Save a report", ""},
 		} {
-			for !strings.Contains(out.String(), step.prompt) {
-				time.Sleep(time.Millisecond)
+			if !out.waitFor(step.prompt, 20*time.Second) {
+				// End the input: the wizard stops and the test fails with its output.
+				_ = inW.CloseWithError(errors.New("prompt " + step.prompt + " never shown"))
+				return
 			}
 			_, _ = io.WriteString(inW, step.answer+"\n")
 		}
@@ -65,15 +68,48 @@ func TestAccessibleQuit(t *testing.T) {
 	}
 }
 
+// syncBuffer is an output buffer a test can wait on: each Write wakes waitFor.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
+	mu    sync.Mutex
+	b     strings.Builder
+	wrote chan struct{} // created on first use; one pending wake-up is enough
+}
+
+func (s *syncBuffer) wake() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wrote == nil {
+		s.wrote = make(chan struct{}, 1)
+	}
+	return s.wrote
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
+	wake := s.wake()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	s.mu.Unlock()
+	select {
+	case wake <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+// waitFor reports whether text appears in the buffer within d: it re-reads the
+// buffer after each write, never polls.
+func (s *syncBuffer) waitFor(text string, d time.Duration) bool {
+	wake := s.wake()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for !strings.Contains(s.String(), text) {
+		select {
+		case <-wake:
+		case <-deadline.C:
+			return false
+		}
+	}
+	return true
 }
 
 func (s *syncBuffer) String() string {
