@@ -139,7 +139,6 @@ func consentBlocker(app *permissions.App, r *Result, admin *Admin, consented boo
 	return nil
 }
 
-
 // classifyPollError sorts a failed poll: transient (not visible yet: 5xx, 429 after
 // retries, 404 on the app's grant or assignment lists, network errors) keeps the wait
 // going; a 403 on the lists means the account cannot read them (no directory role)
