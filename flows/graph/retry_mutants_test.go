@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -190,5 +192,34 @@ func TestContextCancelEndsRetryWait(t *testing.T) {
 	}
 	if c.Requests() != 1 {
 		t.Fatalf("%d requests, want 1 (no retry after cancel)", c.Requests())
+	}
+}
+
+// Requests go in $batch calls of at most MaxBatch: exactly MaxBatch is one call,
+// one more is two.
+func TestBatchChunksAtMaxBatch(t *testing.T) {
+	for n, calls := range map[int]int32{1: 1, MaxBatch: 1, MaxBatch + 1: 2, 2 * MaxBatch: 2} {
+		srv, got := batchServer(t, 10, func(_ int32, id string) Response { return ok(id) })
+		var reqs []Request
+		for i := range n {
+			reqs = append(reqs, Request{ID: "r" + strconv.Itoa(i), Method: "GET", URL: "/x"})
+		}
+		reps, err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).Batch(context.Background(), reqs)
+		if err != nil || len(reps) != n || got.Load() != calls {
+			t.Errorf("%d requests: %d replies, %d $batch calls (err %v), want %d and %d", n, len(reps), got.Load(), err, n, calls)
+		}
+	}
+}
+
+// A server whose nextLinks never end is left after maxPages pages, with an error.
+func TestBatchAllStopsEndlessPaging(t *testing.T) {
+	var srvURL string
+	srv, calls := batchServer(t, maxPages+10, func(n int32, id string) Response {
+		return Response{ID: id, Status: 200, Body: json.RawMessage(`{"value":[1],"@odata.nextLink":"` + srvURL + `/v1.0/loop?n=` + strconv.Itoa(int(n)) + `"}`)}
+	})
+	srvURL = srv.URL
+	_, err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).BatchAll(context.Background(), []Request{{ID: "a", Method: "GET", URL: "/loop"}})
+	if err == nil || !strings.Contains(err.Error(), "more than 1000 pages") || calls.Load() != maxPages+1 {
+		t.Fatalf("err %v after %d calls, want the page limit after %d", err, calls.Load(), maxPages+1)
 	}
 }
