@@ -223,3 +223,24 @@ func TestBatchAllStopsEndlessPaging(t *testing.T) {
 		t.Fatalf("err %v after %d calls, want the page limit after %d", err, calls.Load(), maxPages+1)
 	}
 }
+
+// Only 2xx sub-responses are successes: 199 and 300 carry an error.
+func TestBatchSubResponseStatusEdges(t *testing.T) {
+	status := map[string]int{"a": 199, "b": 200, "c": 299, "d": 300}
+	srv, _ := batchServer(t, 10, func(_ int32, id string) Response {
+		return Response{ID: id, Status: status[id], Body: json.RawMessage(`{}`)}
+	})
+	var reqs []Request
+	for _, id := range []string{"a", "b", "c", "d"} {
+		reqs = append(reqs, Request{ID: id, Method: "GET", URL: "/" + id})
+	}
+	reps, err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).Batch(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, wantErr := range map[string]bool{"a": true, "b": false, "c": false, "d": true} {
+		if (reps[id].Err != nil) != wantErr {
+			t.Errorf("status %d: error %v, want error %v", status[id], reps[id].Err, wantErr)
+		}
+	}
+}
