@@ -21,7 +21,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	var list strings.Builder
 	for _, s := range emulator.Scenarios() {
 		names = append(names, s.Name)
-		fmt.Fprintf(&list, "  %-18s %s\n", s.Name, s.Description)
+		fmt.Fprintf(&list, "  %-21s %s\n", s.Name, s.Description)
 	}
 	cmd := &cobra.Command{
 		Use:   "demo [--scenario S]",

@@ -19,7 +19,7 @@ func newEmulatorCmd(a *app) *cobra.Command {
 	var help strings.Builder
 	for _, s := range emulator.Scenarios() {
 		names = append(names, s.Name)
-		fmt.Fprintf(&help, "  %-18s %s\n", s.Name, s.Description)
+		fmt.Fprintf(&help, "  %-21s %s\n", s.Name, s.Description)
 	}
 	cmd := &cobra.Command{
 		Use:   "emulator",
@@ -33,6 +33,10 @@ consent pages on loopback HTTP. It prints its endpoints, one per line:
   ca-cert:   PATH   (PEM; SSL_CERT_FILE=PATH lets any client trust it)
   tenant:    {tenant-id}
   app ce:    {client id}   and the other apps
+
+With --cloud usgov, usgov-dod or china the tenant imitates that cloud: fully qualified
+Graph scopes use its Graph URI (e.g. https://graph.microsoft.us/User.Read) and access
+tokens carry its issuer.
 
 Point the other commands at it with --authority-host, --graph-url and SSL_CERT_FILE.
 
@@ -49,7 +53,8 @@ Scenarios:
 			if err != nil {
 				return err
 			}
-			srv, err := emulator.Start(emulator.Options{Scenario: scenario, Addr: addr, HTTPAddr: pagesAddr, Catalog: cat})
+			// --cloud: the tenant imitates that cloud's Graph scope prefix and token issuer.
+			srv, err := emulator.Start(emulator.Options{Scenario: scenario, Addr: addr, HTTPAddr: pagesAddr, Catalog: cat, Cloud: a.opts.Cloud})
 			if err != nil {
 				return flows.Usagef("%v", err)
 			}
@@ -74,6 +79,7 @@ Scenarios:
 			fmt.Fprintf(w, "tenant: %s\n", srv.TenantID())
 			fmt.Fprintf(w, "domain: %s\n", srv.TenantDomain())
 			fmt.Fprintf(w, "scenario: %s\n", srv.Scenario().Name)
+			fmt.Fprintf(w, "cloud: %s (Graph scopes: %s/...)\n", srv.CloudName(), srv.GraphScopePrefix())
 			fmt.Fprintf(w, "signin-client: %s\n", srv.SignInClientID())
 			for _, app := range srv.Catalog().Apps {
 				fmt.Fprintf(w, "app %s: %s (%s)\n", app.Key, app.ClientID, flows.Sanitize(app.DisplayName))

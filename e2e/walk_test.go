@@ -28,6 +28,13 @@ var waitsOnPurpose = map[string]bool{}
 // waitsUntilIssue10 are scenarios whose consent wait still runs out, and why; the
 // walk logs them instead of failing until the flows end that wait early (issue 10:
 // "a state that consent cannot fix ends the wait at once"). Delete the entry then.
+// errorsUntilIssue10 are scenarios that end on the error screen where they should not,
+// and why; logged until the flows handle them (issue 10: "Polling tolerates
+// replication: 404 … right after its service principal appeared = not visible yet").
+var errorsUntilIssue10 = map[string]string{
+	"staggered-replication": "a 404 on the grants right after the service principal appeared ends the consent wait",
+}
+
 var waitsUntilIssue10 = map[string]string{
 	"registration-behind": "the app registration does not request the newly required permission: consent succeeds, the row stays missing",
 }
@@ -181,6 +188,9 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 		}
 	}
 	took := time.Since(start)
+	if why, ok := errorsUntilIssue10[scenario]; ok && end.kind == "error" {
+		t.Logf("KNOWN (issue 10): ends on an error: %s", why)
+	}
 	// A body taller than the window scrolls: read the rest of the end screen too.
 	for i := 0; i < 5 && strings.Contains(last, "more below (pgdn)"); i++ {
 		tt.send("PgDn")

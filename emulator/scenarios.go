@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -79,8 +80,9 @@ var scenarioDefs = []scenarioDef{
 			d.removeSP(permissions.DynamicsERPAppID)
 			consentAll(d, cat, "uo", nil) // only its Graph permissions can exist
 		}},
-	{Scenario{"throttled", "both apps consented; Graph answers the first calls with 429 and Retry-After"},
-		Faults{Throttle: 3, RetryAfter: time.Second}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario{"throttled", "both apps consented; Graph throttles the first $batch itself, then its first calls, with 429 and a fractional Retry-After (1.128): the wizard waits it out"},
+		// graph/throttling: Retry-After as in its sample ("2.128"); the envelope first.
+		Faults{Throttle: 3, RetryAfter: 1128 * time.Millisecond, RetryAfterFormat: RetryFractional, Envelope: []int{http.StatusTooManyRequests}}, func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 			consentAll(d, cat, "uo", nil)
 		}},

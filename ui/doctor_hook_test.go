@@ -56,3 +56,22 @@ func TestErrorScreenDiagnosis(t *testing.T) {
 		t.Errorf("stale verdict shown:\n%s", view())
 	}
 }
+
+// TestAccessibleDiagnosis: the line-mode error explanation ends with the verdict.
+func TestAccessibleDiagnosis(t *testing.T) {
+	netErr := errors.New("dial tcp 10.0.0.1:443: connect: connection refused")
+	var b strings.Builder
+	r := &plainRun{ctx: context.Background(), out: &b, opts: Options{Diagnose: func(err error) func(context.Context) (string, string) {
+		if err != netErr {
+			return nil
+		}
+		return func(context.Context) (string, string) {
+			return "connection refused by 10.0.0.1:443", "Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com."
+		}
+	}}}
+	_ = r.explain("Sign-in did not complete.", netErr)
+	want := "Sign-in did not complete.\ndial tcp 10.0.0.1:443: connect: connection refused\nDoctor: connection refused by 10.0.0.1:443\nFix: Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com.\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -62,6 +62,8 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 		}
 	} else if m.err != nil {
 		b.WriteString(wrap(flows.Sanitize(m.err.Error()), w) + "\n")
+		// No explanation for this error: still never a dead end (issue 12).
+		b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+"press Enter to try again; if it keeps failing, press s to save an error report for support (redacted: no token, no account name).", w) + "\n")
 	}
 	b.WriteString(m.diagnosisView(w))
 	if len(m.saved) > 0 {

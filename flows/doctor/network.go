@@ -497,7 +497,7 @@ func dnsErrorText(err error, limit string) string {
 // dialErrorText is a summary and evidence for a failed connect.
 func dialErrorText(err error, addr string, limit string) (string, string) {
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, syscall.ECONNREFUSED), strings.Contains(err.Error(), "actively refused"): // the latter: Windows' WSAECONNREFUSED
 		return "connection refused by " + addr, "connection refused by " + addr
 	case isTimeout(err):
 		return "no answer from " + addr, "no answer from " + addr + " " + limit + " (dropped by a firewall?)"
