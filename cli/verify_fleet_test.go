@@ -258,3 +258,53 @@ func TestFleetAndAppIdentityLeakNothing(t *testing.T) {
 		return nil
 	})
 }
+
+// TestVerifyFleetBaselineDrift: a verify-many baseline in which Fabrikam had a
+// permission missing; now it is granted: exactly that tenant's two changes, exit 5
+// (every row complete, so drift decides); unchanged against the real baseline, exit 0.
+func TestVerifyFleetBaselineDrift(t *testing.T) {
+	env := []string{"NO_COLOR=1", flows.EnvClientSecret + "=" + emulator.DemoMonitorSecret}
+	list := fleetFile(t, "fabrikam.onmicrosoft.com\nwoodgrovebank.onmicrosoft.com\n")
+	args := []string{"verify", "--demo", "--auth", "secret", "--tenants", list, "--format", "json"}
+	code, base, errOut := runFlowsCmdEnv(t, env, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	dir := t.TempDir()
+	same := filepath.Join(dir, "same.json")
+	if err := os.WriteFile(same, []byte(base), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(base), &doc); err != nil {
+		t.Fatal(err)
+	}
+	fab := doc["results"].([]any)[0].(map[string]any)
+	fab["status"] = "incomplete"
+	fab["permissions"].([]any)[2].(map[string]any)["status"] = "missing"
+	edited, _ := json.Marshal(doc)
+	old := filepath.Join(dir, "old.json")
+	if err := os.WriteFile(old, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runFlowsCmdEnv(t, env, append(args, "--baseline", old)...)
+	if code != 5 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var now flows.FleetDocument
+	if err := json.Unmarshal([]byte(out), &now); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, c := range now.Drift.Changes {
+		lines = append(lines, c.TenantID+" "+c.String())
+	}
+	tid := fab["tenant"].(map[string]any)["id"].(string)
+	want := []string{tid + " status: incomplete -> complete", tid + " Dynamics CRM user_impersonation (Delegated): missing -> granted"}
+	if !reflect.DeepEqual(lines, want) || now.Summary.Drifted != 1 || now.Summary.ExitCode != 5 {
+		t.Fatalf("%q %+v", lines, now.Summary)
+	}
+	if code, _, errOut := runFlowsCmdEnv(t, env, append(args, "--baseline", same)...); code != 0 {
+		t.Fatalf("unchanged: exit %d: %s", code, errOut)
+	}
+}

@@ -522,3 +522,37 @@ func TestAppIdentityFleetIsolation(t *testing.T) {
 		t.Fatalf("exit %d", res.ExitCode())
 	}
 }
+
+// TestFleetHostileTenantName: a customer tenant whose name carries terminal escape
+// sequences and C1/bidi controls reaches no writer (table, CSV, Markdown, JSON) raw.
+func TestFleetHostileTenantName(t *testing.T) {
+	f := start(t, "consented", emulator.Faults{}, nil, nil)
+	tenants := customers(t, f, emulator.CustomerTenant{Name: "Evil\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u202e\u009b31m Corp", Scenario: "partial"})
+	res, err := flows.VerifyFleet(context.Background(), fleetConfig(f, f.session), f.app(t, "ce"), tenants)
+	if err != nil || len(res.Rows) != 1 || res.Rows[0].Outcome != flows.OutcomeIncomplete {
+		t.Fatalf("%v %+v", err, res.Rows)
+	}
+	var b strings.Builder
+	if err := flows.WriteFleetTable(&b, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := flows.WriteFleetCSV(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := flows.WriteFleetMarkdown(&b, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := flows.FleetJSON(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Write(data)
+	for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u009b"} {
+		if strings.Contains(b.String(), bad) {
+			t.Fatalf("%q reached the output:\n%q", bad, b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "Evil") || !strings.Contains(b.String(), "Corp") {
+		t.Fatalf("the name is gone:\n%s", b.String())
+	}
+}
