@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/termcaps"
 )
 
 // TestVerifyNextStepNamesTheCause: for what consent cannot fix, verify names the
@@ -132,5 +133,35 @@ func TestWizardNeedsTerminalMessage(t *testing.T) {
 	code, _, errOut := runFlowsCmd(t, "demo")
 	if code != 2 || strings.Contains(errOut, "'d365consent verify'") {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestQRSameAsWizard: consent-url --qr draws with termcaps.QRCode, as the wizard does:
+// the same modules and, on a terminal, the same black-on-white colours.
+func TestQRSameAsWizard(t *testing.T) {
+	env := []string{"TERM=xterm-256color", "LANG=en_US.UTF-8"}
+	u := "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=" + exampleClientID + "&state=x"
+	for _, tty := range []bool{false, true} {
+		got, err := drawQR(u, env, tty, tty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, _ := termcaps.QRCode(u, termcaps.Unicode, termcaps.QRStyle{Color: tty, DarkBackground: tty})
+		if got != strings.Join(want, "\n")+"\n" {
+			t.Errorf("tty %v: consent-url's QR differs from termcaps.QRCode's", tty)
+		}
+		if tty && !strings.Contains(got, "\x1b[30;107m") {
+			t.Errorf("on a terminal the QR is not black on white")
+		}
+	}
+}
+
+// TestFreshScenarioDescribed: the fresh scenario's description is a whole sentence
+// (it used to end "…so it cannot be").
+func TestFreshScenarioDescribed(t *testing.T) {
+	for _, s := range emulator.Scenarios() {
+		if s.Name == "fresh" && (strings.HasSuffix(s.Description, "cannot be") || !strings.Contains(s.Description, "re-authorized")) {
+			t.Errorf("fresh: %q", s.Description)
+		}
 	}
 }

@@ -64,8 +64,7 @@ Graph 403); 5 drift from --baseline; 2 bad input; 1 other errors; with --tenants
 	f.StringVar(&o.Report, "report", "", "also save the result to FILE (.md or .json)")
 	f.BoolVar(&o.Demo, "demo", false, "run against the embedded demo tenant")
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo), e.g. partial")
-	f.StringVar(&o.DemoFaults, "demo-faults", "", "inject faults into the demo tenant, e.g. latency=500ms,unavailable-rate=0.3,seed=7")
-	_ = f.MarkHidden("demo-faults")
+	addDemoFaultsFlag(f, &o.DemoFaults) // hidden, tests only (verify_faults.go)
 	addFleetFlags(f, &o.Fleet)
 	annotateValues(cmd, "auth", "interactive", "device-code", "certificate", "secret", "workload-identity")
 	return cmd
@@ -157,8 +156,8 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 		}
 		o.Report = p
 	}
-	if o.DemoFaults != "" && !o.Demo {
-		return flows.Usagef("--demo-faults needs --demo")
+	if err := checkDemoFaults(o); err != nil {
+		return err
 	}
 	if o.Fleet.Tenants != "" || o.Fleet.appAuth() {
 		return runVerifyMany(ctx, a, o) // many tenants, or an app identity (verify_fleet.go)
@@ -181,15 +180,8 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 		return err
 	}
 	defer t.Close()
-	if o.DemoFaults != "" {
-		f, err := parseDemoFaults(t.demo.Server.Faults(), o.DemoFaults)
-		if err != nil {
-			return err
-		}
-		t.demo.Server.SetFaults(f)
-	}
-	if demoServerHook != nil && t.demo != nil {
-		demoServerHook(o.DemoFaults, t.demo.Server)
+	if err := t.applyDemoFaults(o.DemoFaults); err != nil {
+		return err
 	}
 	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
 	if err != nil {

@@ -9,7 +9,45 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows"
+	"github.com/spf13/pflag"
 )
+
+// The demo-only fault injection of verify lives here, apart from the command: a
+// hidden flag (never in help or man pages) that only acts on the embedded demo
+// tenant, so reading verify.go is reading the real command.
+
+// addDemoFaultsFlag registers the hidden --demo-faults flag.
+func addDemoFaultsFlag(f *pflag.FlagSet, spec *string) {
+	f.StringVar(spec, "demo-faults", "", "inject faults into the demo tenant, e.g. latency=500ms,unavailable-rate=0.3,seed=7")
+	_ = f.MarkHidden("demo-faults")
+}
+
+// checkDemoFaults refuses --demo-faults without --demo (before any work).
+func checkDemoFaults(o verifyOptions) error {
+	if o.DemoFaults != "" && !o.Demo {
+		return flows.Usagef("--demo-faults needs --demo")
+	}
+	return nil
+}
+
+// applyDemoFaults layers spec over the demo tenant's faults and shows the tenant to
+// demoServerHook (tests); it does nothing for a real tenant.
+func (t *commandTarget) applyDemoFaults(spec string) error {
+	if t.demo == nil {
+		return nil
+	}
+	if spec != "" {
+		f, err := parseDemoFaults(t.demo.Server.Faults(), spec)
+		if err != nil {
+			return err
+		}
+		t.demo.Server.SetFaults(f)
+	}
+	if demoServerHook != nil {
+		demoServerHook(spec, t.demo.Server)
+	}
+	return nil
+}
 
 // parseDemoFaults reads the hidden --demo-faults flag of verify: comma-separated
 // key=value settings layered over the scenario's faults, so the network-fault tests

@@ -105,8 +105,8 @@ func (a *app) readTenants(name string) ([]string, error) {
 
 // runVerifyMany is verify with --tenants, or with an app identity.
 func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
-	if o.DemoFaults != "" && !o.Demo {
-		return flows.Usagef("--demo-faults needs --demo")
+	if err := checkDemoFaults(o); err != nil {
+		return err
 	}
 	var tenants []string
 	if o.Fleet.Tenants != "" {
@@ -141,15 +141,8 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 				return err
 			}
 		}
-		if o.DemoFaults != "" {
-			f, err := parseDemoFaults(t.demo.Server.Faults(), o.DemoFaults)
-			if err != nil {
-				return err
-			}
-			t.demo.Server.SetFaults(f)
-		}
-		if demoServerHook != nil {
-			demoServerHook(o.DemoFaults, t.demo.Server)
+		if err := t.applyDemoFaults(o.DemoFaults); err != nil {
+			return err
 		}
 	}
 	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))

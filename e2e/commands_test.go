@@ -474,3 +474,20 @@ func contains(args []string, s string) bool {
 	}
 	return false
 }
+
+// TestVerifyCustomEndpointsNotGlobal: verify against --authority-host/--graph-url
+// (here the emulator, signed in through its browser) never says "cloud global".
+func TestVerifyCustomEndpointsNotGlobal(t *testing.T) {
+	emu := startEmulator(t)
+	for _, format := range []string{"text", "json"} {
+		code, out := runPrinted(t, emu, "SSL_CERT_FILE=$CA_CERT d365consent verify --app ce --tenant $TENANT --client-id $APP_CE "+
+			"--signin-client-id $SIGNIN_CLIENT --authority-host $AUTHORITY_HOST --graph-url $GRAPH --no-browser --format "+format)
+		if code != 3 { // the emulator runs "partial"
+			t.Fatalf("%s: exit %d\n%s", format, code, out)
+		}
+		if strings.Contains(out, "cloud global") || strings.Contains(out, `"cloud": "global"`) ||
+			!(strings.Contains(out, "custom endpoints") || strings.Contains(out, `"cloud": "custom"`)) {
+			t.Errorf("%s: says the wrong cloud:\n%s", format, out)
+		}
+	}
+}

@@ -311,7 +311,8 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 	s.issued = append(s.issued, at, idt, newRT)
 	s.refreshes.Add(1)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"token_type": "Bearer", "scope": strings.Join(scopes.raw, " "), "expires_in": 3599, "ext_expires_in": 3599,
+		// The customer tenant's consented scopes, as for the home tenant (grantedScope).
+		"token_type": "Bearer", "scope": grantedScope(have, scopes), "expires_in": 3599, "ext_expires_in": 3599,
 		"access_token": at, "id_token": idt, "client_info": b64.EncodeToString(ci), "refresh_token": newRT,
 	})
 }

@@ -117,3 +117,17 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestAccessibleAbsentUOSaysItOnce: an absent re-authorize-only app is "not in your
+// tenant" and cannot be re-authorized — said once, not "not in your tenant yet"
+// (which promises consent will add it) followed by "cannot be created".
+func TestAccessibleAbsentUOSaysItOnce(t *testing.T) {
+	eng := &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("uo", false, nil)}}
+	var out strings.Builder
+	in := strings.NewReader("2\n\n\n")
+	o, _ := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, &out)
+	text := out.String()
+	if strings.Contains(text, "not in your tenant yet") || !strings.Contains(text, "nothing to consent to") || eng.consents != 0 {
+		t.Errorf("outcome %+v:\n%s", o, text)
+	}
+}

@@ -106,7 +106,11 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 		}
 		b.WriteString(wrap("Re-authorization will add: "+strings.Join(names, ", ")+".", w) + "\n")
 	}
-	b.WriteString(wrap("Enter opens the admin consent page for every permission of the app.", w))
+	if m.app.ReauthorizeOnly { // UO is re-authorized, never "granted" anew (issue 12)
+		b.WriteString(wrap("Enter opens the admin consent page that re-authorizes the app for every permission.", w))
+	} else {
+		b.WriteString(wrap("Enter opens the admin consent page for every permission of the app.", w))
+	}
 	return b.String(), append([]key.Binding{m.keys.Enter}, back...)
 }
 

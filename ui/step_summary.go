@@ -89,7 +89,11 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 		}
 		b.WriteString(wrap("Afterwards, check with:", w) + "\n" + verify + "\n")
 	default:
-		b.WriteString(wrap("Esc goes back to try the consent again; grants can take a few minutes to replicate. Check later with:", w) + "\n" + verify + "\n")
+		again := "try the consent again"
+		if m.app != nil && m.app.ReauthorizeOnly {
+			again = "re-authorize again"
+		}
+		b.WriteString(wrap("Esc goes back to "+again+"; grants can take a few minutes to replicate. Check later with:", w) + "\n" + verify + "\n")
 	}
 	if len(m.saved) > 0 {
 		b.WriteString(m.th.OK.Render("Report saved:") + "\n" + strings.Join(m.saved, "\n") + "\n")

@@ -253,6 +253,12 @@ func TestQRNeverHalf(t *testing.T) {
 		if h == 80 && !first {
 			t.Errorf("height %d: the QR code fits but is not drawn", h)
 		}
+		if h == 80 { // drawn as consent-url --qr draws it: termcaps.QRCode, black on white
+			want, _, _ := termcaps.QRCode(url, termcaps.Unicode, termcaps.QRStyle{Color: true, DarkBackground: true})
+			if raw := m.render(); !strings.Contains(raw, want[0]) || !strings.Contains(raw, want[len(want)-1]) {
+				t.Errorf("the wizard's QR code is not termcaps.QRCode's")
+			}
+		}
 	}
 }
 

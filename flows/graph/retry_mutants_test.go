@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -190,5 +192,55 @@ func TestContextCancelEndsRetryWait(t *testing.T) {
 	}
 	if c.Requests() != 1 {
 		t.Fatalf("%d requests, want 1 (no retry after cancel)", c.Requests())
+	}
+}
+
+// Requests go in $batch calls of at most MaxBatch: exactly MaxBatch is one call,
+// one more is two.
+func TestBatchChunksAtMaxBatch(t *testing.T) {
+	for n, calls := range map[int]int32{1: 1, MaxBatch: 1, MaxBatch + 1: 2, 2 * MaxBatch: 2} {
+		srv, got := batchServer(t, 10, func(_ int32, id string) Response { return ok(id) })
+		var reqs []Request
+		for i := range n {
+			reqs = append(reqs, Request{ID: "r" + strconv.Itoa(i), Method: "GET", URL: "/x"})
+		}
+		reps, err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).Batch(context.Background(), reqs)
+		if err != nil || len(reps) != n || got.Load() != calls {
+			t.Errorf("%d requests: %d replies, %d $batch calls (err %v), want %d and %d", n, len(reps), got.Load(), err, n, calls)
+		}
+	}
+}
+
+// A server whose nextLinks never end is left after maxPages pages, with an error.
+func TestBatchAllStopsEndlessPaging(t *testing.T) {
+	var srvURL string
+	srv, calls := batchServer(t, maxPages+10, func(n int32, id string) Response {
+		return Response{ID: id, Status: 200, Body: json.RawMessage(`{"value":[1],"@odata.nextLink":"` + srvURL + `/v1.0/loop?n=` + strconv.Itoa(int(n)) + `"}`)}
+	})
+	srvURL = srv.URL
+	_, err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).BatchAll(context.Background(), []Request{{ID: "a", Method: "GET", URL: "/loop"}})
+	if err == nil || !strings.Contains(err.Error(), "more than 1000 pages") || calls.Load() != maxPages+1 {
+		t.Fatalf("err %v after %d calls, want the page limit after %d", err, calls.Load(), maxPages+1)
+	}
+}
+
+// Only 2xx sub-responses are successes: 199 and 300 carry an error.
+func TestBatchSubResponseStatusEdges(t *testing.T) {
+	status := map[string]int{"a": 199, "b": 200, "c": 299, "d": 300}
+	srv, _ := batchServer(t, 10, func(_ int32, id string) Response {
+		return Response{ID: id, Status: status[id], Body: json.RawMessage(`{}`)}
+	})
+	var reqs []Request
+	for _, id := range []string{"a", "b", "c", "d"} {
+		reqs = append(reqs, Request{ID: id, Method: "GET", URL: "/" + id})
+	}
+	reps, err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).Batch(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, wantErr := range map[string]bool{"a": true, "b": false, "c": false, "d": true} {
+		if (reps[id].Err != nil) != wantErr {
+			t.Errorf("status %d: error %v, want error %v", status[id], reps[id].Err, wantErr)
+		}
 	}
 }

@@ -1,0 +1,57 @@
+package flows_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows"
+)
+
+// TestProgressSaysWhatTheFlowDoes: a verification against a throttling Graph tells
+// its progress function that it checks Graph and how long Graph asked it to wait and
+// why (issue 12: "Graph asked us to wait 2 s (429)", not a still screen).
+func TestProgressSaysWhatTheFlowDoes(t *testing.T) {
+	clock := newFakeClock(true)
+	f := start(t, "consented", emulator.Faults{}, clock, nil)
+	f.srv.SetFaults(emulator.Faults{Throttle: 1, RetryAfter: 2 * time.Second})
+	var mu sync.Mutex
+	var lines []string
+	ctx := flows.WithProgress(context.Background(), func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, s)
+	})
+	if _, err := f.session.Verify(ctx, f.app(t, "ce")); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{"Checking Microsoft Graph", "Microsoft Graph asked us to wait 2 s (429)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestProgressAfterSignIn: once the browser part of the sign-in is done, the flow
+// says it is reading the account and roles (the wizard used to keep saying "waiting
+// for you to sign in").
+func TestProgressAfterSignIn(t *testing.T) {
+	f := start(t, "consented", emulator.Faults{}, nil, nil)
+	var lines []string
+	var mu sync.Mutex
+	ctx := flows.WithProgress(context.Background(), func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, s)
+	})
+	if _, err := f.session.SignIn(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(lines, "\n"); !strings.Contains(got, "Signed in; reading your account and roles") {
+		t.Errorf("progress: %q", got)
+	}
+}
