@@ -83,16 +83,25 @@ func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
 type demoApprover struct{ env *demoEnv }
 
 func (d demoApprover) Approve(ctx context.Context, url string) error {
-	if err := d.env.Server.Browser(d.env.Server.DemoUser()).Open(ctx, url); err != nil {
+	_, err := d.ApproveConsent(ctx, url)
+	return err
+}
+
+// ApproveConsent walks the page like Approve and returns the address the browser ended
+// on when that is the publisher's landing page (the production path: the AvePoint apps'
+// reply URLs are AvePoint's), for the wizard to hand to the consent wait as a paste.
+func (d demoApprover) ApproveConsent(ctx context.Context, url string) (string, error) {
+	b := d.env.Server.Browser(d.env.Server.DemoUser())
+	if err := b.Open(ctx, url); err != nil {
 		err = fmt.Errorf("approving in the demo browser: %w", withoutURL(err))
 		if x := flows.Explain(err); errors.Is(err, emulator.ErrPageError) && x != nil && x.Code != 0 {
 			// The page refused the signed-in account as Entra would (AADSTS90094 for
 			// a non-admin): a refusal, exit 4, like the real consent page's.
-			return &flows.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
+			return "", &flows.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
 		}
-		return err
+		return "", err
 	}
-	return nil
+	return b.LandedOn(), nil
 }
 
 // withoutURL drops the request URL from a net/http error: it is long, it is already

@@ -361,13 +361,26 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 				return nil, flows.ErrCancelled
 			case strings.EqualFold(l, "a") && r.opts.Approver != nil:
 				go func() {
-					if err := r.opts.Approver.Approve(r.ctx, url); err != nil {
+					landed, err := "", error(nil)
+					if ca, ok := r.opts.Approver.(ConsentApprover); ok {
+						landed, err = ca.ApproveConsent(r.ctx, url)
+					} else {
+						err = r.opts.Approver.Approve(r.ctx, url)
+					}
+					if err != nil {
 						if r.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 							r.say("Approving failed: %s", flows.Sanitize(err.Error()))
 						}
-					} else {
-						w.Recheck()
+						return
 					}
+					// As the full-screen wizard does: the publisher page's address is
+					// handed to the wait like the admin's paste.
+					if p, ok := w.(ConsentPaster); ok && landed != "" {
+						if err := p.Paste(landed); err != nil {
+							r.say("The consent page's answer could not be read: %s", flows.Sanitize(err.Error()))
+						}
+					}
+					w.Recheck()
 				}()
 			default:
 				w.Recheck()

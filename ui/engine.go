@@ -44,6 +44,15 @@ type Approver interface {
 	Approve(ctx context.Context, url string) error
 }
 
+// ConsentApprover is optionally implemented by an Approver whose browser ends the
+// admin consent page where a real browser would on the production path: on the app
+// publisher's page, nothing sent back to us. ApproveConsent returns that address ("" when
+// the result went to a loopback listener instead), and the wizard hands it to the
+// consent wait exactly as it would an address the admin pasted (issue 10 paste-back).
+type ConsentApprover interface {
+	ApproveConsent(ctx context.Context, url string) (landedOn string, err error)
+}
+
 // DeviceApprover is optionally implemented by an Approver that can also complete a
 // device-code sign-in.
 type DeviceApprover interface {

@@ -67,6 +67,7 @@ type (
 	approvedMsg struct {
 		attempt int
 		err     error
+		landed  string // the consent page's end address (ConsentApprover), to paste back
 	}
 	savedMsg struct {
 		attempt int
@@ -430,6 +431,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.flash = "Answered the consent page in the demo browser as " + m.who() + "."
 		}
 		if m.step == stepConsent && m.waiter != nil {
+			// The demo browser ended where a real one does (the publisher's page): hand
+			// that address to the wait as the admin's paste would be.
+			if p, ok := m.waiter.(ConsentPaster); ok && msg.landed != "" {
+				if err := p.Paste(msg.landed); err != nil {
+					m.flash = "The consent page's answer could not be read: " + flows.Sanitize(err.Error())
+				}
+			}
 			m.waiter.Recheck()
 		}
 		return m, nil
@@ -820,6 +828,10 @@ func (m *Model) approve() tea.Cmd {
 		u := m.consentURL
 		m.approving = true
 		return tea.Batch(func() tea.Msg {
+			if ca, ok := ap.(ConsentApprover); ok {
+				landed, err := ca.ApproveConsent(ctx, u)
+				return approvedMsg{attempt: att, err: err, landed: landed}
+			}
 			return approvedMsg{attempt: att, err: ap.Approve(ctx, u)}
 		}, m.tick())
 	}
