@@ -58,13 +58,20 @@ func startTmux(t *testing.T, args ...string) *tmuxTerm {
 // tmux session; after it exits the pane prints EXIT=code and `stty -a`.
 func startTmuxCmd(t *testing.T, cmdline string) *tmuxTerm {
 	t.Helper()
+	return tmuxSize(t, 100, 30, cmdline)
+}
+
+// tmuxSize starts cmdline in a w×h tmux session; after it exits the pane prints
+// EXIT=code and `stty -a`, so a test can check the exit status and the terminal.
+func tmuxSize(t *testing.T, w, h int, cmdline string) *tmuxTerm {
+	t.Helper()
 	testkit.NeedTool(t, "tmux")
 	name := fmt.Sprintf("d365e2e-%d-%d", os.Getpid(), time.Now().UnixNano())
 	full := cmdline + "; echo EXIT=$?; stty -a; sleep 120"
 	// Retried: a tmux server that is shutting down (the previous test killed its
 	// last session) refuses new sessions for a moment.
 	for try := 0; ; try++ {
-		cmd := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", "sh", "-c", full)
+		cmd := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "sh", "-c", full)
 		cmd.Env = append(os.Environ(), "TERM=xterm-256color", "LANG=C.UTF-8")
 		out, err := cmd.CombinedOutput()
 		if err == nil {

@@ -53,28 +53,6 @@ var walkWants = map[string]map[string][]string{
 	"fresh":                 {"ce": {"All 3 permissions are granted"}, "uo": {"not in your tenant"}},
 }
 
-// tmuxSize starts cmdline in a w×h tmux session; the pane prints EXIT= and stty -a
-// after it.
-func tmuxSize(t *testing.T, w, h int, cmdline string) *tmuxTerm {
-	t.Helper()
-	name := fmt.Sprintf("d365walk-%d-%d", os.Getpid(), time.Now().UnixNano())
-	full := cmdline + "; echo EXIT=$?; stty -a; sleep 120"
-	for try := 0; ; try++ {
-		cmd := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "sh", "-c", full)
-		cmd.Env = append(os.Environ(), "TERM=xterm-256color", "LANG=C.UTF-8")
-		out, err := cmd.CombinedOutput()
-		if err == nil {
-			break
-		}
-		if try == 5 {
-			t.Fatalf("tmux: %v\n%s", err, out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", name).Run() })
-	return &tmuxTerm{t: t, name: name}
-}
-
 func (tt *tmuxTerm) send(k string) {
 	_ = exec.Command("tmux", "send-keys", "-t", tt.name, k).Run()
 }
