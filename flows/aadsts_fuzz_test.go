@@ -71,7 +71,16 @@ func FuzzExplain(f *testing.F) {
 		}
 		if x.Code > 0 {
 			digits := strconv.Itoa(x.Code)
-			if !strings.Contains(text, digits) && !bytes.Contains(data, []byte(digits)) {
+			// A redirect's query (shape 3) is read URL-decoded, as Entra's values are
+			// escaped: "%39" is a digit there.
+			decoded := ""
+			if shape%5 == 3 {
+				v, _ := url.ParseQuery(text)
+				for k, vs := range v {
+					decoded += k + "\n" + strings.Join(vs, "\n") + "\n"
+				}
+			}
+			if !strings.Contains(text, digits) && !bytes.Contains(data, []byte(digits)) && !strings.Contains(decoded, digits) {
 				t.Fatalf("code %d is not in the input", x.Code)
 			}
 			if x.Link != ErrorLookupURL(x.Code) {
