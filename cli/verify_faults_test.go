@@ -9,6 +9,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows/graph"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 var (
@@ -179,20 +180,8 @@ func realVerify(t *testing.T, authority, graphURL string, timeout time.Duration)
 	return r
 }
 
-// closedPort is a loopback port nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestVerifyConnectionRefused(t *testing.T) {
-	addr := "https://" + closedPort(t)
+	addr := "https://" + testkit.ClosedPort(t)
 	r := realVerify(t, addr, addr, 5*time.Second)
 	if r.code != exitError {
 		t.Errorf("exit %d, want %d", r.code, exitError)

@@ -12,19 +12,8 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/flows/graph"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
-
-// closedPort is a loopback port nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
 
 // Non-AADSTS failures in plain words (issue 10, "Errors in plain words, all of them"):
 // the errors come from real dials and real TLS handshakes, wrapped the way Graph and
@@ -33,7 +22,7 @@ func TestDescribeNetworkErrors(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer tlsSrv.Close()
 	_, tlsErr := http.Get(tlsSrv.URL) // the default client does not trust the test CA
-	_, refusedErr := http.Get("http://" + closedPort(t) + "/")
+	_, refusedErr := http.Get("http://" + testkit.ClosedPort(t) + "/")
 	dnsErr := fmt.Errorf("server response error:\n %w", &net.DNSError{Err: "no such host", Name: "login.microsoftonline.com", IsNotFound: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func run(t *testing.T, cfg Config) *Report {
@@ -268,7 +269,7 @@ func TestProxy(t *testing.T) {
 		}
 	})
 	t.Run("not listening", func(t *testing.T) {
-		addr := closedPort(t)
+		addr := testkit.ClosedPort(t)
 		r := run(t, cfgWith("http://"+addr))
 		want(t, r, "network.login.tcp", Fail, "connection refused by "+addr,
 			"Nothing accepts connections at the proxy address in HTTPS_PROXY: check it with the network team, or unset HTTPS_PROXY if this network needs no proxy.")
@@ -350,7 +351,7 @@ func TestNetworkFailures(t *testing.T) {
 		}
 	})
 	t.Run("refused", func(t *testing.T) {
-		addr := closedPort(t)
+		addr := testkit.ClosedPort(t)
 		u := "https://login.doctor.test:" + portOf(addr)
 		r := run(t, testConfig(t, dns, u, u, nil))
 		want(t, r, "network.login.tcp", Fail, "connection refused by "+addr,

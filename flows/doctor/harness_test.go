@@ -366,18 +366,6 @@ func startSilent(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// closedPort is a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // ---- config ----
 
 type fakeBrowser struct{ err error }

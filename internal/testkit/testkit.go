@@ -60,6 +60,19 @@ func HasWord(s, w string) bool {
 	return false
 }
 
+// ClosedPort returns a loopback address (127.0.0.1:port) nothing listens on: a
+// connection to it is refused.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
 var portRE = regexp.MustCompile(`127\.0\.0\.1(?::|%3A)(\d+)`)
 
 // PortsIn finds every 127.0.0.1 port named in text (plain or URL-encoded).
