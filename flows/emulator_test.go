@@ -129,10 +129,10 @@ func (f *fixture) app(t testing.TB, key string) *permissions.App {
 	return a
 }
 
-// start runs the emulator for scenario and signs in as its demo user.
-func start(t testing.TB, scenario string, faults emulator.Faults, clock *fakeClock, mut func(*flows.Config)) *fixture {
+// openSession runs the emulator with opts and opens a session on its tenant (the
+// demo browser signs in as the scenario's demo user), without signing in yet.
+func openSession(t testing.TB, opts emulator.Options, clock *fakeClock, mut func(*flows.Config)) (*emulator.Server, *flows.Session, *demoBrowser) {
 	t.Helper()
-	opts := emulator.Options{Scenario: scenario, Faults: faults}
 	if clock != nil {
 		opts.Now = clock.Now
 	}
@@ -160,6 +160,14 @@ func start(t testing.TB, scenario string, faults emulator.Faults, clock *fakeClo
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, s, b
+}
+
+// start runs the emulator for scenario and signs in as its demo user.
+func start(t testing.TB, scenario string, faults emulator.Faults, clock *fakeClock, mut func(*flows.Config)) *fixture {
+	t.Helper()
+	srv, s, b := openSession(t, emulator.Options{Scenario: scenario, Faults: faults}, clock, mut)
+	ctx := b.ctx
 	var prompts []flows.SignInPrompt
 	if _, err := s.SignIn(ctx, func(p flows.SignInPrompt) { prompts = append(prompts, p) }); err != nil {
 		t.Fatalf("sign-in: %v", err)

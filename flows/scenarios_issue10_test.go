@@ -15,26 +15,7 @@ import (
 // newSession is a session on scenario's tenant without signing in.
 func newSession(t *testing.T, scenario string, mut func(*flows.Config)) (*emulator.Server, *flows.Session, *demoBrowser) {
 	t.Helper()
-	srv, err := emulator.Start(emulator.Options{Scenario: scenario})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	b := &demoBrowser{ctx: ctx, b: srv.Browser(srv.DemoUser())}
-	cfg := flows.Config{
-		Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
-		SignInClientID: srv.SignInClientID(), HTTPClient: srv.HTTPClient(), Browser: b,
-	}
-	if mut != nil {
-		mut(&cfg)
-	}
-	s, err := flows.NewSession(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, s, b
+	return openSession(t, emulator.Options{Scenario: scenario}, nil, mut)
 }
 
 // The role verdict of each tenant state, read by the real sign-in (uncast
