@@ -412,7 +412,7 @@ func TestConsentRegistrationBehindEndsTheWait(t *testing.T) {
 	if err := c.Paste("https://www.avepointonlineservices.com/?admin_consent=True&tenant=" + f.srv.TenantID() + "&state=" + u.Query().Get("state")); err != nil {
 		t.Fatal(err)
 	}
-	evs := drain(t, c, clock, func(flows.ConsentEvent) bool { return true })
+	evs := drainAfter(t, c, clock, 1, func(flows.ConsentEvent) bool { return true })
 	last := evs[len(evs)-1]
 	var b *flows.BlockedError
 	if !errors.As(last.Err, &b) || b.Reason != flows.BlockRegistrationBehind || len(b.Rows) != 1 || !strings.Contains(b.Rows[0], "Odata.FullAccess") {

@@ -268,6 +268,14 @@ func TestVerifyUnavailableRetriedWithBackoff(t *testing.T) {
 // advance says so, until the final one.
 func drain(t *testing.T, c *flows.Consent, clock *fakeClock, advance func(flows.ConsentEvent) bool) (all []flows.ConsentEvent) {
 	t.Helper()
+	return drainAfter(t, c, clock, 0, advance)
+}
+
+// drainAfter is drain when the test already read `read` events itself: each of them was
+// followed by a wait too, so the clock moves only once the wait after the latest event
+// is registered (not on an earlier, abandoned one).
+func drainAfter(t *testing.T, c *flows.Consent, clock *fakeClock, read int, advance func(flows.ConsentEvent) bool) (all []flows.ConsentEvent) {
+	t.Helper()
 	timeout := time.After(20 * time.Second)
 	for {
 		select {
@@ -277,7 +285,7 @@ func drain(t *testing.T, c *flows.Consent, clock *fakeClock, advance func(flows.
 			}
 			all = append(all, ev)
 			if !ev.Done && advance(ev) {
-				clock.advanceToNext(t, len(all)) // each event but the last is followed by one wait
+				clock.advanceToNext(t, read+len(all)) // each event but the last is followed by one wait
 			}
 		case <-timeout:
 			t.Fatalf("consent did not finish; events %+v", all)
