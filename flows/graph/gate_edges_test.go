@@ -3,6 +3,12 @@ package graph
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -65,6 +71,78 @@ func TestClaimsChallengeParameterPlacement(t *testing.T) {
 	} {
 		if got := claimsChallenge(tc.header); got != tc.want {
 			t.Errorf("claimsChallenge(%q) = %q, want %q", tc.header, got, tc.want)
+		}
+	}
+}
+
+// "Retry-After: 0" retries at once: no wait on the clock and no retry notice.
+func TestRetryAfterZeroRetriesAtOnce(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		io.WriteString(w, `{"id":"me"}`)
+	}))
+	defer srv.Close()
+	clk := &instantClock{}
+	var notices []time.Duration
+	ctx := WithRetryNotice(context.Background(), func(d time.Duration, _ int) { notices = append(notices, d) })
+	if err := New(srv.URL, srv.Client(), token, WithClock(clk)).Get(ctx, "/me", nil); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 2 || len(clk.waits) != 0 || len(notices) != 0 {
+		t.Fatalf("calls %d, waits %v, notices %v; want 2 calls, no wait, no notice", calls.Load(), clk.waits, notices)
+	}
+}
+
+// A request with a body ($batch) says it is JSON; a GET, which has none, does not.
+func TestContentTypeOnlyWithABody(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.Method] = r.Header.Get("Content-Type")
+		mu.Unlock()
+		if r.Method == http.MethodPost {
+			io.WriteString(w, `{"responses":[{"id":"a","status":200,"body":{}}]}`)
+			return
+		}
+		io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	c := New(srv.URL, srv.Client(), token)
+	if err := c.Get(context.Background(), "/me", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Batch(context.Background(), []Request{{ID: "a", Method: "GET", URL: "/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[http.MethodGet] != "" || got[http.MethodPost] != "application/json" {
+		t.Fatalf("Content-Type by method: %q", got)
+	}
+}
+
+// Only 2xx is success: a 300 is an error with its status, a 299 is not. (A 1xx cannot
+// be a final status over net/http.)
+func TestOnly2xxIsSuccess(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   string
+	}{
+		{299, ""},
+		{300, "Microsoft Graph GET /me: HTTP 300: {}"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			io.WriteString(w, `{}`)
+		}))
+		err := New(srv.URL, srv.Client(), token, WithMaxRetries(0)).Get(context.Background(), "/me", nil)
+		srv.Close()
+		if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
+			t.Errorf("HTTP %d: err = %v, want %q", tc.status, err, tc.want)
 		}
 	}
 }
