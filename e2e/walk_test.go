@@ -44,7 +44,7 @@ var cannotFixEnds = map[string]int{
 // (which then shows Entra ID's own refusal). UO ends earlier in both tenants (not in the
 // tenant: re-authorize only), so only CE reaches the consent screen.
 var pausesFirst = map[string]bool{
-	"cloud-app-admin/ce": true,
+	"cloud-app-admin/ce":  true,
 	"consent-workflow/ce": true,
 }
 
