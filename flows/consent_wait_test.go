@@ -341,7 +341,7 @@ func TestVerifyWithAdminIsOneRoundTrip(t *testing.T) {
 			ctx := context.Background()
 			b := &demoBrowser{ctx: ctx, b: srv.Browser(srv.DemoUser())}
 			s, err := flows.NewSession(flows.Config{
-				Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
+				Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), GraphResource: srv.GraphScopePrefix(), ConsentHost: srv.PagesURL()},
 				SignInClientID: srv.SignInClientID(), HTTPClient: srv.HTTPClient(), Browser: b,
 			})
 			if err != nil {
