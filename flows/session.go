@@ -99,6 +99,9 @@ type Admin struct {
 	// RolesErr is why the roles could not be read (nil when they were): "could not
 	// read" is never "no role" (RoleCheck says RoleUnknown).
 	RolesErr error
+	// RolesRead is true once the roles were read from Graph (RolesErr nil): only then
+	// is "no role" a verdict rather than "not looked at".
+	RolesRead bool
 	// CanConsent is true when an active role can grant admin consent to Graph
 	// application permissions (Global Administrator, Privileged Role Administrator).
 	CanConsent bool
@@ -126,8 +129,8 @@ var SignInScopes = []string{"User.Read", "Directory.Read.All"}
 
 // NewSession checks cfg and builds the MSAL client and the Graph client.
 func NewSession(cfg Config) (*Session, error) {
-	if cfg.Cloud.AuthorityHost == "" || cfg.Cloud.GraphURL == "" {
-		return nil, Usagef("no cloud endpoints configured")
+	if err := cfg.Cloud.checkEndpoints(); err != nil {
+		return nil, err
 	}
 	if cfg.SignInClientID == "" {
 		return nil, Usagef("no sign-in client id")
@@ -146,7 +149,7 @@ func NewSession(cfg Config) (*Session, error) {
 	}
 	scopes := make([]string, len(SignInScopes))
 	for i, s := range SignInScopes {
-		scopes[i] = cfg.Cloud.GraphURL + "/" + s
+		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
 	}
 	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{
@@ -460,7 +463,7 @@ func (a *Admin) setRoles(r *graph.Response) {
 		items = r.Value
 	}
 	roles, err := parseDirectoryRoles(items, readErr)
-	a.DirectoryRoles, a.RolesErr = roles, err
+	a.DirectoryRoles, a.RolesErr, a.RolesRead = roles, err, err == nil
 	a.Roles = nil
 	for _, role := range roles {
 		a.Roles = append(a.Roles, role.DisplayName)
