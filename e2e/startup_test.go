@@ -41,3 +41,27 @@ func TestStackGrownBeforeMSALInit(t *testing.T) {
 		t.Fatalf("internal/bigstack initialised at line %d, MSAL authority at %d: the stack must grow first\n%s", stack, msal, out)
 	}
 }
+
+// notLinked are packages the binary must not link again, each with why it was
+// dropped (issue 13: each one's init ran at every start of every command).
+var notLinked = map[string]string{
+	"github.com/atotto/clipboard":     "its init looks for xclip, xsel, wl-copy … in PATH; ui/textfield finds the tool on Ctrl+V",
+	"charm.land/bubbles/v2/textinput": "it links atotto/clipboard; the wizard uses ui/textfield",
+}
+
+// TestBinaryDoesNotLink fails when the d365consent binary links a package that was
+// removed for its start-up cost (see notLinked; the man page renderer has its own
+// test in internal/cmd/genman).
+func TestBinaryDoesNotLink(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "..").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for banned, why := range notLinked {
+			if pkg == banned || strings.HasPrefix(pkg, banned+"/") {
+				t.Errorf("the d365consent binary links %s again: %s", pkg, why)
+			}
+		}
+	}
+}
