@@ -35,7 +35,7 @@ func TestInterruptVerifyBinary(t *testing.T) {
 			t.Parallel()
 			logPath := filepath.Join(t.TempDir(), "debug.log")
 			cmd := exec.Command(bin, "verify", "--demo", "--scenario", "throttled", "--debug", logPath)
-			cmd.Env = append(os.Environ(), "NO_COLOR=1", "D365CONSENT_DEMO_LATENCY=200ms")
+			cmd.Env = append(os.Environ(), "NO_COLOR=1", "D365CONSENT_DEMO_LATENCY=1s") // each request slow enough that the signal lands mid-phase, even under load
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Start(); err != nil {

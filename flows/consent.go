@@ -106,6 +106,11 @@ type ConsentEvent struct {
 	// visible yet" (5xx, network errors); LastNotVisible is the latest such failure.
 	NotVisible     int
 	LastNotVisible error
+	// Paused is set while the wait has stopped polling because the signed-in account
+	// cannot grant what is missing (a *BlockedError, Reason BlockNoRole): consent from
+	// it would be refused. A paste or a loopback redirect is still handled, Recheck
+	// polls once, and Resume waits on for another admin's consent. Not a final event.
+	Paused *BlockedError
 	// Done marks the final event; Err is then set unless consent is complete:
 	// ErrIncomplete (timeout, with the last Result), a *BlockedError (a state consent
 	// cannot fix: ErrCannotFix), ErrRefused (an *AuthError), ErrCancelled, or a Graph
@@ -129,6 +134,7 @@ type Consent struct {
 	events   chan ConsentEvent
 	recheck  chan struct{}
 	pasted   chan ConsentRedirect
+	resume   chan struct{}
 	ended    chan struct{} // closed when the wait has sent its final event
 	closed   chan struct{}
 	cancel   context.CancelFunc
@@ -156,6 +162,7 @@ func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Cons
 		events:  make(chan ConsentEvent, 8),
 		recheck: make(chan struct{}, 1),
 		pasted:  make(chan ConsentRedirect, 1),
+		resume:  make(chan struct{}, 1),
 		ended:   make(chan struct{}),
 		closed:  make(chan struct{}),
 	}
@@ -213,6 +220,16 @@ func (c *Consent) Events() <-chan ConsentEvent { return c.events }
 func (c *Consent) Recheck() {
 	select {
 	case c.recheck <- struct{}{}:
+	default:
+	}
+}
+
+// Resume ends a pause (ConsentEvent.Paused): another admin is granting consent, so
+// the wait polls again, with a fresh --timeout, and does not pause for the signed-in
+// account's roles again.
+func (c *Consent) Resume() {
+	select {
+	case c.resume <- struct{}{}:
 	default:
 	}
 }
@@ -278,6 +295,10 @@ func (c *Consent) run(ctx context.Context) {
 	deadline := start.Add(c.s.cfg.Timeout)
 	interval := time.Duration(0)
 	redirected, consented := false, false
+	// paused: the signed-in account cannot grant it (roleBlocker) and nobody else is
+	// known to be granting it; othersGrant: Resume said another admin is.
+	var paused *BlockedError
+	othersGrant := false
 	var last *Result
 	var redirectCh <-chan ConsentRedirect
 	if c.listener != nil {
@@ -305,7 +326,7 @@ func (c *Consent) run(ctx context.Context) {
 	}
 	// result handles a consent result (loopback redirect or paste); true = the wait ended.
 	result := func(rd ConsentRedirect, how string) bool {
-		redirected = true
+		redirected, paused = true, nil
 		log.Info("consent result received", "via", how, "granted", rd.Err == nil && rd.AdminConsent)
 		if rd.Err != nil {
 			x := ExplainIn(rd.Err, SourceConsent, c.s.cfg.Cloud)
@@ -384,7 +405,18 @@ func (c *Consent) run(ctx context.Context) {
 				final(b)
 				return
 			}
-			if !now.Before(deadline) {
+			if paused != nil && consented {
+				paused = nil // grants appeared: someone who can is granting it
+				log.Info("consent wait: grants appeared, polling again")
+			}
+			if paused == nil && !othersGrant && !consented && !redirected {
+				if b := roleBlocker(c.app, r, c.s.Admin()); b != nil {
+					paused = b
+					log.Info("consent wait paused: the signed-in account cannot grant it", "rows", len(b.Rows))
+				}
+			}
+			ev.Paused = paused
+			if paused == nil && !now.Before(deadline) {
 				// The final event carries this last state.
 				final(fmt.Errorf("waiting for consent: timed out after %s with %d/%d permissions visible: %w",
 					c.s.cfg.Timeout, r.Granted(), len(r.Permissions), ErrIncomplete))
@@ -394,12 +426,22 @@ func (c *Consent) run(ctx context.Context) {
 		}
 		interval = nextPoll(now.Sub(fastFrom), interval)
 		wait := min(interval, deadline.Sub(now))
+		var next <-chan time.Time
+		if paused == nil {
+			next = clock.After(wait)
+		}
 		select {
 		case <-ctx.Done():
 			final(ctxDone(ctx, AwaitConsent, clock.Now().Sub(start)))
 			return
 		case <-c.recheck:
-		case <-clock.After(wait):
+		case <-next:
+		case <-c.resume:
+			if paused != nil || !othersGrant {
+				log.Info("consent wait resumed: another admin grants it")
+			}
+			paused, othersGrant = nil, true
+			interval, fastFrom, deadline = 0, clock.Now(), clock.Now().Add(c.s.cfg.Timeout)
 		case rd := <-redirectCh:
 			redirectCh = nil
 			if result(rd, "loopback redirect") {

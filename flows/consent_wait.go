@@ -111,11 +111,9 @@ func consentBlocker(app *permissions.App, r *Result, admin *Admin, consented boo
 				strings.Join(names, " and ")),
 			NextStep: "The tenant needs the Dynamics 365 service (an active subscription, or the service signed in to once); then grant consent again."}
 	}
-	// An account without a role is not ended here: the consent page answers it
-	// itself (AADSTS90094 — or, with the admin consent workflow on, AADSTS90095: a
-	// request filed, which ending early would hide); the role verdict is on screen
-	// before consent. An account that cannot even read the grants (403) ends the wait
-	// (classifyPollError).
+	// An account without the role is handled by roleBlocker (it pauses the wait
+	// rather than ending it: see Consent.Resume); an account that cannot even read the
+	// grants (403) ends the wait (classifyPollError).
 	_ = admin
 	if consented && stable >= RegistrationSettle {
 		var newMissing []string
@@ -137,6 +135,63 @@ func consentBlocker(app *permissions.App, r *Result, admin *Admin, consented boo
 		}
 	}
 	return nil
+}
+
+// roleBlocker is the state "the signed-in account cannot grant this" (issue 10): its
+// roles were read and none of them can grant what r still misses — no role that grants
+// admin consent at all, or Cloud Application / Application Administrator while a
+// Microsoft Graph application permission is missing (only Global Administrator and
+// Privileged Role Administrator grant those:
+// https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent,
+// "Prerequisites"). Consent by this account would be refused on the consent page
+// (AADSTS90094), or become a request with the admin consent workflow on (AADSTS90095,
+// https://learn.microsoft.com/entra/identity/enterprise-apps/configure-admin-consent-workflow).
+// nil when the roles were not read (never a guess) or the account can grant it.
+func roleBlocker(app *permissions.App, r *Result, admin *Admin) *BlockedError {
+	if admin == nil || !admin.RolesRead {
+		return nil
+	}
+	rc := admin.RoleCheck(app)
+	missing := map[string]bool{}
+	var rows []string
+	for _, p := range r.Permissions {
+		if p.Status != PermGranted {
+			missing[p.API+" · "+p.Permission] = true
+			rows = append(rows, p.API+" · "+p.Permission)
+		}
+	}
+	who := admin.UPN
+	if who == "" {
+		who = "The signed-in account"
+	}
+	have := "no active directory role"
+	if len(rc.Roles) > 0 {
+		have = "active roles: " + strings.Join(rc.Roles, ", ")
+	}
+	var cause string
+	switch rc.Verdict {
+	case RoleNone:
+		cause = fmt.Sprintf("%s cannot grant admin consent (%s), so consent from this account would be refused (AADSTS90094). The wait is paused.", who, have)
+	case RoleDelegatedOnly:
+		rows = nil
+		for _, b := range rc.Blocked {
+			if missing[b] {
+				rows = append(rows, b)
+			}
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		cause = fmt.Sprintf("%s (%s) can grant delegated permissions but not Microsoft Graph application permissions, and %s still missing; consent from this account would be refused (AADSTS90094). The wait is paused.",
+			who, have, strings.Join(rows, ", ")+map[bool]string{true: " is", false: " are"}[len(rows) == 1])
+	default:
+		return nil
+	}
+	return &BlockedError{Reason: BlockNoRole, Rows: rows, Cause: cause,
+		NextStep: "Who can grant it: a Global Administrator or Privileged Role Administrator of this tenant. " +
+			"Send them the consent link above (the same link works for any admin of this tenant) and press w to wait here while they accept; " +
+			"or, if you hold such a role as eligible in Privileged Identity Management (PIM), activate it and sign in again. " +
+			"If the tenant has the admin consent workflow on, opening the link yourself files a request for its reviewers instead."}
 }
 
 // classifyPollError sorts a failed poll: transient (not visible yet: 5xx, 429 after

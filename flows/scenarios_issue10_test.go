@@ -75,7 +75,7 @@ func TestConsentRestrictedReaderEndsAtOnce(t *testing.T) {
 	defer c.Close()
 	evs := waitAll(t, c)
 	var b *flows.BlockedError
-	if len(evs) != 1 || !errors.As(evs[0].Err, &b) || (b.Reason != flows.BlockCannotRead && b.Reason != flows.BlockNoRole) {
+	if len(evs) != 1 || !errors.As(evs[0].Err, &b) || b.Reason != flows.BlockCannotRead {
 		t.Fatalf("events %+v", evs)
 	}
 }

@@ -99,6 +99,9 @@ type Admin struct {
 	// RolesErr is why the roles could not be read (nil when they were): "could not
 	// read" is never "no role" (RoleCheck says RoleUnknown).
 	RolesErr error
+	// RolesRead is true once the roles were read from Graph (RolesErr nil): only then
+	// is "no role" a verdict rather than "not looked at".
+	RolesRead bool
 	// CanConsent is true when an active role can grant admin consent to Graph
 	// application permissions (Global Administrator, Privileged Role Administrator).
 	CanConsent bool
@@ -460,7 +463,7 @@ func (a *Admin) setRoles(r *graph.Response) {
 		items = r.Value
 	}
 	roles, err := parseDirectoryRoles(items, readErr)
-	a.DirectoryRoles, a.RolesErr = roles, err
+	a.DirectoryRoles, a.RolesErr, a.RolesRead = roles, err, err == nil
 	a.Roles = nil
 	for _, role := range roles {
 		a.Roles = append(a.Roles, role.DisplayName)

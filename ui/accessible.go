@@ -331,6 +331,7 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 	events := w.Events()
 	last := -1
 	var lastRes *flows.Result
+	var paused *flows.BlockedError
 	for {
 		select {
 		case ev, ok := <-events:
@@ -347,6 +348,15 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 				last = ev.Visible
 				r.say("%d of %d permissions visible in Microsoft Graph.", ev.Visible, ev.Total)
 			}
+			if ev.Paused != nil && paused == nil {
+				// The account cannot grant it (issue 10): say so once, and who can.
+				r.say("%s", flows.Sanitize(ev.Paused.Cause))
+				r.say("What to do: %s", flows.Sanitize(ev.Paused.NextStep))
+				if _, ok := w.(ConsentResumer); ok {
+					r.say("Type w and press Enter to wait here for another admin's consent; q stops.")
+				}
+			}
+			paused = ev.Paused
 			if ev.Done {
 				if ev.Err != nil && !(errors.Is(ev.Err, flows.ErrIncomplete) && ev.Result != nil) {
 					return nil, ev.Err
@@ -358,7 +368,16 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 			case !ok:
 				r.lines = nil
 			case strings.EqualFold(l, "q"):
+				if paused != nil {
+					return nil, paused // the account cannot grant it: incomplete
+				}
 				return nil, flows.ErrCancelled
+			case strings.EqualFold(l, "w") && paused != nil:
+				if rs, ok := w.(ConsentResumer); ok {
+					rs.Resume()
+					paused = nil
+					r.say("Waiting for another admin's consent. Press Enter to check now; q quits.")
+				}
 			case strings.EqualFold(l, "a") && r.opts.Approver != nil:
 				go func() {
 					landed, err := "", error(nil)

@@ -60,13 +60,26 @@ func startSession(t *testing.T, eng Engine, w, h int, mut ...func(*Options)) *se
 			tea.WithColorProfile(colorprofile.TrueColor),
 			tea.WithEnvironment([]string{"TERM=xterm-256color", "LANG=en_US.UTF-8"}),
 		))
+	// Stop the program before Close (cleanups run last-registered first), also when
+	// the test failed half way: Close must not race with a running Update.
+	t.Cleanup(func() {
+		_ = s.tm.Quit()
+		s.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	})
 	return s
+}
+
+// view is the latest view text.
+func (s *session) view() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.text
 }
 
 // waitFor waits until the view text contains want and returns it.
 func (s *session) waitFor(want string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second) // a bound on failure, not a sync: loaded -race runs are slow
 	for {
 		s.mu.Lock()
 		text := s.text

@@ -44,6 +44,21 @@ var switchAccountKey = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sign
 // findKey looks the app up in the tenant from the client id step (signing in first).
 var findKey = key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "find it in your tenant"))
 
+// waitOthersKey ends a paused consent wait (flows.ConsentEvent.Paused): another admin
+// is granting consent, so wait for it.
+var waitOthersKey = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wait for another admin's consent"))
+
+// ConsentResumer is implemented by a ConsentWaiter whose wait can pause when the
+// signed-in account cannot grant the consent (flows.Consent.Resume).
+type ConsentResumer interface {
+	Resume()
+}
+
+func (m *Model) canResume() bool {
+	_, ok := m.waiter.(ConsentResumer)
+	return ok && m.paused != nil
+}
+
 // pasteKey opens the paste-back field on the consent screen.
 var pasteKey = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste where the browser ended"))
 

@@ -148,8 +148,11 @@ type Model struct {
 	lastFocus             [2]int
 
 	// current state and consent
-	before      *flows.Result
-	waiter      ConsentWaiter
+	before *flows.Result
+	waiter ConsentWaiter
+	// paused: the consent wait stopped polling, the signed-in account cannot grant
+	// it (flows.ConsentEvent.Paused).
+	paused      *flows.BlockedError
 	consentURL  string
 	event       flows.ConsentEvent
 	redirected  bool
@@ -379,6 +382,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		ev := msg.event
 		m.event = ev
+		m.paused = ev.Paused
 		m.status, m.checkedAt = "", m.opts.now()
 		if ev.Redirected {
 			m.redirected = true
@@ -551,7 +555,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 
 // consentMayBeHalfDone: the admin may be in the middle of the consent page.
 func (m *Model) consentMayBeHalfDone() bool {
-	return m.step == stepConsent && m.waiter != nil
+	return m.step == stepConsent && m.waiter != nil && m.paused == nil
 }
 
 // quitErr is the outcome of quitting with q from the current step.
@@ -565,6 +569,10 @@ func (m *Model) quitErr() error {
 		}
 	case stepError:
 		return m.err
+	case stepConsent:
+		if m.paused != nil {
+			return m.paused // the account cannot grant it: incomplete, exit 3
+		}
 	}
 	return flows.ErrCancelled
 }
@@ -597,6 +605,7 @@ func (m *Model) closeWaiter() {
 		_ = m.waiter.Close()
 		m.waiter = nil
 	}
+	m.paused = nil
 }
 
 // enter switches to step s without starting work: a new attempt, a fresh context.

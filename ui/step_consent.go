@@ -22,6 +22,16 @@ func (m *Model) consentKey(k tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.urlKey(k); ok {
 		return cmd
 	}
+	if key.Matches(k, waitOthersKey) && m.canResume() {
+		m.waiter.(ConsentResumer).Resume()
+		m.paused = nil
+		m.flash = "Waiting for another admin to accept the consent page…"
+		return nil
+	}
+	if key.Matches(k, switchAccountKey) && m.paused != nil && m.canSwitchAccount() {
+		m.closeWaiter()
+		return m.switchAccount()
+	}
 	if key.Matches(k, m.keys.Recheck) && m.waiter != nil {
 		m.waiter.Recheck()
 		m.flash = "Checking Microsoft Graph now…"
@@ -53,7 +63,20 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	if doing != "" {
 		doing = " · " + m.th.Subtle.Render(doing)
 	}
-	b.WriteString(wrap(m.spin()+" Waiting for consent · "+m.th.Header.Render(status)+doing, w) + "\n")
+	if p := m.paused; p != nil {
+		// The account cannot grant it (issue 10): say so and who can, not a spinner.
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+flows.Sanitize(p.Cause), w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render("What to do: ")+flows.Sanitize(p.NextStep), w) + "\n")
+		if m.canResume() {
+			b.WriteString(m.th.Subtle.Render(wrap("Press w once you have sent the link, to wait here for their consent.", w)) + "\n")
+		}
+		if m.canSwitchAccount() {
+			b.WriteString(m.th.Subtle.Render(wrap("Press o to sign in as someone else.", w)) + "\n")
+		}
+		b.WriteString(wrap(m.th.Subtle.Render(status+doing), w) + "\n")
+	} else {
+		b.WriteString(wrap(m.spin()+" Waiting for consent · "+m.th.Header.Render(status)+doing, w) + "\n")
+	}
 	if m.redirected {
 		b.WriteString(m.th.OK.Render(m.g.Check) + " " + wrap("The browser came back: Entra ID recorded the consent. Waiting for Graph to show every grant (replication can take a minute).", w-2) + "\n")
 	}
@@ -68,6 +91,12 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		}
 	}
 	keys := append([]key.Binding{m.keys.Recheck}, m.urlKeys()...)
+	if m.canResume() {
+		keys = append(keys, waitOthersKey)
+	}
+	if m.paused != nil && m.canSwitchAccount() {
+		keys = append(keys, switchAccountKey)
+	}
 	if m.canPaste() {
 		keys = append(keys, pasteKey)
 	}

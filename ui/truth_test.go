@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,19 +24,29 @@ import (
 // clock ticks every second, with no event from the flow (the tick chain used to stop
 // after its first frame, so the screen changed only when a poll answered).
 func TestSpinnerAndClockTick(t *testing.T) {
-	start := time.Now()
-	// A clock 20 times faster than the real one: 0:03 on screen after ~150 ms.
-	now := func() time.Time { return fixedNow.Add(time.Since(start) * 20) }
+	// A clock that moves only when the wizard reads it (each read: +10 ms), so only
+	// frames drawn by the tick chain can move it: no race with the real clock under load.
+	var reads atomic.Int64
+	now := func() time.Time { return fixedNow.Add(time.Duration(reads.Add(1)) * 10 * time.Millisecond) }
 	eng := &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}, waiter: newFakeWaiter("https://login.example/adminconsent")}
 	s := startSession(t, eng, 100, 30, func(o *Options) { o.App = "ce"; o.Now = now })
 	s.waitFor("read-only scopes")
 	s.keys("enter") // sign in: the fake signs in at once
 	s.waitFor("Enter opens the admin consent page")
 	s.keys("enter")
-	frames := map[string]bool{}
-	for _, want := range []string{"0:01", "0:02", "0:03"} {
-		text := s.waitFor(want + " Waiting for consent")
-		frames[strings.Fields(text[strings.Index(text, want)-4:])[0]] = true
+	// Every frame drawn until the clock shows 0:03: the spinner must have turned.
+	frames, clocks := map[string]bool{}, map[string]bool{}
+	frame := regexp.MustCompile(`(\S) (0:0\d) Waiting for consent`)
+	for deadline := time.Now().Add(20 * time.Second); !clocks["0:03"]; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the clock never reached 0:03 (seen %v, frames %v); last view:\n%s", clocks, frames, s.view())
+		}
+		if m := frame.FindStringSubmatch(s.view()); m != nil {
+			frames[m[1]], clocks[m[2]] = true, true
+		}
+	}
+	if !clocks["0:01"] || !clocks["0:02"] {
+		t.Errorf("the clock skipped seconds: %v", clocks)
 	}
 	if len(frames) < 2 {
 		t.Errorf("the spinner stood still: frames %v", frames)
