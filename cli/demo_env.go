@@ -83,10 +83,13 @@ func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
 	if tenant == "" {
 		tenant = srv.TenantID()
 	}
+	// The demo tenant is a global-cloud tenant: its scopes name Graph by the URI it
+	// reports (https://graph.microsoft.com), its endpoints are its own; --cloud,
+	// --authority-host and --graph-url are for real tenants and do not apply here.
 	return &demoEnv{
 		Server: srv,
 		Config: a.withDebug(flows.Config{
-			Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
+			Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), GraphResource: srv.GraphScopePrefix(), ConsentHost: srv.PagesURL()},
 			Tenant:         tenant,
 			SignInClientID: srv.SignInClientID(),
 			HTTPClient:     srv.HTTPClient(),

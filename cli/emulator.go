@@ -35,15 +35,18 @@ consent pages on loopback HTTP. It prints its endpoints, one per line:
   app ce:    {client id}   and the other apps
 
 With --cloud usgov, usgov-dod or china the tenant imitates that cloud: fully qualified
-Graph scopes use its Graph URI (e.g. https://graph.microsoft.us/User.Read) and access
-tokens carry its issuer.
+Graph scopes must use its Graph URI (e.g. https://graph.microsoft.us/User.Read; another
+cloud's, or this emulator's own address, is refused with AADSTS500011 as Entra ID does)
+and access tokens carry its issuer.
 
-Point the other commands at it with --authority-host, --graph-url and SSL_CERT_FILE.
+Point the other commands at it with --authority-host, --graph-url and SSL_CERT_FILE, and
+the same --cloud (--graph-url moves the endpoint; the scopes stay the cloud's).
 
 Scenarios:
 ` + help.String(),
 		Example: `  d365consent emulator
-  d365consent emulator --scenario partial --addr 127.0.0.1:8443`,
+  d365consent emulator --scenario partial --addr 127.0.0.1:8443
+  d365consent emulator --cloud usgov --scenario consented`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := enumFlag("scenario", scenario, names...); err != nil {

@@ -133,7 +133,7 @@ func TestConsentListenerDefences(t *testing.T) {
 	defer srv.Close()
 	browser := &gatedBrowser{inner: &demoBrowser{ctx: context.Background(), b: srv.Browser(srv.DemoUser())}, gate: make(chan struct{}), opened: make(chan error, 1)}
 	cfg := flows.Config{
-		Cloud:  flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
+		Cloud:  flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), GraphResource: srv.GraphScopePrefix(), ConsentHost: srv.PagesURL()},
 		Tenant: srv.TenantID(), SignInClientID: srv.SignInClientID(), HTTPClient: srv.HTTPClient(),
 		Browser: browser,
 		// Polls happen only when the test lets them: the first at once, the next only

@@ -175,7 +175,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	f.StringVar(&a.opts.Tenant, "tenant", "", "tenant id or domain (e.g. contoso.onmicrosoft.com); default: the signed-in admin's")
 	f.StringVar(&a.opts.Cloud, "cloud", "global", "Microsoft cloud: global, usgov, usgov-dod or china")
 	f.StringVar(&a.opts.AuthorityHost, "authority-host", "", "override the cloud's sign-in endpoint (base URL, e.g. https://127.0.0.1:8443)")
-	f.StringVar(&a.opts.GraphURL, "graph-url", "", "override the cloud's Microsoft Graph endpoint (base URL)")
+	f.StringVar(&a.opts.GraphURL, "graph-url", "", "override the cloud's Microsoft Graph endpoint (base URL); the scopes stay the cloud's (e.g. https://graph.microsoft.us/User.Read for --cloud usgov)")
 	f.StringVar(&a.opts.ClientID, "client-id", "", "client id of the AvePoint app, when the catalog has none")
 	f.StringVar(&a.opts.SignInClientID, "signin-client-id", DefaultSignInClientID, "client id the wizard signs in with (the public Microsoft Graph Command Line Tools client)")
 	f.BoolVar(&a.opts.DeviceCode, "device-code", false, "sign in with a device code (SSH and headless machines)")

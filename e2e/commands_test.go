@@ -19,6 +19,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"os/exec"
@@ -235,6 +236,7 @@ func TestEveryPrintedCommandRuns(t *testing.T) {
 		"SSL_CERT_FILE=$CA_CERT d365consent verify --app ce",
 		"d365consent demo --scenario",
 		"d365consent permissions --format csv",
+		"SSL_CERT_FILE=$CA_CERT d365consent verify --cloud usgov --app ce",
 	} {
 		found := false
 		for _, l := range lines {
@@ -245,14 +247,21 @@ func TestEveryPrintedCommandRuns(t *testing.T) {
 		}
 	}
 	t.Logf("%d distinct command lines", len(lines))
-	emu := startEmulator(t)
+	// A line with --cloud X runs against a tenant of cloud X: its scopes name that
+	// cloud's Graph, which a tenant of another cloud refuses (AADSTS500011).
+	emus := map[string]*testEmulator{}
+	for _, l := range append(lines, "") {
+		if c := cloudOf(l); emus[c] == nil {
+			emus[c] = startCloudEmulator(t, c)
+		}
+	}
 	sem := make(chan struct{}, 4)
 	for _, l := range lines {
 		t.Run(strings.ReplaceAll(l, "/", "÷"), func(t *testing.T) {
 			t.Parallel()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			code, out := runPrinted(t, emu, l)
+			code, out := runPrinted(t, emus[cloudOf(l)], l)
 			if code == 2 {
 				t.Errorf("%q (printed by %s) exits 2:\n%s", l, seen[l], out)
 			} else {
@@ -270,9 +279,28 @@ type testEmulator struct {
 	fixtures map[string][]byte // the files the examples name, as a user has them
 }
 
-func startEmulator(t *testing.T) *testEmulator {
+func startEmulator(t *testing.T) *testEmulator { return startCloudEmulator(t, "global") }
+
+// cloudOf is the cloud a command line's --cloud names ("global" without one, or
+// with a value that names no cloud: that line's own error is the test).
+func cloudOf(line string) string {
+	f := strings.Fields(line)
+	for i, a := range f {
+		v, ok := strings.CutPrefix(a, "--cloud=")
+		if !ok && a == "--cloud" && i+1 < len(f) {
+			v, ok = f[i+1], true
+		}
+		if ok && indexOf(emulator.Clouds(), v) >= 0 {
+			return v
+		}
+	}
+	return "global"
+}
+
+// startCloudEmulator is startEmulator for a tenant of the named cloud.
+func startCloudEmulator(t *testing.T, cloud string) *testEmulator {
 	t.Helper()
-	srv, err := emulator.Start(emulator.Options{Scenario: "partial"})
+	srv, err := emulator.Start(emulator.Options{Scenario: "partial", Cloud: cloud})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,5 +517,123 @@ func TestVerifyCustomEndpointsNotGlobal(t *testing.T) {
 			!(strings.Contains(out, "custom endpoints") || strings.Contains(out, `"cloud": "custom"`)) {
 			t.Errorf("%s: says the wrong cloud:\n%s", format, out)
 		}
+	}
+}
+
+// emulatorProcess is `d365consent emulator` running as its own process, known by
+// what it printed.
+type emulatorProcess struct {
+	printed map[string]string // the first value of each "key: value" line it printed
+	admin   string            // a listed user who is Global Administrator
+}
+
+// startEmulatorProcess runs `d365consent emulator ARGS` until the test ends (then
+// Ctrl+C) and reads its endpoint list.
+func startEmulatorProcess(t *testing.T, args ...string) *emulatorProcess {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"emulator"}, args...)...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=dumb")
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); pw.Close(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	p := &emulatorProcess{printed: map[string]string{}}
+	sc := bufio.NewScanner(pr)
+	for p.admin == "" && sc.Scan() { // the users come last
+		k, v, ok := strings.Cut(sc.Text(), ": ")
+		if _, seen := p.printed[k]; ok && !seen {
+			p.printed[k] = v
+		}
+		if k == "user" && strings.Contains(v, "(Global Administrator") {
+			p.admin = strings.Fields(v)[0]
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if p.admin == "" {
+		t.Fatalf("the emulator listed no Global Administrator: %v", p.printed)
+	}
+	return p
+}
+
+// verify runs `d365consent verify ARGS` against the emulator process as its README
+// recipe says (SSL_CERT_FILE, --authority-host, --graph-url), signing in with a
+// device code entered by its Global Administrator.
+func (p *emulatorProcess) verify(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	authority, _, _ := strings.Cut(strings.TrimPrefix(p.printed["authority"], "https://"), "/")
+	app, _, _ := strings.Cut(p.printed["app ce"], " ")
+	args = append(append([]string{"verify"}, args...), "--app", "ce", "--tenant", p.printed["tenant"], "--client-id", app,
+		"--signin-client-id", p.printed["signin-client"], "--authority-host", "https://"+authority, "--graph-url", p.printed["graph"],
+		"--device-code", "--no-browser", "--timeout", "30s")
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=dumb", "SSL_CERT_FILE="+p.printed["ca-cert"])
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var errText strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		errText.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`enter the code (\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			// The admin enters the code on the emulator's device login page; verify's
+			// own exit is the test.
+			go func() {
+				_ = emulator.BrowserAt(p.printed["pages"], p.admin).OpenDeviceLogin(ctx, strings.TrimRight(m[1], "."))
+			}()
+		}
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	code := 0
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stdout.String(), errText.String()
+}
+
+// TestVerifyAgainstNationalCloudEmulator: `d365consent emulator --cloud usgov` (or
+// china) and `d365consent verify --cloud usgov --authority-host … --graph-url …`, two
+// processes as a user runs them: the tenant of that cloud accepts the product's scopes
+// (they name its Graph, whatever --graph-url says) and the verdict is the tenant's;
+// the same command with the global cloud's scopes is refused as Entra ID refuses a
+// resource it does not know (AADSTS500011, exit 4).
+func TestVerifyAgainstNationalCloudEmulator(t *testing.T) {
+	for _, cloud := range []string{"usgov", "china"} {
+		t.Run(cloud, func(t *testing.T) {
+			p := startEmulatorProcess(t, "--cloud", cloud, "--scenario", "consented")
+			code, out, errOut := p.verify(t, "--cloud", cloud, "--format", "json")
+			if code != 0 || !strings.Contains(out, `"status": "complete"`) {
+				t.Fatalf("exit %d, want 0 and complete\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			if cloud != "usgov" {
+				return
+			}
+			code, out, errOut = p.verify(t) // --cloud global: https://graph.microsoft.com/User.Read
+			if code != 4 || !strings.Contains(errOut, "AADSTS500011") || out != "" {
+				t.Fatalf("global scopes at a usgov tenant: exit %d, want 4 and AADSTS500011\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+		})
 	}
 }

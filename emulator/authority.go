@@ -196,11 +196,16 @@ type scopeSet struct {
 
 var oidcScopes = []string{"openid", "profile", "offline_access", "email"}
 
-// parseScopes accepts Graph scopes prefixed by the emulator's Graph URL, the
-// cloud's Graph resource URI (https://graph.microsoft.com in the global cloud,
-// https://graph.microsoft.us in usgov… — graph/deployments), the Graph appId, or
-// bare, plus the OIDC scopes. Another cloud's Graph URI names no resource in this
-// tenant: AADSTS500011 (entra/identity-platform/reference-error-codes).
+// parseScopes accepts Graph scopes prefixed by the cloud's Graph resource URI
+// (https://graph.microsoft.com in the global cloud, https://graph.microsoft.us in
+// usgov… — graph/deployments; "any permission scope value (including the .default
+// scope) that contains the Microsoft Graph domain MUST use the domain of the
+// Microsoft Graph service root endpoint for the national cloud deployment",
+// graph/sdks/national-clouds), by the Graph appId, or bare, plus the OIDC scopes.
+// Any other prefix names no resource in this tenant — another cloud's Graph URI, or
+// this emulator's own address, which is where Graph answers but not what Graph is
+// called: AADSTS500011 InvalidResourceServicePrincipalNotFound; a value Graph does
+// not publish: AADSTS70011 InvalidScope (entra/identity-platform/reference-error-codes).
 func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 	var out scopeSet
 	graph := s.dir.apps[permissions.GraphAppID]
@@ -215,7 +220,7 @@ func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 			prefix := strings.TrimSuffix(strings.ToLower(sc[:i]), "/")
 			value = sc[i+1:]
 			switch prefix {
-			case strings.ToLower(s.authorityHost), s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
+			case s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
 				if out.prefix == "" {
 					out.prefix = sc[:i]
 				}
@@ -301,7 +306,7 @@ func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefre
 		appName = a.DisplayName
 	}
 	at := s.signJWT(map[string]any{
-		"aud": permissions.GraphAppID, "iss": s.issuerV1(),
+		"aud": s.graphAudience(parsed.prefix), "iss": s.issuerV1(),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": appName, "idtyp": "user", "ver": "1.0",
 		"oid": u.ID, "sub": stableID("sub:" + u.ID + clientID), "tid": tid, "upn": u.UPN, "unique_name": u.UPN,
@@ -444,6 +449,7 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, seg string) 
 		return
 	}
 	clientID := r.PostForm.Get("client_id")
+	s.noteScope("devicecode", seg, "", r.PostForm)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if oerr := s.checkPublicClient(clientID); oerr != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // DemoBrowser walks the emulator's real pages over HTTP as a browser would: it
@@ -17,8 +18,9 @@ import (
 // hands its result to the app's loopback redirect URI. Tests and the demo's
 // "approve here" key use it; real mode never does.
 type DemoBrowser struct {
-	s   *Server
-	upn string
+	pages  string       // the emulator's pages URL, http://127.0.0.1:P
+	client *http.Client // follows no redirect: Open walks them itself
+	upn    string
 	// Decline makes it answer Cancel on consent pages (and the account picker, when
 	// the UPN is empty).
 	Decline bool
@@ -34,7 +36,19 @@ func (s *Server) Browser(upn string) *DemoBrowser {
 	if upn == "" {
 		upn = s.DemoUser()
 	}
-	return &DemoBrowser{s: s, upn: upn, OrgConsent: true}
+	return &DemoBrowser{pages: s.pagesURL, client: s.pagesClient, upn: upn, OrgConsent: true}
+}
+
+// BrowserAt is a demo browser for an emulator running in another process (the
+// `d365consent emulator` command), found by the pages URL it printed; it signs in as
+// upn, one of the users it listed. It keeps no connection open between requests.
+func BrowserAt(pagesURL, upn string) *DemoBrowser {
+	c := &http.Client{
+		Transport:     &http.Transport{DisableKeepAlives: true},
+		Timeout:       2 * time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &DemoBrowser{pages: strings.TrimRight(pagesURL, "/"), client: c, upn: upn, OrgConsent: true}
 }
 
 // ErrPageError is wrapped by the error Open returns when the flow stops on an
@@ -97,11 +111,11 @@ func (b *DemoBrowser) Open(ctx context.Context, rawURL string) error {
 
 // OpenDeviceLogin enters userCode on the device login page and signs in.
 func (b *DemoBrowser) OpenDeviceLogin(ctx context.Context, userCode string) error {
-	return b.Open(ctx, b.s.pagesURL+"/devicelogin?otc="+url.QueryEscape(userCode))
+	return b.Open(ctx, b.pages+"/devicelogin?otc="+url.QueryEscape(userCode))
 }
 
 func (b *DemoBrowser) isEmulator(u *url.URL) bool {
-	return "http://"+u.Host == b.s.pagesURL
+	return "http://"+u.Host == b.pages
 }
 
 func (b *DemoBrowser) do(ctx context.Context, method, target string, form url.Values) (*http.Response, error) {
@@ -119,7 +133,7 @@ func (b *DemoBrowser) do(ctx context.Context, method, target string, form url.Va
 	}
 	req.Header.Set("User-Agent", "d365consent-demo-browser/1")
 	req.Header.Set("Accept", "text/html")
-	resp, err := b.s.pagesClient.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("demo browser: %w", err)
 	}
@@ -408,7 +422,7 @@ func (b *DemoBrowser) LandedOn() string {
 		return ""
 	}
 	last := b.Visited[len(b.Visited)-1]
-	if u, err := url.Parse(last); err == nil && u.Scheme+"://"+u.Host+u.Path == b.s.LandingURL() {
+	if u, err := url.Parse(last); err == nil && u.Scheme+"://"+u.Host+u.Path == b.pages+PublisherLandingPath {
 		return last
 	}
 	return ""

@@ -78,7 +78,7 @@ func TestClientCredentialsErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scope := []string{srv.GraphURL() + "/.default"}
+	scope := []string{srv.GraphScopePrefix() + "/.default"}
 	ctx := testCtx(t)
 	secret := func(s string) confidential.Credential {
 		c, err := confidential.NewCredFromSecret(s)
@@ -187,7 +187,7 @@ func TestCustomerTenantTokens(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	pca := newPublic(t, srv, "organizations")
-	scopes := []string{srv.GraphURL() + "/User.Read", srv.GraphURL() + "/Directory.Read.All"}
+	scopes := []string{srv.GraphScopePrefix() + "/User.Read", srv.GraphScopePrefix() + "/Directory.Read.All"}
 	res, err, berr := interactive(ctx, pca, srv.Browser(""), scopes, nil)
 	if err != nil || berr != nil {
 		t.Fatal(err, berr)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // cloud is the Microsoft cloud a demo tenant imitates: its Microsoft Graph resource
@@ -55,3 +57,23 @@ func (s *Server) GraphScopePrefix() string { return s.cloud.GraphURI }
 
 // CloudName is the cloud the tenant imitates ("global" unless Options.Cloud said otherwise).
 func (s *Server) CloudName() string { return s.cloud.Name }
+
+// graphAudience is the "aud" of a Graph access token whose request named Graph by
+// prefix (a scope's resource part; "" = bare scope values): the cloud's Graph
+// resource URI when the request used it, else Graph's application id. Graph's access
+// tokens are v1.0 tokens, and "in v1.0 tokens, it can be the client ID or the
+// resource URI used in the request" (entra/identity-platform/access-token-claims-reference, "aud").
+func (s *Server) graphAudience(prefix string) string {
+	if strings.EqualFold(strings.TrimSuffix(prefix, "/"), s.cloud.GraphURI) {
+		return s.cloud.GraphURI
+	}
+	return permissions.GraphAppID
+}
+
+// graphAccepts reports whether Graph in this cloud takes a token with audience aud:
+// its application id or this cloud's Graph resource URI. A token for another cloud's
+// Graph is not for this service ("This value must be validated, reject the token if
+// the value doesn't match the intended audience", access-token-claims-reference).
+func (s *Server) graphAccepts(aud string) bool {
+	return aud == permissions.GraphAppID || strings.TrimSuffix(aud, "/") == s.cloud.GraphURI
+}

@@ -190,6 +190,7 @@ type Server struct {
 	refresh       map[string]*refreshGrant
 	devices       map[string]*deviceGrant // by device_code
 	issued        []string                // every access, id and refresh token issued (IssuedTokens)
+	scopeLog      []ScopeRequest          // every scope parameter received (ScopeRequests)
 	fleet         fleetState              // customer tenants and app identities (tenants.go, clientcreds.go)
 	closed        bool
 	wg            sync.WaitGroup

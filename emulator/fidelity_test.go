@@ -391,7 +391,7 @@ func deviceToken(t *testing.T, srv *Server, scope string) (int, map[string]any) 
 // and never offline_access.
 func TestTokenScopeListsWhatTheTenantConsented(t *testing.T) {
 	srv := startServer(t, Options{Scenario: "non-admin"}) // the sign-in client is consented tenant-wide
-	prefix := srv.GraphURL()
+	prefix := srv.GraphScopePrefix()
 	code, tok := deviceToken(t, srv, "openid profile offline_access "+prefix+"/User.Read")
 	if code != 200 {
 		t.Fatalf("token: %d %v", code, tok)

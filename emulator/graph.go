@@ -119,7 +119,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, *graphResult) {
 		return v
 	}
 	switch {
-	case str("aud") != permissions.GraphAppID && str("aud") != "https://graph.microsoft.com":
+	case !s.graphAccepts(str("aud")):
 		return deny("Access token validation failure. Invalid audience.")
 	case s.now().Unix() >= num("exp"):
 		return deny("Lifetime validation failed, the token is expired.")

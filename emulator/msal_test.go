@@ -104,7 +104,7 @@ func TestMSALInteractiveAndSilent(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := testCtx(t)
 			pca := newPublic(t, srv, tenant)
-			scopes := []string{srv.GraphURL() + "/User.Read", srv.GraphURL() + "/Directory.Read.All"}
+			scopes := []string{srv.GraphScopePrefix() + "/User.Read", srv.GraphScopePrefix() + "/Directory.Read.All"}
 			if name == "domain" {
 				scopes = signInScopes
 			}

@@ -99,7 +99,7 @@ func TestRoleScenarios(t *testing.T) {
 
 func TestSignInScenarios(t *testing.T) {
 	scopes := func(srv *Server) []string {
-		return []string{srv.GraphURL() + "/User.Read", srv.GraphURL() + "/Directory.Read.All"}
+		return []string{srv.GraphScopePrefix() + "/User.Read", srv.GraphScopePrefix() + "/Directory.Read.All"}
 	}
 	for name, want := range map[string]string{"ca-blocked": "AADSTS53003", "signin-app-blocked": "AADSTS7000112"} {
 		t.Run(name, func(t *testing.T) {

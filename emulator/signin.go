@@ -33,6 +33,7 @@ func (s *Server) servePages(w http.ResponseWriter, r *http.Request) {
 	seg, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
 	switch rest {
 	case "oauth2/v2.0/authorize", "oauth2/authorize":
+		s.noteScope("authorize", seg, "", r.URL.Query())
 		s.authorize(w, r, seg)
 	case "adminconsent", "v2.0/adminconsent":
 		s.adminConsent(w, r, seg, rest == "v2.0/adminconsent")

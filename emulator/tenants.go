@@ -222,6 +222,7 @@ func (s *Server) fleetToken(w http.ResponseWriter, r *http.Request, seg string) 
 		return false
 	}
 	f := r.PostForm
+	s.noteScope("token", seg, f.Get("grant_type"), f) // every token request passes here first
 	if f.Get("grant_type") == "client_credentials" || f.Has("client_secret") || f.Has("client_assertion") {
 		s.tokenRequests.Add(1)
 		s.clientCredentials(w, r, seg)
@@ -292,7 +293,7 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		}
 	}
 	at := s.signJWT(map[string]any{
-		"aud": permissions.GraphAppID, "iss": s.cloud.IssuerV1Host + "/" + tid + "/",
+		"aud": s.graphAudience(scopes.prefix), "iss": s.cloud.IssuerV1Host + "/" + tid + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": client.App.DisplayName, "idtyp": "user", "ver": "1.0",
 		"idp": s.issuerV1(), "home_oid": home.ID,

@@ -110,8 +110,8 @@ type AppSession struct {
 
 // NewAppSession reads the credential and builds the confidential client.
 func NewAppSession(cfg Config, id AppIdentity) (*AppSession, error) {
-	if cfg.Cloud.AuthorityHost == "" || cfg.Cloud.GraphURL == "" {
-		return nil, Usagef("no cloud endpoints configured")
+	if err := cfg.Cloud.checkEndpoints(); err != nil {
+		return nil, err
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = DefaultHTTPClient()
@@ -134,7 +134,7 @@ func NewAppSession(cfg Config, id AppIdentity) (*AppSession, error) {
 	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
 	client, err := entra.NewApp(entra.AppOptions{
 		Authority: cfg.Cloud.Authority(id.Tenant), ClientID: id.ClientID, Credential: cred,
-		HTTPClient: cfg.HTTPClient, Scope: cfg.Cloud.GraphURL + "/.default", InstanceDiscovery: known,
+		HTTPClient: cfg.HTTPClient, Scope: cfg.Cloud.GraphScope(".default"), InstanceDiscovery: known,
 	})
 	if err != nil {
 		return nil, err

@@ -8,12 +8,23 @@ import (
 	"strings"
 )
 
-// Cloud is a Microsoft cloud: its sign-in (authority) host and its Microsoft Graph
-// endpoint, both as base URLs without a trailing slash.
+// Cloud is a Microsoft cloud: its sign-in (authority) host, its Microsoft Graph
+// endpoint and its Microsoft Graph resource URI, as base URLs without a trailing slash.
 type Cloud struct {
 	Name          string
 	AuthorityHost string
-	GraphURL      string
+	// GraphURL is where Graph requests go (--graph-url overrides it).
+	GraphURL string
+	// GraphResource is the cloud's Microsoft Graph resource URI, the prefix of every
+	// scope MSAL requests (https://graph.microsoft.us/User.Read,
+	// https://graph.microsoft.us/.default). It is not an address: --graph-url moves
+	// the endpoint and leaves it alone, because Entra ID resolves a scope to the Graph
+	// service principal of the tenant's own cloud by this URI — "any permission scope
+	// value (including the .default scope) that contains the Microsoft Graph domain
+	// MUST use the domain of the Microsoft Graph service root endpoint for the
+	// national cloud deployment" (learn.microsoft.com graph/sdks/national-clouds,
+	// "Permission scopes"; the roots: graph/deployments).
+	GraphResource string
 	// ConsentHost is the base URL of the admin consent page when it is not served by
 	// AuthorityHost (the demo tenant serves its browser pages over plain http on a
 	// second loopback port, so a real browser opens them without a certificate
@@ -31,10 +42,31 @@ func (c Cloud) consentHost() string {
 
 // The national clouds of DESIGN.md "Command line".
 var clouds = map[string]Cloud{
-	"global":    {Name: "global", AuthorityHost: "https://login.microsoftonline.com", GraphURL: "https://graph.microsoft.com"},
-	"usgov":     {Name: "usgov", AuthorityHost: "https://login.microsoftonline.us", GraphURL: "https://graph.microsoft.us"},
-	"usgov-dod": {Name: "usgov-dod", AuthorityHost: "https://login.microsoftonline.us", GraphURL: "https://dod-graph.microsoft.us"},
-	"china":     {Name: "china", AuthorityHost: "https://login.partner.microsoftonline.cn", GraphURL: "https://microsoftgraph.chinacloudapi.cn"},
+	"global":    cloudOf("global", "https://login.microsoftonline.com", "https://graph.microsoft.com"),
+	"usgov":     cloudOf("usgov", "https://login.microsoftonline.us", "https://graph.microsoft.us"),
+	"usgov-dod": cloudOf("usgov-dod", "https://login.microsoftonline.us", "https://dod-graph.microsoft.us"),
+	"china":     cloudOf("china", "https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn"),
+}
+
+// cloudOf is a national cloud whose Graph endpoint is its Graph resource URI.
+func cloudOf(name, authority, graph string) Cloud {
+	return Cloud{Name: name, AuthorityHost: authority, GraphURL: graph, GraphResource: graph}
+}
+
+// GraphScope is the fully qualified scope of a Graph permission value in this
+// cloud, e.g. "https://graph.microsoft.us/User.Read" or, for ".default",
+// "https://graph.microsoft.us/.default".
+func (c Cloud) GraphScope(value string) string { return c.GraphResource + "/" + value }
+
+// checkEndpoints reports a Cloud that cannot sign in or call Graph.
+func (c Cloud) checkEndpoints() error {
+	if c.AuthorityHost == "" || c.GraphURL == "" {
+		return Usagef("no cloud endpoints configured")
+	}
+	if c.GraphResource == "" {
+		return Usagef("no Microsoft Graph resource URI configured for cloud %q", c.Name)
+	}
+	return nil
 }
 
 // CloudNames lists the cloud names LookupCloud accepts.
@@ -51,7 +83,8 @@ func LookupCloud(name string) (Cloud, error) {
 
 // WithOverrides replaces the cloud's endpoints with the non-empty arguments (the
 // --authority-host and --graph-url flags). Each must be an absolute http(s) base URL;
-// plain http is accepted only for loopback hosts.
+// plain http is accepted only for loopback hosts. GraphResource stays the cloud's:
+// the scopes name Graph in that cloud wherever its endpoint is.
 func (c Cloud) WithOverrides(authorityHost, graphURL string) (Cloud, error) {
 	if authorityHost != "" {
 		u, err := baseURL("--authority-host", authorityHost)

@@ -14,8 +14,14 @@ func TestClouds(t *testing.T) {
 		"china":     {"https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn"},
 	} {
 		c, err := LookupCloud(name)
-		if err != nil || c.AuthorityHost != want[0] || c.GraphURL != want[1] {
+		if err != nil || c.AuthorityHost != want[0] || c.GraphURL != want[1] || c.GraphResource != want[1] {
 			t.Errorf("%s: %+v %v", name, c, err)
+		}
+		// --graph-url moves the endpoint only: the scopes still name this cloud's Graph.
+		o, err := c.WithOverrides("https://127.0.0.1:8443", "https://127.0.0.1:9443/")
+		if err != nil || o.GraphURL != "https://127.0.0.1:9443" || o.GraphResource != want[1] ||
+			o.GraphScope("User.Read") != want[1]+"/User.Read" || o.GraphScope(".default") != want[1]+"/.default" {
+			t.Errorf("%s overridden: %+v %v", name, o, err)
 		}
 	}
 	if _, err := LookupCloud("mars"); !errors.Is(err, ErrUsage) {
@@ -30,6 +36,19 @@ func TestClouds(t *testing.T) {
 		if _, err := c.WithOverrides(bad, ""); !errors.Is(err, ErrUsage) {
 			t.Errorf("override %q accepted", bad)
 		}
+	}
+}
+
+// A Cloud without a Graph resource URI cannot name its scopes: no session is built
+// (a guessed prefix would be the endpoint's, which Entra ID does not know).
+func TestCloudNeedsGraphResource(t *testing.T) {
+	c := Cloud{Name: "demo", AuthorityHost: "https://127.0.0.1:8443", GraphURL: "https://127.0.0.1:8443"}
+	if _, err := NewSession(Config{Cloud: c, SignInClientID: "14d82eec-204b-4c2f-b7e8-296a70dab67e"}); !errors.Is(err, ErrUsage) ||
+		err.Error() != `no Microsoft Graph resource URI configured for cloud "demo"` {
+		t.Errorf("session: %v", err)
+	}
+	if _, err := NewAppSession(Config{Cloud: c}, AppIdentity{Auth: AuthSecret, Secret: "x"}); !errors.Is(err, ErrUsage) {
+		t.Errorf("app session: %v", err)
 	}
 }
 

@@ -145,7 +145,7 @@ func openSession(t testing.TB, opts emulator.Options, clock *fakeClock, mut func
 	t.Cleanup(cancel)
 	b := &demoBrowser{ctx: ctx, b: srv.Browser(srv.DemoUser())}
 	cfg := flows.Config{
-		Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
+		Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), GraphResource: srv.GraphScopePrefix(), ConsentHost: srv.PagesURL()},
 		SignInClientID: srv.SignInClientID(),
 		HTTPClient:     srv.HTTPClient(),
 		Browser:        b,

@@ -286,7 +286,7 @@ func startApp(t testing.TB, scenario string, roles []string, now func() time.Tim
 	t.Cleanup(func() { srv.Close() })
 	issuer := readCert(t, "other.pem", "") // the cluster's token signing key
 	return &appFixture{srv: srv, clientID: monitoringApp(t, srv, roles, &issuer.PublicKey), issuer: issuer,
-		cloud: flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()}}
+		cloud: flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), GraphResource: srv.GraphScopePrefix(), ConsentHost: srv.PagesURL()}}
 }
 
 // federatedToken is a service account token as a Kubernetes cluster projects it.
@@ -491,7 +491,7 @@ func TestAppIdentityFleetIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cloud := flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()}
+	cloud := flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), GraphResource: srv.GraphScopePrefix(), ConsentHost: srv.PagesURL()}
 	ident, err := flows.AppIdentityFromEnv(flows.AuthSecret, id, srv.TenantID(), "", func(k string) string {
 		return map[string]string{flows.EnvClientSecret: "env-only"}[k]
 	})

@@ -129,8 +129,8 @@ var SignInScopes = []string{"User.Read", "Directory.Read.All"}
 
 // NewSession checks cfg and builds the MSAL client and the Graph client.
 func NewSession(cfg Config) (*Session, error) {
-	if cfg.Cloud.AuthorityHost == "" || cfg.Cloud.GraphURL == "" {
-		return nil, Usagef("no cloud endpoints configured")
+	if err := cfg.Cloud.checkEndpoints(); err != nil {
+		return nil, err
 	}
 	if cfg.SignInClientID == "" {
 		return nil, Usagef("no sign-in client id")
@@ -149,7 +149,7 @@ func NewSession(cfg Config) (*Session, error) {
 	}
 	scopes := make([]string, len(SignInScopes))
 	for i, s := range SignInScopes {
-		scopes[i] = cfg.Cloud.GraphURL + "/" + s
+		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
 	}
 	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{

@@ -47,7 +47,7 @@ func verified(t *testing.T, scenario, app string) *flows.Result {
 	}
 	defer srv.Close()
 	s, err := flows.NewSession(flows.Config{
-		Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), ConsentHost: srv.PagesURL()},
+		Cloud:          flows.Cloud{Name: "demo", AuthorityHost: srv.AuthorityHost(), GraphURL: srv.GraphURL(), GraphResource: srv.GraphScopePrefix(), ConsentHost: srv.PagesURL()},
 		SignInClientID: srv.SignInClientID(), HTTPClient: srv.HTTPClient(),
 		Browser: demoOpener{srv.Browser(srv.DemoUser())}, Clock: fixedClock{},
 	})
