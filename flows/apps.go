@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,7 +66,13 @@ type AppCandidate struct {
 	// CreatedDateTime is zero when Graph does not say (servicePrincipal in v1.0 does
 	// not document it; shown as "unknown").
 	CreatedDateTime time.Time
-	AccountEnabled  bool
+	// FirstGranted is the earliest createdDateTime of the service principal's app
+	// role assignments — a documented date
+	// (https://learn.microsoft.com/graph/api/resources/approleassignment): when its
+	// application permissions were first granted in this tenant, usually the day
+	// consent created it. Zero when it has none or they could not be read.
+	FirstGranted   time.Time
+	AccountEnabled bool
 }
 
 type candidateReply struct {
@@ -110,14 +117,57 @@ func (s *Session) FindApps(ctx context.Context, app *permissions.App) ([]AppCand
 			out = append(out, r.candidate())
 		}
 	}
+	s.firstGranted(ctx, out)
 	slices.SortFunc(out, func(a, b AppCandidate) int {
 		if c := b.CreatedDateTime.Compare(a.CreatedDateTime); c != 0 {
+			return c
+		}
+		if c := b.FirstGranted.Compare(a.FirstGranted); c != 0 {
 			return c
 		}
 		return strings.Compare(a.AppID, b.AppID)
 	})
 	s.logger.Info("app candidates", "app", app.Key, "found", len(out))
 	return out, nil
+}
+
+// firstGranted fills each candidate's FirstGranted from its app role assignments, in
+// one $batch for all of them. Best effort: a candidate whose assignments cannot be
+// read (403 without a directory role, a throttled batch) keeps a zero date.
+func (s *Session) firstGranted(ctx context.Context, cands []AppCandidate) {
+	if len(cands) == 0 {
+		return
+	}
+	reqs := make([]graph.Request, 0, len(cands))
+	for i, c := range cands {
+		if !permissions.IsGUID(c.ID) {
+			continue
+		}
+		reqs = append(reqs, graph.Request{ID: strconv.Itoa(i), Method: "GET",
+			URL: "/servicePrincipals/" + c.ID + "/appRoleAssignments?$select=id,createdDateTime"})
+	}
+	replies, err := s.graph.BatchAll(ctx, reqs)
+	if err != nil {
+		s.logger.Info("app candidates: assignments not read", "err", err.Error())
+		return
+	}
+	for id, r := range replies {
+		i, err := strconv.Atoi(id)
+		if err != nil || i < 0 || i >= len(cands) || r.Err != nil {
+			continue
+		}
+		for _, raw := range r.Value {
+			var a struct {
+				Created string `json:"createdDateTime"`
+			}
+			if jsonUnmarshal(raw, &a) != nil {
+				continue
+			}
+			if t, err := time.Parse(time.RFC3339, a.Created); err == nil && (cands[i].FirstGranted.IsZero() || t.Before(cands[i].FirstGranted)) {
+				cands[i].FirstGranted = t.UTC()
+			}
+		}
+	}
 }
 
 // WrongAppError stops consent: the client id's service principal in the tenant is

@@ -264,6 +264,12 @@ func TestFindAppsAndGuard(t *testing.T) {
 	if len(got) != 1 || got[0].AppID != strings.ToLower(ce.ClientID) || got[0].DisplayName != ce.DisplayName || got[0].AppOwnerOrganizationID == "" {
 		t.Fatalf("candidates %+v", got)
 	}
+	// servicePrincipal documents no creation date; the first app permission grant
+	// (appRoleAssignment.createdDateTime, documented) stands in for it.
+	// The demo tenant consented on 2021-04-01 09:30 UTC.
+	if consented := time.Date(2021, 4, 1, 9, 30, 0, 0, time.UTC); !got[0].CreatedDateTime.IsZero() || !got[0].FirstGranted.Equal(consented) {
+		t.Fatalf("created %v, first granted %v, want %v", got[0].CreatedDateTime, got[0].FirstGranted, consented)
+	}
 	if err := f.session.CheckConsentTarget(context.Background(), ce); err != nil {
 		t.Fatalf("the right app refused: %v", err)
 	}

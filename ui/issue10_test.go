@@ -210,6 +210,7 @@ func TestPickAppFoundInTenant(t *testing.T) {
 		found: []flows.AppCandidate{
 			{AppID: testCEClient, DisplayName: cat.Apps[0].DisplayName, AppOwnerOrganizationID: "a1b2c3d4-0000-0000-0000-000000000001", CreatedDateTime: fixedNow, AccountEnabled: true},
 			{AppID: other, DisplayName: cat.Apps[0].DisplayName, AccountEnabled: false},
+			{AppID: "12121212-3434-5656-7878-909090909090", DisplayName: cat.Apps[0].DisplayName, FirstGranted: fixedNow.AddDate(-1, 0, 0), AccountEnabled: true},
 		}}
 	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Catalog = cat; o.Engine = eng })
 	m.appIdx = 0
@@ -226,7 +227,7 @@ func TestPickAppFoundInTenant(t *testing.T) {
 	}
 	m.Update(cmd())
 	s := m.Text()
-	for _, want := range []string{testCEClient, "publisher tenant a1b2c3d4-0000-0000-0000-000000000001", "created 2026-03-01", other, "created: unknown", "DISABLED"} {
+	for _, want := range []string{testCEClient, "publisher tenant a1b2c3d4-0000-0000-0000-000000000001", "created 2026-03-01", other, "created: unknown", "DISABLED", "first granted 2025-03-01"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("candidates lack %q:\n%s", want, s)
 		}

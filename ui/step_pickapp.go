@@ -110,8 +110,13 @@ func (m *Model) candidatesView(w int) string {
 	b.WriteString(m.th.Header.Render(wrap("Found in your tenant (↑/↓, Enter picks; typing a client id overrides):", w)) + "\n")
 	for i, c := range m.candidates {
 		created := "created: unknown"
-		if !c.CreatedDateTime.IsZero() {
+		switch {
+		case !c.CreatedDateTime.IsZero():
 			created = "created " + c.CreatedDateTime.Format("2006-01-02")
+		case !c.FirstGranted.IsZero():
+			// Graph does not document a service principal's creation date; the first
+			// app permission grant is the documented date closest to it.
+			created = "first granted " + c.FirstGranted.Format("2006-01-02")
 		}
 		owner := c.AppOwnerOrganizationID
 		if owner == "" {
