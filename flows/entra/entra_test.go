@@ -253,6 +253,12 @@ func TestAppTokenWithASecret(t *testing.T) {
 			t.Fatalf("Token(%q) = %d characters, %v", tenant, len(tok), err)
 		}
 	}
+	// Another tenant is asked for by name: the app has no service principal in this
+	// one, so the emulator refuses (a client that ignored the tenant would get the
+	// authority's token).
+	if tok, err := a.Token(context.Background(), "0a1b2c3d-0000-4000-8000-00000000abcd"); tok != "" || err == nil {
+		t.Fatalf("Token(unknown tenant) = %d characters, %v", len(tok), err)
+	}
 	wrong := appClient(t, srv, withSecret("wrong"))
 	if tok, err := wrong.Token(context.Background(), ""); tok != "" || err == nil {
 		t.Fatalf("wrong secret: %d characters, %v", len(tok), err)
