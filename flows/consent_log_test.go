@@ -3,6 +3,7 @@ package flows_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -121,5 +122,40 @@ func TestConsentWaitLog(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// consentPageFails is the demo browser, except that it cannot open the consent page.
+type consentPageFails struct{ *demoBrowser }
+
+func (b consentPageFails) Open(u string) error {
+	if strings.Contains(u, "/adminconsent") {
+		return errors.New("no browser here")
+	}
+	return b.demoBrowser.Open(u)
+}
+
+// A browser that cannot open the consent page is a warning in the debug log (the
+// link is on screen anyway); one that opens it is not.
+func TestConsentPageOpenFailureIsLogged(t *testing.T) {
+	for _, fails := range []bool{true, false} {
+		var buf syncBuffer
+		f := start(t, "fresh", emulator.Faults{}, newFakeClock(false), func(c *flows.Config) {
+			logTo(&buf)(c)
+			if fails {
+				c.Browser = consentPageFails{c.Browser.(*demoBrowser)}
+			}
+		})
+		f.browser.away = true
+		c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close() // waits for the browser
+		lines := buf.lines()
+		warned := hasLine(lines, `level=WARN msg="opening the consent page" err="no browser here"`)
+		if warned != fails || hasLine(lines, `level=WARN`) != fails {
+			t.Errorf("browser fails %v: warning logged %v\n%s", fails, warned, strings.Join(lines, "\n"))
+		}
 	}
 }
