@@ -1,0 +1,72 @@
+package doctor
+
+import (
+	"context"
+	"crypto/x509"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/flows"
+)
+
+type stubResolver struct{}
+
+func (stubResolver) LookupHost(context.Context, string) ([]string, error) { return nil, nil }
+
+type stubDialer struct{}
+
+func (stubDialer) DialContext(context.Context, string, string) (net.Conn, error) { return nil, nil }
+
+type stubPlanner struct{}
+
+func (stubPlanner) Plan(string) (flows.Launch, error) { return flows.Launch{}, nil }
+
+func funcPtr(f any) uintptr { return reflect.ValueOf(f).Pointer() }
+
+// An empty Config gets every default; a Config that sets a field keeps it.
+func TestConfigDefaults(t *testing.T) {
+	var empty Config
+	empty.Environ = []string{"HTTPS_PROXY=http://proxy.example:8080"}
+	empty.defaults()
+	sb, ok := empty.Browser.(*flows.SystemBrowser)
+	if empty.GOOS != runtime.GOOS || empty.GOARCH != runtime.GOARCH || empty.Resolver != net.DefaultResolver ||
+		!ok || sb.GOOS != runtime.GOOS || !reflect.DeepEqual(sb.Environ, empty.Environ) ||
+		empty.StepTimeout != 10*time.Second || empty.SignInClientID != DefaultSignInClientID ||
+		funcPtr(empty.ReadFile) != funcPtr(os.ReadFile) || funcPtr(empty.ReadDir) != funcPtr(os.ReadDir) ||
+		funcPtr(empty.PublicCAs) != funcPtr(microsoftPublicCAs) || empty.Now == nil {
+		t.Fatalf("defaults: %+v", empty)
+	}
+	if d, ok := empty.Dialer.(*net.Dialer); !ok || !reflect.DeepEqual(*d, net.Dialer{}) {
+		t.Fatalf("default dialer %#v", empty.Dialer)
+	}
+	if p, err := empty.Proxy(&url.URL{Scheme: "https", Host: "login.microsoftonline.com"}); err != nil || p == nil || p.Host != "proxy.example:8080" {
+		t.Fatalf("default proxy from Environ: %v, %v", p, err)
+	}
+
+	now := func() time.Time { return time.Unix(1, 0) }
+	readFile := func(string) ([]byte, error) { return nil, nil }
+	readDir := func(string) ([]os.DirEntry, error) { return nil, nil }
+	proxy := func(*url.URL) (*url.URL, error) { return nil, nil }
+	cas := func(string) []string { return nil }
+	set := Config{GOOS: "windows", GOARCH: "arm64", Resolver: stubResolver{}, Dialer: stubDialer{}, Now: now,
+		ReadFile: readFile, ReadDir: readDir, StepTimeout: 3 * time.Second, Proxy: proxy, PublicCAs: cas,
+		Browser: stubPlanner{}, SignInClientID: "11111111-2222-3333-4444-555555555555", RootCAs: x509.NewCertPool()}
+	set.defaults()
+	if set.GOOS != "windows" || set.GOARCH != "arm64" || set.Resolver != (stubResolver{}) || set.Dialer != (stubDialer{}) ||
+		funcPtr(set.Now) != funcPtr(now) || funcPtr(set.ReadFile) != funcPtr(readFile) || funcPtr(set.ReadDir) != funcPtr(readDir) ||
+		set.StepTimeout != 3*time.Second || funcPtr(set.Proxy) != funcPtr(proxy) || funcPtr(set.PublicCAs) != funcPtr(cas) ||
+		set.Browser != (stubPlanner{}) || set.SignInClientID != "11111111-2222-3333-4444-555555555555" {
+		t.Fatalf("a set field was replaced: %+v", set)
+	}
+	// A negative step timeout is no timeout at all: the default.
+	neg := Config{StepTimeout: -time.Second}
+	neg.defaults()
+	if neg.StepTimeout != 10*time.Second {
+		t.Fatalf("negative step timeout became %s", neg.StepTimeout)
+	}
+}
