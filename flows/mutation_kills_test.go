@@ -23,3 +23,16 @@ func TestRegistrationBehindNeedsAMissingNewRow(t *testing.T) {
 		t.Fatalf("everything granted: blocked by %v", b)
 	}
 }
+
+// pathOnly cuts a Graph path at its query, a query alone included.
+func TestPathOnly(t *testing.T) {
+	for in, want := range map[string]string{
+		"/servicePrincipals/x/appRoleAssignments?$top=999": "/servicePrincipals/x/appRoleAssignments",
+		"?$top=999": "",
+		"/me":       "/me",
+	} {
+		if got := pathOnly(in); got != want {
+			t.Errorf("pathOnly(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

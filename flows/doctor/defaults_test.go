@@ -70,3 +70,19 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatalf("negative step timeout became %s", neg.StepTimeout)
 	}
 }
+
+// Latency is reported for network steps and timed checks only: an untimed machine
+// check has none.
+func TestLatencyOnlyWhereTimed(t *testing.T) {
+	fixed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r := Run(context.Background(), Config{Only: []string{"machine"}, GOOS: "linux", Now: func() time.Time { return fixed },
+		Environ: []string{"DISPLAY=:0"}, Browser: stubPlanner{}})
+	if len(r.Checks) == 0 {
+		t.Fatal("no machine checks")
+	}
+	for _, c := range r.Checks {
+		if (c.Duration > 0) != (c.LatencyMS != nil) {
+			t.Errorf("%s: duration %s, latency %v", c.ID, c.Duration, c.LatencyMS)
+		}
+	}
+}
