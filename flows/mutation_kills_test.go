@@ -1,7 +1,9 @@
 package flows
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -34,5 +36,18 @@ func TestPathOnly(t *testing.T) {
 		if got := pathOnly(in); got != want {
 			t.Errorf("pathOnly(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The loopback listener bounds how long a client may take to send its headers (a
+// local process holding connections open cannot pin the listener).
+func TestLoopbackReadHeaderTimeout(t *testing.T) {
+	l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.srv.ReadHeaderTimeout != 10*time.Second {
+		t.Fatalf("ReadHeaderTimeout %s, want 10s", l.srv.ReadHeaderTimeout)
 	}
 }

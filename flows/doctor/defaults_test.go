@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"crypto/x509"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 type stubResolver struct{}
@@ -84,5 +86,27 @@ func TestLatencyOnlyWhereTimed(t *testing.T) {
 		if (c.Duration > 0) != (c.LatencyMS != nil) {
 			t.Errorf("%s: duration %s, latency %v", c.ID, c.Duration, c.LatencyMS)
 		}
+	}
+}
+
+// Every network step reports its latency, an untimed one (an IP address needs no DNS
+// lookup) as 0: the duration in milliseconds, cut to a tenth.
+func TestNetworkLatencyIsTheDurationInMilliseconds(t *testing.T) {
+	base := "https://" + testkit.ClosedPort(t)
+	r := Run(context.Background(), Config{Only: []string{"network"}, Browser: stubPlanner{},
+		Cloud: flows.Cloud{Name: "test", AuthorityHost: base, GraphURL: base, GraphResource: "https://graph.microsoft.com"}})
+	n := 0
+	for _, c := range r.Checks {
+		if c.Group != "network" {
+			continue
+		}
+		n++
+		want := math.Floor(float64(c.Duration)/float64(100*time.Microsecond)) / 10
+		if c.LatencyMS == nil || *c.LatencyMS != want {
+			t.Errorf("%s: duration %s, latency %v, want %v ms", c.ID, c.Duration, c.LatencyMS, want)
+		}
+	}
+	if n < 2 {
+		t.Fatalf("%d network checks: %+v", n, r.Checks)
 	}
 }
