@@ -2,6 +2,9 @@ package flows
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +52,28 @@ func TestLoopbackReadHeaderTimeout(t *testing.T) {
 	defer l.Close()
 	if l.srv.ReadHeaderTimeout != 10*time.Second {
 		t.Fatalf("ReadHeaderTimeout %s, want 10s", l.srv.ReadHeaderTimeout)
+	}
+}
+
+// The page the browser lands on says whether consent came back granted or refused.
+func TestLoopbackPageSaysWhatCameBack(t *testing.T) {
+	for query, want := range map[string]string{
+		"admin_consent=True&state=s":                  "<h1>Consent received</h1>",
+		"error=access_denied&state=s&error_subcode=x": "<h1>Consent was not granted</h1>",
+	} {
+		l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(l.RedirectURI() + "?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		l.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("%s: HTTP %d %s, want %q", query, resp.StatusCode, body, want)
+		}
 	}
 }

@@ -2,7 +2,9 @@ package doctor
 
 import (
 	"crypto/x509"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Mutants gremlins found alive (BENCHMARKS.md "Mutation testing"), each killed by an
@@ -82,5 +84,28 @@ func TestVerdictOfClockFirstForClockErrors(t *testing.T) {
 	// No clock check at all (a run without the clock group).
 	if d := verdictOf(&Report{Checks: []Check{tcp}}, Clock); d.Verdict != "cannot connect" {
 		t.Errorf("no clock check: %q", d.Verdict)
+	}
+}
+
+// The text report shows a timed step's latency after its title, an untimed one's
+// none, and none at all with NoLatency.
+func TestWriteTextLatency(t *testing.T) {
+	r := &Report{Cloud: "global", AuthorityHost: "https://login.microsoftonline.com", GraphURL: "https://graph.microsoft.com",
+		Checks: []Check{
+			{ID: "network.login.dns", Group: "network", Status: OK, Title: "DNS login", Evidence: "ip", Duration: 12 * time.Millisecond},
+			{ID: "network.login.tcp", Group: "network", Status: OK, Title: "Connect login", Evidence: "ok"},
+		}}
+	for _, tc := range []struct {
+		noLatency bool
+		dns       string
+	}{{false, "  ok DNS login  (12 ms)\n"}, {true, "  ok DNS login\n"}} {
+		var b strings.Builder
+		if err := WriteText(&b, r, TextOptions{NoLatency: tc.noLatency}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if !strings.Contains(out, tc.dns) || !strings.Contains(out, "  ok Connect login\n") {
+			t.Errorf("NoLatency %v:\n%s", tc.noLatency, out)
+		}
 	}
 }
