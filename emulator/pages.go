@@ -148,11 +148,43 @@ func indirectToStringerOrError(a any) any {
 	return v.Interface()
 }
 
-// htmlReplacer is html/template's HTML escaping, for text and quoted attribute
-// values alike.
-var htmlReplacer = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+func escapeHTML(args ...any) string { return htmlEscape(stringify(args...)) }
 
-func escapeHTML(args ...any) string { return htmlReplacer.Replace(stringify(args...)) }
+// htmlEscape is html/template's HTML escaping, for text and quoted attribute
+// values alike (written out: a strings.Replacer would be built at init).
+func htmlEscape(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var r string
+		switch s[i] {
+		case 0:
+			r = "\uFFFD"
+		case '"':
+			r = "&#34;"
+		case '&':
+			r = "&amp;"
+		case '\'':
+			r = "&#39;"
+		case '+':
+			r = "&#43;"
+		case '<':
+			r = "&lt;"
+		case '>':
+			r = "&gt;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(r)
+		last = i + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
 
 // safeURL is html/template's treatment of a value in a URL attribute: a scheme
 // other than http, https or mailto becomes "#ZgotmplZ" (no javascript: link),
@@ -178,7 +210,7 @@ func safeURL(args ...any) string {
 		written = i + 1
 	}
 	b.WriteString(s[written:])
-	return htmlReplacer.Replace(b.String())
+	return htmlEscape(b.String())
 }
 
 func parsePages() {
