@@ -413,6 +413,7 @@ func TestTokenScopeListsWhatTheTenantConsented(t *testing.T) {
 func TestNationalClouds(t *testing.T) {
 	for _, c := range []struct{ cloud, graph, iss, instance string }{
 		{"usgov", "https://graph.microsoft.us", "https://sts.windows.net/", "microsoftonline.us"},
+		{"usgov-dod", "https://dod-graph.microsoft.us", "https://sts.windows.net/", "microsoftonline.us"},
 		{"china", "https://microsoftgraph.chinacloudapi.cn", "https://sts.chinacloudapi.cn/", "partner.microsoftonline.cn"},
 		{"global", "https://graph.microsoft.com", "https://sts.windows.net/", "microsoftonline.com"},
 	} {
