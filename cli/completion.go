@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -66,6 +67,16 @@ var scenarioNames = func() []string {
 		out = append(out, s.Name+"\t"+s.Description)
 	}
 	return out
+}
+
+// completing reports whether args ask for shell completions (cobra's hidden
+// __complete and __completeNoDesc commands, which every completion script calls):
+// only then are the flag value completions registered, so other commands do not
+// pay for them at start-up (issue 13).
+func completing(args []string) bool {
+	return slices.ContainsFunc(args, func(s string) bool {
+		return s == cobra.ShellCompRequestCmd || s == cobra.ShellCompNoDescRequestCmd
+	})
 }
 
 // registerFlagCompletions walks every command under root and registers value

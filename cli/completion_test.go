@@ -102,7 +102,9 @@ func TestCompletionDescriptionsAreOneLine(t *testing.T) {
 // app, cloud, scenario or format, and every flag with a values annotation, must have
 // a completion function, so a new command cannot forget one.
 func TestCompletionCoversEveryValueFlag(t *testing.T) {
-	root := newRootCmd(newApp(strings.NewReader(""), io.Discard, io.Discard, nil))
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+	a.args = []string{cobra.ShellCompRequestCmd, ""} // completions are registered only when completing
+	root := newRootCmd(a)
 	checked := 0
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -188,4 +190,28 @@ func sameSet(a, b []string) bool {
 	sort.Strings(a)
 	sort.Strings(b)
 	return reflect.DeepEqual(a, b)
+}
+
+// TestFlagCompletionsOnlyWhenCompleting: the value completions are registered for
+// cobra's __complete command only; other commands skip that walk at start-up.
+func TestFlagCompletionsOnlyWhenCompleting(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"permissions", "--format", "json"}, false},
+		{nil, false},
+		{[]string{cobra.ShellCompRequestCmd, "permissions", "--app", ""}, true},
+		{[]string{cobra.ShellCompNoDescRequestCmd, "permissions", "--app", ""}, true},
+	} {
+		a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+		a.args = tc.args
+		perm, _, err := newRootCmd(a).Find([]string{"permissions"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got := perm.GetFlagCompletionFunc("app"); got != tc.want {
+			t.Errorf("args %q: permissions --app completion registered = %v, want %v", tc.args, got, tc.want)
+		}
+	}
 }

@@ -52,6 +52,12 @@ purpose, and whether it is newly required.`,
 				}
 				apps = []permissions.App{*app}
 			}
+			if permissions.Format(format) == permissions.FormatJSON {
+				// JSON escapes every control character (ESC is \u001b), so the document
+				// never carries an escape sequence: it goes straight to stdout, without
+				// the colour-profile filter of a.out() (issue 13: start-up).
+				return permissions.WriteJSON(a.stdout, cat.Service, apps)
+			}
 			w := a.out()
 			styled := !a.noColor() && isTerminal(a.stdout)
 			caps := termcaps.Detect(a.environ, runtime.GOOS)

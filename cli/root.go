@@ -196,7 +196,9 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 		root.AddCommand(commandFactories[n](a))
 	}
 	root.Version = versionString()
-	registerFlagCompletions(root)
+	if completing(a.args) {
+		registerFlagCompletions(root)
+	}
 	return root
 }
 

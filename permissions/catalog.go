@@ -198,15 +198,16 @@ func (c *Catalog) Clone() *Catalog {
 //go:embed catalog.json
 var embedded []byte
 
+//go:generate go run ../internal/cmd/gencatalog
+
 // Embedded returns the catalog built into the binary. Each call returns a fresh
 // copy, so tests and callers can change theirs freely.
-func Embedded() *Catalog {
-	c, err := Parse(embedded)
-	if err != nil {
-		panic("permissions: embedded catalog is invalid: " + err.Error()) // caught by TestEmbeddedValid
-	}
-	return c
-}
+//
+// It is catalog.json compiled in as a Go value (catalog_gen.go, go generate), not
+// decoded at run time: decoding it was the largest part of `permissions`' own
+// start-up (issue 13). TestEmbeddedGoValueMatchesJSON checks that the value is
+// exactly what Parse makes of catalog.json, which also validates it.
+func Embedded() *Catalog { return embeddedCatalog() }
 
 // EmbeddedJSON returns the raw embedded catalog document.
 func EmbeddedJSON() []byte { return bytes.Clone(embedded) }

@@ -2,7 +2,6 @@ package permissions
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -70,10 +69,7 @@ func WriteJSON(w io.Writer, service string, apps []App) error {
 	if apps == nil {
 		apps = []App{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(jsonList{Schema: ListSchema, Service: service, Apps: apps})
+	return writeJSONList(w, service, apps) // json.go: jsonList, without reflection
 }
 
 func yesNo(b bool) string {

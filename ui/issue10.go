@@ -5,11 +5,11 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/ui/textfield"
 )
 
 // Optional abilities of an Engine / ConsentWaiter (issue 10, the production path).
@@ -126,7 +126,7 @@ func (m *Model) pasteKeyMsg(k tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) openPaste() tea.Cmd {
 	if m.pasteInput.Placeholder == "" {
-		m.pasteInput = textinput.New()
+		m.pasteInput = textfield.New()
 		m.pasteInput.Placeholder = "https://…?admin_consent=True&tenant=…  or  AADSTS65004"
 		m.pasteInput.CharLimit = 8192
 	}

@@ -9,12 +9,12 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/permissions"
 	"github.com/d365consent/d365consent/termcaps"
+	"github.com/d365consent/d365consent/ui/textfield"
 )
 
 // step is where the wizard is. The root model owns every transition between steps
@@ -137,7 +137,7 @@ type Model struct {
 	appIdx   int
 	app      *permissions.App // clone of apps[appIdx] with the client id applied
 	row      int              // selected row in the review table
-	clientID textinput.Model
+	clientID textfield.Model
 	idErr    string
 
 	// sign-in
@@ -189,7 +189,7 @@ type Model struct {
 	// pastedRedirect is the redirect_uri of an AOS consent link pasted as client id.
 	pastedRedirect string
 	pasting        bool
-	pasteInput     textinput.Model
+	pasteInput     textfield.Model
 	pasteErr       string
 	errFrom        step // the step whose work failed (retry re-runs it)
 
@@ -231,7 +231,7 @@ func New(ctx context.Context, opts Options) *Model {
 		m.help.ShortSeparator = " | "
 		m.help.Ellipsis = "..."
 	}
-	m.clientID = textinput.New()
+	m.clientID = textfield.New()
 	m.clientID.Placeholder = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
 	m.clientID.CharLimit = 4096
 	m.clientID.SetWidth(38)

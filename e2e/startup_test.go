@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// Guards for the start-up work of issue 13 (BENCHMARKS.md "Start-up against an
+// empty Go program").
+
+// TestStackGrownBeforeMSALInit: internal/bigstack must be initialised before MSAL's
+// authority package, whose package-level regexp compilation it exists for. The
+// order follows from import paths (the spec's initialisation order); this checks it
+// in the real binary.
+func TestStackGrownBeforeMSALInit(t *testing.T) {
+	cmd := exec.Command(bin, "permissions", "--format", "json")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	stack, msal := -1, -1
+	for i, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "init" {
+			continue
+		}
+		switch f[1] {
+		case "github.com/d365consent/d365consent/internal/bigstack":
+			stack = i
+		case "github.com/AzureAD/microsoft-authentication-library-for-go/apps/internal/oauth/ops/authority":
+			msal = i
+		}
+	}
+	if msal < 0 {
+		t.Skip("MSAL's authority package no longer has init work: internal/bigstack may be unneeded")
+	}
+	if stack < 0 || stack > msal {
+		t.Fatalf("internal/bigstack initialised at line %d, MSAL authority at %d: the stack must grow first\n%s", stack, msal, out)
+	}
+}
+
+// notLinked are packages the binary must not link again, each with why it was
+// dropped (issue 13: each one's init ran at every start of every command).
+var notLinked = map[string]string{
+	"github.com/atotto/clipboard":     "its init looks for xclip, xsel, wl-copy … in PATH; ui/textfield finds the tool on Ctrl+V",
+	"charm.land/bubbles/v2/textinput": "it links atotto/clipboard; the wizard uses ui/textfield",
+}
+
+// TestBinaryDoesNotLink fails when the d365consent binary links a package that was
+// removed for its start-up cost (see notLinked; the man page renderer has its own
+// test in internal/cmd/genman).
+func TestBinaryDoesNotLink(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "..").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for banned, why := range notLinked {
+			if pkg == banned || strings.HasPrefix(pkg, banned+"/") {
+				t.Errorf("the d365consent binary links %s again: %s", pkg, why)
+			}
+		}
+	}
+}
