@@ -44,6 +44,9 @@ func TestConsentPausesWhenTheAccountCannotGrant(t *testing.T) {
 		// Directory Readers only (a tenant with the admin consent workflow on).
 		{"consent-workflow", []string{"Microsoft Graph · User.Read", "Microsoft Graph · Directory.Read.All", "Dynamics CRM · user_impersonation"},
 			[]string{"active roles: Directory Readers", "AADSTS90094", "PIM", "admin consent workflow"}},
+		// Global Administrator only eligible in PIM, Global Reader active.
+		{"pim-eligible", []string{"Microsoft Graph · User.Read", "Microsoft Graph · Directory.Read.All", "Dynamics CRM · user_impersonation"},
+			[]string{"active roles: Global Reader", "AADSTS90094", "Privileged Identity Management (PIM)"}},
 		// Cloud Application Administrator: all but Microsoft Graph app permissions.
 		{"cloud-app-admin", []string{"Microsoft Graph · Directory.Read.All"},
 			[]string{"Cloud Application Administrator", "Directory.Read.All is still missing"}},
