@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -96,24 +95,11 @@ func TestSignInAgainShownOverALaterStep(t *testing.T) {
 // Line mode says it too, when it comes.
 func TestAccessibleSignInAgain(t *testing.T) {
 	eng := &repromptEngine{fakeEngine: fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", true, nil)}}, signedIn: make(chan struct{})}
-	out := &syncBuffer{}
-	in, inW := io.Pipe()
-	go func() {
-		for _, step := range []struct{ prompt, answer string }{{"Type a number", "1"}, {"Press Enter to sign in", ""}} {
-			if !out.waitFor(step.prompt, 20*time.Second) {
-				_ = inW.Close()
-				return
-			}
-			_, _ = io.WriteString(inW, step.answer+"\n")
-		}
-		if out.waitFor("enter the code RQ7-CODE:\nhttps://login.example/devicelogin\n", 20*time.Second) {
-			close(eng.signedIn)
-		}
-		if out.waitFor("Save a report", 20*time.Second) {
-			_, _ = io.WriteString(inW, "\n")
-		}
-		_ = inW.Close()
-	}()
+	out, in := answerLines([]lineStep{
+		{prompt: "Type a number", answer: "1"}, {prompt: "Press Enter to sign in"},
+		{prompt: "enter the code RQ7-CODE:\nhttps://login.example/devicelogin\n", do: func() { close(eng.signedIn) }},
+		{prompt: "Save a report"},
+	})
 	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, out)
 	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
 		t.Fatalf("outcome %+v, %v:\n%s", o, err, out.String())
