@@ -16,12 +16,15 @@ import (
 // signal must end the process through exit, with the first signal's code).
 func TestRunWithSignals(t *testing.T) {
 	started := make(chan struct{}, 1)
+	cancelled := make(chan struct{}, 1) // the command that ignores its context saw it end
 	release := make(chan struct{})
 	registerCommand("zz-test-wait", func(a *app) *cobra.Command {
 		var ignore bool
 		cmd := &cobra.Command{Use: "zz-test-wait", RunE: func(cmd *cobra.Command, _ []string) error {
 			started <- struct{}{}
 			if ignore {
+				<-cmd.Context().Done()
+				cancelled <- struct{}{}
 				<-release
 				return nil
 			}
@@ -60,8 +63,10 @@ func TestRunWithSignals(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.ignore {
-				// Both signals may be pending when the watcher looks: it takes the first,
-				// cancels, then takes the second and exits.
+				// The second signal only once the first was taken (the watcher cancelled
+				// the context): the kernel merges a signal sent while the same one is
+				// still pending.
+				<-cancelled
 				if err := syscall.Kill(os.Getpid(), tc.sig); err != nil {
 					t.Fatal(err)
 				}
