@@ -17,12 +17,7 @@ func init() { registerCommand("demo", newDemoCmd) }
 
 func newDemoCmd(a *app) *cobra.Command {
 	var scenario, urlFile string
-	var names []string
-	var list strings.Builder
-	for _, s := range emulator.Scenarios() {
-		names = append(names, s.Name)
-		fmt.Fprintf(&list, "  %-21s %s\n", s.Name, s.Description)
-	}
+	names, list := scenarioHelp()
 	cmd := &cobra.Command{
 		Use:   "demo [--scenario S]",
 		Short: "Run the wizard against the embedded demo tenant (no account, no network)",
@@ -33,7 +28,7 @@ scenario's demo user (the account that signs in; in non-admin that is an ordinar
 Entra refuses the consent as it would), so the whole demo also runs in a bare terminal or over SSH.
 
 Scenarios:
-` + strings.TrimRight(list.String(), "\n"),
+` + strings.TrimRight(list, "\n"),
 		Example: `  d365consent demo
   d365consent demo --scenario partial --no-browser`,
 		Args: cobra.NoArgs,
@@ -116,4 +111,20 @@ func withoutURL(err error) error {
 
 func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error {
 	return d.env.Server.Browser(d.env.Server.DemoUser()).OpenDeviceLogin(ctx, userCode)
+}
+
+// scenarioHelp lists the demo tenant's scenarios: their names, and one line per
+// scenario ("  name  description") for the help of demo and emulator. Padded by
+// hand: every command builds both commands' help at start-up (issue 13).
+func scenarioHelp() (names []string, help string) {
+	var b strings.Builder
+	for _, s := range emulator.Scenarios() {
+		names = append(names, s.Name)
+		b.WriteString("  ")
+		b.WriteString(s.Name)
+		b.WriteString(strings.Repeat(" ", max(1, 22-len(s.Name))))
+		b.WriteString(s.Description)
+		b.WriteString("\n")
+	}
+	return names, b.String()
 }

@@ -15,12 +15,7 @@ func init() { registerCommand("emulator", newEmulatorCmd) }
 
 func newEmulatorCmd(a *app) *cobra.Command {
 	var addr, pagesAddr, scenario string
-	var names []string
-	var help strings.Builder
-	for _, s := range emulator.Scenarios() {
-		names = append(names, s.Name)
-		fmt.Fprintf(&help, "  %-21s %s\n", s.Name, s.Description)
-	}
+	names, help := scenarioHelp()
 	cmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Run the embedded demo tenant (Entra ID + Microsoft Graph) on 127.0.0.1",
@@ -43,7 +38,7 @@ Point the other commands at it with --authority-host, --graph-url and SSL_CERT_F
 the same --cloud (--graph-url moves the endpoint; the scopes stay the cloud's).
 
 Scenarios:
-` + help.String(),
+` + help,
 		Example: `  d365consent emulator
   d365consent emulator --scenario partial --addr 127.0.0.1:8443
   d365consent emulator --cloud usgov --scenario consented`,

@@ -47,38 +47,62 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 // context (the flows then close their listeners, the wizard restores the terminal).
 // After a signal it waits up to shutdownGrace for that; a second signal, or the end
 // of the grace, exits at once. SIGINT exits 130, SIGTERM 143.
+//
+// The command runs on the calling goroutine, the process's main goroutine, whose
+// stack is already large (internal/bigstack); a goroutine of its own would start
+// small and grow while cobra and the command run (issue 13: start-up). A watcher
+// goroutine waits for the signals.
 func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, args, stdin, stdout, stderr, environ) }()
-	var sig os.Signal
-	select {
-	case code := <-done:
+	done := make(chan struct{})    // closed when the run returns
+	caught := make(chan error, 1)  // the cause, when a signal stopped the run
+	watched := make(chan struct{}) // closed when the watcher is done
+	go func() {
+		defer close(watched)
+		var sig os.Signal
 		select {
-		case sig = <-sigs: // the signal raced the end of the run: it still decides
-		default:
-			return code
+		case <-done:
+			select {
+			case sig = <-sigs: // the signal raced the end of the run: it still decides
+			default:
+				return
+			}
+		case sig = <-sigs:
 		}
-	case sig = <-sigs:
-	}
-	cause := error(flows.ErrCancelled)
-	if sig == syscall.SIGTERM {
-		cause = errTerminated
-	}
-	cancel(cause)
-	grace := time.NewTimer(shutdownGrace)
-	defer grace.Stop()
+		cause := error(flows.ErrCancelled)
+		if sig == syscall.SIGTERM {
+			cause = errTerminated
+		}
+		cancel(cause)
+		caught <- cause
+		grace := time.NewTimer(shutdownGrace)
+		defer grace.Stop()
+		select {
+		case <-done:
+		case <-grace.C:
+			exit(exitCode(cause)) // the command did not stop in time
+		case <-sigs:
+			exit(exitCode(cause)) // a second signal: stop now
+		}
+	}()
+	code := run(ctx, args, stdin, stdout, stderr, environ)
+	close(done)
+	<-watched
 	select {
-	case <-done:
-	case <-grace.C:
-	case <-sigs:
+	case cause := <-caught:
+		return exitCode(cause)
+	default:
+		return code
 	}
-	return exitCode(cause)
 }
+
+// exit ends the process when a command does not stop within shutdownGrace of a
+// signal (runWithSignals).
+var exit = os.Exit
 
 // run executes the command line and returns the process exit code. It never panics
 // out to the user: a bug is reported in one line with exit 1.

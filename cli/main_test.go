@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,4 +139,37 @@ func TestPermissionsTableASCIIFallback(t *testing.T) {
 			t.Fatalf("D365CONSENT_ASCII=1 output has %q:\n%s", r, ascii)
 		}
 	}
+}
+
+// TestOneCommandTreeSameHelp: a command line that names its command first builds
+// only that command (newRootCmd); its help, usage errors and output must be what
+// the whole tree gives (help NAME builds the whole tree).
+func TestOneCommandTreeSameHelp(t *testing.T) {
+	for name := range commandFactories {
+		a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+		a.args = []string{name}
+		root := newRootCmd(a)
+		want := 1
+		if name == "completion" {
+			want = len(commandFactories)
+		}
+		if got := len(root.Commands()); got != want {
+			t.Errorf("%s: built %d commands, want %d", name, got, want)
+		}
+		lazy := runCapture(t, name, "--help")
+		full := runCapture(t, "help", name)
+		if lazy != full {
+			t.Errorf("%s --help differs from help %s:\n%s\n---\n%s", name, name, lazy, full)
+		}
+		if lazy = runCapture(t, name, "--no-such-flag"); !strings.Contains(lazy, "unknown flag: --no-such-flag (see 'd365consent "+name+" --help')") {
+			t.Errorf("%s --no-such-flag: %q", name, lazy)
+		}
+	}
+}
+
+func runCapture(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errs strings.Builder
+	code := Main(args, strings.NewReader(""), &out, &errs, []string{"NO_COLOR=1"})
+	return fmt.Sprintf("exit %d\n%s%s", code, out.String(), errs.String())
 }

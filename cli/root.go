@@ -192,6 +192,13 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	if len(a.args) > 0 && a.args[0] != "completion" && commandFactories[a.args[0]] != nil {
+		// The command line names its command first: build only that one (issue 13:
+		// building every command's flags and help was most of a short command's own
+		// start-up). Anything else (no command, a flag first, help, cobra's
+		// __complete, completion, which walks the tree) gets the whole tree.
+		names = []string{a.args[0]}
+	}
 	for _, n := range names {
 		root.AddCommand(commandFactories[n](a))
 	}

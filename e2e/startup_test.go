@@ -47,6 +47,10 @@ func TestStackGrownBeforeMSALInit(t *testing.T) {
 var notLinked = map[string]string{
 	"github.com/atotto/clipboard":     "its init looks for xclip, xsel, wl-copy … in PATH; ui/textfield finds the tool on Ctrl+V",
 	"charm.land/bubbles/v2/textinput": "it links atotto/clipboard; the wizard uses ui/textfield",
+	"golang.org/x/net/http/httpproxy": "it links x/net/idna and x/text's tables (~200 KB); flows/doctor/proxy.go applies net/http's proxy rules",
+	"golang.org/x/net/idna":           "see golang.org/x/net/http/httpproxy (net/http has its own vendored copy)",
+	"golang.org/x/text":               "see golang.org/x/net/http/httpproxy (net/http has its own vendored copy)",
+	"html/template":                   "its init builds tables and compiles regexps; the demo pages use text/template with escapers (emulator/pages.go)",
 }
 
 // TestBinaryDoesNotLink fails when the d365consent binary links a package that was

@@ -46,6 +46,7 @@ var cannotFixEnds = map[string]int{
 var pausesFirst = map[string]bool{
 	"cloud-app-admin/ce":  true,
 	"consent-workflow/ce": true,
+	"pim-eligible/ce":     true,
 }
 
 // walkWants are extra words a scenario's last screen must show, beyond a verdict.

@@ -42,7 +42,7 @@ func (s *Server) registerReplyURLs() {
 // landing is the publisher's page: it shows what Entra ID sent back — admin_consent,
 // tenant, error, error_description, error_subcode, state — as text, with control
 // and bidirectional-override characters removed (they come from the network) and
-// escaped by html/template.
+// HTML-escaped (pages.go).
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	type field struct{ Name, Value string }

@@ -2,13 +2,24 @@ package emulator
 
 import (
 	"bytes"
-	"html/template"
+	"fmt"
 	"net/http"
+	"reflect"
+	"strings"
 	"sync"
+	"text/template"
+	"text/template/parse"
 )
 
 // The browser pages: plain, accessible HTML (landmarks, labels, real buttons), no
-// external assets, everything escaped by html/template.
+// external assets, every value escaped.
+//
+// They are text/template templates whose every printing action gets an HTML
+// escaper appended at parse time (escapeActions), and URL attributes say so with
+// safeURL, which filters and escapes like html/template. Not html/template itself:
+// every d365consent command links the emulator, and html/template's
+// initialisation (its tables and regexps) ran at each start (issue 13).
+// TestPagesSameAsHTMLTemplate renders every page both ways and compares the bytes.
 
 const layout = `<!DOCTYPE html>
 <html lang="en">
@@ -42,8 +53,164 @@ var pages = map[string]*template.Template{}
 
 var parsePagesOnce sync.Once
 
+// pageFuncs are the escapers: esc (appended to every action by escapeActions) and
+// safeURL (written in URL attributes: href, action).
+var pageFuncs = template.FuncMap{"esc": escapeHTML, "safeURL": safeURL}
+
+// pageBodies are the pages' bodies by name, each shown inside layout.
+var pageBodies = map[string]string{}
+
 func page(name, body string) {
-	pages[name] = template.Must(template.Must(template.New(name).Parse(layout)).New("body").Parse(body))
+	pageBodies[name] = body
+	t := template.Must(template.Must(template.New(name).Funcs(pageFuncs).Parse(layout)).New("body").Parse(body))
+	for _, tt := range t.Templates() {
+		escapeActions(tt.Tree, tt.Root)
+	}
+	pages[name] = t
+}
+
+// escapeActions appends esc to every action under n that prints a value, unless it
+// ends in safeURL (which escapes too). {{template}} prints an escaped template.
+func escapeActions(tree *parse.Tree, n parse.Node) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			escapeActions(tree, c)
+		}
+	case *parse.ActionNode:
+		if len(n.Pipe.Decl) > 0 { // {{$x := …}} prints nothing
+			return
+		}
+		last := n.Pipe.Cmds[len(n.Pipe.Cmds)-1]
+		if id, ok := last.Args[0].(*parse.IdentifierNode); ok && id.Ident == "safeURL" {
+			return
+		}
+		esc := parse.NewIdentifier("esc").SetTree(tree).SetPos(n.Pos)
+		n.Pipe.Cmds = append(n.Pipe.Cmds, &parse.CommandNode{NodeType: parse.NodeCommand, Pos: n.Pos, Args: []parse.Node{esc}})
+	case *parse.IfNode:
+		escapeActions(tree, n.List)
+		escapeActions(tree, n.ElseList)
+	case *parse.RangeNode:
+		escapeActions(tree, n.List)
+		escapeActions(tree, n.ElseList)
+	case *parse.WithNode:
+		escapeActions(tree, n.List)
+		escapeActions(tree, n.ElseList)
+	}
+}
+
+// stringify is html/template's: a single string as is, untyped nils skipped,
+// anything else through fmt.Sprint.
+func stringify(args ...any) string {
+	if len(args) == 1 {
+		if s, ok := indirect(args[0]).(string); ok {
+			return s
+		}
+	}
+	var vals []any
+	for _, a := range args {
+		if a != nil {
+			vals = append(vals, indirectToStringerOrError(a))
+		}
+	}
+	return fmt.Sprint(vals...)
+}
+
+// indirect dereferences pointers to reach the value (html/template content.go).
+func indirect(a any) any {
+	if a == nil {
+		return nil
+	}
+	if t := reflect.TypeOf(a); t.Kind() != reflect.Pointer {
+		return a
+	}
+	v := reflect.ValueOf(a)
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	return v.Interface()
+}
+
+// indirectToStringerOrError dereferences pointers until a fmt.Stringer or error.
+func indirectToStringerOrError(a any) any {
+	if a == nil {
+		return nil
+	}
+	errorType := reflect.TypeFor[error]()
+	stringerType := reflect.TypeFor[fmt.Stringer]()
+	v := reflect.ValueOf(a)
+	for !v.Type().Implements(stringerType) && !v.Type().Implements(errorType) && v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	return v.Interface()
+}
+
+func escapeHTML(args ...any) string { return htmlEscape(stringify(args...)) }
+
+// htmlEscape is html/template's HTML escaping, for text and quoted attribute
+// values alike (written out: a strings.Replacer would be built at init).
+func htmlEscape(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var r string
+		switch s[i] {
+		case 0:
+			r = "\uFFFD"
+		case '"':
+			r = "&#34;"
+		case '&':
+			r = "&amp;"
+		case '\'':
+			r = "&#39;"
+		case '+':
+			r = "&#43;"
+		case '<':
+			r = "&lt;"
+		case '>':
+			r = "&gt;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(r)
+		last = i + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// safeURL is html/template's treatment of a value in a URL attribute: a scheme
+// other than http, https or mailto becomes "#ZgotmplZ" (no javascript: link),
+// bytes outside RFC 3986's unreserved and reserved sets are percent-encoded
+// (existing %XX escapes are kept), then the result is HTML-escaped.
+func safeURL(args ...any) string {
+	s := stringify(args...)
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		s = "#ZgotmplZ"
+	}
+	var b strings.Builder
+	written := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case strings.IndexByte("!#$&*+,/:;=?@[]-._~%", c) >= 0,
+			'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			continue
+		}
+		b.WriteString(s[written:i])
+		fmt.Fprintf(&b, "%%%02x", c)
+		written = i + 1
+	}
+	b.WriteString(s[written:])
+	return htmlEscape(b.String())
 }
 
 func parsePages() {
@@ -100,7 +267,7 @@ func parsePages() {
 </form>{{end}}`)
 
 	page("formpost", `<h1>{{.Title}}</h1>
-<form method="post" action="{{.Action}}" id="response">
+<form method="post" action="{{.Action | safeURL}}" id="response">
 {{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
 {{end}}<noscript><p>Script is disabled. Select Continue to return to the application.</p><button type="submit">Continue</button></noscript>
 </form>
@@ -121,7 +288,7 @@ func parsePages() {
 <p id="error">{{.Message}}</p>
 <p>Request Id: {{.RequestID}}<br>Correlation Id: {{.CorrelationID}}<br>Timestamp: {{.Timestamp}}</p>
 </div>
-{{if .Back}}<p><a href="{{.Back}}" id="back">Return to the application</a></p>{{end}}`)
+{{if .Back}}<p><a href="{{.Back | safeURL}}" id="back">Return to the application</a></p>{{end}}`)
 
 	page("landing", `<h1>{{.Title}}</h1>
 <p>Cloud Backup for Dynamics 365 &middot; app consent (demo publisher page)</p>

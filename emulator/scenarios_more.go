@@ -56,6 +56,11 @@ func init() {
 			Faults{GrantsDelay: 3 * time.Second, AssignmentsDelay: 6 * time.Second, LaggingReplica: true}, func(d *directory, cat *permissions.Catalog) {}},
 		{Scenario{"pim-eligible", "the admin holds Global Administrator only as PIM-eligible (Global Reader active): the role check names PIM activation, admin consent is refused (AADSTS90094)"},
 			Faults{}, func(d *directory, cat *permissions.Catalog) {
+				// The sign-in client was consented tenant-wide earlier (by an admin who
+				// ran it): a Global Reader cannot consent to its Directory.Read.All
+				// herself (admin-consent-required scope), so without it the walk would
+				// end at sign-in with AADSTS90094 before the role check.
+				consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
 				a := d.users[0]
 				a.Roles, a.EligibleRoles = []string{GlobalReaderTemplateID}, []string{GlobalAdminTemplateID}
 			}},

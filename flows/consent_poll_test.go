@@ -66,19 +66,7 @@ func TestConsentRedirectResetsPollInterval(t *testing.T) {
 	if c.RedirectURI == "" {
 		t.Fatal("the app sends no redirect_uri: nothing comes back to reset the interval")
 	}
-	next := func() flows.ConsentEvent {
-		t.Helper()
-		select {
-		case ev, ok := <-c.Events():
-			if !ok {
-				t.Fatal("events closed early")
-			}
-			return ev
-		case <-time.After(20 * time.Second):
-			t.Fatal("no consent event")
-		}
-		panic("unreachable")
-	}
+	next := func() flows.ConsentEvent { t.Helper(); return nextEvent(t, c) }
 	// Let the interval back off: fire waits until one is longer than the first.
 	k := 0
 	var waits []time.Duration

@@ -11,7 +11,7 @@ import (
 	"github.com/d365consent/d365consent/flows"
 )
 
-// nextEvent is the consent wait's next event, or a failure after 10 s.
+// nextEvent is the consent wait's next event, or a failure after 20 s.
 func nextEvent(t *testing.T, c *flows.Consent) flows.ConsentEvent {
 	t.Helper()
 	select {
@@ -20,10 +20,24 @@ func nextEvent(t *testing.T, c *flows.Consent) flows.ConsentEvent {
 			t.Fatal("the wait ended without a final event")
 		}
 		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatal("no consent event within 10 s")
+	case <-time.After(20 * time.Second):
+		t.Fatal("no consent event within 20 s")
 	}
 	return flows.ConsentEvent{}
+}
+
+// awayConsent signs in to scenario's tenant and starts a consent wait whose browser
+// never answers (the admin reads the page, or sends the link to someone else).
+func awayConsent(t *testing.T, scenario string, clock *fakeClock) (*fixture, *flows.Consent) {
+	t.Helper()
+	f := start(t, scenario, emulator.Faults{}, clock, nil)
+	f.browser.away = true
+	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return f, c
 }
 
 func (c *fakeClock) registered() int {
@@ -44,20 +58,16 @@ func TestConsentPausesWhenTheAccountCannotGrant(t *testing.T) {
 		// Directory Readers only (a tenant with the admin consent workflow on).
 		{"consent-workflow", []string{"Microsoft Graph · User.Read", "Microsoft Graph · Directory.Read.All", "Dynamics CRM · user_impersonation"},
 			[]string{"active roles: Directory Readers", "AADSTS90094", "PIM", "admin consent workflow"}},
+		// Global Administrator only eligible in PIM, Global Reader active.
+		{"pim-eligible", []string{"Microsoft Graph · User.Read", "Microsoft Graph · Directory.Read.All", "Dynamics CRM · user_impersonation"},
+			[]string{"active roles: Global Reader", "AADSTS90094", "Privileged Identity Management (PIM)"}},
 		// Cloud Application Administrator: all but Microsoft Graph app permissions.
 		{"cloud-app-admin", []string{"Microsoft Graph · Directory.Read.All"},
 			[]string{"Cloud Application Administrator", "Directory.Read.All is still missing"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			clock := newFakeClock(false)
-			f := start(t, tc.scenario, emulator.Faults{}, clock, nil)
-			f.browser.away = true
-			ce := f.app(t, "ce")
-			c, err := f.session.StartConsent(context.Background(), ce)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			f, c := awayConsent(t, tc.scenario, clock)
 			ev := nextEvent(t, c)
 			p := ev.Paused
 			if ev.Done || p == nil || p.Reason != flows.BlockNoRole || strings.Join(p.Rows, "|") != strings.Join(tc.rows, "|") {
@@ -110,13 +120,7 @@ func TestConsentPausesWhenTheAccountCannotGrant(t *testing.T) {
 // complete without any Resume.
 func TestConsentPausedStillHandlesPasteAndOthersConsent(t *testing.T) {
 	t.Run("refusal pasted", func(t *testing.T) {
-		f := start(t, "cloud-app-admin", emulator.Faults{}, newFakeClock(false), nil)
-		f.browser.away = true
-		c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		f, c := awayConsent(t, "cloud-app-admin", newFakeClock(false))
 		if ev := nextEvent(t, c); ev.Paused == nil {
 			t.Fatalf("not paused: %+v", ev)
 		}
@@ -135,13 +139,7 @@ func TestConsentPausedStillHandlesPasteAndOthersConsent(t *testing.T) {
 	})
 	t.Run("another admin's consent seen on Enter", func(t *testing.T) {
 		clock := newFakeClock(false)
-		f := start(t, "cloud-app-admin", emulator.Faults{}, clock, nil)
-		f.browser.away = true
-		c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		f, c := awayConsent(t, "cloud-app-admin", clock)
 		if ev := nextEvent(t, c); ev.Paused == nil {
 			t.Fatalf("not paused: %+v", ev)
 		}

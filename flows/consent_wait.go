@@ -188,10 +188,9 @@ func roleBlocker(app *permissions.App, r *Result, admin *Admin) *BlockedError {
 		return nil
 	}
 	return &BlockedError{Reason: BlockNoRole, Rows: rows, Cause: cause,
-		NextStep: "Who can grant it: a Global Administrator or Privileged Role Administrator of this tenant. " +
-			"Send them the consent link above (the same link works for any admin of this tenant) and press w to wait here while they accept; " +
-			"or, if you hold such a role as eligible in Privileged Identity Management (PIM), activate it and sign in again. " +
-			"If the tenant has the admin consent workflow on, opening the link yourself files a request for its reviewers instead."}
+		NextStep: "Who can grant it: a Global Administrator or Privileged Role Administrator of this tenant; send them the consent link (it works for any admin of this tenant). " +
+			"If you hold such a role as eligible in Privileged Identity Management (PIM), activate it and sign in again. " +
+			"With the admin consent workflow on, opening the link yourself files a request for its reviewers instead."}
 }
 
 // classifyPollError sorts a failed poll: transient (not visible yet: 5xx, 429 after

@@ -30,6 +30,7 @@ func TestRoleVerdictScenarios(t *testing.T) {
 		{"group-role", flows.RoleCanGrantAll, []string{"Global Administrator"}},
 		{"cloud-app-admin", flows.RoleDelegatedOnly, []string{"Cloud Application Administrator", "Microsoft Graph · Directory.Read.All"}},
 		{"restricted-reader", flows.RoleNone, []string{"no active directory role"}},
+		{"pim-eligible", flows.RoleNone, []string{"active roles: Global Reader", "Privileged Identity Management (PIM)"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			f := start(t, tc.scenario, emulator.Faults{}, nil, nil)

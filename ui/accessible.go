@@ -245,13 +245,27 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 	}
 	done := make(chan res, 1)
 	prompts := make(chan flows.SignInPrompt, 4)
+	var mu sync.Mutex
+	finished := false
 	go func() {
 		a, err := r.opts.Engine.SignIn(r.ctx, func(p flows.SignInPrompt) {
+			mu.Lock()
+			later := finished
+			mu.Unlock()
+			if later {
+				// A later step's token refresh or claims challenge: say it now, the
+				// step waits for the new sign-in.
+				r.sayReprompt(p)
+				return
+			}
 			select {
 			case prompts <- p:
 			case <-r.ctx.Done():
 			}
 		})
+		mu.Lock()
+		finished = true
+		mu.Unlock()
 		done <- res{a, err}
 	}()
 	var cur *flows.SignInPrompt
@@ -302,6 +316,22 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 			}
 		}
 	}
+}
+
+// sayReprompt asks the admin to sign in again after the sign-in step.
+func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
+	r.notify("signin", p.URL)
+	why := "the session needs a new sign-in"
+	if p.Claims {
+		why = "multi-factor authentication or a Conditional Access policy asks for it"
+	}
+	r.say("Sign in again: %s. This step goes on once you have.", why)
+	if p.DeviceCode {
+		r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
+	} else {
+		r.say("Sign in in your browser. If it did not open, open this page:")
+	}
+	r.say("%s", flows.Sanitize(p.URL))
 }
 
 func (r *plainRun) notify(kind, url string) {

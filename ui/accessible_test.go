@@ -20,22 +20,9 @@ func TestAccessible(t *testing.T) {
 	w.ch <- flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}
 	eng := &fakeEngine{prompt: &flows.SignInPrompt{URL: "https://login.example/authorize"}, admin: testAdmin(true),
 		verify: []*flows.Result{result("ce", false, nil)}, waiter: w}
-	// The admin answers each prompt once it is on screen.
-	out := &syncBuffer{}
-	in, inW := io.Pipe()
-	go func() {
-		for _, step := range []struct{ prompt, answer string }{
-			{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"open the admin consent page", ""}, {"Save a report", ""},
-		} {
-			if !out.waitFor(step.prompt, 20*time.Second) {
-				// End the input: the wizard stops and the test fails with its output.
-				_ = inW.CloseWithError(errors.New("prompt " + step.prompt + " never shown"))
-				return
-			}
-			_, _ = io.WriteString(inW, step.answer+"\n")
-		}
-		_ = inW.Close()
-	}()
+	out, in := answerLines([]lineStep{
+		{prompt: "Type a number", answer: "1"}, {prompt: "Press Enter to sign in"}, {prompt: "open the admin consent page"}, {prompt: "Save a report"},
+	})
 	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, out)
 	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
 		t.Fatalf("outcome = %+v, %v\n%s", o, err, out.String())
@@ -66,6 +53,36 @@ func TestAccessibleQuit(t *testing.T) {
 	if o.Err != flows.ErrCancelled {
 		t.Fatalf("outcome = %+v", o)
 	}
+}
+
+// lineStep is one answer of the admin in line mode: once prompt is on screen, type
+// answer and Enter — or, with do set, do it instead (a test's hand in the flow).
+type lineStep struct {
+	prompt, answer string
+	do             func()
+}
+
+// answerLines plays the admin: it answers each step's prompt once it is on screen, then
+// ends the input. A prompt that never comes ends the input too: the wizard stops and
+// the test fails with its output.
+func answerLines(steps []lineStep) (*syncBuffer, io.Reader) {
+	out := &syncBuffer{}
+	in, inW := io.Pipe()
+	go func() {
+		for _, st := range steps {
+			if !out.waitFor(st.prompt, 20*time.Second) {
+				_ = inW.CloseWithError(errors.New("prompt " + st.prompt + " never shown"))
+				return
+			}
+			if st.do != nil {
+				st.do()
+				continue
+			}
+			_, _ = io.WriteString(inW, st.answer+"\n")
+		}
+		_ = inW.Close()
+	}()
+	return out, in
 }
 
 // syncBuffer is an output buffer a test can wait on: each Write wakes waitFor.

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -103,25 +102,14 @@ func TestAccessibleConsentPaused(t *testing.T) {
 	w.ch <- flows.ConsentEvent{Total: 3, Paused: pause} // Enter while paused: said once
 	eng := &pausingEngine{fakeEngine: &fakeEngine{prompt: &flows.SignInPrompt{URL: "https://login.example/authorize"}, admin: testAdmin(false),
 		verify: []*flows.Result{result("ce", false, nil)}}, w: w}
-	out := &syncBuffer{}
-	in, inW := io.Pipe()
-	go func() {
-		for _, step := range []struct{ prompt, answer string }{
-			{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"open the admin consent page", ""},
-			{"Type w and press Enter", "w"}, {"Waiting for another admin's consent", ""}, {"Save a report", ""},
-		} {
-			if !out.waitFor(step.prompt, 20*time.Second) {
-				_ = inW.CloseWithError(errors.New("prompt " + step.prompt + " never shown"))
-				return
-			}
-			if step.prompt == "Waiting for another admin's consent" {
-				w.ch <- flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}
-				continue
-			}
-			_, _ = io.WriteString(inW, step.answer+"\n")
-		}
-		_ = inW.Close()
-	}()
+	out, in := answerLines([]lineStep{
+		{prompt: "Type a number", answer: "1"}, {prompt: "Press Enter to sign in"}, {prompt: "open the admin consent page"},
+		{prompt: "Type w and press Enter", answer: "w"},
+		{prompt: "Waiting for another admin's consent", do: func() {
+			w.ch <- flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}
+		}},
+		{prompt: "Save a report"},
+	})
 	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, out)
 	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
 		t.Fatalf("outcome = %+v, %v\n%s", o, err, out.String())

@@ -44,6 +44,11 @@ type (
 		attempt int
 		prompt  flows.SignInPrompt
 	}
+	// repromptMsg: the flows ask the admin to sign in again after the sign-in step
+	// (a token refresh that needs MFA or Conditional Access, a claims challenge).
+	repromptMsg struct {
+		prompt flows.SignInPrompt
+	}
 	signedInMsg struct {
 		attempt int
 		admin   *flows.Admin
@@ -68,6 +73,8 @@ type (
 		attempt int
 		err     error
 		landed  string // the consent page's end address (ConsentApprover), to paste back
+		// again: it answered a sign-in again (repromptMsg), not the step's own page
+		again bool
 	}
 	savedMsg struct {
 		attempt int
@@ -150,6 +157,10 @@ type Model struct {
 	// current state and consent
 	before *flows.Result
 	waiter ConsentWaiter
+	// reprompts carries sign-in prompts that come after the sign-in step (the flows
+	// call the sign-in's prompt again); reprompt is the one on screen.
+	reprompts chan flows.SignInPrompt
+	reprompt  *flows.SignInPrompt
 	// paused: the consent wait stopped polling, the signed-in account cannot grant
 	// it (flows.ConsentEvent.Paused).
 	paused      *flows.BlockedError
@@ -204,6 +215,7 @@ func New(ctx context.Context, opts Options) *Model {
 		rootCtx:    rootCtx,
 		rootCancel: cancel,
 		tickEvery:  100 * time.Millisecond,
+		reprompts:  make(chan flows.SignInPrompt, 4),
 	}
 	m.g = opts.Glyphs
 	if len(m.g.Spinner) == 0 {
@@ -243,7 +255,20 @@ func (m *Model) Step() string { return m.step.String() }
 
 // Init asks the terminal for its background colour (light/dark theme).
 func (m *Model) Init() tea.Cmd {
-	return tea.RequestBackgroundColor
+	return tea.Batch(tea.RequestBackgroundColor, m.waitReprompt())
+}
+
+// waitReprompt reads the next sign-in prompt that comes after the sign-in step.
+func (m *Model) waitReprompt() tea.Cmd {
+	ch, ctx := m.reprompts, m.rootCtx
+	return func() tea.Msg {
+		select {
+		case p := <-ch:
+			return repromptMsg{prompt: p}
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // selectApp applies the current app choice: a clone of the catalog entry with the
@@ -314,6 +339,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.status = msg.text
 		return m, waitProgress(m.stepCtx, m.progress, m.attempt)
+	case repromptMsg:
+		p := msg.prompt
+		p.URL, p.Message, p.UserCode = flows.Sanitize(p.URL), flows.Sanitize(p.Message), flows.Sanitize(p.UserCode)
+		m.reprompt = &p
+		m.notifyURL("signin", p.URL)
+		return m, m.waitReprompt()
 	case promptMsg:
 		if msg.attempt != m.attempt || m.step != stepSignIn {
 			return m, nil
@@ -344,6 +375,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.busy = false
+		m.reprompt = nil
 		if msg.err != nil {
 			return m, m.fail(m.step, msg.err)
 		}
@@ -363,6 +395,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.busy = false
+		m.reprompt = nil
 		if msg.err != nil {
 			return m, m.fail(stepConsent, msg.err)
 		}
@@ -383,6 +416,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		ev := msg.event
 		m.event = ev
 		m.paused = ev.Paused
+		m.reprompt = nil // the flow went on: any sign-in again is done
 		m.status, m.checkedAt = "", m.opts.now()
 		if ev.Redirected {
 			m.redirected = true
@@ -430,6 +464,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.approving = false
 		if msg.err != nil {
 			return m, m.fail(m.step, msg.err)
+		}
+		if msg.again {
+			m.flash = "Signed in again in the demo browser as " + m.who() + "."
+			return m, nil
 		}
 		if m.step == stepConsent {
 			m.flash = "Answered the consent page in the demo browser as " + m.who() + "."
@@ -534,6 +572,16 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		m.scroll = max(m.scroll-max(m.height/2, 1), 0)
 		return nil
 	}
+	if m.reprompt != nil && m.step != stepSignIn {
+		// Sign in again (repromptMsg) comes before the step's own keys.
+		switch {
+		case key.Matches(k, m.keys.Approve) && m.opts.Approver != nil:
+			return m.approve()
+		case key.Matches(k, m.keys.Copy):
+			m.flash = "Copy requested (OSC 52): if your terminal does not support it, select the URL above."
+			return tea.SetClipboard(m.reprompt.URL)
+		}
+	}
 	switch m.step {
 	case stepChoose:
 		return m.chooseKey(k)
@@ -623,6 +671,7 @@ func (m *Model) enter(s step) {
 	m.approving = false
 	m.showQR = m.opts.QRFirst
 	m.pasting = false
+	m.reprompt = nil
 	m.scroll = 0
 	m.confirmQuit = false
 	m.flash = "" // a step's lines leave with it
@@ -662,10 +711,17 @@ func (m *Model) goTo(s step) tea.Cmd {
 			if sw, ok := eng.(AccountSwitcher); ok && again {
 				signIn = sw.SignInAgain
 			}
+			re := m.reprompts
 			admin, err := signIn(ctx, func(p flows.SignInPrompt) {
 				mu.Lock()
 				defer mu.Unlock()
 				if done {
+					// A later step's token refresh or claims challenge asks the
+					// admin again: shown over whatever step is on screen.
+					select {
+					case re <- p:
+					default:
+					}
 					return
 				}
 				select {
@@ -824,6 +880,16 @@ func (m *Model) approve() tea.Cmd {
 	}
 	ctx, att, ap := m.stepCtx, m.attempt, m.opts.Approver
 	switch {
+	case m.reprompt != nil && m.step != stepSignIn:
+		// Sign in again, asked for by a later step's flow (repromptMsg).
+		p := *m.reprompt
+		m.approving = true
+		return tea.Batch(func() tea.Msg {
+			if da, ok := ap.(DeviceApprover); ok && p.DeviceCode {
+				return approvedMsg{attempt: att, err: da.ApproveDevice(ctx, p.UserCode), again: true}
+			}
+			return approvedMsg{attempt: att, err: ap.Approve(ctx, p.URL), again: true}
+		}, m.tick())
 	case m.step == stepSignIn && m.prompt != nil:
 		p := *m.prompt
 		m.approving = true

@@ -28,6 +28,12 @@ func (m *Model) render() string {
 	w := max(m.width, 20)
 	m.focusTop, m.focusBottom = -1, -1
 	body, keys := m.body(w)
+	if m.reprompt != nil && m.step != stepSignIn && !m.confirmQuit {
+		body = m.repromptView(w) + "\n" + body
+		if m.opts.Approver != nil {
+			keys = append([]key.Binding{m.keys.Approve}, keys...)
+		}
+	}
 	if !m.g.Unicode {
 		body = asciiText.Replace(body)
 	}
@@ -340,4 +346,26 @@ func (m *Model) mark(ok bool) string {
 		return m.th.OK.Render(m.g.Check)
 	}
 	return m.th.Bad.Render(m.g.Cross)
+}
+
+// repromptView asks the admin to sign in again over the current step: a token refresh
+// or a claims challenge after the sign-in step needs them (MFA, Conditional Access,
+// an expired session), and the step's work waits for it.
+func (m *Model) repromptView(w int) string {
+	p := m.reprompt
+	var b strings.Builder
+	why := "the session needs a new sign-in"
+	if p.Claims {
+		why = "multi-factor authentication or a Conditional Access policy asks for it"
+	}
+	b.WriteString(m.th.Warn.Render(wrap(m.g.Warn+" Sign in again: "+why+". This step goes on once you have.", w)) + "\n")
+	switch {
+	case p.DeviceCode:
+		b.WriteString(wrap("Open this page and enter the code "+m.th.Header.Render(p.UserCode)+":", w) + "\n")
+		b.WriteString(m.linkLines(p.URL, w) + "\n")
+	default:
+		b.WriteString(wrap("Sign in in your browser. If it did not open, open this page:", w) + "\n")
+		b.WriteString(m.linkLines(p.URL, w) + "\n")
+	}
+	return b.String()
 }

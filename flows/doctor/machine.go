@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"strings"
 
-	"golang.org/x/net/http/httpproxy"
-
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/termcaps"
 )
@@ -37,13 +35,13 @@ func envAny(environ []string, goos string, keys ...string) (string, string) {
 	return "", ""
 }
 
-// proxyConfig is httpproxy.FromEnvironment, read from environ instead of os.Getenv:
-// exactly the variables (upper case first) net/http's ProxyFromEnvironment reads.
-func proxyConfig(environ []string, goos string) (httpproxy.Config, map[string]string) {
+// proxyConfig is what net/http's ProxyFromEnvironment reads, from environ instead
+// of os.Getenv: exactly those variables, upper case first (proxy.go).
+func proxyConfig(environ []string, goos string) (proxySettings, map[string]string) {
 	https, hk := envAny(environ, goos, "HTTPS_PROXY", "https_proxy")
 	http, pk := envAny(environ, goos, "HTTP_PROXY", "http_proxy")
 	no, nk := envAny(environ, goos, "NO_PROXY", "no_proxy")
-	return httpproxy.Config{
+	return proxySettings{
 			HTTPProxy:  http,
 			HTTPSProxy: https,
 			NoProxy:    no,
@@ -58,7 +56,7 @@ func proxyFromEnviron(environ []string, goos string) func(*url.URL) (*url.URL, e
 	return cfg.ProxyFunc()
 }
 
-// parsableProxy: httpproxy ignores a proxy value that does not parse, with or
+// parsableProxy: net/http ignores a proxy value that does not parse, with or
 // without an http:// prefix (net/http then connects directly).
 func parsableProxy(v string) bool {
 	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {

@@ -14,6 +14,7 @@ package textfield
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -65,18 +66,21 @@ type styles struct {
 	text, placeholder, prompt lipgloss.Style
 }
 
-var (
-	focusedStyles = styles{
-		placeholder: lipgloss.NewStyle().Foreground(lipgloss.Color("240")),
-		prompt:      lipgloss.NewStyle().Foreground(lipgloss.Color("7")),
-		text:        lipgloss.NewStyle(),
+// fieldStyles are built on first use, not at init (issue 13).
+var fieldStyles = sync.OnceValue(func() [2]styles {
+	return [2]styles{
+		{ // blurred
+			placeholder: lipgloss.NewStyle().Foreground(lipgloss.Color("240")),
+			prompt:      lipgloss.NewStyle().Foreground(lipgloss.Color("7")),
+			text:        lipgloss.NewStyle().Foreground(lipgloss.Color("7")),
+		},
+		{ // focused
+			placeholder: lipgloss.NewStyle().Foreground(lipgloss.Color("240")),
+			prompt:      lipgloss.NewStyle().Foreground(lipgloss.Color("7")),
+			text:        lipgloss.NewStyle(),
+		},
 	}
-	blurredStyles = styles{
-		placeholder: lipgloss.NewStyle().Foreground(lipgloss.Color("240")),
-		prompt:      lipgloss.NewStyle().Foreground(lipgloss.Color("7")),
-		text:        lipgloss.NewStyle().Foreground(lipgloss.Color("7")),
-	}
-)
+})
 
 // Model is a one-line text field.
 type Model struct {
@@ -417,9 +421,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 
 func (m Model) styles() styles {
 	if m.focus {
-		return focusedStyles
+		return fieldStyles()[1]
 	}
-	return blurredStyles
+	return fieldStyles()[0]
 }
 
 // View renders the prompt and the visible part of the text with the cursor, or
