@@ -77,3 +77,30 @@ func TestLoopbackPageSaysWhatCameBack(t *testing.T) {
 		}
 	}
 }
+
+// A C1 string control (OSC, DCS, PM, APC, SOS) at the very start is skipped with its
+// payload up to BEL or ST.
+func TestSanitizeC1StringAtStart(t *testing.T) {
+	for in, want := range map[string]string{
+		"\u009d0;evil title\u0007after": "after",
+		"\u0090payload\u009cafter":      "after",
+		"x\u009fpm\u0007y":              "xy",
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A paste of exactly the limit is read; one character more is refused as too long.
+func TestPasteLengthLimit(t *testing.T) {
+	prefix := "https://www.avepointonlineservices.com/?admin_consent=True&pad="
+	exact := prefix + strings.Repeat("a", maxPaste-len(prefix))
+	if p, err := ParsePastedConsentResult(exact); err != nil || !p.AdminConsent {
+		t.Fatalf("%d characters: %+v, %v", len(exact), p, err)
+	}
+	_, err := ParsePastedConsentResult(exact + "a")
+	if want := "that is too long (8193 characters) to be the consent page's address"; err == nil || err.Error() != want {
+		t.Fatalf("%d characters: %v, want %q", len(exact)+1, err, want)
+	}
+}
