@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -102,5 +103,28 @@ func TestPasteLengthLimit(t *testing.T) {
 	_, err := ParsePastedConsentResult(exact + "a")
 	if want := "that is too long (8193 characters) to be the consent page's address"; err == nil || err.Error() != want {
 		t.Fatalf("%d characters: %v, want %q", len(exact)+1, err, want)
+	}
+}
+
+// A result in the address's fragment is read with its query, joined by "&".
+func TestPasteQueryAndFragment(t *testing.T) {
+	p, err := ParsePastedConsentResult("https://www.avepointonlineservices.com/?state=abc#admin_consent=True")
+	if err != nil || p.State != "abc" || !p.AdminConsent {
+		t.Fatalf("query and fragment: %+v, %v", p, err)
+	}
+	p, err = ParsePastedConsentResult("https://www.avepointonlineservices.com/#admin_consent=True&state=abc")
+	if err != nil || p.State != "abc" || !p.AdminConsent {
+		t.Fatalf("fragment only: %+v, %v", p, err)
+	}
+}
+
+// When the roles cannot be read, the message names the account, or says "the
+// signed-in account" when its name is unknown.
+func TestJudgeRolesNamesTheAccount(t *testing.T) {
+	for upn, who := range map[string]string{"adele@contoso.example": "whether adele@contoso.example can", "": "whether The signed-in account can"} {
+		rc := JudgeRoles(upn, nil, errors.New("HTTP 403"), nil)
+		if rc.Verdict != RoleUnknown || !strings.Contains(rc.Message, who) || !strings.Contains(rc.Message, "(HTTP 403)") {
+			t.Errorf("upn %q: %+v", upn, rc)
+		}
 	}
 }
