@@ -128,3 +128,18 @@ func TestJudgeRolesNamesTheAccount(t *testing.T) {
 		}
 	}
 }
+
+// An application administrator with no app chosen (or an app without Microsoft Graph
+// application permissions) is told nothing is blocked, not "Blocked for this app: .".
+func TestJudgeRolesDelegatedOnlyWithoutBlockedRows(t *testing.T) {
+	roles := []DirectoryRole{{"Cloud Application Administrator", RoleCloudApplicationAdministrator}}
+	rc := JudgeRoles("alex@contoso.example", roles, nil, nil)
+	if rc.Verdict != RoleDelegatedOnly || len(rc.Blocked) != 0 || strings.Contains(rc.Message, "Blocked for this app") {
+		t.Fatalf("no app: %+v", rc)
+	}
+	ce, _ := permissions.Embedded().App("ce")
+	rc = JudgeRoles("alex@contoso.example", roles, nil, ce)
+	if want := " Blocked for this app: Microsoft Graph · Directory.Read.All."; rc.Verdict != RoleDelegatedOnly || !strings.Contains(rc.Message, want) {
+		t.Fatalf("CE: %+v, want %q", rc, want)
+	}
+}
