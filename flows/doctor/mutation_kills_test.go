@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"crypto/x509"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,24 @@ func TestWriteMarkdownExact(t *testing.T) {
 			"| " + Glyph(Fail, termcaps.Unicode) + " | Connect | refused | open port 443 | 3 ms |\n"
 		if got := b.String(); got != want {
 			t.Errorf("tenant %+v:\n%s\nwant\n%s", tc.tenant, got, want)
+		}
+	}
+}
+
+// A NO_PROXY IP entry with a port exempts only that port; one without exempts them all.
+func TestNoProxyIPPort(t *testing.T) {
+	proxy := proxyFromEnviron([]string{"HTTPS_PROXY=http://proxy.example:3128", "NO_PROXY=10.0.0.1:8443,10.0.0.2"}, "linux")
+	for target, direct := range map[string]bool{
+		"https://10.0.0.1:8443/": true,
+		"https://10.0.0.1/":      false,
+		"https://10.0.0.2:9999/": true,
+		"https://10.0.0.2/":      true,
+		"https://10.0.0.3/":      false,
+	} {
+		u, _ := url.Parse(target)
+		p, err := proxy(u)
+		if err != nil || (p == nil) != direct {
+			t.Errorf("%s: proxy %v, %v; want direct %v", target, p, err, direct)
 		}
 	}
 }
