@@ -143,3 +143,22 @@ func TestJudgeRolesDelegatedOnlyWithoutBlockedRows(t *testing.T) {
 		t.Fatalf("CE: %+v, want %q", rc, want)
 	}
 }
+
+// Escape sequences cut off at the end of the text, and nF sequences whose
+// intermediates are the first (SP) or last (/) of their range, are dropped whole.
+func TestSanitizeEscapeEdges(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\x1b(":    "a",  // nF intermediate, then the end
+		"a\x1b[12":  "a",  // CSI parameters, then the end
+		"a\x1b Fb":  "ab", // ESC SP F
+		"a\x1b/Xb":  "ab", // ESC / X
+		"a\x1b(Bb":  "ab",
+		"a\x1b[1mb": "ab",
+		"a\x1b":     "a",
+		"a\x1b]0;t": "a",
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
