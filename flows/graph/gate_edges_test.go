@@ -146,3 +146,64 @@ func TestOnly2xxIsSuccess(t *testing.T) {
 		}
 	}
 }
+
+// The retry notice hears each wait with the status that asked for it; a nil notice is
+// none.
+func TestRetryNoticeHearsEachWait(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 2:
+			w.Header().Set("Retry-After", "1.5")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			io.WriteString(w, `{}`)
+		}
+	}))
+	defer srv.Close()
+	type notice struct {
+		wait   time.Duration
+		status int
+	}
+	var got []notice
+	ctx := WithRetryNotice(context.Background(), func(d time.Duration, status int) { got = append(got, notice{d, status}) })
+	if err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).Get(ctx, "/me", nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := []notice{{3 * time.Second, 429}, {1500 * time.Millisecond, 503}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("notices %v, want %v", got, want)
+	}
+	calls.Store(0)
+	if err := New(srv.URL, srv.Client(), token, WithClock(&instantClock{})).Get(WithRetryNotice(context.Background(), nil), "/me", nil); err != nil {
+		t.Fatalf("nil notice: %v", err)
+	}
+}
+
+// Answering a claims challenge does not use up a retry: with one retry allowed, a
+// challenge and then a 503 still get their retry.
+func TestClaimsChallengeKeepsTheRetryBudget(t *testing.T) {
+	var calls atomic.Int32
+	b64 := base64.StdEncoding.EncodeToString([]byte(`{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_claims", claims="`+b64+`"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		case 2:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			io.WriteString(w, `{}`)
+		}
+	}))
+	defer srv.Close()
+	challenges := 0
+	c := New(srv.URL, srv.Client(), token, WithClock(&instantClock{}), WithMaxRetries(1),
+		WithClaimsChallenge(func(context.Context, string) error { challenges++; return nil }))
+	if err := c.Get(context.Background(), "/me", nil); err != nil || calls.Load() != 3 || challenges != 1 {
+		t.Fatalf("err %v after %d calls and %d challenges; want nil after 3 and 1", err, calls.Load(), challenges)
+	}
+}

@@ -1,0 +1,161 @@
+package flows_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/flows"
+)
+
+// syncBuffer is a bytes.Buffer the consent wait's goroutine and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
+}
+
+// logTo makes the session log, without times, to buf.
+func logTo(buf *syncBuffer) func(*flows.Config) {
+	return func(c *flows.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+	}
+}
+
+// hasLine reports whether some line of lines contains every part, in order.
+func hasLine(lines []string, parts ...string) bool {
+next:
+	for _, l := range lines {
+		rest := l
+		for _, p := range parts {
+			i := strings.Index(rest, p)
+			if i < 0 {
+				continue next
+			}
+			rest = rest[i+len(p):]
+		}
+		return true
+	}
+	return false
+}
+
+// The consent wait's debug log (--debug-log) says what happened in order: started
+// (with or without a listener), each poll by number, the pasted result and whether
+// it granted, and the end with its error.
+func TestConsentWaitLog(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		paste func(state, tenant string) string
+		want  [][]string
+	}{
+		{"granted", func(state, tenant string) string {
+			return "https://www.avepointonlineservices.com/?admin_consent=True&tenant=" + tenant + "&state=" + state
+		}, [][]string{
+			{`level=INFO msg="consent wait started" app=ce listener=false timeout=`},
+			{`msg="consent poll" n=1 visible=0 total=`},
+			{`msg="consent result received" via=paste granted=true`},
+			{`msg="consent poll" n=2 visible=`, `redirected=true`},
+			{`msg="consent wait ended"`, `redirected=true`},
+		}},
+		{"refused", func(state, _ string) string {
+			return "https://www.avepointonlineservices.com/?error=access_denied&error_description=AADSTS90094%3a+The+grant+requires+admin+permission.&state=" + state
+		}, [][]string{
+			{`msg="consent wait started" app=ce listener=false`},
+			{`msg="consent poll" n=1 visible=0`},
+			{`msg="consent result received" via=paste granted=false`},
+			{`msg="consent wait ended"`, `redirected=true err="admin consent: `, `AADSTS90094`},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf syncBuffer
+			f := start(t, "fresh", emulator.Faults{}, newFakeClock(false), logTo(&buf))
+			f.browser.away = true
+			app := *f.app(t, "ce")
+			app.RedirectURI = ""
+			c, err := f.session.StartConsent(context.Background(), &app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if ev := <-c.Events(); ev.Done {
+				t.Fatalf("first event %+v", ev)
+			}
+			if tc.name == "granted" {
+				if err := f.browser.b.Open(context.Background(), c.URL); err != nil {
+					t.Logf("demo browser: %v", err)
+				}
+			}
+			u, _ := url.Parse(c.URL)
+			if err := c.Paste(tc.paste(u.Query().Get("state"), f.srv.TenantID())); err != nil {
+				t.Fatal(err)
+			}
+			evs := waitAll(t, c)
+			if last := evs[len(evs)-1]; !last.Done {
+				t.Fatalf("final %+v", last)
+			}
+			lines := buf.lines()
+			for _, w := range tc.want {
+				if !hasLine(lines, w...) {
+					t.Errorf("no log line with %q in\n%s", w, strings.Join(lines, "\n"))
+				}
+			}
+		})
+	}
+}
+
+// consentPageFails is the demo browser, except that it cannot open the consent page.
+type consentPageFails struct{ *demoBrowser }
+
+func (b consentPageFails) Open(u string) error {
+	if strings.Contains(u, "/adminconsent") {
+		return errors.New("no browser here")
+	}
+	return b.demoBrowser.Open(u)
+}
+
+// A browser that cannot open the consent page is a warning in the debug log (the
+// link is on screen anyway); one that opens it is not.
+func TestConsentPageOpenFailureIsLogged(t *testing.T) {
+	for _, fails := range []bool{true, false} {
+		var buf syncBuffer
+		f := start(t, "fresh", emulator.Faults{}, newFakeClock(false), func(c *flows.Config) {
+			logTo(&buf)(c)
+			if fails {
+				c.Browser = consentPageFails{c.Browser.(*demoBrowser)}
+			}
+		})
+		f.browser.away = true
+		c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close() // waits for the browser
+		lines := buf.lines()
+		warned := hasLine(lines, `level=WARN msg="opening the consent page" err="no browser here"`)
+		if warned != fails || hasLine(lines, `level=WARN`) != fails {
+			t.Errorf("browser fails %v: warning logged %v\n%s", fails, warned, strings.Join(lines, "\n"))
+		}
+	}
+}
