@@ -85,6 +85,11 @@ func wantComplete(t *testing.T, r faultRun, timeout time.Duration) {
 	// enforces the limit itself (wantTimedOut), so no wall-clock check here.
 }
 
+// graphBudget is the --timeout of runs that must reach Graph and then time out there:
+// long enough for the sign-in before it on a loaded -race run (with 2 s, a slow
+// sign-in used the limit up and Graph was never asked).
+const graphBudget = 8 * time.Second
+
 // completeBudget is the --timeout of runs that must complete: a budget, not a
 // measure (a loaded -race run takes seconds to sign in), so generous.
 const completeBudget = 30 * time.Second
@@ -155,8 +160,8 @@ func TestVerifyFaultThrottle(t *testing.T) {
 		}
 	})
 	t.Run("Retry-After beyond the timeout", func(t *testing.T) {
-		r := verifyWithFaults(t, "throttle=1,retry-after=10m", 2*time.Second)
-		wantTimedOut(t, r, 2*time.Second)
+		r := verifyWithFaults(t, "throttle=1,retry-after=10m", graphBudget)
+		wantTimedOut(t, r, graphBudget)
 		if r.graphRequests != 1 {
 			t.Errorf("%d Graph requests, want 1", r.graphRequests)
 		}
@@ -165,8 +170,8 @@ func TestVerifyFaultThrottle(t *testing.T) {
 
 // TestVerifyFaultHang: Graph accepts the request and never answers.
 func TestVerifyFaultHang(t *testing.T) {
-	r := verifyWithFaults(t, "hang", 2*time.Second)
-	wantTimedOut(t, r, 2*time.Second)
+	r := verifyWithFaults(t, "hang", graphBudget)
+	wantTimedOut(t, r, graphBudget)
 	if r.graphRequests != 1 {
 		t.Errorf("%d Graph requests, want 1", r.graphRequests)
 	}

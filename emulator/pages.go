@@ -60,10 +60,12 @@ var parsePagesOnce sync.Once
 // pageBodies are the pages' bodies by name, each shown inside layout.
 var pageBodies = map[string]string{}
 
-// page registers a page. Only the body is rendered: the html/template version
-// executed the "body" template alone, never layout, and issue 13 kept the pages
-// byte for byte (NOTES.md, 2026-12-01: applying layout is a visible change left to
-// the emulator's owners).
+// layoutNodes is layout, parsed with the pages.
+var layoutNodes []pageNode
+
+// page registers a page, shown inside layout: a whole HTML document with its title,
+// styles and landmarks (the html/template version rendered the body alone, so the
+// pages had no <html>, no title and no styles until this was noticed in issue 13).
 func page(name, body string) {
 	pageBodies[name] = body
 	pages[name] = parsePage(body)
@@ -373,6 +375,7 @@ func safeURL(args ...any) string {
 }
 
 func parsePages() {
+	layoutNodes = parsePage(layout)
 	page("signin", `<h1>{{.Title}}</h1>
 {{if .App}}<p>to continue to <strong>{{.App}}</strong></p>{{end}}
 <form method="post" action="/login">
@@ -464,7 +467,7 @@ func parsePages() {
 func renderPage(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
 	parsePagesOnce.Do(parsePages)
-	if err := execPage(&buf, pages[name], nil, reflect.ValueOf(data)); err != nil {
+	if err := execPage(&buf, layoutNodes, pages[name], reflect.ValueOf(data)); err != nil {
 		http.Error(w, "template: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

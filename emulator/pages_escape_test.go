@@ -3,6 +3,8 @@ package emulator
 import (
 	"bytes"
 	htmltemplate "html/template"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -105,5 +107,28 @@ func TestPageErrors(t *testing.T) {
 			}()
 			parsePage(src)
 		}()
+	}
+}
+
+// Every page is a whole document in the layout: doctype, language, its title, the
+// styles and the landmarks a screen reader navigates by (it used to be the body alone).
+func TestPagesAreWholeDocuments(t *testing.T) {
+	parsePagesOnce.Do(parsePages)
+	if len(pageBodies) < 8 {
+		t.Fatalf("only %d pages registered", len(pageBodies))
+	}
+	for name := range pageBodies {
+		rec := httptest.NewRecorder()
+		renderPage(rec, http.StatusOK, name, map[string]any{"Title": "Page <" + name + ">"})
+		body := rec.Body.String()
+		for _, want := range []string{"<!DOCTYPE html>\n<html lang=\"en\">", "<title>Page &lt;" + name + "&gt; - Contoso Demo</title>",
+			"<style>", "<header>", "<main>\n", "</main>\n</body>\n</html>\n"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page %s lacks %q:\n%s", name, want, body)
+			}
+		}
+		if strings.Count(body, "<html") != 1 {
+			t.Errorf("page %s: %d <html> elements", name, strings.Count(body, "<html"))
+		}
 	}
 }
