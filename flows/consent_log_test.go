@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -157,5 +158,24 @@ func TestConsentPageOpenFailureIsLogged(t *testing.T) {
 		if warned != fails || hasLine(lines, `level=WARN`) != fails {
 			t.Errorf("browser fails %v: warning logged %v\n%s", fails, warned, strings.Join(lines, "\n"))
 		}
+	}
+}
+
+// A verification's debug log line counts the Graph requests of that verification
+// alone (not the sign-in's) and says whether it worked.
+func TestVerifyLogCountsItsOwnRequests(t *testing.T) {
+	var buf syncBuffer
+	f := start(t, "consented", emulator.Faults{}, nil, logTo(&buf))
+	f.srv.ResetGraphRequests()
+	if _, err := f.session.Verify(context.Background(), f.app(t, "ce")); err != nil {
+		t.Fatal(err)
+	}
+	n := f.srv.GraphRequests()
+	if n == 0 {
+		t.Fatal("no Graph request counted by the emulator")
+	}
+	want := fmt.Sprintf(" graphRequests=%d ok=true", n)
+	if lines := buf.lines(); !hasLine(lines, `msg=verification app=ce duration=`, want) {
+		t.Fatalf("no verification line with %q in\n%s", want, strings.Join(lines, "\n"))
 	}
 }
