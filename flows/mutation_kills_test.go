@@ -168,3 +168,15 @@ func TestSanitizeEscapeEdges(t *testing.T) {
 		}
 	}
 }
+
+// A second assignment of a required app role is neither missing nor extra: a tenant
+// that holds Directory.Read.All twice is complete with no extra grant.
+func TestDuplicateRequiredAssignmentIsNotExtra(t *testing.T) {
+	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	grants, assignments := fullGrants(app)
+	dup := strings.Replace(assignments, `"id":"asg-`, `"id":"dup-asg-`, 1)
+	r := verifyReply(t, app, seedTenant(app, grants, assignments+","+dup, true))
+	if r.Status != StatusComplete || len(r.Extra) != 0 {
+		t.Fatalf("status %s, extra %+v; want complete with no extra", r.Status, r.Extra)
+	}
+}
