@@ -180,3 +180,27 @@ func TestDuplicateRequiredAssignmentIsNotExtra(t *testing.T) {
 		t.Fatalf("status %s, extra %+v; want complete with no extra", r.Status, r.Extra)
 	}
 }
+
+// A delegated permission only some users consented to is named in a warning; rows
+// granted tenant-wide are not.
+func TestUserConsentOnlyWarning(t *testing.T) {
+	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	grants, assignments := fullGrants(app)
+	grants = strings.Replace(grants, `"consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0"`,
+		`"consentType":"Principal","principalId":"user-1","resourceId":"sp-res0"`, 1)
+	r := verifyReply(t, app, seedTenant(app, grants, assignments, true))
+	want := []string{"Microsoft Graph User.Read is consented by some users only, not for the whole tenant: admin consent is still needed."}
+	if r.Status != StatusIncomplete || strings.Join(r.Warnings, "|") != strings.Join(want, "|") {
+		t.Fatalf("status %s, warnings %q; want incomplete with %q", r.Status, r.Warnings, want)
+	}
+}
+
+// The re-authorize-only message gives the date creation closed, when known.
+func TestReauthorizeOnlyMessageDate(t *testing.T) {
+	with := reauthorizeOnlyMessage(&permissions.App{DisplayName: "UO", CreationClosedOn: "2024-06-30"})
+	without := reauthorizeOnlyMessage(&permissions.App{DisplayName: "UO"})
+	if !strings.HasPrefix(with, "UO can only be re-authorized: it can no longer be created since 2024-06-30, and ") ||
+		!strings.HasPrefix(without, "UO can only be re-authorized: it can no longer be created, and ") {
+		t.Fatalf("with a date: %q\nwithout: %q", with, without)
+	}
+}
