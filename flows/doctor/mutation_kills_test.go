@@ -164,3 +164,30 @@ func TestNoProxyIPPort(t *testing.T) {
 		}
 	}
 }
+
+// A terminal whose size is unknown (0) says so rather than "0x0".
+func TestTerminalCheckUnknownSize(t *testing.T) {
+	for _, tc := range []struct {
+		width, height int
+		want          string
+	}{{0, 0, "size unknown"}, {1, 1, "1x1"}, {120, 40, "120x40"}} {
+		cfg := Config{GOOS: "linux", Terminal: Terminal{IsTerminal: true, Width: tc.width, Height: tc.height}}
+		if c := terminalCheck(&cfg); !strings.Contains(c.Evidence, tc.want) {
+			t.Errorf("%dx%d: evidence %q, want %q in it", tc.width, tc.height, c.Evidence, tc.want)
+		}
+	}
+}
+
+// Under CGI (REQUEST_METHOD set) HTTP_PROXY is refused, as net/http refuses it
+// (httpoxy); otherwise it is used.
+func TestProxyIgnoresHTTPProxyUnderCGI(t *testing.T) {
+	u, _ := url.Parse("http://example.com/")
+	p, err := proxyFromEnviron([]string{"HTTP_PROXY=http://proxy.example:3128"}, "linux")(u)
+	if err != nil || p == nil || p.Host != "proxy.example:3128" {
+		t.Errorf("not CGI: proxy %v, %v", p, err)
+	}
+	p, err = proxyFromEnviron([]string{"HTTP_PROXY=http://proxy.example:3128", "REQUEST_METHOD=GET"}, "linux")(u)
+	if want := "refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy"; p != nil || err == nil || err.Error() != want {
+		t.Errorf("CGI: proxy %v, %v; want %q", p, err, want)
+	}
+}
