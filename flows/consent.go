@@ -400,7 +400,7 @@ func (c *Consent) run(ctx context.Context) {
 				c.send(ev)
 				return
 			}
-			if b := consentBlocker(c.app, r, c.s.Admin(), consented, now.Sub(stableSince)); b != nil {
+			if b := consentBlocker(c.app, r, consented, now.Sub(stableSince)); b != nil {
 				log.Info("consent wait: consent cannot fix this", "reason", string(b.Reason))
 				final(b)
 				return

@@ -48,9 +48,6 @@ func TestConsentBlockers(t *testing.T) {
 		}
 		return PermGranted
 	}
-	admin := &Admin{UPN: "adele@contoso.example", DirectoryRoles: []DirectoryRole{{"Global Administrator", RoleGlobalAdministrator}}}
-	noRole := &Admin{UPN: "alex@contoso.example"}
-	unknown := &Admin{UPN: "alex@contoso.example", RolesErr: errors.New("403")}
 	fresh := resultFor(ce, nil, missing)
 	uoAbsent := resultFor(uo, nil, missing)
 	uoAbsent.ReauthorizeOnlyBlocked = true
@@ -67,31 +64,28 @@ func TestConsentBlockers(t *testing.T) {
 		name     string
 		app      *permissions.App
 		r        *Result
-		admin    *Admin
 		evidence bool
 		stable   time.Duration
 		reason   BlockReason
 		says     []string
 	}{
-		{"fresh tenant, admin: keep waiting", ce, fresh, admin, false, 0, "", nil},
-		{"roles unknown: keep waiting (never 'no role')", ce, fresh, unknown, false, 0, "", nil},
-		{"no role: the consent page answers (90094, or 90095 with the workflow)", ce, fresh, noRole, false, 0, "", nil},
-		{"disabled service principal", ce, disabled, admin, false, 0, BlockDisabled, []string{"disabled", "Enabled for users to sign-in"}},
-		{"resource missing", ce, noCRM, admin, false, 0, BlockResourceMissing, []string{"Dynamics CRM", "subscription"}},
-		{"UO absent: re-authorize only", uo, uoAbsent, admin, false, 0, BlockReauthorizeOnly, []string{"re-authorize", "AvePoint"}},
-		{"newly required row missing before any consent: keep waiting", &uoNew, behind, admin, false, time.Hour, "", nil},
-		{"newly required row missing after consent, not settled yet", &uoNew, behind, admin, true, settle - time.Second, "", nil},
-		{"registration behind", &uoNew, behind, admin, true, settle, BlockRegistrationBehind,
+		{"fresh tenant, admin: keep waiting", ce, fresh, false, 0, "", nil},
+		{"disabled service principal", ce, disabled, false, 0, BlockDisabled, []string{"disabled", "Enabled for users to sign-in"}},
+		{"resource missing", ce, noCRM, false, 0, BlockResourceMissing, []string{"Dynamics CRM", "subscription"}},
+		{"UO absent: re-authorize only", uo, uoAbsent, false, 0, BlockReauthorizeOnly, []string{"re-authorize", "AvePoint"}},
+		{"newly required row missing before any consent: keep waiting", &uoNew, behind, false, time.Hour, "", nil},
+		{"newly required row missing after consent, not settled yet", &uoNew, behind, true, settle - time.Second, "", nil},
+		{"registration behind", &uoNew, behind, true, settle, BlockRegistrationBehind,
 			[]string{"Connector.FullAccess", "re-authorize", "AOS", "AvePoint"}},
 		{"a non-new row still missing is replication, not the registration", &uoNew, resultFor(&uoNew, enabled, func(p permissions.Permission) PermStatus {
 			if p.Value == "Connector.FullAccess" || p.Value == "Group.Read.All" {
 				return PermMissing
 			}
 			return PermGranted
-		}), admin, true, time.Hour, "", nil},
+		}), true, time.Hour, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := consentBlocker(tc.app, tc.r, tc.admin, tc.evidence, tc.stable)
+			b := consentBlocker(tc.app, tc.r, tc.evidence, tc.stable)
 			if tc.reason == "" {
 				if b != nil {
 					t.Fatalf("blocked: %v", b)

@@ -78,7 +78,7 @@ func (e *BlockedError) Unwrap() error { return e.Err }
 // cannot fix. consented is evidence consent happened (the browser's redirect or a
 // pasted admin_consent=True, or grants that appeared during the wait); stable is how
 // long the set of granted rows has not changed.
-func consentBlocker(app *permissions.App, r *Result, admin *Admin, consented bool, stable time.Duration) *BlockedError {
+func consentBlocker(app *permissions.App, r *Result, consented bool, stable time.Duration) *BlockedError {
 	if r.ReauthorizeOnlyBlocked {
 		return &BlockedError{Reason: BlockReauthorizeOnly,
 			Cause:    fmt.Sprintf("%s is not in this tenant and can no longer be created: consent would not create it.", app.DisplayName),
@@ -111,10 +111,9 @@ func consentBlocker(app *permissions.App, r *Result, admin *Admin, consented boo
 				strings.Join(names, " and ")),
 			NextStep: "The tenant needs the Dynamics 365 service (an active subscription, or the service signed in to once); then grant consent again."}
 	}
-	// An account without the role is handled by roleBlocker (it pauses the wait
-	// rather than ending it: see Consent.Resume); an account that cannot even read the
-	// grants (403) ends the wait (classifyPollError).
-	_ = admin
+	// An account without the role is roleBlocker's (it pauses the wait rather than
+	// ending it: see Consent.Resume); an account that cannot even read the grants
+	// (403) ends the wait (classifyPollError).
 	if consented && stable >= RegistrationSettle {
 		var newMissing []string
 		others := true
@@ -182,8 +181,12 @@ func roleBlocker(app *permissions.App, r *Result, admin *Admin) *BlockedError {
 		if len(rows) == 0 {
 			return nil
 		}
-		cause = fmt.Sprintf("%s (%s) can grant delegated permissions but not Microsoft Graph application permissions, and %s still missing; consent from this account would be refused (AADSTS90094). The wait is paused.",
-			who, have, strings.Join(rows, ", ")+map[bool]string{true: " is", false: " are"}[len(rows) == 1])
+		verb := "are"
+		if len(rows) == 1 {
+			verb = "is"
+		}
+		cause = fmt.Sprintf("%s (%s) can grant delegated permissions but not Microsoft Graph application permissions, and %s %s still missing; consent from this account would be refused (AADSTS90094). The wait is paused.",
+			who, have, strings.Join(rows, ", "), verb)
 	default:
 		return nil
 	}

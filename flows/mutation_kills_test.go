@@ -25,7 +25,7 @@ func TestRegistrationBehindNeedsAMissingNewRow(t *testing.T) {
 		uoNew.Permissions[i].NewlyRequired = uoNew.Permissions[i].Value == "Connector.FullAccess"
 	}
 	granted := resultFor(&uoNew, &ResultSP{ID: "sp", AccountEnabled: true}, func(permissions.Permission) PermStatus { return PermGranted })
-	if b := consentBlocker(&uoNew, granted, nil, true, RegistrationSettle); b != nil {
+	if b := consentBlocker(&uoNew, granted, true, RegistrationSettle); b != nil {
 		t.Fatalf("everything granted: blocked by %v", b)
 	}
 }
