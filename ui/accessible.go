@@ -321,11 +321,7 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 // sayReprompt asks the admin to sign in again after the sign-in step.
 func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
 	r.notify("signin", p.URL)
-	why := "the session needs a new sign-in"
-	if p.Claims {
-		why = "multi-factor authentication or a Conditional Access policy asks for it"
-	}
-	r.say("Sign in again: %s. This step goes on once you have.", why)
+	r.say("%s", signInAgainLine(p))
 	if p.DeviceCode {
 		r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
 	} else {

@@ -572,7 +572,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		m.scroll = max(m.scroll-max(m.height/2, 1), 0)
 		return nil
 	}
-	if m.reprompt != nil && m.step != stepSignIn {
+	if m.showingReprompt() {
 		// Sign in again (repromptMsg) comes before the step's own keys.
 		switch {
 		case key.Matches(k, m.keys.Approve) && m.opts.Approver != nil:
@@ -879,25 +879,22 @@ func (m *Model) approve() tea.Cmd {
 		return nil
 	}
 	ctx, att, ap := m.stepCtx, m.attempt, m.opts.Approver
+	// A sign-in page: the sign-in step's, or a sign-in again over a later step.
+	prompt, again := m.prompt, false
+	if m.showingReprompt() {
+		prompt, again = m.reprompt, true
+	} else if m.step != stepSignIn {
+		prompt = nil
+	}
 	switch {
-	case m.reprompt != nil && m.step != stepSignIn:
-		// Sign in again, asked for by a later step's flow (repromptMsg).
-		p := *m.reprompt
+	case prompt != nil:
+		p := *prompt
 		m.approving = true
 		return tea.Batch(func() tea.Msg {
 			if da, ok := ap.(DeviceApprover); ok && p.DeviceCode {
-				return approvedMsg{attempt: att, err: da.ApproveDevice(ctx, p.UserCode), again: true}
+				return approvedMsg{attempt: att, err: da.ApproveDevice(ctx, p.UserCode), again: again}
 			}
-			return approvedMsg{attempt: att, err: ap.Approve(ctx, p.URL), again: true}
-		}, m.tick())
-	case m.step == stepSignIn && m.prompt != nil:
-		p := *m.prompt
-		m.approving = true
-		return tea.Batch(func() tea.Msg {
-			if da, ok := ap.(DeviceApprover); ok && p.DeviceCode {
-				return approvedMsg{attempt: att, err: da.ApproveDevice(ctx, p.UserCode)}
-			}
-			return approvedMsg{attempt: att, err: ap.Approve(ctx, p.URL)}
+			return approvedMsg{attempt: att, err: ap.Approve(ctx, p.URL), again: again}
 		}, m.tick())
 	case m.step == stepConsent && m.consentURL != "":
 		u := m.consentURL

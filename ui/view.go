@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/d365consent/d365consent/flows"
 )
 
 // View renders the current step: a header, the step's body clipped to the window,
@@ -28,7 +29,7 @@ func (m *Model) render() string {
 	w := max(m.width, 20)
 	m.focusTop, m.focusBottom = -1, -1
 	body, keys := m.body(w)
-	if m.reprompt != nil && m.step != stepSignIn && !m.confirmQuit {
+	if m.showingReprompt() && !m.confirmQuit {
 		body = m.repromptView(w) + "\n" + body
 		if m.opts.Approver != nil {
 			keys = append([]key.Binding{m.keys.Approve}, keys...)
@@ -353,19 +354,21 @@ func (m *Model) mark(ok bool) string {
 // an expired session), and the step's work waits for it.
 func (m *Model) repromptView(w int) string {
 	p := m.reprompt
-	var b strings.Builder
+	how := "Sign in in your browser. If it did not open, open this page:"
+	if p.DeviceCode {
+		how = "Open this page and enter the code " + m.th.Header.Render(p.UserCode) + ":"
+	}
+	return m.th.Warn.Render(wrap(m.g.Warn+" "+signInAgainLine(*p), w)) + "\n" + wrap(how, w) + "\n" + m.linkLines(p.URL, w) + "\n"
+}
+
+// signInAgainLine says why the admin must sign in again, in both UIs.
+func signInAgainLine(p flows.SignInPrompt) string {
 	why := "the session needs a new sign-in"
 	if p.Claims {
 		why = "multi-factor authentication or a Conditional Access policy asks for it"
 	}
-	b.WriteString(m.th.Warn.Render(wrap(m.g.Warn+" Sign in again: "+why+". This step goes on once you have.", w)) + "\n")
-	switch {
-	case p.DeviceCode:
-		b.WriteString(wrap("Open this page and enter the code "+m.th.Header.Render(p.UserCode)+":", w) + "\n")
-		b.WriteString(m.linkLines(p.URL, w) + "\n")
-	default:
-		b.WriteString(wrap("Sign in in your browser. If it did not open, open this page:", w) + "\n")
-		b.WriteString(m.linkLines(p.URL, w) + "\n")
-	}
-	return b.String()
+	return "Sign in again: " + why + ". This step goes on once you have."
 }
+
+// showingReprompt: a sign-in again (repromptMsg) is shown over a later step.
+func (m *Model) showingReprompt() bool { return m.reprompt != nil && m.step != stepSignIn }
