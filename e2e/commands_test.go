@@ -408,6 +408,32 @@ func runPrinted(t *testing.T, emu *testEmulator, line string) (int, string) {
 	if signsIn && !contains(args, "--timeout") {
 		args = append(args, "--timeout", "30s")
 	}
+	code, stdout, stderr := runBinary(t, dir, env, stdin, args, func(ctx context.Context, cmd *exec.Cmd, l string) {
+		// Answer a sign-in page or device code as the emulator's demo user.
+		b := emu.srv.Browser(emu.srv.DemoUser())
+		if u := authorizeURL.FindString(l); u != "" {
+			go func() { _ = b.Open(ctx, u) }()
+		}
+		if m := deviceCodeLine.FindStringSubmatch(l); m != nil {
+			go func() { _ = b.OpenDeviceLogin(ctx, strings.TrimRight(m[1], ".")) }()
+		}
+		if strings.Contains(l, "Running until Ctrl+C") { // the emulator command
+			_ = cmd.Process.Signal(syscall.SIGINT)
+		}
+	})
+	return code, stdout + stderr
+}
+
+var (
+	authorizeURL   = regexp.MustCompile(`https?://127\.0\.0\.1:\d+/\S*authorize\S*`)
+	deviceCodeLine = regexp.MustCompile(`enter the code (\S+)`)
+)
+
+// runBinary runs the binary in dir with args (env added to the environment, stdin
+// fed, 45 s at most), hands each stderr line to onLine as it comes (to answer a
+// sign-in prompt), and returns the exit status, stdout and stderr.
+func runBinary(t *testing.T, dir string, env []string, stdin []byte, args []string, onLine func(ctx context.Context, cmd *exec.Cmd, line string)) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -424,42 +450,21 @@ func runPrinted(t *testing.T, emu *testEmulator, line string) (int, string) {
 		t.Fatal(err)
 	}
 	var errText strings.Builder
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() { // answer a sign-in page or device code as the emulator's demo user
-		defer close(done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			l := sc.Text()
-			mu.Lock()
-			errText.WriteString(l + "\n")
-			mu.Unlock()
-			b := emu.srv.Browser(emu.srv.DemoUser())
-			if u := regexp.MustCompile(`https?://127\.0\.0\.1:\d+/\S*authorize\S*`).FindString(l); u != "" {
-				go func() { _ = b.Open(ctx, u) }()
-			}
-			if m := regexp.MustCompile(`enter the code (\S+)`).FindStringSubmatch(l); m != nil {
-				go func() { _ = b.OpenDeviceLogin(ctx, strings.TrimRight(m[1], ".")) }()
-			}
-			if strings.Contains(l, "Running until Ctrl+C") { // the emulator command
-				_ = cmd.Process.Signal(syscall.SIGINT)
-			}
-		}
-	}()
-	<-done
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		errText.WriteString(sc.Text() + "\n")
+		onLine(ctx, cmd, sc.Text())
+	}
 	err = cmd.Wait()
-	mu.Lock()
-	out := stdout.String() + errText.String()
-	mu.Unlock()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, out
+		return 0, stdout.String(), errText.String()
 	case errors.As(err, &ee):
-		return ee.ExitCode(), out
+		return ee.ExitCode(), stdout.String(), errText.String()
 	}
-	t.Fatalf("%s: %v", line, err)
-	return -1, ""
+	t.Fatalf("%s: %v", strings.Join(args, " "), err)
+	return -1, "", ""
 }
 
 // runWizardLine runs a wizard command line in tmux, waits for its first screen, quits
@@ -577,40 +582,15 @@ func (p *emulatorProcess) verify(t *testing.T, args ...string) (int, string, str
 	args = append(append([]string{"verify"}, args...), "--app", "ce", "--tenant", p.printed["tenant"], "--client-id", app,
 		"--signin-client-id", p.printed["signin-client"], "--authority-host", "https://"+authority, "--graph-url", p.printed["graph"],
 		"--device-code", "--no-browser", "--timeout", "30s")
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=dumb", "SSL_CERT_FILE="+p.printed["ca-cert"])
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var errText strings.Builder
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		errText.WriteString(sc.Text() + "\n")
-		if m := regexp.MustCompile(`enter the code (\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+	return runBinary(t, "", []string{"SSL_CERT_FILE=" + p.printed["ca-cert"]}, nil, args, func(ctx context.Context, _ *exec.Cmd, l string) {
+		if m := deviceCodeLine.FindStringSubmatch(l); m != nil {
 			// The admin enters the code on the emulator's device login page; verify's
 			// own exit is the test.
 			go func() {
 				_ = emulator.BrowserAt(p.printed["pages"], p.admin).OpenDeviceLogin(ctx, strings.TrimRight(m[1], "."))
 			}()
 		}
-	}
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	code := 0
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, stdout.String(), errText.String()
+	})
 }
 
 // TestVerifyAgainstNationalCloudEmulator: `d365consent emulator --cloud usgov` (or
