@@ -224,8 +224,10 @@ type fakeHostOpts struct {
 	disabledClient string
 	// openIDError, when set, is the 400 answer (JSON) to every OpenID configuration.
 	openIDError string
-	// stallOpenID sends the OpenID configuration's headers and the start of its body,
-	// then nothing until the client goes away.
+	// stallOpenID sends the OpenID configuration's headers (Content-Length 4096) and
+	// the start of its body, then nothing more, ever: when the client goes away the
+	// connection is closed without the rest (a body that ended cleanly could not be
+	// told from a short document).
 	stallOpenID bool
 }
 
@@ -242,9 +244,14 @@ func startFakeHost(t *testing.T, o fakeHostOpts) *httptest.Server {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, o.openIDError)
 		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration") && o.stallOpenID:
-			fmt.Fprint(w, `{"issuer":"https://login.doctor.test/`)
-			w.(http.Flusher).Flush()
-			<-r.Context().Done()
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n"+`{"issuer":"https://login.doctor.test/`)
+			_ = buf.Flush()
+			_, _ = io.Copy(io.Discard, conn) // until the client closes
 		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration"):
 			fmt.Fprint(w, `{"issuer":"https://login.doctor.test/`+testTenantID+`/v2.0","cloud_instance_name":"microsoftonline.com","tenant_region_scope":"EU"}`)
 		case strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/devicecode"):
