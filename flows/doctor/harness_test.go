@@ -229,6 +229,9 @@ type fakeHostOpts struct {
 	// connection is closed without the rest (a body that ended cleanly could not be
 	// told from a short document).
 	stallOpenID bool
+	// silentOpenID reads the OpenID configuration request and never answers it, not
+	// even its headers, until the client closes the connection.
+	silentOpenID bool
 }
 
 // startFakeHost serves the sign-in and Graph paths the doctor asks for, over TLS.
@@ -251,6 +254,13 @@ func startFakeHost(t *testing.T, o fakeHostOpts) *httptest.Server {
 			defer conn.Close()
 			fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n"+`{"issuer":"https://login.doctor.test/`)
 			_ = buf.Flush()
+			_, _ = io.Copy(io.Discard, conn) // until the client closes
+		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration") && o.silentOpenID:
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
 			_, _ = io.Copy(io.Discard, conn) // until the client closes
 		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration"):
 			fmt.Fprint(w, `{"issuer":"https://login.doctor.test/`+testTenantID+`/v2.0","cloud_instance_name":"microsoftonline.com","tenant_region_scope":"EU"}`)
