@@ -106,12 +106,11 @@ func (e entraError) has(code int) bool {
 	return strings.Contains(e.Description, fmt.Sprintf("AADSTS%d:", code))
 }
 
-// firstLine is the first line of an Entra description (without its Trace ID lines).
+// firstLine is the first non-blank line of an Entra description (without its Trace
+// ID lines), whether lines end in CR LF, LF or CR.
 func (e entraError) firstLine() string {
-	d := e.Description
-	if i := strings.IndexAny(d, "\r\n"); i >= 0 {
-		d = d[:i]
-	}
+	d, _, _ := strings.Cut(strings.TrimSpace(e.Description), "\n")
+	d, _, _ = strings.Cut(d, "\r")
 	return flows.Sanitize(strings.TrimSpace(d))
 }
 
