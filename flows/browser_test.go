@@ -242,3 +242,22 @@ func TestSSHSessionAndAvailable(t *testing.T) {
 		t.Fatalf("macOS Available() = %v", err)
 	}
 }
+
+// An SSH session is any one of SSH_CONNECTION, SSH_TTY or SSH_CLIENT set to a value;
+// a local desktop's environment (display, home, a variable that merely names SSH) is not.
+func TestSSHSessionNamesOnlyTheSSHVariables(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		want bool
+	}{
+		{[]string{"SSH_CONNECTION=10.0.0.1 5555 10.0.0.2 22"}, true},
+		{[]string{"SSH_TTY=/dev/pts/1"}, true},
+		{[]string{"SSH_CLIENT=10.0.0.1 5555 22"}, true},
+		{[]string{"HOME=/home/a", "DISPLAY=:0", "SSH_AUTH_SOCK=/run/user/1000/keyring/ssh", "SSH_CONNECTION"}, false},
+		{[]string{"SSH_CONNECTION=", "SSH_TTY=", "SSH_CLIENT="}, false},
+	} {
+		if got := SSHSession(tc.env); got != tc.want {
+			t.Errorf("SSHSession(%q) = %t, want %t", tc.env, got, tc.want)
+		}
+	}
+}
