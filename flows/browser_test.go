@@ -89,6 +89,8 @@ func TestBrowserPlatforms(t *testing.T) {
 		{name: "ssh connection", goos: "linux", env: []string{"DISPLAY=localhost:10.0", "SSH_CONNECTION=10.0.0.1 50000 10.0.0.2 22"}, path: linuxTools, noBrows: true, wantErr: "SSH session"},
 		{name: "ssh tty", goos: "darwin", env: []string{"SSH_TTY=/dev/ttys003"}, noBrows: true, wantErr: "SSH"},
 		{name: "ssh client on windows", goos: "windows", env: []string{"SSH_CLIENT=10.0.0.1 50000 22"}, noBrows: true},
+		{name: "windows variable names in any case", goos: "windows", env: []string{"Ssh_Connection=10.0.0.1 50000 10.0.0.2 22"}, noBrows: true, wantErr: "SSH session"},
+		{name: "linux variable names are case-sensitive", goos: "linux", env: []string{"display=:0"}, path: linuxTools, files: plainProc, noBrows: true, wantErr: "no graphical display"},
 		{name: "ssh into WSL", goos: "linux", env: []string{"WSL_DISTRO_NAME=Ubuntu", "SSH_TTY=/dev/pts/1"}, path: wslTools, noBrows: true, wantErr: "SSH"},
 		{name: "macOS", goos: "darwin", env: []string{"TERM_PROGRAM=Apple_Terminal"}, wantOpen: true},
 		{name: "windows", goos: "windows", env: []string{"WT_SESSION=1"}, wantOpen: true},
@@ -151,6 +153,7 @@ func TestBrowserRefusesUnsafeURLs(t *testing.T) {
 		"https://evil.example/a b",
 		"https://evil.example/\"&calc",
 		"https://evil.example/\x1b[2J",
+		"https://evil.example/\u0080", // the first non-ASCII rune, a C1 control
 		"ms-settings:",
 	} {
 		t.Run(u, func(t *testing.T) {
