@@ -79,3 +79,22 @@ func TestCancelledErrorText(t *testing.T) {
 		t.Fatalf("%q", err)
 	}
 }
+
+// A timeout says how long it waited only when it knows (a Graph call's deadline does
+// not): never "after 0s".
+func TestTimeoutErrorText(t *testing.T) {
+	expired, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel()
+	if err := graphCtxErr(expired, errors.New("Post: context deadline exceeded")); err.Error() != "timed out waiting for Microsoft Graph" ||
+		!errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Graph call past its deadline: %q", err)
+	}
+	if err := ctxDone(expired, AwaitSignIn, 90*time.Second); err.Error() != "timed out after 1m30s waiting for you to sign in" {
+		t.Errorf("sign-in past its deadline: %q", err)
+	}
+	limit, cancelLimit := context.WithDeadlineCause(context.Background(), time.Unix(0, 0), errors.New("--timeout 5m reached"))
+	defer cancelLimit()
+	if err := ctxDone(limit, AwaitConsent, 0); err.Error() != "timed out waiting for admin consent to become visible in Microsoft Graph: --timeout 5m reached" {
+		t.Errorf("consent wait past --timeout: %q", err)
+	}
+}
