@@ -98,3 +98,33 @@ func TestTimeoutErrorText(t *testing.T) {
 		t.Errorf("consent wait past --timeout: %q", err)
 	}
 }
+
+// A Graph call cut by the command's --timeout returns the --timeout's own error (it
+// names the limit), not a TimeoutError about Graph.
+func TestGraphErrorPastTheCommandTimeout(t *testing.T) {
+	limit := errors.New("no answer within --timeout 5m")
+	ctx, cancel := context.WithDeadlineCause(context.Background(), time.Unix(0, 0), limit)
+	defer cancel()
+	err := graphCtxErr(ctx, errors.New("Post: context deadline exceeded"))
+	var te *TimeoutError
+	if err != limit || errors.As(err, &te) {
+		t.Fatalf("graphCtxErr = %q (%T), want the --timeout's error %q", err, err, limit)
+	}
+}
+
+// A cancellation with a cause of its own (Ctrl+C) still matches context.Canceled and
+// ErrCancelled, and nothing else: not a deadline, not a usage error.
+func TestCancelledWithACause(t *testing.T) {
+	interrupt := errors.New("interrupted (Ctrl+C)")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(interrupt)
+	err := fmt.Errorf("verifying grants: %w", ctxDone(ctx, AwaitGraph, 0))
+	if err.Error() != "verifying grants: cancelled" || !errors.Is(err, context.Canceled) || !errors.Is(err, ErrCancelled) || !errors.Is(err, interrupt) {
+		t.Fatalf("%q: want \"verifying grants: cancelled\" matching context.Canceled, ErrCancelled and its cause", err)
+	}
+	for _, other := range []error{context.DeadlineExceeded, ErrUsage} {
+		if errors.Is(err, other) {
+			t.Errorf("%q matches %v", err, other)
+		}
+	}
+}
