@@ -94,3 +94,32 @@ func TestDeviceLoginFailureIsLogged(t *testing.T) {
 	}
 	w.waitFor(t, `level=WARN msg="device login" err="the device login page did not open"`)
 }
+
+// Without a browser to open (none configured), the sign-in only shows its address;
+// the admin opens it by hand and the sign-in completes.
+func TestSignInWithoutBrowserShowsTheAddress(t *testing.T) {
+	_, s, b := newSession(t, "consented", func(c *flows.Config) { c.Browser = nil })
+	var prompts []flows.SignInPrompt
+	admin, err := s.SignIn(context.Background(), func(p flows.SignInPrompt) {
+		prompts = append(prompts, p)
+		go func() { _ = b.b.Open(b.ctx, p.URL) }() // opened by hand
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admin == nil || len(prompts) != 1 || prompts[0].URL == "" || prompts[0].DeviceCode {
+		t.Fatalf("admin %+v, prompts %+v", admin, prompts)
+	}
+}
+
+// A sign-in that Entra ID refuses is logged as failed, not cancelled, with its error.
+func TestSignInFailureIsLogged(t *testing.T) {
+	var buf syncBuffer
+	_, s, _ := newSession(t, "ca-blocked", logTo(&buf))
+	if _, err := s.SignIn(context.Background(), func(flows.SignInPrompt) {}); err == nil {
+		t.Fatal("the sign-in was not refused")
+	}
+	if lines := buf.lines(); !hasLine(lines, `level=INFO msg="sign-in failed" duration=`, ` cancelled=false err="`, `AADSTS53003`) {
+		t.Fatalf("no sign-in failure line in\n%s", strings.Join(lines, "\n"))
+	}
+}
