@@ -174,6 +174,41 @@ func (s *Server) RevokeAppRole(tenantID, clientID, resourceAppID, value string) 
 	return fmt.Errorf("emulator: %s has no %s assignment in %s", clientID, value, tenantID)
 }
 
+// RevokeScope removes, in the tenant with id tenantID, the delegated permission value
+// of the resource resourceAppID from the app's tenant-wide (AllPrincipals) grant — as
+// an admin revoking it (entra/identity/enterprise-apps/manage-application-permissions;
+// Graph: the grant's scope is updated, graph/api/oauth2permissiongrant-update, and a
+// grant left with no scope is deleted, graph/api/oauth2permissiongrant-delete).
+func (s *Server) RevokeScope(tenantID, clientID, resourceAppID, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.tenantDir(tenantID)
+	if d == nil {
+		return fmt.Errorf("emulator: no tenant %s", tenantID)
+	}
+	client, res := d.spByAppID(clientID, time.Time{}), d.spByAppID(resourceAppID, time.Time{})
+	if client == nil || res == nil {
+		return fmt.Errorf("emulator: no service principal for %s or %s in %s", clientID, resourceAppID, tenantID)
+	}
+	for i, g := range d.grants {
+		if g.ClientID != client.ID || g.ResourceID != res.ID || g.ConsentType != "AllPrincipals" || !containsFold(g.Scopes, value) {
+			continue
+		}
+		var kept []string
+		for _, sc := range g.Scopes {
+			if !strings.EqualFold(sc, value) {
+				kept = append(kept, sc)
+			}
+		}
+		g.Scopes = kept
+		if len(kept) == 0 && len(g.Pending) == 0 {
+			d.grants = append(d.grants[:i], d.grants[i+1:]...)
+		}
+		return nil
+	}
+	return fmt.Errorf("emulator: %s has no tenant-wide %s grant of %q in %s", clientID, resourceAppID, value, tenantID)
+}
+
 // tenantDir finds a tenant's directory by id or domain (home or customer); s.mu held.
 func (s *Server) tenantDir(seg string) *directory {
 	seg = strings.ToLower(seg)

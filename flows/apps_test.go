@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -89,5 +90,40 @@ func TestConsentTargetGuard(t *testing.T) {
 				t.Errorf("unsanitized: %q", err)
 			}
 		})
+	}
+}
+
+// What the admin typed is quoted back in full up to 80 characters; only a longer input
+// is cut, with an ellipsis.
+func TestParseClientIDInputQuotesUpTo80Chars(t *testing.T) {
+	exact := strings.Repeat("x", 80)
+	for in, want := range map[string]string{
+		exact:       `"` + exact + `" is neither a client id (a GUID) nor a consent link`,
+		exact + "y": `"` + exact + `…" is neither a client id (a GUID) nor a consent link`,
+	} {
+		if _, _, err := ParseClientIDInput(in); err == nil || err.Error() != want {
+			t.Errorf("ParseClientIDInput(%d chars): %v, want %s", len(in), err, want)
+		}
+	}
+}
+
+// A service principal reply that carries createdDateTime (servicePrincipal in v1.0
+// does not document it; some replies have it) gives the candidate its creation time in
+// UTC; an unreadable one leaves it zero ("unknown"), as does its absence.
+func TestAppCandidateCreatedDateTime(t *testing.T) {
+	for reply, want := range map[string]time.Time{
+		`{"appId":"0B3A0D5E-7A8C-4F0E-9A51-8C3A3C1F7F11","createdDateTime":"2021-04-01T11:30:00+02:00"}`: time.Date(2021, 4, 1, 9, 30, 0, 0, time.UTC),
+		`{"appId":"0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11","createdDateTime":"April 1st"}`:                 {},
+		`{"appId":"0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"}`:                                               {},
+	} {
+		var r candidateReply
+		if err := jsonUnmarshal([]byte(reply), &r); err != nil {
+			t.Fatal(err)
+		}
+		c := r.candidate()
+		if c.CreatedDateTime != want || c.AppID != "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11" || !c.AccountEnabled {
+			t.Errorf("%s: created %v (%v), app id %q, enabled %t; want %v, the lower-case app id, enabled (absent accountEnabled)",
+				reply, c.CreatedDateTime, c.CreatedDateTime.Location(), c.AppID, c.AccountEnabled, want)
+		}
 	}
 }

@@ -89,6 +89,8 @@ func TestBrowserPlatforms(t *testing.T) {
 		{name: "ssh connection", goos: "linux", env: []string{"DISPLAY=localhost:10.0", "SSH_CONNECTION=10.0.0.1 50000 10.0.0.2 22"}, path: linuxTools, noBrows: true, wantErr: "SSH session"},
 		{name: "ssh tty", goos: "darwin", env: []string{"SSH_TTY=/dev/ttys003"}, noBrows: true, wantErr: "SSH"},
 		{name: "ssh client on windows", goos: "windows", env: []string{"SSH_CLIENT=10.0.0.1 50000 22"}, noBrows: true},
+		{name: "windows variable names in any case", goos: "windows", env: []string{"Ssh_Connection=10.0.0.1 50000 10.0.0.2 22"}, noBrows: true, wantErr: "SSH session"},
+		{name: "linux variable names are case-sensitive", goos: "linux", env: []string{"display=:0"}, path: linuxTools, files: plainProc, noBrows: true, wantErr: "no graphical display"},
 		{name: "ssh into WSL", goos: "linux", env: []string{"WSL_DISTRO_NAME=Ubuntu", "SSH_TTY=/dev/pts/1"}, path: wslTools, noBrows: true, wantErr: "SSH"},
 		{name: "macOS", goos: "darwin", env: []string{"TERM_PROGRAM=Apple_Terminal"}, wantOpen: true},
 		{name: "windows", goos: "windows", env: []string{"WT_SESSION=1"}, wantOpen: true},
@@ -151,6 +153,7 @@ func TestBrowserRefusesUnsafeURLs(t *testing.T) {
 		"https://evil.example/a b",
 		"https://evil.example/\"&calc",
 		"https://evil.example/\x1b[2J",
+		"https://evil.example/\u0080", // the first non-ASCII rune, a C1 control
 		"ms-settings:",
 	} {
 		t.Run(u, func(t *testing.T) {
@@ -240,5 +243,24 @@ func TestSSHSessionAndAvailable(t *testing.T) {
 	mac := &SystemBrowser{Environ: []string{"HOME=/Users/a"}, GOOS: "darwin"}
 	if err := mac.Available(); err != nil {
 		t.Fatalf("macOS Available() = %v", err)
+	}
+}
+
+// An SSH session is any one of SSH_CONNECTION, SSH_TTY or SSH_CLIENT set to a value;
+// a local desktop's environment (display, home, a variable that merely names SSH) is not.
+func TestSSHSessionNamesOnlyTheSSHVariables(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		want bool
+	}{
+		{[]string{"SSH_CONNECTION=10.0.0.1 5555 10.0.0.2 22"}, true},
+		{[]string{"SSH_TTY=/dev/pts/1"}, true},
+		{[]string{"SSH_CLIENT=10.0.0.1 5555 22"}, true},
+		{[]string{"HOME=/home/a", "DISPLAY=:0", "SSH_AUTH_SOCK=/run/user/1000/keyring/ssh", "SSH_CONNECTION"}, false},
+		{[]string{"SSH_CONNECTION=", "SSH_TTY=", "SSH_CLIENT="}, false},
+	} {
+		if got := SSHSession(tc.env); got != tc.want {
+			t.Errorf("SSHSession(%q) = %t, want %t", tc.env, got, tc.want)
+		}
 	}
 }

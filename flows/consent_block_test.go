@@ -149,3 +149,26 @@ func TestPollInterval(t *testing.T) {
 		prev = got
 	}
 }
+
+// The step in AOS after consent: a re-authorize-only app (UO) is only re-authorized,
+// never created; another app's step is its catalog's; no app, no step.
+func TestNextStepAfterConsent(t *testing.T) {
+	ce, _ := permissions.Embedded().App("ce")
+	uo, _ := permissions.Embedded().App("uo")
+	for _, tc := range []struct {
+		app  *permissions.App
+		want string
+	}{
+		{ce, "Create or re-authorize an app profile in AOS > Management > App management."},
+		{uo, "Re-authorize the existing app profile in AOS > Management > App management."},
+		{nil, ""},
+	} {
+		if got := NextStep(tc.app); got != tc.want {
+			key := "nil"
+			if tc.app != nil {
+				key = tc.app.Key
+			}
+			t.Errorf("NextStep(%s) = %q, want %q", key, got, tc.want)
+		}
+	}
+}

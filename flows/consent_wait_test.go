@@ -286,6 +286,22 @@ func TestFindAppsAndGuard(t *testing.T) {
 	}
 }
 
+// The app list tells a disabled service principal apart (accountEnabled false), so the
+// pick-app step can warn that consent will not enable it; an enabled one reads enabled.
+func TestFindAppsSaysWhichAreDisabled(t *testing.T) {
+	for scenario, enabled := range map[string]bool{"disabled": false, "consented": true} {
+		f := start(t, scenario, emulator.Faults{}, nil, nil)
+		ce := f.app(t, "ce")
+		got, err := f.session.FindApps(context.Background(), ce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].AppID != strings.ToLower(ce.ClientID) || got[0].AccountEnabled != enabled {
+			t.Fatalf("%s: candidates %+v, want one %s with AccountEnabled %t", scenario, got, ce.ClientID, enabled)
+		}
+	}
+}
+
 // "Sign in as someone else": the account is forgotten, the browser sign-in asks to
 // pick an account (prompt=select_account) and the session is the new account's.
 func TestSignInAgainAsSomeoneElse(t *testing.T) {

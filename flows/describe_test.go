@@ -79,3 +79,52 @@ func TestCancelledErrorText(t *testing.T) {
 		t.Fatalf("%q", err)
 	}
 }
+
+// A timeout says how long it waited only when it knows (a Graph call's deadline does
+// not): never "after 0s".
+func TestTimeoutErrorText(t *testing.T) {
+	expired, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel()
+	if err := graphCtxErr(expired, errors.New("Post: context deadline exceeded")); err.Error() != "timed out waiting for Microsoft Graph" ||
+		!errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Graph call past its deadline: %q", err)
+	}
+	if err := ctxDone(expired, AwaitSignIn, 90*time.Second); err.Error() != "timed out after 1m30s waiting for you to sign in" {
+		t.Errorf("sign-in past its deadline: %q", err)
+	}
+	limit, cancelLimit := context.WithDeadlineCause(context.Background(), time.Unix(0, 0), errors.New("--timeout 5m reached"))
+	defer cancelLimit()
+	if err := ctxDone(limit, AwaitConsent, 0); err.Error() != "timed out waiting for admin consent to become visible in Microsoft Graph: --timeout 5m reached" {
+		t.Errorf("consent wait past --timeout: %q", err)
+	}
+}
+
+// A Graph call cut by the command's --timeout returns the --timeout's own error (it
+// names the limit), not a TimeoutError about Graph.
+func TestGraphErrorPastTheCommandTimeout(t *testing.T) {
+	limit := errors.New("no answer within --timeout 5m")
+	ctx, cancel := context.WithDeadlineCause(context.Background(), time.Unix(0, 0), limit)
+	defer cancel()
+	err := graphCtxErr(ctx, errors.New("Post: context deadline exceeded"))
+	var te *TimeoutError
+	if err != limit || errors.As(err, &te) {
+		t.Fatalf("graphCtxErr = %q (%T), want the --timeout's error %q", err, err, limit)
+	}
+}
+
+// A cancellation with a cause of its own (Ctrl+C) still matches context.Canceled and
+// ErrCancelled, and nothing else: not a deadline, not a usage error.
+func TestCancelledWithACause(t *testing.T) {
+	interrupt := errors.New("interrupted (Ctrl+C)")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(interrupt)
+	err := fmt.Errorf("verifying grants: %w", ctxDone(ctx, AwaitGraph, 0))
+	if err.Error() != "verifying grants: cancelled" || !errors.Is(err, context.Canceled) || !errors.Is(err, ErrCancelled) || !errors.Is(err, interrupt) {
+		t.Fatalf("%q: want \"verifying grants: cancelled\" matching context.Canceled, ErrCancelled and its cause", err)
+	}
+	for _, other := range []error{context.DeadlineExceeded, ErrUsage} {
+		if errors.Is(err, other) {
+			t.Errorf("%q matches %v", err, other)
+		}
+	}
+}

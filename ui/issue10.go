@@ -169,10 +169,11 @@ func (m *Model) roleLines(w int) string {
 	return s
 }
 
-// roleVerdict is the admin's role check for app. An Admin not read from Graph by
-// flows (no directory roles and no read error: an engine's own) keeps its verdict.
+// roleVerdict is the admin's role check for app. An Admin whose roles flows did
+// not try to read (neither RolesRead nor a read error: an engine's own) keeps its
+// verdict.
 func roleVerdict(a *flows.Admin, app *permissions.App) flows.RoleCheck {
-	if a.DirectoryRoles == nil && a.RolesErr == nil {
+	if !a.RolesRead && a.RolesErr == nil {
 		if a.CanConsent {
 			return flows.RoleCheck{Verdict: flows.RoleCanGrantAll, Roles: a.Roles, Message: "Role: " + strings.Join(a.Roles, ", ") + ": can grant admin consent."}
 		}

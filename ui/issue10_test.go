@@ -117,7 +117,7 @@ func TestRoleVerdictOnStateScreen(t *testing.T) {
 	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
 	at(m, stepState)
 	m.height = 60
-	m.admin = &flows.Admin{UPN: "cam@contoso.example", DirectoryRoles: []flows.DirectoryRole{{DisplayName: "Cloud Application Administrator", RoleTemplateID: flows.RoleCloudApplicationAdministrator}}}
+	m.admin = &flows.Admin{UPN: "cam@contoso.example", RolesRead: true, DirectoryRoles: []flows.DirectoryRole{{DisplayName: "Cloud Application Administrator", RoleTemplateID: flows.RoleCloudApplicationAdministrator}}}
 	s := m.Text()
 	for _, want := range []string{"Cloud Application Administrator", "Microsoft Graph · Directory.Read.All", "Press o to sign in as someone else", "o sign in as someone else"} {
 		if !strings.Contains(s, want) {

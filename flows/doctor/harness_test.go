@@ -40,6 +40,7 @@ type testCA struct {
 	key  *ecdsa.PrivateKey
 }
 
+// newCA is a self-signed root; org "" gives it no organization at all.
 func newCA(t *testing.T, cn, org string) *testCA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -48,12 +49,15 @@ func newCA(t *testing.T, cn, org string) *testCA {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{org}},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	if org != "" {
+		tmpl.Subject.Organization = []string{org}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -61,6 +65,19 @@ func newCA(t *testing.T, cn, org string) *testCA {
 	}
 	c, _ := x509.ParseCertificate(der)
 	return &testCA{cert: c, key: key}
+}
+
+// crossSign is root's certificate (its name and key) issued by ca instead of by
+// itself, as an old root cross-signs a new one (DER).
+func (ca *testCA) crossSign(t *testing.T, root *testCA) []byte {
+	t.Helper()
+	tmpl := *root.cert
+	tmpl.SerialNumber = big.NewInt(time.Now().UnixNano())
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, ca.cert, root.cert.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
 }
 
 // leaf issues a server certificate for names.
@@ -103,7 +120,8 @@ func pool(cas ...*testCA) *x509.CertPool {
 // ---- DNS ----
 
 // fakeDNS answers A queries from names (fully qualified, lower case, without the
-// final dot) and NXDOMAIN for every other name.
+// final dot; the value is one address or several, comma-separated, answered in that
+// order) and NXDOMAIN for every other name.
 type fakeDNS struct {
 	pc    net.PacketConn
 	names map[string]string
@@ -161,9 +179,11 @@ func (d *fakeDNS) answer(msg []byte) []byte {
 	_ = b.Question(q)
 	_ = b.StartAnswers()
 	if ok && q.Type == dnsmessage.TypeA {
-		var a [4]byte
-		copy(a[:], net.ParseIP(ip).To4())
-		_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60}, dnsmessage.AResource{A: a})
+		for _, ip := range strings.Split(ip, ",") {
+			var a [4]byte
+			copy(a[:], net.ParseIP(ip).To4())
+			_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60}, dnsmessage.AResource{A: a})
+		}
 	}
 	out, _ := b.Finish()
 	return out
@@ -202,6 +222,16 @@ type fakeHostOpts struct {
 	dateShift time.Duration // added to the Date header
 	// disabledClient answers AADSTS7000112 to a device-code start for this client.
 	disabledClient string
+	// openIDError, when set, is the 400 answer (JSON) to every OpenID configuration.
+	openIDError string
+	// stallOpenID sends the OpenID configuration's headers (Content-Length 4096) and
+	// the start of its body, then nothing more, ever: when the client goes away the
+	// connection is closed without the rest (a body that ended cleanly could not be
+	// told from a short document).
+	stallOpenID bool
+	// silentOpenID reads the OpenID configuration request and never answers it, not
+	// even its headers, until the client closes the connection.
+	silentOpenID bool
 }
 
 // startFakeHost serves the sign-in and Graph paths the doctor asks for, over TLS.
@@ -213,6 +243,25 @@ func startFakeHost(t *testing.T, o fakeHostOpts) *httptest.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		switch {
+		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration") && o.openIDError != "":
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, o.openIDError)
+		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration") && o.stallOpenID:
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n"+`{"issuer":"https://login.doctor.test/`)
+			_ = buf.Flush()
+			_, _ = io.Copy(io.Discard, conn) // until the client closes
+		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration") && o.silentOpenID:
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			_, _ = io.Copy(io.Discard, conn) // until the client closes
 		case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration"):
 			fmt.Fprint(w, `{"issuer":"https://login.doctor.test/`+testTenantID+`/v2.0","cloud_instance_name":"microsoftonline.com","tenant_region_scope":"EU"}`)
 		case strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/devicecode"):
@@ -245,9 +294,10 @@ const testTenantID = "0b5e1a1e-7d3c-4c55-9a0e-6d2f1a8c4b11"
 type proxyMode int
 
 const (
-	proxyOK     proxyMode = iota // opens the tunnel
-	proxyRefuse                  // 403 to every CONNECT
-	proxyAuth                    // 407 unless Basic user:secret
+	proxyOK        proxyMode = iota // opens the tunnel
+	proxyRefuse                     // 403 to every CONNECT
+	proxyAuth                       // 407 unless Basic user:secret
+	proxyAuthBlank                  // 407 naming Basic, after a blank Proxy-Authenticate
 )
 
 // startProxy is an HTTP CONNECT proxy; routes maps the requested host:port to the
@@ -283,6 +333,9 @@ func startProxy(t *testing.T, mode proxyMode, routes map[string]string) (addr st
 				io.WriteString(c, "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n")
 				return
 			}
+		case proxyAuthBlank:
+			io.WriteString(c, "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate:  \r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
+			return
 		}
 		to, ok := routes[req.Host]
 		if !ok {

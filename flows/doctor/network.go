@@ -391,10 +391,10 @@ func judgeChain(cfg *Config, c *Check, host string, st tls.ConnectionState) bool
 	chains, verr := certs[0].Verify(x509.VerifyOptions{
 		DNSName: host, Roots: cfg.RootCAs, Intermediates: inter, CurrentTime: cfg.Now(),
 	})
-	// The top of the chain: the trusted root when it verifies, else the issuer of the
-	// last certificate sent.
+	// The top of the chain: the root of the first chain when it verifies (Verify then
+	// returns one or more, each ending in a root), else the last certificate's issuer.
 	top := certs[len(certs)-1].Issuer
-	if verr == nil && len(chains) > 0 {
+	if verr == nil {
 		top = chains[0][len(chains[0])-1].Subject
 	}
 	topName := caName(top)

@@ -57,7 +57,30 @@ func clockCheck(cfg *Config, hosts ...hostResult) Check {
 	return c
 }
 
+// lookupTimeout bounds one look-up request as a whole (name, connect, TLS, answer and
+// its body): twice the step timeout, as it is several steps. Its TLS handshake and the
+// wait for its answer's headers are each bounded by the step timeout as well.
+func (cfg *Config) lookupTimeout() time.Duration { return 2 * cfg.StepTimeout }
+
+// lookupCtx is ctx bounded by the look-up timeout.
+func (cfg *Config) lookupCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, cfg.lookupTimeout())
+}
+
+// lookupLimit says what bounded a look-up that timed out (lctx is its lookupCtx): the
+// run's --timeout, the limit of the whole request, or that of one step in it.
+func (cfg *Config) lookupLimit(ctx, lctx context.Context) string {
+	switch {
+	case ctx.Err() != nil:
+		return "before the run's --timeout"
+	case lctx.Err() != nil:
+		return "within " + seconds(cfg.lookupTimeout()) + " for the whole request"
+	}
+	return "within " + seconds(cfg.StepTimeout)
+}
+
 // httpClient talks to the sign-in host with the run's resolver, dialer, proxy and roots.
+// The request's context bounds it as a whole (lookupCtx).
 func (cfg *Config) httpClient() (*http.Client, func()) {
 	t := &http.Transport{
 		Proxy: func(r *http.Request) (*url.URL, error) { return cfg.Proxy(r.URL) },
@@ -87,7 +110,7 @@ func (cfg *Config) httpClient() (*http.Client, func()) {
 		ResponseHeaderTimeout: cfg.StepTimeout,
 		DisableKeepAlives:     true,
 	}
-	return &http.Client{Transport: t, Timeout: 2 * cfg.StepTimeout}, t.CloseIdleConnections
+	return &http.Client{Transport: t}, t.CloseIdleConnections
 }
 
 // entraError is the error body of Entra ID's endpoints.
@@ -106,12 +129,11 @@ func (e entraError) has(code int) bool {
 	return strings.Contains(e.Description, fmt.Sprintf("AADSTS%d:", code))
 }
 
-// firstLine is the first line of an Entra description (without its Trace ID lines).
+// firstLine is the first non-blank line of an Entra description (without its Trace
+// ID lines), whether lines end in CR LF, LF or CR.
 func (e entraError) firstLine() string {
-	d := e.Description
-	if i := strings.IndexAny(d, "\r\n"); i >= 0 {
-		d = d[:i]
-	}
+	d, _, _ := strings.Cut(strings.TrimSpace(e.Description), "\n")
+	d, _, _ = strings.Cut(d, "\r")
 	return flows.Sanitize(strings.TrimSpace(d))
 }
 
@@ -205,14 +227,16 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	client, done := cfg.httpClient()
 	defer done()
 	u := cfg.Cloud.Authority(seg) + "/v2.0/.well-known/openid-configuration"
+	lctx, cancel := cfg.lookupCtx(ctx)
+	defer cancel()
 	t0 := time.Now()
-	status, body, err := get(ctx, client, u)
+	status, body, err := get(lctx, client, u)
 	c.Duration = time.Since(t0)
 	loginHost := hostOf(cfg.Cloud.AuthorityHost)
 	switch {
 	case err != nil:
 		c.Status, c.Summary = Fail, "tenant's OpenID configuration unreachable"
-		c.Evidence = flows.Sanitize("could not read the OpenID configuration: " + ioErrorText(err, cfg.limit(ctx)))
+		c.Evidence = flows.Sanitize("could not read the OpenID configuration: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx)))
 		c.Fix = "See the network checks of " + loginHost + " above."
 	case status != http.StatusOK:
 		var e entraError
@@ -315,7 +339,9 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	client, done := cfg.httpClient()
 	defer done()
 	form := url.Values{"client_id": {cfg.SignInClientID}, "scope": {"openid profile offline_access"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.Cloud.Authority(seg)+"/oauth2/v2.0/devicecode", strings.NewReader(form.Encode()))
+	lctx, cancel := cfg.lookupCtx(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(lctx, http.MethodPost, cfg.Cloud.Authority(seg)+"/oauth2/v2.0/devicecode", strings.NewReader(form.Encode()))
 	if err != nil {
 		c.Status, c.Evidence = Fail, flows.Sanitize(err.Error())
 		p.emit(c)
@@ -331,7 +357,7 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	switch {
 	case err != nil:
 		c.Status, c.Summary = Fail, "device-code start unreachable"
-		c.Evidence = flows.Sanitize("could not start a device-code sign-in: " + ioErrorText(err, cfg.limit(ctx)))
+		c.Evidence = flows.Sanitize("could not start a device-code sign-in: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx)))
 		c.Fix = "See the network checks of " + hostOf(cfg.Cloud.AuthorityHost) + " above."
 	case status == http.StatusOK:
 		var dc struct {
