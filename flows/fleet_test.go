@@ -119,6 +119,14 @@ func TestFleetIsolatesEachTenantsFailure(t *testing.T) {
 	if !strings.Contains(res.Rows[3].Error, "AADSTS50020") {
 		t.Fatalf("no-access row error %q", res.Rows[3].Error)
 	}
+	// The summary counts these rows: four tenants checked (a result each), three not.
+	wantSummary := flows.FleetSummary{Tenants: 7, Checked: 4, Complete: 1, Incomplete: 1, NotConsented: 2, NoAccess: 1, Refused: 2, ExitCode: 4}
+	if got := res.Summary(nil); got != wantSummary {
+		t.Fatalf("summary\n got %+v\nwant %+v", got, wantSummary)
+	}
+	if got, want := flows.FleetSummaryLine(res, nil), "7 of 7 tenants: 1 complete, 1 incomplete, 2 not consented, 1 no access, 2 refused."; got != want {
+		t.Fatalf("summary line %q, want %q", got, want)
+	}
 }
 
 // TestFleetCancelKeepsFinishedRows: cancelling after the third tenant leaves only
@@ -220,6 +228,35 @@ func TestParseTenantList(t *testing.T) {
 		_, err := flows.ParseTenantList(strings.NewReader(in), "tenants.txt")
 		if !errors.Is(err, flows.ErrUsage) || err.Error() != msg {
 			t.Fatalf("%q: %v", in, err)
+		}
+	}
+}
+
+// TestParseTenantListDomainShapes: a domain is dot-separated labels of ASCII letters,
+// digits and inner hyphens, each label at most 63 characters and the name at most
+// 253 (RFC 1035 §2.3.4); every letter and digit is taken, from a to z, A to Z, 0 to
+// 9, and the characters just outside those ranges are not.
+func TestParseTenantListDomainShapes(t *testing.T) {
+	label := func(n int) string { return strings.Repeat("x", n) }
+	long253 := label(63) + "." + label(63) + "." + label(63) + "." + label(61)
+	for _, in := range []string{
+		"xn--bcher-kva.example", "azure-09.onmicrosoft.com", "AZ.Contoso.com", "09.az",
+		label(63) + ".com", long253,
+	} {
+		got, err := flows.ParseTenantList(strings.NewReader(in+"\n"), "tenants.txt")
+		if err != nil || !reflect.DeepEqual(got, []string{strings.ToLower(in)}) {
+			t.Errorf("%q: %q %v", in, got, err)
+		}
+	}
+	for _, in := range []string{
+		label(64) + ".com", long253 + "x", "localhost", "contoso..com", "-contoso.com", "contoso-.com",
+		"contoso_corp.com", "contoso.com:443", "admin@contoso.com", "contoso.com/", "con`toso.com",
+		"con{toso.com", "con[toso.com", "con~toso.com", "contoso.c m",
+	} {
+		_, err := flows.ParseTenantList(strings.NewReader(in+"\n"), "tenants.txt")
+		want := `tenants.txt:1: "` + in + `" is neither a tenant id (GUID) nor a domain`
+		if !errors.Is(err, flows.ErrUsage) || err.Error() != want {
+			t.Errorf("%q: %v", in, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,5 +54,27 @@ func TestProgressAfterSignIn(t *testing.T) {
 	}
 	if got := strings.Join(lines, "\n"); !strings.Contains(got, "Signed in; reading your account and roles") {
 		t.Errorf("progress: %q", got)
+	}
+}
+
+// TestProgressSaysFractionalWait: Graph's Retry-After may carry milliseconds
+// ("2.500", graph/throttling); a wait under ten seconds is told to the tenth.
+func TestProgressSaysFractionalWait(t *testing.T) {
+	clock := newFakeClock(true)
+	f := start(t, "consented", emulator.Faults{}, clock, nil)
+	f.srv.SetFaults(emulator.Faults{Throttle: 1, RetryAfter: 2500 * time.Millisecond, RetryAfterFormat: emulator.RetryFractional})
+	var mu sync.Mutex
+	var lines []string
+	ctx := flows.WithProgress(context.Background(), func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, s)
+	})
+	if _, err := f.session.Verify(ctx, f.app(t, "ce")); err != nil {
+		t.Fatal(err)
+	}
+	want := "Microsoft Graph asked us to wait 2.5 s (429); retrying then…"
+	if !slices.Contains(lines, want) {
+		t.Errorf("progress lacks %q:\n%s", want, strings.Join(lines, "\n"))
 	}
 }

@@ -78,6 +78,17 @@ func TestNeedsInteraction(t *testing.T) {
 		{"consent needed", body("invalid_grant", "consent_required", 65001), true, true},
 		{"wrapped", fmt.Errorf("renewing the sign-in: %w", body("interaction_required", "", 50079)), true, true},
 		{"blocked by CA: prompting again does not help", body("invalid_grant", "", 53003), false, false},
+		{"invalid_grant for another reason (bad credentials)", body("invalid_grant", "", 50126), false, false},
+		{"interaction_required with a code not listed", body("interaction_required", "", 50097), true, true},
+		// MSAL's CallErr keeps the reply in Resp.Body; its message need not carry it.
+		{"the reply's body, not the message", msalerrors.CallErr{Resp: &http.Response{StatusCode: 400, Body: io.NopCloser(strings.NewReader(
+			`{"error":"invalid_grant","suberror":"basic_action","error_codes":[50173],"claims":"{\"access_token\":{}}"}`))},
+			Err: errors.New("http call(https://login/token)(POST) error: reply status code was 400")}, true, true},
+		// Only the text is left (device code): the body is the whole message, or
+		// follows it HTML-escaped.
+		{"the message is the body", errors.New(`{"error":"invalid_grant","suberror":"token_expired","error_codes":[700082]}`), true, false},
+		{"the body HTML-escaped in the message", errors.New("reply status code was 400:\n{&#34;error&#34;:&#34;interaction_required&#34;,&#34;error_codes&#34;:[50079],&#34;claims&#34;:&#34;{}&#34;}"), true, true},
+		{"a message body that asks for nothing", errors.New(`{"error":"invalid_client","error_codes":[7000215]}`), false, false},
 		{"network", errors.New("dial tcp: connection refused"), false, false},
 		{"no account", errors.New("not signed in"), false, false},
 	} {
@@ -85,6 +96,10 @@ func TestNeedsInteraction(t *testing.T) {
 			need, claims := NeedsInteraction(tc.err)
 			if need != tc.need || (claims != "") != tc.claims {
 				t.Fatalf("need %v claims %q", need, claims)
+			}
+			// The reply's body is put back: asking again gives the same answer.
+			if again, claims2 := NeedsInteraction(tc.err); again != need || claims2 != claims {
+				t.Fatalf("second look: need %v claims %q", again, claims2)
 			}
 		})
 	}
