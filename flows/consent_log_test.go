@@ -179,3 +179,42 @@ func TestVerifyLogCountsItsOwnRequests(t *testing.T) {
 		t.Fatalf("no verification line with %q in\n%s", want, strings.Join(lines, "\n"))
 	}
 }
+
+// The debug log says "resumed" when a paused wait is resumed, once: the admin saying
+// again that another admin grants it (a second Resume) polls again without a second
+// "resumed" line.
+func TestConsentWaitLogsResumeOnce(t *testing.T) {
+	var buf syncBuffer
+	f := start(t, "cloud-app-admin", emulator.Faults{}, newFakeClock(false), logTo(&buf))
+	f.browser.away = true
+	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ev := nextEvent(t, c); ev.Paused == nil {
+		t.Fatalf("first event %+v, want paused", ev)
+	}
+	for i := range 2 {
+		c.Resume()
+		if ev := nextEvent(t, c); ev.Paused != nil || ev.Done {
+			t.Fatalf("after Resume %d: %+v", i+1, ev)
+		}
+	}
+	var got []string
+	for _, l := range buf.lines() {
+		if strings.Contains(l, "consent wait paused") || strings.Contains(l, "consent wait resumed") || strings.Contains(l, `msg="consent poll"`) {
+			got = append(got, l[strings.Index(l, "msg="):])
+		}
+	}
+	want := []string{
+		`msg="consent poll" n=1 visible=0 total=3 elapsed=0s redirected=false`,
+		`msg="consent wait paused: the signed-in account cannot grant it" rows=1`,
+		`msg="consent wait resumed: another admin grants it"`,
+		`msg="consent poll" n=2 visible=0 total=3 elapsed=0s redirected=false`,
+		`msg="consent poll" n=3 visible=0 total=3 elapsed=0s redirected=false`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
