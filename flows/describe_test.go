@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +129,49 @@ func TestCancelledWithACause(t *testing.T) {
 		if errors.Is(err, other) {
 			t.Errorf("%q matches %v", err, other)
 		}
+	}
+}
+
+// A server whose certificate names another host (something answers in Microsoft's
+// place, or an --authority-host override points at the wrong name): a real TLS
+// handshake with a trusted certificate that is not for the name dialled.
+func TestDescribeCertificateForAnotherName(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+	srv.StartTLS()
+	defer srv.Close()
+	// The test certificate is for 127.0.0.1, ::1 and example.com, not "localhost".
+	host := net.JoinHostPort("localhost", strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port))
+	_, err := srv.Client().Get("https://" + host + "/")
+	x := Describe(fmt.Errorf("signing in: %w", err))
+	want := Explanation{Title: "Certificate for another name",
+		Meaning: "The certificate presented for " + host + " is for a different name: something between you and Microsoft answers in its place.",
+		Fix: "Check --authority-host/--graph-url and any proxy. If this network needs a proxy, set HTTPS_PROXY (e.g. HTTPS_PROXY=http://proxy.example:8080); " +
+			"`d365consent doctor` checks DNS, proxy and TLS."}
+	if x == nil || *x != want {
+		t.Fatalf("Describe(%v)\n got %+v\nwant %+v", err, x, want)
+	}
+}
+
+// A connection that timed out (a firewall that drops the traffic): a real dial whose
+// deadline has passed fails with a timeout, wrapped by the HTTP client as for any
+// request.
+func TestDescribeNoAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	expired := &net.Dialer{Deadline: time.Unix(1, 0)}
+	client := &http.Client{Transport: &http.Transport{DialContext: expired.DialContext}}
+	_, err = client.Get("http://" + ln.Addr().String() + "/v1.0/$batch")
+	x := Describe(fmt.Errorf("Microsoft Graph POST /$batch: %w", err))
+	host := ln.Addr().String()
+	want := Explanation{Title: "No answer from " + host,
+		Meaning: "The connection to " + host + " timed out: the network is slow, or a firewall drops the traffic.",
+		Fix: "Try again. If this network needs a proxy, set HTTPS_PROXY (e.g. HTTPS_PROXY=http://proxy.example:8080); " +
+			"`d365consent doctor` checks DNS, proxy and TLS."}
+	if x == nil || *x != want {
+		t.Fatalf("Describe(%v)\n got %+v\nwant %+v", err, x, want)
 	}
 }

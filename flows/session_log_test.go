@@ -3,11 +3,13 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows"
 )
 
@@ -121,5 +123,28 @@ func TestSignInFailureIsLogged(t *testing.T) {
 	}
 	if lines := buf.lines(); !hasLine(lines, `level=INFO msg="sign-in failed" duration=`, ` cancelled=false err="`, `AADSTS53003`) {
 		t.Fatalf("no sign-in failure line in\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// verify's single round trip (VerifyWithAdmin) counts the Graph requests of that
+// verification alone, not the sign-in's, in its result and in its debug log line.
+func TestVerifyWithAdminCountsItsOwnRequests(t *testing.T) {
+	var buf syncBuffer
+	f := start(t, "consented", emulator.Faults{}, nil, logTo(&buf))
+	f.srv.ResetGraphRequests()
+	_, r, err := f.session.VerifyWithAdmin(context.Background(), f.app(t, "ce"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := f.srv.GraphRequests()
+	if n == 0 {
+		t.Fatal("no Graph request counted by the emulator")
+	}
+	if r.GraphRequests != int(n) {
+		t.Errorf("result counts %d Graph requests, the emulator %d", r.GraphRequests, n)
+	}
+	want := fmt.Sprintf(" graphRequests=%d ok=true", n)
+	if lines := buf.lines(); !hasLine(lines, `msg="verification with the admin" app=ce requests=`, want) {
+		t.Fatalf("no verification line with %q in\n%s", want, strings.Join(lines, "\n"))
 	}
 }
