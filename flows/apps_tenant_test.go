@@ -12,6 +12,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/flows/graph"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // Re-authorization with several service principals carrying the catalog's name: the
@@ -97,5 +98,26 @@ func TestCheckConsentTargetAbsentOrUnreadable(t *testing.T) {
 		"')?$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled: HTTP 504 GatewayTimeout: "
 	if !errors.As(err, &ge) || ge.Status != 504 || !strings.HasPrefix(fmt.Sprint(err), prefix) || errors.Is(err, flows.ErrUsage) {
 		t.Fatalf("an unreadable service principal: %v, want the Graph 504 read failure starting %q", err, prefix)
+	}
+}
+
+// A mistyped client id that is another app in the tenant (here Microsoft Graph's
+// own): consent stops before anything is opened, and the explanation names both apps
+// and everything consenting would have granted.
+func TestDescribeConsentToAnotherApp(t *testing.T) {
+	f := start(t, "consented", emulator.Faults{}, nil, nil)
+	wrong := *f.app(t, "ce")
+	wrong.ClientID = permissions.GraphAppID
+	c, err := f.session.StartConsent(context.Background(), &wrong)
+	if c != nil {
+		c.Close()
+		t.Fatal("consent started for another app")
+	}
+	want := flows.Explanation{Title: "STOP — this client id is another app",
+		Meaning: `Client id 00000003-0000-0000-c000-000000000000 is "Microsoft Graph" in this tenant, not "AvePoint Cloud Backup for Dynamics Customer Engagement". ` +
+			`Consenting would grant "Microsoft Graph", for the whole tenant: Microsoft Graph User.Read (Delegated), Microsoft Graph Directory.Read.All (Application), Dynamics CRM user_impersonation (Delegated).`,
+		Fix: "Nothing was opened. Check the client id, paste the consent link AOS gives you, or pick the app found in the tenant."}
+	if x := flows.Describe(err); x == nil || *x != want {
+		t.Fatalf("Describe(%v)\n got %+v\nwant %+v", err, x, want)
 	}
 }
