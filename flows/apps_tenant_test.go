@@ -121,3 +121,33 @@ func TestDescribeConsentToAnotherApp(t *testing.T) {
 		t.Fatalf("Describe(%v)\n got %+v\nwant %+v", err, x, want)
 	}
 }
+
+// Looking for the app: none in the tenant is an empty list (and no second round trip
+// for dates); a list Graph cannot give is an error naming the app; the dates are best
+// effort — a $batch Graph keeps refusing leaves them unknown, the list stands.
+func TestFindAppsAbsentUnreadableOrUndated(t *testing.T) {
+	fresh := start(t, "fresh", emulator.Faults{}, nil, nil)
+	fresh.srv.ResetGraphRequests()
+	got, err := fresh.session.FindApps(context.Background(), fresh.app(t, "ce"))
+	if err != nil || len(got) != 0 || fresh.srv.GraphRequests() != 1 {
+		t.Fatalf("fresh tenant: candidates %+v, err %v, %d Graph requests; want none, no error, the one list request", got, err, fresh.srv.GraphRequests())
+	}
+	if _, err := fresh.session.FindApps(context.Background(), nil); !errors.Is(err, flows.ErrUsage) || err.Error() != "no app to look for" {
+		t.Fatalf("no app: %v, want the usage error \"no app to look for\"", err)
+	}
+
+	f := start(t, "consented", emulator.Faults{}, newFakeClock(true), nil)
+	ce := f.app(t, "ce")
+	f.srv.SetFaults(emulator.Faults{Envelope: []int{503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503}})
+	got, err = f.session.FindApps(context.Background(), ce)
+	if err != nil || len(got) != 1 || got[0].AppID != strings.ToLower(ce.ClientID) || !got[0].FirstGranted.IsZero() {
+		t.Fatalf("dates unreadable: candidates %+v, err %v; want the app, first grant unknown", got, err)
+	}
+	f.srv.SetFaults(emulator.Faults{GatewayTimeout: 1000})
+	_, err = f.session.FindApps(context.Background(), ce)
+	var ge *graph.Error
+	prefix := "looking for " + ce.DisplayName + " in the tenant: Microsoft Graph GET /servicePrincipals?$filter="
+	if !errors.As(err, &ge) || ge.Status != 504 || !strings.HasPrefix(fmt.Sprint(err), prefix) {
+		t.Fatalf("list unreadable: %v, want the Graph 504 starting %q", err, prefix)
+	}
+}

@@ -3,9 +3,11 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
@@ -217,5 +219,23 @@ func TestDriftAgainstAFleetBaseline(t *testing.T) {
 	// A fleet document that is not one is refused as a usage error.
 	if _, err := flows.LoadBaseline(writeBaseline(t, []byte(`{"schema":"`+flows.FleetSchema+`","results":"none"}`))); !errors.Is(err, flows.ErrUsage) {
 		t.Fatalf("a broken fleet document: %v, want a usage error", err)
+	}
+}
+
+// A baseline that cannot be used is a usage error naming the file: missing, not
+// JSON, or a verify document that does not decode.
+func TestLoadBaselineRefusesUnusableFiles(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.json")
+	notJSON := writeBaseline(t, []byte("status,tenant\ncomplete,contoso\n"))
+	broken := writeBaseline(t, []byte(`{"schema":"`+flows.ResultSchema+`","permissions":"none"}`))
+	for path, prefix := range map[string]string{
+		missing: "--baseline: open " + missing + ": ",
+		notJSON: "--baseline " + notJSON + ": not a verify JSON document: ",
+		broken:  "--baseline " + broken + ": json: ",
+	} {
+		b, err := flows.LoadBaseline(path)
+		if b != nil || !errors.Is(err, flows.ErrUsage) || !strings.HasPrefix(fmt.Sprint(err), prefix) {
+			t.Errorf("LoadBaseline(%s) = %v, %v; want a usage error starting %q", filepath.Base(path), b, err, prefix)
+		}
 	}
 }
