@@ -12,6 +12,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/flows"
 	"github.com/d365consent/d365consent/flows/graph"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // Re-authorization with several service principals carrying the catalog's name: the
@@ -97,5 +98,56 @@ func TestCheckConsentTargetAbsentOrUnreadable(t *testing.T) {
 		"')?$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled: HTTP 504 GatewayTimeout: "
 	if !errors.As(err, &ge) || ge.Status != 504 || !strings.HasPrefix(fmt.Sprint(err), prefix) || errors.Is(err, flows.ErrUsage) {
 		t.Fatalf("an unreadable service principal: %v, want the Graph 504 read failure starting %q", err, prefix)
+	}
+}
+
+// A mistyped client id that is another app in the tenant (here Microsoft Graph's
+// own): consent stops before anything is opened, and the explanation names both apps
+// and everything consenting would have granted.
+func TestDescribeConsentToAnotherApp(t *testing.T) {
+	f := start(t, "consented", emulator.Faults{}, nil, nil)
+	wrong := *f.app(t, "ce")
+	wrong.ClientID = permissions.GraphAppID
+	c, err := f.session.StartConsent(context.Background(), &wrong)
+	if c != nil {
+		c.Close()
+		t.Fatal("consent started for another app")
+	}
+	want := flows.Explanation{Title: "STOP — this client id is another app",
+		Meaning: `Client id 00000003-0000-0000-c000-000000000000 is "Microsoft Graph" in this tenant, not "AvePoint Cloud Backup for Dynamics Customer Engagement". ` +
+			`Consenting would grant "Microsoft Graph", for the whole tenant: Microsoft Graph User.Read (Delegated), Microsoft Graph Directory.Read.All (Application), Dynamics CRM user_impersonation (Delegated).`,
+		Fix: "Nothing was opened. Check the client id, paste the consent link AOS gives you, or pick the app found in the tenant."}
+	if x := flows.Describe(err); x == nil || *x != want {
+		t.Fatalf("Describe(%v)\n got %+v\nwant %+v", err, x, want)
+	}
+}
+
+// Looking for the app: none in the tenant is an empty list (and no second round trip
+// for dates); a list Graph cannot give is an error naming the app; the dates are best
+// effort — a $batch Graph keeps refusing leaves them unknown, the list stands.
+func TestFindAppsAbsentUnreadableOrUndated(t *testing.T) {
+	fresh := start(t, "fresh", emulator.Faults{}, nil, nil)
+	fresh.srv.ResetGraphRequests()
+	got, err := fresh.session.FindApps(context.Background(), fresh.app(t, "ce"))
+	if err != nil || len(got) != 0 || fresh.srv.GraphRequests() != 1 {
+		t.Fatalf("fresh tenant: candidates %+v, err %v, %d Graph requests; want none, no error, the one list request", got, err, fresh.srv.GraphRequests())
+	}
+	if _, err := fresh.session.FindApps(context.Background(), nil); !errors.Is(err, flows.ErrUsage) || err.Error() != "no app to look for" {
+		t.Fatalf("no app: %v, want the usage error \"no app to look for\"", err)
+	}
+
+	f := start(t, "consented", emulator.Faults{}, newFakeClock(true), nil)
+	ce := f.app(t, "ce")
+	f.srv.SetFaults(emulator.Faults{Envelope: []int{503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503}})
+	got, err = f.session.FindApps(context.Background(), ce)
+	if err != nil || len(got) != 1 || got[0].AppID != strings.ToLower(ce.ClientID) || !got[0].FirstGranted.IsZero() {
+		t.Fatalf("dates unreadable: candidates %+v, err %v; want the app, first grant unknown", got, err)
+	}
+	f.srv.SetFaults(emulator.Faults{GatewayTimeout: 1000})
+	_, err = f.session.FindApps(context.Background(), ce)
+	var ge *graph.Error
+	prefix := "looking for " + ce.DisplayName + " in the tenant: Microsoft Graph GET /servicePrincipals?$filter="
+	if !errors.As(err, &ge) || ge.Status != 504 || !strings.HasPrefix(fmt.Sprint(err), prefix) {
+		t.Fatalf("list unreadable: %v, want the Graph 504 starting %q", err, prefix)
 	}
 }

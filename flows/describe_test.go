@@ -175,3 +175,27 @@ func TestDescribeNoAnswer(t *testing.T) {
 		t.Fatalf("Describe(%v)\n got %+v\nwant %+v", err, x, want)
 	}
 }
+
+// A consent wait that ran out says consent may not have been accepted or replication
+// is slow; a DNS failure that names no host names the request's host; no error, no
+// explanation.
+func TestDescribeConsentTimeoutAndUnnamedDNS(t *testing.T) {
+	x := Describe(fmt.Errorf("waiting for consent: %w", &TimeoutError{Awaited: AwaitConsent, After: 5 * time.Minute}))
+	want := Explanation{Title: "Timed out waiting for admin consent to become visible in Microsoft Graph",
+		Meaning: "Not every grant became visible in Microsoft Graph in time: consent may not have been accepted, or replication is slow.",
+		Fix:     "Check the consent page's result, then run verify again later; raise --timeout to wait longer."}
+	if x == nil || *x != want {
+		t.Fatalf("consent timeout\n got %+v\nwant %+v", x, want)
+	}
+	_, err := (&http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+		return nil, &net.DNSError{Err: "server misbehaving", IsTemporary: true}
+	}}}).Get("https://graph.microsoft.com/v1.0/$batch")
+	x = Describe(err)
+	if x == nil || x.Title != "Cannot find graph.microsoft.com" ||
+		x.Meaning != "The name graph.microsoft.com does not resolve (DNS): this machine is offline, its DNS server does not answer, or the network blocks it." {
+		t.Fatalf("DNS error without a name (%v): %+v", err, x)
+	}
+	if x := Describe(nil); x != nil {
+		t.Fatalf("Describe(nil) = %+v", x)
+	}
+}

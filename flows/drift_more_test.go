@@ -3,9 +3,11 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
@@ -110,8 +112,51 @@ func TestDriftAfterConsentInAFreshTenant(t *testing.T) {
 		extra(flows.DriftExtraVanished, "Group.Read.All", "Application"),
 		extra(flows.DriftExtraVanished, "Group.Read.All", "Delegated"),
 	}
-	if back := flows.CompareResults(after, before); !reflect.DeepEqual(back, wantBack) {
+	back := flows.CompareResults(after, before)
+	if !reflect.DeepEqual(back, wantBack) {
 		t.Fatalf("back:\n got %+v\nwant %+v", back, wantBack)
+	}
+	// Each change in one line, as verify --baseline prints it.
+	lines := func(cs []flows.DriftChange) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.String())
+		}
+		return out
+	}
+	wantLines := []string{
+		"status: not-consented -> complete",
+		"service principal: absent -> enabled",
+		"Microsoft Graph User.Read (Delegated): missing -> granted",
+		"Microsoft Graph Directory.Read.All (Application): missing -> granted",
+		"Dynamics CRM user_impersonation (Delegated): missing -> granted",
+		"extra grant appeared: Microsoft Graph Application.Read.All (Delegated)",
+		"extra grant appeared: Microsoft Graph Group.Read.All (Application)",
+		"extra grant appeared: Microsoft Graph Group.Read.All (Delegated)",
+	}
+	if got := lines(d.Changes); !reflect.DeepEqual(got, wantLines) {
+		t.Fatalf("lines:\n got %q\nwant %q", got, wantLines)
+	}
+	if got, want := lines(back)[5], "extra grant vanished: Microsoft Graph Application.Read.All (Delegated)"; got != want {
+		t.Fatalf("line %q, want %q", got, want)
+	}
+	// The catalog dropped a permission since the baseline, or added one.
+	trimmed := *after
+	trimmed.Permissions = after.Permissions[:2]
+	for _, tc := range []struct {
+		from, to *flows.Result
+		want     flows.DriftChange
+		line     string
+	}{
+		{after, &trimmed, flows.DriftChange{TenantID: tid, Kind: flows.DriftPermissionRemoved, API: "Dynamics CRM", Permission: "user_impersonation", Type: "Delegated", Before: "granted"},
+			"no longer required: Dynamics CRM user_impersonation (Delegated), was granted"},
+		{&trimmed, after, flows.DriftChange{TenantID: tid, Kind: flows.DriftPermissionAdded, API: "Dynamics CRM", Permission: "user_impersonation", Type: "Delegated", After: "granted"},
+			"newly required: Dynamics CRM user_impersonation (Delegated), now granted"},
+	} {
+		got := flows.CompareResults(tc.from, tc.to)
+		if !reflect.DeepEqual(got, []flows.DriftChange{tc.want}) || got[0].String() != tc.line {
+			t.Fatalf("changes %+v, want [%+v] reading %q", got, tc.want, tc.line)
+		}
 	}
 }
 
@@ -174,5 +219,23 @@ func TestDriftAgainstAFleetBaseline(t *testing.T) {
 	// A fleet document that is not one is refused as a usage error.
 	if _, err := flows.LoadBaseline(writeBaseline(t, []byte(`{"schema":"`+flows.FleetSchema+`","results":"none"}`))); !errors.Is(err, flows.ErrUsage) {
 		t.Fatalf("a broken fleet document: %v, want a usage error", err)
+	}
+}
+
+// A baseline that cannot be used is a usage error naming the file: missing, not
+// JSON, or a verify document that does not decode.
+func TestLoadBaselineRefusesUnusableFiles(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.json")
+	notJSON := writeBaseline(t, []byte("status,tenant\ncomplete,contoso\n"))
+	broken := writeBaseline(t, []byte(`{"schema":"`+flows.ResultSchema+`","permissions":"none"}`))
+	for path, prefix := range map[string]string{
+		missing: "--baseline: open " + missing + ": ",
+		notJSON: "--baseline " + notJSON + ": not a verify JSON document: ",
+		broken:  "--baseline " + broken + ": json: ",
+	} {
+		b, err := flows.LoadBaseline(path)
+		if b != nil || !errors.Is(err, flows.ErrUsage) || !strings.HasPrefix(fmt.Sprint(err), prefix) {
+			t.Errorf("LoadBaseline(%s) = %v, %v; want a usage error starting %q", filepath.Base(path), b, err, prefix)
+		}
 	}
 }

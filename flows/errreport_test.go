@@ -54,6 +54,9 @@ func TestErrorReportOfEntraRefusals(t *testing.T) {
 			if x == nil || x.CorrelationID == "" || x.TraceID == "" || x.Timestamp == "" || x.Description == "" || x.Link == "" {
 				t.Fatalf("err %v: explanation %+v, want every support id, Entra's words and the link", err, x)
 			}
+			if d := flows.Describe(err); d != x {
+				t.Fatalf("Describe gives %+v, want Entra's explanation %+v", d, x)
+			}
 			got := string(flows.ErrorReport(err, flows.ErrorFacts{What: "It did not work.", App: "ce", ClientID: tc.clientID,
 				TenantID: tenant, SignedInAs: "admin@contoso.onmicrosoft.com", Cloud: tc.cloud, At: at}))
 			clientLine := ""
