@@ -226,6 +226,9 @@ func Explain(err error) *Explanation {
 			x.Meaning = "Entra ID returned an error this tool does not know yet."
 		}
 		x.Fix = "Look the code up on Microsoft's error page (link below) and give support the correlation id."
+		if x.Code == 0 { // no AADSTS number: no lookup page to link
+			x.Fix = "Give support the error code above and, if shown, the correlation id."
+		}
 	}
 	if x.Code != 0 {
 		x.Link = ErrorLookupURL(x.Code)
@@ -353,8 +356,16 @@ var knownCodes = map[int]known{
 		"Ask your identity admin to look up the sign-in by its correlation id in Entra admin center > Sign-in logs, and adjust or exclude the policy; sign in from a compliant device."},
 }
 
-// knownOAuth explains OAuth errors that come without an AADSTS code.
+// knownOAuth explains OAuth errors that come without an AADSTS code. server_error
+// and temporarily_unavailable: "Retry the request", per the authorization endpoint's
+// error codes in https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow.
 var knownOAuth = map[string]known{
+	"server_error": {"Entra ID had an unexpected error",
+		"Entra ID could not handle the request because of an error on its side; these are usually temporary.",
+		"Try again in a few minutes. If it keeps failing, give support the correlation id (if shown) and check Microsoft 365 service health."},
+	"temporarily_unavailable": {"Entra ID is temporarily unavailable",
+		"Entra ID is too busy or under maintenance and could not handle the request just now.",
+		"Try again in a few minutes. If it keeps failing, give support the correlation id (if shown) and check Microsoft 365 service health."},
 	"access_denied": {"Access denied",
 		"The request was refused, usually because consent was cancelled on the consent page.",
 		"Open the link again and choose Accept, signed in as a Global Administrator or Privileged Role Administrator."},

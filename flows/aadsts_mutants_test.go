@@ -28,8 +28,8 @@ func TestExplainWhichJSONIsAnError(t *testing.T) {
 		nilExplanation bool
 	}{
 		{name: "body with an OAuth error and no codes",
-			err:  bodyCallErr("reply status code was 503", `{"error":"temporarily_unavailable","error_description":"try later"}`),
-			code: 0, oauth: "temporarily_unavailable", title: "Entra ID refused the request", descr: "try later"},
+			err:  bodyCallErr("reply status code was 503", `{"error":"invalid_request","error_description":"try later"}`),
+			code: 0, oauth: "invalid_request", title: "Entra ID refused the request", descr: "try later"},
 		{name: "body that is JSON but no error: the AADSTS text is read instead",
 			err:  bodyCallErr("AADSTS50076: MFA needed.", `{"foo":1}`),
 			code: 50076, title: knownCodes[50076].title, descr: "AADSTS50076: MFA needed."},

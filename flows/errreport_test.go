@@ -90,37 +90,50 @@ func TestErrorReportOfEntraRefusals(t *testing.T) {
 
 // An OAuth error without an AADSTS code (the admin pastes the address the consent
 // page ended on) reports its OAuth code alone, and no support id line for the ids
-// Entra did not give.
+// Entra did not give. A known one (temporarily_unavailable: retry, per the
+// authorization endpoint's error table) is explained; an unknown one points to
+// support, not to a lookup page there is no link for.
 func TestErrorReportOfAPastedOAuthError(t *testing.T) {
-	f := start(t, "fresh", emulator.Faults{}, newFakeClock(false), nil)
-	f.browser.away = true
-	app := *f.app(t, "ce")
-	app.RedirectURI = "" // as the real apps: nothing comes back, the admin pastes
-	c, err := f.session.StartConsent(context.Background(), &app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	u, _ := url.Parse(c.URL)
-	if ev := <-c.Events(); ev.Done {
-		t.Fatalf("first event %+v", ev)
-	}
-	if err := c.Paste("https://www.avepointonlineservices.com/?error=temporarily_unavailable&state=" + u.Query().Get("state")); err != nil {
-		t.Fatal(err)
-	}
-	evs := waitAll(t, c)
-	refused := evs[len(evs)-1].Err
-	got := string(flows.ErrorReport(refused, flows.ErrorFacts{What: "Admin consent did not complete."}))
-	want := "# d365consent error report\n\n" +
-		"What failed: Admin consent did not complete.\n\n" +
-		"Explanation: Entra ID refused the request\n" +
-		"Meaning: Entra ID returned an error this tool does not know yet.\n" +
-		"What to do: Look the code up on Microsoft's error page (link below) and give support the correlation id.\n" +
-		"Error code: temporarily_unavailable\n\n" +
-		"Error: admin consent: temporarily_unavailable: Entra ID refused the request\n" +
-		"While: admin consent\n"
-	if got != want {
-		t.Fatalf("report:\n%s\nwant:\n%s", got, want)
+	for _, tc := range []struct{ code, explanation string }{
+		{"temporarily_unavailable", "Explanation: Entra ID is temporarily unavailable\n" +
+			"Meaning: Entra ID is too busy or under maintenance and could not handle the request just now.\n" +
+			"What to do: Try again in a few minutes. If it keeps failing, give support the correlation id (if shown) and check Microsoft 365 service health.\n" +
+			"Error code: temporarily_unavailable\n\n" +
+			"Error: admin consent: temporarily_unavailable: Entra ID is temporarily unavailable\n"},
+		{"invalid_request", "Explanation: Entra ID refused the request\n" +
+			"Meaning: Entra ID returned an error this tool does not know yet.\n" +
+			"What to do: Give support the error code above and, if shown, the correlation id.\n" +
+			"Error code: invalid_request\n\n" +
+			"Error: admin consent: invalid_request: Entra ID refused the request\n"},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			f := start(t, "fresh", emulator.Faults{}, newFakeClock(false), nil)
+			f.browser.away = true
+			app := *f.app(t, "ce")
+			app.RedirectURI = "" // as the real apps: nothing comes back, the admin pastes
+			c, err := f.session.StartConsent(context.Background(), &app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			u, _ := url.Parse(c.URL)
+			if ev := <-c.Events(); ev.Done {
+				t.Fatalf("first event %+v", ev)
+			}
+			if err := c.Paste("https://www.avepointonlineservices.com/?error=" + tc.code + "&state=" + u.Query().Get("state")); err != nil {
+				t.Fatal(err)
+			}
+			evs := waitAll(t, c)
+			refused := evs[len(evs)-1].Err
+			got := string(flows.ErrorReport(refused, flows.ErrorFacts{What: "Admin consent did not complete."}))
+			want := "# d365consent error report\n\n" +
+				"What failed: Admin consent did not complete.\n\n" +
+				tc.explanation +
+				"While: admin consent\n"
+			if got != want {
+				t.Fatalf("report:\n%s\nwant:\n%s", got, want)
+			}
+		})
 	}
 }
 
