@@ -269,27 +269,29 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 		done <- res{a, err}
 	}()
 	var cur *flows.SignInPrompt
+	show := func(p flows.SignInPrompt) {
+		r.notify("signin", p.URL)
+		if p.DeviceCode {
+			if p.Reason != "" {
+				r.say("%s", flows.Sanitize(p.Reason))
+			}
+			r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
+		} else {
+			r.say("Sign in in your browser. If it did not open, open this page:")
+		}
+		r.say("%s", flows.Sanitize(p.URL)) // whole, on its own line
+	}
 	for {
 		select {
 		case p := <-prompts:
 			cur = &p
-			r.notify("signin", p.URL)
-			if p.DeviceCode {
-				if p.Reason != "" {
-					r.say("%s", flows.Sanitize(p.Reason))
-				}
-				r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
-			} else {
-				r.say("Sign in in your browser. If it did not open, open this page:")
-			}
-			r.say("%s", flows.Sanitize(p.URL)) // whole, on its own line
+			show(p)
 			r.approveHint()
 		case d := <-done:
-			for len(prompts) > 0 { // a prompt not shown yet: show it before moving on
-				p := <-prompts
-				r.notify("signin", p.URL)
-				r.say("Sign-in page:")
-				r.say("%s", flows.Sanitize(p.URL))
+			// A prompt sent just before the sign-in ended (the select may pick either
+			// when both are ready): shown the same way before moving on.
+			for len(prompts) > 0 {
+				show(<-prompts)
 			}
 			return d.a, d.err
 		case l, ok := <-r.lines:
