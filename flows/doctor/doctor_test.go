@@ -452,6 +452,23 @@ func TestMachine(t *testing.T) {
 			"HTTPS_PROXY is not a valid URL, so Go ignores it: login.microsoftonline.com direct, graph.microsoft.com direct",
 			"Set HTTPS_PROXY to the proxy's address, e.g. http://proxy.example.com:8080, or unset it.")
 	})
+	t.Run("proxy: port typed twice", func(t *testing.T) {
+		// Parses as scheme "proxy.contoso.com" with no host, and with http:// in
+		// front its port is not a number: net/http keeps the first reading and every
+		// request fails ("proxyconnect tcp: dial tcp :0: connect: connection refused").
+		cfg := base("HTTPS_PROXY=proxy.contoso.com:8080:8080")
+		check(t, find(machineChecks(&cfg), "machine.proxy"), Fail,
+			"HTTPS_PROXY is a URL without a host (a port typed twice?), and Go does not ignore it: every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): "+
+				"login.microsoftonline.com via an address without a host, graph.microsoft.com via an address without a host",
+			"Set HTTPS_PROXY to the proxy's address, e.g. http://proxy.example.com:8080, or unset it.")
+		// With credentials the same typo reads as scheme "alice", opaque "s3cret@…":
+		// nothing of it reaches the report.
+		cfg = base("HTTPS_PROXY=alice:s3cret@proxy.contoso.com:8080:8080")
+		c := find(machineChecks(&cfg), "machine.proxy")
+		if c.Status != Fail || strings.Contains(c.Evidence+c.Summary+c.Fix, "s3cret") {
+			t.Fatalf("credentials in a host-less proxy value: %s %q %q", c.Status, c.Summary, c.Evidence)
+		}
+	})
 	t.Run("no proxy", func(t *testing.T) {
 		cfg := base()
 		check(t, find(machineChecks(&cfg), "machine.proxy"), OK, "HTTPS_PROXY and HTTP_PROXY unset: login.microsoftonline.com direct, graph.microsoft.com direct", "")

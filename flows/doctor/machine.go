@@ -56,22 +56,17 @@ func proxyFromEnviron(environ []string, goos string) func(*url.URL) (*url.URL, e
 	return cfg.ProxyFunc()
 }
 
-// parsableProxy: net/http ignores a proxy value that does not parse, with or
-// without an http:// prefix (net/http then connects directly).
-func parsableProxy(v string) bool {
-	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
-		return true
-	}
-	_, err := url.Parse("http://" + v)
-	return err == nil
-}
-
 // redactURL drops credentials from a proxy URL: the report is attached to tickets.
 func redactURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
 	c := *u
+	if c.Host == "" {
+		// Not host:port (a typo such as "proxy:8080:8080" reads as scheme "proxy"
+		// and opaque "8080:8080"): any part of it may be a credential.
+		return "an address without a host"
+	}
 	if c.User == nil {
 		return flows.Sanitize(c.String())
 	}
@@ -241,11 +236,24 @@ func proxyCheck(cfg *Config) Check {
 		}
 		c.Evidence = flows.Sanitize(strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")")
 	}
-	if pc.HTTPSProxy != "" && !parsableProxy(pc.HTTPSProxy) {
-		c.Status = Warn
-		c.Summary = keys["https"] + " is not a valid URL"
-		c.Evidence = flows.Sanitize(keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", "))
-		c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
+	// net/http reads the value as parseProxy does: one that parses neither as it is
+	// nor after "http://" is ignored (direct connections); one that parses to a URL
+	// without a host is used, and every connection to it fails (proxyconnect tcp:
+	// dial tcp :0).
+	if pc.HTTPSProxy != "" {
+		switch pu, err := parseProxy(pc.HTTPSProxy); {
+		case err != nil:
+			c.Status = Warn
+			c.Summary = keys["https"] + " is not a valid URL"
+			c.Evidence = flows.Sanitize(keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", "))
+			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
+		case pu.Host == "":
+			c.Status = Fail
+			c.Summary = keys["https"] + " has no proxy host"
+			c.Evidence = flows.Sanitize(keys["https"] + " is a URL without a host (a port typed twice?), and Go does not ignore it: " +
+				"every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): " + strings.Join(parts, ", "))
+			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
+		}
 	}
 	if pc.HTTPSProxy == "" && pc.HTTPProxy != "" {
 		c.Status = Warn
