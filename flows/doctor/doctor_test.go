@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -493,6 +494,48 @@ func TestMachine(t *testing.T) {
 		cfg.GOOS = "windows"
 		check(t, find(machineChecks(&cfg), "machine.certs"), Warn, "SSL_CERT_FILE/SSL_CERT_DIR are set, but on windows Go trusts the system's certificate store only",
 			"Add the CA certificate to the system's certificate store (Windows: certlm.msc, Trusted Root Certification Authorities; macOS: Keychain Access, System).")
+	})
+	t.Run("SSL_CERT_FILE: home shown as ~ only at a path boundary", func(t *testing.T) {
+		srv, err := emulator.Start(emulator.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		pem := func(string) ([]byte, error) { return srv.CACertPEM(), nil }
+		for _, tc := range []struct {
+			name    string
+			environ []string
+			shown   string
+		}{
+			{"home itself", []string{"HOME=/home/alice", "SSL_CERT_FILE=/home/alice/ca.pem"}, "~/ca.pem"},
+			{"home with a trailing slash", []string{"HOME=/home/alice/", "SSL_CERT_FILE=/home/alice/ca.pem"}, "~/ca.pem"},
+			{"another user whose name starts the same", []string{"HOME=/home/al", "SSL_CERT_FILE=/home/alice/ca.pem"}, "/home/alice/ca.pem"},
+			{"home is /", []string{"HOME=/", "SSL_CERT_FILE=/etc/ssl/ca.pem"}, "/etc/ssl/ca.pem"},
+			{"no home", []string{"SSL_CERT_FILE=/etc/ssl/ca.pem"}, "/etc/ssl/ca.pem"},
+			// Go keeps the first of duplicate variables (syscall.copyenv), so does the doctor.
+			{"duplicate HOME: the first counts", []string{"HOME=/home/alice", "HOME=/root", "SSL_CERT_FILE=/home/alice/ca.pem"}, "~/ca.pem"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				cfg := Config{Version: "v1", Environ: tc.environ, GOOS: "linux", GOARCH: "amd64", ReadFile: pem}
+				cfg.defaults()
+				check(t, find(machineChecks(&cfg), "machine.certs"), OK, "SSL_CERT_FILE="+tc.shown+" (1 certificate, instead of the system's file)", "")
+			})
+		}
+	})
+	t.Run("SSL_CERT_DIR", func(t *testing.T) {
+		cfg := base("SSL_CERT_DIR=/etc/ssl/certs:/home/alice/certs::/missing")
+		cfg.ReadDir = func(name string) ([]os.DirEntry, error) {
+			if name == "/missing" {
+				return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+			}
+			return nil, nil
+		}
+		check(t, find(machineChecks(&cfg), "machine.certs"), Warn,
+			"SSL_CERT_DIR /missing: no such file or directory; SSL_CERT_DIR=/etc/ssl/certs:~/certs (instead of the system's directories)",
+			"Fix or remove that directory in SSL_CERT_DIR.")
+		cfg = base("SSL_CERT_DIR=/etc/ssl/certs")
+		cfg.ReadDir = func(string) ([]os.DirEntry, error) { return nil, nil }
+		check(t, find(machineChecks(&cfg), "machine.certs"), OK, "SSL_CERT_DIR=/etc/ssl/certs (instead of the system's directories)", "")
 	})
 	t.Run("terminal", func(t *testing.T) {
 		cfg := base("LANG=C")

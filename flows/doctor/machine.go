@@ -16,7 +16,9 @@ import (
 // env reads a variable from the command's environment (later entries win; on
 // Windows names are case-insensitive).
 func env(environ []string, goos, key string) string {
-	for i := len(environ) - 1; i >= 0; i-- {
+	// The first mention wins, as in Go's own environment (syscall.copyenv drops
+	// later duplicates), so the doctor reads what the program will.
+	for i := range environ {
 		k, v, ok := strings.Cut(environ[i], "=")
 		if ok && (k == key || goos == "windows" && strings.EqualFold(k, key)) {
 			return v
@@ -281,10 +283,14 @@ func dedupe(s []string) []string {
 // homeRedact replaces the user's home directory with ~ (a path names the user).
 func homeRedact(cfg *Config, p string) string {
 	home, _ := envAny(cfg.Environ, cfg.GOOS, "HOME", "USERPROFILE")
-	if home != "" && len(home) > 1 && strings.HasPrefix(p, home) {
-		return "~" + p[len(home):]
+	home = strings.TrimRight(home, `/\`)
+	if home == "" || !strings.HasPrefix(p, home) {
+		return p // no home, or "/" (every path would start with ~)
 	}
-	return p
+	if rest := p[len(home):]; rest == "" || rest[0] == '/' || cfg.GOOS == "windows" && rest[0] == '\\' {
+		return "~" + rest
+	}
+	return p // /home/al is not a prefix of /home/alice's files
 }
 
 func certsCheck(cfg *Config) Check {
