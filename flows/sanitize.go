@@ -28,7 +28,7 @@ func sanitize(s string, keepNewlines bool) string {
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size <= 1 {
+		if r == utf8.RuneError && size == 1 { // invalid UTF-8 (a real U+FFFD has size 3)
 			b.WriteRune(utf8.RuneError)
 			i++
 			continue
@@ -49,10 +49,10 @@ func sanitize(s string, keepNewlines bool) string {
 			b.WriteByte(' ')
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			// other C0/C1 controls: dropped
-		case isBidiControl(r):
-			// dropped
-		case unicode.Is(unicode.Cf, r) && r != 0x200d: // format characters except ZWJ (emoji)
-			// dropped
+		case unicode.Is(unicode.Cf, r) && r != 0x200d:
+			// format characters except ZWJ (emoji): dropped. Every bidirectional
+			// control of CVE-2021-42574 is one (LRE…RLO U+202A–202E, LRI…PDI
+			// U+2066–2069, LRM, RLM, ALM; TestBidiControlsAreDropped).
 		default:
 			b.WriteRune(r)
 		}
@@ -71,10 +71,6 @@ func isPlain(s string) bool {
 	return true
 }
 
-func isBidiControl(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
-}
-
 // skipEscape skips an escape sequence whose ESC was at i-1.
 func skipEscape(s string, i int) int {
 	if i >= len(s) {
@@ -90,11 +86,8 @@ func skipEscape(s string, i int) int {
 	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x2f {
 		i++
 	}
-	if i < len(s) {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return i
+	_, size := utf8.DecodeRuneInString(s[i:]) // the final character; size 0 at the end
+	return i + size
 }
 
 // skipCSI skips parameters and intermediates up to and including the final byte.

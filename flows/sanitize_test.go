@@ -3,6 +3,7 @@ package flows
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,6 +38,50 @@ func TestSanitize(t *testing.T) {
 	}
 	if got := SanitizeMultiline("one\ntwo\x1b[2J"); got != "one\ntwo" {
 		t.Errorf("SanitizeMultiline = %q", got)
+	}
+}
+
+// isBidiControl is the tests' own list of the bidirectional controls of
+// CVE-2021-42574 (Sanitize drops them as format characters, unicode.Cf).
+func isBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// Every bidirectional control is dropped, alone and between letters, and each is a
+// format character (the rule Sanitize applies): a Unicode update that moved one out
+// of Cf would fail here, not let it through silently.
+func TestBidiControlsAreDropped(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= 0x2100; r++ {
+		if !isBidiControl(r) {
+			continue
+		}
+		n++
+		if !unicode.Is(unicode.Cf, r) {
+			t.Errorf("%U is not a format character", r)
+		}
+		for _, in := range []string{string(r), "a" + string(r) + "b"} {
+			if got, want := Sanitize(in), strings.ReplaceAll(in, string(r), ""); got != want {
+				t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+			}
+		}
+	}
+	if n != 12 {
+		t.Fatalf("%d bidirectional controls, want 12 (5 embeddings/overrides, 4 isolates, LRM, RLM, ALM)", n)
+	}
+}
+
+// A string with nothing to drop is returned as it is, without a copy: display names
+// are printed often (BenchmarkSanitizePlain). The printable ASCII range's ends, space
+// and tilde, are plain; DEL is not.
+func TestSanitizePlainIsNotCopied(t *testing.T) {
+	for _, s := range []string{"Contoso Ltd ~", " ", "~"} {
+		if allocs := testing.AllocsPerRun(50, func() { _ = Sanitize(s) }); allocs != 0 || Sanitize(s) != s {
+			t.Errorf("Sanitize(%q): %v allocations, %q", s, allocs, Sanitize(s))
+		}
+	}
+	if got := Sanitize("~\x7f"); got != "~" {
+		t.Errorf("Sanitize(DEL) = %q", got)
 	}
 }
 
