@@ -71,6 +71,16 @@ func flaky(tr *scriptedTransport) func(*flows.Config) {
 	}
 }
 
+// lastEvent waits for the wait's end (as waitAll) and returns its last event.
+func lastEvent(t *testing.T, c *flows.Consent) flows.ConsentEvent {
+	t.Helper()
+	all := waitAll(t, c)
+	if len(all) == 0 {
+		t.Fatal("the wait ended without an event")
+	}
+	return all[len(all)-1]
+}
+
 func waitAll(t *testing.T, c *flows.Consent) []flows.ConsentEvent {
 	t.Helper()
 	var all []flows.ConsentEvent

@@ -51,10 +51,7 @@ func TestDriftAfterConsentInAFreshTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var last flows.ConsentEvent
-	for ev := range c.Events() {
-		last = ev
-	}
+	last := lastEvent(t, c)
 	if !last.Done || last.Err != nil || last.Result.Status != flows.StatusComplete {
 		t.Fatalf("consent: %+v", last)
 	}

@@ -391,10 +391,7 @@ func TestConsentDeclinedIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var last flows.ConsentEvent
-	for ev := range c.Events() {
-		last = ev
-	}
+	last := lastEvent(t, c)
 	x := flows.Explain(last.Err)
 	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 65004 || x.OAuthError != "access_denied" {
 		t.Fatalf("final %+v, explanation %+v", last, x)
@@ -445,10 +442,7 @@ func TestConsentCancelledByContext(t *testing.T) {
 	defer c.Close()
 	<-c.Events()
 	cancel()
-	var last flows.ConsentEvent
-	for ev := range c.Events() {
-		last = ev
-	}
+	last := lastEvent(t, c)
 	if !last.Done || !errors.Is(last.Err, flows.ErrCancelled) {
 		t.Fatalf("final %+v", last)
 	}

@@ -36,10 +36,7 @@ func TestErrorReportOfEntraRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			var last flows.ConsentEvent
-			for ev := range c.Events() {
-				last = ev
-			}
+			last := lastEvent(t, c)
 			return last.Err, f.srv.TenantID()
 		}, "Error code: AADSTS65004 (access_denied)", "admin consent", "demo", "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"},
 		{"sign-in blocked by Conditional Access", func(t *testing.T) (error, string) {
