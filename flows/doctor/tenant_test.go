@@ -36,45 +36,35 @@ func TestTenantLookupRefusedForAnotherReason(t *testing.T) {
 // The tenant look-up is bounded as a whole (twice the step timeout), not only until
 // its answer's headers: an answer whose body stops coming ends as a timeout of the
 // whole request, long before the run's --timeout, and the evidence names that limit
-// (1s), not the step timeout's.
-func TestTenantLookupBodyThatStopsIsBounded(t *testing.T) {
-	public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
-	srv := startFakeHost(t, fakeHostOpts{cert: public.leaf(t, "login.doctor.test"), stallOpenID: true})
-	dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
-	login := "https://login.doctor.test:" + portOf(srv.Listener.Addr().String())
-	cfg := testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root")
-	cfg.Tenant = "contoso.onmicrosoft.com"
-	cfg.Only = []string{"tenant"}
-	cfg.StepTimeout = 500 * time.Millisecond
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	r := Run(ctx, cfg)
-	c := want(t, r, "tenant.openid", Fail,
-		"could not read the OpenID configuration: no answer within 1s for the whole request (the connection was accepted, then silence)",
-		"See the network checks of login.doctor.test above.")
-	if c.Summary != "tenant's OpenID configuration unreachable" {
-		t.Errorf("summary %q", c.Summary)
-	}
-}
-
-// A tenant look-up whose answer's headers never come ends at the step timeout (the
-// wait for headers is one step), and the evidence names that limit.
-func TestTenantLookupWithoutHeadersEndsAtTheStepTimeout(t *testing.T) {
-	public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
-	srv := startFakeHost(t, fakeHostOpts{cert: public.leaf(t, "login.doctor.test"), silentOpenID: true})
-	dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
-	login := "https://login.doctor.test:" + portOf(srv.Listener.Addr().String())
-	cfg := testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root")
-	cfg.Tenant = "contoso.onmicrosoft.com"
-	cfg.Only = []string{"tenant"}
-	cfg.StepTimeout = 500 * time.Millisecond
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	r := Run(ctx, cfg)
-	c := want(t, r, "tenant.openid", Fail,
-		"could not read the OpenID configuration: no answer within 500ms (the connection was accepted, then silence)",
-		"See the network checks of login.doctor.test above.")
-	if c.Summary != "tenant's OpenID configuration unreachable" {
-		t.Errorf("summary %q", c.Summary)
+// (1s). An answer whose headers never come ends at the step timeout (the wait for
+// headers is one step), and the evidence names that limit (500ms).
+func TestTenantLookupTimeoutNamesTheLimitThatApplied(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     fakeHostOpts
+		evidence string
+	}{
+		{"a body that stops", fakeHostOpts{stallOpenID: true},
+			"could not read the OpenID configuration: no answer within 1s for the whole request (the connection was accepted, then silence)"},
+		{"headers that never come", fakeHostOpts{silentOpenID: true},
+			"could not read the OpenID configuration: no answer within 500ms (the connection was accepted, then silence)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
+			tc.opts.cert = public.leaf(t, "login.doctor.test")
+			srv := startFakeHost(t, tc.opts)
+			dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
+			login := "https://login.doctor.test:" + portOf(srv.Listener.Addr().String())
+			cfg := testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root")
+			cfg.Tenant = "contoso.onmicrosoft.com"
+			cfg.Only = []string{"tenant"}
+			cfg.StepTimeout = 500 * time.Millisecond
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c := want(t, Run(ctx, cfg), "tenant.openid", Fail, tc.evidence, "See the network checks of login.doctor.test above.")
+			if c.Summary != "tenant's OpenID configuration unreachable" {
+				t.Errorf("summary %q", c.Summary)
+			}
+		})
 	}
 }
