@@ -149,9 +149,9 @@ func (r *proxyRules) init() {
 				// There is no host part, likely the entry is malformed; ignore.
 				continue
 			}
-			if phost[0] == '[' && phost[len(phost)-1] == ']' {
-				phost = phost[1 : len(phost)-1]
-			}
+			// (x/net/http/httpproxy strips brackets from phost here; SplitHostPort
+			// has already removed them and refuses a host holding '[', so that code
+			// never runs and is left out.)
 		} else {
 			phost = p
 		}
