@@ -67,7 +67,7 @@ func tmuxSize(t *testing.T, w, h int, cmdline string) *tmuxTerm {
 	t.Helper()
 	testkit.NeedTool(t, "tmux")
 	name := fmt.Sprintf("d365e2e-%d-%d", os.Getpid(), time.Now().UnixNano())
-	full := cmdline + "; echo EXIT=$?; stty -a; sleep 120"
+	full := cmdline + "; echo EXIT=$?; stty -a; echo " + sttyEnd + "; sleep 120"
 	// Retried: a tmux server that is shutting down (the previous test killed its
 	// last session) refuses new sessions for a moment.
 	for try := 0; ; try++ {
@@ -122,9 +122,20 @@ func (tt *tmuxTerm) keys(keys ...string) {
 }
 
 // exited waits for the exit status and checks the terminal was restored.
+// sttyEnd is printed after `stty -a`: a screen that shows it holds the whole
+// terminal state (waiting for "speed", its first word, could catch it half drawn).
+const sttyEnd = "STTY-END"
+
 func (tt *tmuxTerm) exited(code int) {
 	tt.t.Helper()
-	s := tt.waitFor(fmt.Sprintf("EXIT=%d", code), "speed")
+	tt.exitedScreen(code)
+}
+
+// exitedScreen waits for the exit status and the whole `stty -a`, checks the
+// terminal is restored and the alternate screen off, and returns the pane.
+func (tt *tmuxTerm) exitedScreen(code int) string {
+	tt.t.Helper()
+	s := tt.waitFor(fmt.Sprintf("EXIT=%d", code), sttyEnd)
 	alt, _ := exec.Command("tmux", "display-message", "-p", "-t", tt.name, "#{alternate_on}").Output()
 	if strings.TrimSpace(string(alt)) != "0" {
 		tt.t.Errorf("alternate screen still on after exit")
@@ -132,6 +143,7 @@ func (tt *tmuxTerm) exited(code int) {
 	if !testkit.HasWord(s, "echo") || testkit.HasWord(s, "-echo") || !testkit.HasWord(s, "icanon") {
 		tt.t.Errorf("terminal not restored (want echo and icanon):\n%s", s)
 	}
+	return s
 }
 
 func waitURL(t *testing.T, file, kind string) string {

@@ -67,27 +67,11 @@ func (tt *tmuxTerm) send(k string) {
 	_ = exec.Command("tmux", "send-keys", "-t", tt.name, k).Run()
 }
 
-// walkExited waits for the exit status, then for the pane to settle (stty -a is
-// printed after it), and checks the terminal is restored; it returns the pane.
+// walkExited waits for the exit status and the whole `stty -a` printed after it,
+// and checks the terminal is restored; it returns the pane.
 func walkExited(tt *tmuxTerm, code int) string {
 	tt.t.Helper()
-	s := tt.waitFor(fmt.Sprintf("EXIT=%d", code), "speed")
-	for i := 0; i < 50; i++ {
-		time.Sleep(40 * time.Millisecond)
-		n := tt.screen()
-		if n == s {
-			break
-		}
-		s = n
-	}
-	alt, _ := exec.Command("tmux", "display-message", "-p", "-t", tt.name, "#{alternate_on}").Output()
-	if strings.TrimSpace(string(alt)) != "0" {
-		tt.t.Errorf("alternate screen still on after exit")
-	}
-	if !testkit.HasWord(s, "echo") || testkit.HasWord(s, "-echo") || !testkit.HasWord(s, "icanon") {
-		tt.t.Errorf("terminal not restored (want echo and icanon):\n%s", s)
-	}
-	return s
+	return tt.exitedScreen(code)
 }
 
 // walkEnd is how a walk ended.
