@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -92,14 +91,7 @@ func TestConsentWaitLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf syncBuffer
 			f := start(t, "fresh", emulator.Faults{}, newFakeClock(false), logTo(&buf))
-			f.browser.away = true
-			app := *f.app(t, "ce")
-			app.RedirectURI = ""
-			c, err := f.session.StartConsent(context.Background(), &app)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c, state := startPasteConsent(t, f)
 			if ev := <-c.Events(); ev.Done {
 				t.Fatalf("first event %+v", ev)
 			}
@@ -108,8 +100,7 @@ func TestConsentWaitLog(t *testing.T) {
 					t.Logf("demo browser: %v", err)
 				}
 			}
-			u, _ := url.Parse(c.URL)
-			if err := c.Paste(tc.paste(u.Query().Get("state"), f.srv.TenantID())); err != nil {
+			if err := c.Paste(tc.paste(state, f.srv.TenantID())); err != nil {
 				t.Fatal(err)
 			}
 			evs := waitAll(t, c)

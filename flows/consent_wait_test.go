@@ -81,6 +81,27 @@ func lastEvent(t *testing.T, c *flows.Consent) flows.ConsentEvent {
 	return all[len(all)-1]
 }
 
+// startPasteConsent starts admin consent as production does for app key "ce" (the
+// real apps have no loopback reply URL: the admin pastes the address the browser
+// ended on; the demo browser is away, so nothing else answers) and returns the wait
+// and the request's state.
+func startPasteConsent(t *testing.T, f *fixture) (*flows.Consent, string) {
+	t.Helper()
+	f.browser.away = true
+	app := *f.app(t, "ce")
+	app.RedirectURI = ""
+	c, err := f.session.StartConsent(context.Background(), &app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, u.Query().Get("state")
+}
+
 func waitAll(t *testing.T, c *flows.Consent) []flows.ConsentEvent {
 	t.Helper()
 	var all []flows.ConsentEvent
@@ -195,14 +216,7 @@ func TestConsentWaitEndsAtOnceWhenConsentCannotFix(t *testing.T) {
 func TestConsentPasteBack(t *testing.T) {
 	clock := newFakeClock(false)
 	f := start(t, "fresh", emulator.Faults{}, clock, nil)
-	f.browser.away = true
-	app := *f.app(t, "ce")
-	app.RedirectURI = "" // as the real AvePoint apps: no loopback reply URL
-	c, err := f.session.StartConsent(context.Background(), &app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := startPasteConsent(t, f)
 	u, _ := url.Parse(c.URL)
 	if u.Query().Has("redirect_uri") || c.RedirectURI != "" {
 		t.Fatalf("production consent URL carries a redirect_uri: %s", c.URL)
@@ -233,14 +247,7 @@ func TestConsentPasteBack(t *testing.T) {
 func TestConsentPasteGranted(t *testing.T) {
 	clock := newFakeClock(false)
 	f := start(t, "fresh", emulator.Faults{}, clock, nil)
-	f.browser.away = true
-	app := *f.app(t, "ce")
-	app.RedirectURI = ""
-	c, err := f.session.StartConsent(context.Background(), &app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, state := startPasteConsent(t, f)
 	if ev := <-c.Events(); ev.Done || ev.Visible != 0 {
 		t.Fatalf("first event %+v", ev)
 	}
@@ -248,8 +255,7 @@ func TestConsentPasteGranted(t *testing.T) {
 	if err := f.browser.b.Open(context.Background(), c.URL); err != nil {
 		t.Logf("demo browser: %v", err)
 	}
-	u, _ := url.Parse(c.URL)
-	if err := c.Paste("https://www.avepointonlineservices.com/?admin_consent=True&tenant=" + f.srv.TenantID() + "&state=" + u.Query().Get("state")); err != nil {
+	if err := c.Paste("https://www.avepointonlineservices.com/?admin_consent=True&tenant=" + f.srv.TenantID() + "&state=" + state); err != nil {
 		t.Fatal(err)
 	}
 	evs := waitAll(t, c)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"reflect"
 	"testing"
 	"time"
@@ -105,19 +104,11 @@ func TestErrorReportOfAPastedOAuthError(t *testing.T) {
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			f := start(t, "fresh", emulator.Faults{}, newFakeClock(false), nil)
-			f.browser.away = true
-			app := *f.app(t, "ce")
-			app.RedirectURI = "" // as the real apps: nothing comes back, the admin pastes
-			c, err := f.session.StartConsent(context.Background(), &app)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			u, _ := url.Parse(c.URL)
+			c, state := startPasteConsent(t, f)
 			if ev := <-c.Events(); ev.Done {
 				t.Fatalf("first event %+v", ev)
 			}
-			if err := c.Paste("https://www.avepointonlineservices.com/?error=" + tc.code + "&state=" + u.Query().Get("state")); err != nil {
+			if err := c.Paste("https://www.avepointonlineservices.com/?error=" + tc.code + "&state=" + state); err != nil {
 				t.Fatal(err)
 			}
 			evs := waitAll(t, c)

@@ -19,17 +19,11 @@ func TestProgressSaysWhatTheFlowDoes(t *testing.T) {
 	clock := newFakeClock(true)
 	f := start(t, "consented", emulator.Faults{}, clock, nil)
 	f.srv.SetFaults(emulator.Faults{Throttle: 1, RetryAfter: 2 * time.Second})
-	var mu sync.Mutex
-	var lines []string
-	ctx := flows.WithProgress(context.Background(), func(s string) {
-		mu.Lock()
-		defer mu.Unlock()
-		lines = append(lines, s)
-	})
+	ctx, progress := recordProgress()
 	if _, err := f.session.Verify(ctx, f.app(t, "ce")); err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(lines, "\n")
+	got := strings.Join(progress(), "\n")
 	for _, want := range []string{"Checking Microsoft Graph", "Microsoft Graph asked us to wait 2 s (429)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("progress lacks %q:\n%s", want, got)
@@ -42,17 +36,11 @@ func TestProgressSaysWhatTheFlowDoes(t *testing.T) {
 // for you to sign in").
 func TestProgressAfterSignIn(t *testing.T) {
 	f := start(t, "consented", emulator.Faults{}, nil, nil)
-	var lines []string
-	var mu sync.Mutex
-	ctx := flows.WithProgress(context.Background(), func(s string) {
-		mu.Lock()
-		defer mu.Unlock()
-		lines = append(lines, s)
-	})
+	ctx, progress := recordProgress()
 	if _, err := f.session.SignIn(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(lines, "\n"); !strings.Contains(got, "Signed in; reading your account and roles") {
+	if got := strings.Join(progress(), "\n"); !strings.Contains(got, "Signed in; reading your account and roles") {
 		t.Errorf("progress: %q", got)
 	}
 }
@@ -63,6 +51,19 @@ func TestProgressSaysFractionalWait(t *testing.T) {
 	clock := newFakeClock(true)
 	f := start(t, "consented", emulator.Faults{}, clock, nil)
 	f.srv.SetFaults(emulator.Faults{Throttle: 1, RetryAfter: 2500 * time.Millisecond, RetryAfterFormat: emulator.RetryFractional})
+	ctx, progress := recordProgress()
+	if _, err := f.session.Verify(ctx, f.app(t, "ce")); err != nil {
+		t.Fatal(err)
+	}
+	want := "Microsoft Graph asked us to wait 2.5 s (429); retrying then…"
+	if lines := progress(); !slices.Contains(lines, want) {
+		t.Errorf("progress lacks %q:\n%s", want, strings.Join(lines, "\n"))
+	}
+}
+
+// recordProgress is a context whose progress lines are kept, and a function that
+// returns them so far.
+func recordProgress() (context.Context, func() []string) {
 	var mu sync.Mutex
 	var lines []string
 	ctx := flows.WithProgress(context.Background(), func(s string) {
@@ -70,11 +71,9 @@ func TestProgressSaysFractionalWait(t *testing.T) {
 		defer mu.Unlock()
 		lines = append(lines, s)
 	})
-	if _, err := f.session.Verify(ctx, f.app(t, "ce")); err != nil {
-		t.Fatal(err)
-	}
-	want := "Microsoft Graph asked us to wait 2.5 s (429); retrying then…"
-	if !slices.Contains(lines, want) {
-		t.Errorf("progress lacks %q:\n%s", want, strings.Join(lines, "\n"))
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(lines)
 	}
 }

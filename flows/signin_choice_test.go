@@ -6,9 +6,10 @@ import (
 
 	"errors"
 	"fmt"
-	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 	"strings"
 	"testing"
+
+	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 )
 
 // Issue 10 "Sign-in that can always finish": over SSH or with no display/browser the
