@@ -156,12 +156,11 @@ func (s *Server) Tenants() []TenantInfo {
 func (s *Server) RevokeAppRole(tenantID, clientID, resourceAppID, value string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.tenantDir(tenantID)
-	if d == nil {
-		return fmt.Errorf("emulator: no tenant %s", tenantID)
+	d, client, res, err := s.grantParties(tenantID, clientID, resourceAppID)
+	if err != nil {
+		return err
 	}
-	client, res := d.spByAppID(clientID, time.Time{}), d.spByAppID(resourceAppID, time.Time{})
-	if client == nil || res == nil || res.App.role(value) == nil {
+	if res.App.role(value) == nil {
 		return fmt.Errorf("emulator: no %s role %q for %s in %s", resourceAppID, value, clientID, tenantID)
 	}
 	roleID := res.App.role(value).ID
@@ -182,13 +181,9 @@ func (s *Server) RevokeAppRole(tenantID, clientID, resourceAppID, value string) 
 func (s *Server) RevokeScope(tenantID, clientID, resourceAppID, value string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.tenantDir(tenantID)
-	if d == nil {
-		return fmt.Errorf("emulator: no tenant %s", tenantID)
-	}
-	client, res := d.spByAppID(clientID, time.Time{}), d.spByAppID(resourceAppID, time.Time{})
-	if client == nil || res == nil {
-		return fmt.Errorf("emulator: no service principal for %s or %s in %s", clientID, resourceAppID, tenantID)
+	d, client, res, err := s.grantParties(tenantID, clientID, resourceAppID)
+	if err != nil {
+		return err
 	}
 	for i, g := range d.grants {
 		if g.ClientID != client.ID || g.ResourceID != res.ID || g.ConsentType != "AllPrincipals" || !containsFold(g.Scopes, value) {
@@ -207,6 +202,20 @@ func (s *Server) RevokeScope(tenantID, clientID, resourceAppID, value string) er
 		return nil
 	}
 	return fmt.Errorf("emulator: %s has no tenant-wide %s grant of %q in %s", clientID, resourceAppID, value, tenantID)
+}
+
+// grantParties finds, in the tenant with id tenantID, the service principals of the
+// client app and of the resource API a grant joins; s.mu held.
+func (s *Server) grantParties(tenantID, clientID, resourceAppID string) (*directory, *servicePrincipal, *servicePrincipal, error) {
+	d := s.tenantDir(tenantID)
+	if d == nil {
+		return nil, nil, nil, fmt.Errorf("emulator: no tenant %s", tenantID)
+	}
+	client, res := d.spByAppID(clientID, time.Time{}), d.spByAppID(resourceAppID, time.Time{})
+	if client == nil || res == nil {
+		return nil, nil, nil, fmt.Errorf("emulator: no service principal for %s or %s in %s", clientID, resourceAppID, tenantID)
+	}
+	return d, client, res, nil
 }
 
 // tenantDir finds a tenant's directory by id or domain (home or customer); s.mu held.
