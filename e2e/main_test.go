@@ -121,19 +121,13 @@ func (tt *tmuxTerm) keys(keys ...string) {
 	}
 }
 
-// exited waits for the exit status and checks the terminal was restored.
 // sttyEnd is printed after `stty -a`: a screen that shows it holds the whole
 // terminal state (waiting for "speed", its first word, could catch it half drawn).
 const sttyEnd = "STTY-END"
 
-func (tt *tmuxTerm) exited(code int) {
-	tt.t.Helper()
-	tt.exitedScreen(code)
-}
-
-// exitedScreen waits for the exit status and the whole `stty -a`, checks the
-// terminal is restored and the alternate screen off, and returns the pane.
-func (tt *tmuxTerm) exitedScreen(code int) string {
+// exited waits for the exit status and the whole `stty -a`, checks the terminal is
+// restored and the alternate screen off, and returns the pane.
+func (tt *tmuxTerm) exited(code int) string {
 	tt.t.Helper()
 	s := tt.waitFor(fmt.Sprintf("EXIT=%d", code), sttyEnd)
 	alt, _ := exec.Command("tmux", "display-message", "-p", "-t", tt.name, "#{alternate_on}").Output()

@@ -67,13 +67,6 @@ func (tt *tmuxTerm) send(k string) {
 	_ = exec.Command("tmux", "send-keys", "-t", tt.name, k).Run()
 }
 
-// walkExited waits for the exit status and the whole `stty -a` printed after it,
-// and checks the terminal is restored; it returns the pane.
-func walkExited(tt *tmuxTerm, code int) string {
-	tt.t.Helper()
-	return tt.exitedScreen(code)
-}
-
 // walkEnd is how a walk ended.
 type walkEnd struct {
 	kind   string // "complete", "incomplete", "blocked", "error"
@@ -210,7 +203,7 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	if code, ok := cannotFixEnds[scenario+"/"+app]; ok && end.kind == "error" {
 		want = code
 	}
-	after := walkExited(tt, want)
+	after := tt.exited(want)
 	if end.kind == "error" {
 		// The support ids outlive the full-screen view: on stderr, each whole.
 		for _, id := range []string{"Error code: AADSTS", "Correlation id:", "Trace id:"} {
