@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/d365consent/d365consent/flows"
-	"github.com/d365consent/d365consent/termcaps"
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
 func init() { registerCommand("consent-url", newConsentURLCmd) }

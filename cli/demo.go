@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 func init() { registerCommand("demo", newDemoCmd) }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
 

@@ -14,9 +14,9 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
-	"github.com/d365consent/d365consent/flows"
-	"github.com/d365consent/d365consent/flows/doctor"
-	"github.com/d365consent/d365consent/termcaps"
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/flows/doctor"
+	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
 func init() { registerCommand("doctor", newDoctorCmd) }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/d365consent/d365consent/flows"
-	"github.com/d365consent/d365consent/flows/doctor"
-	"github.com/d365consent/d365consent/ui"
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/flows/doctor"
+	"github.com/d365consent/d365consent/internal/ui"
 )
 
 // diagnoseBudget bounds the doctor's checks after a failure (and the command's

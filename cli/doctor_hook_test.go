@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d365consent/d365consent/flows/doctor"
+	"github.com/d365consent/d365consent/internal/flows/doctor"
 )
 
 // inspectingServer is a TLS server on 127.0.0.1 whose certificate a

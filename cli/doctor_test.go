@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/flows/doctor"
-	"github.com/d365consent/d365consent/termcaps"
+	"github.com/d365consent/d365consent/internal/flows/doctor"
+	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
 // doctorAgainst starts a demo tenant and makes every doctor run of this test trust

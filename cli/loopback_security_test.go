@@ -15,7 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 // Loopback defences (SECURITY.md "Sign-in and consent redirects", issue 6): the

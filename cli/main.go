@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 // Exit codes (DESIGN.md "Command line"), mapped from errors in exitCode only.

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 // runCmd runs the command line in-process and returns its exit code and output.

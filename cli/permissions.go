@@ -5,9 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
-	"github.com/d365consent/d365consent/termcaps"
+	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
 func init() { registerCommand("permissions", newPermissionsCmd) }

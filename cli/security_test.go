@@ -17,7 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 

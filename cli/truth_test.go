@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/termcaps"
+	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
 // TestVerifyNextStepNamesTheCause: for what consent cannot fix, verify names the

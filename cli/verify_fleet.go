@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 const demoFleetList = `# the demo partner fleet

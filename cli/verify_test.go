@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 func runFlowsCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -3,7 +3,7 @@ package cli
 import (
 	"testing"
 
-	"github.com/d365consent/d365consent/flows"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 func TestBrowserUX(t *testing.T) {

@@ -1,0 +1,39 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/d365consent/d365consent/internal/flows/graph"
+)
+
+type progressKey struct{}
+
+// WithProgress returns ctx carrying fn, told in plain words what the flow is doing
+// while a step waits ("Checking Microsoft Graph…", "Microsoft Graph asked us to wait
+// 2 s (429)…", "Signed in; reading your account and roles…"), so a waiting screen
+// always says why it waits. fn must not block.
+func WithProgress(ctx context.Context, fn func(string)) context.Context {
+	ctx = context.WithValue(ctx, progressKey{}, fn)
+	return graph.WithRetryNotice(ctx, func(wait time.Duration, status int) {
+		fn(fmt.Sprintf("Microsoft Graph asked us to wait %s (%d); retrying then…", fmtWait(wait), status))
+	})
+}
+
+// Progress tells ctx's progress function, if any, what the flow is doing.
+func Progress(ctx context.Context, msg string) {
+	if fn, ok := ctx.Value(progressKey{}).(func(string)); ok && fn != nil {
+		fn(msg)
+	}
+}
+
+// fmtWait is a wait in whole seconds ("2 s"), or tenths below ten seconds when not whole.
+func fmtWait(d time.Duration) string {
+	s := d.Seconds()
+	if s < 10 && math.Abs(s-math.Round(s)) >= 0.05 {
+		return fmt.Sprintf("%.1f s", s)
+	}
+	return fmt.Sprintf("%d s", int(math.Round(s)))
+}

@@ -1,0 +1,490 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/d365consent/d365consent/internal/flows/entra"
+	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// Browser opens a URL for the user. One method, so tests and the demo tenant can
+// supply their own.
+type Browser interface {
+	Open(url string) error
+}
+
+// DeviceLoginBrowser is a Browser that can also complete a device-code sign-in by
+// itself (the demo tenant's scripted browser). SignIn uses it when present.
+type DeviceLoginBrowser interface {
+	Browser
+	OpenDeviceLogin(verificationURL, userCode string) error
+}
+
+// Clock is the time source of retries and polling, injected so a ten-minute wait is
+// tested in milliseconds.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// After is time.After.
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// DefaultTimeout bounds the wait for consent.
+const DefaultTimeout = 10 * time.Minute
+
+// Config is everything a Session needs from the outside.
+type Config struct {
+	Cloud Cloud
+	// Tenant is a tenant id or domain; "" = organizations (the admin's home tenant).
+	Tenant         string
+	SignInClientID string
+	// HTTPClient is used for sign-in and Graph; nil = a client trusting the system
+	// certificate pool (so SSL_CERT_FILE works).
+	HTTPClient *http.Client
+	// Browser opens sign-in and consent pages; nil = never open one (only show the URL).
+	Browser    Browser
+	DeviceCode bool
+	// DeviceCodeReason is the sentence shown with the device code (ChooseSignIn).
+	DeviceCodeReason string
+	Clock            Clock
+	// Timeout bounds the wait for consent (0 = DefaultTimeout).
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// SignInPrompt is what the user must see to sign in: the URL (interactive, always
+// shown before a browser opens it) or the device code and its message.
+type SignInPrompt struct {
+	URL        string
+	UserCode   string
+	Message    string
+	DeviceCode bool
+	// Reason says why the device code flow was chosen (Config.DeviceCodeReason).
+	Reason string
+	// Claims is set when this sign-in answers a claims challenge or a refresh that
+	// needs the admin again (MFA, Conditional Access).
+	Claims bool
+}
+
+// Admin is the signed-in user and what the tenant says about them.
+type Admin struct {
+	UPN         string
+	DisplayName string
+	ObjectID    string
+	TenantID    string
+	TenantName  string
+	Domains     []string
+	// Roles are the display names of the user's active directory roles.
+	Roles []string
+	// DirectoryRoles are the active directory roles (from /me/transitiveMemberOf).
+	DirectoryRoles []DirectoryRole
+	// RolesErr is why the roles could not be read (nil when they were): "could not
+	// read" is never "no role" (RoleCheck says RoleUnknown).
+	RolesErr error
+	// RolesRead is true once the roles were read from Graph (RolesErr nil): only then
+	// is "no role" a verdict rather than "not looked at".
+	RolesRead bool
+	// CanConsent is true when an active role can grant admin consent to Graph
+	// application permissions (Global Administrator, Privileged Role Administrator).
+	CanConsent bool
+	// RoleWarning explains the verdict when !CanConsent: a missing role and PIM
+	// activation, a delegated-only role, or roles that could not be read.
+	RoleWarning string
+}
+
+// Session is one admin's sign-in against one cloud and tenant.
+type Session struct {
+	cfg    Config
+	auth   *entra.Client
+	graph  *graph.Client
+	clock  Clock
+	logger *slog.Logger
+
+	mu         sync.Mutex
+	admin      *Admin
+	lastPrompt func(SignInPrompt)
+}
+
+// Scopes the wizard signs in with: read-only, the least set that can read
+// oauth2PermissionGrants and appRoleAssignments (DESIGN.md "The flow", step 2).
+var SignInScopes = []string{"User.Read", "Directory.Read.All"}
+
+// NewSession checks cfg and builds the MSAL client and the Graph client.
+func NewSession(cfg Config) (*Session, error) {
+	if err := cfg.Cloud.checkEndpoints(); err != nil {
+		return nil, err
+	}
+	if cfg.SignInClientID == "" {
+		return nil, Usagef("no sign-in client id")
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = DefaultHTTPClient()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	scopes := make([]string, len(SignInScopes))
+	for i, s := range SignInScopes {
+		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
+	}
+	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
+	auth, err := entra.New(entra.Options{
+		Authority:         cfg.Cloud.Authority(cfg.Tenant),
+		ClientID:          cfg.SignInClientID,
+		HTTPClient:        cfg.HTTPClient,
+		Scopes:            scopes,
+		InstanceDiscovery: known,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
+	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock), graph.WithClaimsChallenge(s.ClaimsChallenge))
+	return s, nil
+}
+
+// knownAuthorityHost reports whether host is one of the clouds' authority hosts.
+func knownAuthorityHost(host string) bool {
+	for _, c := range clouds {
+		if c.AuthorityHost == host {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultHTTPClient trusts the system certificate pool (SSL_CERT_FILE and
+// SSL_CERT_DIR are honoured by crypto/x509 on Linux) and has sane timeouts.
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSHandshakeTimeout = 15 * time.Second
+	t.ResponseHeaderTimeout = 60 * time.Second
+	return &http.Client{Transport: t}
+}
+
+// Config returns the session's configuration (with defaults filled in).
+func (s *Session) Config() Config { return s.cfg }
+
+// Graph is the session's Graph client.
+func (s *Session) Graph() *graph.Client { return s.graph }
+
+// Admin is the signed-in admin, nil before SignIn.
+func (s *Session) Admin() *Admin {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admin
+}
+
+func (s *Session) token(ctx context.Context) (string, error) {
+	t, err := s.auth.Silent(ctx)
+	if err != nil {
+		if errors.Is(err, entra.ErrNoAccount) {
+			return "", fmt.Errorf("calling Microsoft Graph: %w", err)
+		}
+		// A refresh that needs the admin again (MFA, Conditional Access claims, an
+		// expired refresh token) prompts again instead of failing.
+		if need, claims := NeedsInteraction(err); need && s.reprompt() != nil {
+			s.logger.Info("token refresh needs interaction: signing in again", "claims", claims != "")
+			if err := s.authenticate(ctx, s.reprompt(), claims); err != nil {
+				return "", err
+			}
+			t, err = s.auth.Silent(ctx)
+			if err == nil {
+				return t.AccessToken, nil
+			}
+		}
+		return "", s.wrapAuth(SourceSignIn, "renewing the sign-in", err)
+	}
+	return t.AccessToken, nil
+}
+
+// reprompt is the prompt of the last sign-in (nil before one).
+func (s *Session) reprompt() func(SignInPrompt) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastPrompt
+}
+
+// ClaimsChallenge is Microsoft Graph's claims challenge (HTTP 401 with
+// error="insufficient_claims"): the admin signs in again satisfying claims.
+func (s *Session) ClaimsChallenge(ctx context.Context, claims string) error {
+	p := s.reprompt()
+	if p == nil {
+		return errors.New("Microsoft Graph asks for a new sign-in (claims challenge), and nobody signed in interactively")
+	}
+	s.logger.Info("claims challenge from Microsoft Graph: signing in again")
+	return s.authenticate(ctx, p, claims)
+}
+
+// SignIn signs the admin in (interactive, or device code when configured), then reads
+// /me, /organization and their directory roles. prompt is called with what the user
+// must see — for interactive sign-in always before the browser is opened.
+func (s *Session) SignIn(ctx context.Context, prompt func(SignInPrompt)) (*Admin, error) {
+	if prompt == nil {
+		prompt = func(SignInPrompt) {}
+	}
+	start := s.clock.Now()
+	if err := s.authenticate(ctx, prompt, ""); err != nil {
+		return nil, err
+	}
+	Progress(ctx, "Signed in; reading your account and roles from Microsoft Graph…")
+	admin, err := s.loadAdmin(ctx)
+	if err != nil {
+		s.logger.Info("reading the signed-in admin failed", "duration", s.clock.Now().Sub(start), "err", err.Error())
+		return nil, err
+	}
+	s.logger.Info("signed-in admin read", "duration", s.clock.Now().Sub(start), "tenantId", admin.TenantID,
+		"roles", strings.Join(admin.Roles, ", "), "canConsent", admin.CanConsent)
+	s.mu.Lock()
+	s.admin = admin
+	s.mu.Unlock()
+	return admin, nil
+}
+
+// SignInAgain forgets the signed-in account and signs in anew ("sign in as someone
+// else"): MSAL Go's interactive sign-in sends prompt=select_account, so the browser
+// offers the account picker; the device code flow asks for an account anyway.
+func (s *Session) SignInAgain(ctx context.Context, prompt func(SignInPrompt)) (*Admin, error) {
+	s.auth.Forget()
+	s.mu.Lock()
+	s.admin = nil
+	s.mu.Unlock()
+	s.logger.Info("signing in as someone else")
+	return s.SignIn(ctx, prompt)
+}
+
+// Authenticate signs the admin in without reading anything from Graph (verify puts
+// /me, /organization and the roles in its one $batch: VerifyWithAdmin).
+func (s *Session) Authenticate(ctx context.Context, prompt func(SignInPrompt)) error {
+	if prompt == nil {
+		prompt = func(SignInPrompt) {}
+	}
+	return s.authenticate(ctx, prompt, "")
+}
+
+// authenticate runs the interactive or device code sign-in (claims: a claims
+// challenge to satisfy, "" for none) and remembers prompt for later re-prompts.
+func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), claims string) error {
+	s.mu.Lock()
+	s.lastPrompt = prompt
+	s.mu.Unlock()
+	var prompted atomic.Bool
+	show := func(p SignInPrompt) {
+		prompted.Store(true)
+		p.Reason = s.cfg.DeviceCodeReason
+		p.Claims = claims != ""
+		prompt(p)
+	}
+	start := s.clock.Now()
+	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant), "claims", claims != "")
+	var err error
+	if s.cfg.DeviceCode {
+		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
+			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: Sanitize(dc.Message), DeviceCode: true})
+			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
+				go func() {
+					if err := b.OpenDeviceLogin(dc.VerificationURL, dc.UserCode); err != nil {
+						s.logger.Warn("device login", "err", err)
+					}
+				}()
+			}
+		}, claims)
+	} else {
+		_, err = s.auth.Interactive(ctx, func(u string) error {
+			show(SignInPrompt{URL: u})
+			if s.cfg.Browser == nil {
+				return nil
+			}
+			if err := s.cfg.Browser.Open(u); err != nil {
+				// The URL is on screen: the user can open it by hand.
+				s.logger.Warn("opening the browser", "err", err)
+			}
+			return nil
+		}, claims)
+	}
+	if err != nil {
+		s.logger.Info("sign-in failed", "duration", s.clock.Now().Sub(start), "cancelled", ctx.Err() != nil, "err", err.Error())
+		if ctx.Err() != nil {
+			// Out of time is not the user cancelling: say what we were waiting for
+			// (the admin, once the prompt is on screen; Entra ID before) and which
+			// limit ran out.
+			awaited := AwaitEntra
+			if prompted.Load() {
+				awaited = AwaitSignIn
+			}
+			return fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
+		}
+		return s.wrapAuth(SourceSignIn, "signing in", err)
+	}
+	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start))
+	return nil
+}
+
+type meReply struct {
+	ID                string `json:"id"`
+	DisplayName       string `json:"displayName"`
+	UserPrincipalName string `json:"userPrincipalName"`
+}
+
+type orgReply struct {
+	ID              string `json:"id"`
+	DisplayName     string `json:"displayName"`
+	VerifiedDomains []struct {
+		Name      string `json:"name"`
+		IsDefault bool   `json:"isDefault"`
+	} `json:"verifiedDomains"`
+}
+
+// adminRequests read the signed-in admin: /me, /organization and the roles.
+func adminRequests() []graph.Request {
+	return []graph.Request{
+		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
+		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
+		{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL},
+	}
+}
+
+func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
+	reps, err := s.graph.BatchAll(ctx, adminRequests())
+	if err != nil {
+		return nil, fmt.Errorf("reading the signed-in admin: %w", graphCtxErr(ctx, err))
+	}
+	return s.buildAdmin(reps)
+}
+
+// buildAdmin reads the replies of adminRequests.
+func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
+	for _, id := range []string{"me", "org"} {
+		if reps[id] == nil {
+			return nil, fmt.Errorf("reading the signed-in admin: no reply for %s", id)
+		}
+		if reps[id].Err != nil {
+			return nil, fmt.Errorf("reading the signed-in admin: %w", reps[id].Err)
+		}
+	}
+	var me meReply
+	if err := jsonUnmarshal(reps["me"].Body, &me); err != nil {
+		return nil, fmt.Errorf("reading /me: %w", err)
+	}
+	a := &Admin{UPN: Sanitize(me.UserPrincipalName), DisplayName: Sanitize(me.DisplayName), ObjectID: me.ID}
+	for _, raw := range reps["org"].Value {
+		var o orgReply
+		if err := jsonUnmarshal(raw, &o); err != nil {
+			return nil, fmt.Errorf("reading /organization: %w", err)
+		}
+		a.TenantID, a.TenantName = o.ID, Sanitize(o.DisplayName)
+		for _, d := range o.VerifiedDomains {
+			if d.IsDefault {
+				a.Domains = append([]string{Sanitize(d.Name)}, a.Domains...)
+			} else {
+				a.Domains = append(a.Domains, Sanitize(d.Name))
+			}
+		}
+		break
+	}
+	a.setRoles(reps["roles"])
+	if a.RolesErr != nil {
+		s.logger.Warn("reading directory roles", "err", a.RolesErr)
+	}
+	return a, nil
+}
+
+// VerifyWithAdmin is verify's single Graph round trip (issue 10): after Authenticate,
+// one $batch (≤ 20 requests) reads /me, /organization, the admin's roles and every
+// verification request. The role check is advice: it never changes the Result.
+func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*Admin, *Result, error) {
+	if app == nil {
+		return nil, nil, Usagef("no app to verify")
+	}
+	if !permissions.IsGUID(app.ClientID) {
+		return nil, nil, Usagef("app %s has no client id: pass --client-id (a GUID)", app.Key)
+	}
+	reqs := append(adminRequests(), VerificationRequests(app)...)
+	before, start := s.graph.Requests(), s.clock.Now()
+	reps, err := s.graph.BatchAll(ctx, reqs)
+	s.logger.Info("verification with the admin", "app", app.Key, "requests", len(reqs), "duration", s.clock.Now().Sub(start),
+		"graphRequests", s.graph.Requests()-before, "ok", err == nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("verifying grants: %w", graphCtxErr(ctx, err))
+	}
+	admin, err := s.buildAdmin(reps)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	s.admin = admin
+	s.mu.Unlock()
+	r, err := evaluate(app, reps)
+	if err != nil {
+		return admin, nil, fmt.Errorf("verifying grants: %w", err)
+	}
+	r.Cloud = s.cfg.Cloud.Name
+	r.CheckedAt = s.clock.Now().UTC()
+	r.Tenant = ResultTenant{ID: admin.TenantID, DisplayName: admin.TenantName}
+	r.SignedInAs = admin.UPN
+	r.GraphRequests = int(s.graph.Requests() - before)
+	return admin, r, nil
+}
+
+// setRoles reads the role request's reply into a.
+func (a *Admin) setRoles(r *graph.Response) {
+	var readErr error
+	var items []json.RawMessage
+	switch {
+	case r == nil:
+		readErr = errors.New("no reply")
+	case r.Err != nil:
+		readErr = r.Err
+	default:
+		items = r.Value
+	}
+	roles, err := parseDirectoryRoles(items, readErr)
+	a.DirectoryRoles, a.RolesErr, a.RolesRead = roles, err, err == nil
+	a.Roles = nil
+	for _, role := range roles {
+		a.Roles = append(a.Roles, role.DisplayName)
+	}
+	c := a.RoleCheck(nil)
+	a.CanConsent = c.CanGrantAll()
+	a.RoleWarning = ""
+	if !a.CanConsent {
+		a.RoleWarning = c.Message
+	}
+}
+
+// RoleCheck is the verdict on the admin's roles for app (nil = any app).
+func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
+	return JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app)
+}
+
+// wrapAuth is wrapAuth with the explanation for src and the cloud's lookup link.
+func (s *Session) wrapAuth(src ErrorSource, op string, err error) error {
+	if x := ExplainIn(err, src, s.cfg.Cloud); x != nil {
+		return &AuthError{Op: op, Explanation: x, Err: err}
+	}
+	return &opError{op: op, err: err}
+}

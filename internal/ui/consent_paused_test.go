@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// resumeWaiter is a production consent wait that can pause and resume.
+type resumeWaiter struct {
+	*prodWaiter
+	resumes atomic.Int32
+}
+
+func (r *resumeWaiter) Resume() { r.resumes.Add(1) }
+
+// Issue 10: when the signed-in account cannot grant the consent, the consent screen
+// stops waiting at once and says why and who can; the link stays on screen to send;
+// w waits for another admin, o signs in as someone else, q ends incomplete (exit 3)
+// without asking, since nothing is half done by this account.
+func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
+	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(false)}}
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	at(m, stepConsent)
+	m.height = 80
+	url := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient + "&state=s"
+	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter(url)}}
+	m.waiter = w
+	m.consentURL = url
+	pause := &flows.BlockedError{Reason: flows.BlockNoRole, Rows: []string{"Microsoft Graph · Directory.Read.All"},
+		Cause:    "alex@contoso.example cannot grant admin consent (active roles: Directory Readers), so consent from this account would be refused (AADSTS90094). The wait is paused.",
+		NextStep: "Who can grant it: a Global Administrator or Privileged Role Administrator of this tenant."}
+	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Total: 3, Result: result("ce", false, nil), Paused: pause}})
+	s := m.Text()
+	for _, want := range []string{"The wait is paused", "Directory Readers", "AADSTS90094", "What to do:", "Global Administrator or Privileged Role Administrator",
+		"Press w once you have sent the link", "Press o to sign in as someone else", "w wait for another admin's consent", "adminconsent?client_id="} {
+		if !strings.Contains(s, want) {
+			t.Errorf("paused consent screen lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "Waiting for consent") {
+		t.Errorf("a paused wait still says it is waiting:\n%s", s)
+	}
+	if m.step != stepConsent || m.waiter == nil {
+		t.Fatalf("step %s, waiter %v: the link must stay on screen", m.step, m.waiter)
+	}
+	// w: wait for another admin.
+	m.Update(press("w"))
+	if w.resumes.Load() != 1 || m.paused != nil || !strings.Contains(m.Text(), "Waiting for consent") {
+		t.Fatalf("w: %d resumes, paused %v:\n%s", w.resumes.Load(), m.paused, m.Text())
+	}
+	// Paused again, then q: incomplete at once, exit 3 (ErrIncomplete), no "quit anyway?".
+	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Total: 3, Paused: pause}})
+	m.Update(press("q"))
+	if m.confirmQuit || !errors.Is(m.outcome.Err, flows.ErrIncomplete) || !errors.Is(m.outcome.Err, flows.ErrCannotFix) {
+		t.Fatalf("q: confirm %v, outcome %v", m.confirmQuit, m.outcome.Err)
+	}
+	if w.closed.Load() == 0 {
+		t.Error("quitting did not close the wait")
+	}
+}
+
+// o on a paused consent screen closes the wait and signs in as someone else.
+func TestConsentPausedSwitchAccount(t *testing.T) {
+	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(false)}}
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	at(m, stepConsent)
+	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x")}}
+	m.waiter = w
+	m.Update(press("o"))
+	if m.step != stepConsent {
+		t.Fatalf("o while waiting (not paused) left the consent step: %s", m.step)
+	}
+	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Paused: &flows.BlockedError{Reason: flows.BlockNoRole, Cause: "c", NextStep: "n"}}})
+	m.Update(press("o"))
+	if m.step != stepSignIn || m.waiter != nil || w.closed.Load() != 1 {
+		t.Fatalf("o: step %s, waiter %v, closed %d", m.step, m.waiter, w.closed.Load())
+	}
+}
+
+// pausingEngine hands out a given consent wait.
+type pausingEngine struct {
+	*fakeEngine
+	w ConsentWaiter
+}
+
+func (p *pausingEngine) StartConsent(context.Context, *permissions.App) (ConsentWaiter, error) {
+	return p.w, nil
+}
+
+// Line mode says the pause once, with who can grant it; w waits for another admin.
+func TestAccessibleConsentPaused(t *testing.T) {
+	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter("https://login.example/adminconsent")}}
+	pause := &flows.BlockedError{Reason: flows.BlockNoRole, Cause: "alex cannot grant admin consent (AADSTS90094). The wait is paused.", NextStep: "Who can grant it: a Global Administrator."}
+	w.ch <- flows.ConsentEvent{Total: 3, Paused: pause}
+	w.ch <- flows.ConsentEvent{Total: 3, Paused: pause} // Enter while paused: said once
+	eng := &pausingEngine{fakeEngine: &fakeEngine{prompt: &flows.SignInPrompt{URL: "https://login.example/authorize"}, admin: testAdmin(false),
+		verify: []*flows.Result{result("ce", false, nil)}}, w: w}
+	out, in := answerLines([]lineStep{
+		{prompt: "Type a number", answer: "1"}, {prompt: "Press Enter to sign in"}, {prompt: "open the admin consent page"},
+		{prompt: "Type w and press Enter", answer: "w"},
+		{prompt: "Waiting for another admin's consent", do: func() {
+			w.ch <- flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}
+		}},
+		{prompt: "Save a report"},
+	})
+	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, out)
+	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
+		t.Fatalf("outcome = %+v, %v\n%s", o, err, out.String())
+	}
+	text := out.String()
+	if strings.Count(text, "alex cannot grant admin consent") != 1 || !strings.Contains(text, "What to do: Who can grant it: a Global Administrator.") || w.resumes.Load() != 1 {
+		t.Fatalf("resumes %d:\n%s", w.resumes.Load(), text)
+	}
+}

@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/internal/flows"
+)
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func newTestModel(t *testing.T, eng *fakeEngine, mut ...func(*Options)) *Model {
+	t.Helper()
+	opts := Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}
+	for _, f := range mut {
+		f(&opts)
+	}
+	m := New(context.Background(), opts)
+	m.width, m.height = 100, 30
+	t.Cleanup(m.Close)
+	return m
+}
+
+// at puts m at step s as if the admin had walked there (choices made, admin signed
+// in, state read, consent started), without running any Cmd.
+func at(m *Model, s step) {
+	m.appIdx = 0
+	m.selectApp()
+	if s >= stepState && s != stepError {
+		m.admin = testAdmin(true)
+	}
+	m.enter(s)
+	switch s {
+	case stepState:
+		m.before = result("ce", false, nil)
+	case stepConsent:
+		m.before = result("ce", false, nil)
+		m.waiter = newFakeWaiter("https://login.example/adminconsent")
+		m.consentURL = m.waiter.ConsentURL()
+	case stepSummary:
+		m.result = result("ce", true, nil)
+	case stepError:
+		m.errFrom = stepSignIn
+		m.err = errBoom
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	w := newFakeWaiter("https://login.example/adminconsent")
+	tests := []struct {
+		name   string
+		from   step
+		setup  func(m *Model)
+		msg    func(m *Model) tea.Msg
+		want   step
+		check  func(t *testing.T, m *Model, cmd tea.Cmd)
+		quits  bool
+		outErr error
+	}{
+		{name: "choose enter → review", from: stepChoose, msg: k("enter"), want: stepReview},
+		{name: "choose down enter → review of UO", from: stepChoose, setup: func(m *Model) { m.appIdx = 1 },
+			msg: k("enter"), want: stepReview, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+				if m.app.Key != "uo" {
+					t.Errorf("app = %s, want uo", m.app.Key)
+				}
+			}},
+		{name: "choose esc → quit cancelled", from: stepChoose, msg: k("esc"), want: stepChoose, quits: true, outErr: flows.ErrCancelled},
+		{name: "review esc → choose keeps app", from: stepReview, msg: k("esc"), want: stepChoose,
+			check: func(t *testing.T, m *Model, _ tea.Cmd) {
+				if m.appIdx != 0 || m.app == nil {
+					t.Error("choice lost")
+				}
+			}},
+		{name: "review enter → sign in", from: stepReview, msg: k("enter"), want: stepSignIn, check: wantCmd},
+		{name: "review enter signed in → state", from: stepReview, setup: func(m *Model) { m.admin = testAdmin(true) },
+			msg: k("enter"), want: stepState, check: wantCmd},
+		{name: "review enter without client id → client id", from: stepReview,
+			setup: func(m *Model) { m.apps[0].ClientID = ""; m.selectApp() }, msg: k("enter"), want: stepClientID},
+		{name: "client id bad GUID stays", from: stepClientID, setup: func(m *Model) { m.clientID.SetValue("nope") },
+			msg: k("enter"), want: stepClientID, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+				if m.idErr == "" {
+					t.Error("no validation error")
+				}
+			}},
+		{name: "client id GUID → sign in", from: stepClientID, setup: func(m *Model) { m.apps[0].ClientID = ""; m.clientID.SetValue(testCEClient) },
+			msg: k("enter"), want: stepSignIn, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+				if m.app.ClientID != testCEClient {
+					t.Errorf("client id = %q", m.app.ClientID)
+				}
+			}},
+		{name: "client id esc → review", from: stepClientID, msg: k("esc"), want: stepReview},
+		{name: "sign-in prompt shown", from: stepSignIn, msg: func(m *Model) tea.Msg {
+			return promptMsg{attempt: m.attempt, prompt: flows.SignInPrompt{URL: "https://login.example/authorize\x1b[31m"}}
+		}, want: stepSignIn, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+			if m.prompt == nil || strings.Contains(m.prompt.URL, "\x1b") {
+				t.Errorf("prompt = %+v (want sanitized URL)", m.prompt)
+			}
+		}},
+		{name: "signed in → state", from: stepSignIn, msg: func(m *Model) tea.Msg {
+			return signedInMsg{attempt: m.attempt, admin: testAdmin(true)}
+		}, want: stepState, check: wantCmd},
+		{name: "sign-in error → error screen", from: stepSignIn, msg: func(m *Model) tea.Msg {
+			return signedInMsg{attempt: m.attempt, err: errBoom}
+		}, want: stepError},
+		{name: "stale sign-in result dropped", from: stepSignIn, msg: func(m *Model) tea.Msg {
+			return signedInMsg{attempt: m.attempt - 1, admin: testAdmin(true)}
+		}, want: stepSignIn, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+			if m.admin != nil {
+				t.Error("stale admin applied")
+			}
+		}},
+		{name: "sign-in esc → review", from: stepSignIn, msg: k("esc"), want: stepReview},
+		{name: "state verified incomplete, enter → consent", from: stepState, msg: k("enter"), want: stepConsent, check: wantCmd},
+		{name: "state complete, enter → summary", from: stepState, setup: func(m *Model) { m.before = result("ce", true, nil) },
+			msg: k("enter"), want: stepSummary},
+		{name: "state UO blocked, enter stays", from: stepState, setup: func(m *Model) {
+			m.appIdx = 1
+			m.selectApp()
+			m.before = result("uo", false, nil)
+		}, msg: k("enter"), want: stepState},
+		{name: "stale verify dropped", from: stepState, setup: func(m *Model) { m.before = nil; m.busy = true },
+			msg:  func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt + 5, result: result("ce", true, nil)} },
+			want: stepState, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+				if m.before != nil {
+					t.Error("stale verification applied")
+				}
+			}},
+		{name: "verify error → error", from: stepState, msg: func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt, err: errBoom} }, want: stepError},
+		{name: "state esc → review", from: stepState, msg: k("esc"), want: stepReview},
+		{name: "consent started", from: stepConsent, setup: func(m *Model) { m.waiter = nil; m.consentURL = "" },
+			msg: func(m *Model) tea.Msg { return consentStartedMsg{attempt: m.attempt, waiter: w} }, want: stepConsent,
+			check: func(t *testing.T, m *Model, cmd tea.Cmd) {
+				if m.consentURL == "" || cmd == nil {
+					t.Error("consent URL not shown or events not read")
+				}
+			}},
+		{name: "stale consent start closes its waiter", from: stepState, msg: func(m *Model) tea.Msg {
+			return consentStartedMsg{attempt: m.attempt - 1, waiter: w}
+		}, want: stepState, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+			if w.closed.Load() == 0 {
+				t.Error("stale waiter not closed")
+			}
+		}},
+		{name: "consent progress", from: stepConsent, msg: func(m *Model) tea.Msg {
+			return consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Visible: 2, Total: 3, Redirected: true}}
+		}, want: stepConsent, check: func(t *testing.T, m *Model, cmd tea.Cmd) {
+			if m.event.Visible != 2 || !m.redirected || cmd == nil {
+				t.Errorf("event = %+v, redirected = %v", m.event, m.redirected)
+			}
+		}},
+		{name: "consent done → summary", from: stepConsent, msg: func(m *Model) tea.Msg {
+			return consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}}
+		}, want: stepSummary, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+			if m.result == nil || m.waiter != nil {
+				t.Error("no result, or waiter not closed")
+			}
+		}},
+		{name: "consent error → error", from: stepConsent, msg: func(m *Model) tea.Msg {
+			return consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Err: &flows.AuthError{Op: "consenting", Explanation: &flows.Explanation{Code: 65004, Title: "Consent declined"}, Err: errBoom}}}
+		}, want: stepError},
+		{name: "stale consent event dropped", from: stepConsent, msg: func(m *Model) tea.Msg {
+			return consentEventMsg{attempt: m.attempt - 1, event: flows.ConsentEvent{Done: true, Result: result("ce", true, nil)}}
+		}, want: stepConsent},
+		{name: "consent enter rechecks", from: stepConsent, msg: k("enter"), want: stepConsent, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+			if m.waiter.(*fakeWaiter).rechecks.Load() != 1 {
+				t.Error("no recheck")
+			}
+		}},
+		{name: "consent esc → state, waiter closed", from: stepConsent, msg: k("esc"), want: stepState, check: func(t *testing.T, m *Model, cmd tea.Cmd) {
+			if m.waiter != nil || cmd == nil {
+				t.Error("waiter kept or state not re-read")
+			}
+		}},
+		{name: "consent ctrl+c asks first", from: stepConsent, msg: k("ctrl+c"), want: stepConsent, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+			if !m.confirmQuit {
+				t.Error("did not ask")
+			}
+		}},
+		{name: "consent ctrl+c, y quits", from: stepConsent, setup: func(m *Model) { m.confirmQuit = true }, msg: k("y"),
+			want: stepConsent, quits: true, outErr: flows.ErrCancelled},
+		{name: "consent ctrl+c, n keeps waiting", from: stepConsent, setup: func(m *Model) { m.confirmQuit = true }, msg: k("n"),
+			want: stepConsent, check: func(t *testing.T, m *Model, _ tea.Cmd) {
+				if m.confirmQuit || m.waiter == nil {
+					t.Error("still asking or waiter gone")
+				}
+			}},
+		{name: "review ctrl+c quits at once", from: stepReview, msg: k("ctrl+c"), want: stepReview, quits: true, outErr: flows.ErrCancelled},
+		{name: "sign-in q quits", from: stepSignIn, msg: k("q"), want: stepSignIn, quits: true, outErr: flows.ErrCancelled},
+		{name: "summary enter finishes", from: stepSummary, msg: k("enter"), want: stepSummary, quits: true},
+		{name: "summary save", from: stepSummary, msg: k("s"), want: stepSummary, check: wantCmd},
+		{name: "summary esc → state", from: stepSummary, msg: k("esc"), want: stepState},
+		{name: "error retry → sign in", from: stepError, msg: k("r"), want: stepSignIn, check: wantCmd},
+		{name: "error esc → review", from: stepError, msg: k("esc"), want: stepReview},
+		{name: "error q quits with the error", from: stepError, msg: k("q"), want: stepError, quits: true, outErr: errBoom},
+		{name: "approve without approver is a no-op", from: stepConsent, msg: k("a"), want: stepConsent, check: func(t *testing.T, m *Model, cmd tea.Cmd) {
+			if cmd != nil {
+				t.Error("approve ran without an approver")
+			}
+		}},
+		{name: "approve error → error", from: stepConsent, msg: func(m *Model) tea.Msg { return approvedMsg{attempt: m.attempt, err: errBoom} }, want: stepError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestModel(t, &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}, waiter: w})
+			at(m, tt.from)
+			if tt.setup != nil {
+				tt.setup(m)
+			}
+			_, cmd := m.Update(tt.msg(m))
+			if m.step != tt.want {
+				t.Fatalf("step = %s, want %s", m.step, tt.want)
+			}
+			if tt.quits != (m.rootCtx.Err() != nil) {
+				t.Fatalf("quit = %v, want %v", m.rootCtx.Err() != nil, tt.quits)
+			}
+			if tt.quits && !errors.Is(m.outcome.Err, tt.outErr) && m.outcome.Err != tt.outErr {
+				t.Fatalf("outcome err = %v, want %v", m.outcome.Err, tt.outErr)
+			}
+			if tt.check != nil {
+				tt.check(t, m, cmd)
+			}
+			_ = m.Text() // every state renders
+		})
+	}
+}
+
+func k(s string) func(*Model) tea.Msg { return func(*Model) tea.Msg { return press(s) } }
+
+func wantCmd(t *testing.T, _ *Model, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		t.Error("no async work started")
+	}
+}
+
+// TestLeavingConsentCancelsContext: Esc on the consent step cancels the step's
+// context (the flows' only brake) and closes the wait.
+func TestLeavingConsentCancelsContext(t *testing.T) {
+	m := newTestModel(t, &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}})
+	at(m, stepConsent)
+	ctx := m.stepCtx
+	w := m.waiter.(*fakeWaiter)
+	m.Update(press("esc"))
+	if ctx.Err() == nil {
+		t.Error("consent context not cancelled")
+	}
+	if w.closed.Load() != 1 {
+		t.Errorf("waiter closed %d times, want 1", w.closed.Load())
+	}
+}
+
+// TestQuitClosesEverything: quitting cancels the root context and closes the wait.
+func TestQuitClosesEverything(t *testing.T) {
+	m := newTestModel(t, &fakeEngine{})
+	at(m, stepConsent)
+	w := m.waiter.(*fakeWaiter)
+	m.Update(press("ctrl+c"))
+	_, cmd := m.Update(press("y"))
+	if cmd == nil || m.rootCtx.Err() == nil || w.closed.Load() == 0 {
+		t.Fatal("quit did not cancel and close")
+	}
+	if msg := cmd(); msg != (tea.QuitMsg{}) {
+		t.Fatalf("cmd = %T, want QuitMsg", msg)
+	}
+}

@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/permissions"
+)
+
+// repromptEngine asks for a new sign-in during its first Verify, as flows does when a
+// token refresh needs MFA (AADSTS50076) or Graph sends a claims challenge: it calls the
+// sign-in's prompt again and waits until that sign-in is done.
+type repromptEngine struct {
+	fakeEngine
+	mu       sync.Mutex
+	prompt   func(flows.SignInPrompt)
+	signedIn chan struct{}
+	once     sync.Once
+}
+
+func (e *repromptEngine) SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
+	e.mu.Lock()
+	e.prompt = prompt
+	e.mu.Unlock()
+	prompt(flows.SignInPrompt{URL: "https://login.example/authorize"})
+	return e.admin, nil
+}
+
+func (e *repromptEngine) Verify(ctx context.Context, app *permissions.App) (*flows.Result, error) {
+	first := false
+	e.once.Do(func() { first = true })
+	if first {
+		e.mu.Lock()
+		prompt := e.prompt
+		e.mu.Unlock()
+		prompt(flows.SignInPrompt{DeviceCode: true, UserCode: "RQ7-CODE", URL: "https://login.example/devicelogin", Claims: true})
+		select {
+		case <-e.signedIn:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return e.fakeEngine.Verify(ctx, app)
+}
+
+// deviceApprover approves device codes (the demo browser's device login).
+type deviceApprover struct {
+	fakeApprover
+	codes chan string
+}
+
+func (d *deviceApprover) ApproveDevice(ctx context.Context, code string) error {
+	d.codes <- code
+	return nil
+}
+
+// A sign-in asked for after the sign-in step (MFA on a token refresh, a claims
+// challenge) is shown over the step that waits for it — code and page, whole — and the
+// demo's a answers it; the step then goes on. It used to be dropped: the step waited,
+// silently, for a device code nobody saw.
+func TestSignInAgainShownOverALaterStep(t *testing.T) {
+	eng := &repromptEngine{fakeEngine: fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}}, signedIn: make(chan struct{})}
+	ap := &deviceApprover{codes: make(chan string, 1)}
+	s := startSession(t, eng, 100, 40, func(o *Options) { o.App = "ce"; o.Approver = ap })
+	s.waitFor("read-only scopes")
+	s.keys("enter") // sign in: the fake signs in at once, then the state step verifies
+	text := s.waitFor("Sign in again")
+	for _, want := range []string{"4/6 Current state", "multi-factor authentication or a Conditional Access policy", "RQ7-CODE", "https://login.example/devicelogin", "a approve"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
+		}
+	}
+	s.keys("a")
+	select {
+	case code := <-ap.codes:
+		if code != "RQ7-CODE" {
+			t.Fatalf("approved code %q", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a did not answer the device code")
+	}
+	close(eng.signedIn)
+	text = s.waitFor("Enter opens the admin consent page")
+	if strings.Contains(text, "Sign in again") {
+		t.Errorf("the request to sign in again outlived the sign-in:\n%s", text)
+	}
+	s.keys("q")
+	s.finish()
+}
+
+// Line mode says it too, when it comes.
+func TestAccessibleSignInAgain(t *testing.T) {
+	eng := &repromptEngine{fakeEngine: fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", true, nil)}}, signedIn: make(chan struct{})}
+	out, in := answerLines([]lineStep{
+		{prompt: "Type a number", answer: "1"}, {prompt: "Press Enter to sign in"},
+		{prompt: "enter the code RQ7-CODE:\nhttps://login.example/devicelogin\n", do: func() { close(eng.signedIn) }},
+		{prompt: "Save a report"},
+	})
+	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, out)
+	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
+		t.Fatalf("outcome %+v, %v:\n%s", o, err, out.String())
+	}
+	if !strings.Contains(out.String(), "Sign in again: multi-factor authentication or a Conditional Access policy asks for it.") {
+		t.Fatalf("no sign-in-again notice:\n%s", out.String())
+	}
+}

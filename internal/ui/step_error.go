@@ -1,0 +1,131 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/internal/flows"
+)
+
+// The error screen: what happened in plain words, what to do, and the raw AADSTS code
+// and correlation id for support. Retry re-runs the failed step; Esc goes back.
+
+func (m *Model) errorKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Retry):
+		return m.retry()
+	case key.Matches(k, m.keys.SaveError):
+		return m.saveErrorReport()
+	}
+	return nil
+}
+
+var errActions = map[step]string{
+	stepSignIn:  "Sign-in did not complete.",
+	stepState:   "Could not read the app's current state.",
+	stepConsent: "Admin consent did not complete.",
+	stepSummary: "Could not verify the grants.",
+}
+
+func (m *Model) errorView(w int) (string, []key.Binding) {
+	var b strings.Builder
+	title := errActions[m.errFrom]
+	if title == "" {
+		title = "Something went wrong."
+	}
+	b.WriteString(m.th.Bad.Render(wrap(title, w)) + "\n\n")
+	e := m.expl
+	if e != nil {
+		if e.Title != "" {
+			b.WriteString(m.th.Header.Render(wrap(flows.Sanitize(e.Title), w)) + "\n")
+		}
+		if e.Meaning != "" {
+			b.WriteString(wrap(flows.Sanitize(e.Meaning), w) + "\n")
+		}
+		if e.Fix != "" {
+			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+flows.Sanitize(e.Fix), w) + "\n")
+		}
+		b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
+		for _, l := range supportLines(e) {
+			b.WriteString(m.th.Subtle.Render(idLine(l[0], l[1], w)) + "\n")
+		}
+		if e.Description != "" {
+			b.WriteString(m.th.Subtle.Render(wrap(flows.Sanitize(e.Description), w)) + "\n")
+		}
+		if e.Link != "" {
+			b.WriteString(m.linkLines(flows.Sanitize(e.Link), w) + "\n")
+		}
+	} else if m.err != nil {
+		b.WriteString(wrap(flows.Sanitize(m.err.Error()), w) + "\n")
+		// No explanation for this error: still never a dead end (issue 12).
+		b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+"press Enter to try again; if it keeps failing, press s to save an error report for support (redacted: no token, no account name).", w) + "\n")
+	}
+	b.WriteString(m.diagnosisView(w))
+	if len(m.saved) > 0 {
+		b.WriteString("\n" + m.th.OK.Render("Error report saved:") + "\n" + strings.Join(m.saved, "\n") + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n"), []key.Binding{m.keys.Retry, m.keys.SaveError, m.keys.Back}
+}
+
+// supportLines are the ids support asks for, label and value, each kept whole.
+func supportLines(e *flows.Explanation) [][2]string {
+	var out [][2]string
+	if e.Code != 0 {
+		code := fmt.Sprintf("AADSTS%d", e.Code)
+		if e.OAuthError != "" {
+			code += " (" + flows.Sanitize(e.OAuthError) + ")"
+		}
+		out = append(out, [2]string{"Error code:", code})
+	} else if e.OAuthError != "" {
+		out = append(out, [2]string{"Error code:", flows.Sanitize(e.OAuthError)})
+	}
+	if e.CorrelationID != "" {
+		out = append(out, [2]string{"Correlation id:", flows.Sanitize(e.CorrelationID)})
+	}
+	if e.TraceID != "" {
+		out = append(out, [2]string{"Trace id:", flows.Sanitize(e.TraceID)})
+	}
+	if e.Timestamp != "" {
+		out = append(out, [2]string{"Time:", flows.Sanitize(e.Timestamp)})
+	}
+	return out
+}
+
+// saveErrorReport writes a redacted error report (flows.ErrorReport) next to the
+// verification reports and shows its absolute path.
+func (m *Model) saveErrorReport() tea.Cmd {
+	f := flows.ErrorFacts{What: orText(errActions[m.errFrom], "Something went wrong."), At: m.opts.now()}
+	if m.app != nil {
+		f.App, f.ClientID = m.app.Key, m.app.ClientID
+	}
+	if m.admin != nil {
+		f.TenantID, f.SignedInAs = m.admin.TenantID, m.admin.UPN
+	}
+	data := flows.ErrorReport(m.err, f)
+	write := m.opts.WriteFile
+	if write == nil {
+		write = func(p string, d []byte) error { return os.WriteFile(p, d, 0o600) }
+	}
+	path := absPath(filepath.Join(m.opts.ReportDir, "d365consent-error-"+m.opts.now().UTC().Format("20060102-150405")+".txt"))
+	att := m.attempt
+	m.flash = "Saving the error report…"
+	return func() tea.Msg {
+		if err := write(path, data); err != nil {
+			return savedMsg{attempt: att, err: err}
+		}
+		return savedMsg{attempt: att, paths: []string{path}}
+	}
+}
+
+// absPath is p made absolute (as printed paths must be), or p when that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}

@@ -1,0 +1,374 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/d365consent/d365consent/internal/flows"
+)
+
+// View renders the current step: a header, the step's body clipped to the window,
+// then a flash line and the key help.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	// Focus reports: coming back from the browser checks Graph at once (issue 10).
+	v.ReportFocus = true
+	v.WindowTitle = "d365consent"
+	return v
+}
+
+// Text is the view as plain text without escape sequences (tests, goldens).
+func (m *Model) Text() string { return ansi.Strip(m.render()) }
+
+func (m *Model) render() string {
+	w := max(m.width, 20)
+	m.focusTop, m.focusBottom = -1, -1
+	body, keys := m.body(w)
+	if m.showingReprompt() && !m.confirmQuit {
+		body = m.repromptView(w) + "\n" + body
+		if m.opts.Approver != nil {
+			keys = append([]key.Binding{m.keys.Approve}, keys...)
+		}
+	}
+	if !m.g.Unicode {
+		body = asciiText.Replace(body)
+	}
+	if m.confirmQuit {
+		body = m.th.Warn.Render("Consent may be half done in the browser.") + "\n" +
+			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + m.command("verify") + "\n" +
+			"\n\n" + "Quit anyway? " + m.th.Key.Render("y") + " yes  " + m.th.Key.Render("n") + " no, keep waiting"
+		keys = []key.Binding{m.keys.Yes, m.keys.No}
+	}
+	body = wrapNoHyphen(body, w)
+	header := m.header(w)
+	lines := strings.Split(body, "\n")
+	hLines := strings.Count(header, "\n") + 1
+	footer := m.footer(w, keys)
+	room := m.height - hLines - (strings.Count(footer, "\n") + 1) - 1
+	if len(lines) > max(room, 3) {
+		// Too tall for the window: the body scrolls, and the help says how.
+		footer = m.footer(w, append(keys, m.keys.PageDown)) // its help names pgup too
+		room = m.height - hLines - (strings.Count(footer, "\n") + 1) - 1
+	}
+	room = max(room, 3)
+	m.follow(len(lines), room)
+	body = m.scrollWindow(lines, room)
+	if !m.g.Unicode {
+		footer = asciiText.Replace(footer)
+	}
+	return header + "\n" + body + "\n" + padTo(body, room) + footer
+}
+
+// asciiText replaces the typographic characters of our own texts where the terminal
+// shows only ASCII (TERM=dumb, no UTF-8 locale): glyphs come from termcaps, these
+// are the rest.
+var asciiText = strings.NewReplacer("·", "-", "…", "...", "—", "-", "–", "-", "›", ">", "‹", "<",
+	"’", "'", "‘", "'", "“", `"`, "”", `"`, "•", "*", "→", "->", "×", "x", "↑", "up", "↓", "down")
+
+// scrollWindow shows room lines of a body starting at m.scroll (clamped), with a
+// marker line where lines are hidden above or below.
+func (m *Model) scrollWindow(lines []string, room int) string {
+	if len(lines) <= room {
+		m.maxScroll = 0
+		return strings.Join(lines, "\n")
+	}
+	// Room for the text once the markers take their lines: at most two.
+	m.maxScroll = len(lines) - (room - 2)
+	top := min(max(m.scroll, 0), m.maxScroll)
+	var out []string
+	if top > 0 {
+		out = append(out, m.th.Subtle.Render(fmt.Sprintf("  %s %d more above (pgup)", m.g.Ellipsis, top)))
+	}
+	end := min(len(lines), top+room-len(out)-1)
+	if len(lines)-top <= room-len(out) {
+		end = len(lines) // the rest fits: no marker below
+	}
+	out = append(out, lines[top:end]...)
+	if end < len(lines) {
+		out = append(out, m.th.Subtle.Render(fmt.Sprintf("  %s %d more below (pgdn)", m.g.Ellipsis, len(lines)-end)))
+	}
+	return strings.Join(out, "\n")
+}
+
+// follow scrolls so the step's focus lines are on screen, once per new focus.
+func (m *Model) follow(n, room int) {
+	f := [2]int{m.focusTop, m.focusBottom}
+	if f[0] < 0 || f == m.lastFocus || n <= room {
+		m.lastFocus = f
+		return
+	}
+	m.lastFocus = f
+	shown := max(room-2, 1) // lines left once both markers take theirs
+	if f[0] < m.scroll || f[0] <= 1 {
+		m.scroll = f[0]
+		if f[0] <= 1 {
+			m.scroll = 0
+		}
+	}
+	if f[1] >= m.scroll+shown {
+		m.scroll = min(f[1]-shown+1, f[0])
+	}
+}
+
+// padTo returns the newlines that push the footer to the bottom of the window.
+func padTo(body string, room int) string {
+	n := room - (strings.Count(body, "\n") + 1)
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("\n", n)
+}
+
+var stepTitles = [...]string{"Choose the app", "Review permissions", "App client id", "Sign in", "Current state", "Admin consent", "Summary", "Something went wrong"}
+
+func (m *Model) header(w int) string {
+	name := "d365consent"
+	if m.opts.Demo {
+		name += " · demo tenant"
+	}
+	pos := ""
+	if n := stepNumber(m.step); n > 0 {
+		pos = fmt.Sprintf("%d/6 ", n)
+	}
+	right := pos + stepTitles[m.step]
+	line := m.th.Title.Render(name)
+	gap := w - ansi.StringWidth(name) - ansi.StringWidth(right)
+	if gap >= 2 {
+		line += strings.Repeat(" ", gap) + m.th.Header.Render(right)
+	} else {
+		line += "\n" + m.th.Header.Render(right)
+	}
+	return line + "\n" + m.th.Subtle.Render(strings.Repeat(m.g.Box.Top, w))
+}
+
+func stepNumber(s step) int {
+	switch s {
+	case stepChoose:
+		return 1
+	case stepReview, stepClientID:
+		return 2
+	case stepSignIn:
+		return 3
+	case stepState:
+		return 4
+	case stepConsent:
+		return 5
+	case stepSummary:
+		return 6
+	}
+	return 0
+}
+
+func (m *Model) footer(w int, keys []key.Binding) string {
+	if !m.confirmQuit { // the quit question answers only its own keys
+		keys = append(keys, m.keys.Help, m.keys.Quit)
+	}
+	h := m.help
+	h.SetWidth(0) // we break the lines ourselves: nothing is dropped on narrow windows
+	var out string
+	if m.showHelp {
+		out = h.FullHelpView(helpKeys(keys).FullHelp())
+		if ansi.StringWidth(strings.SplitN(out, "\n", 2)[0]) > w {
+			cols := make([][]key.Binding, 0, len(keys))
+			for _, k := range keys {
+				cols = append(cols, []key.Binding{k})
+			}
+			lines := make([]string, len(cols))
+			for i, c := range cols {
+				lines[i] = h.ShortHelpView(c)
+			}
+			out = strings.Join(lines, "\n")
+		}
+	} else {
+		// Short help, broken into as many lines as the width needs.
+		var lines []string
+		var cur []key.Binding
+		for _, k := range keys {
+			try := append(append([]key.Binding(nil), cur...), k)
+			if len(cur) > 0 && ansi.StringWidth(h.ShortHelpView(try)) > w {
+				lines = append(lines, h.ShortHelpView(cur))
+				cur = []key.Binding{k}
+				continue
+			}
+			cur = try
+		}
+		lines = append(lines, h.ShortHelpView(cur))
+		out = strings.Join(lines, "\n")
+	}
+	if m.flash != "" {
+		out = wrap(m.th.Accent.Render(m.flash), w) + "\n" + out
+	}
+	return out
+}
+
+// body renders the step and returns the keys it offers.
+func (m *Model) body(w int) (string, []key.Binding) {
+	switch m.step {
+	case stepChoose:
+		return m.chooseView(w)
+	case stepReview:
+		return m.reviewView(w)
+	case stepClientID:
+		return m.clientIDView(w)
+	case stepSignIn:
+		return m.signInView(w)
+	case stepState:
+		return m.stateView(w)
+	case stepConsent:
+		return m.consentView(w)
+	case stepSummary:
+		return m.summaryView(w)
+	case stepError:
+		return m.errorView(w)
+	}
+	return "", nil
+}
+
+// spin is a spinner frame and the elapsed time of the current wait, both derived
+// from the injected clock so a frame is reproducible.
+func (m *Model) spin() string {
+	el := m.opts.now().Sub(m.waitAt)
+	if el < 0 {
+		el = 0
+	}
+	frames := m.g.Spinner
+	f := frames[int(el/(100*time.Millisecond))%len(frames)]
+	return m.th.Accent.Render(f) + " " + m.th.Subtle.Render(fmtElapsed(el))
+}
+
+func fmtElapsed(d time.Duration) string {
+	d = d.Truncate(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// wrap word-wraps s to w columns at spaces. A word longer than w (a URL) is broken
+// where it must, but never at a hyphen: ids and GUIDs stay whole when they fit.
+func wrap(s string, w int) string {
+	if w < 10 {
+		w = 10
+	}
+	return wrapNoHyphen(s, w)
+}
+
+// nbHyphen stands in for "-" while wrapping: ansi.Wrap always breaks after a hyphen,
+// which cut GUIDs ("…-41af-" / "91ab-…") on the error screen.
+const nbHyphen = "\u2011"
+
+// wrapNoHyphen is ansi.Wrap at spaces only: hyphens do not break.
+func wrapNoHyphen(s string, w int) string {
+	s = strings.ReplaceAll(s, "-", nbHyphen)
+	return strings.ReplaceAll(ansi.Wrap(s, max(w, 1), ""), nbHyphen, "-")
+}
+
+// idLine is "label id" on one line when it fits, else the label on one line and the
+// id alone on the next: an id is never broken across lines.
+func idLine(label, id string, w int) string {
+	if ansi.StringWidth(label)+1+ansi.StringWidth(id) <= w {
+		return label + " " + id
+	}
+	return label + "\n" + id
+}
+
+// linkLines shows url on lines of its own: whole when it fits, else cut only at the
+// window's edge (the admin's terminal cannot wrap inside a full-screen view), every
+// piece carrying an OSC 8 hyperlink to the whole URL, so a click or a hyperlink copy
+// gets all of it. Nothing else shares its lines.
+func (m *Model) linkLines(url string, w int) string {
+	pieces := strings.Split(ansi.Hardwrap(url, max(w, 10), false), "\n")
+	for i, p := range pieces {
+		pieces[i] = ansi.SetHyperlink(url) + m.th.URL.Render(p) + ansi.ResetHyperlink()
+	}
+	return strings.Join(pieces, "\n")
+}
+
+// qrFits reports whether a QR code of qrLines lines fits in the window with the
+// other lines of the screen (header, footer, the URL and its label, the status).
+func (m *Model) qrFits(qrLines, otherLines int) bool {
+	return qrLines+otherLines+5 <= m.height
+}
+
+// urlBlock shows a browser URL: always on screen, whole, on lines of its own, with
+// the copy and QR keys, and the QR code when toggled on and it fits the window whole;
+// else one line saying how to get it (qrHint).
+func (m *Model) urlBlock(label, url string, w int, qrHint string) string {
+	var b strings.Builder
+	b.WriteString(m.th.Header.Render(wrap(label, w)) + "\n")
+	links := m.linkLines(url, w)
+	b.WriteString(links + "\n")
+	if m.showQR {
+		qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g)
+		others := strings.Count(links, "\n") + 1 + strings.Count(wrap(label, w), "\n") + 1 + 2
+		if qr != "" && m.qrFits(strings.Count(qr, "\n")+1, others) {
+			b.WriteString("\n" + qr + "\n")
+		} else {
+			if qrHint != "" {
+				b.WriteString(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it, or run:", w)) + "\n" + qrHint + "\n")
+			} else {
+				b.WriteString(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it to see it.", w)) + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+// urlKeys are the keys of a step that shows a browser URL.
+func (m *Model) urlKeys() []key.Binding {
+	ks := []key.Binding{m.keys.Copy, m.keys.QR}
+	if m.opts.Approver != nil {
+		ks = append(ks, m.keys.Approve)
+	}
+	return ks
+}
+
+// urlKey handles c / r / a on a step with a URL; ok reports whether it was one.
+func (m *Model) urlKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	url := m.currentURL()
+	switch {
+	case key.Matches(k, m.keys.Copy) && url != "":
+		// OSC 52 has no reply: the terminal may ignore it, so never claim "copied".
+		m.flash = "Copy requested (OSC 52): if your terminal does not support it, select the URL above."
+		return tea.SetClipboard(url), true
+	case key.Matches(k, m.keys.QR) && url != "":
+		m.showQR = !m.showQR
+		return nil, true
+	case key.Matches(k, m.keys.Approve) && m.opts.Approver != nil:
+		return m.approve(), true
+	}
+	return nil, false
+}
+
+func (m *Model) mark(ok bool) string {
+	if ok {
+		return m.th.OK.Render(m.g.Check)
+	}
+	return m.th.Bad.Render(m.g.Cross)
+}
+
+// repromptView asks the admin to sign in again over the current step: a token refresh
+// or a claims challenge after the sign-in step needs them (MFA, Conditional Access,
+// an expired session), and the step's work waits for it.
+func (m *Model) repromptView(w int) string {
+	p := m.reprompt
+	how := "Sign in in your browser. If it did not open, open this page:"
+	if p.DeviceCode {
+		how = "Open this page and enter the code " + m.th.Header.Render(p.UserCode) + ":"
+	}
+	return m.th.Warn.Render(wrap(m.g.Warn+" "+signInAgainLine(*p), w)) + "\n" + wrap(how, w) + "\n" + m.linkLines(p.URL, w) + "\n"
+}
+
+// signInAgainLine says why the admin must sign in again, in both UIs.
+func signInAgainLine(p flows.SignInPrompt) string {
+	why := "the session needs a new sign-in"
+	if p.Claims {
+		why = "multi-factor authentication or a Conditional Access policy asks for it"
+	}
+	return "Sign in again: " + why + ". This step goes on once you have."
+}
+
+// showingReprompt: a sign-in again (repromptMsg) is shown over a later step.
+func (m *Model) showingReprompt() bool { return m.reprompt != nil && m.step != stepSignIn }
