@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/permissions"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // wizardRunE is the root command's RunE: the wizard against the real Microsoft cloud.

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/permissions"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // Engine is what the wizard needs from the flows. *flows.Session satisfies it through

@@ -8,8 +8,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/permissions"
 	"github.com/d365consent/d365consent/internal/ui/textfield"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // Optional abilities of an Engine / ConsentWaiter (issue 10, the production path).

@@ -12,9 +12,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/permissions"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui/textfield"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // step is where the wizard is. The root model owns every transition between steps
