@@ -12,7 +12,7 @@ import (
 	"github.com/d365consent/d365consent/internal/flows/graph"
 )
 
-// The process exit codes (DESIGN.md "Command line"). exitCodeTable documents each
+// The process exit codes (README "Exit codes"). exitCodeTable documents each
 // one and orders them; errors map to them in exitCode, results in outcomeExit,
 // fleet rows in fleetStatusExit.
 const (

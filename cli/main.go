@@ -38,7 +38,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 //
 // The command runs on the calling goroutine, the process's main goroutine, whose
 // stack is already large (internal/bigstack); a goroutine of its own would start
-// small and grow while cobra and the command run (issue 13: start-up). A watcher
+// small and grow while cobra and the command run, which costs start-up. A watcher
 // goroutine waits for the signals.
 func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
 	sigs := make(chan os.Signal, 2)

@@ -271,7 +271,7 @@ func (a *app) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Drift, 
 // (drift wins over incomplete).
 func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *fleet.Baseline, t *commandTarget) error {
 	if a.opts.AuthorityHost != "" || a.opts.GraphURL != "" {
-		// Not the named cloud's endpoints: never claim "global" (issue 12).
+		// Not the named cloud's endpoints: never claim "global".
 		r.Cloud = "custom"
 	}
 	var drift *fleet.Drift

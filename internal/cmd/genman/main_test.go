@@ -78,8 +78,8 @@ func TestManPage(t *testing.T) {
 	}
 	_, codes, _ := strings.Cut(page, ".SH EXIT CODES\n")
 	codes, _, _ = strings.Cut(codes, ".SH ENVIRONMENT")
-	// Every code of cli's table, and the codes of DESIGN.md "Command line" written
-	// here independently of it (with the signals' 130 and 143).
+	// Every code of cli's table, and the codes of the README's "Exit codes" written
+	// here independently of it.
 	want := []int{0, 1, 2, 3, 4, 5, 130, 143}
 	for _, e := range cli.ExitCodes() {
 		if !slices.Contains(want, e.Code) {
