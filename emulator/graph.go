@@ -560,16 +560,19 @@ func assignmentJSON(d *directory, a *assignment) map[string]any {
 // failed answers 424 Failed Dependency; the responses come back in any order ("the
 // order of responses may differ from the order of requests"), so callers must match
 // them by id. The envelope itself may be throttled (Faults.Envelope).
+// batchRequest is one request of a $batch envelope (graph/json-batching).
+type batchRequest struct {
+	ID        string            `json:"id"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	Body      json.RawMessage   `json:"body"`
+	DependsOn []string          `json:"dependsOn"`
+}
+
 func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	var req struct {
-		Requests []struct {
-			ID        string            `json:"id"`
-			Method    string            `json:"method"`
-			URL       string            `json:"url"`
-			Headers   map[string]string `json:"headers"`
-			Body      json.RawMessage   `json:"body"`
-			DependsOn []string          `json:"dependsOn"`
-		} `json:"requests"`
+		Requests []batchRequest `json:"requests"`
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil || json.NewDecoder(bytes.NewReader(body)).Decode(&req) != nil {
@@ -578,56 +581,13 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	if res, faulted := s.envelopeFault(); faulted {
 		return res
 	}
-	switch n := len(req.Requests); {
-	case n == 0:
-		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid batch payload format: no requests.")
-	case n > 20:
-		return s.graphError(http.StatusBadRequest, "BadRequest", "The number of batch requests exceeds the limit of 20.")
-	}
-	ids := map[string]int{}
-	for i, rq := range req.Requests {
-		// "For each individual request, the id, method, and url properties are required."
-		switch {
-		case rq.ID == "":
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Every batch request needs an id.")
-		case rq.Method == "":
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request '"+rq.ID+"' has no method.")
-		case rq.URL == "":
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request '"+rq.ID+"' has no url.")
-		}
-		if _, dup := ids[rq.ID]; dup {
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request id '"+rq.ID+"' is used more than once.")
-		}
-		ids[rq.ID] = i
-	}
-	for _, rq := range req.Requests {
-		for _, dep := range rq.DependsOn {
-			if j, ok := ids[dep]; !ok || j >= ids[rq.ID] {
-				return s.graphError(http.StatusBadRequest, "BadRequest", "Request '"+rq.ID+"' depends on '"+dep+"', which is not an earlier request of the batch.")
-			}
-		}
+	if msg := batchShapeError(req.Requests); msg != "" {
+		return s.graphError(http.StatusBadRequest, "BadRequest", msg)
 	}
 	status := map[string]int{}
 	responses := make([]map[string]any, 0, len(req.Requests))
 	for _, rq := range req.Requests {
-		var res graphResult
-		failedDep := false
-		for _, dep := range rq.DependsOn {
-			if status[dep] >= 400 {
-				failedDep = true
-			}
-		}
-		if failedDep {
-			res = s.graphError(http.StatusFailedDependency, "FailedDependency", "The request could not be run because a request it depends on failed.")
-		} else if f, faulted := s.fault(); faulted {
-			res = f
-		} else {
-			h := http.Header{}
-			for k, v := range rq.Headers {
-				h.Set(k, v)
-			}
-			res = s.subRequest(rq.Method, rq.URL, h, p)
-		}
+		res := s.batchAnswer(rq, status, p)
 		status[rq.ID] = res.status
 		out := map[string]any{"id": rq.ID, "status": res.status}
 		h := map[string]string{"Cache-Control": "no-cache"}
@@ -643,6 +603,59 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	}
 	s.shuffle(responses)
 	return graphResult{status: http.StatusOK, body: map[string]any{"responses": responses}}
+}
+
+// batchShapeError is why an envelope's requests are refused whole, or "": 1 to 20
+// requests, each with an id, method and url ("For each individual request, the id,
+// method, and url properties are required."), ids unique, dependsOn naming earlier ones.
+func batchShapeError(reqs []batchRequest) string {
+	switch n := len(reqs); {
+	case n == 0:
+		return "Invalid batch payload format: no requests."
+	case n > 20:
+		return "The number of batch requests exceeds the limit of 20."
+	}
+	ids := map[string]int{}
+	for i, rq := range reqs {
+		switch {
+		case rq.ID == "":
+			return "Every batch request needs an id."
+		case rq.Method == "":
+			return "Batch request '" + rq.ID + "' has no method."
+		case rq.URL == "":
+			return "Batch request '" + rq.ID + "' has no url."
+		}
+		if _, dup := ids[rq.ID]; dup {
+			return "Batch request id '" + rq.ID + "' is used more than once."
+		}
+		ids[rq.ID] = i
+	}
+	for _, rq := range reqs {
+		for _, dep := range rq.DependsOn {
+			if j, ok := ids[dep]; !ok || j >= ids[rq.ID] {
+				return "Request '" + rq.ID + "' depends on '" + dep + "', which is not an earlier request of the batch."
+			}
+		}
+	}
+	return ""
+}
+
+// batchAnswer runs one request of an envelope: 424 when a request it depends on failed,
+// else the injected faults, else the request itself.
+func (s *Server) batchAnswer(rq batchRequest, status map[string]int, p *principal) graphResult {
+	for _, dep := range rq.DependsOn {
+		if status[dep] >= 400 {
+			return s.graphError(http.StatusFailedDependency, "FailedDependency", "The request could not be run because a request it depends on failed.")
+		}
+	}
+	if f, faulted := s.fault(); faulted {
+		return f
+	}
+	h := http.Header{}
+	for k, v := range rq.Headers {
+		h.Set(k, v)
+	}
+	return s.subRequest(rq.Method, rq.URL, h, p)
 }
 
 // subRequest runs one $batch request. Its url is relative to the version
