@@ -206,7 +206,7 @@ func verifyRow(ctx context.Context, check flows.TenantCheck, log *slog.Logger, a
 	}
 	if err != nil {
 		row.Status, row.Error, row.AADSTS = classify(err)
-		log.Info("fleet tenant failed", "tenant", tenant, "outcome", row.Status, "err", err.Error())
+		log.Info("fleet tenant failed", "tenant", tenant, "status", row.Status, "err", err.Error())
 		return row, true
 	}
 	row.Result = r

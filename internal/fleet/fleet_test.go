@@ -22,7 +22,7 @@ import (
 // then customers that are complete, partial, not consented, without access
 // (AADSTS50020), without consent for the sign-in client (AADSTS65001), without
 // Dynamics, and a tenant that does not exist: every failure stays in its own row,
-// the others are checked in full, and the exit code is the worst row's.
+// the others are checked in full, and the summary counts each status.
 func TestFleetIsolatesEachTenantsFailure(t *testing.T) {
 	f := start(t, "consented", nil)
 	tenants := customers(t, f,
@@ -85,7 +85,7 @@ func TestFleetIsolatesEachTenantsFailure(t *testing.T) {
 
 // TestFleetCancelKeepsFinishedRows: cancelling after the third tenant leaves only
 // finished rows (three, or four when the other worker's tenant finished just before
-// the cancel), complete and in input order, marked cancelled (exit 130); the tenant
+// the cancel), complete and in input order, marked cancelled; the tenant
 // in flight is dropped, not reported as an error.
 func TestFleetCancelKeepsFinishedRows(t *testing.T) {
 	f := start(t, "consented", nil)
