@@ -232,14 +232,14 @@ func TestVerifyGraphForbiddenExitsRefused(t *testing.T) {
 }
 
 // TestManPageExitCodes: the EXIT CODES section lists every code of the table in
-// numeric order with its meaning, then the order in which the worst wins.
+// numeric order with its name and meaning, then the order in which the worst wins.
 func TestManPageExitCodes(t *testing.T) {
 	page := ManSections(Docs().Root)
 	_, codes, _ := strings.Cut(page, ".SH EXIT CODES\n")
 	codes, _, _ = strings.Cut(codes, ".SH ENVIRONMENT")
 	var want strings.Builder
 	for _, e := range ExitCodes() {
-		fmt.Fprintf(&want, ".TP\n\\fB%d\\fP\n%s\n", e.Code, roffEscape(e.Meaning))
+		fmt.Fprintf(&want, ".TP\n\\fB%d\\fP (%s)\n%s\n", e.Code, e.Name, roffEscape(e.Meaning))
 	}
 	want.WriteString(".PP\nWhen more than one applies (the rows of verify \\-\\-tenants, drift on an incomplete result), the worst wins, from best to worst: 0, 3, 5, 4, 1, 2, 130, 143.\n")
 	if codes != want.String() {

@@ -57,7 +57,7 @@ func rootManSections(root *cobra.Command) string {
 	}
 	b.WriteString(".SH EXIT CODES\n")
 	for _, e := range ExitCodes() {
-		fmt.Fprintf(&b, ".TP\n\\fB%d\\fP\n%s\n", e.Code, roffEscape(e.Meaning))
+		fmt.Fprintf(&b, ".TP\n\\fB%d\\fP (%s)\n%s\n", e.Code, roffEscape(e.Name), roffEscape(e.Meaning))
 	}
 	var order []string
 	for _, e := range exitCodeTable() {

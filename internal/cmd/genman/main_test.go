@@ -87,7 +87,7 @@ func TestManPage(t *testing.T) {
 		}
 	}
 	for _, c := range want {
-		if !strings.Contains(codes, `.TP`+"\n"+`\fB`+strconv.Itoa(c)+`\fP`+"\n") {
+		if !strings.Contains(codes, `.TP`+"\n"+`\fB`+strconv.Itoa(c)+`\fP (`) {
 			t.Errorf("EXIT CODES lacks %d", c)
 		}
 	}
