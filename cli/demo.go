@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -61,7 +62,7 @@ func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
 	// demo browser acts only when the admin presses `a`.
 	cfg.Browser = nil
 	if !a.opts.NoBrowser {
-		cfg.Browser = flows.NewSystemBrowser(a.environ)
+		cfg.Browser = browser.NewSystem(a.environ)
 	}
 	return a.runWizard(ctx, wizardTarget{
 		cfg:      cfg,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -20,7 +21,7 @@ type demoEnv struct {
 	Browser *demoBrowser
 }
 
-// demoBrowser adapts the emulator's scripted browser to flows.Browser (and
+// demoBrowser adapts the emulator's scripted browser to browser.Browser (and
 // flows.DeviceLoginBrowser, so device-code sign-in completes by itself too).
 type demoBrowser struct {
 	ctx context.Context
@@ -117,7 +118,7 @@ func (a *app) realConfig() (flows.Config, error) {
 	}
 	// Over SSH or without a display the browser sign-in cannot be finished (it
 	// returns to http://localhost here): the device code flow, with the reason shown.
-	choice := flows.ChooseSignIn(a.opts.DeviceCode, flows.NewSystemBrowser(a.environ))
+	choice := flows.ChooseSignIn(a.opts.DeviceCode, browser.NewSystem(a.environ))
 	cfg := flows.Config{
 		Cloud:            cloud,
 		Tenant:           a.opts.Tenant,
@@ -127,7 +128,7 @@ func (a *app) realConfig() (flows.Config, error) {
 		Timeout:          a.opts.Timeout,
 	}
 	if !a.opts.NoBrowser {
-		cfg.Browser = flows.NewSystemBrowser(a.environ)
+		cfg.Browser = browser.NewSystem(a.environ)
 	}
 	return a.withDebug(cfg), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
@@ -221,10 +222,10 @@ func (c consentWaiter) ConsentURL() string { return c.URL }
 // they say "open this page", not "your browser should open"), and qrFirst when the
 // admin's browser is on another device (SSH, a headless box) — not in the demo, whose
 // pages live on this machine's loopback, out of a phone's reach.
-func browserUX(b flows.Browser, environ []string, demo bool) (noBrowser, qrFirst bool) {
-	sb, system := b.(*flows.SystemBrowser)
+func browserUX(b browser.Browser, environ []string, demo bool) (noBrowser, qrFirst bool) {
+	sb, system := b.(*browser.System)
 	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
-	return !system || cannotOpen, !demo && (cannotOpen || flows.SSHSession(environ))
+	return !system || cannotOpen, !demo && (cannotOpen || browser.SSHSession(environ))
 }
 
 // printSupport prints, after the full-screen wizard ended on err, what support needs

@@ -13,21 +13,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Browser opens a URL for the user. One method, so tests and the demo tenant can
-// supply their own.
-type Browser interface {
-	Open(url string) error
-}
-
 // DeviceLoginBrowser is a Browser that can also complete a device-code sign-in by
 // itself (the demo tenant's scripted browser). SignIn uses it when present.
 type DeviceLoginBrowser interface {
-	Browser
+	browser.Browser
 	OpenDeviceLogin(verificationURL, userCode string) error
 }
 
@@ -60,7 +55,7 @@ type Config struct {
 	// certificate pool (so SSL_CERT_FILE works).
 	HTTPClient *http.Client
 	// Browser opens sign-in and consent pages; nil = never open one (only show the URL).
-	Browser    Browser
+	Browser    browser.Browser
 	DeviceCode bool
 	// DeviceCodeReason is the sentence shown with the device code (ChooseSignIn).
 	DeviceCodeReason string

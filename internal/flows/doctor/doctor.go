@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -120,9 +121,9 @@ type Dialer interface {
 	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// BrowserPlanner decides how a URL would be opened (*flows.SystemBrowser is one).
+// BrowserPlanner decides how a URL would be opened (*browser.System is one).
 type BrowserPlanner interface {
-	Plan(rawURL string) (flows.Launch, error)
+	Plan(rawURL string) (browser.Launch, error)
 }
 
 // Terminal is what the command knows about its output.
@@ -157,7 +158,7 @@ type Config struct {
 	// GOOS and GOARCH: "" = runtime's.
 	GOOS, GOARCH string
 	Terminal     Terminal
-	// Browser decides which browser would open; nil = flows.SystemBrowser over Environ.
+	// Browser decides which browser would open; nil = browser.System over Environ.
 	Browser BrowserPlanner
 
 	// Resolver, Dialer: nil = net.DefaultResolver, a net.Dialer.
@@ -222,7 +223,7 @@ func (c *Config) defaults() {
 		c.PublicCAs = microsoftPublicCAs
 	}
 	if c.Browser == nil {
-		c.Browser = &flows.SystemBrowser{Environ: append([]string{}, c.Environ...), GOOS: c.GOOS}
+		c.Browser = &browser.System{Environ: append([]string{}, c.Environ...), GOOS: c.GOOS}
 	}
 	if c.SignInClientID == "" {
 		c.SignInClientID = DefaultSignInClientID

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
@@ -414,7 +415,7 @@ func TestMachine(t *testing.T) {
 	})
 	t.Run("display: xdg-open", func(t *testing.T) {
 		cfg := base("DISPLAY=:0")
-		cfg.Browser = &flows.SystemBrowser{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) { return "/usr/bin/" + f, nil },
+		cfg.Browser = &browser.System{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) { return "/usr/bin/" + f, nil },
 			ReadFile: func(string) ([]byte, error) { return nil, errors.New("none") }}
 		cs := machineChecks(&cfg)
 		check(t, find(cs, "machine.browser"), OK, "sign-in opens the default browser via xdg-open (graphical display), with a redirect back to localhost", "")
@@ -422,7 +423,7 @@ func TestMachine(t *testing.T) {
 	})
 	t.Run("wsl", func(t *testing.T) {
 		cfg := base("WSL_DISTRO_NAME=Ubuntu")
-		cfg.Browser = &flows.SystemBrowser{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) {
+		cfg.Browser = &browser.System{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) {
 			if f == "wslview" {
 				return "/usr/bin/wslview", nil
 			}

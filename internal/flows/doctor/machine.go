@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
@@ -137,7 +138,7 @@ func terminalCheck(cfg *Config) Check {
 func sessionCheck(cfg *Config) Check {
 	c := Check{ID: "machine.session", Group: "machine", Title: "Session", Status: OK}
 	var parts []string
-	if flows.SSHSession(cfg.Environ) {
+	if browser.SSHSession(cfg.Environ) {
 		parts = append(parts, "SSH session")
 	} else {
 		parts = append(parts, "local session")
@@ -173,7 +174,7 @@ func browserCheck(cfg *Config) Check {
 	}
 	l, err := cfg.Browser.Plan(cfg.Cloud.Authority("organizations") + "/oauth2/v2.0/authorize")
 	if err != nil {
-		var nb *flows.NoBrowserError
+		var nb *browser.UnavailableError
 		reason := err.Error()
 		if errors.As(err, &nb) {
 			reason = nb.Reason
@@ -185,7 +186,7 @@ func browserCheck(cfg *Config) Check {
 		return c
 	}
 	how := l.Method
-	if l.Method == flows.LaunchPkgBrowser {
+	if l.Method == browser.LaunchPkgBrowser {
 		switch cfg.GOOS {
 		case "windows":
 			how = "the default browser"
