@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -198,15 +198,11 @@ func describeApps(cmd *cobra.Command, only []string) []string {
 	return out
 }
 
+// cloudCompletions lists the clouds with their sign-in hosts as descriptions.
 func cloudCompletions() []string {
 	var out []string
-	for _, name := range flows.CloudNames() {
-		c, err := flows.LookupCloud(name)
-		if err != nil {
-			out = append(out, name)
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s\t%s", name, strings.TrimPrefix(c.AuthorityHost, "https://")))
+	for _, c := range clouds.All() {
+		out = append(out, c.Name+"\t"+strings.TrimPrefix(c.LoginURL, "https://"))
 	}
 	return out
 }

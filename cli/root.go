@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -173,7 +174,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 
 	f := root.PersistentFlags()
 	f.StringVar(&a.opts.Tenant, "tenant", "", "tenant id or domain (e.g. contoso.onmicrosoft.com); default: the signed-in admin's")
-	f.StringVar(&a.opts.Cloud, "cloud", "global", "Microsoft cloud: global, usgov, usgov-dod or china")
+	f.StringVar(&a.opts.Cloud, "cloud", "global", "Microsoft cloud: "+clouds.NameList())
 	f.StringVar(&a.opts.AuthorityHost, "authority-host", "", "override the cloud's sign-in endpoint (base URL, e.g. https://127.0.0.1:8443)")
 	f.StringVar(&a.opts.GraphURL, "graph-url", "", "override the cloud's Microsoft Graph endpoint (base URL); the scopes stay the cloud's (e.g. https://graph.microsoft.us/User.Read for --cloud usgov)")
 	f.StringVar(&a.opts.ClientID, "client-id", "", "client id of the AvePoint app, when the catalog has none")
@@ -211,10 +212,8 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 
 // validateShared checks the shared flags before any command runs.
 func (a *app) validateShared() error {
-	switch a.opts.Cloud {
-	case "global", "usgov", "usgov-dod", "china":
-	default:
-		return flows.Usagef("unknown cloud %q: use global, usgov, usgov-dod or china", a.opts.Cloud)
+	if c, ok := clouds.Lookup(a.opts.Cloud); !ok || c.Name != a.opts.Cloud {
+		return flows.Usagef("unknown cloud %q: use %s", a.opts.Cloud, clouds.NameList())
 	}
 	if a.opts.ClientID != "" {
 		// A GUID, or a pasted AOS consent link (its client_id and redirect_uri).

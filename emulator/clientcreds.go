@@ -174,7 +174,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 	// The cloud's Graph resource URI or Graph's appId; anything else (another cloud's
 	// Graph, this emulator's address) names no resource here (parseScopes).
 	switch strings.ToLower(strings.TrimSuffix(res, "/")) {
-	case s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
+	case s.cloud.GraphURL, permissions.GraphAppID, "api://" + permissions.GraphAppID:
 	default:
 		s.writeOAuthError(w, &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(
 			"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
@@ -194,7 +194,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 	}
 	now := s.now()
 	claims := map[string]any{
-		"aud": s.graphAudience(res), "iss": s.cloud.IssuerV1Host + "/" + d.tenant.ID + "/",
+		"aud": s.graphAudience(res), "iss": s.cloud.IssuerV1 + "/" + d.tenant.ID + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": reg.ClientID, "app_displayname": reg.DisplayName, "appidacr": acr, "idtyp": "app", "ver": "1.0",
 		"oid": sp.ID, "sub": sp.ID, "tid": d.tenant.ID, "uti": randomToken(16),

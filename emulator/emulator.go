@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -149,7 +150,7 @@ func (f Faults) merge(over Faults) Faults {
 // Server is a running demo tenant.
 type Server struct {
 	now   func() time.Time
-	cloud cloud
+	cloud clouds.Cloud
 
 	// key and kid are generated in the background by Start (RSA-2048 takes tens of
 	// milliseconds, which the demo's first frame should not wait for); read them
@@ -231,7 +232,7 @@ func Start(opts Options) (*Server, error) {
 		cloudInstance: opts.CloudInstance,
 	}
 	if s.cloudInstance == (CloudInstance{}) {
-		s.cloudInstance = CloudInstance{Name: cl.Instance, RegionScope: cl.RegionScope}
+		s.cloudInstance = CloudInstance{Name: cl.Instance, RegionScope: cl.RegionScope, RegionSubScope: cl.RegionSubScope}
 	}
 	s.rng = rand.New(rand.NewPCG(s.faults.Seed, 0x6433363563))
 	if s.now == nil {

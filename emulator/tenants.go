@@ -308,7 +308,7 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 50020, Message: fmt.Sprintf(
 			"User account '%s' from identity provider '%s/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. "+
 				"The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.",
-			upn, s.cloud.IssuerV1Host, s.dir.tenant.ID, c.dir.tenant.DisplayName, clientID, s.dir.apps[strings.ToLower(SignInClientID)].DisplayName)})
+			upn, s.cloud.IssuerV1, s.dir.tenant.ID, c.dir.tenant.DisplayName, clientID, s.dir.apps[strings.ToLower(SignInClientID)].DisplayName)})
 		return
 	}
 	scopes, oerr := s.parseScopes(scope)
@@ -337,7 +337,7 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		}
 	}
 	at := s.signJWT(map[string]any{
-		"aud": s.graphAudience(scopes.prefix), "iss": s.cloud.IssuerV1Host + "/" + tid + "/",
+		"aud": s.graphAudience(scopes.prefix), "iss": s.cloud.IssuerV1 + "/" + tid + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": client.App.DisplayName, "idtyp": "user", "ver": "1.0",
 		"idp": s.issuerV1(), "home_oid": home.ID,
@@ -372,7 +372,7 @@ func (s *Server) principalFor(claims map[string]any) (*principal, string) {
 	defer s.mu.Unlock()
 	tid := strings.ToLower(str("tid"))
 	d := s.tenantDir(tid)
-	if d == nil || tid != d.tenant.ID || str("iss") != s.cloud.IssuerV1Host+"/"+tid+"/" {
+	if d == nil || tid != d.tenant.ID || str("iss") != s.cloud.IssuerV1+"/"+tid+"/" {
 		return nil, "Access token validation failure. Invalid issuer."
 	}
 	if str("idtyp") == "app" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
@@ -146,7 +147,7 @@ func NewSession(cfg Config) (*Session, error) {
 	for i, s := range SignInScopes {
 		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
 	}
-	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
+	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{
 		Authority:         cfg.Cloud.Authority(cfg.Tenant),
 		ClientID:          cfg.SignInClientID,
@@ -160,16 +161,6 @@ func NewSession(cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
 	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock), graph.WithClaimsChallenge(s.ClaimsChallenge))
 	return s, nil
-}
-
-// knownAuthorityHost reports whether host is one of the clouds' authority hosts.
-func knownAuthorityHost(host string) bool {
-	for _, c := range clouds {
-		if c.AuthorityHost == host {
-			return true
-		}
-	}
-	return false
 }
 
 // DefaultHTTPClient trusts the system certificate pool (SSL_CERT_FILE and
