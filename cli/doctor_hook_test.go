@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows/doctor"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // inspectingServer is a TLS server on 127.0.0.1 whose certificate a
@@ -97,7 +98,7 @@ func TestWizardDiagnoser(t *testing.T) {
 	t.Cleanup(func() { doctorHook = nil })
 	a := newApp(strings.NewReader(""), io.Discard, io.Discard, []string{"NO_COLOR=1"})
 	a.opts.Cloud, a.opts.AuthorityHost, a.opts.GraphURL = "global", srv.URL, srv.URL
-	a.opts.SignInClientID = DefaultSignInClientID
+	a.opts.SignInClientID = signin.ClientID
 	tlsErr := errors.New(`signing in: Get "` + srv.URL + `/organizations/v2.0/.well-known/openid-configuration": tls: failed to verify certificate: x509: certificate signed by unknown authority`)
 	if a.wizardDiagnoser(true) != nil {
 		t.Error("a diagnoser for the demo tenant")

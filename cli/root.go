@@ -14,6 +14,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -56,9 +57,6 @@ const exampleClientID = "11111111-2222-3333-4444-555555555555"
 // exampleIdentityID stands in for the client id of a customer's own app identity
 // (--identity-client-id) in help examples.
 const exampleIdentityID = "22222222-3333-4444-5555-666666666666"
-
-// DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
-const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
 	return &app{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
@@ -178,7 +176,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	f.StringVar(&a.opts.AuthorityHost, "authority-host", "", "override the cloud's sign-in endpoint (base URL, e.g. https://127.0.0.1:8443)")
 	f.StringVar(&a.opts.GraphURL, "graph-url", "", "override the cloud's Microsoft Graph endpoint (base URL); the scopes stay the cloud's (e.g. https://graph.microsoft.us/User.Read for --cloud usgov)")
 	f.StringVar(&a.opts.ClientID, "client-id", "", "client id of the AvePoint app, when the catalog has none")
-	f.StringVar(&a.opts.SignInClientID, "signin-client-id", DefaultSignInClientID, "client id the wizard signs in with (the public Microsoft Graph Command Line Tools client)")
+	f.StringVar(&a.opts.SignInClientID, "signin-client-id", signin.ClientID, "client id the wizard signs in with (the public Microsoft Graph Command Line Tools client)")
 	f.BoolVar(&a.opts.DeviceCode, "device-code", false, "sign in with a device code (SSH and headless machines)")
 	f.BoolVar(&a.opts.NoBrowser, "no-browser", false, "never open a browser; only show the URL")
 	f.BoolVar(&a.opts.Accessible, "accessible", false, "plain line prompts and text, no full-screen interface (screen readers)")

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -35,7 +36,7 @@ func newVerifyCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify --app ce|uo",
 		Short: "Check from Microsoft Graph which permissions of an app are granted",
-		Long: `verify signs you in (read-only: User.Read, Directory.Read.All) and checks, in one Microsoft
+		Long: `verify signs you in (read-only: ` + signin.List() + `) and checks, in one Microsoft
 Graph round trip, which of the app's required permissions are granted tenant-wide.
 
 With --tenants FILE (one tenant id or domain per line) it signs in once and checks every tenant,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
 	"github.com/d365consent/d365consent/permissions"
@@ -133,7 +134,7 @@ func (a *app) commandFlags(t wizardTarget) []string {
 	if a.opts.GraphURL != "" {
 		f = append(f, "--graph-url", a.opts.GraphURL)
 	}
-	if a.opts.SignInClientID != "" && a.opts.SignInClientID != DefaultSignInClientID {
+	if a.opts.SignInClientID != "" && a.opts.SignInClientID != signin.ClientID {
 		f = append(f, "--signin-client-id", a.opts.SignInClientID)
 	}
 	if a.opts.Catalog != "" {

@@ -25,7 +25,7 @@ import (
 func tokenFor(srv *Server, upn string) string {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
-	consentSignInClient(srv.dir, "User.Read", "Directory.Read.All")
+	consentSignInClient(srv.dir)
 	u := srv.dir.userByUPN(upn)
 	return srv.tokenResponse(SignInClientID, u, []string{"User.Read"}, false)["access_token"].(string)
 }

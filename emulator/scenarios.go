@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -71,7 +72,7 @@ var scenarioDefs = []scenarioDef{
 			// Readers is the least one, and cannot consent.
 			d.users[2].Roles = []string{DirectoryReadersTemplateID}
 			// An admin let the sign-in client read the directory for everyone earlier.
-			consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+			consentSignInClient(d)
 			consentAll(d, cat, "uo", skipValues("", "Connector.FullAccess"))
 		}},
 	{Scenario{"no-dynamics", "no Dynamics subscription: the Dynamics CRM and Dynamics ERP service principals are absent"},
@@ -228,9 +229,13 @@ func userConsentOnly(d *directory, cat *permissions.Catalog, key string) {
 	}
 }
 
-func consentSignInClient(d *directory, scopes ...string) {
+// consentSignInClient grants the sign-in client, tenant-wide, what a sign-in asks of
+// Graph: MSAL's OpenID Connect scopes and the tool's own (internal/signin), as an admin
+// consent on the first sign-in leaves them.
+func consentSignInClient(d *directory) {
 	client := d.spByAppID(SignInClientID, time.Time{})
 	graph := d.spByAppID(permissions.GraphAppID, time.Time{})
+	scopes := append(signin.OpenIDScopes(), signin.Values()...)
 	d.grantDelegated(client, graph, "AllPrincipals", "", scopes, time.Time{})
 }
 

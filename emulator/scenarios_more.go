@@ -60,7 +60,7 @@ func init() {
 				// ran it): a Global Reader cannot consent to its Directory.Read.All
 				// herself (admin-consent-required scope), so without it the walk would
 				// end at sign-in with AADSTS90094 before the role check.
-				consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+				consentSignInClient(d)
 				a := d.users[0]
 				a.Roles, a.EligibleRoles = []string{GlobalReaderTemplateID}, []string{GlobalAdminTemplateID}
 			}},
@@ -89,13 +89,13 @@ func init() {
 			}},
 		{Scenario{"restricted-reader", "the demo user holds no directory role: the grant lists answer 403, the wizard says it could not read the grants (not that they are missing) and names the roles that can"},
 			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+				consentSignInClient(d)
 				consentAll(d, cat, "ce", nil)
 				d.st.demoUser = d.users[2]
 			}},
 		{Scenario{"consent-workflow", "the admin consent workflow is on and the demo user cannot consent: consent files a request (AADSTS90095); the wizard says who approves it"},
 			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+				consentSignInClient(d)
 				d.users[2].Roles = []string{DirectoryReadersTemplateID}
 				d.st.demoUser = d.users[2]
 				d.st.consentWorkflow = true

@@ -118,7 +118,7 @@ func (s *Server) AddCustomerTenant(c CustomerTenant) (TenantInfo, error) {
 		GivenName: "Tenant", Surname: "Admin", JobTitle: "IT Administrator", Roles: []string{GlobalAdminTemplateID}}}
 	sc.setup(d, s.catalog)
 	if c.Access != AccessNone && !c.NoSignInConsent {
-		consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+		consentSignInClient(d)
 	}
 	cu := &customer{dir: d, access: c.Access, partner: map[string]*user{}}
 	if c.Access != AccessNone {

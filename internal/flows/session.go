@@ -17,6 +17,7 @@ import (
 	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -119,10 +120,6 @@ type Session struct {
 	lastPrompt func(SignInPrompt)
 }
 
-// Scopes the wizard signs in with: read-only, the least set that can read
-// oauth2PermissionGrants and appRoleAssignments (DESIGN.md "The flow", step 2).
-var SignInScopes = []string{"User.Read", "Directory.Read.All"}
-
 // NewSession checks cfg and builds the MSAL client and the Graph client.
 func NewSession(cfg Config) (*Session, error) {
 	if err := cfg.Cloud.checkEndpoints(); err != nil {
@@ -143,8 +140,8 @@ func NewSession(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	scopes := make([]string, len(SignInScopes))
-	for i, s := range SignInScopes {
+	scopes := signin.Values()
+	for i, s := range scopes {
 		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
 	}
 	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)

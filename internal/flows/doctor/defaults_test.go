@@ -14,6 +14,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
@@ -39,7 +40,7 @@ func TestConfigDefaults(t *testing.T) {
 	sb, ok := empty.Browser.(*browser.System)
 	if empty.GOOS != runtime.GOOS || empty.GOARCH != runtime.GOARCH || empty.Resolver != net.DefaultResolver ||
 		!ok || sb.GOOS != runtime.GOOS || !reflect.DeepEqual(sb.Environ, empty.Environ) ||
-		empty.StepTimeout != 10*time.Second || empty.SignInClientID != DefaultSignInClientID ||
+		empty.StepTimeout != 10*time.Second || empty.SignInClientID != signin.ClientID ||
 		funcPtr(empty.ReadFile) != funcPtr(os.ReadFile) || funcPtr(empty.ReadDir) != funcPtr(os.ReadDir) ||
 		funcPtr(empty.PublicCAs) != funcPtr(microsoftPublicCAs) || empty.Now == nil {
 		t.Fatalf("defaults: %+v", empty)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // Schema names the JSON report's contract (README "doctor").
@@ -226,12 +227,9 @@ func (c *Config) defaults() {
 		c.Browser = &browser.System{Environ: append([]string{}, c.Environ...), GOOS: c.GOOS}
 	}
 	if c.SignInClientID == "" {
-		c.SignInClientID = DefaultSignInClientID
+		c.SignInClientID = signin.ClientID
 	}
 }
-
-// DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
-const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
 func (c *Config) wants(group string) bool {
 	if c.Only == nil {

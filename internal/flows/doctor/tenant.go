@@ -17,6 +17,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // maxSkew is how far the clock may be off before tokens break: Entra ID and
@@ -313,7 +314,7 @@ func do(client *http.Client, req *http.Request) (int, []byte, error) {
 func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string) []Check {
 	id := flows.Sanitize(cfg.SignInClientID)
 	name := id
-	if strings.EqualFold(cfg.SignInClientID, DefaultSignInClientID) {
+	if strings.EqualFold(cfg.SignInClientID, signin.ClientID) {
 		name = "'Microsoft Graph Command Line Tools' (" + id + ")"
 	}
 	seg := cfg.tenantSegment()
