@@ -15,9 +15,7 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-func init() { registerCommand("completion", newCompletionCmd) }
-
-func newCompletionCmd(a *app) *cobra.Command {
+func newCompletionCmd(a *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
@@ -72,7 +70,7 @@ var scenarioNames = func() []string {
 // completing reports whether args ask for shell completions (cobra's hidden
 // __complete and __completeNoDesc commands, which every completion script calls):
 // only then are the flag value completions registered, so other commands do not
-// pay for them at start-up (issue 13).
+// pay for them at start-up.
 func completing(args []string) bool {
 	return slices.ContainsFunc(args, func(s string) bool {
 		return s == cobra.ShellCompRequestCmd || s == cobra.ShellCompNoDescRequestCmd

@@ -91,7 +91,7 @@ func TestHostileTextOutputs(t *testing.T) {
 	outB, errB := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"emulator", "--scenario", "hostile"}, strings.NewReader(""), outB, errB, env)
+		done <- run(ctx, newFactory(strings.NewReader(""), outB, errB, env), []string{"emulator", "--scenario", "hostile"})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(errB.String(), "Running until") && time.Now().Before(deadline) {
@@ -109,7 +109,7 @@ func TestHostileTextOutputs(t *testing.T) {
 // consent cannot fix (the tenant has no Dynamics CRM, AADSTS650052 territory), whose
 // cause carries the hostile API name; no consent is offered (issue 12).
 func TestHostileWizardAccessible(t *testing.T) {
-	out, errOut, code := runAccessibleDemo(t, []string{"TERM=xterm-256color"},
+	out, errOut, code := runAccessibleDemo(t, nil, []string{"TERM=xterm-256color"},
 		[]string{"demo", "--scenario", "hostile", "--no-browser", "--accessible"},
 		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 			{"Save a report", ""}})

@@ -105,7 +105,7 @@ func TestEmulatorCommandAddresses(t *testing.T) {
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var out, errb lockedBuffer
-		code := run(ctx, tc.args, strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1"})
+		code := run(ctx, newFactory(strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1"}), tc.args)
 		cancel()
 		msg := errb.String()
 		if code != tc.code || !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 || strings.Contains(msg, "goroutine") {

@@ -25,8 +25,9 @@ type ManDocs struct {
 
 // Docs returns the command tree and build information for documentation generators.
 func Docs() ManDocs {
-	bi := currentBuildInfo()
-	return ManDocs{Root: newRootCmd(newApp(strings.NewReader(""), io.Discard, io.Discard, nil)), Version: bi.Version, Date: bi.Date}
+	f := newFactory(strings.NewReader(""), io.Discard, io.Discard, nil)
+	bi := f.currentBuildInfo()
+	return ManDocs{Root: newRootCmd(f), Version: bi.Version, Date: bi.Date}
 }
 
 // ManSections is the roff of the root page's COMMANDS, EXIT CODES and ENVIRONMENT

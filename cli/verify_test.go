@@ -19,8 +19,19 @@ func runFlowsCmd(t *testing.T, args ...string) (code int, stdout, stderr string)
 
 func runFlowsCmdEnv(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runFlowsCmdWith(t, nil, env, args...)
+}
+
+// runFlowsCmdWith runs the command line in-process with a Factory that setup (when
+// not nil) adjusts first, and returns the exit code and output.
+func runFlowsCmdWith(t *testing.T, setup func(*Factory), env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(""), &out, &errb, env)
+	f := newFactory(strings.NewReader(""), &out, &errb, env)
+	if setup != nil {
+		setup(f)
+	}
+	code = run(context.Background(), f, args)
 	return code, out.String(), errb.String()
 }
 
