@@ -18,7 +18,7 @@ import (
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
-// Loopback defences (SECURITY.md "Sign-in and consent redirects", issue 6): the
+// Loopback defences (SECURITY.md "Sign-in and consent redirects"): the
 // consent listener and the demo tenant bind 127.0.0.1 only, refuse a Host that is not
 // their own address and port (DNS rebinding), a busy fixed port is one clear line,
 // and a callback after consent completed finds nothing listening.

@@ -81,7 +81,7 @@ const graphBudget = 8 * time.Second
 // measure (a loaded -race run takes seconds to sign in), so generous.
 const completeBudget = 30 * time.Second
 
-// verify is one token and one Graph round trip (issue 10): /me, /organization, the
+// verify is one token and one Graph round trip: /me, /organization, the
 // roles and the verification in one $batch.
 const cleanGraphRequests = 1
 

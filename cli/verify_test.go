@@ -202,3 +202,27 @@ func TestConsentURLCommand(t *testing.T) {
 		t.Fatalf("bad tenant: exit %d", code)
 	}
 }
+
+// TestSignInWithDeviceCode: verify's own device-code choice (--auth device-code)
+// switches the target's sign-in to a device code; it keeps the machine's reason when
+// the device code was already chosen, and changes nothing when off.
+func TestSignInWithDeviceCode(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		cfg        flows.Config
+		on         bool
+		wantDevice bool
+		wantReason string
+	}{
+		{"off", flows.Config{}, false, false, ""},
+		{"on", flows.Config{}, true, true, ""},
+		{"on over SSH", flows.Config{DeviceCode: true, DeviceCodeReason: "SSH"}, true, true, "SSH"},
+		{"off over SSH", flows.Config{DeviceCode: true, DeviceCodeReason: "SSH"}, false, true, "SSH"},
+	} {
+		target := &commandTarget{cfg: tc.cfg}
+		target.signInWithDeviceCode(tc.on)
+		if target.cfg.DeviceCode != tc.wantDevice || target.cfg.DeviceCodeReason != tc.wantReason {
+			t.Errorf("%s: device code %v, reason %q", tc.name, target.cfg.DeviceCode, target.cfg.DeviceCodeReason)
+		}
+	}
+}

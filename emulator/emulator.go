@@ -8,8 +8,6 @@
 // Graph; plain HTTP for the pages a browser opens (sign-in, consent, admin consent,
 // device login), so a real browser shows no certificate warning. Both refuse requests
 // whose Host header is not their own loopback address (DNS-rebinding defence).
-//
-// The contract MSAL Go v1.10.1 needs is described in shared/DESIGN.md ("The emulator").
 package emulator
 
 import (

@@ -376,7 +376,7 @@ func TestGraphThrottleAndUnavailable(t *testing.T) {
 	}
 }
 
-// verifyApp is DESIGN.md's verification in one $batch: permission value → status.
+// verifyApp is verify's check in one $batch: permission value → status.
 func verifyApp(t testing.TB, srv *Server, tok string, app *permissions.App) (spExists, enabled bool, status map[string]string) {
 	t.Helper()
 	reqs := []map[string]any{

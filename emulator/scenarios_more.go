@@ -9,7 +9,7 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Tenant states real admins have (issue 11, "Tenant states real admins have").
+// Tenant states real admins have.
 // Each description says in one line what the wizard must show.
 
 // scenarioState is what a scenario sets beyond the directory's objects: policies
