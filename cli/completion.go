@@ -59,7 +59,7 @@ values (--app, --cloud, --scenario, --format).
 }
 
 // scenarioNames lists the demo tenant's scenarios as "name\tdescription" for --scenario.
-var scenarioNames = func() []string {
+func scenarioNames() []string {
 	var out []string
 	for _, s := range emulator.Scenarios() {
 		out = append(out, s.Name+"\t"+s.Description)

@@ -85,6 +85,7 @@ func (a *Factory) doctorConfig() (doctor.Config, error) {
 		DeviceCode:     a.opts.DeviceCode,
 		NoBrowser:      a.opts.NoBrowser,
 		Environ:        append([]string(nil), a.environ...),
+		Browser:        a.browser,
 		Now:            a.clock.Now,
 		RootCAs:        a.rootCAs,
 		PublicCAs:      a.publicCAs,

@@ -62,8 +62,11 @@ var all = [...]Cloud{
 	},
 }
 
-// All returns every cloud, global first.
-func All() []Cloud { return all[:] }
+// All returns every cloud, global first (a copy: the table cannot be changed).
+func All() []Cloud {
+	c := all
+	return c[:]
+}
 
 // Names lists the clouds' names, global first.
 func Names() []string {

@@ -26,6 +26,10 @@ func TestNamesAndLookup(t *testing.T) {
 	if c, ok := Lookup("mars"); ok {
 		t.Errorf("Lookup(mars) = %+v", c)
 	}
+	All()[0].LoginURL = "https://evil.example"
+	if c, _ := Lookup("global"); c.LoginURL != "https://login.microsoftonline.com" {
+		t.Error("All shares the table")
+	}
 }
 
 func TestForInstance(t *testing.T) {
