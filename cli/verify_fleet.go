@@ -286,7 +286,7 @@ func (a *Factory) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flow
 // (drift wins over incomplete).
 func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Baseline, t *commandTarget) error {
 	if a.opts.AuthorityHost != "" || a.opts.GraphURL != "" {
-		// Not the named cloud's endpoints: never claim "global" (issue 12).
+		// Not the named cloud's endpoints: never claim "global".
 		r.Cloud = "custom"
 	}
 	var drift *flows.Drift

@@ -207,7 +207,7 @@ var embedded []byte
 //
 // It is catalog.json compiled in as a Go value (catalog_gen.go, go generate), not
 // decoded at run time: decoding it was the largest part of `permissions`' own
-// start-up (issue 13). TestEmbeddedGoValueMatchesJSON checks that the value is
+// start-up. TestEmbeddedGoValueMatchesJSON checks that the value is
 // exactly what Parse makes of catalog.json, which also validates it.
 func Embedded() *Catalog { return embeddedCatalog() }
 

@@ -378,7 +378,7 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 				r.say("%d of %d permissions visible in Microsoft Graph.", ev.Visible, ev.Total)
 			}
 			if ev.Paused != nil && paused == nil {
-				// The account cannot grant it (issue 10): say so once, and who can.
+				// The account cannot grant it: say so once, and who can.
 				r.say("%s", flows.Sanitize(ev.Paused.Cause))
 				r.say("What to do: %s", flows.Sanitize(ev.Paused.NextStep))
 				if _, ok := w.(ConsentResumer); ok {

@@ -15,7 +15,7 @@ import (
 
 func (m *Model) signInKey(k tea.KeyPressMsg) tea.Cmd {
 	// Never a QR code of the browser sign-in URL: it returns to http://localhost on
-	// this machine, which a phone cannot reach (issue 10).
+	// this machine, which a phone cannot reach.
 	if key.Matches(k, m.keys.QR) && (m.prompt == nil || !m.prompt.DeviceCode) {
 		return nil
 	}
