@@ -116,7 +116,7 @@ func (s *Server) AddCustomerTenant(c CustomerTenant) (TenantInfo, error) {
 	}
 	d.users = []*user{{ID: stableID(id + ":user:admin"), UPN: "admin@" + d.tenant.Domains[0], DisplayName: name + " Admin",
 		GivenName: "Tenant", Surname: "Admin", JobTitle: "IT Administrator", Roles: []string{GlobalAdminTemplateID}}}
-	sc.setup(d, s.catalog)
+	sc.apply(d, s.catalog)
 	if c.Access != AccessNone && !c.NoSignInConsent {
 		consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
 	}
