@@ -48,10 +48,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 // After a signal it waits up to shutdownGrace for that; a second signal, or the end
 // of the grace, exits at once. SIGINT exits 130, SIGTERM 143.
 //
-// The command runs on the calling goroutine, the process's main goroutine, whose
-// stack is already large (internal/bigstack); a goroutine of its own would start
-// small and grow while cobra and the command run (issue 13: start-up). A watcher
-// goroutine waits for the signals.
+// The command runs on the calling goroutine; a watcher goroutine waits for the
+// signals.
 func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
