@@ -50,9 +50,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 // waits up to shutdownGrace for that; a second signal, or the end of the grace,
 // calls exit at once. SIGINT exits 130, SIGTERM 143.
 //
-// cmd runs on the calling goroutine, the process's main goroutine, whose stack is
-// already large (internal/bigstack); a goroutine of its own would start small and
-// grow while cobra and the command run. A watcher goroutine waits for the signals.
+// The command runs on the calling goroutine; a watcher goroutine waits for the
+// signals.
 func runWithSignals(exit func(code int), cmd func(context.Context) int) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

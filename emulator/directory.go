@@ -117,7 +117,7 @@ type directory struct {
 	roles   []directoryRole
 	apps    map[string]*application // by appId (lower case): every app known to Entra ID
 	groups  []*group
-	st      scenarioState // policies and the demo user a scenario sets (scenarios_more.go)
+	st      scenarioState // policies and the demo user a scenario sets (policies.go)
 	sps     []*servicePrincipal
 	grants  []*grant
 	assigns []*assignment

@@ -183,7 +183,7 @@ type Server struct {
 	throttleUntil time.Time
 	dir           *directory
 	catalog       *permissions.Catalog
-	scenario      Scenario
+	scenario      scenarioDef
 	txns          map[string]*txn
 	codes         map[string]*authCode
 	refresh       map[string]*refreshGrant
@@ -219,7 +219,7 @@ func Start(opts Options) (*Server, error) {
 	s := &Server{
 		cloud:    cl,
 		now:      opts.Now,
-		scenario: sc.Scenario,
+		scenario: sc,
 		faults:   sc.faults.merge(opts.Faults),
 		txns:     map[string]*txn{},
 		codes:    map[string]*authCode{},
@@ -247,9 +247,9 @@ func Start(opts Options) (*Server, error) {
 	if s.cert, s.pool, s.pemCA, err = selfSignedCert(); err != nil {
 		return nil, err
 	}
-	s.catalog = demoCatalog(cat, sc.Name)
+	s.catalog = demoCatalog(cat, sc)
 	s.dir = newDirectory(s.catalog, s.now())
-	sc.setup(s.dir, s.catalog)
+	sc.apply(s.dir, s.catalog)
 
 	addr, haddr := opts.Addr, opts.HTTPAddr
 	if addr == "" {
@@ -417,7 +417,7 @@ func (s *Server) TenantName() string { return s.dir.tenant.DisplayName }
 func (s *Server) SignInClientID() string { return SignInClientID }
 
 // Scenario is the starting state the tenant was built from.
-func (s *Server) Scenario() Scenario { return s.scenario }
+func (s *Server) Scenario() Scenario { return s.scenario.Scenario }
 
 // Catalog returns a copy of the catalog the tenant publishes: each app carries its
 // demo client id and, like the real apps, no redirect URI (consent ends on the
@@ -425,14 +425,11 @@ func (s *Server) Scenario() Scenario { return s.scenario }
 // registered "http://127.0.0.1" (any port accepted) and the catalog says so.
 func (s *Server) Catalog() *permissions.Catalog { return s.catalog.Clone() }
 
-// DemoUser is the UPN the scenario's demo browser signs in as: the Global
-// Administrator, or the ordinary user in the non-admin scenario.
+// DemoUser is the UPN the scenario's demo browser signs in as: the one its setup
+// chose (scenarioState.demoUser), else the Global Administrator.
 func (s *Server) DemoUser() string {
 	if u := s.dir.st.demoUser; u != nil {
 		return u.UPN
-	}
-	if s.scenario.Name == "non-admin" {
-		return s.dir.users[2].UPN
 	}
 	return s.dir.users[0].UPN
 }

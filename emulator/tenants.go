@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -72,13 +73,13 @@ type fleetState struct {
 	appRegs   map[string]*appRegistration // by client id (lower case)
 }
 
-var reSlug = lazyRE(`[^a-z0-9]+`)
+var reSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
 // AddCustomerTenant adds a customer tenant with its own directory, built from a
 // scenario, and the partner's access to it.
 func (s *Server) AddCustomerTenant(c CustomerTenant) (TenantInfo, error) {
 	name := strings.TrimSpace(c.Name)
-	slug := reSlug().ReplaceAllString(strings.ToLower(name), "")
+	slug := reSlug.ReplaceAllString(strings.ToLower(name), "")
 	if slug == "" {
 		return TenantInfo{}, fmt.Errorf("emulator: customer tenant name %q has no letters or digits", c.Name)
 	}
@@ -116,7 +117,7 @@ func (s *Server) AddCustomerTenant(c CustomerTenant) (TenantInfo, error) {
 	}
 	d.users = []*user{{ID: stableID(id + ":user:admin"), UPN: "admin@" + d.tenant.Domains[0], DisplayName: name + " Admin",
 		GivenName: "Tenant", Surname: "Admin", JobTitle: "IT Administrator", Roles: []string{GlobalAdminTemplateID}}}
-	sc.setup(d, s.catalog)
+	sc.apply(d, s.catalog)
 	if c.Access != AccessNone && !c.NoSignInConsent {
 		consentSignInClient(d)
 	}

@@ -166,7 +166,7 @@ type Config struct {
 	Resolver Resolver
 	Dialer   Dialer
 	// Proxy picks the proxy for a request URL; nil = the HTTPS_PROXY/HTTP_PROXY/NO_PROXY
-	// of Environ with net/http's rules (proxy.go).
+	// of Environ with net/http's rules (golang.org/x/net/http/httpproxy).
 	Proxy func(*url.URL) (*url.URL, error)
 	// RootCAs are the trusted roots; nil = the system's (SSL_CERT_FILE/SSL_CERT_DIR apply).
 	RootCAs *x509.CertPool
