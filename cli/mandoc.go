@@ -13,8 +13,9 @@ import (
 // .goreleaser.yaml's before hooks), not by the shipped binary: cobra/doc and the
 // Markdown and YAML packages it links cost every start-up of every command
 // (BENCHMARKS.md "Start-up"). This file is what that generator needs from the
-// command layer: the command tree as the binary builds it, and the EXIT CODES
-// section written from exitcode.go's table.
+// command layer: the command tree as the binary builds it (so the commands and flags
+// on the pages are the binary's), the environment table, and the EXIT CODES section
+// written from exitcode.go's table.
 
 // ManDocs is the input of the man page generator.
 type ManDocs struct {
@@ -27,8 +28,9 @@ type ManDocs struct {
 
 // Docs returns the command tree and build information for documentation generators.
 func Docs() ManDocs {
-	bi := currentBuildInfo()
-	return ManDocs{Root: newRootCmd(newApp(strings.NewReader(""), io.Discard, io.Discard, nil)), Version: bi.Version, Date: bi.Date}
+	f := newFactory(strings.NewReader(""), io.Discard, io.Discard, nil)
+	bi := f.currentBuildInfo()
+	return ManDocs{Root: newRootCmd(f), Version: bi.Version, Date: bi.Date}
 }
 
 // ManSections is the roff of the root page's COMMANDS, EXIT CODES and ENVIRONMENT

@@ -75,7 +75,7 @@ func checkVerifyFlags(o verifyOptions) error {
 }
 
 // readTenants reads --tenants FILE, or stdin for "-".
-func (a *app) readTenants(name string) ([]string, error) {
+func (a *Factory) readTenants(name string) ([]string, error) {
 	if name == "-" {
 		return fleet.ParseTenantList(a.stdin, "stdin")
 	}
@@ -88,7 +88,7 @@ func (a *app) readTenants(name string) ([]string, error) {
 }
 
 // runVerifyMany is verify with --tenants, or with an app identity.
-func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
+func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	if err := checkDemoFaults(o); err != nil {
 		return err
 	}
@@ -113,6 +113,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 		return err
 	}
 	defer t.Close()
+	t.signInWithDeviceCode(o.DeviceCode)
 	demoMonitor := ""
 	if t.demo != nil {
 		if o.Fleet.Tenants != "" {
@@ -188,7 +189,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 		}
 		return a.emitVerify(o, r, baseline, t)
 	}
-	if isTerminal(a.stderr) {
+	if a.isTerminal(a.stderr) {
 		w := a.stderr
 		fc.Progress = func(done, total int, _ fleet.Row) {
 			fmt.Fprintf(w, "\r%s ", fleet.ProgressLine(done, total, 30))
@@ -227,7 +228,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 
 // emitFleet prints a fleet check in --format, and --report FILE when asked; code is
 // the check's exit code, which the JSON document's summary carries.
-func (a *app) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Drift, code int) error {
+func (a *Factory) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Drift, code int) error {
 	var err error
 	switch o.Format {
 	case "json":
@@ -269,7 +270,7 @@ func (a *app) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Drift, 
 // emitVerify prints one tenant's result in --format (with drift from baseline, if
 // any), saves --report, and returns the exit: 0 complete, 3 incomplete, 5 drift
 // (drift wins over incomplete).
-func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *fleet.Baseline, t *commandTarget) error {
+func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *fleet.Baseline, t *commandTarget) error {
 	if a.opts.AuthorityHost != "" || a.opts.GraphURL != "" {
 		// Not the named cloud's endpoints: never claim "global".
 		r.Cloud = "custom"
