@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -134,7 +135,7 @@ func (a *app) catalog() (*permissions.Catalog, error) {
 
 // printError prints err as one line a person can act on (no usage dump, no stack).
 func (a *app) printError(err error) {
-	fmt.Fprintf(a.errOut(), "d365consent: %s\n", flows.Sanitize(err.Error()))
+	fmt.Fprintf(a.errOut(), "d365consent: %s\n", safetext.Sanitize(err.Error()))
 }
 
 // commandFactories registers each command's constructor; each cmd_*.go file adds its own.
@@ -219,7 +220,7 @@ func (a *app) validateShared() error {
 	if a.opts.ClientID != "" {
 		// A GUID, or a pasted AOS consent link (its client_id and redirect_uri).
 		if _, _, err := flows.ParseClientIDInput(a.opts.ClientID); err != nil {
-			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", flows.Sanitize(a.opts.ClientID))
+			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", safetext.Sanitize(a.opts.ClientID))
 		}
 	}
 	if !permissions.IsGUID(a.opts.SignInClientID) {

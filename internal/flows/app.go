@@ -10,6 +10,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 
 	"github.com/d365consent/d365consent/internal/flows/entra"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -193,5 +194,5 @@ func appDisplayName(tok string) string {
 	if json.Unmarshal(b, &c) != nil {
 		return ""
 	}
-	return Sanitize(c.Name)
+	return safetext.Sanitize(c.Name)
 }

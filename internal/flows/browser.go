@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/pkg/browser"
+
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // ErrNoBrowser means no browser can be opened from here (an SSH session, a Linux box
@@ -220,11 +222,11 @@ func checkOpenableURL(rawURL string) error {
 		return fmt.Errorf("not a URL a browser can open: %w", err)
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("not an http(s) URL: %q", Sanitize(rawURL))
+		return fmt.Errorf("not an http(s) URL: %q", safetext.Sanitize(rawURL))
 	}
 	for _, r := range rawURL {
 		if r <= ' ' || r == 0x7f || r == '"' || r >= 0x80 {
-			return fmt.Errorf("URL has a character a browser launcher cannot pass safely: %q", Sanitize(rawURL))
+			return fmt.Errorf("URL has a character a browser launcher cannot pass safely: %q", safetext.Sanitize(rawURL))
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -99,7 +100,7 @@ func TestConsentBlockers(t *testing.T) {
 				t.Errorf("%v does not match ErrCannotFix and ErrIncomplete", b)
 			}
 			// Explained as itself, never as the AADSTS code its cause may name.
-			if x := Describe(fmt.Errorf("admin consent: %w", b)); x == nil || x.Title != "Consent cannot fix this" || x.Meaning != b.Cause || x.Code != 0 {
+			if x := explain.Describe(fmt.Errorf("admin consent: %w", b)); x == nil || x.Title != "Consent cannot fix this" || x.Meaning != b.Cause || x.Code != 0 {
 				t.Errorf("described as %+v", x)
 			}
 			for _, s := range tc.says {

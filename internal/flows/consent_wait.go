@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -73,6 +74,11 @@ func (e *BlockedError) Is(target error) bool {
 
 // Unwrap returns the underlying error.
 func (e *BlockedError) Unwrap() error { return e.Err }
+
+// Explain says consent cannot fix it, with the cause and the next step.
+func (e *BlockedError) Explain() *explain.Explanation {
+	return &explain.Explanation{Title: "Consent cannot fix this", Meaning: e.Cause, Fix: e.NextStep}
+}
 
 // consentBlocker decides whether r (a poll during the wait) shows a state consent
 // cannot fix. consented is evidence consent happened (the browser's redirect or a

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -236,7 +237,7 @@ func TestConsentPasteBack(t *testing.T) {
 	}
 	evs := waitAll(t, c)
 	last := evs[len(evs)-1]
-	x := flows.Explain(last.Err)
+	x := explain.Explain(last.Err)
 	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 90094 {
 		t.Fatalf("final %+v (%+v)", last, x)
 	}

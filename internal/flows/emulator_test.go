@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -392,7 +393,7 @@ func TestConsentDeclinedIsRefused(t *testing.T) {
 	}
 	defer c.Close()
 	last := lastEvent(t, c)
-	x := flows.Explain(last.Err)
+	x := explain.Explain(last.Err)
 	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 65004 || x.OAuthError != "access_denied" {
 		t.Fatalf("final %+v, explanation %+v", last, x)
 	}

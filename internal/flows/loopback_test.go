@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/d365consent/d365consent/internal/explain"
 )
 
 func get(t *testing.T, host, target string) int {
@@ -88,7 +90,7 @@ func TestLoopbackErrorRedirect(t *testing.T) {
 		t.Fatalf("status %d", code)
 	}
 	r := <-l.Result()
-	if r.AdminConsent || r.Err == nil || Explain(r.Err).Code != 65004 {
+	if r.AdminConsent || r.Err == nil || explain.Explain(r.Err).Code != 65004 {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -87,8 +88,8 @@ func TestSanitizeC1StringAtStart(t *testing.T) {
 		"\u0090payload\u009cafter":      "after",
 		"x\u009fpm\u0007y":              "xy",
 	} {
-		if got := Sanitize(in); got != want {
-			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		if got := safetext.Sanitize(in); got != want {
+			t.Errorf("safetext.Sanitize(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -165,8 +166,8 @@ func TestSanitizeEscapeEdges(t *testing.T) {
 		"a\x1b]0;t\x1b[31mb":  "ab", // a new escape (CSI) ends the string and is skipped whole
 		"a\x1b]0;\\\x1b[31mb": "ab", // a backslash before that ESC is payload, not ST
 	} {
-		if got := Sanitize(in); got != want {
-			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		if got := safetext.Sanitize(in); got != want {
+			t.Errorf("safetext.Sanitize(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/d365consent/d365consent/internal/explain"
 )
 
 // Issue 10 "Consent on the real path": what the admin pastes after the browser landed
@@ -66,7 +68,7 @@ func TestParsePastedConsentResult(t *testing.T) {
 			if p.Err == nil || p.Err.ErrorCode != tc.oauthErr || p.Err.Subcode != tc.sub {
 				t.Fatalf("err %+v", p.Err)
 			}
-			x := Explain(p.Err)
+			x := explain.Explain(p.Err)
 			if x == nil || x.Code != tc.code {
 				t.Fatalf("explanation %+v, want AADSTS%d", x, tc.code)
 			}
@@ -76,5 +78,22 @@ func TestParsePastedConsentResult(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// AADSTS65004 reaches a consent listener (or a pasted address) as
+// admin_consent=True&error=consent_required&error_description=AADSTS65004…: the error
+// wins over admin_consent and the code is explained.
+func TestConsentDeclinedRealShape(t *testing.T) {
+	rd, err := ParsePastedConsentResult("https://www.avepointonlineservices.com/?admin_consent=True&error=consent_required&error_description=AADSTS65004%3a+User+declined+to+consent+to+access+the+app.%0d%0aTrace+ID%3a+0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0%0d%0aCorrelation+ID%3a+11111111-2222-3333-4444-555555555555&state=abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.AdminConsent || rd.Err == nil || rd.Err.ErrorCode != "consent_required" {
+		t.Fatalf("%+v", rd)
+	}
+	x := explain.Explain(rd.Err)
+	if x == nil || x.Code != 65004 || x.Title != "Consent was declined" || x.CorrelationID != "11111111-2222-3333-4444-555555555555" {
+		t.Fatalf("%+v", x)
 	}
 }

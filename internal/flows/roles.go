@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -100,7 +101,7 @@ func parseDirectoryRoles(items []json.RawMessage, readErr error) ([]DirectoryRol
 			limited = true
 			continue
 		}
-		out = append(out, DirectoryRole{DisplayName: Sanitize(m.DisplayName), RoleTemplateID: strings.ToLower(m.RoleTemplateID)})
+		out = append(out, DirectoryRole{DisplayName: safetext.Sanitize(m.DisplayName), RoleTemplateID: strings.ToLower(m.RoleTemplateID)})
 	}
 	if limited && len(out) == 0 {
 		return nil, errLimitedRoles
@@ -120,7 +121,7 @@ func JudgeRoles(upn string, roles []DirectoryRole, readErr error, app *permissio
 				"It does not mean you lack a role: try the consent page; Entra ID itself will refuse it if the role is missing. "+
 				"Granting needs Global Administrator or Privileged Role Administrator (Cloud Application Administrator and "+
 				"Application Administrator can grant all but Microsoft Graph application permissions).",
-			Sanitize(readErr.Error()), who)}
+			safetext.Sanitize(readErr.Error()), who)}
 	}
 	c := RoleCheck{}
 	all, appAdmin := "", ""

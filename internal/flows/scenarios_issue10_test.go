@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -95,7 +96,7 @@ func TestSignInRefusalScenarios(t *testing.T) {
 		t.Run(tc.scenario, func(t *testing.T) {
 			_, s, _ := newSession(t, tc.scenario, nil)
 			_, err := s.SignIn(context.Background(), nil)
-			x := flows.Explain(err)
+			x := explain.Explain(err)
 			if !errors.Is(err, flows.ErrRefused) || x == nil || x.Code != tc.code || !strings.Contains(x.Title+x.Meaning+x.Fix, tc.fix) {
 				t.Fatalf("err %v, explanation %+v", err, x)
 			}

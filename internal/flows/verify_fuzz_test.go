@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -192,12 +193,12 @@ func FuzzVerify(f *testing.F) {
 		}
 		for _, e := range r.Extra {
 			for _, s := range []string{e.API, e.Permission, e.Type} {
-				if Sanitize(s) != s {
+				if safetext.Sanitize(s) != s {
 					t.Fatalf("extra grant text not sanitized: %q", s)
 				}
 			}
 		}
-		if sp := r.ServicePrincipal; sp != nil && Sanitize(sp.DisplayName) != sp.DisplayName {
+		if sp := r.ServicePrincipal; sp != nil && safetext.Sanitize(sp.DisplayName) != sp.DisplayName {
 			t.Fatalf("display name not sanitized: %q", sp.DisplayName)
 		}
 		if _, err := JSONReport(r); err != nil {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Schema names the JSON report's contract (README "doctor").
@@ -344,7 +345,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 		// Names and messages come from the network (certificate names, error texts):
 		// nothing reaches a terminal unsanitized.
 		c := &r.Checks[i]
-		c.Title, c.Summary, c.Evidence, c.Fix = flows.Sanitize(c.Title), flows.Sanitize(c.Summary), flows.Sanitize(c.Evidence), flows.Sanitize(c.Fix)
+		c.Title, c.Summary, c.Evidence, c.Fix = safetext.Sanitize(c.Title), safetext.Sanitize(c.Summary), safetext.Sanitize(c.Evidence), safetext.Sanitize(c.Fix)
 	}
 	for i := range r.Checks {
 		if c := &r.Checks[i]; c.Duration > 0 || c.Group == "network" && c.Status != Skip {

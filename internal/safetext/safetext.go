@@ -1,4 +1,10 @@
-package flows
+// Package safetext makes text from outside the program (Microsoft Graph, Entra ID,
+// MSAL, a pasted address, a browser's redirect) safe to print on a terminal. It is
+// applied once, where such text enters: the packages that decode it (graph, entra,
+// the consent listener and paste parser, the doctor) call it, and the types they fill
+// hold display-safe text from then on. Sanitize is idempotent, so a renderer that
+// cleans again does no harm.
+package safetext
 
 import (
 	"strings"

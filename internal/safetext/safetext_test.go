@@ -1,10 +1,11 @@
-package flows
+package safetext
 
 import (
 	"strings"
 	"testing"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func TestSanitize(t *testing.T) {
@@ -85,26 +86,13 @@ func TestSanitizePlainIsNotCopied(t *testing.T) {
 	}
 }
 
-// checkInert fails when s could still drive a terminal.
-func checkInert(t *testing.T, in, s string) {
-	t.Helper()
-	if !utf8.ValidString(s) {
-		t.Fatalf("Sanitize(%q) is not valid UTF-8: %q", in, s)
-	}
-	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) || isBidiControl(r) {
-			t.Fatalf("Sanitize(%q) = %q keeps control %U", in, s, r)
-		}
-	}
-}
-
 func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{"plain", "\x1b[31mred", "\x1b]52;c;AAAA\x07", "\u009b2J", "\u202e", "\xff\xfe", "a\x1b", "\x1bP\x1b\\"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		out := Sanitize(in)
-		checkInert(t, in, out)
+		testkit.CheckNoControls(t, out, false)
 		if strings.ContainsRune(out, '\n') {
 			t.Fatalf("newline kept: %q", out)
 		}
@@ -115,6 +103,25 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("output grew: %d -> %d", len(in), len(out))
 		}
 	})
+}
+
+// Sanitize and SanitizeMultiline are idempotent, and SanitizeMultiline's output is
+// left alone by Sanitize except for its newlines: text cleaned where it entered can
+// be cleaned again by a renderer without changing.
+func TestSanitizeIsIdempotent(t *testing.T) {
+	for _, in := range []string{"Contoso\x1b[31m Red\x1b[0m", "a\x1b]0;t\x07b\nc", "x\u202ey\u009b2Jz", "\xff\x1b", "tab\tnew\nline\r", "plain"} {
+		once := Sanitize(in)
+		if twice := Sanitize(once); twice != once {
+			t.Errorf("Sanitize(Sanitize(%q)) = %q, want %q", in, twice, once)
+		}
+		multi := SanitizeMultiline(in)
+		if twice := SanitizeMultiline(multi); twice != multi {
+			t.Errorf("SanitizeMultiline twice on %q = %q, want %q", in, twice, multi)
+		}
+		if got, want := Sanitize(multi), strings.ReplaceAll(multi, "\n", " "); got != want {
+			t.Errorf("Sanitize(SanitizeMultiline(%q)) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func BenchmarkSanitizePlain(b *testing.B) {
