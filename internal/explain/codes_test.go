@@ -53,7 +53,6 @@ func TestExplainEveryDesignCode(t *testing.T) {
 	}
 }
 
-
 // Each design code's explanation is checked against words written here, independent
 // of the knownCodes table, so two entries swapped or pasted under the wrong code fail
 // (comparing the table with itself cannot). The words come from the meaning of each
@@ -166,7 +165,6 @@ func TestExplainInContext(t *testing.T) {
 		})
 	}
 }
-
 
 // appIdentityCodes are the codes an app identity (verify --auth certificate|secret|
 // workload-identity) and a partner's per-tenant tokens meet, each explained.

@@ -134,7 +134,7 @@ func TestDescribeUnnamedDNSAndNil(t *testing.T) {
 // errSelf explains itself.
 type errSelf struct{ x *Explanation }
 
-func (e errSelf) Error() string          { return "self" }
+func (e errSelf) Error() string         { return "self" }
 func (e errSelf) Explain() *Explanation { return e.x }
 
 // An error that explains itself is asked first, even wrapped and even when it names

@@ -98,21 +98,6 @@ func WorstExitCode(codes ...int) int {
 	return worst
 }
 
-// noAccessCodes are AADSTS errors that mean the account has no way into the tenant
-// (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
-var noAccessCodes = map[int]bool{
-	50020:  true, // UserUnauthorized: account from another IdP does not exist in the tenant
-	16000:  true, // account does not exist in the tenant
-	50034:  true, // UserAccountNotFound
-	51004:  true, // UserAccountNotInDirectory
-	50014:  true, // GuestUserInPendingState
-	90072:  true, // external account does not exist on the tenant
-	500212: true, // NotAllowedByOutboundPolicyTenant
-	500213: true, // NotAllowedByInboundPolicyTenant
-	530034: true, // DelegatedAdminBlockedDueToSuspiciousActivity
-	90099:  true, // application not authorized for partner delegated administrators
-}
-
 // FleetRow is one tenant of a fleet check.
 type FleetRow struct {
 	// Tenant is the tenant as listed (id or domain).
@@ -359,7 +344,7 @@ func classify(err error) (Outcome, string, int) {
 		} else if x.OAuthError != "" {
 			text = x.OAuthError + ": " + x.Title
 		}
-		if noAccessCodes[x.Code] {
+		if explain.MeansNoAccess(x.Code) {
 			return OutcomeNoAccess, text, x.Code
 		}
 		return OutcomeRefused, text, x.Code

@@ -29,7 +29,7 @@ func (c *Client) SilentTenant(ctx context.Context, tenant string) (*Token, error
 	}
 	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc), public.WithTenantID(tenant))
 	if err != nil {
-		return nil, err
+		return nil, msalError(err)
 	}
 	return toToken(res), nil
 }
@@ -77,7 +77,7 @@ func (a *AppClient) Token(ctx context.Context, tenant string) (string, error) {
 	}
 	res, err := a.cca.AcquireTokenByCredential(ctx, []string{a.scope}, opts...)
 	if err != nil {
-		return "", err
+		return "", msalError(err)
 	}
 	return res.AccessToken, nil
 }
