@@ -87,8 +87,8 @@ type candidateReply struct {
 }
 
 func (r candidateReply) candidate() AppCandidate {
-	c := AppCandidate{ID: safetext.Sanitize(r.ID), AppID: strings.ToLower(safetext.Sanitize(r.AppID)), DisplayName: safetext.Sanitize(r.DisplayName),
-		AppOwnerOrganizationID: safetext.Sanitize(r.AppOwnerOrganizationID), AccountEnabled: r.AccountEnabled == nil || *r.AccountEnabled}
+	c := AppCandidate{ID: r.ID, AppID: strings.ToLower(r.AppID), DisplayName: r.DisplayName,
+		AppOwnerOrganizationID: r.AppOwnerOrganizationID, AccountEnabled: r.AccountEnabled == nil || *r.AccountEnabled}
 	if t, err := time.Parse(time.RFC3339, r.CreatedDateTime); err == nil {
 		c.CreatedDateTime = t.UTC()
 	}
@@ -206,14 +206,14 @@ func (e *WrongAppError) Explain() *explain.Explanation {
 func guardTarget(app *permissions.App, sp *AppCandidate) error {
 	// The catalog's name, possibly decorated (the demo's hostile tenant appends escape
 	// sequences): a mistyped GUID that points at some other app never carries it.
-	if sp == nil || strings.Contains(normName(safetext.Sanitize(sp.DisplayName)), normName(app.DisplayName)) {
+	if sp == nil || strings.Contains(normName(sp.DisplayName), normName(app.DisplayName)) {
 		return nil
 	}
 	var grants []string
 	for _, p := range app.Permissions {
 		grants = append(grants, p.API+" "+p.Value+" ("+string(p.Type)+")")
 	}
-	return &WrongAppError{ClientID: app.ClientID, Found: safetext.Sanitize(sp.DisplayName), Owner: safetext.Sanitize(sp.AppOwnerOrganizationID),
+	return &WrongAppError{ClientID: app.ClientID, Found: sp.DisplayName, Owner: sp.AppOwnerOrganizationID,
 		Expected: app.DisplayName, Grants: grants}
 }
 

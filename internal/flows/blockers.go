@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -60,7 +59,7 @@ func Blockers(r *Result) []Blocker {
 	for _, p := range r.Permissions {
 		if p.Status == PermResourceMissing && !seen[p.API] {
 			seen[p.API] = true
-			apis = append(apis, safetext.Sanitize(p.API))
+			apis = append(apis, p.API)
 		}
 	}
 	if len(apis) > 0 {

@@ -36,7 +36,7 @@ func RedactText(s string) string {
 // redactAccount keeps only the domain of an account name.
 func redactAccount(upn string) string {
 	if _, domain, ok := strings.Cut(upn, "@"); ok {
-		return "[redacted]@" + safetext.Sanitize(domain)
+		return "[redacted]@" + domain
 	}
 	if upn == "" {
 		return ""
@@ -53,20 +53,20 @@ func SupportIDs(e *explain.Explanation) []string {
 	var out []string
 	switch {
 	case e.Code != 0 && e.OAuthError != "":
-		out = append(out, fmt.Sprintf("Error code: AADSTS%d (%s)", e.Code, safetext.Sanitize(e.OAuthError)))
+		out = append(out, fmt.Sprintf("Error code: AADSTS%d (%s)", e.Code, e.OAuthError))
 	case e.Code != 0:
 		out = append(out, fmt.Sprintf("Error code: AADSTS%d", e.Code))
 	case e.OAuthError != "":
-		out = append(out, "Error code: "+safetext.Sanitize(e.OAuthError))
+		out = append(out, "Error code: "+e.OAuthError)
 	}
 	if e.CorrelationID != "" {
-		out = append(out, "Correlation id: "+safetext.Sanitize(e.CorrelationID))
+		out = append(out, "Correlation id: "+e.CorrelationID)
 	}
 	if e.TraceID != "" {
-		out = append(out, "Trace id: "+safetext.Sanitize(e.TraceID))
+		out = append(out, "Trace id: "+e.TraceID)
 	}
 	if e.Timestamp != "" {
-		out = append(out, "Timestamp: "+safetext.Sanitize(e.Timestamp))
+		out = append(out, "Timestamp: "+e.Timestamp)
 	}
 	return out
 }
@@ -94,14 +94,14 @@ func ErrorReport(err error, f ErrorFacts) []byte {
 	line("Signed in as", redactAccount(f.SignedInAs))
 	if x := explain.Explain(err); x != nil {
 		b.WriteString("\n")
-		line("Explanation", safetext.Sanitize(x.Title))
-		line("Meaning", safetext.Sanitize(x.Meaning))
-		line("What to do", safetext.Sanitize(x.Fix))
+		line("Explanation", x.Title)
+		line("Meaning", x.Meaning)
+		line("What to do", x.Fix)
 		for _, id := range SupportIDs(x) {
 			b.WriteString(id + "\n")
 		}
 		line("Entra ID said", RedactText(x.Description))
-		line("More", safetext.Sanitize(x.Link))
+		line("More", x.Link)
 	}
 	if err != nil {
 		b.WriteString("\n")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -101,7 +100,7 @@ func parseDirectoryRoles(items []json.RawMessage, readErr error) ([]DirectoryRol
 			limited = true
 			continue
 		}
-		out = append(out, DirectoryRole{DisplayName: safetext.Sanitize(m.DisplayName), RoleTemplateID: strings.ToLower(m.RoleTemplateID)})
+		out = append(out, DirectoryRole{DisplayName: m.DisplayName, RoleTemplateID: strings.ToLower(m.RoleTemplateID)})
 	}
 	if limited && len(out) == 0 {
 		return nil, errLimitedRoles
@@ -117,11 +116,11 @@ func JudgeRoles(upn string, roles []DirectoryRole, readErr error, app *permissio
 	}
 	if readErr != nil {
 		return RoleCheck{Verdict: RoleUnknown, Err: readErr, Message: fmt.Sprintf(
-			"Could not read your directory roles (%s), so this tool cannot tell whether %s can grant admin consent. "+
+			"Could not read your directory roles (%v), so this tool cannot tell whether %s can grant admin consent. "+
 				"It does not mean you lack a role: try the consent page; Entra ID itself will refuse it if the role is missing. "+
 				"Granting needs Global Administrator or Privileged Role Administrator (Cloud Application Administrator and "+
 				"Application Administrator can grant all but Microsoft Graph application permissions).",
-			safetext.Sanitize(readErr.Error()), who)}
+			readErr, who)}
 	}
 	c := RoleCheck{}
 	all, appAdmin := "", ""

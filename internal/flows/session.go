@@ -16,7 +16,6 @@ import (
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -306,7 +305,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 	var err error
 	if s.cfg.DeviceCode {
 		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
-			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: safetext.Sanitize(dc.Message), DeviceCode: true})
+			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: dc.Message, DeviceCode: true})
 			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
 				go func() {
 					if err := b.OpenDeviceLogin(dc.VerificationURL, dc.UserCode); err != nil {
@@ -392,18 +391,18 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 	if err := jsonUnmarshal(reps["me"].Body, &me); err != nil {
 		return nil, fmt.Errorf("reading /me: %w", err)
 	}
-	a := &Admin{UPN: safetext.Sanitize(me.UserPrincipalName), DisplayName: safetext.Sanitize(me.DisplayName), ObjectID: me.ID}
+	a := &Admin{UPN: me.UserPrincipalName, DisplayName: me.DisplayName, ObjectID: me.ID}
 	for _, raw := range reps["org"].Value {
 		var o orgReply
 		if err := jsonUnmarshal(raw, &o); err != nil {
 			return nil, fmt.Errorf("reading /organization: %w", err)
 		}
-		a.TenantID, a.TenantName = o.ID, safetext.Sanitize(o.DisplayName)
+		a.TenantID, a.TenantName = o.ID, o.DisplayName
 		for _, d := range o.VerifiedDomains {
 			if d.IsDefault {
-				a.Domains = append([]string{safetext.Sanitize(d.Name)}, a.Domains...)
+				a.Domains = append([]string{d.Name}, a.Domains...)
 			} else {
-				a.Domains = append(a.Domains, safetext.Sanitize(d.Name))
+				a.Domains = append(a.Domains, d.Name)
 			}
 		}
 		break

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -124,15 +123,15 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 		// A reply that is not the app's service principal proves nothing about it.
 		if appSP.ID == "" || !strings.EqualFold(appSP.AppID, app.ClientID) {
 			return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for the service principal of %s",
-				safetext.Sanitize(appSP.AppID), safetext.Sanitize(appSP.ID), app.ClientID)
+				appSP.AppID, appSP.ID, app.ClientID)
 		}
 		enabled := appSP.AccountEnabled == nil || *appSP.AccountEnabled
-		r.ServicePrincipal = &ResultSP{ID: appSP.ID, AccountEnabled: enabled, DisplayName: safetext.Sanitize(appSP.DisplayName)}
+		r.ServicePrincipal = &ResultSP{ID: appSP.ID, AccountEnabled: enabled, DisplayName: appSP.DisplayName}
 		if !enabled {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("The service principal of %s is disabled (accountEnabled = false): "+
 				"nobody can sign in to it and it gets no tokens even with every permission granted. "+
 				"Enable it in Entra admin center > Enterprise applications > the app > Properties > 'Enabled for users to sign-in?'.",
-				safetext.Sanitize(appSP.DisplayName)))
+				appSP.DisplayName))
 		}
 	case appRep.Status == http.StatusNotFound:
 		// Not consented: no service principal.
@@ -160,7 +159,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			}
 			if rs.sp.ID == "" || !strings.EqualFold(rs.sp.AppID, res) {
 				return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for resource %s",
-					safetext.Sanitize(rs.sp.AppID), safetext.Sanitize(rs.sp.ID), res)
+					rs.sp.AppID, rs.sp.ID, res)
 			}
 			byObjectID[rs.sp.ID] = rs.sp
 		case rep.Status == http.StatusNotFound:
@@ -278,7 +277,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 		}
 		for _, v := range strings.Fields(g.Scope) {
 			if !usedScope[strings.ToLower(g.ResourceID+"|"+v)] {
-				addExtra(ExtraGrant{API: safetext.Sanitize(api), Permission: safetext.Sanitize(v), Type: string(permissions.Delegated)})
+				addExtra(ExtraGrant{API: api, Permission: v, Type: string(permissions.Delegated)})
 			}
 		}
 	}
@@ -287,7 +286,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			continue
 		}
 		required := false
-		api, value := safetext.Sanitize(a.ResourceDisplayName), a.AppRoleID
+		api, value := a.ResourceDisplayName, a.AppRoleID
 		if sp := byObjectID[a.ResourceID]; sp != nil {
 			api = app.APIName(sp.AppID)
 			if d := findDefByID(sp.AppRoles, a.AppRoleID); d != nil {
@@ -304,7 +303,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			api = "resource " + a.ResourceID
 		}
 		if !required {
-			addExtra(ExtraGrant{API: api, Permission: safetext.Sanitize(value), Type: string(permissions.Application)})
+			addExtra(ExtraGrant{API: api, Permission: value, Type: string(permissions.Application)})
 		}
 	}
 	slices.SortFunc(r.Extra, func(a, b ExtraGrant) int {

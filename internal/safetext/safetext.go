@@ -129,3 +129,25 @@ func skipString(s string, i int) int {
 	}
 	return i
 }
+
+// Error is an error whose text is display-safe: Error sanitizes the text of the
+// error it wraps, which errors.Is, errors.As and errors.Unwrap still see as it came.
+type Error struct{ err error }
+
+// WrapError makes a non-nil err's text display-safe (nil stays nil). A boundary uses
+// it on errors whose text carries what another program sent: MSAL's errors (Entra
+// ID's description), a transport error (a proxy's status line).
+func WrapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if safe, ok := err.(*Error); ok {
+		return safe
+	}
+	return &Error{err: err}
+}
+
+func (e *Error) Error() string { return Sanitize(e.err.Error()) }
+
+// Unwrap returns the wrapped error.
+func (e *Error) Unwrap() error { return e.err }

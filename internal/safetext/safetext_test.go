@@ -1,6 +1,9 @@
 package safetext
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unicode"
@@ -129,5 +132,25 @@ func BenchmarkSanitizePlain(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Sanitize(s)
+	}
+}
+
+// WrapError cleans the text and nothing else: the wrapped error is still found by
+// errors.Is and errors.As, nil stays nil, and wrapping twice wraps once.
+func TestWrapError(t *testing.T) {
+	inner := &os.PathError{Op: "open", Path: "a\x1b[2Jb", Err: os.ErrNotExist}
+	err := WrapError(fmt.Errorf("reading: %w", inner))
+	if got := err.Error(); got != "reading: open ab: file does not exist" {
+		t.Errorf("text %q", got)
+	}
+	var pe *os.PathError
+	if !errors.Is(err, os.ErrNotExist) || !errors.As(err, &pe) || pe != inner {
+		t.Errorf("the wrapped error is lost: %v", err)
+	}
+	if WrapError(nil) != nil {
+		t.Error("WrapError(nil) is not nil")
+	}
+	if again := WrapError(err); again != err {
+		t.Errorf("wrapped twice: %#v", again)
 	}
 }

@@ -84,7 +84,7 @@ func (c *Client) Interactive(ctx context.Context, openURL func(string) error, cl
 	}
 	res, err := c.pca.AcquireTokenInteractive(ctx, c.scopes, opts...)
 	if err != nil {
-		return nil, msalError(err)
+		return nil, safetext.WrapError(err)
 	}
 	return c.keep(res), nil
 }
@@ -97,13 +97,13 @@ func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode), clai
 	}
 	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.scopes, opts...)
 	if err != nil {
-		return nil, msalError(err)
+		return nil, safetext.WrapError(err)
 	}
 	show(DeviceCode{UserCode: safetext.Sanitize(dc.Result.UserCode), VerificationURL: safetext.Sanitize(dc.Result.VerificationURL),
-		Message: safetext.SanitizeMultiline(dc.Result.Message)})
+		Message: safetext.Sanitize(dc.Result.Message)})
 	res, err := dc.AuthenticationResult(ctx)
 	if err != nil {
-		return nil, msalError(err)
+		return nil, safetext.WrapError(err)
 	}
 	return c.keep(res), nil
 }
@@ -130,7 +130,7 @@ func (c *Client) Silent(ctx context.Context) (*Token, error) {
 	}
 	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc))
 	if err != nil {
-		return nil, msalError(err)
+		return nil, safetext.WrapError(err)
 	}
 	return toToken(res), nil
 }
@@ -151,22 +151,4 @@ func toToken(res public.AuthResult) *Token {
 		ObjectID:    safetext.Sanitize(res.IDToken.Oid),
 		Name:        safetext.Sanitize(res.IDToken.Name),
 	}
-}
-
-// Error is an error MSAL returned, with display-safe text: Entra ID's description
-// (and whatever a proxy answered) may carry escape sequences. Unwrap gives MSAL's own
-// error, so explain.Explain still reads the reply (an MSAL CallErr) as it came.
-type Error struct{ err error }
-
-func (e *Error) Error() string { return safetext.Sanitize(e.err.Error()) }
-
-// Unwrap returns MSAL's error.
-func (e *Error) Unwrap() error { return e.err }
-
-// msalError wraps a non-nil MSAL error in Error.
-func msalError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &Error{err: err}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
@@ -76,5 +77,30 @@ func TestGraphErrorIsDisplaySafe(t *testing.T) {
 	}
 	if ge.Code != "Deniedclickevil" || ge.Message != "No clickevil way" {
 		t.Errorf("code %q message %q", ge.Code, ge.Message)
+	}
+}
+
+// failingTransport fails every request with text another program chose.
+type failingTransport struct{ text string }
+
+func (f failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New(f.text)
+}
+
+// A transport error (what a proxy answered, say) comes out of the client
+// display-safe, and still unwraps to the transport's error.
+func TestTransportErrorIsDisplaySafe(t *testing.T) {
+	c := New("https://graph.example", &http.Client{Transport: failingTransport{"407 " + emulator.HostileText}},
+		func(context.Context) (string, error) { return "t", nil }, WithMaxRetries(0))
+	var out struct{}
+	err := c.Get(context.Background(), "/organization", &out)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	testkit.CheckInert(t, "transport error", err.Error())
+	testkit.CheckNoControls(t, err.Error(), false)
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Fatalf("%v does not unwrap to the transport's *url.Error", err)
 	}
 }

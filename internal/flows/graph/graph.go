@@ -311,12 +311,13 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 			if ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
-			return nil, fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err)
+			// A transport error may carry what a proxy answered (its status line).
+			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if err != nil {
-			return nil, fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err)
+			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil
