@@ -16,7 +16,6 @@ import (
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/flows/doctor"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
@@ -190,7 +189,7 @@ func (p *progressLine) event(e doctor.Event) {
 		p.done++
 		return
 	}
-	line := fmt.Sprintf("%s [%d done] checking %s", p.glyphs.Ellipsis, p.done, safetext.Sanitize(e.Check.Title))
+	line := fmt.Sprintf("%s [%d done] checking %s", p.glyphs.Ellipsis, p.done, e.Check.Title)
 	if n := len([]rune(line)); n > 78 {
 		line = string([]rune(line)[:78])
 	}

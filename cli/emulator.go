@@ -9,7 +9,6 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 func init() { registerCommand("emulator", newEmulatorCmd) }
@@ -81,7 +80,7 @@ Scenarios:
 			fmt.Fprintf(w, "cloud: %s (Graph scopes: %s/...)\n", srv.CloudName(), srv.GraphScopePrefix())
 			fmt.Fprintf(w, "signin-client: %s\n", srv.SignInClientID())
 			for _, app := range srv.Catalog().Apps {
-				fmt.Fprintf(w, "app %s: %s (%s)\n", app.Key, app.ClientID, safetext.Sanitize(app.DisplayName))
+				fmt.Fprintf(w, "app %s: %s (%s)\n", app.Key, app.ClientID, app.DisplayName)
 			}
 			for _, u := range srv.Users() {
 				roles := strings.Join(u.Roles, ", ")

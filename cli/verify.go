@@ -224,16 +224,16 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 		}
 		if p.DeviceCode {
 			if p.Reason != "" {
-				fmt.Fprintln(w, safetext.Sanitize(p.Reason))
+				fmt.Fprintln(w, p.Reason)
 			}
 			if p.Message != "" {
 				fmt.Fprintln(w, p.Message)
 			} else {
-				fmt.Fprintf(w, "To sign in, open %s and enter the code %s\n", safetext.Sanitize(p.URL), safetext.Sanitize(p.UserCode))
+				fmt.Fprintf(w, "To sign in, open %s and enter the code %s\n", p.URL, p.UserCode)
 			}
 			return
 		}
-		fmt.Fprintf(w, "Sign in as a tenant admin at (opening your browser if it can):\n  %s\n", safetext.Sanitize(p.URL))
+		fmt.Fprintf(w, "Sign in as a tenant admin at (opening your browser if it can):\n  %s\n", p.URL)
 	}
 }
 
@@ -249,6 +249,7 @@ func reportFlowError(a *app, err error) error {
 			return err
 		}
 		w := a.errOut()
+		// err's text may carry anything a caller wrapped into it (a file name, a flag).
 		fmt.Fprintf(w, "d365consent: %s\n", safetext.Sanitize(err.Error()))
 		fmt.Fprintf(w, "  %s: %s\n", x.Title, x.Meaning)
 		fmt.Fprintf(w, "  What to do: %s\n", x.Fix)
@@ -342,7 +343,7 @@ func cloudLabel(r *flows.Result) string {
 
 // writeChecklist prints a Result as a readable checklist, and what to do next.
 func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
-	fmt.Fprintf(w, "%s (%s)\n", safetext.Sanitize(r.App.DisplayName), r.App.Key)
+	fmt.Fprintf(w, "%s (%s)\n", r.App.DisplayName, r.App.Key)
 	fmt.Fprintf(w, "Tenant %s (%s) · signed in as %s · %s · %s\n", r.Tenant.DisplayName, r.Tenant.ID, r.SignedInAs, cloudLabel(r), r.CheckedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "Client id %s", r.App.ClientID)
 	if sp := r.ServicePrincipal; sp != nil {
@@ -376,7 +377,7 @@ func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings:")
 		for _, x := range r.Warnings {
-			fmt.Fprintf(w, "  ! %s\n", safetext.Sanitize(x))
+			fmt.Fprintf(w, "  ! %s\n", x)
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", flows.Summary(r))

@@ -60,6 +60,7 @@ func trimTo(s string, n int) string {
 }
 
 // AppCandidate is a service principal in the tenant that may be the app.
+// Its text is display-safe: it is decoded from Graph by graph.Unmarshal.
 type AppCandidate struct {
 	ID                     string
 	AppID                  string

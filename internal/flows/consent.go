@@ -95,6 +95,8 @@ func IsLoopbackRedirect(uri string) bool {
 }
 
 // ConsentEvent is progress of a consent wait.
+// Its text is display-safe (Graph values, explain.Explanation, the redirect's
+// parameters, all cleaned where they entered).
 type ConsentEvent struct {
 	Elapsed time.Duration
 	// Visible of Total required permissions are granted, as Graph shows them now.

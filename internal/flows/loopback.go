@@ -19,6 +19,7 @@ import (
 )
 
 // ConsentRedirect is what the admin consent redirect carried back.
+// Its text is display-safe: ParseConsentRedirect sanitizes the parameters.
 type ConsentRedirect struct {
 	// AdminConsent is true for ?admin_consent=True.
 	AdminConsent bool

@@ -10,6 +10,7 @@ import (
 
 // PastedConsent is what the admin pasted after the consent page: the address the
 // browser ended on (or just its query), or an AADSTS code.
+// Its text is display-safe: what was pasted is sanitized where it is parsed.
 type PastedConsent struct {
 	ConsentRedirect
 	// State is the state parameter, when the address carried one.

@@ -30,6 +30,7 @@ const (
 const RolesRequestURL = "/me/transitiveMemberOf?$select=id,displayName,roleTemplateId"
 
 // DirectoryRole is an active directory role of the signed-in user.
+// Its name is display-safe (graph.Unmarshal).
 type DirectoryRole struct {
 	DisplayName    string
 	RoleTemplateID string

@@ -73,6 +73,7 @@ type Config struct {
 
 // SignInPrompt is what the user must see to sign in: the URL (interactive, always
 // shown before a browser opens it) or the device code and its message.
+// Its text is display-safe (entra cleans what MSAL hands over).
 type SignInPrompt struct {
 	URL        string
 	UserCode   string
@@ -86,6 +87,7 @@ type SignInPrompt struct {
 }
 
 // Admin is the signed-in user and what the tenant says about them.
+// Its text is display-safe: the names come from Graph through graph.Unmarshal.
 type Admin struct {
 	UPN         string
 	DisplayName string

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
@@ -71,11 +70,11 @@ func redactURL(u *url.URL) string {
 		return "an address without a host"
 	}
 	if c.User == nil {
-		return safetext.Sanitize(c.String())
+		return c.String()
 	}
 	c.User = nil
 	scheme, rest, _ := strings.Cut(c.String(), "://")
-	return safetext.Sanitize(scheme + "://***@" + rest)
+	return scheme + "://***@" + rest
 }
 
 func machineChecks(cfg *Config) []Check {
@@ -94,7 +93,7 @@ func versionCheck(cfg *Config) Check {
 	if v == "" {
 		v = "(unknown version)"
 	}
-	ev := safetext.Sanitize(v)
+	ev := v
 	if !strings.Contains(ev, cfg.GOOS+"/"+cfg.GOARCH) {
 		ev += fmt.Sprintf(" on %s/%s (%s)", cfg.GOOS, cfg.GOARCH, runtime.Version())
 	}
@@ -121,7 +120,7 @@ func terminalCheck(cfg *Config) Check {
 	if !caps.Unicode {
 		glyphs = "ASCII only (" + caps.Reason + ")"
 	}
-	c.Evidence = safetext.Sanitize(fmt.Sprintf("%s, %s, %s", size, colour, glyphs))
+	c.Evidence = fmt.Sprintf("%s, %s, %s", size, colour, glyphs)
 	switch {
 	case !caps.Unicode:
 		c.Status = Warn
@@ -158,7 +157,7 @@ func sessionCheck(cfg *Config) Check {
 			parts = append(parts, "no graphical display (DISPLAY, WAYLAND_DISPLAY unset)")
 		}
 	}
-	c.Evidence = safetext.Sanitize(strings.Join(parts, ", "))
+	c.Evidence = strings.Join(parts, ", ")
 	return c
 }
 
@@ -181,7 +180,7 @@ func browserCheck(cfg *Config) Check {
 		}
 		c.Status = Warn
 		c.Summary = "no browser here: sign-in will use a device code"
-		c.Evidence = safetext.Sanitize("no browser can open here (" + reason + "): sign-in will use a device code")
+		c.Evidence = "no browser can open here (" + reason + "): sign-in will use a device code"
 		c.Fix = "Enter the code the wizard shows at the device-login page on any device; if Conditional Access blocks device-code sign-in, run d365consent on a machine with a browser."
 		return c
 	}
@@ -198,7 +197,7 @@ func browserCheck(cfg *Config) Check {
 	} else {
 		how = "the Windows browser through " + l.Method
 	}
-	c.Evidence = safetext.Sanitize(fmt.Sprintf("sign-in opens %s (%s), with a redirect back to localhost", how, l.Reason))
+	c.Evidence = fmt.Sprintf("sign-in opens %s (%s), with a redirect back to localhost", how, l.Reason)
 	return c
 }
 
@@ -215,7 +214,7 @@ func proxyCheck(cfg *Config) Check {
 		if err != nil {
 			c.Status = Fail
 			c.Summary = "proxy setting is not a valid URL"
-			c.Evidence = safetext.Sanitize(fmt.Sprintf("%s is not a proxy URL Go can use: %v", keys["https"]+keys["http"], err))
+			c.Evidence = fmt.Sprintf("%s is not a proxy URL Go can use: %v", keys["https"]+keys["http"], err)
 			c.Fix = "Set HTTPS_PROXY to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 			return c
 		}
@@ -237,7 +236,7 @@ func proxyCheck(cfg *Config) Check {
 				set = append(set, k)
 			}
 		}
-		c.Evidence = safetext.Sanitize(strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")")
+		c.Evidence = strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")"
 	}
 	// net/http reads the value as parseProxy does: one that parses neither as it is
 	// nor after "http://" is ignored (direct connections); one that parses to a URL
@@ -248,20 +247,20 @@ func proxyCheck(cfg *Config) Check {
 		case err != nil:
 			c.Status = Warn
 			c.Summary = keys["https"] + " is not a valid URL"
-			c.Evidence = safetext.Sanitize(keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", "))
+			c.Evidence = keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", ")
 			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 		case pu.Host == "":
 			c.Status = Fail
 			c.Summary = keys["https"] + " has no proxy host"
-			c.Evidence = safetext.Sanitize(keys["https"] + " is a URL without a host (a port typed twice?), and Go does not ignore it: " +
-				"every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): " + strings.Join(parts, ", "))
+			c.Evidence = keys["https"] + " is a URL without a host (a port typed twice?), and Go does not ignore it: " +
+				"every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): " + strings.Join(parts, ", ")
 			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 		}
 	}
 	if pc.HTTPSProxy == "" && pc.HTTPProxy != "" {
 		c.Status = Warn
 		c.Summary = "HTTP_PROXY is set but HTTPS_PROXY is not"
-		c.Evidence = safetext.Sanitize(keys["http"] + " is set, but Go uses HTTPS_PROXY for https:// addresses: " + strings.Join(parts, ", "))
+		c.Evidence = keys["http"] + " is set, but Go uses HTTPS_PROXY for https:// addresses: " + strings.Join(parts, ", ")
 		c.Fix = `If this network only lets the web out through the proxy, set HTTPS_PROXY too: export HTTPS_PROXY="$HTTP_PROXY"`
 	}
 	return c
@@ -311,7 +310,7 @@ func certsCheck(cfg *Config) Check {
 	}
 	var parts []string
 	if file != "" {
-		shown := safetext.Sanitize(homeRedact(cfg, file))
+		shown := homeRedact(cfg, file)
 		data, err := cfg.ReadFile(file)
 		n := countPEM(data)
 		switch {
@@ -340,10 +339,10 @@ func certsCheck(cfg *Config) Check {
 				c.Status = Warn
 				c.Summary = "an SSL_CERT_DIR directory cannot be read"
 				c.Fix = "Fix or remove that directory in SSL_CERT_DIR."
-				parts = append(parts, "SSL_CERT_DIR "+safetext.Sanitize(homeRedact(cfg, d))+": "+describeFSError(err))
+				parts = append(parts, "SSL_CERT_DIR "+homeRedact(cfg, d)+": "+describeFSError(err))
 				continue
 			}
-			ok = append(ok, safetext.Sanitize(homeRedact(cfg, d)))
+			ok = append(ok, homeRedact(cfg, d))
 		}
 		if len(ok) > 0 {
 			parts = append(parts, "SSL_CERT_DIR="+strings.Join(ok, ":")+" (instead of the system's directories)")
@@ -360,7 +359,7 @@ func describeFSError(err error) string {
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	}
-	return safetext.Sanitize(err.Error())
+	return err.Error()
 }
 
 func countPEM(data []byte) int {

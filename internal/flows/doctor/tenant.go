@@ -135,7 +135,7 @@ func (e entraError) has(code int) bool {
 func (e entraError) firstLine() string {
 	d, _, _ := strings.Cut(strings.TrimSpace(e.Description), "\n")
 	d, _, _ = strings.Cut(d, "\r")
-	return safetext.Sanitize(strings.TrimSpace(d))
+	return strings.TrimSpace(d)
 }
 
 // tenantSegment is --tenant as an authority path segment ("" = organizations).
@@ -216,7 +216,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 		return []Check{c}, nil
 	}
 	seg := cfg.tenantSegment()
-	shown := safetext.Sanitize(seg)
+	shown := seg
 	c.Title = "Tenant " + shown
 	info := &Tenant{Query: shown}
 	if blocked != "" {
@@ -237,7 +237,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	switch {
 	case err != nil:
 		c.Status, c.Summary = Fail, "tenant's OpenID configuration unreachable"
-		c.Evidence = safetext.Sanitize("could not read the OpenID configuration: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx)))
+		c.Evidence = "could not read the OpenID configuration: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx))
 		c.Fix = "See the network checks of " + loginHost + " above."
 	case status != http.StatusOK:
 		var e entraError
@@ -249,7 +249,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 			c.Fix = "Check the tenant's domain or id (Entra admin center > Overview); a US Government or China tenant needs --cloud usgov or --cloud china."
 		} else {
 			c.Summary = fmt.Sprintf("tenant look-up answered %d", status)
-			c.Evidence = safetext.Sanitize(fmt.Sprintf("HTTP %d: %s", status, e.firstLine()))
+			c.Evidence = fmt.Sprintf("HTTP %d: %s", status, e.firstLine())
 			c.Fix = "Check --tenant; if it is right, give support this report."
 		}
 	default:
@@ -320,13 +320,13 @@ func do(client *http.Client, req *http.Request) (int, []byte, error) {
 // simply expires (Microsoft Learn: entra/identity-platform/v2-oauth2-device-code,
 // "Device authorization response": expires_in), and nothing is created in the tenant.
 func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string) []Check {
-	id := safetext.Sanitize(cfg.SignInClientID)
+	id := cfg.SignInClientID
 	name := id
 	if strings.EqualFold(cfg.SignInClientID, DefaultSignInClientID) {
 		name = "'Microsoft Graph Command Line Tools' (" + id + ")"
 	}
 	seg := cfg.tenantSegment()
-	where := "tenant " + safetext.Sanitize(seg)
+	where := "tenant " + seg
 	if !cfg.hasTenant() {
 		where = "work or school accounts (no --tenant)"
 	}
@@ -344,7 +344,7 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	defer cancel()
 	req, err := http.NewRequestWithContext(lctx, http.MethodPost, cfg.Cloud.Authority(seg)+"/oauth2/v2.0/devicecode", strings.NewReader(form.Encode()))
 	if err != nil {
-		c.Status, c.Evidence = Fail, safetext.Sanitize(err.Error())
+		c.Status, c.Evidence = Fail, err.Error()
 		p.emit(c)
 		return []Check{c}
 	}
@@ -358,7 +358,7 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	switch {
 	case err != nil:
 		c.Status, c.Summary = Fail, "device-code start unreachable"
-		c.Evidence = safetext.Sanitize("could not start a device-code sign-in: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx)))
+		c.Evidence = "could not start a device-code sign-in: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx))
 		c.Fix = "See the network checks of " + hostOf(cfg.Cloud.AuthorityHost) + " above."
 	case status == http.StatusOK:
 		var dc struct {
@@ -386,7 +386,7 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 		c.Fix = "See the tenant check above."
 	default:
 		c.Status, c.Summary = Fail, fmt.Sprintf("device-code start refused (%d)", status)
-		c.Evidence = safetext.Sanitize(fmt.Sprintf("HTTP %d: %s", status, e.firstLine()))
+		c.Evidence = fmt.Sprintf("HTTP %d: %s", status, e.firstLine())
 		c.Fix = "Look the AADSTS code up (login.microsoftonline.com/error) and give support this report."
 		if x := explain.Explain(errors.New(string(body))); x != nil && x.Fix != "" {
 			c.Fix = x.Fix
