@@ -18,7 +18,7 @@ const (
 	corrID  = "11111111-2222-3333-4444-555555555555"
 )
 
-// DesignCodes is every AADSTS code DESIGN.md asks us to explain.
+// designCodes is every AADSTS code of consent and sign-in the tool explains.
 var designCodes = []int{65001, 65004, 90094, 90095, 700016, 50011, 50020, 50105, 900971, 500113, 7000218, 90008, 650051, 650052, 16000, 50076, 50079, 53003, 7000112}
 
 func entraDescription(code int) string {

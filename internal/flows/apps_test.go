@@ -9,7 +9,7 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Issue 10 "Knowing which app": a client id may be typed or come in a pasted AOS
+// A client id may be typed or come in a pasted AOS
 // consent link (client_id and redirect_uri are taken from it).
 func TestParseClientIDInput(t *testing.T) {
 	const id = "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"
@@ -48,7 +48,7 @@ func TestParseClientIDInput(t *testing.T) {
 	}
 }
 
-// Issue 10 guard: a client id whose service principal is another app must never get
+// A client id whose service principal is another app must never get
 // the catalog's permissions granted tenant-wide.
 func TestConsentTargetGuard(t *testing.T) {
 	ce, _ := permissions.Embedded().App("ce")

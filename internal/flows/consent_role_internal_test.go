@@ -9,7 +9,7 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Issue 10: "sign-in account without the role" is a state consent from this account
+// "Sign-in account without the role" is a state consent from this account
 // cannot fix. roleBlocker decides it from roles that were read, never from a guess.
 func TestRoleBlocker(t *testing.T) {
 	cat := permissions.Embedded()

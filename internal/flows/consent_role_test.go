@@ -47,7 +47,7 @@ func (c *fakeClock) registered() int {
 	return len(c.waits)
 }
 
-// Issue 10: a sign-in account without the role ends the wait at once, with its cause
+// A sign-in account without the role ends the wait at once, with its cause
 // and who can grant it — the wait stops polling (no timer, no Graph request) instead
 // of running to --timeout, yet a paste, Enter, or another admin's consent still count.
 func TestConsentPausesWhenTheAccountCannotGrant(t *testing.T) {

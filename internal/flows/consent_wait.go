@@ -14,7 +14,7 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// The consent wait's schedule (issue 10): every 2 s for the first 2 minutes, then
+// The consent wait's schedule: every 2 s for the first 2 minutes, then
 // backing off to at most 10 s; at once on Recheck (Enter, terminal focus).
 const (
 	PollFast    = 2 * time.Second
@@ -142,7 +142,7 @@ func consentBlocker(app *permissions.App, r *Result, consented bool, stable time
 	return nil
 }
 
-// roleBlocker is the state "the signed-in account cannot grant this" (issue 10): its
+// roleBlocker is the state "the signed-in account cannot grant this": its
 // roles were read and none of them can grant what r still misses — no role that grants
 // admin consent at all, or Cloud Application / Application Administrator while a
 // Microsoft Graph application permission is missing (only Global Administrator and

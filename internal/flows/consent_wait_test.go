@@ -1,6 +1,6 @@
 package flows_test
 
-// The consent wait on the production path (issue 10): tolerance of replication and
+// The consent wait on the production path: tolerance of replication and
 // failures, early ends for states consent cannot fix, paste-back — real MSAL Go and
 // the emulator over loopback.
 

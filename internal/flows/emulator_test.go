@@ -347,7 +347,7 @@ func TestConsentTimeoutEndsWithLastState(t *testing.T) {
 		last.Visible != 2 || last.Total != 3 || last.Elapsed != 3*time.Minute || last.Redirected {
 		t.Fatalf("final %+v", last)
 	}
-	// Issue 10: every 2 s for the first 2 minutes, then 4, 8, 10 s…, cut at the deadline.
+	// Every 2 s for the first 2 minutes, then 4, 8, 10 s…, cut at the deadline.
 	var want []time.Duration
 	for i := 0; i < 60; i++ {
 		want = append(want, 2)

@@ -128,3 +128,39 @@ func TestLoopbackCancelFreesPort(t *testing.T) {
 	l.Close() // idempotent after cancel
 	_ = fmt.Sprint()
 }
+
+// The loopback listener bounds how long a client may take to send its headers (a
+// local process holding connections open cannot pin the listener).
+func TestLoopbackReadHeaderTimeout(t *testing.T) {
+	l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.srv.ReadHeaderTimeout != 10*time.Second {
+		t.Fatalf("ReadHeaderTimeout %s, want 10s", l.srv.ReadHeaderTimeout)
+	}
+}
+
+// The page the browser lands on says whether consent came back granted or refused.
+func TestLoopbackPageSaysWhatCameBack(t *testing.T) {
+	for query, want := range map[string]string{
+		"admin_consent=True&state=s":                  "<h1>Consent received</h1>",
+		"error=access_denied&state=s&error_subcode=x": "<h1>Consent was not granted</h1>",
+	} {
+		l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(l.RedirectURI() + "?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		l.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("%s: HTTP %d %s, want %q", query, resp.StatusCode, body, want)
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 	"github.com/d365consent/d365consent/internal/explain"
 )
 
-// Issue 10 "Consent on the real path": what the admin pastes after the browser landed
+// What the admin pastes after the browser landed
 // on the publisher's page (or an AADSTS code) is parsed and sanitized.
 func TestParsePastedConsentResult(t *testing.T) {
 	const tenant = "9a7b4c3d-2e1f-4a5b-8c7d-6e5f4a3b2c1d"
@@ -95,5 +95,30 @@ func TestConsentDeclinedRealShape(t *testing.T) {
 	x := explain.Explain(rd.Err)
 	if x == nil || x.Code != 65004 || x.Title != "Consent was declined" || x.CorrelationID != "11111111-2222-3333-4444-555555555555" {
 		t.Fatalf("%+v", x)
+	}
+}
+
+// A paste of exactly the limit is read; one character more is refused as too long.
+func TestPasteLengthLimit(t *testing.T) {
+	prefix := "https://www.avepointonlineservices.com/?admin_consent=True&pad="
+	exact := prefix + strings.Repeat("a", maxPaste-len(prefix))
+	if p, err := ParsePastedConsentResult(exact); err != nil || !p.AdminConsent {
+		t.Fatalf("%d characters: %+v, %v", len(exact), p, err)
+	}
+	_, err := ParsePastedConsentResult(exact + "a")
+	if want := "that is too long (8193 characters) to be the consent page's address"; err == nil || err.Error() != want {
+		t.Fatalf("%d characters: %v, want %q", len(exact)+1, err, want)
+	}
+}
+
+// A result in the address's fragment is read with its query, joined by "&".
+func TestPasteQueryAndFragment(t *testing.T) {
+	p, err := ParsePastedConsentResult("https://www.avepointonlineservices.com/?state=abc#admin_consent=True")
+	if err != nil || p.State != "abc" || !p.AdminConsent {
+		t.Fatalf("query and fragment: %+v, %v", p, err)
+	}
+	p, err = ParsePastedConsentResult("https://www.avepointonlineservices.com/#admin_consent=True&state=abc")
+	if err != nil || p.State != "abc" || !p.AdminConsent {
+		t.Fatalf("fragment only: %+v, %v", p, err)
 	}
 }

@@ -127,7 +127,7 @@ type Session struct {
 }
 
 // Scopes the wizard signs in with: read-only, the least set that can read
-// oauth2PermissionGrants and appRoleAssignments (DESIGN.md "The flow", step 2).
+// oauth2PermissionGrants and appRoleAssignments.
 var SignInScopes = []string{"User.Read", "Directory.Read.All"}
 
 // NewSession checks cfg and builds the MSAL client and the Graph client.
@@ -416,7 +416,7 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 	return a, nil
 }
 
-// VerifyWithAdmin is verify's single Graph round trip (issue 10): after Authenticate,
+// VerifyWithAdmin is verify's single Graph round trip: after Authenticate,
 // one $batch (≤ 20 requests) reads /me, /organization, the admin's roles and every
 // verification request. The role check is advice: it never changes the Result.
 func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*Admin, *Result, error) {

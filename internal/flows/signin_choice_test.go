@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Issue 10 "Sign-in that can always finish": over SSH or with no display/browser the
+// Over SSH or with no display/browser the
 // loopback sign-in cannot be finished (it returns to http://localhost on this
 // machine), so the device code flow is chosen, and the screen says why.
 func TestChooseSignIn(t *testing.T) {

@@ -44,8 +44,7 @@ type assignmentReply struct {
 	ResourceDisplayName string `json:"resourceDisplayName"`
 }
 
-// VerificationRequests are the Graph requests of one verification
-// (DESIGN.md "Verification, exactly"): the app's service principal, its delegated
+// VerificationRequests are the Graph requests of one verification: the app's service principal, its delegated
 // grants, its app role assignments, and each resource's service principal with the
 // permissions it publishes. They go in one $batch.
 func VerificationRequests(app *permissions.App) []graph.Request {

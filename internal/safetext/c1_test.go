@@ -35,3 +35,17 @@ func TestSanitizeDropsEveryC1Control(t *testing.T) {
 		}
 	}
 }
+
+// A C1 string control (OSC, DCS, PM, APC, SOS) at the very start is skipped with its
+// payload up to BEL or ST.
+func TestSanitizeC1StringAtStart(t *testing.T) {
+	for in, want := range map[string]string{
+		"\u009d0;evil title\u0007after": "after",
+		"\u0090payload\u009cafter":      "after",
+		"x\u009fpm\u0007y":              "xy",
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

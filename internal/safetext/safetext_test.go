@@ -154,3 +154,30 @@ func TestWrapError(t *testing.T) {
 		t.Errorf("wrapped twice: %#v", again)
 	}
 }
+
+// Escape sequences cut off at the end of the text, and nF sequences whose
+// intermediates are the first (SP) or last (/) of their range, are dropped whole.
+func TestSanitizeEscapeEdges(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\x1b(":              "a",  // nF intermediate, then the end
+		"a\x1b[12":            "a",  // CSI parameters, then the end
+		"a\x1b Fb":            "ab", // ESC SP F
+		"a\x1b/Xb":            "ab", // ESC / X
+		"a\x1b(Bb":            "ab",
+		"a\x1b[1mb":           "ab",
+		"a\x1b":               "a",
+		"a\x1b]0;t":           "a",
+		"a\x1b[1@b":           "ab", // CSI final bytes: the first (@) and the last (~) of their range
+		"a\x1b[1~b":           "ab",
+		"a\x1b[1 qb":          "ab", // a space is an intermediate byte (DECSCUSR), not the end
+		"a\x1b[1\x1fb":        "ab", // a C0 control ends a malformed CSI and is dropped itself
+		"a\x1b]0;t\x1b":       "a",  // an ESC as the string's very last byte
+		"a\x1b]0;t\x1b\\b":    "ab", // ST as ESC \
+		"a\x1b]0;t\x1b[31mb":  "ab", // a new escape (CSI) ends the string and is skipped whole
+		"a\x1b]0;\\\x1b[31mb": "ab", // a backslash before that ESC is payload, not ST
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package flows_test
 
-// Issue 10 against the emulator's tenant states of issue 11 (emulator/scenarios_more.go).
+// Sign-in, roles and the consent wait against the emulator's tenant states
+// (emulator/scenarios_more.go).
 
 import (
 	"context"
