@@ -3,6 +3,8 @@ package flows
 import (
 	"context"
 	"fmt"
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -162,5 +164,40 @@ func TestLoopbackPageSaysWhatCameBack(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("%s: HTTP %d %s, want %q", query, resp.StatusCode, body, want)
 		}
+	}
+}
+
+// The browser's redirect is where the consent result enters: every parameter comes
+// out of the listener display-safe (the hostile scenario's text in each), and
+// explain still reads the AADSTS code from the description as it came.
+func TestLoopbackRedirectIsDisplaySafe(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	q := url.Values{"state": {"s"}, "tenant": {"Contoso " + emulator.HostileText}, "error": {"access_denied" + emulator.HostileText},
+		"error_subcode": {"cancel" + emulator.HostileText}, "error_description": {"AADSTS65004: declined " + emulator.HostileText + "\r\nTrace ID: x"}}
+	if code := get(t, "", l.RedirectURI()+"?"+q.Encode()); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	r := <-l.Result()
+	if r.Err == nil {
+		t.Fatalf("%+v", r)
+	}
+	for what, s := range map[string]string{"tenant": r.Tenant, "error": r.Err.ErrorCode, "subcode": r.Err.Subcode} {
+		testkit.CheckInert(t, what, s)
+		testkit.CheckNoControls(t, s, false)
+	}
+	for what, s := range map[string]string{"description": r.Err.Description, "error text": r.Err.Error()} {
+		testkit.CheckInert(t, what, s)
+		testkit.CheckNoControls(t, s, true) // Entra ID's description keeps its lines
+	}
+	if r.Err.ErrorCode != "access_deniedclickevil" || r.Err.Description != "AADSTS65004: declined clickevil \nTrace ID: x" {
+		t.Errorf("error %q, description %q", r.Err.ErrorCode, r.Err.Description)
+	}
+	if x := explain.Explain(r.Err); x == nil || x.Code != 65004 {
+		t.Fatalf("Explain = %+v", x)
 	}
 }

@@ -2,6 +2,9 @@ package flows
 
 import (
 	"errors"
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/testkit"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -120,5 +123,36 @@ func TestPasteQueryAndFragment(t *testing.T) {
 	p, err = ParsePastedConsentResult("https://www.avepointonlineservices.com/#admin_consent=True&state=abc")
 	if err != nil || p.State != "abc" || !p.AdminConsent {
 		t.Fatalf("fragment only: %+v, %v", p, err)
+	}
+}
+
+// What the admin pastes enters here: every field of a pasted address, and a pasted
+// code with the page's text, comes out display-safe (the hostile scenario's text in
+// each), while explain still reads the code.
+func TestPastedConsentIsDisplaySafe(t *testing.T) {
+	q := url.Values{"state": {"s" + emulator.HostileText}, "tenant": {"Contoso " + emulator.HostileText}, "error": {"access_denied" + emulator.HostileText},
+		"error_subcode": {"cancel" + emulator.HostileText}, "error_description": {"AADSTS65004: declined " + emulator.HostileText}}
+	p, err := ParsePastedConsentResult("https://x.example/?" + q.Encode())
+	if err != nil || p.Err == nil {
+		t.Fatalf("%+v, %v", p, err)
+	}
+	for what, s := range map[string]string{"state": p.State, "tenant": p.Tenant, "error": p.Err.ErrorCode, "subcode": p.Err.Subcode,
+		"description": p.Err.Description, "error text": p.Err.Error()} {
+		testkit.CheckInert(t, what, s)
+		testkit.CheckNoControls(t, s, false)
+	}
+	if p.State != "sclickevil" || p.Err.Description != "AADSTS65004: declined clickevil" {
+		t.Errorf("state %q, description %q", p.State, p.Err.Description)
+	}
+	if x := explain.Explain(p.Err); x == nil || x.Code != 65004 {
+		t.Fatalf("Explain = %+v", x)
+	}
+	bare, err := ParsePastedConsentResult("AADSTS50020: not in tenant " + emulator.HostileText)
+	if err != nil || bare.Err == nil {
+		t.Fatalf("%+v, %v", bare, err)
+	}
+	testkit.CheckInert(t, "pasted code", bare.Err.Description)
+	if x := explain.Explain(bare.Err); x == nil || x.Code != 50020 {
+		t.Fatalf("Explain = %+v", x)
 	}
 }
