@@ -244,7 +244,7 @@ func (a *app) printSupport(err error) {
 	if x.Fix != "" {
 		fmt.Fprintf(w, "What to do: %s\n", safetext.Sanitize(x.Fix))
 	}
-	for _, id := range flows.SupportIDs(x) {
+	for _, id := range explain.SupportIDs(x) {
 		fmt.Fprintln(w, id)
 	}
 	if x.Link != "" {

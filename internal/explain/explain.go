@@ -7,6 +7,7 @@ package explain
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"regexp"
@@ -269,4 +270,31 @@ func ExplainIn(err error, src Source, lookup func(code int) string) *Explanation
 // relationship that does not allow it).
 func MeansNoAccess(code int) bool {
 	return codes[code].noAccess
+}
+
+// SupportIDs are the explanation's ids for support, "label: value", each whole: the AADSTS code
+// (and OAuth error), correlation id, trace id and timestamp. Empty when err carries none.
+func SupportIDs(e *Explanation) []string {
+	if e == nil {
+		return nil
+	}
+	var out []string
+	switch {
+	case e.Code != 0 && e.OAuthError != "":
+		out = append(out, fmt.Sprintf("Error code: AADSTS%d (%s)", e.Code, e.OAuthError))
+	case e.Code != 0:
+		out = append(out, fmt.Sprintf("Error code: AADSTS%d", e.Code))
+	case e.OAuthError != "":
+		out = append(out, "Error code: "+e.OAuthError)
+	}
+	if e.CorrelationID != "" {
+		out = append(out, "Correlation id: "+e.CorrelationID)
+	}
+	if e.TraceID != "" {
+		out = append(out, "Trace id: "+e.TraceID)
+	}
+	if e.Timestamp != "" {
+		out = append(out, "Timestamp: "+e.Timestamp)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -163,6 +164,24 @@ func TestExplainErrorShapes(t *testing.T) {
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+// Support ids are listed only when the explanation carries them: none at all gives
+// no line (not an empty "Error code:").
+func TestSupportIDsOnlyWhatWasGiven(t *testing.T) {
+	for _, tc := range []struct {
+		x    *Explanation
+		want []string
+	}{
+		{nil, nil},
+		{&Explanation{Title: "Something"}, nil},
+		{&Explanation{OAuthError: "invalid_grant", Timestamp: "2026-03-01 09:30:00Z"},
+			[]string{"Error code: invalid_grant", "Timestamp: 2026-03-01 09:30:00Z"}},
+	} {
+		if got := SupportIDs(tc.x); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SupportIDs(%+v) = %q, want %q", tc.x, got, tc.want)
 		}
 	}
 }

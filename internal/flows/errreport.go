@@ -44,33 +44,6 @@ func redactAccount(upn string) string {
 	return "[redacted]"
 }
 
-// SupportIDs are err's ids for support, "label: value", each whole: the AADSTS code
-// (and OAuth error), correlation id, trace id and timestamp. Empty when err carries none.
-func SupportIDs(e *explain.Explanation) []string {
-	if e == nil {
-		return nil
-	}
-	var out []string
-	switch {
-	case e.Code != 0 && e.OAuthError != "":
-		out = append(out, fmt.Sprintf("Error code: AADSTS%d (%s)", e.Code, e.OAuthError))
-	case e.Code != 0:
-		out = append(out, fmt.Sprintf("Error code: AADSTS%d", e.Code))
-	case e.OAuthError != "":
-		out = append(out, "Error code: "+e.OAuthError)
-	}
-	if e.CorrelationID != "" {
-		out = append(out, "Correlation id: "+e.CorrelationID)
-	}
-	if e.TraceID != "" {
-		out = append(out, "Trace id: "+e.TraceID)
-	}
-	if e.Timestamp != "" {
-		out = append(out, "Timestamp: "+e.Timestamp)
-	}
-	return out
-}
-
 // ErrorReport is a plain-text report of err to attach to a support ticket: what
 // failed, the explanation, the support ids and the error text, redacted (no token,
 // no authorization code or state, no account name; tenant and app ids stay, support
@@ -97,7 +70,7 @@ func ErrorReport(err error, f ErrorFacts) []byte {
 		line("Explanation", x.Title)
 		line("Meaning", x.Meaning)
 		line("What to do", x.Fix)
-		for _, id := range SupportIDs(x) {
+		for _, id := range explain.SupportIDs(x) {
 			b.WriteString(id + "\n")
 		}
 		line("Entra ID said", RedactText(x.Description))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -152,23 +151,5 @@ func TestErrorReportWithoutAnExplanation(t *testing.T) {
 				t.Fatalf("report:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
-	}
-}
-
-// Support ids are listed only when the explanation carries them: none at all gives
-// no line (not an empty "Error code:").
-func TestSupportIDsOnlyWhatWasGiven(t *testing.T) {
-	for _, tc := range []struct {
-		x    *explain.Explanation
-		want []string
-	}{
-		{nil, nil},
-		{&explain.Explanation{Title: "Something"}, nil},
-		{&explain.Explanation{OAuthError: "invalid_grant", Timestamp: "2026-03-01 09:30:00Z"},
-			[]string{"Error code: invalid_grant", "Timestamp: 2026-03-01 09:30:00Z"}},
-	} {
-		if got := flows.SupportIDs(tc.x); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("SupportIDs(%+v) = %q, want %q", tc.x, got, tc.want)
-		}
 	}
 }

@@ -221,7 +221,7 @@ func (r *plainRun) explain(what string, err error) error {
 		if d := strings.Join(strings.Fields(safetext.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
 			r.say("Entra ID said: %s", d)
 		}
-		if ids := flows.SupportIDs(e); len(ids) > 0 {
+		if ids := explain.SupportIDs(e); len(ids) > 0 {
 			r.say("For support:")
 			for _, id := range ids {
 				r.say("%s", id)
