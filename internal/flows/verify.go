@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -24,17 +25,21 @@ type spReply struct {
 
 type permDef struct {
 	ID        string `json:"id"`
-	Value     string `json:"value"`
+	Value     string `json:"value" graph:"verbatim"`
 	IsEnabled *bool  `json:"isEnabled"`
 }
 
+// grantReply and permDef keep the values verify compares as Graph sent them
+// (graph:"verbatim"): a scope that differs from a required value only by a control
+// or invisible character does not grant it. They are sanitized where they become an
+// ExtraGrant.
 type grantReply struct {
 	ID          string `json:"id"`
 	ClientID    string `json:"clientId"`
-	ConsentType string `json:"consentType"`
+	ConsentType string `json:"consentType" graph:"verbatim"`
 	PrincipalID string `json:"principalId"`
 	ResourceID  string `json:"resourceId"`
-	Scope       string `json:"scope"`
+	Scope       string `json:"scope" graph:"verbatim"`
 }
 
 type assignmentReply struct {
@@ -276,7 +281,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 		}
 		for _, v := range strings.Fields(g.Scope) {
 			if !usedScope[strings.ToLower(g.ResourceID+"|"+v)] {
-				addExtra(ExtraGrant{API: api, Permission: v, Type: string(permissions.Delegated)})
+				addExtra(ExtraGrant{API: api, Permission: safetext.Sanitize(v), Type: string(permissions.Delegated)})
 			}
 		}
 	}
@@ -302,7 +307,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			api = "resource " + a.ResourceID
 		}
 		if !required {
-			addExtra(ExtraGrant{API: api, Permission: value, Type: string(permissions.Application)})
+			addExtra(ExtraGrant{API: api, Permission: safetext.Sanitize(value), Type: string(permissions.Application)})
 		}
 	}
 	slices.SortFunc(r.Extra, func(a, b ExtraGrant) int {

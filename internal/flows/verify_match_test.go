@@ -194,3 +194,26 @@ func TestReauthorizeOnlyMessageDate(t *testing.T) {
 		t.Fatalf("with a date: %q\nwithout: %q", with, without)
 	}
 }
+
+// A scope that differs from a required value only by characters the display drops
+// (an escape sequence, a zero-width space) does not grant it: values are compared as
+// Graph sent them, and such a grant is listed as extra, display-safe.
+func TestScopeWithInvisibleCharactersDoesNotGrant(t *testing.T) {
+	app := fuzzApp(false)
+	_, assignments := fullGrants(app)
+	grants := `{"id":"g-graph","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0","scope":"User.Read\u200b"},` +
+		`{"id":"g-crm","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res1","scope":"user_impersonation\u001b[0m"}`
+	r := verifyReply(t, app, seedTenant(app, grants, assignments, true))
+	wantStatuses(t, r, map[string]PermStatus{
+		"Microsoft Graph User.Read":          PermMissing,
+		"Microsoft Graph Directory.Read.All": PermGranted,
+		"Dynamics CRM user_impersonation":    PermMissing,
+	})
+	want := []ExtraGrant{
+		{API: "Dynamics CRM", Permission: "user_impersonation", Type: "Delegated"},
+		{API: "Microsoft Graph", Permission: "User.Read", Type: "Delegated"},
+	}
+	if len(r.Extra) != len(want) || r.Extra[0] != want[0] || r.Extra[1] != want[1] {
+		t.Fatalf("extra %+v, want %+v", r.Extra, want)
+	}
+}

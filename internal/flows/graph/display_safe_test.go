@@ -104,3 +104,18 @@ func TestTransportErrorIsDisplaySafe(t *testing.T) {
 		t.Fatalf("%v does not unwrap to the transport's *url.Error", err)
 	}
 }
+
+// A field tagged graph:"verbatim" keeps what Graph sent, for comparison; its
+// neighbours are still cleaned.
+func TestUnmarshalLeavesVerbatimFields(t *testing.T) {
+	var v struct {
+		Scope string `json:"scope" graph:"verbatim"`
+		Name  string `json:"name"`
+	}
+	if err := Unmarshal([]byte(`{"scope":"User.Read\u200b","name":"a\u001b[2Jb"}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Scope != "User.Read\u200b" || v.Name != "ab" {
+		t.Fatalf("scope %q, name %q", v.Scope, v.Name)
+	}
+}

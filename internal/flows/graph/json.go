@@ -18,7 +18,10 @@ import (
 //
 // Every string it fills (in structs, slices, arrays, maps and pointers, at any depth)
 // is display-safe (safetext.Sanitize): this is where text from Microsoft Graph —
-// display names, publisher names, permission values — enters the program.
+// display names, publisher names, error messages — enters the program. A field
+// tagged graph:"verbatim" is left as sent: a value compared with another (a
+// permission value, a grant's scope list) must not match after its control or
+// invisible characters are dropped; whoever shows it sanitizes it.
 // json.RawMessage is left as it is, for a later Unmarshal.
 func Unmarshal(data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
@@ -57,7 +60,7 @@ func sanitizeStrings(v reflect.Value) {
 		}
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
+			if f := v.Type().Field(i); f.IsExported() && f.Tag.Get("graph") != "verbatim" {
 				sanitizeStrings(v.Field(i))
 			}
 		}
