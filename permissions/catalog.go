@@ -16,6 +16,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/d365consent/d365consent/internal/clouds"
 )
 
 // Schema is the value of the catalog's "schema" field.
@@ -109,8 +111,8 @@ type App struct {
 	Permissions      []Permission `json:"permissions"`
 }
 
-// CloudNames are the clouds a catalog may give client ids for.
-var CloudNames = []string{"global", "usgov", "usgov-dod", "china"}
+// CloudNames are the clouds a catalog may give client ids for (internal/clouds).
+var CloudNames = clouds.Names()
 
 // ClientIDFor is the app's client id in cloud ("" = global): ClientIDs[cloud], else —
 // for the global cloud only — ClientID. "" when the catalog does not know it there.
@@ -205,7 +207,7 @@ var embedded []byte
 //
 // It is catalog.json compiled in as a Go value (catalog_gen.go, go generate), not
 // decoded at run time: decoding it was the largest part of `permissions`' own
-// start-up (issue 13). TestEmbeddedGoValueMatchesJSON checks that the value is
+// start-up. TestEmbeddedGoValueMatchesJSON checks that the value is
 // exactly what Parse makes of catalog.json, which also validates it.
 func Embedded() *Catalog { return embeddedCatalog() }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
@@ -349,7 +350,7 @@ func TestSignInAgainAsSomeoneElse(t *testing.T) {
 func TestDeviceCodePromptCarriesReason(t *testing.T) {
 	var got []flows.SignInPrompt
 	srvStart := func(c *flows.Config) {
-		c.DeviceCode, c.DeviceCodeReason = true, flows.ChooseSignIn(false, &flows.SystemBrowser{Environ: []string{"SSH_CONNECTION=1 2 3 4"}, GOOS: "linux"}).Reason
+		c.DeviceCode, c.DeviceCodeReason = true, flows.ChooseSignIn(false, &browser.System{Environ: []string{"SSH_CONNECTION=1 2 3 4"}, GOOS: "linux"}).Reason
 	}
 	f := start(t, "consented", emulator.Faults{}, nil, srvStart)
 	_, err := f.session.SignInAgain(context.Background(), func(p flows.SignInPrompt) { got = append(got, p) })
