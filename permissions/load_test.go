@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// mutate returns the embedded catalog document with f applied to its generic form.
+// mutate returns the fixture catalog document with f applied to its generic form.
 func mutate(t *testing.T, f func(doc map[string]any)) []byte {
 	t.Helper()
 	var doc map[string]any
-	if err := json.Unmarshal(EmbeddedJSON(), &doc); err != nil {
+	if err := json.Unmarshal(fixtureJSON(t), &doc); err != nil {
 		t.Fatal(err)
 	}
 	f(doc)
@@ -41,7 +41,7 @@ func TestLoadValidation(t *testing.T) {
 		{"truncated json", func(*testing.T) []byte { return []byte("{") }, "field document: invalid JSON"},
 		{"not json", func(*testing.T) []byte { return []byte("{]") }, "field document: invalid JSON at byte 2"},
 		{"empty", func(*testing.T) []byte { return nil }, "field document: empty document"},
-		{"trailing data", func(*testing.T) []byte { return append(EmbeddedJSON(), []byte("{}")...) }, "unexpected data after"},
+		{"trailing data", func(t *testing.T) []byte { return append(fixtureJSON(t), []byte("{}")...) }, "unexpected data after"},
 		{"unknown field", func(t *testing.T) []byte {
 			return mutate(t, func(d map[string]any) { perm(d, 0, 0)["scopeId"] = "x" })
 		}, `unknown field "scopeId"`},
