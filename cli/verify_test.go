@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func runFlowsCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -25,7 +26,7 @@ func runFlowsCmdEnv(t *testing.T, env []string, args ...string) (code int, stdou
 }
 
 // TestVerifyEveryScenario runs `verify --demo --format json` for every scenario and
-// app, in-process, against the emulator with real MSAL.
+// app, in-process, against the emulator (serving the fixture catalog) with real MSAL.
 func TestVerifyEveryScenario(t *testing.T) {
 	const (
 		g  = flows.PermGranted
@@ -90,7 +91,7 @@ func TestVerifyEveryScenario(t *testing.T) {
 		for app, w := range apps {
 			t.Run(scenario+"/"+app, func(t *testing.T) {
 				t.Parallel()
-				code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--scenario", scenario, "--app", app, "--format", "json")
+				code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--catalog", testkit.CatalogPath(t), "--scenario", scenario, "--app", app, "--format", "json")
 				if code != w.code {
 					t.Fatalf("exit %d, want %d; stderr %s", code, w.code, errOut)
 				}

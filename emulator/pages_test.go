@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func TestParseHTML(t *testing.T) {
@@ -43,7 +43,7 @@ func TestParseHTML(t *testing.T) {
 }
 
 func TestPagesEscapeNetworkStrings(t *testing.T) {
-	cat := permissions.Embedded()
+	cat := testkit.Catalog(t)
 	cat.Apps[0].DisplayName = `Evil <script>alert(1)</script> & "Co"`
 	cat.Apps[0].Permissions[0].Purpose = `<img src=x onerror=alert(2)>`
 	srv := startServer(t, Options{Catalog: cat})

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // Issue 10 "Knowing which app": a client id may be typed or come in a pasted AOS
@@ -51,7 +51,7 @@ func TestParseClientIDInput(t *testing.T) {
 // Issue 10 guard: a client id whose service principal is another app must never get
 // the catalog's permissions granted tenant-wide.
 func TestConsentTargetGuard(t *testing.T) {
-	ce, _ := permissions.Embedded().App("ce")
+	ce := testkit.App(t, "ce")
 	app := *ce
 	app.ClientID = "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"
 	for _, tc := range []struct {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // scriptedTransport fails Graph $batch calls as its script says, once armed:
@@ -365,7 +366,7 @@ func TestDeviceCodePromptCarriesReason(t *testing.T) {
 func TestVerifyWithAdminIsOneRoundTrip(t *testing.T) {
 	for _, scenario := range []string{"consented", "partial", "non-admin"} {
 		t.Run(scenario, func(t *testing.T) {
-			srv, err := emulator.Start(emulator.Options{Scenario: scenario})
+			srv, err := emulator.Start(emulator.Options{Scenario: scenario, Catalog: testkit.Catalog(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -18,7 +19,7 @@ import (
 // After consent, settled, with every row granted (the newly required one included),
 // nothing blocks: "registration behind" needs a newly required row still missing.
 func TestRegistrationBehindNeedsAMissingNewRow(t *testing.T) {
-	uo, _ := permissions.Embedded().App("uo")
+	uo := testkit.App(t, "uo")
 	uoNew := *uo
 	uoNew.Permissions = append([]permissions.Permission(nil), uo.Permissions...)
 	for i := range uoNew.Permissions {
@@ -137,7 +138,7 @@ func TestJudgeRolesDelegatedOnlyWithoutBlockedRows(t *testing.T) {
 	if rc.Verdict != RoleDelegatedOnly || len(rc.Blocked) != 0 || strings.Contains(rc.Message, "Blocked for this app") {
 		t.Fatalf("no app: %+v", rc)
 	}
-	ce, _ := permissions.Embedded().App("ce")
+	ce := testkit.App(t, "ce")
 	rc = JudgeRoles("alex@contoso.example", roles, nil, ce)
 	if want := " Blocked for this app: Microsoft Graph · Directory.Read.All."; rc.Verdict != RoleDelegatedOnly || !strings.Contains(rc.Message, want) {
 		t.Fatalf("CE: %+v, want %q", rc, want)
@@ -174,7 +175,7 @@ func TestSanitizeEscapeEdges(t *testing.T) {
 // A second assignment of a required app role is neither missing nor extra: a tenant
 // that holds Directory.Read.All twice is complete with no extra grant.
 func TestDuplicateRequiredAssignmentIsNotExtra(t *testing.T) {
-	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
 	grants, assignments := fullGrants(app)
 	dup := strings.Replace(assignments, `"id":"asg-`, `"id":"dup-asg-`, 1)
 	r := verifyReply(t, app, seedTenant(app, grants, assignments+","+dup, true))
@@ -186,7 +187,7 @@ func TestDuplicateRequiredAssignmentIsNotExtra(t *testing.T) {
 // A delegated permission only some users consented to is named in a warning; rows
 // granted tenant-wide are not.
 func TestUserConsentOnlyWarning(t *testing.T) {
-	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
 	grants, assignments := fullGrants(app)
 	grants = strings.Replace(grants, `"consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0"`,
 		`"consentType":"Principal","principalId":"user-1","resourceId":"sp-res0"`, 1)

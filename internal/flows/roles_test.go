@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
 func testCatalog(t *testing.T) *permissions.Catalog {
 	t.Helper()
-	return permissions.Embedded()
+	return testkit.Catalog(t)
 }
 
 func member(typ, name, tmpl string) json.RawMessage {
