@@ -38,3 +38,16 @@ func BenchmarkWriteJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadAndRenderJSON is Embedded and WriteJSON together, after the first
+// call (BENCHMARKS.md's table of Go benchmarks).
+func BenchmarkLoadAndRenderJSON(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		c := Embedded()
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, c.Service, c.Apps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
