@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,8 +19,13 @@ func runFlowsCmd(t *testing.T, args ...string) (code int, stdout, stderr string)
 	return runFlowsCmdEnv(t, []string{"NO_COLOR=1", "TERM=dumb"}, args...)
 }
 
+// runFlowsCmdEnv runs the command line in-process; a --demo run serves the fixture
+// catalog (testkit.Catalog) unless the line names a catalog.
 func runFlowsCmdEnv(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	if slices.Contains(args, "--demo") && !slices.Contains(args, "--catalog") {
+		args = append(args[:len(args):len(args)], "--catalog", testkit.CatalogPath(t))
+	}
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, strings.NewReader(""), &out, &errb, env)
 	return code, out.String(), errb.String()
@@ -91,7 +97,7 @@ func TestVerifyEveryScenario(t *testing.T) {
 		for app, w := range apps {
 			t.Run(scenario+"/"+app, func(t *testing.T) {
 				t.Parallel()
-				code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--catalog", testkit.CatalogPath(t), "--scenario", scenario, "--app", app, "--format", "json")
+				code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--scenario", scenario, "--app", app, "--format", "json")
 				if code != w.code {
 					t.Fatalf("exit %d, want %d; stderr %s", code, w.code, errOut)
 				}
