@@ -13,10 +13,16 @@ import (
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
-func init() { registerCommand("demo", newDemoCmd) }
+type demoOptions struct {
+	Scenario string
+	// URLFile is the hidden --url-file: every browser URL the wizard shows (tests).
+	URLFile string
+}
 
-func newDemoCmd(a *app) *cobra.Command {
-	var scenario, urlFile string
+// newDemoCmd is the demo command; runF, when not nil, runs instead of runDemo with
+// the options the command line gave (tests of the flags).
+func newDemoCmd(a *Factory, runF func(context.Context, *demoOptions) error) *cobra.Command {
+	var o demoOptions
 	names, list := scenarioHelp()
 	cmd := &cobra.Command{
 		Use:   "demo [--scenario S]",
@@ -33,25 +39,29 @@ Scenarios:
   d365consent demo --scenario partial --no-browser`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := enumFlag("scenario", scenario, names...); err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), &o)
 			}
-			if err := a.requireTerminal(); err != nil {
-				return err
-			}
-			return runDemo(cmd.Context(), a, scenario, urlFile)
+			return runDemo(cmd.Context(), a, o)
 		},
 	}
-	cmd.Flags().StringVar(&scenario, "scenario", "fresh", "demo tenant scenario: "+strings.Join(names, ", "))
-	cmd.Flags().StringVar(&urlFile, "url-file", "", "append every browser URL the wizard shows to FILE (for tests)")
+	cmd.Flags().StringVar(&o.Scenario, "scenario", "fresh", "demo tenant scenario: "+strings.Join(names, ", "))
+	cmd.Flags().StringVar(&o.URLFile, "url-file", "", "append every browser URL the wizard shows to FILE (for tests)")
 	_ = cmd.Flags().MarkHidden("url-file")
 	return cmd
 }
 
-func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
+func runDemo(ctx context.Context, a *Factory, o demoOptions) error {
+	names, _ := scenarioHelp()
+	if err := enumFlag("scenario", o.Scenario, names...); err != nil {
+		return err
+	}
+	if err := a.requireTerminal(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	env, err := startDemo(ctx, a, scenario)
+	env, err := startDemo(ctx, a, o.Scenario)
 	if err != nil {
 		return err
 	}
@@ -61,15 +71,15 @@ func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
 	// demo browser acts only when the admin presses `a`.
 	cfg.Browser = nil
 	if !a.opts.NoBrowser {
-		cfg.Browser = flows.NewSystemBrowser(a.environ)
+		cfg.Browser = a.browser
 	}
 	return a.runWizard(ctx, wizardTarget{
 		cfg:      cfg,
 		catalog:  env.Catalog,
 		approver: demoApprover{env},
 		demo:     true,
-		scenario: scenario,
-		urlFile:  urlFile,
+		scenario: o.Scenario,
+		urlFile:  o.URLFile,
 	})
 }
 
@@ -115,7 +125,7 @@ func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error 
 
 // scenarioHelp lists the demo tenant's scenarios: their names, and one line per
 // scenario ("  name  description") for the help of demo and emulator. Padded by
-// hand: every command builds both commands' help at start-up (issue 13).
+// hand: every command builds both commands' help at start-up.
 func scenarioHelp() (names []string, help string) {
 	var b strings.Builder
 	for _, s := range emulator.Scenarios() {

@@ -177,7 +177,7 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"code_challenge_methods_supported":      []string{"plain", "S256"},
-		"msgraph_host":                          strings.TrimPrefix(s.cloud.GraphURI, "https://"),
+		"msgraph_host":                          strings.TrimPrefix(s.cloud.GraphURL, "https://"),
 		"request_uri_parameter_supported":       false,
 	}
 	for k, v := range s.cloudInstance.openIDCloudFields() {
@@ -220,7 +220,7 @@ func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 			prefix := strings.TrimSuffix(strings.ToLower(sc[:i]), "/")
 			value = sc[i+1:]
 			switch prefix {
-			case s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
+			case s.cloud.GraphURL, permissions.GraphAppID, "api://" + permissions.GraphAppID:
 				if out.prefix == "" {
 					out.prefix = sc[:i]
 				}

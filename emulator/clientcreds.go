@@ -164,7 +164,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 	}
 	now := s.now()
 	claims := map[string]any{
-		"aud": s.graphAudience(res), "iss": s.cloud.IssuerV1Host + "/" + d.tenant.ID + "/",
+		"aud": s.graphAudience(res), "iss": s.cloud.IssuerV1 + "/" + d.tenant.ID + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": reg.ClientID, "app_displayname": reg.DisplayName, "appidacr": acr, "idtyp": "app", "ver": "1.0",
 		"oid": sp.ID, "sub": sp.ID, "tid": d.tenant.ID, "uti": randomToken(16),
@@ -197,7 +197,7 @@ func (s *Server) clientCredentialsResource(scopeParam string, d *directory) (str
 	// The cloud's Graph resource URI or Graph's appId; anything else (another cloud's
 	// Graph, this emulator's address) names no resource here (parseScopes).
 	switch strings.ToLower(strings.TrimSuffix(res, "/")) {
-	case s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
+	case s.cloud.GraphURL, permissions.GraphAppID, "api://" + permissions.GraphAppID:
 		return res, nil
 	}
 	return "", &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/d365consent/d365consent/permissions"
@@ -166,17 +165,11 @@ func (s *Server) fault() (graphResult, bool) {
 }
 
 var (
-	// Compiled on first use: package-level regexps cost every start-up of the binary,
-	// whatever the command (BENCHMARKS.md "Start-up").
-	reAppIDKey   = lazyRE(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
-	reByID       = lazyRE(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
-	reFilterEq   = lazyRE(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
+	reAppIDKey   = regexp.MustCompile(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
+	reByID       = regexp.MustCompile(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
+	reFilterEq   = regexp.MustCompile(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
 	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
 )
-
-func lazyRE(expr string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
-}
 
 // dispatch answers one GET on a Graph path (without /v1.0/); h are the request's
 // headers (a $batch sub-request's own, graph/json-batching).
@@ -199,7 +192,7 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 			return *r
 		}
 		return s.entity(q, "users/$entity", userJSON(p.user), "user")
-	case path == "me/transitiveMemberOf" || path == "me/memberOf" || reCast().MatchString(path):
+	case path == "me/transitiveMemberOf" || path == "me/memberOf" || reCast.MatchString(path):
 		if r := s.need(p, memberOfScopes...); r != nil {
 			return *r
 		}
@@ -258,7 +251,7 @@ func (s *Server) visibleSPs(d *directory) []*servicePrincipal {
 func (s *Server) listServicePrincipals(path string, q url.Values, h http.Header, d *directory) graphResult {
 	sps := s.visibleSPs(d)
 	if f := q.Get("$filter"); f != "" {
-		m := reFilterEq().FindStringSubmatch(f)
+		m := reFilterEq.FindStringSubmatch(f)
 		if m == nil || !strings.EqualFold(m[1], "appId") && !strings.EqualFold(m[1], "displayName") {
 			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'ServicePrincipal'.")
 		}
@@ -312,7 +305,7 @@ func (s *Server) listGrants(path string, q url.Values, d *directory) graphResult
 	now := s.now()
 	keep := func(*grant) bool { return true }
 	if f := q.Get("$filter"); f != "" {
-		m := reFilterEq().FindStringSubmatch(f)
+		m := reFilterEq.FindStringSubmatch(f)
 		switch {
 		case m != nil && strings.EqualFold(m[1], "clientId"):
 			keep = func(g *grant) bool { return strings.EqualFold(g.ClientID, m[2]) }
@@ -332,13 +325,13 @@ func (s *Server) servicePrincipalPath(path string, q url.Values, p *principal) g
 	d, now := p.dir, s.now()
 	var sp *servicePrincipal
 	var key, sub string
-	if m := reAppIDKey().FindStringSubmatch(path); m != nil {
+	if m := reAppIDKey.FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
 		if !isGUID(key) {
 			return s.invalidID(key)
 		}
 		sp = d.spByAppID(key, now)
-	} else if m := reByID().FindStringSubmatch(path); m != nil {
+	} else if m := reByID.FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
 		if !isGUID(key) {
 			return s.invalidID(key)

@@ -3,7 +3,8 @@
 // them, plus writers that render the catalog as JSON, Markdown or CSV (the
 // terminal table is internal/permtable's).
 //
-// The package uses the standard library only; every other package reads the
+// The package uses the standard library only (and internal/clouds, the table of
+// cloud names, itself standard library only); every other package reads the
 // catalog from here.
 package permissions
 
@@ -18,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/d365consent/d365consent/internal/clouds"
 )
 
 // Schema is the value of the catalog's "schema" field.
@@ -111,8 +114,8 @@ type App struct {
 	Permissions      []Permission `json:"permissions"`
 }
 
-// CloudNames are the clouds a catalog may give client ids for.
-var CloudNames = []string{"global", "usgov", "usgov-dod", "china"}
+// CloudNames are the clouds a catalog may give client ids for (internal/clouds).
+var CloudNames = clouds.Names()
 
 // ClientIDFor is the app's client id in cloud ("" = global): ClientIDs[cloud], else —
 // for the global cloud only — ClientID. "" when the catalog does not know it there.

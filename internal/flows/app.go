@@ -9,6 +9,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -131,7 +132,7 @@ func NewAppSession(cfg Config, id AppIdentity) (*AppSession, error) {
 	if err != nil {
 		return nil, Usagef("%v", err)
 	}
-	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
+	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
 	client, err := entra.NewApp(entra.AppOptions{
 		Authority: cfg.Cloud.Authority(id.Tenant), ClientID: id.ClientID, Credential: cred,
 		HTTPClient: cfg.HTTPClient, Scope: cfg.Cloud.GraphScope(".default"), InstanceDiscovery: known,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -43,7 +44,7 @@ func ParseClientIDInput(s string) (clientID, redirectURI string, err error) {
 	if redirect != "" {
 		ru, rerr := url.Parse(redirect)
 		if rerr != nil || ru.Host == "" || !(ru.Scheme == "https" || ru.Scheme == "http" && isLoopbackHost(ru.Hostname())) ||
-			checkOpenableURL(redirect) != nil {
+			browser.CheckURL(redirect) != nil {
 			return "", "", Usagef("the link's redirect_uri %q is not an https address", Sanitize(trimTo(redirect, 120)))
 		}
 	}

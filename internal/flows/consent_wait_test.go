@@ -1,6 +1,6 @@
 package flows_test
 
-// The consent wait on the production path (issue 10): tolerance of replication and
+// The consent wait on the production path: tolerance of replication and
 // failures, early ends for states consent cannot fix, paste-back — real MSAL Go and
 // the emulator over loopback.
 
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
@@ -349,7 +350,7 @@ func TestSignInAgainAsSomeoneElse(t *testing.T) {
 func TestDeviceCodePromptCarriesReason(t *testing.T) {
 	var got []flows.SignInPrompt
 	srvStart := func(c *flows.Config) {
-		c.DeviceCode, c.DeviceCodeReason = true, flows.ChooseSignIn(false, &flows.SystemBrowser{Environ: []string{"SSH_CONNECTION=1 2 3 4"}, GOOS: "linux"}).Reason
+		c.DeviceCode, c.DeviceCodeReason = true, flows.ChooseSignIn(false, &browser.System{Environ: []string{"SSH_CONNECTION=1 2 3 4"}, GOOS: "linux"}).Reason
 	}
 	f := start(t, "consented", emulator.Faults{}, nil, srvStart)
 	_, err := f.session.SignInAgain(context.Background(), func(p flows.SignInPrompt) { got = append(got, p) })

@@ -13,21 +13,18 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
-
-// Browser opens a URL for the user. One method, so tests and the demo tenant can
-// supply their own.
-type Browser interface {
-	Open(url string) error
-}
 
 // DeviceLoginBrowser is a Browser that can also complete a device-code sign-in by
 // itself (the demo tenant's scripted browser). SignIn uses it when present.
 type DeviceLoginBrowser interface {
-	Browser
+	browser.Browser
 	OpenDeviceLogin(verificationURL, userCode string) error
 }
 
@@ -60,7 +57,7 @@ type Config struct {
 	// certificate pool (so SSL_CERT_FILE works).
 	HTTPClient *http.Client
 	// Browser opens sign-in and consent pages; nil = never open one (only show the URL).
-	Browser    Browser
+	Browser    browser.Browser
 	DeviceCode bool
 	// DeviceCodeReason is the sentence shown with the device code (ChooseSignIn).
 	DeviceCodeReason string
@@ -123,10 +120,6 @@ type Session struct {
 	lastPrompt func(SignInPrompt)
 }
 
-// Scopes the wizard signs in with: read-only, the least set that can read
-// oauth2PermissionGrants and appRoleAssignments (DESIGN.md "The flow", step 2).
-var SignInScopes = []string{"User.Read", "Directory.Read.All"}
-
 // NewSession checks cfg and builds the MSAL client and the Graph client.
 func NewSession(cfg Config) (*Session, error) {
 	if err := cfg.Cloud.checkEndpoints(); err != nil {
@@ -147,11 +140,11 @@ func NewSession(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	scopes := make([]string, len(SignInScopes))
-	for i, s := range SignInScopes {
+	scopes := signin.Values()
+	for i, s := range scopes {
 		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
 	}
-	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
+	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{
 		Authority:         cfg.Cloud.Authority(cfg.Tenant),
 		ClientID:          cfg.SignInClientID,
@@ -165,16 +158,6 @@ func NewSession(cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
 	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock), graph.WithClaimsChallenge(s.ClaimsChallenge))
 	return s, nil
-}
-
-// knownAuthorityHost reports whether host is one of the clouds' authority hosts.
-func knownAuthorityHost(host string) bool {
-	for _, c := range clouds {
-		if c.AuthorityHost == host {
-			return true
-		}
-	}
-	return false
 }
 
 // DefaultHTTPClient trusts the system certificate pool (SSL_CERT_FILE and
@@ -413,7 +396,7 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 	return a, nil
 }
 
-// VerifyWithAdmin is verify's single Graph round trip (issue 10): after Authenticate,
+// VerifyWithAdmin is verify's single Graph round trip: after Authenticate,
 // one $batch (≤ 20 requests) reads /me, /organization, the admin's roles and every
 // verification request. The role check is advice: it never changes the Result.
 func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*Admin, *Result, error) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+
+	"github.com/d365consent/d365consent/internal/browser"
 )
 
 // SignInChoice is how the admin signs in, and why when it is the device code flow.
@@ -22,15 +24,15 @@ type SignInChoice struct {
 // over SSH, or on a box with no display or browser opener, nobody can finish it from
 // another device, so the device code flow is used there; force (--device-code) keeps
 // it anywhere. sb describes this machine (its environment, OS, programs).
-func ChooseSignIn(force bool, sb *SystemBrowser) SignInChoice {
+func ChooseSignIn(force bool, sb *browser.System) SignInChoice {
 	if force {
 		return SignInChoice{DeviceCode: true, Reason: "Signing in with a device code (--device-code): open the page on any device and enter the code."}
 	}
 	if sb == nil {
-		sb = &SystemBrowser{}
+		sb = &browser.System{}
 	}
 	err := sb.Available()
-	var nb *NoBrowserError
+	var nb *browser.UnavailableError
 	if !errors.As(err, &nb) {
 		return SignInChoice{}
 	}

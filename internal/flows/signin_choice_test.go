@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+
+	"github.com/d365consent/d365consent/internal/browser"
 )
 
 // Issue 10 "Sign-in that can always finish": over SSH or with no display/browser the
@@ -39,7 +41,7 @@ func TestChooseSignIn(t *testing.T) {
 		{"WSL reaches the Windows browser", false, []string{"WSL_DISTRO_NAME=Ubuntu"}, "linux", found, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sb := &SystemBrowser{Environ: tc.env, GOOS: tc.goos, LookPath: tc.look, ReadFile: noWSL}
+			sb := &browser.System{Environ: tc.env, GOOS: tc.goos, LookPath: tc.look, ReadFile: noWSL}
 			c := ChooseSignIn(tc.force, sb)
 			if c.DeviceCode != tc.device {
 				t.Fatalf("device code %v, want %v (%s)", c.DeviceCode, tc.device, c.Reason)

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -113,8 +114,8 @@ func (r *plainRun) run() (*flows.Result, error) {
 	r.say("%s", permissions.Delegated.Explain())
 	r.say("%s", permissions.Application.Explain())
 	r.say("To check the result the wizard signs you in with read-only scopes:")
-	for _, s := range SignInScopes {
-		r.say("- %s: %s", s.Scope, s.Why)
+	for _, s := range signin.Scopes() {
+		r.say("- %s: %s", s.Value, s.Reason)
 	}
 	for app.ClientID == "" {
 		l, err := r.ask("The app's client id is not published. Paste it from AOS and press Enter:")
@@ -377,7 +378,7 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 				r.say("%d of %d permissions visible in Microsoft Graph.", ev.Visible, ev.Total)
 			}
 			if ev.Paused != nil && paused == nil {
-				// The account cannot grant it (issue 10): say so once, and who can.
+				// The account cannot grant it: say so once, and who can.
 				r.say("%s", flows.Sanitize(ev.Paused.Cause))
 				r.say("What to do: %s", flows.Sanitize(ev.Paused.NextStep))
 				if _, ok := w.(ConsentResumer); ok {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -14,7 +15,7 @@ import (
 
 func (m *Model) signInKey(k tea.KeyPressMsg) tea.Cmd {
 	// Never a QR code of the browser sign-in URL: it returns to http://localhost on
-	// this machine, which a phone cannot reach (issue 10).
+	// this machine, which a phone cannot reach.
 	if key.Matches(k, m.keys.QR) && (m.prompt == nil || !m.prompt.DeviceCode) {
 		return nil
 	}
@@ -37,7 +38,7 @@ func (m *Model) signInKeys() []key.Binding {
 
 func (m *Model) signInView(w int) (string, []key.Binding) {
 	var b strings.Builder
-	b.WriteString(wrap("Sign in as a Global Administrator or Privileged Role Administrator of the tenant. The wizard only reads (User.Read, Directory.Read.All).", w) + "\n\n")
+	b.WriteString(wrap("Sign in as a Global Administrator or Privileged Role Administrator of the tenant. The wizard only reads ("+signin.List()+").", w) + "\n\n")
 	if m.prompt == nil {
 		b.WriteString(m.spin() + " " + orText(m.status, "Starting sign-in…"))
 		return b.String(), nil

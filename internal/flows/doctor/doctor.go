@@ -19,7 +19,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // Schema names the JSON report's contract (README "doctor").
@@ -120,9 +122,9 @@ type Dialer interface {
 	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// BrowserPlanner decides how a URL would be opened (*flows.SystemBrowser is one).
+// BrowserPlanner decides how a URL would be opened (*browser.System is one).
 type BrowserPlanner interface {
-	Plan(rawURL string) (flows.Launch, error)
+	Plan(rawURL string) (browser.Launch, error)
 }
 
 // Terminal is what the command knows about its output.
@@ -157,14 +159,14 @@ type Config struct {
 	// GOOS and GOARCH: "" = runtime's.
 	GOOS, GOARCH string
 	Terminal     Terminal
-	// Browser decides which browser would open; nil = flows.SystemBrowser over Environ.
+	// Browser decides which browser would open; nil = browser.System over Environ.
 	Browser BrowserPlanner
 
 	// Resolver, Dialer: nil = net.DefaultResolver, a net.Dialer.
 	Resolver Resolver
 	Dialer   Dialer
 	// Proxy picks the proxy for a request URL; nil = the HTTPS_PROXY/HTTP_PROXY/NO_PROXY
-	// of Environ with net/http's rules (proxy.go).
+	// of Environ with net/http's rules (golang.org/x/net/http/httpproxy).
 	Proxy func(*url.URL) (*url.URL, error)
 	// RootCAs are the trusted roots; nil = the system's (SSL_CERT_FILE/SSL_CERT_DIR apply).
 	RootCAs *x509.CertPool
@@ -222,15 +224,12 @@ func (c *Config) defaults() {
 		c.PublicCAs = microsoftPublicCAs
 	}
 	if c.Browser == nil {
-		c.Browser = &flows.SystemBrowser{Environ: append([]string{}, c.Environ...), GOOS: c.GOOS}
+		c.Browser = &browser.System{Environ: append([]string{}, c.Environ...), GOOS: c.GOOS}
 	}
 	if c.SignInClientID == "" {
-		c.SignInClientID = DefaultSignInClientID
+		c.SignInClientID = signin.ClientID
 	}
 }
-
-// DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
-const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
 func (c *Config) wants(group string) bool {
 	if c.Only == nil {

@@ -9,6 +9,9 @@ import (
 	"runtime"
 	"strings"
 
+	"golang.org/x/net/http/httpproxy"
+
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
@@ -38,12 +41,13 @@ func envAny(environ []string, goos string, keys ...string) (string, string) {
 }
 
 // proxyConfig is what net/http's ProxyFromEnvironment reads, from environ instead
-// of os.Getenv: exactly those variables, upper case first (proxy.go).
-func proxyConfig(environ []string, goos string) (proxySettings, map[string]string) {
+// of os.Getenv: exactly those variables, upper case first, as
+// httpproxy.FromEnvironment reads them; and which variable each value came from.
+func proxyConfig(environ []string, goos string) (*httpproxy.Config, map[string]string) {
 	https, hk := envAny(environ, goos, "HTTPS_PROXY", "https_proxy")
 	http, pk := envAny(environ, goos, "HTTP_PROXY", "http_proxy")
 	no, nk := envAny(environ, goos, "NO_PROXY", "no_proxy")
-	return proxySettings{
+	return &httpproxy.Config{
 			HTTPProxy:  http,
 			HTTPSProxy: https,
 			NoProxy:    no,
@@ -53,9 +57,20 @@ func proxyConfig(environ []string, goos string) (proxySettings, map[string]strin
 		}
 }
 
+// proxyFromEnviron picks the proxy for a request URL by net/http's rules
+// (golang.org/x/net/http/httpproxy, which net/http vendors) for environ.
 func proxyFromEnviron(environ []string, goos string) func(*url.URL) (*url.URL, error) {
 	cfg, _ := proxyConfig(environ, goos)
 	return cfg.ProxyFunc()
+}
+
+// httpsProxyInUse is the proxy Go uses for an https:// address outside NO_PROXY
+// when HTTPS_PROXY is value: nil when Go ignores the value (it parses as a URL
+// neither as it is nor after "http://"). A value that parses to a URL without a
+// host is used, and every connection through it fails.
+func httpsProxyInUse(value string) *url.URL {
+	p, _ := (&httpproxy.Config{HTTPSProxy: value}).ProxyFunc()(&url.URL{Scheme: "https", Host: "login.microsoftonline.com"})
+	return p
 }
 
 // redactURL drops credentials from a proxy URL: the report is attached to tickets.
@@ -137,7 +152,7 @@ func terminalCheck(cfg *Config) Check {
 func sessionCheck(cfg *Config) Check {
 	c := Check{ID: "machine.session", Group: "machine", Title: "Session", Status: OK}
 	var parts []string
-	if flows.SSHSession(cfg.Environ) {
+	if browser.SSHSession(cfg.Environ) {
 		parts = append(parts, "SSH session")
 	} else {
 		parts = append(parts, "local session")
@@ -173,7 +188,7 @@ func browserCheck(cfg *Config) Check {
 	}
 	l, err := cfg.Browser.Plan(cfg.Cloud.Authority("organizations") + "/oauth2/v2.0/authorize")
 	if err != nil {
-		var nb *flows.NoBrowserError
+		var nb *browser.UnavailableError
 		reason := err.Error()
 		if errors.As(err, &nb) {
 			reason = nb.Reason
@@ -185,7 +200,7 @@ func browserCheck(cfg *Config) Check {
 		return c
 	}
 	how := l.Method
-	if l.Method == flows.LaunchPkgBrowser {
+	if l.Method == browser.LaunchPkgBrowser {
 		switch cfg.GOOS {
 		case "windows":
 			how = "the default browser"
@@ -238,13 +253,11 @@ func proxyCheck(cfg *Config) Check {
 		}
 		c.Evidence = flows.Sanitize(strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")")
 	}
-	// net/http reads the value as parseProxy does: one that parses neither as it is
-	// nor after "http://" is ignored (direct connections); one that parses to a URL
-	// without a host is used, and every connection to it fails (proxyconnect tcp:
-	// dial tcp :0).
+	// A value Go ignores means direct connections; one without a host is used, and
+	// every connection to it fails (proxyconnect tcp: dial tcp :0).
 	if pc.HTTPSProxy != "" {
-		switch pu, err := parseProxy(pc.HTTPSProxy); {
-		case err != nil:
+		switch pu := httpsProxyInUse(pc.HTTPSProxy); {
+		case pu == nil:
 			c.Status = Warn
 			c.Summary = keys["https"] + " is not a valid URL"
 			c.Evidence = flows.Sanitize(keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", "))

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // maxSkew is how far the clock may be off before tokens break: Entra ID and
@@ -178,23 +180,14 @@ var guidRE = sync.OnceValue(func() *regexp.Regexp {
 
 // cloudFor maps a cloud instance to the --cloud that serves it ("" = unknown).
 func cloudFor(instance, subScope string) string {
-	switch strings.ToLower(instance) {
-	case "microsoftonline.com":
-		return "global"
-	case "microsoftonline.us":
-		if strings.EqualFold(subScope, "DOD") {
-			return "usgov-dod"
-		}
-		return "usgov"
-	case "partner.microsoftonline.cn", "microsoftonline.cn", "chinacloudapi.cn":
-		return "china"
-	}
-	return ""
+	c, _ := clouds.ForInstance(instance, subScope)
+	return c.Name
 }
 
-var cloudTitles = map[string]string{
-	"global": "the global cloud", "usgov": "US Government (GCC High)",
-	"usgov-dod": "US Government (DoD)", "china": "Microsoft Azure operated by 21Vianet (China)",
+// cloudTitle names a cloud in a sentence.
+func cloudTitle(name string) string {
+	c, _ := clouds.Lookup(name)
+	return c.Title
 }
 
 // shellArg quotes s for a POSIX shell when it needs it.
@@ -243,7 +236,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 		_ = json.Unmarshal(body, &e)
 		c.Status = Fail
 		if e.has(90002) || e.Error == "invalid_tenant" {
-			c.Summary = "tenant '" + shown + "' not found in " + cloudTitles[cfg.Cloud.Name]
+			c.Summary = "tenant '" + shown + "' not found in " + cloudTitle(cfg.Cloud.Name)
 			c.Evidence = "AADSTS90002: " + loginHost + " knows no tenant '" + shown + "'"
 			c.Fix = "Check the tenant's domain or id (Entra admin center > Overview); a US Government or China tenant needs --cloud usgov or --cloud china."
 		} else {
@@ -272,8 +265,8 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 		c.Status = OK
 		if info.Cloud != "" && info.Cloud != cfg.Cloud.Name {
 			c.Status = Fail
-			c.Summary = "tenant is in " + cloudTitles[info.Cloud] + ": use --cloud " + info.Cloud
-			c.Evidence = ev + ": the tenant lives in " + cloudTitles[info.Cloud] + ", not " + cloudTitles[cfg.Cloud.Name]
+			c.Summary = "tenant is in " + cloudTitle(info.Cloud) + ": use --cloud " + info.Cloud
+			c.Evidence = ev + ": the tenant lives in " + cloudTitle(info.Cloud) + ", not " + cloudTitle(cfg.Cloud.Name)
 			c.Fix = "Use --cloud " + info.Cloud + " with every command: d365consent doctor --cloud " + info.Cloud + " --tenant " + shellArg(shown)
 		}
 	}
@@ -321,7 +314,7 @@ func do(client *http.Client, req *http.Request) (int, []byte, error) {
 func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string) []Check {
 	id := flows.Sanitize(cfg.SignInClientID)
 	name := id
-	if strings.EqualFold(cfg.SignInClientID, DefaultSignInClientID) {
+	if strings.EqualFold(cfg.SignInClientID, signin.ClientID) {
 		name = "'Microsoft Graph Command Line Tools' (" + id + ")"
 	}
 	seg := cfg.tenantSegment()

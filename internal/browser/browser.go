@@ -1,4 +1,7 @@
-package flows
+// Package browser opens URLs in the user's browser, or says why it must not: over
+// SSH, without a display, or under WSL without a way to reach Windows. Its output
+// never reaches the terminal, where the wizard's full-screen view is drawn.
+package browser
 
 import (
 	"errors"
@@ -11,27 +14,33 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/pkg/browser"
+	pkgbrowser "github.com/pkg/browser"
 )
 
-// ErrNoBrowser means no browser can be opened from here (an SSH session, a Linux box
+// Browser opens a URL for the user to see (cli/cli's browser.Browser has the same
+// shape). *System is the real one; the demo tenant has a scripted one.
+type Browser interface {
+	Open(url string) error
+}
+
+// ErrUnavailable means no browser can be opened from here (an SSH session, a Linux box
 // without a display, WSL without a way to reach Windows): the caller shows the URL
 // (and QR code) for the user to open elsewhere. Check it with errors.Is.
-var ErrNoBrowser = errors.New("cannot open a browser here")
+var ErrUnavailable = errors.New("cannot open a browser here")
 
-// NoBrowserError is the ErrNoBrowser that says why.
-type NoBrowserError struct {
+// UnavailableError is the ErrUnavailable that says why.
+type UnavailableError struct {
 	Reason string // e.g. "SSH session"
 }
 
-func (e *NoBrowserError) Error() string {
+func (e *UnavailableError) Error() string {
 	return "cannot open a browser (" + e.Reason + "): open the URL yourself"
 }
 
-// Is makes errors.Is(err, ErrNoBrowser) true.
-func (e *NoBrowserError) Is(target error) bool { return target == ErrNoBrowser }
+// Is makes errors.Is(err, ErrUnavailable) true.
+func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
 
-// SystemBrowser opens URLs in the user's browser on every OS, through
+// System opens URLs in the user's browser on every OS, through
 // github.com/pkg/browser, with its output kept off the terminal (it would land in
 // the middle of the TUI). It refuses where opening a browser would be wrong or
 // useless: in an SSH session the browser would open on the remote machine, so it
@@ -40,7 +49,7 @@ func (e *NoBrowserError) Is(target error) bool { return target == ErrNoBrowser }
 //
 // Every outside look-up is a field, so the decision is testable on any OS; the
 // zero value uses the real process environment and OS.
-type SystemBrowser struct {
+type System struct {
 	// Environ is the environment in os.Environ form; nil = os.Environ().
 	Environ []string
 	// GOOS is the operating system; "" = runtime.GOOS.
@@ -56,12 +65,11 @@ type SystemBrowser struct {
 	OpenURL func(url string) error
 }
 
-var _ Browser = (*SystemBrowser)(nil)
+var _ Browser = (*System)(nil)
 
-// NewSystemBrowser returns a SystemBrowser for the given environment (nil = the
-// process's).
-func NewSystemBrowser(environ []string) *SystemBrowser {
-	return &SystemBrowser{Environ: environ}
+// NewSystem returns a System for the given environment (nil = the process's).
+func NewSystem(environ []string) *System {
+	return &System{Environ: environ}
 }
 
 // Launch methods.
@@ -82,9 +90,9 @@ type Launch struct {
 }
 
 // Open opens rawURL in the user's browser. It returns an error wrapping
-// ErrNoBrowser when it must not or cannot try, and the launcher's error when
+// ErrUnavailable when it must not or cannot try, and the launcher's error when
 // launching failed; either way the caller keeps showing the URL.
-func (b *SystemBrowser) Open(rawURL string) error {
+func (b *System) Open(rawURL string) error {
 	l, err := b.Plan(rawURL)
 	if err != nil {
 		return err
@@ -124,21 +132,21 @@ func sshSession(env map[string]string) bool {
 // Available reports why no browser can be opened here (an SSH session, no display,
 // no opener), or nil when one can. Callers show the URL and a QR code first when it
 // is not nil.
-func (b *SystemBrowser) Available() error {
+func (b *System) Available() error {
 	_, err := b.Plan("https://login.microsoftonline.com/")
 	return err
 }
 
 // Plan decides how rawURL would be opened, without opening it.
-func (b *SystemBrowser) Plan(rawURL string) (Launch, error) {
-	if err := checkOpenableURL(rawURL); err != nil {
+func (b *System) Plan(rawURL string) (Launch, error) {
+	if err := CheckURL(rawURL); err != nil {
 		return Launch{}, err
 	}
 	env := b.env()
 	goos := b.goos()
 	if sshSession(env) {
 		// The browser would open on the remote machine, out of the user's sight.
-		return Launch{}, &NoBrowserError{Reason: "SSH session"}
+		return Launch{}, &UnavailableError{Reason: "SSH session"}
 	}
 	if goos == "linux" {
 		if wsl, why := b.isWSL(env); wsl {
@@ -148,14 +156,14 @@ func (b *SystemBrowser) Plan(rawURL string) (Launch, error) {
 	switch goos {
 	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly", "solaris", "illumos":
 		if env["DISPLAY"] == "" && env["WAYLAND_DISPLAY"] == "" {
-			return Launch{}, &NoBrowserError{Reason: "no graphical display (DISPLAY and WAYLAND_DISPLAY unset)"}
+			return Launch{}, &UnavailableError{Reason: "no graphical display (DISPLAY and WAYLAND_DISPLAY unset)"}
 		}
 		// pkg/browser falls back to www-browser, which is often a text browser
 		// (lynx, w3m) that would fight the TUI for the terminal: only let it run when
 		// a graphical opener exists.
 		if _, err := b.lookPath()("xdg-open"); err != nil {
 			if _, err := b.lookPath()("x-www-browser"); err != nil {
-				return Launch{}, &NoBrowserError{Reason: "neither xdg-open nor x-www-browser is installed"}
+				return Launch{}, &UnavailableError{Reason: "neither xdg-open nor x-www-browser is installed"}
 			}
 		}
 		return Launch{Method: LaunchPkgBrowser, Reason: "graphical display"}, nil
@@ -163,7 +171,7 @@ func (b *SystemBrowser) Plan(rawURL string) (Launch, error) {
 	return Launch{Method: LaunchPkgBrowser, Reason: goos}, nil
 }
 
-func (b *SystemBrowser) isWSL(env map[string]string) (bool, string) {
+func (b *System) isWSL(env map[string]string) (bool, string) {
 	if env["WSL_DISTRO_NAME"] != "" {
 		return true, "WSL_DISTRO_NAME"
 	}
@@ -182,7 +190,7 @@ func (b *SystemBrowser) isWSL(env map[string]string) (bool, string) {
 // WSL's (appendWindowsPath=false in wsl.conf).
 const windowsCmdExe = "/mnt/c/Windows/System32/cmd.exe"
 
-func (b *SystemBrowser) planWSL(rawURL, why string) (Launch, error) {
+func (b *System) planWSL(rawURL, why string) (Launch, error) {
 	if p, err := b.lookPath()("wslview"); err == nil {
 		return Launch{Method: LaunchWSLView, Argv: []string{p, rawURL}, Reason: "WSL (" + why + ")"}, nil
 	}
@@ -195,7 +203,7 @@ func (b *SystemBrowser) planWSL(rawURL, why string) (Launch, error) {
 			return Launch{Method: LaunchCmdExe, Argv: []string{p, "/c", "start", cmdEscape(rawURL)}, Reason: "WSL (" + why + ")"}, nil
 		}
 	}
-	return Launch{}, &NoBrowserError{Reason: "WSL without wslview or cmd.exe"}
+	return Launch{}, &UnavailableError{Reason: "WSL without wslview or cmd.exe"}
 }
 
 // cmdEscape caret-escapes the characters cmd.exe treats specially on a command line.
@@ -211,26 +219,26 @@ func cmdEscape(s string) string {
 	return b.String()
 }
 
-// checkOpenableURL refuses anything but an absolute http(s) URL without spaces,
+// CheckURL refuses anything but an absolute http(s) URL without spaces,
 // quotes or control characters: URLs here come from the catalog and the network,
 // and ShellExecute or a shell would happily run something else.
-func checkOpenableURL(rawURL string) error {
+func CheckURL(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return fmt.Errorf("not a URL a browser can open: %w", err)
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("not an http(s) URL: %q", Sanitize(rawURL))
+		return fmt.Errorf("not an http(s) URL: %+q", rawURL)
 	}
 	for _, r := range rawURL {
 		if r <= ' ' || r == 0x7f || r == '"' || r >= 0x80 {
-			return fmt.Errorf("URL has a character a browser launcher cannot pass safely: %q", Sanitize(rawURL))
+			return fmt.Errorf("URL has a character a browser launcher cannot pass safely: %+q", rawURL)
 		}
 	}
 	return nil
 }
 
-func (b *SystemBrowser) env() map[string]string {
+func (b *System) env() map[string]string {
 	environ := b.Environ
 	if environ == nil {
 		environ = os.Environ()
@@ -248,28 +256,28 @@ func (b *SystemBrowser) env() map[string]string {
 	return m
 }
 
-func (b *SystemBrowser) goos() string {
+func (b *System) goos() string {
 	if b.GOOS != "" {
 		return b.GOOS
 	}
 	return runtime.GOOS
 }
 
-func (b *SystemBrowser) lookPath() func(string) (string, error) {
+func (b *System) lookPath() func(string) (string, error) {
 	if b.LookPath != nil {
 		return b.LookPath
 	}
 	return exec.LookPath
 }
 
-func (b *SystemBrowser) readFile() func(string) ([]byte, error) {
+func (b *System) readFile() func(string) ([]byte, error) {
 	if b.ReadFile != nil {
 		return b.ReadFile
 	}
 	return os.ReadFile
 }
 
-func (b *SystemBrowser) run() func(string, ...string) error {
+func (b *System) run() func(string, ...string) error {
 	if b.Run != nil {
 		return b.Run
 	}
@@ -280,7 +288,7 @@ func (b *SystemBrowser) run() func(string, ...string) error {
 	}
 }
 
-func (b *SystemBrowser) openURL() func(string) error {
+func (b *System) openURL() func(string) error {
 	if b.OpenURL != nil {
 		return b.OpenURL
 	}
@@ -294,8 +302,8 @@ var quietPkgBrowser sync.Once
 // the first use, so concurrent opens do not race on them.
 func openWithPkgBrowser(u string) error {
 	quietPkgBrowser.Do(func() {
-		browser.Stdout = io.Discard
-		browser.Stderr = io.Discard
+		pkgbrowser.Stdout = io.Discard
+		pkgbrowser.Stderr = io.Discard
 	})
-	return browser.OpenURL(u)
+	return pkgbrowser.OpenURL(u)
 }

@@ -9,9 +9,6 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Tenant states real admins have (issue 11, "Tenant states real admins have").
-// Each description says in one line what the wizard must show.
-
 // scenarioState is what a scenario sets beyond the directory's objects: policies
 // Entra ID enforces at sign-in and consent, and who the demo user is.
 type scenarioState struct {
@@ -46,122 +43,6 @@ func (s *Server) ConsentRequests() []ConsentRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]ConsentRequest(nil), s.dir.st.requests...)
-}
-
-const fabrikamTenantID = "9b1d6c1e-2f5a-4e53-8b7e-3c2f0d4a5e61"
-
-func init() {
-	scenarioDefs = append(scenarioDefs, []scenarioDef{
-		{Scenario{"staggered-replication", "after consent the app appears at once, its grants 3 s later and its app roles 6 s later, some polls get 404 or 503 meanwhile: the wizard keeps waiting and ends with all granted"},
-			Faults{GrantsDelay: 3 * time.Second, AssignmentsDelay: 6 * time.Second, LaggingReplica: true}, func(d *directory, cat *permissions.Catalog) {}},
-		{Scenario{"pim-eligible", "the admin holds Global Administrator only as PIM-eligible (Global Reader active): the role check names PIM activation, admin consent is refused (AADSTS90094)"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				// The sign-in client was consented tenant-wide earlier (by an admin who
-				// ran it): a Global Reader cannot consent to its Directory.Read.All
-				// herself (admin-consent-required scope), so without it the walk would
-				// end at sign-in with AADSTS90094 before the role check.
-				consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
-				a := d.users[0]
-				a.Roles, a.EligibleRoles = []string{GlobalReaderTemplateID}, []string{GlobalAdminTemplateID}
-			}},
-		{Scenario{"cloud-app-admin", "the admin is Cloud Application Administrator: may grant the delegated rows, not Microsoft Graph application permissions; admin consent is refused (AADSTS90094)"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				d.users[0].Roles = []string{CloudAppAdminTemplateID}
-			}},
-		{Scenario{"group-role", "the admin is Global Administrator through a role-assignable group, not directly: the role check still finds it and consent succeeds"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				a := d.users[0]
-				a.Roles = nil
-				d.addGroup("Tenant Admins", []string{GlobalAdminTemplateID}, a.ID)
-			}},
-		{Scenario{"guest-admin", "the admin is a B2B guest from Fabrikam with Global Administrator here: sign-in works at this tenant's authority (AADSTS50020 at /organizations or /common) and consent succeeds"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				g := &user{ID: stableID("user:guest"), UPN: "grady_fabrikam.example#EXT#@" + demoDomain, DisplayName: "Grady Archie (Fabrikam)",
-					GivenName: "Grady", Surname: "Archie", JobTitle: "Partner administrator", Roles: []string{GlobalAdminTemplateID},
-					UserType: "Guest", HomeTenant: fabrikamTenantID}
-				d.users = append(d.users, g)
-				d.st.demoUser = g
-				for _, gr := range d.groups {
-					if gr.DisplayName == "All staff" {
-						gr.Members = append(gr.Members, g.ID)
-					}
-				}
-			}},
-		{Scenario{"restricted-reader", "the demo user holds no directory role: the grant lists answer 403, the wizard says it could not read the grants (not that they are missing) and names the roles that can"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
-				consentAll(d, cat, "ce", nil)
-				d.st.demoUser = d.users[2]
-			}},
-		{Scenario{"consent-workflow", "the admin consent workflow is on and the demo user cannot consent: consent files a request (AADSTS90095); the wizard says who approves it"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
-				d.users[2].Roles = []string{DirectoryReadersTemplateID}
-				d.st.demoUser = d.users[2]
-				d.st.consentWorkflow = true
-			}},
-		{Scenario{"mfa-required", "Conditional Access starts requiring MFA after the first sign-in: the token refresh fails with AADSTS50076 and the wizard asks to sign in again, then goes on"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				d.st.mfaRequired = true
-			}},
-		{Scenario{"ca-blocked", "Conditional Access blocks the sign-in (AADSTS53003): the wizard explains it and ends; nothing is read or granted"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				d.st.caBlocked = true
-			}},
-		{Scenario{"signin-app-blocked", "the tenant disabled the Microsoft Graph Command Line Tools app (AADSTS7000112): the wizard says how to sign in with --signin-client-id"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				if sp := d.spByAppID(SignInClientID, time.Time{}); sp != nil {
-					sp.AccountEnabled = false
-				}
-			}},
-		{Scenario{"soft-deleted", "CE's service principal was deleted recently and sits in the recycle bin: Graph shows no app, consent conflicts (AADSTS650051); restore or purge it first"},
-			Faults{}, func(d *directory, cat *permissions.Catalog) {
-				if a, ok := cat.App("ce"); ok {
-					consentAll(d, cat, "ce", nil)
-					d.removeSP(a.ClientID)
-					d.st.softDeleted = map[string]bool{strings.ToLower(a.ClientID): true}
-				}
-			}},
-		{Scenario{"messy-grants", "CE's grants as old tenants have them: Principal grants of several users, odd spaces in scope strings, a disabled scope, user_impersonation on the wrong resource, a role id on the wrong resource, the default-access assignment: only User.Read counts as granted"},
-			Faults{}, messyGrants},
-	}...)
-}
-
-// messyGrants gives CE grant shapes a verification must read exactly
-// (graph/api/resources/oauth2permissiongrant: scope is space-separated, consentType
-// AllPrincipals or Principal; graph/api/resources/approleassignment: appRoleId
-// 00000000-0000-0000-0000-000000000000 is the default access role; a grant or
-// assignment counts only on its own resourceId).
-func messyGrants(d *directory, cat *permissions.Catalog) {
-	a, ok := cat.App("ce")
-	if !ok {
-		return
-	}
-	app := d.apps[strings.ToLower(a.ClientID)]
-	then := d.tenant.Created.AddDate(2, 0, 0)
-	sp := d.addSP(app, true, time.Time{})
-	graph := d.spByAppID(permissions.GraphAppID, time.Time{})
-	crm := d.spByAppID(permissions.DynamicsCRMAppID, time.Time{})
-	erp := d.spByAppID(permissions.DynamicsERPAppID, time.Time{})
-	// Tenant-wide: User.Read, with the leading, trailing and double spaces the
-	// real service keeps; and Group.Read.All, a scope Graph has disabled here.
-	g := d.grantDelegated(sp, graph, "AllPrincipals", "", []string{"", "User.Read", "", "Group.Read.All"}, time.Time{})
-	g.Scopes = []string{"", "User.Read", "", "Group.Read.All", ""}
-	if ps := graph.App.scope("Group.Read.All"); ps != nil {
-		ps.Disabled = true
-	}
-	// user_impersonation granted tenant-wide, but on Dynamics ERP, not CRM.
-	d.grantDelegated(sp, erp, "AllPrincipals", "", []string{"user_impersonation"}, time.Time{})
-	// Users consented for themselves to CRM: user consent only.
-	for _, u := range d.users[1:] {
-		d.grantDelegated(sp, crm, "Principal", u.ID, []string{"user_impersonation"}, time.Time{})
-	}
-	// Directory.Read.All's role id, assigned on Dynamics ERP rather than Graph.
-	if r := graph.App.role("Directory.Read.All"); r != nil {
-		d.assigns = append(d.assigns, &assignment{ID: grantID(), AppRoleID: r.ID, PrincipalID: sp.ID, ResourceID: erp.ID, Created: then})
-	}
-	// The default access assignment (all-zero role id) on Graph.
-	d.assigns = append(d.assigns, &assignment{ID: grantID(), AppRoleID: "00000000-0000-0000-0000-000000000000", PrincipalID: sp.ID, ResourceID: graph.ID, Created: then})
 }
 
 // signInPolicy is what Entra ID decides once the account is chosen for a sign-in

@@ -1,4 +1,4 @@
-package flows
+package browser
 
 import (
 	"errors"
@@ -13,10 +13,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pkg/browser"
+	pkgbrowser "github.com/pkg/browser"
 )
 
-// fakeSystem records what a SystemBrowser launched, with a fixed PATH and files.
+// fakeSystem records what a System launched, with a fixed PATH and files.
 type fakeSystem struct {
 	mu      sync.Mutex
 	path    map[string]string // program -> full path
@@ -27,8 +27,8 @@ type fakeSystem struct {
 	openErr error
 }
 
-func (f *fakeSystem) browser(goos string, env ...string) *SystemBrowser {
-	return &SystemBrowser{
+func (f *fakeSystem) browser(goos string, env ...string) *System {
+	return &System{
 		Environ: append([]string{}, env...), // never nil: nil means the real environment
 		GOOS:    goos,
 		LookPath: func(file string) (string, error) {
@@ -76,7 +76,7 @@ func TestBrowserPlatforms(t *testing.T) {
 		path     map[string]string
 		files    map[string]string
 		wantErr  string // substring; "" = success
-		noBrows  bool   // error must be ErrNoBrowser
+		noBrows  bool   // error must be ErrUnavailable
 		wantOpen bool   // pkg/browser used
 		wantRun  []string
 	}{
@@ -119,12 +119,12 @@ func TestBrowserPlatforms(t *testing.T) {
 				if !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("error %q does not mention %q", err, tt.wantErr)
 				}
-				if tt.noBrows && !errors.Is(err, ErrNoBrowser) {
-					t.Errorf("error %v is not ErrNoBrowser", err)
+				if tt.noBrows && !errors.Is(err, ErrUnavailable) {
+					t.Errorf("error %v is not ErrUnavailable", err)
 				}
-				var nb *NoBrowserError
+				var nb *UnavailableError
 				if tt.noBrows && !errors.As(err, &nb) {
-					t.Errorf("error %T is not a *NoBrowserError", err)
+					t.Errorf("error %T is not a *UnavailableError", err)
 				}
 			}
 			if tt.wantOpen != (len(f.opened) == 1) || len(f.opened) > 1 {
@@ -176,7 +176,7 @@ func TestBrowserLaunchErrors(t *testing.T) {
 	boom := errors.New("exit status 3")
 	f := &fakeSystem{path: map[string]string{"wslview": "/usr/bin/wslview"}, runErr: boom, openErr: boom}
 	err := f.browser("linux", "WSL_DISTRO_NAME=Ubuntu").Open(consentURL)
-	if !errors.Is(err, boom) || errors.Is(err, ErrNoBrowser) || !strings.Contains(err.Error(), "wslview") {
+	if !errors.Is(err, boom) || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "wslview") {
 		t.Errorf("wslview failure: %v", err)
 	}
 	err = f.browser("darwin").Open(consentURL)
@@ -212,7 +212,7 @@ func TestBrowserPkgBrowserQuiet(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir)
-	b := &SystemBrowser{Environ: []string{"DISPLAY=:0"}, GOOS: "linux", ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist }}
+	b := &System{Environ: []string{"DISPLAY=:0"}, GOOS: "linux", ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist }}
 	if err := b.Open(consentURL); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -220,15 +220,15 @@ func TestBrowserPkgBrowserQuiet(t *testing.T) {
 	if err != nil || string(got) != consentURL {
 		t.Fatalf("fake xdg-open got %q (%v), want %q", got, err, consentURL)
 	}
-	if browser.Stdout != io.Discard || browser.Stderr != io.Discard {
-		t.Errorf("pkg/browser writes to %v / %v, want io.Discard", browser.Stdout, browser.Stderr)
+	if pkgbrowser.Stdout != io.Discard || pkgbrowser.Stderr != io.Discard {
+		t.Errorf("pkg/browser writes to %v / %v, want io.Discard", pkgbrowser.Stdout, pkgbrowser.Stderr)
 	}
 }
 
 func TestBrowserHeadlessDefaults(t *testing.T) {
-	b := &SystemBrowser{Environ: []string{}, GOOS: "linux", ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist }}
-	if _, err := b.Plan(consentURL); !errors.Is(err, ErrNoBrowser) {
-		t.Fatalf("headless linux with an empty environment: Plan err = %v, want ErrNoBrowser", err)
+	b := &System{Environ: []string{}, GOOS: "linux", ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist }}
+	if _, err := b.Plan(consentURL); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("headless linux with an empty environment: Plan err = %v, want ErrUnavailable", err)
 	}
 }
 
@@ -236,11 +236,11 @@ func TestSSHSessionAndAvailable(t *testing.T) {
 	if !SSHSession([]string{"HOME=/root", "SSH_CONNECTION=10.0.0.1 22 10.0.0.2 5555"}) || SSHSession([]string{"SSH_TTY="}) || SSHSession(nil) {
 		t.Fatal("SSHSession")
 	}
-	ssh := &SystemBrowser{Environ: []string{"SSH_TTY=/dev/pts/1", "DISPLAY=:0"}, GOOS: "linux"}
-	if err := ssh.Available(); !errors.Is(err, ErrNoBrowser) {
-		t.Fatalf("over SSH Available() = %v, want ErrNoBrowser", err)
+	ssh := &System{Environ: []string{"SSH_TTY=/dev/pts/1", "DISPLAY=:0"}, GOOS: "linux"}
+	if err := ssh.Available(); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("over SSH Available() = %v, want ErrUnavailable", err)
 	}
-	mac := &SystemBrowser{Environ: []string{"HOME=/Users/a"}, GOOS: "darwin"}
+	mac := &System{Environ: []string{"HOME=/Users/a"}, GOOS: "darwin"}
 	if err := mac.Available(); err != nil {
 		t.Fatalf("macOS Available() = %v", err)
 	}
