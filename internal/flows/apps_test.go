@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // A client id may be typed or come in a pasted AOS
@@ -52,7 +52,7 @@ func TestParseClientIDInput(t *testing.T) {
 // A client id whose service principal is another app must never get
 // the catalog's permissions granted tenant-wide.
 func TestConsentTargetGuard(t *testing.T) {
-	ce, _ := permissions.Embedded().App("ce")
+	ce := testkit.App(t, "ce")
 	app := *ce
 	app.ClientID = "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"
 	// fromGraph is the candidate as the tenant's reply makes it: decoded from

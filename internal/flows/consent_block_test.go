@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -29,9 +30,7 @@ func resultFor(app *permissions.App, sp *ResultSP, status func(p permissions.Per
 // States consent cannot fix end the wait at once, with the cause and the
 // real next step; states it can fix (or that may still change) never do.
 func TestConsentBlockers(t *testing.T) {
-	cat := permissions.Embedded()
-	ce, _ := cat.App("ce")
-	uo, _ := cat.App("uo")
+	ce, uo := testkit.App(t, "ce"), testkit.App(t, "uo")
 	// A UO variant whose Connector.FullAccess is newly required.
 	uoNew := *uo
 	uoNew.Permissions = append([]permissions.Permission(nil), uo.Permissions...)
@@ -154,8 +153,7 @@ func TestPollInterval(t *testing.T) {
 // The step in AOS after consent: a re-authorize-only app (UO) is only re-authorized,
 // never created; another app's step is its catalog's; no app, no step.
 func TestNextStepAfterConsent(t *testing.T) {
-	ce, _ := permissions.Embedded().App("ce")
-	uo, _ := permissions.Embedded().App("uo")
+	ce, uo := testkit.App(t, "ce"), testkit.App(t, "uo")
 	for _, tc := range []struct {
 		app  *permissions.App
 		want string
@@ -177,7 +175,7 @@ func TestNextStepAfterConsent(t *testing.T) {
 // After consent, settled, with every row granted (the newly required one included),
 // nothing blocks: "registration behind" needs a newly required row still missing.
 func TestRegistrationBehindNeedsAMissingNewRow(t *testing.T) {
-	uo, _ := permissions.Embedded().App("uo")
+	uo := testkit.App(t, "uo")
 	uoNew := *uo
 	uoNew.Permissions = append([]permissions.Permission(nil), uo.Permissions...)
 	for i := range uoNew.Permissions {

@@ -19,6 +19,7 @@ import (
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // scriptedTransport fails Graph $batch calls as its script says, once armed:
@@ -367,7 +368,7 @@ func TestDeviceCodePromptCarriesReason(t *testing.T) {
 func TestVerifyWithAdminIsOneRoundTrip(t *testing.T) {
 	for _, scenario := range []string{"consented", "partial", "non-admin"} {
 		t.Run(scenario, func(t *testing.T) {
-			srv, err := emulator.Start(emulator.Options{Scenario: scenario})
+			srv, err := emulator.Start(emulator.Options{Scenario: scenario, Catalog: testkit.Catalog(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -130,12 +131,15 @@ func (f *fixture) app(t testing.TB, key string) *permissions.App {
 	return a
 }
 
-// openSession runs the emulator with opts and opens a session on its tenant (the
+// openSession runs the emulator with opts (the fixture catalog unless opts names one) and opens a session on its tenant (the
 // demo browser signs in as the scenario's demo user), without signing in yet.
 func openSession(t testing.TB, opts emulator.Options, clock *fakeClock, mut func(*flows.Config)) (*emulator.Server, *flows.Session, *demoBrowser) {
 	t.Helper()
 	if clock != nil {
 		opts.Now = clock.Now
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = testkit.Catalog(t)
 	}
 	srv, err := emulator.Start(opts)
 	if err != nil {

@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
 func testCatalog(t *testing.T) *permissions.Catalog {
 	t.Helper()
-	return permissions.Embedded()
+	return testkit.Catalog(t)
 }
 
 func member(typ, name, tmpl string) json.RawMessage {
@@ -116,7 +117,7 @@ func TestJudgeRolesDelegatedOnlyWithoutBlockedRows(t *testing.T) {
 	if rc.Verdict != RoleDelegatedOnly || len(rc.Blocked) != 0 || strings.Contains(rc.Message, "Blocked for this app") {
 		t.Fatalf("no app: %+v", rc)
 	}
-	ce, _ := permissions.Embedded().App("ce")
+	ce := testkit.App(t, "ce")
 	rc = JudgeRoles("alex@contoso.example", roles, nil, ce)
 	if want := " Blocked for this app: Microsoft Graph · Directory.Read.All."; rc.Verdict != RoleDelegatedOnly || !strings.Contains(rc.Message, want) {
 		t.Fatalf("CE: %+v, want %q", rc, want)

@@ -56,7 +56,7 @@ func wantStatuses(t *testing.T, r *Result, want map[string]PermStatus) {
 // A grant of User.ReadBasic.All (or any scope that merely contains the value) does not
 // give User.Read: scope values are whole words.
 func TestDelegatedScopeIsAWholeValueNotASubstring(t *testing.T) {
-	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
 	_, assignments := fullGrants(app)
 	grants := `{"id":"g-graph","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0","scope":"User.ReadBasic.All openid"},` +
 		`{"id":"g-crm","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res1","scope":"user_impersonation_all"}`
@@ -95,7 +95,7 @@ func TestDelegatedScopeIsAWholeValueNotASubstring(t *testing.T) {
 // A user_impersonation grant on another API (here: on Microsoft Graph's service
 // principal) does not grant Dynamics CRM's user_impersonation.
 func TestDelegatedGrantCountsOnlyOnItsResource(t *testing.T) {
-	app := fuzzApp(false)
+	app := fuzzApp(t, false)
 	_, assignments := fullGrants(app)
 	grants := `{"id":"g-graph","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0","scope":"User.Read user_impersonation"}`
 	r := verifyReply(t, app, seedTenant(app, grants, assignments, true))
@@ -122,7 +122,7 @@ func TestDelegatedGrantCountsOnlyOnItsResource(t *testing.T) {
 // A resource may publish values differing only in case (a custom API can): the exact
 // value wins over a case-insensitive match, for scopes and app roles alike.
 func TestPermissionLookupPrefersExactCase(t *testing.T) {
-	app := fuzzApp(false)
+	app := fuzzApp(t, false)
 	reply := batchJSON(
 		[3]string{"app", "200", `{"id":"sp-app","appId":"` + app.ClientID + `","displayName":"App","accountEnabled":true}`},
 		[3]string{"grants", "200", `{"value":[` +
@@ -162,7 +162,7 @@ func TestPermissionLookupPrefersExactCase(t *testing.T) {
 // A second assignment of a required app role is neither missing nor extra: a tenant
 // that holds Directory.Read.All twice is complete with no extra grant.
 func TestDuplicateRequiredAssignmentIsNotExtra(t *testing.T) {
-	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
 	grants, assignments := fullGrants(app)
 	dup := strings.Replace(assignments, `"id":"asg-`, `"id":"dup-asg-`, 1)
 	r := verifyReply(t, app, seedTenant(app, grants, assignments+","+dup, true))
@@ -174,7 +174,7 @@ func TestDuplicateRequiredAssignmentIsNotExtra(t *testing.T) {
 // A delegated permission only some users consented to is named in a warning; rows
 // granted tenant-wide are not.
 func TestUserConsentOnlyWarning(t *testing.T) {
-	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
 	grants, assignments := fullGrants(app)
 	grants = strings.Replace(grants, `"consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0"`,
 		`"consentType":"Principal","principalId":"user-1","resourceId":"sp-res0"`, 1)
@@ -199,7 +199,7 @@ func TestReauthorizeOnlyMessageDate(t *testing.T) {
 // (an escape sequence, a zero-width space) does not grant it: values are compared as
 // Graph sent them, and such a grant is listed as extra, display-safe.
 func TestScopeWithInvisibleCharactersDoesNotGrant(t *testing.T) {
-	app := fuzzApp(false)
+	app := fuzzApp(t, false)
 	_, assignments := fullGrants(app)
 	grants := `{"id":"g-graph","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0","scope":"User.Read\u200b"},` +
 		`{"id":"g-crm","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res1","scope":"user_impersonation\u001b[0m"}`

@@ -1,5 +1,7 @@
-// Package testkit holds the helpers that the in-process command tests (cli) and the
-// end-to-end tests of the built binary (e2e) share. Tests only import it.
+// Package testkit holds the helpers that tests of several packages share: the
+// fixture catalog (catalog.go), and for the in-process command tests (cli) and the
+// end-to-end tests of the built binary (e2e) tools, ports and the hostile-text
+// check. Tests only import it.
 package testkit
 
 import (
