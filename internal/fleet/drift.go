@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Drift: what changed since an earlier verification (a baseline `verify --format
@@ -110,7 +111,7 @@ func LoadBaseline(path string) (*Baseline, error) {
 		}
 		b.CheckedAt, b.App = doc.CheckedAt, doc.App
 	default:
-		return nil, flows.Usagef("--baseline %s: schema %q is not %s or %s", path, flows.Sanitize(head.Schema), flows.ResultSchema, Schema)
+		return nil, flows.Usagef("--baseline %s: schema %q is not %s or %s", path, safetext.Sanitize(head.Schema), flows.ResultSchema, Schema)
 	}
 	return b, nil
 }
@@ -124,7 +125,7 @@ func (b *Baseline) add(r *flows.Result) {
 // CheckApp refuses a baseline of another app.
 func (b *Baseline) CheckApp(app flows.ResultApp) error {
 	if !strings.EqualFold(b.App.ClientID, app.ClientID) || b.App.Key != app.Key {
-		return flows.Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, flows.Sanitize(b.App.Key), flows.Sanitize(b.App.ClientID), app.Key, app.ClientID)
+		return flows.Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, safetext.Sanitize(b.App.Key), safetext.Sanitize(b.App.ClientID), app.Key, app.ClientID)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -42,11 +43,11 @@ func (f *fixture) app(t testing.TB, key string) *permissions.App {
 	return a
 }
 
-// start runs the emulator for scenario and signs in as its demo user; clock, when
-// set, is both the emulator's and the session's.
+// start runs the emulator for scenario with the fixture catalog and signs in as its
+// demo user; clock, when set, is both the emulator's and the session's.
 func start(t testing.TB, scenario string, clock *fakeClock) *fixture {
 	t.Helper()
-	opts := emulator.Options{Scenario: scenario}
+	opts := emulator.Options{Scenario: scenario, Catalog: testkit.Catalog(t)}
 	if clock != nil {
 		opts.Now = clock.Now
 	}

@@ -18,8 +18,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -49,21 +51,6 @@ const (
 	// StatusError: the tenant could not be checked (network, Graph failure…).
 	StatusError Status = "error"
 )
-
-// noAccessCodes are AADSTS errors that mean the account has no way into the tenant
-// (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
-var noAccessCodes = map[int]bool{
-	50020:  true, // UserUnauthorized: account from another IdP does not exist in the tenant
-	16000:  true, // account does not exist in the tenant
-	50034:  true, // UserAccountNotFound
-	51004:  true, // UserAccountNotInDirectory
-	50014:  true, // GuestUserInPendingState
-	90072:  true, // external account does not exist on the tenant
-	500212: true, // NotAllowedByOutboundPolicyTenant
-	500213: true, // NotAllowedByInboundPolicyTenant
-	530034: true, // DelegatedAdminBlockedDueToSuspiciousActivity
-	90099:  true, // application not authorized for partner delegated administrators
-}
 
 // Row is one tenant of a fleet check.
 type Row struct {
@@ -236,21 +223,21 @@ func verifyRow(ctx context.Context, check flows.TenantCheck, log *slog.Logger, a
 func classify(err error) (Status, string, int) {
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == http.StatusForbidden {
-		return StatusForbidden, flows.Sanitize(err.Error()) + " — the caller lacks a directory role (delegated) or the Graph application permission Directory.Read.All (app-only)", 0
+		return StatusForbidden, safetext.Sanitize(err.Error()) + " — the caller lacks a directory role (delegated) or the Graph application permission Directory.Read.All (app-only)", 0
 	}
-	if x := flows.Explain(err); x != nil {
+	if x := explain.Explain(err); x != nil {
 		text := x.Title
 		if x.Code != 0 {
 			text = fmt.Sprintf("AADSTS%d: %s", x.Code, x.Title)
 		} else if x.OAuthError != "" {
 			text = x.OAuthError + ": " + x.Title
 		}
-		if noAccessCodes[x.Code] {
+		if explain.MeansNoAccess(x.Code) {
 			return StatusNoAccess, text, x.Code
 		}
 		return StatusRefused, text, x.Code
 	}
-	return StatusError, flows.Sanitize(err.Error()), 0
+	return StatusError, safetext.Sanitize(err.Error()), 0
 }
 
 // ParseTenantList reads a tenant list: one tenant id (GUID) or domain per line;
@@ -271,7 +258,7 @@ func ParseTenantList(r io.Reader, name string) ([]string, error) {
 			continue
 		}
 		if !permissions.IsGUID(line) && !isDomain(line) {
-			return nil, flows.Usagef("%s:%d: %q is neither a tenant id (GUID) nor a domain", name, n, flows.Sanitize(line))
+			return nil, flows.Usagef("%s:%d: %q is neither a tenant id (GUID) nor a domain", name, n, safetext.Sanitize(line))
 		}
 		if k := strings.ToLower(line); !seen[k] {
 			seen[k] = true

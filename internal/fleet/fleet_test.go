@@ -16,6 +16,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // TestFleetIsolatesEachTenantsFailure: one sign-in in the partner's home tenant,
@@ -248,7 +249,7 @@ func appOnly(t *testing.T, srv *emulator.Server, roles []string, tenants ...stri
 // Directory.Read.All.
 func TestAppIdentityMissingRole(t *testing.T) {
 	for _, roles := range [][]string{nil, {"Application.Read.All"}} {
-		srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+		srv, err := emulator.Start(emulator.Options{Scenario: "consented", Catalog: testkit.Catalog(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +276,7 @@ func TestAppIdentityMissingRole(t *testing.T) {
 // is consented the tenant is checked, where it has no service principal the row is
 // Entra's AADSTS700016, and an unknown tenant AADSTS90002; no row spoils another.
 func TestAppIdentityFleetIsolation(t *testing.T) {
-	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented", Catalog: testkit.Catalog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/flows/entra"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func appcert(t testing.TB, name string) string {
@@ -77,7 +79,7 @@ type appFixture struct {
 
 func startApp(t testing.TB, scenario string, roles []string, now func() time.Time) *appFixture {
 	t.Helper()
-	srv, err := emulator.Start(emulator.Options{Scenario: scenario, Now: now})
+	srv, err := emulator.Start(emulator.Options{Scenario: scenario, Now: now, Catalog: testkit.Catalog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +126,7 @@ func (a *appFixture) verify(t testing.TB, s *flows.AppSession) (*flows.Result, e
 }
 
 func aadsts(err error) int {
-	if x := flows.Explain(err); x != nil {
+	if x := explain.Explain(err); x != nil {
 		return x.Code
 	}
 	return 0

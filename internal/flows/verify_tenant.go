@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -25,7 +26,7 @@ type TenantTokens interface {
 func (s *Session) TenantToken(ctx context.Context, tenant string) (string, error) {
 	t, err := s.auth.SilentTenant(ctx, tenant)
 	if err != nil {
-		return "", wrapAuth("getting a token for tenant "+Sanitize(tenant), err)
+		return "", wrapAuth("getting a token for tenant "+safetext.Sanitize(tenant), err)
 	}
 	return t.AccessToken, nil
 }
@@ -82,12 +83,12 @@ func VerifyTenant(ctx context.Context, c TenantCheck, app *permissions.App, tena
 		for _, raw := range org.Value {
 			var o orgReply
 			if jsonUnmarshal(raw, &o) == nil {
-				r.Tenant = ResultTenant{ID: o.ID, DisplayName: Sanitize(o.DisplayName)}
+				r.Tenant = ResultTenant{ID: o.ID, DisplayName: safetext.Sanitize(o.DisplayName)}
 			}
 			break
 		}
 	} else if org != nil && org.Err != nil {
-		r.Warnings = append(r.Warnings, "Could not read the tenant's name (/organization): "+Sanitize(org.Err.Error()))
+		r.Warnings = append(r.Warnings, "Could not read the tenant's name (/organization): "+safetext.Sanitize(org.Err.Error()))
 	}
 	if c.AppOnly {
 		r.Warnings = append(r.Warnings, "Checked with an app identity (app-only): there is no signed-in user, so no directory role was checked.")
