@@ -199,7 +199,7 @@ func TestGraphEndpoints(t *testing.T) {
 	}{
 		"servicePrincipals(appId='00000000-0000-0000-0000-00000000beef')":                        {404, "Request_ResourceNotFound"},
 		"servicePrincipals(appId='00000000-0000-0000-0000-00000000beef')/oauth2PermissionGrants": {404, "Request_ResourceNotFound"},
-		"servicePrincipals?$filter=" + url.QueryEscape("startswith(displayName,'A')"):            {400, "Request_UnsupportedQuery"},
+		"servicePrincipals?$filter=" + url.QueryEscape("endsWith(displayName,'A')"):              {400, "Request_UnsupportedQuery"},
 		"me?$select=nonsense":             {400, "BadRequest"},
 		"groups":                          {400, "BadRequest"},
 		"servicePrincipals?$top=0":        {400, "Request_BadRequest"},
