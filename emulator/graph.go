@@ -167,7 +167,7 @@ func (s *Server) fault() (graphResult, bool) {
 var (
 	reAppIDKey   = regexp.MustCompile(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
 	reByID       = regexp.MustCompile(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
-	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
+	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All", "Directory.AccessAsUser.All"}
 )
 
 // dispatch answers one GET on a Graph path (without /v1.0/); h are the request's
@@ -190,7 +190,7 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 	}
 	switch {
 	case path == "me":
-		if r := s.need(p, "User.Read", "User.Read.All", "Directory.Read.All"); r != nil {
+		if r := s.need(p, "User.Read", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.AccessAsUser.All"); r != nil {
 			return *r
 		}
 		return s.entity(q, "users/$entity", userJSON(p.user), "user")
@@ -370,7 +370,7 @@ func (s *Server) servicePrincipalPath(path string, q url.Values, h http.Header, 
 		// Least privileged: Directory.Read.All, delegated and application alike;
 		// Application.Read.All is not enough
 		// (https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants).
-		if r := s.need(p, "Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"); r != nil {
+		if r := s.need(p, "Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"); r != nil {
 			return *r
 		}
 		items, errRes := s.filterItems(q, h, grantFilter, s.grantsJSON(d, func(g *grant) bool { return g.ClientID == sp.ID }, now))
@@ -521,7 +521,7 @@ func spJSON(sp *servicePrincipal) map[string]any {
 	return map[string]any{"id": sp.ID, "deletedDateTime": nil, "accountEnabled": sp.AccountEnabled, "appId": a.AppID,
 		"appDisplayName": a.DisplayName, "displayName": a.DisplayName, "appOwnerOrganizationId": a.OwnerTenant,
 		"publisherName": a.Publisher, "servicePrincipalType": "Application", "signInAudience": "AzureADMultipleOrgs",
-		"servicePrincipalNames": []string{a.AppID}, "replyUrls": replies, "tags": tags,
+		"servicePrincipalNames": append([]string{a.AppID}, a.IdentifierURIs...), "replyUrls": replies, "tags": tags,
 		"appRoles": roles, "oauth2PermissionScopes": scopes, "appRoleAssignmentRequired": false}
 }
 

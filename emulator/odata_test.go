@@ -83,7 +83,8 @@ func TestGraphFilterServicePrincipals(t *testing.T) {
 		count  bool
 		want   []string
 	}{
-		{filter: "startswith(displayName,'Microsoft')", want: []string{"Microsoft Graph", "Microsoft Graph Command Line Tools"}},
+		{filter: "startswith(displayName,'Microsoft')", want: []string{"Microsoft Azure CLI", "Microsoft Azure PowerShell", "Microsoft Graph", "Microsoft Graph Command Line Tools"}},
+		{filter: "servicePrincipalNames/any(c:c eq 'https://management.azure.com/')", want: []string{"Windows Azure Service Management API"}},
 		{filter: "startsWith(displayName, 'avepoint cloud')", want: []string{ce.DisplayName}},
 		{filter: "servicePrincipalNames/any(c:c eq '" + ce.ClientID + "')", want: []string{ce.DisplayName}},
 		{filter: "servicePrincipalNames/any(c:startswith(c, '" + ce.ClientID[:8] + "'))", want: []string{ce.DisplayName}},
@@ -92,7 +93,7 @@ func TestGraphFilterServicePrincipals(t *testing.T) {
 		{filter: "displayName eq 'Dynamics CRM' or displayName eq 'Dynamics ERP'", want: []string{"Dynamics CRM", "Dynamics ERP"}},
 		{filter: "tags/any(t:t eq 'WindowsAzureActiveDirectoryIntegratedApp') and accountEnabled eq true", want: []string{ce.DisplayName, mustApp(t, srv, "uo").DisplayName}},
 		{filter: "displayName ne 'Microsoft Graph'", hdr: ev, count: true, want: without("Microsoft Graph")},
-		{filter: "not(startsWith(displayName,'Microsoft'))", hdr: ev, count: true, want: without("Microsoft Graph", "Microsoft Graph Command Line Tools")},
+		{filter: "not(startsWith(displayName,'Microsoft'))", hdr: ev, count: true, want: without("Microsoft Azure CLI", "Microsoft Azure PowerShell", "Microsoft Graph", "Microsoft Graph Command Line Tools")},
 		{filter: "not(servicePrincipalNames/any(c:c eq '" + permissions.GraphAppID + "'))", hdr: ev, count: true, want: without("Microsoft Graph")},
 		{filter: "displayName eq null", hdr: ev, count: true, want: nil},
 	} {

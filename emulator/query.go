@@ -127,8 +127,8 @@ var (
 	// graph/api/oauth2permissiongrant-list (DelegatedPermissionGrant.Read.All least,
 	// Directory.Read.All higher); graph/api/serviceprincipal-list-approleassignments
 	// (Application.Read.All least, Directory.Read.All higher).
-	grantReadScopes  = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
-	assignReadScopes = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}
+	grantReadScopes  = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All", "Directory.AccessAsUser.All"}
+	assignReadScopes = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Directory.AccessAsUser.All"}
 )
 
 // limited is an object as a caller without permission to read its type sees it:
