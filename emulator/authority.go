@@ -144,6 +144,8 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 		s.token(w, r, seg)
 	case "/oauth2/v2.0/devicecode":
 		s.deviceCode(w, r, seg)
+	case "/discovery/instance":
+		s.instanceDiscovery(w, r)
 	default:
 		s.writeOAuthError(w, &oauthError{Status: http.StatusNotFound, Code: "invalid_request", AADSTS: 90002,
 			Message: "The endpoint " + p + " does not exist in the demo tenant."})
