@@ -24,9 +24,17 @@ const (
 	ManagementAppID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 )
 
-// ManagementResources are the Azure Resource Manager identifier URIs a client may
+// managementResources are the Azure Resource Manager identifier URIs a client may
 // ask a token for; the token's audience is the one asked.
-var ManagementResources = []string{"https://management.core.windows.net/", "https://management.azure.com/"}
+var managementResources = [...]string{"https://management.core.windows.net/", "https://management.azure.com/"}
+
+// ManagementResources are the Azure Resource Manager identifier URIs a client may ask
+// a token for (global cloud): https://management.core.windows.net/ (what Azure CLI
+// asks) and https://management.azure.com/.
+func ManagementResources() []string {
+	r := managementResources
+	return r[:]
+}
 
 // Directory role template ids that may grant admin consent to Graph application permissions.
 const (
@@ -276,7 +284,7 @@ func firstPartyApps(cat *permissions.Catalog) []*application {
 		}
 	}
 	arm := &application{AppID: ManagementAppID, DisplayName: "Windows Azure Service Management API", Publisher: "Microsoft",
-		OwnerTenant: microsoftTenantID, IdentifierURIs: ManagementResources,
+		OwnerTenant: microsoftTenantID, IdentifierURIs: ManagementResources(),
 		Scopes: []permissionScope{
 			scope(ManagementAppID, "user_impersonation", "Access Azure Service Management as organization users (preview)", "Allows the application to access Azure Service Management as organization users.", false, ""),
 		},

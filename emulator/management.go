@@ -35,7 +35,7 @@ func (s *Server) VerifyManagementToken(authorization string) (ManagementCaller, 
 	str := func(k string) string { v, _ := claims[k].(string); return v }
 	num := func(k string) int64 { n, _ := claims[k].(json.Number); v, _ := n.Int64(); return v }
 	aud := str("aud")
-	if aud != ManagementAppID && !containsFold(ManagementResources, aud) {
+	if aud != ManagementAppID && !containsFold(ManagementResources(), aud) {
 		return ManagementCaller{}, errors.Join(ErrManagementToken, errors.New("the audience is not Azure Resource Manager"))
 	}
 	if now := s.now().Unix(); now >= num("exp") {

@@ -214,12 +214,13 @@ func TestGraphExpand(t *testing.T) {
 		"servicePrincipals(appId='" + ce.ClientID + "')?$expand=appRoles": "Could not find a property named 'appRoles'",
 		"servicePrincipals?$expand=appRoleAssignments($select=id)":        "Unsupported $expand clause",
 		"servicePrincipals?$expand=appRoleAssignments&$count=true":        "$expand is not currently supported with advanced queries.",
-		"me?$expand=manager": "'$expand' is not supported by the service.",
-		"organization?$filter=" + url.QueryEscape("id eq 'x'"):                     "'$filter' is not supported by the service.",
+		"me?$expand=manager": "The query option '$expand' is not supported on this resource.",
+		"organization?$filter=" + url.QueryEscape("id eq 'x'"):                     "The query option '$filter' is not supported on this resource.",
+		"servicePrincipals?$apply=groupby((appId))":                                "'$apply' is not supported by the service.",
 		"servicePrincipals?$skip=1":                                                "'$skip' is not supported by the service.",
-		"servicePrincipals/" + srv.dir.sps[0].ID + "/appRoleAssignments?$expand=x": "'$expand' is not supported by the service.",
+		"servicePrincipals/" + srv.dir.sps[0].ID + "/appRoleAssignments?$expand=x": "The query option '$expand' is not supported on this resource.",
 		"servicePrincipals?$count=maybe":                                           "Invalid value 'maybe' for $count",
-		"me/transitiveMemberOf?$filter=" + url.QueryEscape("id eq 'x'"):            "'$filter' is not supported by the service.",
+		"me/transitiveMemberOf?$filter=" + url.QueryEscape("id eq 'x'"):            "The query option '$filter' is not supported on this resource.",
 	} {
 		hdr := map[string]string{}
 		if strings.Contains(path, "$count=true") {

@@ -362,11 +362,14 @@ func (s *Server) queryOptions(path string, q url.Values) *graphResult {
 	default: // memberships: no filterable property documented here
 		allowed = list
 	}
+	known := []string{"$select", "$filter", "$expand", "$top", "$count", "$orderby", "$search", "$skiptoken"}
 	for k := range q {
-		if !strings.HasPrefix(k, "$") {
-			continue
-		}
-		if !containsFold(allowed, k) {
+		switch {
+		case !strings.HasPrefix(k, "$") || containsFold(allowed, k):
+		case containsFold(known, k):
+			r := s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "The query option '"+k+"' is not supported on this resource.")
+			return &r
+		default:
 			r := s.graphError(http.StatusBadRequest, "Request_BadRequest", "'"+k+"' is not supported by the service.")
 			return &r
 		}
