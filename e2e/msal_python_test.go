@@ -37,17 +37,17 @@ func msalPython(t *testing.T) string {
 	return ""
 }
 
-// verifyReport is the part of `verify --format json` MSAL Python's reads are held to.
-type verifyReport struct {
+// msalVerifyReport is the part of `verify --format json` MSAL Python's reads are held to.
+type msalVerifyReport struct {
 	Status           string `json:"status"`
 	ServicePrincipal *struct {
 		ID             string `json:"id"`
 		AccountEnabled bool   `json:"accountEnabled"`
 	} `json:"servicePrincipal"`
-	Permissions []permissionVerdict `json:"permissions"`
+	Permissions []msalPermissionVerdict `json:"permissions"`
 }
 
-type permissionVerdict struct {
+type msalPermissionVerdict struct {
 	ResourceAppID string `json:"resourceAppId"`
 	Permission    string `json:"permission"`
 	Type          string `json:"type"`
@@ -72,7 +72,7 @@ func TestMSALPythonReadsWhatVerifyReports(t *testing.T) {
 		t.Run(scenario, func(t *testing.T) {
 			p := startEmulatorProcess(t, "--scenario", scenario)
 			_, out, errOut := p.verify(t, "--format", "json")
-			var report verifyReport
+			var report msalVerifyReport
 			if err := json.Unmarshal([]byte(out), &report); err != nil || report.Status != wantStatus || report.ServicePrincipal == nil {
 				t.Fatalf("verify: status %q (%v), want %s\nstdout:\n%s\nstderr:\n%s", report.Status, err, wantStatus, out, errOut)
 			}
@@ -106,7 +106,7 @@ func TestMSALPythonReadsWhatVerifyReports(t *testing.T) {
 					ID             string `json:"id"`
 					AccountEnabled bool   `json:"accountEnabled"`
 				} `json:"servicePrincipal"`
-				Permissions []permissionVerdict `json:"permissions"`
+				Permissions []msalPermissionVerdict `json:"permissions"`
 			}
 			if err := json.Unmarshal([]byte(readsOut), &reads); err != nil {
 				t.Fatalf("reads: %v\n%s", err, readsOut)
