@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -186,7 +189,9 @@ func TestInstanceDiscovery(t *testing.T) {
 		}
 		b, _ := json.Marshal(body)
 		_ = json.Unmarshal(b, &shape)
-		if len(shape.Metadata) != 6 || shape.Metadata[0].PreferredNetwork != host || shape.Metadata[1].PreferredCache != "login.windows.net" ||
+		port := host[strings.LastIndex(host, ":")+1:]
+		if len(shape.Metadata) != 6 || shape.Metadata[0].PreferredNetwork != host || strings.Join(shape.Metadata[0].Aliases, " ") != "127.0.0.1:"+port+" localhost:"+port ||
+			shape.Metadata[1].PreferredCache != "login.windows.net" ||
 			strings.Join(shape.Metadata[1].Aliases, " ") != "login.microsoftonline.com login.windows.net login.microsoft.com sts.windows.net" {
 			t.Fatalf("metadata: %+v", shape.Metadata)
 		}
@@ -207,5 +212,33 @@ func TestInstanceDiscovery(t *testing.T) {
 	}
 	if code, _ := get("common", url.Values{}); code != http.StatusBadRequest {
 		t.Fatalf("no api-version: %d", code)
+	}
+}
+
+// TestAzureCLIInteractiveSignInAsksNoConsent: Azure CLI's interactive sign-in (MSAL's
+// authorization code flow with a loopback reply, as `az login` runs it) reaches
+// Azure Resource Manager without a consent page, pre-authorized as it is in Entra ID;
+// the sign-in client asking the same is shown the consent page.
+func TestAzureCLIInteractiveSignInAsksNoConsent(t *testing.T) {
+	srv := startServer(t, Options{Scenario: "consented"})
+	for client, wantConsent := range map[string]bool{AzureCLIClientID: false, SignInClientID: true} {
+		ctx := testCtx(t)
+		pca, err := public.New(client, public.WithAuthority(srv.AuthorityHost()+"/organizations"),
+			public.WithInstanceDiscovery(false), public.WithHTTPClient(srv.HTTPClient()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := srv.Browser("")
+		res, err, berr := interactive(ctx, pca, b, []string{"https://management.core.windows.net//user_impersonation"}, nil)
+		if err != nil || berr != nil {
+			t.Fatalf("%s: interactive: %v / browser: %v (visited %v)", client, err, berr, b.Visited)
+		}
+		if c := claimsOf(t, srv, res.AccessToken); c["aud"] != "https://management.core.windows.net/" || c["scp"] != "user_impersonation" {
+			t.Fatalf("%s: ARM token claims %v", client, c)
+		}
+		consented := slices.ContainsFunc(b.Visited, func(u string) bool { return strings.HasSuffix(u, "/consent") })
+		if consented != wantConsent {
+			t.Errorf("%s: consent page shown %v, want %v (visited %v)", client, consented, wantConsent, b.Visited)
+		}
 	}
 }

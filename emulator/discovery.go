@@ -52,8 +52,13 @@ func (s *Server) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 	host := strings.ToLower(r.Host)
 	metadata := entraInstances
 	if !knownInstance(metadata, host) {
-		// This tenant's own host (127.0.0.1:PORT), an instance of its own.
-		metadata = append([]instanceMetadata{{PreferredNetwork: host, PreferredCache: host, Aliases: []string{host}}}, metadata...)
+		// This tenant's own host (127.0.0.1:PORT, or localhost:PORT, which the
+		// listener also answers to), an instance of its own.
+		aliases := []string{host}
+		if h, port, ok := strings.Cut(host, ":"); ok && (h == "127.0.0.1" || h == "localhost") {
+			aliases = []string{"127.0.0.1:" + port, "localhost:" + port}
+		}
+		metadata = append([]instanceMetadata{{PreferredNetwork: host, PreferredCache: host, Aliases: aliases}}, metadata...)
 	}
 	tenant := "common"
 	if raw := q.Get("authorization_endpoint"); raw != "" {

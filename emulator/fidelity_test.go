@@ -4,7 +4,6 @@ package emulator
 // headers out) and names the Microsoft Learn page it follows.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -365,24 +364,14 @@ func TestQueryRules(t *testing.T) {
 // token endpoint's JSON.
 func deviceToken(t *testing.T, srv *Server, scope string) (int, map[string]any) {
 	t.Helper()
-	post := func(path string, form url.Values) (int, map[string]any) {
-		resp, err := srv.HTTPClient().Post(srv.AuthorityHost()+"/"+srv.TenantID()+path, "application/x-www-form-urlencoded", bytes.NewBufferString(form.Encode()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
-	code, dc := post("/oauth2/v2.0/devicecode", url.Values{"client_id": {SignInClientID}, "scope": {scope}})
+	code, dc := postAuthority(t, srv, "/oauth2/v2.0/devicecode", url.Values{"client_id": {SignInClientID}, "scope": {scope}})
 	if code != 200 {
 		return code, dc
 	}
 	if err := srv.Browser("").OpenDeviceLogin(testCtx(t), dc["user_code"].(string)); err != nil {
 		t.Fatal(err)
 	}
-	return post("/oauth2/v2.0/token", url.Values{"client_id": {SignInClientID}, "grant_type": {"device_code"}, "device_code": {dc["device_code"].(string)}, "scope": {scope}})
+	return postAuthority(t, srv, "/oauth2/v2.0/token", url.Values{"client_id": {SignInClientID}, "grant_type": {"device_code"}, "device_code": {dc["device_code"].(string)}, "scope": {scope}})
 }
 
 // entra/identity-platform/v2-oauth2-auth-code-flow ("Successful response"): the
