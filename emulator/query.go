@@ -51,7 +51,7 @@ func (s *Server) queryRules(path string, q url.Values, h http.Header) *graphResu
 	// $orderby: servicePrincipal displayName/createdDateTime sort only as an advanced
 	// query; $filter with $orderby in the same query always needs it.
 	if ob := q.Get("$orderby"); ob != "" && !(header && count) {
-		if q.Has("$filter") || strings.HasPrefix(path, "servicePrincipals") || strings.HasPrefix(path, "oauth2PermissionGrants") {
+		if q.Has("$filter") || strings.HasPrefix(path, "servicePrincipals") {
 			return fail(s.advancedMissing("Sorting by '" + ob + "'"))
 		}
 	}
@@ -329,21 +329,23 @@ func expanded(q url.Values, k string) bool {
 
 // queryOptions are the OData system query options each kind of request takes; any
 // other $-option is refused, as Graph refuses what a resource does not support.
-// Collections of directory objects take $select, $filter (where the resource's page
-// documents filterable properties), $top, $count, $orderby, $search and the
-// $skiptoken of a nextLink, but not $skip (graph/paging: "the /users endpoint supports
-// $top but not $skip"); service principals also take $expand
-// (graph/api/serviceprincipal-list, graph/api/serviceprincipal-get); one object takes
-// $select (and $expand for a service principal); organization takes $select only
-// (graph/api/organization-list: "This method supports only the $select query parameter").
+// Collections of directory objects take $select, $top, $count and the $skiptoken of a
+// nextLink, but not $skip (graph/paging: "the /users endpoint supports $top but not
+// $skip"); $filter where the resource's page documents filterable properties
+// (servicePrincipal, oAuth2PermissionGrant, appRoleAssignment); servicePrincipals
+// also $expand (graph/api/serviceprincipal-list, graph/api/serviceprincipal-get) and
+// the advanced $orderby and $search (queryRules). One object takes $select (and
+// $expand for a service principal); organization takes $select only
+// (graph/api/organization-list: "This method supports only the $select query
+// parameter").
 func (s *Server) queryOptions(path string, q url.Values) *graphResult {
-	list := []string{"$select", "$top", "$count", "$orderby", "$search", "$skiptoken"}
+	list := []string{"$select", "$top", "$count", "$skiptoken"}
 	var allowed []string
 	switch m, sub := reAppIDKey.FindStringSubmatch(path), ""; {
 	case path == "organization" || path == "me":
 		allowed = []string{"$select"}
 	case path == "servicePrincipals":
-		allowed = append(list, "$filter", "$expand")
+		allowed = append(list, "$filter", "$expand", "$orderby", "$search")
 	case path == "oauth2PermissionGrants":
 		allowed = append(list, "$filter")
 	case m != nil || reByID.MatchString(path):
@@ -359,7 +361,7 @@ func (s *Server) queryOptions(path string, q url.Values) *graphResult {
 		default:
 			allowed = list
 		}
-	default: // memberships: no filterable property documented here
+	default: // memberships: no filterable or sortable property served here
 		allowed = list
 	}
 	known := []string{"$select", "$filter", "$expand", "$top", "$count", "$orderby", "$search", "$skiptoken"}
