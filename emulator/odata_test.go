@@ -244,3 +244,24 @@ func values(body map[string]any) []map[string]any {
 	}
 	return out
 }
+
+// FuzzParseFilter: the parser never panics, and what it parses prints as a $filter
+// that parses to the same tree.
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{"appId eq 'x'", "startswith(displayName,'A') or not(id in ('a','b'))",
+		"servicePrincipalNames/any(c:c eq 'O''Neil')", "accountEnabled eq true and displayName ne null", "x ge -1.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseFilter(s)
+		if err != nil {
+			return
+		}
+		again, err := parseFilter(n.String())
+		if err != nil || again.String() != n.String() {
+			t.Fatalf("%q printed as %q, which parses to %v (%v)", s, n.String(), again, err)
+		}
+		_ = checkFilter(n, servicePrincipalFilter)
+		_ = match(n, map[string]any{"displayName": "x", "tags": []any{"a"}})
+	})
+}
