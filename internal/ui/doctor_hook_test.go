@@ -1,6 +1,8 @@
 package ui
 
 import (
+	tea "charm.land/bubbletea/v2"
+
 	"context"
 	"errors"
 	"strings"
@@ -26,7 +28,7 @@ func TestErrorScreenDiagnosis(t *testing.T) {
 	}
 	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.Diagnose = diagnose })
 	at(m, stepSignIn)
-	cmd := m.fail(stepSignIn, netErr)
+	cmd := failSignIn(m, netErr)
 	if cmd == nil {
 		t.Fatal("no diagnosis started")
 	}
@@ -43,14 +45,14 @@ func TestErrorScreenDiagnosis(t *testing.T) {
 
 	// Not the doctor's business: no command, no line.
 	other := errors.New("AADSTS50076: MFA required")
-	if cmd := m.fail(stepSignIn, other); cmd != nil || strings.Contains(view(), "Doctor") || strings.Contains(view(), "Checking") {
+	if cmd := failSignIn(m, other); cmd != nil || strings.Contains(view(), "Doctor") || strings.Contains(view(), "Checking") {
 		t.Errorf("diagnosis for %v:\n%s", other, view())
 	}
 
 	// A late verdict for an earlier error is dropped.
-	cmd = m.fail(stepSignIn, netErr)
+	cmd = failSignIn(m, netErr)
 	late := cmd()
-	m.fail(stepSignIn, other)
+	failSignIn(m, other)
 	m.Update(late)
 	if strings.Contains(view(), "Doctor") {
 		t.Errorf("stale verdict shown:\n%s", view())
@@ -74,4 +76,14 @@ func TestAccessibleDiagnosis(t *testing.T) {
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
+}
+
+// failSignIn has the sign-in fail with err (retrying first from the error screen) and
+// returns the Cmd the error screen started.
+func failSignIn(m *Model, err error) tea.Cmd {
+	if m.step() == stepError {
+		m.Update(press("r"))
+	}
+	_, cmd := m.Update(signedInMsg{attempt: m.attempt, err: err})
+	return cmd
 }

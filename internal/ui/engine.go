@@ -1,8 +1,9 @@
-// Package ui is the Bubble Tea v2 wizard over the flows: choose the app, review its
-// permissions, sign in, see the current state, consent, verify (DESIGN.md "The flow").
+// Package ui renders the wizard (internal/wizard) two ways: the Bubble Tea v2 full
+// screen (Run) and line mode for screen readers and dumb terminals (RunAccessible).
+// Both only draw the flow's step and turn keys or lines into its events.
 //
 // The package depends only on what it needs: the Engine and ConsentWaiter interfaces
-// below (main adapts *flows.Session to them), the flows' plain data types, and the
+// below (cli adapts *flows.Session to them), the flows' plain data types, and the
 // permissions catalog. It never imports net/http, MSAL or the emulator.
 package ui
 
@@ -12,11 +13,12 @@ import (
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
 
 // Engine is what the wizard needs from the flows. *flows.Session satisfies it through
-// a small adapter in main (StartConsent returns a ConsentWaiter there).
+// a small adapter in cli (StartConsent returns a ConsentWaiter there).
 type Engine interface {
 	// SignIn signs the admin in; prompt is called with the URL (or device code) to show.
 	SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
@@ -44,19 +46,99 @@ type Approver interface {
 	Approve(ctx context.Context, url string) error
 }
 
-// ConsentApprover is optionally implemented by an Approver whose browser ends the
-// admin consent page where a real browser would on the production path: on the app
-// publisher's page, nothing sent back to us. ApproveConsent returns that address ("" when
-// the result went to a loopback listener instead), and the wizard hands it to the
-// consent wait exactly as it would an address the admin pasted (issue 10 paste-back).
-type ConsentApprover interface {
-	ApproveConsent(ctx context.Context, url string) (landedOn string, err error)
+// Optional abilities. An Engine, Approver or ConsentWaiter may have them; which ones
+// it has is read once, by capabilitiesOf and waiterCapabilitiesOf, and the screens ask
+// the Capabilities, never the value itself.
+type (
+	// AccountSwitcher signs in anew as another account ("sign in as someone else",
+	// prompt=select_account).
+	AccountSwitcher interface {
+		SignInAgain(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
+	}
+	// AppFinder lists the tenant's service principals named like app.
+	AppFinder interface {
+		FindApps(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error)
+	}
+	// ConsentApprover is an Approver whose browser ends the admin consent page where a
+	// real browser would on the production path: on the app publisher's page, nothing
+	// sent back to us. ApproveConsent returns that address ("" when the result went to
+	// a loopback listener instead), and the wizard hands it to the consent wait
+	// exactly as it would an address the admin pasted.
+	ConsentApprover interface {
+		ApproveConsent(ctx context.Context, url string) (landedOn string, err error)
+	}
+	// DeviceApprover is an Approver that can also complete a device-code sign-in.
+	DeviceApprover interface {
+		ApproveDevice(ctx context.Context, userCode string) error
+	}
+	// ConsentPaster takes what the admin pasted after the consent page (the address
+	// the browser ended on, or an AADSTS code).
+	ConsentPaster interface {
+		Paste(s string) error
+	}
+	// LoopbackWaiter tells whether the consent result comes back to a loopback
+	// listener; when it does not (production), the screens offer paste-back.
+	LoopbackWaiter interface {
+		LoopbackRedirect() bool
+	}
+	// ConsentResumer is a ConsentWaiter whose wait can pause when the signed-in
+	// account cannot grant the consent (flows.Consent.Resume).
+	ConsentResumer interface {
+		Resume()
+	}
+)
+
+// Capabilities are the optional abilities of the engine and approver; a nil function
+// is an ability they lack.
+type Capabilities struct {
+	SwitchAccount  func(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
+	FindApps       func(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error)
+	ApproveConsent func(ctx context.Context, url string) (landedOn string, err error)
+	ApproveDevice  func(ctx context.Context, userCode string) error
 }
 
-// DeviceApprover is optionally implemented by an Approver that can also complete a
-// device-code sign-in.
-type DeviceApprover interface {
-	ApproveDevice(ctx context.Context, userCode string) error
+// capabilitiesOf reads the optional abilities of eng and ap.
+func capabilitiesOf(eng Engine, ap Approver) Capabilities {
+	var c Capabilities
+	if s, ok := eng.(AccountSwitcher); ok {
+		c.SwitchAccount = s.SignInAgain
+	}
+	if f, ok := eng.(AppFinder); ok {
+		c.FindApps = f.FindApps
+	}
+	if ca, ok := ap.(ConsentApprover); ok {
+		c.ApproveConsent = ca.ApproveConsent
+	} else if ap != nil {
+		c.ApproveConsent = func(ctx context.Context, url string) (string, error) { return "", ap.Approve(ctx, url) }
+	}
+	if da, ok := ap.(DeviceApprover); ok {
+		c.ApproveDevice = da.ApproveDevice
+	}
+	return c
+}
+
+// waiterCapabilities are the optional abilities of a consent wait.
+type waiterCapabilities struct {
+	// Paste hands the address the browser ended on to the wait; nil: it cannot.
+	Paste func(string) error
+	// Resume waits on for another admin's consent after a pause; nil: it cannot.
+	Resume func()
+	// Production: the consent result does not come back to a loopback listener.
+	Production bool
+}
+
+func waiterCapabilitiesOf(w ConsentWaiter) waiterCapabilities {
+	var c waiterCapabilities
+	if p, ok := w.(ConsentPaster); ok {
+		c.Paste = p.Paste
+	}
+	if r, ok := w.(ConsentResumer); ok {
+		c.Resume = r.Resume
+	}
+	if l, ok := w.(LoopbackWaiter); ok {
+		c.Production = !l.LoopbackRedirect()
+	}
+	return c
 }
 
 // Options configure the wizard.
@@ -64,8 +146,11 @@ type Options struct {
 	Engine   Engine
 	Approver Approver // nil: no `a` key
 	Catalog  *permissions.Catalog
-	// ClientID overrides every app's client id (--client-id).
+	// ClientID overrides every app's client id (--client-id): a GUID or an AOS
+	// consent link.
 	ClientID string
+	// Cloud is --cloud ("" = global): the catalog's client ids are per cloud.
+	Cloud string
 	// App preselects an app key ("ce", "uo"); "" lets the admin choose.
 	App string
 	// Demo marks the embedded demo tenant (shown in the header).
@@ -98,6 +183,12 @@ type Options struct {
 	// Diagnose, when set, runs the doctor's checks after a network, TLS or clock
 	// failure; the error screen shows its verdict (doctor_hook.go).
 	Diagnose Diagnoser
+}
+
+// wizardOptions are the flow's options of this run.
+func (o Options) wizardOptions() wizard.Options {
+	return wizard.Options{App: o.App, Target: wizard.Target{Catalog: o.Catalog, Cloud: o.Cloud,
+		ClientIDFlag: o.ClientID, Demo: o.Demo, Flags: o.CommandFlags}}
 }
 
 func (o Options) now() time.Time {

@@ -37,7 +37,9 @@ func TestScrollTallBody(t *testing.T) {
 		t.Fatalf("PgUp did not return to the top:\n%s", got)
 	}
 	m.Update(press("pgdown"))
-	m.enter(stepChoose)
+	for m.step() != stepChoose {
+		m.Update(press("esc"))
+	}
 	if m.scroll != 0 {
 		t.Fatal("scroll kept across steps")
 	}

@@ -9,13 +9,20 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// Step 3: sign in. The flow calls back with the URL (or device code) as soon as it
+// signInModel is the sign-in step's own state: the prompt on screen and the channel
+// the flow's callback sends prompts on.
+type signInModel struct {
+	prompt  *flows.SignInPrompt
+	prompts chan flows.SignInPrompt
+}
+
+// Sign in. The flow calls back with the URL (or device code) as soon as it
 // has one; the URL stays on screen, copyable (c) and as a QR code (r).
 
 func (m *Model) signInKey(k tea.KeyPressMsg) tea.Cmd {
 	// Never a QR code of the browser sign-in URL: it returns to http://localhost on
-	// this machine, which a phone cannot reach (issue 10).
-	if key.Matches(k, m.keys.QR) && (m.prompt == nil || !m.prompt.DeviceCode) {
+	// this machine, which a phone cannot reach.
+	if key.Matches(k, m.keys.QR) && (m.signIn.prompt == nil || !m.signIn.prompt.DeviceCode) {
 		return nil
 	}
 	cmd, _ := m.urlKey(k)
@@ -27,7 +34,7 @@ func (m *Model) signInKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) signInKeys() []key.Binding {
 	var ks []key.Binding
 	for _, b := range m.urlKeys() {
-		if b.Help().Key == m.keys.QR.Help().Key && (m.prompt == nil || !m.prompt.DeviceCode) {
+		if b.Help().Key == m.keys.QR.Help().Key && (m.signIn.prompt == nil || !m.signIn.prompt.DeviceCode) {
 			continue
 		}
 		ks = append(ks, b)
@@ -38,11 +45,11 @@ func (m *Model) signInKeys() []key.Binding {
 func (m *Model) signInView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(wrap("Sign in as a Global Administrator or Privileged Role Administrator of the tenant. The wizard only reads (User.Read, Directory.Read.All).", w) + "\n\n")
-	if m.prompt == nil {
+	if m.signIn.prompt == nil {
 		b.WriteString(m.spin() + " " + orText(m.status, "Starting sign-in…"))
 		return b.String(), nil
 	}
-	p := m.prompt
+	p := m.signIn.prompt
 	if p.Claims {
 		b.WriteString(m.th.Warn.Render(wrap("Your tenant asks you to sign in again (multi-factor authentication or a Conditional Access policy).", w)) + "\n\n")
 	}
@@ -50,17 +57,15 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		if p.Reason != "" {
 			b.WriteString(wrap(flows.Sanitize(p.Reason), w) + "\n\n")
 		}
-		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, ""))
+		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, "", m.showQR))
 		b.WriteString("and enter the code " + m.th.Key.Render(p.UserCode) + "\n")
 	} else {
 		lead := "Your browser should open this page; if it did not, open it yourself:"
 		if m.opts.NoBrowser {
 			lead = "Open this page in a browser on this machine (sign-in returns to http://localhost here):"
 		}
-		qr := m.showQR
-		m.showQR = false // never a QR code of a localhost sign-in
-		b.WriteString(m.urlBlock(lead, p.URL, w, ""))
-		m.showQR = qr
+		// Never a QR code of a localhost sign-in.
+		b.WriteString(m.urlBlock(lead, p.URL, w, "", false))
 	}
 	b.WriteString("\n" + m.th.Subtle.Render(wrap(firstUseNotice, w)) + "\n")
 	b.WriteString("\n" + m.spin() + " " + orText(m.status, "Waiting for you to sign in in the browser…"))

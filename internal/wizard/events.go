@@ -65,7 +65,6 @@ func (f *Flow) FindInTenant() Work {
 		f.findAfterSignIn = true
 		return f.signIn()
 	}
-	f.enter(ClientID)
 	return FindAppsWork
 }
 

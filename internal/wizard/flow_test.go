@@ -150,7 +150,7 @@ func TestFlowTransitions(t *testing.T) {
 		{"ended runs stay ended", Options{}, []ev{back, cancel, quit}, Choose, NoWork, []Step{Choose}, true, flows.ErrCancelled},
 		{"find signs in first", Options{}, []ev{chooseE(1), cont, find}, SignIn, SignInWork, []Step{Choose, Review, ClientID, SignIn}, false, nil},
 		{"find after sign-in", Options{}, []ev{chooseE(1), cont, find, signed(admin, nil)}, ClientID, FindAppsWork, []Step{Choose, Review, ClientID, SignIn, ClientID}, false, nil},
-		{"find when signed in", Options{}, []ev{chooseE(1), cont, find, signed(admin, nil), find}, ClientID, FindAppsWork, []Step{Choose, Review, ClientID, SignIn, ClientID, ClientID}, false, nil},
+		{"find when signed in", Options{}, []ev{chooseE(1), cont, find, signed(admin, nil), find}, ClientID, FindAppsWork, []Step{Choose, Review, ClientID, SignIn, ClientID}, false, nil},
 		{"found id then state", Options{}, []ev{chooseE(1), cont, find, signed(admin, nil), typeID(typed)}, State, VerifyWork, []Step{Choose, Review, ClientID, SignIn, ClientID, State}, false, nil},
 		{"approve fails on sign-in", Options{}, []ev{chooseE(0), cont, approveKO}, Error, NoWork, []Step{Choose, Review, SignIn, Error}, false, nil},
 		{"approve fails on the error step", Options{}, []ev{chooseE(0), cont, approveKO, approveKO}, Error, NoWork, []Step{Choose, Review, SignIn, Error}, false, nil},
