@@ -12,9 +12,9 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/testkit/golden"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 // recorder wraps the model so a test can read its view text while the program runs

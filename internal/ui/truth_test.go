@@ -17,8 +17,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 // TestSpinnerAndClockTick: while the wizard waits, the spinner turns and the elapsed

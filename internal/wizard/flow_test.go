@@ -34,8 +34,12 @@ type ev struct {
 	do   func(*Flow) Work
 }
 
-func chooseE(i int) ev    { return ev{fmt.Sprint("choose ", i), func(f *Flow) Work { return f.ChooseApp(i) }} }
-func typeID(s string) ev  { return ev{"type " + s, func(f *Flow) Work { w, _ := f.EnterClientID(s); return w }} }
+func chooseE(i int) ev {
+	return ev{fmt.Sprint("choose ", i), func(f *Flow) Work { return f.ChooseApp(i) }}
+}
+func typeID(s string) ev {
+	return ev{"type " + s, func(f *Flow) Work { w, _ := f.EnterClientID(s); return w }}
+}
 func verified(r *flows.Result, err error) ev {
 	return ev{"verified", func(f *Flow) Work { return f.Verified(r, err) }}
 }
