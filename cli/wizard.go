@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
+	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -73,6 +73,7 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 		Approver: t.approver,
 		Catalog:  t.catalog,
 		ClientID: a.opts.ClientID,
+		Cloud:    a.opts.Cloud,
 		Demo:     t.demo,
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
@@ -170,7 +171,7 @@ func (a *app) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 			}
 		}
 		fmt.Fprintln(w, "Check again with:")
-		fmt.Fprintln(w, a.verifyCommand(r, t))
+		fmt.Fprintln(w, a.commandTarget(t).Command("verify", &permissions.App{Key: r.App.Key, ClientID: r.App.ClientID}, r.Tenant.ID))
 		return silent(fmt.Errorf("%w", flows.ErrIncomplete))
 	}
 	if r.NextStep != "" {
@@ -250,17 +251,8 @@ func (a *app) printSupport(err error) {
 	}
 }
 
-// verifyCommand is the verify command line for r that runs as printed against the
-// same target.
-func (a *app) verifyCommand(r *flows.Result, t wizardTarget) string {
-	parts := []string{"d365consent", "verify", "--app", r.App.Key}
-	if !t.demo {
-		if r.Tenant.ID != "" {
-			parts = append(parts, "--tenant", flows.Sanitize(r.Tenant.ID))
-		}
-		if app, ok := t.catalog.App(r.App.Key); a.opts.ClientID != "" || !ok || app.ClientID == "" {
-			parts = append(parts, "--client-id", flows.Sanitize(r.App.ClientID))
-		}
-	}
-	return strings.Join(append(parts, a.commandFlags(t)...), " ")
+// commandTarget is what the command lines printed for this run run against
+// (wizard.Target.Command builds them, for both renderers and for the outcome).
+func (a *app) commandTarget(t wizardTarget) wizard.Target {
+	return wizard.Target{Catalog: t.catalog, Cloud: a.opts.Cloud, ClientIDFlag: a.opts.ClientID, Demo: t.demo, Flags: a.commandFlags(t)}
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/d365consent/d365consent/internal/wizard"
+
 	tea "charm.land/bubbletea/v2"
 
 	"context"
@@ -71,7 +73,14 @@ func TestAccessibleDiagnosis(t *testing.T) {
 			return "connection refused by 10.0.0.1:443", "Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com."
 		}
 	}}}
-	_ = r.explain("Sign-in did not complete.", netErr)
+	r.flow = wizard.New(wizard.Options{Target: wizard.Target{Catalog: testCatalog()}})
+	r.flow.ChooseApp(0)
+	r.flow.Continue()
+	r.flow.SignedIn(nil, netErr)
+	r.explainError()
+	if o := r.flow.Outcome(); o.Err != netErr {
+		t.Errorf("outcome %v", o.Err)
+	}
 	want := "Sign-in did not complete.\ndial tcp 10.0.0.1:443: connect: connection refused\nDoctor: connection refused by 10.0.0.1:443\nFix: Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com.\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
