@@ -67,6 +67,25 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 	if err != nil {
 		return err
 	}
+	opts := a.wizardOptions(t, sess)
+	var out ui.Outcome
+	if a.lineMode() {
+		if !a.opts.Accessible { // say why the screen is not full-screen
+			_, why := termcaps.LineMode(a.environ, runtime.GOOS)
+			fmt.Fprintf(a.out(), "(%s: the wizard runs line by line, as with --accessible.)\n", why)
+		}
+		out, err = ui.RunAccessible(ctx, opts, a.stdin, a.out())
+	} else {
+		out, err = ui.Run(ctx, opts, a.stdin, a.stdout, a.environ)
+	}
+	if err != nil {
+		return fmt.Errorf("running the wizard: %w", err)
+	}
+	return a.wizardOutcome(out, t)
+}
+
+// wizardOptions are the wizard's options for target t, signed in through sess.
+func (a *app) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options {
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
 	opts := ui.Options{
 		Engine:   sessionEngine{s: sess},
@@ -90,21 +109,10 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 		}
 	}
 	opts.CommandFlags = a.commandFlags(t)
-	var out ui.Outcome
 	if a.lineMode() {
-		if !a.opts.Accessible { // say why the screen is not full-screen
-			_, why := termcaps.LineMode(a.environ, runtime.GOOS)
-			fmt.Fprintf(a.out(), "(%s: the wizard runs line by line, as with --accessible.)\n", why)
-		}
 		opts.Glyphs = termcaps.ASCII
-		out, err = ui.RunAccessible(ctx, opts, a.stdin, a.out())
-	} else {
-		out, err = ui.Run(ctx, opts, a.stdin, a.stdout, a.environ)
 	}
-	if err != nil {
-		return fmt.Errorf("running the wizard: %w", err)
-	}
-	return a.wizardOutcome(out, t)
+	return opts
 }
 
 // lineMode: the wizard runs line by line (--accessible, or a terminal that cannot

@@ -39,6 +39,8 @@ type plainRun struct {
 	flow  *wizard.Flow
 	out   io.Writer
 	lines <-chan string
+	// reprompt is a sign-in again asked for after the sign-in step, until answered.
+	reprompt *flows.SignInPrompt
 }
 
 // errQuitKey is the admin's q; the end of input or a cancelled run is flows.ErrCancelled.
@@ -180,8 +182,7 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 			r.say("Warning, role check: %s", flows.Sanitize(c.Message))
 		}
 		r.say("Reading the app's grants from Microsoft Graph.")
-		res, err := r.opts.Engine.Verify(r.ctx, r.flow.App())
-		if w = r.flow.Verified(res, err); r.flow.Step() != wizard.State {
+		if w = r.verify(); r.flow.Step() != wizard.State || r.flow.Done() {
 			return w
 		}
 	}
@@ -210,8 +211,7 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 func (r *plainRun) summary(w wizard.Work) wizard.Work {
 	if w == wizard.VerifyWork {
 		r.say("Verifying in Microsoft Graph.")
-		res, err := r.opts.Engine.Verify(r.ctx, r.flow.App())
-		if w = r.flow.Verified(res, err); r.flow.Step() != wizard.Summary {
+		if w = r.verify(); r.flow.Step() != wizard.Summary || r.flow.Done() {
 			return w
 		}
 	}

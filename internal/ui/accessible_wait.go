@@ -113,8 +113,57 @@ func (r *plainRun) approvePrompt(ctx context.Context, p flows.SignInPrompt, fail
 	}()
 }
 
+// verify reads the app's grants while reading the admin's lines: a answers a sign-in
+// again in the demo browser, q quits.
+func (r *plainRun) verify() wizard.Work {
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	type res struct {
+		r   *flows.Result
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		v, err := r.opts.Engine.Verify(ctx, r.flow.App())
+		done <- res{v, err}
+	}()
+	approved := make(chan error, 1)
+	for {
+		select {
+		case d := <-done:
+			r.takeReprompt()
+			return r.flow.Verified(d.r, d.err)
+		case err := <-approved:
+			return r.flow.ApproveFailed(err)
+		case l, ok := <-r.lines:
+			switch {
+			case !ok:
+				r.lines = nil
+			case strings.EqualFold(l, "q"):
+				return r.stop(errQuitKey)
+			case strings.EqualFold(l, "a") && r.opts.Approver != nil:
+				if p := r.takeReprompt(); p != nil {
+					r.approvePrompt(ctx, *p, approved)
+				}
+			}
+		}
+	}
+}
+
+// takeReprompt returns the sign-in again on screen, if any, and forgets it.
+func (r *plainRun) takeReprompt() *flows.SignInPrompt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.reprompt
+	r.reprompt = nil
+	return p
+}
+
 // sayReprompt asks the admin to sign in again after the sign-in step.
 func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
+	r.mu.Lock()
+	r.reprompt = &p
+	r.mu.Unlock()
 	r.notify("signin", p.URL)
 	r.say("%s", signInAgainLine(p))
 	if p.DeviceCode {
@@ -123,6 +172,7 @@ func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
 		r.say("Sign in in your browser. If it did not open, open this page:")
 	}
 	r.say("%s", flows.Sanitize(p.URL))
+	r.approveHint()
 }
 
 func (r *plainRun) notify(kind, url string) {
@@ -234,6 +284,10 @@ func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
 		c.paused = false
 		r.say("Waiting for another admin's consent. Press Enter to check now; q quits.")
 	case strings.EqualFold(l, "a") && r.opts.Approver != nil:
+		if p := r.takeReprompt(); p != nil {
+			r.approvePrompt(c.ctx, *p, c.approved) // the sign-in again comes first
+			break
+		}
 		r.approveConsent(c)
 	case c.caps.Paste != nil && (strings.Contains(l, "://") || strings.HasPrefix(strings.ToUpper(l), "AADSTS")):
 		if err := c.caps.Paste(l); err != nil {
