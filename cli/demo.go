@@ -114,8 +114,7 @@ func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error 
 }
 
 // scenarioHelp lists the demo tenant's scenarios: their names, and one line per
-// scenario ("  name  description") for the help of demo and emulator. Padded by
-// hand: every command builds both commands' help at start-up (issue 13).
+// scenario ("  name  description") for the help of demo and emulator.
 func scenarioHelp() (names []string, help string) {
 	var b strings.Builder
 	for _, s := range emulator.Scenarios() {

@@ -46,8 +46,6 @@ func TestStackGrownBeforeMSALInit(t *testing.T) {
 // notLinked are packages the binary must not link again, each with why it was
 // dropped (issue 13: each one's init ran at every start of every command).
 var notLinked = map[string]string{
-	"github.com/atotto/clipboard":     "its init looks for xclip, xsel, wl-copy … in PATH; ui/textfield finds the tool on Ctrl+V",
-	"charm.land/bubbles/v2/textinput": "it links atotto/clipboard; the wizard uses ui/textfield",
 	"golang.org/x/net/http/httpproxy": "it links x/net/idna and x/text's tables (~200 KB); flows/doctor/proxy.go applies net/http's proxy rules",
 	"golang.org/x/net/idna":           "see golang.org/x/net/http/httpproxy (net/http has its own vendored copy)",
 	"golang.org/x/text":               "see golang.org/x/net/http/httpproxy (net/http has its own vendored copy)",

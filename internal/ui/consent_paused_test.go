@@ -20,7 +20,7 @@ type resumeWaiter struct {
 
 func (r *resumeWaiter) Resume() { r.resumes.Add(1) }
 
-// Issue 10: when the signed-in account cannot grant the consent, the consent screen
+// When the signed-in account cannot grant the consent, the consent screen
 // stops waiting at once and says why and who can; the link stays on screen to send;
 // w waits for another admin, o signs in as someone else, q ends incomplete (exit 3)
 // without asking, since nothing is half done by this account.

@@ -1,7 +1,7 @@
 package ui
 
-// Issue 12, "the wizard tells the truth at every step": one test per bullet the ui
-// package owns. Each failed on the code before the issue's changes.
+// What each screen says: the truth at every step (spinners that tick, waits that say
+// what they do, ids and URLs kept whole, consent offered only when it helps).
 
 import (
 	"context"
