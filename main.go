@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/d365consent/d365consent/cli"
-	_ "github.com/d365consent/d365consent/internal/bigstack" // start-up: see its doc
 )
 
 func main() {

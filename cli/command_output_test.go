@@ -72,13 +72,16 @@ func TestVerifyMarkdown(t *testing.T) {
 // before anything starts (no demo tenant, no sign-in); a good one is printed absolute.
 func TestVerifyReportCheckedFirst(t *testing.T) {
 	started := 0
-	onDemoStart = func(*emulator.Server) { started++ }
-	defer func() { onDemoStart = nil }()
-	code, _, errOut := runFlowsCmd(t, "verify", "--demo", "--app", "ce", "--report", filepath.Join(t.TempDir(), "nope", "r.md"))
+	count := func(f *Factory) {
+		start := f.startEmulator
+		f.startEmulator = func(o emulator.Options) (*emulator.Server, error) { started++; return start(o) }
+	}
+	env := []string{"NO_COLOR=1", "TERM=dumb"}
+	code, _, errOut := runFlowsCmdWith(t, count, env, "verify", "--demo", "--app", "ce", "--report", filepath.Join(t.TempDir(), "nope", "r.md"))
 	if code != 2 || started != 0 || !strings.Contains(errOut, "does not exist") {
 		t.Fatalf("exit %d, %d demo tenants started: %s", code, started, errOut)
 	}
-	code, _, _ = runFlowsCmd(t, "verify", "--demo", "--app", "ce", "--report", t.TempDir())
+	code, _, _ = runFlowsCmdWith(t, count, env, "verify", "--demo", "--app", "ce", "--report", t.TempDir())
 	if code != 2 || started != 0 {
 		t.Fatalf("a directory as report: exit %d, %d demo tenants started", code, started)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,13 +10,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-func init() { registerCommand("completion", newCompletionCmd) }
-
-func newCompletionCmd(a *app) *cobra.Command {
+func newCompletionCmd(a *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
@@ -61,7 +60,7 @@ values (--app, --cloud, --scenario, --format).
 }
 
 // scenarioNames lists the demo tenant's scenarios as "name\tdescription" for --scenario.
-var scenarioNames = func() []string {
+func scenarioNames() []string {
 	var out []string
 	for _, s := range emulator.Scenarios() {
 		out = append(out, s.Name+"\t"+s.Description)
@@ -72,7 +71,7 @@ var scenarioNames = func() []string {
 // completing reports whether args ask for shell completions (cobra's hidden
 // __complete and __completeNoDesc commands, which every completion script calls):
 // only then are the flag value completions registered, so other commands do not
-// pay for them at start-up (issue 13).
+// pay for them at start-up.
 func completing(args []string) bool {
 	return slices.ContainsFunc(args, func(s string) bool {
 		return s == cobra.ShellCompRequestCmd || s == cobra.ShellCompNoDescRequestCmd
@@ -124,7 +123,7 @@ func fixed(values func(cmd *cobra.Command) []string) completionFunc {
 			if hasDesc {
 				// One line per completion: a newline or tab in a description would
 				// break every shell's parsing of the list.
-				v = name + "\t" + strings.Join(strings.Fields(flows.Sanitize(desc)), " ")
+				v = name + "\t" + strings.Join(strings.Fields(safetext.Sanitize(desc)), " ")
 			}
 			out = append(out, v)
 		}
@@ -198,15 +197,11 @@ func describeApps(cmd *cobra.Command, only []string) []string {
 	return out
 }
 
+// cloudCompletions lists the clouds with their sign-in hosts as descriptions.
 func cloudCompletions() []string {
 	var out []string
-	for _, name := range flows.CloudNames() {
-		c, err := flows.LookupCloud(name)
-		if err != nil {
-			out = append(out, name)
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s\t%s", name, strings.TrimPrefix(c.AuthorityHost, "https://")))
+	for _, c := range clouds.All() {
+		out = append(out, c.Name+"\t"+strings.TrimPrefix(c.LoginURL, "https://"))
 	}
 	return out
 }

@@ -102,7 +102,7 @@ func TestCompletionDescriptionsAreOneLine(t *testing.T) {
 // app, cloud, scenario or format, and every flag with a values annotation, must have
 // a completion function, so a new command cannot forget one.
 func TestCompletionCoversEveryValueFlag(t *testing.T) {
-	a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+	a := newFactory(strings.NewReader(""), io.Discard, io.Discard, nil)
 	a.args = []string{cobra.ShellCompRequestCmd, ""} // completions are registered only when completing
 	root := newRootCmd(a)
 	checked := 0
@@ -204,7 +204,7 @@ func TestFlagCompletionsOnlyWhenCompleting(t *testing.T) {
 		{[]string{cobra.ShellCompRequestCmd, "permissions", "--app", ""}, true},
 		{[]string{cobra.ShellCompNoDescRequestCmd, "permissions", "--app", ""}, true},
 	} {
-		a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+		a := newFactory(strings.NewReader(""), io.Discard, io.Discard, nil)
 		a.args = tc.args
 		perm, _, err := newRootCmd(a).Find([]string{"permissions"})
 		if err != nil {

@@ -12,8 +12,6 @@ import (
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
-func init() { registerCommand("consent-url", newConsentURLCmd) }
-
 type consentURLOptions struct {
 	App      string
 	QR       bool
@@ -24,7 +22,9 @@ type consentURLOptions struct {
 	Format  string
 }
 
-func newConsentURLCmd(a *app) *cobra.Command {
+// newConsentURLCmd is the consent-url command; runF, when not nil, runs instead of
+// runConsentURL with the options the command line gave (tests of the flags).
+func newConsentURLCmd(a *Factory, runF func(context.Context, *consentURLOptions) error) *cobra.Command {
 	var o consentURLOptions
 	cmd := &cobra.Command{
 		Use:   "consent-url --app ce|uo --tenant T | --tenants FILE",
@@ -37,6 +37,9 @@ the tenant may be its id or one of its domains. --qr also draws the link as a QR
   d365consent consent-url --app ce --client-id ` + exampleClientID + ` --tenants customers.txt --format csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), &o)
+			}
 			return runConsentURL(cmd.Context(), a, o)
 		},
 	}
@@ -50,7 +53,7 @@ the tenant may be its id or one of its domains. --qr also draws the link as a QR
 	return cmd
 }
 
-func runConsentURL(ctx context.Context, a *app, o consentURLOptions) error {
+func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 	t, err := a.target(ctx, o.Demo, o.Scenario)
 	if err != nil {
 		return err
@@ -96,7 +99,7 @@ func runConsentURL(ctx context.Context, a *app, o consentURLOptions) error {
 	}
 	fmt.Fprintln(a.stdout, u)
 	if o.QR {
-		tty := isTerminal(a.stdout)
+		tty := a.isTerminal(a.stdout)
 		qr, err := drawQR(u, a.environ, tty && !a.noColor(), tty)
 		if err != nil {
 			return err

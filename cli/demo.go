@@ -10,13 +10,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/explain"
 )
 
-func init() { registerCommand("demo", newDemoCmd) }
+type demoOptions struct {
+	Scenario string
+	// URLFile is the hidden --url-file: every browser URL the wizard shows (tests).
+	URLFile string
+}
 
-func newDemoCmd(a *app) *cobra.Command {
-	var scenario, urlFile string
+// newDemoCmd is the demo command; runF, when not nil, runs instead of runDemo with
+// the options the command line gave (tests of the flags).
+func newDemoCmd(a *Factory, runF func(context.Context, *demoOptions) error) *cobra.Command {
+	var o demoOptions
 	names, list := scenarioHelp()
 	cmd := &cobra.Command{
 		Use:   "demo [--scenario S]",
@@ -33,25 +39,29 @@ Scenarios:
   d365consent demo --scenario partial --no-browser`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := enumFlag("scenario", scenario, names...); err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), &o)
 			}
-			if err := a.requireTerminal(); err != nil {
-				return err
-			}
-			return runDemo(cmd.Context(), a, scenario, urlFile)
+			return runDemo(cmd.Context(), a, o)
 		},
 	}
-	cmd.Flags().StringVar(&scenario, "scenario", "fresh", "demo tenant scenario: "+strings.Join(names, ", "))
-	cmd.Flags().StringVar(&urlFile, "url-file", "", "append every browser URL the wizard shows to FILE (for tests)")
+	cmd.Flags().StringVar(&o.Scenario, "scenario", "fresh", "demo tenant scenario: "+strings.Join(names, ", "))
+	cmd.Flags().StringVar(&o.URLFile, "url-file", "", "append every browser URL the wizard shows to FILE (for tests)")
 	_ = cmd.Flags().MarkHidden("url-file")
 	return cmd
 }
 
-func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
+func runDemo(ctx context.Context, a *Factory, o demoOptions) error {
+	names, _ := scenarioHelp()
+	if err := enumFlag("scenario", o.Scenario, names...); err != nil {
+		return err
+	}
+	if err := a.requireTerminal(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	env, err := startDemo(ctx, a, scenario)
+	env, err := startDemo(ctx, a, o.Scenario)
 	if err != nil {
 		return err
 	}
@@ -61,15 +71,15 @@ func runDemo(ctx context.Context, a *app, scenario, urlFile string) error {
 	// demo browser acts only when the admin presses `a`.
 	cfg.Browser = nil
 	if !a.opts.NoBrowser {
-		cfg.Browser = flows.NewSystemBrowser(a.environ)
+		cfg.Browser = a.browser
 	}
 	return a.runWizard(ctx, wizardTarget{
 		cfg:      cfg,
 		catalog:  env.Catalog,
 		approver: demoApprover{env},
 		demo:     true,
-		scenario: scenario,
-		urlFile:  urlFile,
+		scenario: o.Scenario,
+		urlFile:  o.URLFile,
 	})
 }
 
@@ -89,10 +99,10 @@ func (d demoApprover) ApproveConsent(ctx context.Context, url string) (string, e
 	b := d.env.Server.Browser(d.env.Server.DemoUser())
 	if err := b.Open(ctx, url); err != nil {
 		err = fmt.Errorf("approving in the demo browser: %w", withoutURL(err))
-		if x := flows.Explain(err); errors.Is(err, emulator.ErrPageError) && x != nil && x.Code != 0 {
+		if x := explain.Explain(err); errors.Is(err, emulator.ErrPageError) && x != nil && x.Code != 0 {
 			// The page refused the signed-in account as Entra would (AADSTS90094 for
 			// a non-admin): a refusal, exit 4, like the real consent page's.
-			return "", &flows.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
+			return "", &explain.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
 		}
 		return "", err
 	}

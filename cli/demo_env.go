@@ -20,7 +20,7 @@ type demoEnv struct {
 	Browser *demoBrowser
 }
 
-// demoBrowser adapts the emulator's scripted browser to flows.Browser (and
+// demoBrowser adapts the emulator's scripted browser to browser.Browser (and
 // flows.DeviceLoginBrowser, so device-code sign-in completes by itself too).
 type demoBrowser struct {
 	ctx context.Context
@@ -35,13 +35,10 @@ func (d *demoBrowser) OpenDeviceLogin(_, userCode string) error {
 
 var _ flows.DeviceLoginBrowser = (*demoBrowser)(nil)
 
-// onDemoStart, when set (tests only), sees every demo tenant the process starts.
-var onDemoStart func(*emulator.Server)
-
 // startDemo starts the demo tenant for scenario ("" = fresh) and returns a Config
 // that signs in to it as the scenario's demo user, with the shared flags that still
 // make sense applied (--device-code, --timeout, --tenant). Close it when done.
-func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
+func startDemo(ctx context.Context, a *Factory, scenario string) (*demoEnv, error) {
 	if scenario != "" {
 		known := false
 		var names []string
@@ -71,12 +68,9 @@ func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
 		}
 		opts.Faults.Latency = d
 	}
-	srv, err := emulator.Start(opts)
+	srv, err := a.startEmulator(opts)
 	if err != nil {
 		return nil, err
-	}
-	if onDemoStart != nil {
-		onDemoStart(srv)
 	}
 	b := &demoBrowser{ctx: ctx, b: srv.Browser(srv.DemoUser())}
 	tenant := a.opts.Tenant
@@ -106,7 +100,7 @@ func startDemo(ctx context.Context, a *app, scenario string) (*demoEnv, error) {
 func (e *demoEnv) Close() error { return e.Server.Close() }
 
 // realConfig is the Config for the real Microsoft cloud from the shared flags.
-func (a *app) realConfig() (flows.Config, error) {
+func (a *Factory) realConfig() (flows.Config, error) {
 	cloud, err := flows.LookupCloud(a.opts.Cloud)
 	if err != nil {
 		return flows.Config{}, err
@@ -117,17 +111,19 @@ func (a *app) realConfig() (flows.Config, error) {
 	}
 	// Over SSH or without a display the browser sign-in cannot be finished (it
 	// returns to http://localhost here): the device code flow, with the reason shown.
-	choice := flows.ChooseSignIn(a.opts.DeviceCode, flows.NewSystemBrowser(a.environ))
+	choice := flows.ChooseSignIn(a.opts.DeviceCode, a.browser)
 	cfg := flows.Config{
 		Cloud:            cloud,
 		Tenant:           a.opts.Tenant,
 		SignInClientID:   a.opts.SignInClientID,
+		HTTPClient:       a.httpClient(),
+		Clock:            a.clock,
 		DeviceCode:       choice.DeviceCode,
 		DeviceCodeReason: choice.Reason,
 		Timeout:          a.opts.Timeout,
 	}
 	if !a.opts.NoBrowser {
-		cfg.Browser = flows.NewSystemBrowser(a.environ)
+		cfg.Browser = a.browser
 	}
 	return a.withDebug(cfg), nil
 }

@@ -19,18 +19,14 @@ import (
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
-func init() { registerCommand("doctor", newDoctorCmd) }
-
 type doctorOptions struct {
 	Format string
 	Report string
 }
 
-// doctorHook, when set (by tests), adjusts every doctor configuration the command
-// builds (trust roots, resolver) before it runs.
-var doctorHook func(*doctor.Config)
-
-func newDoctorCmd(a *app) *cobra.Command {
+// newDoctorCmd is the doctor command; runF, when not nil, runs instead of runDoctor
+// with the options the command line gave (tests of the flags).
+func newDoctorCmd(a *Factory, runF func(context.Context, *doctorOptions) error) *cobra.Command {
 	var o doctorOptions
 	cmd := &cobra.Command{
 		Use:   "doctor",
@@ -56,6 +52,9 @@ Exit status: 0 nothing is ✗; 1 something is ✗; 2 bad input.
   d365consent doctor --tenant contoso.onmicrosoft.com --report doctor.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), &o)
+			}
 			return runDoctor(cmd.Context(), a, o)
 		},
 	}
@@ -70,7 +69,7 @@ Exit status: 0 nothing is ✗; 1 something is ✗; 2 bad input.
 }
 
 // doctorConfig is a doctor run for the command's flags and environment.
-func (a *app) doctorConfig() (doctor.Config, error) {
+func (a *Factory) doctorConfig() (doctor.Config, error) {
 	cloud, err := flows.LookupCloud(a.opts.Cloud)
 	if err != nil {
 		return doctor.Config{}, err
@@ -79,24 +78,25 @@ func (a *app) doctorConfig() (doctor.Config, error) {
 		return doctor.Config{}, err
 	}
 	cfg := doctor.Config{
-		Version:        versionString(),
+		Version:        a.versionString(),
 		Cloud:          cloud,
 		Tenant:         a.opts.Tenant,
 		SignInClientID: a.opts.SignInClientID,
 		DeviceCode:     a.opts.DeviceCode,
 		NoBrowser:      a.opts.NoBrowser,
 		Environ:        append([]string(nil), a.environ...),
+		Browser:        a.browser,
+		Now:            a.clock.Now,
+		RootCAs:        a.rootCAs,
+		PublicCAs:      a.publicCAs,
 	}
-	if f, ok := a.stdout.(*os.File); ok && isTerminal(f) {
+	if f, ok := a.stdout.(*os.File); ok && a.isTerminal(f) {
 		cfg.Terminal.IsTerminal = true
 		cfg.Terminal.Width, cfg.Terminal.Height, _ = termSize(f)
 		cfg.Terminal.Profile = colorprofile.Detect(f, a.environ).String()
 		if a.noColor() {
 			cfg.Terminal.Profile = colorprofile.NoTTY.String()
 		}
-	}
-	if doctorHook != nil {
-		doctorHook(&cfg)
 	}
 	return cfg, nil
 }
@@ -114,7 +114,7 @@ func doctorFormat(path, format string) string {
 	return format
 }
 
-func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
+func runDoctor(ctx context.Context, a *Factory, o doctorOptions) error {
 	if err := enumFlag("format", o.Format, "text", "json", "markdown"); err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 	defer cancel()
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
 	var prog *progressLine
-	if f, ok := a.stderr.(*os.File); ok && isTerminal(f) {
+	if f, ok := a.stderr.(*os.File); ok && a.isTerminal(f) {
 		prog = &progressLine{w: f, glyphs: caps.Glyphs}
 		cfg.Progress = prog.event
 	}
@@ -189,7 +189,7 @@ func (p *progressLine) event(e doctor.Event) {
 		p.done++
 		return
 	}
-	line := fmt.Sprintf("%s [%d done] checking %s", p.glyphs.Ellipsis, p.done, flows.Sanitize(e.Check.Title))
+	line := fmt.Sprintf("%s [%d done] checking %s", p.glyphs.Ellipsis, p.done, e.Check.Title)
 	if n := len([]rune(line)); n > 78 {
 		line = string([]rune(line)[:78])
 	}

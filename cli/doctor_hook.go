@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/doctor"
 	"github.com/d365consent/d365consent/internal/ui"
 )
@@ -22,7 +22,7 @@ const (
 // failure of sign-in or Graph against the real cloud, and returns their verdict;
 // nil for any other failure, against the demo tenant, or once the command's context
 // has ended (cancelled, or --timeout spent: the command stops at its --timeout).
-func (a *app) diagnose(ctx context.Context, demo bool, err error) *doctor.Diagnosis {
+func (a *Factory) diagnose(ctx context.Context, demo bool, err error) *doctor.Diagnosis {
 	if demo || ctx.Err() != nil || doctor.Classify(err) == doctor.None {
 		return nil
 	}
@@ -38,13 +38,13 @@ func (a *app) diagnose(ctx context.Context, demo bool, err error) *doctor.Diagno
 
 // withDiagnosis prints a network, TLS or clock failure with the doctor's verdict on
 // stderr and returns it silenced (its exit code unchanged); other errors pass through.
-func (a *app) withDiagnosis(ctx context.Context, demo bool, err error) error {
+func (a *Factory) withDiagnosis(ctx context.Context, demo bool, err error) error {
 	d := a.diagnose(ctx, demo, err)
 	if d == nil {
 		return err
 	}
 	w := a.errOut()
-	explained := flows.Explain(err) != nil // AADSTS700024: reportFlowError explains it next
+	explained := explain.Explain(err) != nil // AADSTS700024: reportFlowError explains it next
 	if !explained {
 		a.printError(err)
 	}
@@ -60,7 +60,7 @@ func (a *app) withDiagnosis(ctx context.Context, demo bool, err error) error {
 }
 
 // doctorCommand is the doctor command line for this command's cloud and tenant.
-func (a *app) doctorCommand() string {
+func (a *Factory) doctorCommand() string {
 	parts := []string{"d365consent", "doctor"}
 	if a.opts.Cloud != "" && a.opts.Cloud != "global" {
 		parts = append(parts, "--cloud", a.opts.Cloud)
@@ -83,7 +83,7 @@ func shellQuote(s string) string {
 
 // wizardDiagnoser is the wizard's ui.Options.Diagnose: the same checks, for the error
 // screen (none against the demo tenant).
-func (a *app) wizardDiagnoser(demo bool) ui.Diagnoser {
+func (a *Factory) wizardDiagnoser(demo bool) ui.Diagnoser {
 	if demo {
 		return nil
 	}

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d365consent/d365consent/internal/flows/doctor"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // inspectingServer is a TLS server on 127.0.0.1 whose certificate a
@@ -63,12 +63,11 @@ func TestVerifyDiagnosesTLSInspection(t *testing.T) {
 	srv := inspectingServer(t)
 	// Only the TLS judgement is adjusted: the emulator's name stands for "the CA this
 	// host normally uses" (a loopback host has none by default).
-	doctorHook = func(c *doctor.Config) {
-		c.PublicCAs = func(string) []string { return []string{"d365consent emulator"} }
+	publicCAs := func(f *Factory) {
+		f.publicCAs = func(string) []string { return []string{"d365consent emulator"} }
 	}
-	t.Cleanup(func() { doctorHook = nil })
 	base := srv.URL
-	code, out, errs := runFlowsCmdEnv(t, []string{"NO_COLOR=1"}, "verify", "--app", "ce", "--client-id", "11111111-2222-3333-4444-555555555555",
+	code, out, errs := runFlowsCmdWith(t, publicCAs, []string{"NO_COLOR=1"}, "verify", "--app", "ce", "--client-id", "11111111-2222-3333-4444-555555555555",
 		"--tenant", "contoso.onmicrosoft.com", "--authority-host", base, "--graph-url", base, "--device-code", "--timeout", "30s")
 	if code != 1 || out != "" {
 		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out, errs)
@@ -91,13 +90,10 @@ func TestVerifyDiagnosesTLSInspection(t *testing.T) {
 // of the real cloud's endpoints, and nothing for an AADSTS refusal or the demo tenant.
 func TestWizardDiagnoser(t *testing.T) {
 	srv := inspectingServer(t)
-	doctorHook = func(c *doctor.Config) {
-		c.PublicCAs = func(string) []string { return []string{"d365consent emulator"} }
-	}
-	t.Cleanup(func() { doctorHook = nil })
-	a := newApp(strings.NewReader(""), io.Discard, io.Discard, []string{"NO_COLOR=1"})
+	a := newFactory(strings.NewReader(""), io.Discard, io.Discard, []string{"NO_COLOR=1"})
+	a.publicCAs = func(string) []string { return []string{"d365consent emulator"} }
 	a.opts.Cloud, a.opts.AuthorityHost, a.opts.GraphURL = "global", srv.URL, srv.URL
-	a.opts.SignInClientID = DefaultSignInClientID
+	a.opts.SignInClientID = signin.ClientID
 	tlsErr := errors.New(`signing in: Get "` + srv.URL + `/organizations/v2.0/.well-known/openid-configuration": tls: failed to verify certificate: x509: certificate signed by unknown authority`)
 	if a.wizardDiagnoser(true) != nil {
 		t.Error("a diagnoser for the demo tenant")

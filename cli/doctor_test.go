@@ -12,19 +12,19 @@ import (
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
-// doctorAgainst starts a demo tenant and makes every doctor run of this test trust
-// its certificate (the process's SSL_CERT_FILE cannot be changed in-process). Its
-// endpoints are IP addresses: no DNS look-up, nothing leaves the machine.
-func doctorAgainst(t *testing.T, opts emulator.Options) (*emulator.Server, []string) {
+// doctorAgainst starts a demo tenant and returns the doctor command line against it,
+// with a Factory setup that makes the doctor trust its certificate (the process's
+// SSL_CERT_FILE cannot be changed in-process). Its endpoints are IP addresses: no DNS
+// look-up, nothing leaves the machine.
+func doctorAgainst(t *testing.T, opts emulator.Options) (*emulator.Server, []string, func(*Factory)) {
 	t.Helper()
 	srv, err := emulator.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	doctorHook = func(c *doctor.Config) { c.RootCAs = srv.CertPool() }
-	t.Cleanup(func() { doctorHook = nil })
-	return srv, []string{"doctor", "--authority-host", srv.AuthorityHost(), "--graph-url", srv.GraphURL(), "--device-code"}
+	trust := func(f *Factory) { f.rootCAs = srv.CertPool() }
+	return srv, []string{"doctor", "--authority-host", srv.AuthorityHost(), "--graph-url", srv.GraphURL(), "--device-code"}, trust
 }
 
 type doctorJSON struct {
@@ -41,11 +41,11 @@ type doctorJSON struct {
 }
 
 func TestDoctorCommand(t *testing.T) {
-	srv, args := doctorAgainst(t, emulator.Options{})
+	srv, args, trust := doctorAgainst(t, emulator.Options{})
 	env := []string{"NO_COLOR=1", "LANG=C.UTF-8"}
 
 	t.Run("healthy json", func(t *testing.T) {
-		code, out, errs := runFlowsCmdEnv(t, env, append(args, "--tenant", srv.TenantDomain(), "--format", "json")...)
+		code, out, errs := runFlowsCmdWith(t, trust, env, append(args, "--tenant", srv.TenantDomain(), "--format", "json")...)
 		if code != 0 {
 			t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
 		}
@@ -80,7 +80,7 @@ func TestDoctorCommand(t *testing.T) {
 		}
 	})
 	t.Run("healthy text", func(t *testing.T) {
-		code, out, errs := runFlowsCmdEnv(t, env, append(args, "--tenant", srv.TenantDomain())...)
+		code, out, errs := runFlowsCmdWith(t, trust, env, append(args, "--tenant", srv.TenantDomain())...)
 		if code != 0 || errs != "" {
 			t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
 		}
@@ -92,13 +92,13 @@ func TestDoctorCommand(t *testing.T) {
 		}
 	})
 	t.Run("ascii", func(t *testing.T) {
-		code, out, _ := runFlowsCmdEnv(t, []string{"NO_COLOR=1", "LANG=C"}, append(args, "--tenant", srv.TenantDomain())...)
+		code, out, _ := runFlowsCmdWith(t, trust, []string{"NO_COLOR=1", "LANG=C"}, append(args, "--tenant", srv.TenantDomain())...)
 		if code != 0 || !strings.Contains(out, "  ok Tenant ") || strings.ContainsAny(out, "✓✗") {
 			t.Errorf("exit %d:\n%s", code, out)
 		}
 	})
 	t.Run("unknown tenant: exit 1", func(t *testing.T) {
-		code, out, _ := runFlowsCmdEnv(t, env, append(args, "--tenant", "nosuch.onmicrosoft.com", "--format", "json")...)
+		code, out, _ := runFlowsCmdWith(t, trust, env, append(args, "--tenant", "nosuch.onmicrosoft.com", "--format", "json")...)
 		var r doctorJSON
 		if err := json.Unmarshal([]byte(out), &r); err != nil || code != 1 || r.Status != "problems" {
 			t.Fatalf("exit %d, %v\n%s", code, err, out)
@@ -115,7 +115,7 @@ func TestDoctorCommand(t *testing.T) {
 			{"d.md", "# d365consent doctor\n"}, {"d.json", `"schema": "d365consent.doctor/v1"`}, {"d.txt", "d365consent doctor: global cloud"},
 		} {
 			p := filepath.Join(dir, tc.name)
-			code, out, errs := runFlowsCmdEnv(t, env, append(args, "--tenant", srv.TenantDomain(), "--report", p)...)
+			code, out, errs := runFlowsCmdWith(t, trust, env, append(args, "--tenant", srv.TenantDomain(), "--report", p)...)
 			if code != 0 || !strings.HasSuffix(out, "Report saved to "+p+"\n") {
 				t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
 			}
@@ -129,7 +129,7 @@ func TestDoctorCommand(t *testing.T) {
 		}
 	})
 	t.Run("bad format: exit 2", func(t *testing.T) {
-		code, _, errs := runFlowsCmdEnv(t, env, "doctor", "--format", "yaml")
+		code, _, errs := runFlowsCmdWith(t, trust, env, "doctor", "--format", "yaml")
 		if code != 2 || !strings.Contains(errs, `--format "yaml" is not one of: text, json, markdown`) {
 			t.Errorf("exit %d, %q", code, errs)
 		}
@@ -138,8 +138,8 @@ func TestDoctorCommand(t *testing.T) {
 
 // TestDoctorOtherCloud: the command names the --cloud of a tenant that lives elsewhere.
 func TestDoctorOtherCloud(t *testing.T) {
-	srv, args := doctorAgainst(t, emulator.Options{CloudInstance: emulator.CloudInstance{Name: "microsoftonline.us", RegionScope: "USGov", RegionSubScope: "DODCON"}})
-	code, out, _ := runFlowsCmdEnv(t, []string{"NO_COLOR=1", "LANG=C.UTF-8"}, append(args, "--tenant", srv.TenantDomain())...)
+	srv, args, trust := doctorAgainst(t, emulator.Options{CloudInstance: emulator.CloudInstance{Name: "microsoftonline.us", RegionScope: "USGov", RegionSubScope: "DODCON"}})
+	code, out, _ := runFlowsCmdWith(t, trust, []string{"NO_COLOR=1", "LANG=C.UTF-8"}, append(args, "--tenant", srv.TenantDomain())...)
 	want := "  ✗ Tenant " + srv.TenantDomain()
 	fix := "      fix: Use --cloud usgov with every command: d365consent doctor --cloud usgov --tenant " + srv.TenantDomain() + "\n"
 	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, fix) {

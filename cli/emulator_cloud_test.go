@@ -17,7 +17,7 @@ func TestEmulatorCommandCloud(t *testing.T) {
 	outB, errB := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"emulator", "--cloud", "china"}, strings.NewReader(""), outB, errB, []string{"NO_COLOR=1"})
+		done <- run(ctx, newFactory(strings.NewReader(""), outB, errB, []string{"NO_COLOR=1"}), []string{"emulator", "--cloud", "china"})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(errB.String(), "Running until") && time.Now().Before(deadline) {

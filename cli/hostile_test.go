@@ -11,10 +11,11 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
-// Terminal injection (issue 6, SECURITY.md "What it shows on screen"): the hostile
+// Terminal injection (SECURITY.md "What it shows on screen"): the hostile
 // demo scenario puts escape sequences, C1 controls and bidi overrides in the tenant,
 // user and app names and in an admin consent error description. Every output must
 // show them inert: the printable parts ("click", "evil") may appear, nothing else.
@@ -29,7 +30,7 @@ func TestHostileScenarioIsHostile(t *testing.T) {
 	if !strings.Contains(srv.TenantName(), "\x1b]52;") || !strings.Contains(srv.TenantName(), "\u202e") {
 		t.Fatalf("tenant name %q is not hostile", srv.TenantName())
 	}
-	if got := flows.Sanitize(emulator.HostileText); got != "clickevil" {
+	if got := safetext.Sanitize(emulator.HostileText); got != "clickevil" {
 		t.Fatalf("Sanitize(HostileText) = %q, want the printable parts only", got)
 	}
 }
@@ -91,7 +92,7 @@ func TestHostileTextOutputs(t *testing.T) {
 	outB, errB := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"emulator", "--scenario", "hostile"}, strings.NewReader(""), outB, errB, env)
+		done <- run(ctx, newFactory(strings.NewReader(""), outB, errB, env), []string{"emulator", "--scenario", "hostile"})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(errB.String(), "Running until") && time.Now().Before(deadline) {
@@ -107,9 +108,9 @@ func TestHostileTextOutputs(t *testing.T) {
 
 // TestHostileWizardAccessible: the line-by-line wizard through sign-in to the state
 // consent cannot fix (the tenant has no Dynamics CRM, AADSTS650052 territory), whose
-// cause carries the hostile API name; no consent is offered (issue 12).
+// cause carries the hostile API name; no consent is offered.
 func TestHostileWizardAccessible(t *testing.T) {
-	out, errOut, code := runAccessibleDemo(t, []string{"TERM=xterm-256color"},
+	out, errOut, code := runAccessibleDemo(t, nil, []string{"TERM=xterm-256color"},
 		[]string{"demo", "--scenario", "hostile", "--no-browser", "--accessible"},
 		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 			{"Save a report", ""}})

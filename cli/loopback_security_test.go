@@ -18,7 +18,7 @@ import (
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
-// Loopback defences (SECURITY.md "Sign-in and consent redirects", issue 6): the
+// Loopback defences (SECURITY.md "Sign-in and consent redirects"): the
 // consent listener and the demo tenant bind 127.0.0.1 only, refuse a Host that is not
 // their own address and port (DNS rebinding), a busy fixed port is one clear line,
 // and a callback after consent completed finds nothing listening.
@@ -105,7 +105,7 @@ func TestEmulatorCommandAddresses(t *testing.T) {
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var out, errb lockedBuffer
-		code := run(ctx, tc.args, strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1"})
+		code := run(ctx, newFactory(strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1"}), tc.args)
 		cancel()
 		msg := errb.String()
 		if code != tc.code || !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 || strings.Contains(msg, "goroutine") {

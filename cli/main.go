@@ -1,6 +1,7 @@
-// Package cli is the d365consent command line: one file per command (cobra), the
-// shared app (streams, environment, flags) and the one map from errors to exit codes.
-// The binary's main package only calls Main.
+// Package cli is the d365consent command line: one file per command (cobra), each
+// built from the Factory (streams, environment, what reaches outside the process,
+// shared flags) and added to the root in newRootCmd, and the one map from errors to
+// exit codes. The binary's main package only calls Main.
 package cli
 
 import (
@@ -17,7 +18,7 @@ import (
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
-// Exit codes (DESIGN.md "Command line"), mapped from errors in exitCode only.
+// Exit codes, mapped from errors in exitCode only.
 const (
 	exitOK         = 0
 	exitError      = 1
@@ -40,19 +41,18 @@ const shutdownGrace = 2 * time.Second
 // streams and environment, and returns the process exit code. SIGINT and SIGTERM
 // cancel the run (see runWithSignals).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
-	return runWithSignals(args, stdin, stdout, stderr, environ)
+	f := newFactory(stdin, stdout, stderr, environ)
+	return runWithSignals(f.exit, func(ctx context.Context) int { return run(ctx, f, args) })
 }
 
-// runWithSignals runs the command line with SIGINT and SIGTERM cancelling its
-// context (the flows then close their listeners, the wizard restores the terminal).
-// After a signal it waits up to shutdownGrace for that; a second signal, or the end
-// of the grace, exits at once. SIGINT exits 130, SIGTERM 143.
+// runWithSignals runs cmd with SIGINT and SIGTERM cancelling its context (the flows
+// then close their listeners, the wizard restores the terminal). After a signal it
+// waits up to shutdownGrace for that; a second signal, or the end of the grace,
+// calls exit at once. SIGINT exits 130, SIGTERM 143.
 //
-// The command runs on the calling goroutine, the process's main goroutine, whose
-// stack is already large (internal/bigstack); a goroutine of its own would start
-// small and grow while cobra and the command run (issue 13: start-up). A watcher
-// goroutine waits for the signals.
-func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
+// The command runs on the calling goroutine; a watcher goroutine waits for the
+// signals.
+func runWithSignals(exit func(code int), cmd func(context.Context) int) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -89,7 +89,7 @@ func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, en
 			exit(exitCode(cause)) // a second signal: stop now
 		}
 	}()
-	code := run(ctx, args, stdin, stdout, stderr, environ)
+	code := cmd(ctx)
 	close(done)
 	<-watched
 	select {
@@ -100,19 +100,14 @@ func runWithSignals(args []string, stdin io.Reader, stdout, stderr io.Writer, en
 	}
 }
 
-// exit ends the process when a command does not stop within shutdownGrace of a
-// signal (runWithSignals).
-var exit = os.Exit
-
-// run executes the command line and returns the process exit code. It never panics
-// out to the user: a bug is reported in one line with exit 1.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) (code int) {
-	app := newApp(stdin, stdout, stderr, environ)
+// run executes the command line args with the Factory app and returns the process
+// exit code. It never panics out to the user: a bug is reported in one line with exit 1.
+func run(ctx context.Context, app *Factory, args []string) (code int) {
 	app.args = args
 	defer app.closeDebugLog()
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "d365consent: internal error: %v (please report it)\n", r)
+			fmt.Fprintf(app.stderr, "d365consent: internal error: %v (please report it)\n", r)
 			code = exitError
 		}
 	}()

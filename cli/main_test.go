@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +17,7 @@ import (
 func runCmd(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(""), &out, &errb, env)
+	code := run(context.Background(), newFactory(strings.NewReader(""), &out, &errb, env), args)
 	return code, out.String(), errb.String()
 }
 
@@ -51,7 +50,7 @@ func TestPermissionsToFileHasNoEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := run(context.Background(), []string{"permissions"}, strings.NewReader(""), f, f, []string{"TERM=xterm-256color"})
+	code := run(context.Background(), newFactory(strings.NewReader(""), f, f, []string{"TERM=xterm-256color"}), []string{"permissions"})
 	f.Close()
 	data, _ := os.ReadFile(path)
 	if code != 0 || bytes.IndexByte(data, 0x1b) >= 0 || !bytes.Contains(data, []byte("Directory.Read.All")) {
@@ -137,32 +136,6 @@ func TestPermissionsTableASCIIFallback(t *testing.T) {
 	for _, r := range ascii {
 		if r > 0x7e {
 			t.Fatalf("D365CONSENT_ASCII=1 output has %q:\n%s", r, ascii)
-		}
-	}
-}
-
-// TestOneCommandTreeSameHelp: a command line that names its command first builds
-// only that command (newRootCmd); its help, usage errors and output must be what
-// the whole tree gives (help NAME builds the whole tree).
-func TestOneCommandTreeSameHelp(t *testing.T) {
-	for name := range commandFactories {
-		a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
-		a.args = []string{name}
-		root := newRootCmd(a)
-		want := 1
-		if name == "completion" {
-			want = len(commandFactories)
-		}
-		if got := len(root.Commands()); got != want {
-			t.Errorf("%s: built %d commands, want %d", name, got, want)
-		}
-		lazy := runCapture(t, name, "--help")
-		full := runCapture(t, "help", name)
-		if lazy != full {
-			t.Errorf("%s --help differs from help %s:\n%s\n---\n%s", name, name, lazy, full)
-		}
-		if lazy = runCapture(t, name, "--no-such-flag"); !strings.Contains(lazy, "unknown flag: --no-such-flag (see 'd365consent "+name+" --help')") {
-			t.Errorf("%s --no-such-flag: %q", name, lazy)
 		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 // .goreleaser.yaml's before hooks), not by the shipped binary: cobra/doc and the
 // Markdown and YAML packages it links cost every start-up of every command
 // (BENCHMARKS.md "Start-up"). This file is what that generator needs from the
-// command layer, so the pages cannot drift from the commands, flags and exit codes.
+// command layer: the command tree as the binary builds it (so the commands and flags
+// on the pages are the binary's), and the exit code and environment tables.
 
 // ManDocs is the input of the man page generator.
 type ManDocs struct {
@@ -25,16 +26,17 @@ type ManDocs struct {
 
 // Docs returns the command tree and build information for documentation generators.
 func Docs() ManDocs {
-	bi := currentBuildInfo()
-	return ManDocs{Root: newRootCmd(newApp(strings.NewReader(""), io.Discard, io.Discard, nil)), Version: bi.Version, Date: bi.Date}
+	f := newFactory(strings.NewReader(""), io.Discard, io.Discard, nil)
+	bi := f.currentBuildInfo()
+	return ManDocs{Root: newRootCmd(f), Version: bi.Version, Date: bi.Date}
 }
 
 // ManSections is the roff of the root page's COMMANDS, EXIT CODES and ENVIRONMENT
 // sections, which cobra's generator does not write.
 func ManSections(root *cobra.Command) string { return rootManSections(root) }
 
-// exitCodeDocs is the exit code table (DESIGN.md "Command line"); the values are
-// main.go's constants, so the page cannot drift from the code.
+// exitCodeDocs is the exit code table of the man page: main.go's constants, each with
+// its meaning. An exit code missing here is missing from the page.
 var exitCodeDocs = []struct {
 	code int
 	text string

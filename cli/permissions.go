@@ -1,27 +1,36 @@
 package cli
 
 import (
+	"context"
 	"runtime"
 
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/permtable"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-func init() { registerCommand("permissions", newPermissionsCmd) }
+// The output formats of `permissions`.
+const (
+	formatTable    = "table"
+	formatJSON     = "json"
+	formatMarkdown = "markdown"
+	formatCSV      = "csv"
+)
 
-func formatNames() []string {
-	out := make([]string, len(permissions.Formats))
-	for i, f := range permissions.Formats {
-		out[i] = string(f)
-	}
-	return out
+func formatNames() []string { return []string{formatTable, formatJSON, formatMarkdown, formatCSV} }
+
+type permissionsOptions struct {
+	App    string
+	Format string
 }
 
-func newPermissionsCmd(a *app) *cobra.Command {
-	var appKey, format string
+// newPermissionsCmd is the permissions command; runF, when not nil, runs instead of
+// runPermissions with the options the command line gave (tests of the flags).
+func newPermissionsCmd(a *Factory, runF func(context.Context, *permissionsOptions) error) *cobra.Command {
+	var o permissionsOptions
 	cmd := &cobra.Command{
 		Use:   "permissions",
 		Short: "List the permissions each app needs, and why",
@@ -34,43 +43,55 @@ purpose, and whether it is newly required.`,
   d365consent permissions --format json | jq '.apps[].permissions[].value'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format == "text" {
-				format = "table" // verify's word for the same human-readable output
+			if runF != nil {
+				return runF(cmd.Context(), &o)
 			}
-			if err := enumFlag("format", format, append(formatNames(), "text")...); err != nil {
-				return err
-			}
-			cat, err := a.catalog()
-			if err != nil {
-				return err
-			}
-			apps := cat.Apps
-			if appKey != "all" {
-				app, ok := cat.App(appKey)
-				if !ok {
-					return flows.Usagef("--app %q is not one of: %s, all", appKey, joinKeys(cat))
-				}
-				apps = []permissions.App{*app}
-			}
-			if permissions.Format(format) == permissions.FormatJSON {
-				// JSON escapes every control character (ESC is \u001b), so the document
-				// never carries an escape sequence: it goes straight to stdout, without
-				// the colour-profile filter of a.out() (issue 13: start-up).
-				return permissions.WriteJSON(a.stdout, cat.Service, apps)
-			}
-			w := a.out()
-			styled := !a.noColor() && isTerminal(a.stdout)
-			caps := termcaps.Detect(a.environ, runtime.GOOS)
-			return permissions.Write(w, permissions.Format(format), cat.Service, apps, permissions.TableOptions{
-				Width: a.termWidth(), Styled: styled, ASCII: !caps.Unicode,
-			})
+			return runPermissions(a, o)
 		},
 	}
-	cmd.Flags().StringVar(&appKey, "app", "all", "app: ce (Customer Engagement), uo (Unified Operations) or all")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table (or text), json, markdown or csv")
+	cmd.Flags().StringVar(&o.App, "app", "all", "app: ce (Customer Engagement), uo (Unified Operations) or all")
+	cmd.Flags().StringVar(&o.Format, "format", "table", "output format: table (or text), json, markdown or csv")
 	annotateValues(cmd, "app", "ce", "uo", "all")
 	annotateValues(cmd, "format", formatNames()...)
 	return cmd
+}
+
+func runPermissions(a *Factory, o permissionsOptions) error {
+	format := o.Format
+	if format == "text" {
+		format = formatTable // verify's word for the same human-readable output
+	}
+	if err := enumFlag("format", format, append(formatNames(), "text")...); err != nil {
+		return err
+	}
+	cat, err := a.catalog()
+	if err != nil {
+		return err
+	}
+	apps := cat.Apps
+	if o.App != "all" {
+		app, ok := cat.App(o.App)
+		if !ok {
+			return flows.Usagef("--app %q is not one of: %s, all", o.App, joinKeys(cat))
+		}
+		apps = []permissions.App{*app}
+	}
+	switch format {
+	case formatJSON:
+		// JSON escapes every control character (ESC is \u001b), so the document never
+		// carries an escape sequence: it goes straight to stdout, without the
+		// colour-profile filter of a.out().
+		return permissions.WriteJSON(a.stdout, cat.Service, apps)
+	case formatMarkdown:
+		return permissions.WriteMarkdown(a.out(), apps)
+	case formatCSV:
+		return permissions.WriteCSV(a.out(), apps)
+	}
+	styled := !a.noColor() && a.isTerminal(a.stdout)
+	caps := termcaps.Detect(a.environ, runtime.GOOS)
+	return permtable.Write(a.out(), apps, permtable.Options{
+		Width: a.termWidth(), Styled: styled, ASCII: !caps.Unicode,
+	})
 }
 
 func joinKeys(c *permissions.Catalog) string {

@@ -1,29 +1,63 @@
 package cli
 
 import (
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
-	"sort"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// app is what every command shares: the process's streams and environment, and the
-// shared flags. Commands read these instead of os.* so tests can run them in-process.
-type app struct {
+// Factory is what every command is built from (cli/cli's cmdutil.Factory): the
+// process's streams and environment, the pieces that reach outside the process
+// (terminal, browser, clock, HTTP client, demo tenant, build info, exit), the shared
+// flags and the --debug log. Main builds the real one with newFactory; a test builds
+// one the same way and replaces the fields it fakes. Commands read these, never os.*,
+// so tests run them in-process.
+type Factory struct {
 	args    []string // the command line, for the debug log
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
 	environ []string
+
+	// isTerminal reports whether a stream is a terminal.
+	isTerminal func(any) bool
+	// browser opens the real cloud's sign-in and consent pages on this machine, and
+	// says when it cannot (SSH, no display).
+	browser *browser.System
+	// clock times retries, polling and the doctor's clock check.
+	clock flows.Clock
+	// httpClient makes sign-in and Graph requests against the real cloud.
+	httpClient func() *http.Client
+	// startEmulator starts an embedded demo tenant (demo, verify --demo, consent-url --demo).
+	startEmulator func(emulator.Options) (*emulator.Server, error)
+	// stamp is what a release build's -ldflags stamped, and buildInfo what the Go
+	// toolchain recorded in the binary (the version command).
+	stamp     releaseStamp
+	buildInfo func() (*debug.BuildInfo, bool)
+	// rootCAs are the roots the doctor trusts (nil = the system's), and publicCAs
+	// what a host's certificate chain normally ends in (nil = DigiCert / Microsoft
+	// for Microsoft's hosts): a chain ending elsewhere is TLS inspection.
+	rootCAs   *x509.CertPool
+	publicCAs func(host string) []string
+	// exit ends the process when a command does not stop after a signal.
+	exit func(code int)
 
 	opts sharedOptions
 
@@ -31,7 +65,22 @@ type app struct {
 	debugLog  *slog.Logger // nil without --debug
 }
 
-// sharedOptions are the flags every command accepts (DESIGN.md "Command line").
+// newFactory is the Factory of a real run over the given streams and environment.
+func newFactory(stdin io.Reader, stdout, stderr io.Writer, environ []string) *Factory {
+	return &Factory{
+		stdin: stdin, stdout: stdout, stderr: stderr, environ: environ,
+		isTerminal:    isTerminal,
+		browser:       browser.NewSystem(environ),
+		clock:         flows.SystemClock{},
+		httpClient:    flows.DefaultHTTPClient,
+		startEmulator: emulator.Start,
+		stamp:         releaseStamp{version, commit, date},
+		buildInfo:     debug.ReadBuildInfo,
+		exit:          os.Exit,
+	}
+}
+
+// sharedOptions are the flags every command accepts.
 type sharedOptions struct {
 	Tenant         string
 	Cloud          string
@@ -56,15 +105,8 @@ const exampleClientID = "11111111-2222-3333-4444-555555555555"
 // (--identity-client-id) in help examples.
 const exampleIdentityID = "22222222-3333-4444-5555-666666666666"
 
-// DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
-const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-
-func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
-	return &app{stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
-}
-
 // getenv reads the command's environment (not the process's, for tests).
-func (a *app) getenv(key string) string {
+func (a *Factory) getenv(key string) string {
 	for i := len(a.environ) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(a.environ[i], "="); ok && k == key {
 			return v
@@ -74,19 +116,19 @@ func (a *app) getenv(key string) string {
 }
 
 // noColor reports whether colour and every other escape sequence is off for text output.
-func (a *app) noColor() bool {
+func (a *Factory) noColor() bool {
 	return a.opts.NoColor || a.getenv("NO_COLOR") != ""
 }
 
 // out returns a writer for text output that carries escape sequences only when the
 // destination is a terminal that wants them: `> file`, pipes, NO_COLOR and
 // --no-color get plain text.
-func (a *app) out() io.Writer { return a.profileWriter(a.stdout) }
+func (a *Factory) out() io.Writer { return a.profileWriter(a.stdout) }
 
 // errOut is out for stderr.
-func (a *app) errOut() io.Writer { return a.profileWriter(a.stderr) }
+func (a *Factory) errOut() io.Writer { return a.profileWriter(a.stderr) }
 
-func (a *app) profileWriter(w io.Writer) *colorprofile.Writer {
+func (a *Factory) profileWriter(w io.Writer) *colorprofile.Writer {
 	pw := colorprofile.NewWriter(w, a.environ)
 	if a.noColor() {
 		pw.Profile = colorprofile.NoTTY
@@ -105,8 +147,8 @@ func isTerminal(w any) bool {
 }
 
 // termWidth is the width of stdout when it is a terminal (else 0).
-func (a *app) termWidth() int {
-	if f, ok := a.stdout.(*os.File); ok && isTerminal(f) {
+func (a *Factory) termWidth() int {
+	if f, ok := a.stdout.(*os.File); ok && a.isTerminal(f) {
 		if w, _, err := termSize(f); err == nil && w > 0 {
 			return w
 		}
@@ -121,7 +163,7 @@ func (a *app) termWidth() int {
 }
 
 // catalog returns the embedded catalog, or the one named by --catalog.
-func (a *app) catalog() (*permissions.Catalog, error) {
+func (a *Factory) catalog() (*permissions.Catalog, error) {
 	if a.opts.Catalog == "" {
 		return permissions.Embedded(), nil
 	}
@@ -133,16 +175,32 @@ func (a *app) catalog() (*permissions.Catalog, error) {
 }
 
 // printError prints err as one line a person can act on (no usage dump, no stack).
-func (a *app) printError(err error) {
-	fmt.Fprintf(a.errOut(), "d365consent: %s\n", flows.Sanitize(err.Error()))
+func (a *Factory) printError(err error) {
+	fmt.Fprintf(a.errOut(), "d365consent: %s\n", safetext.Sanitize(err.Error()))
 }
 
-// commandFactories registers each command's constructor; each cmd_*.go file adds its own.
-var commandFactories = map[string]func(*app) *cobra.Command{}
+// newRootCmd is the command tree: the root (the wizard) and every command.
+func newRootCmd(a *Factory) *cobra.Command {
+	root := newRootOnly(a)
+	root.AddCommand(
+		newCompletionCmd(a),
+		newConsentURLCmd(a, nil),
+		newDemoCmd(a, nil),
+		newDoctorCmd(a, nil),
+		newEmulatorCmd(a, nil),
+		newPermissionsCmd(a, nil),
+		newVerifyCmd(a, nil),
+		newVersionCmd(a, nil),
+	)
+	if completing(a.args) {
+		registerFlagCompletions(root)
+	}
+	return root
+}
 
-func registerCommand(name string, f func(*app) *cobra.Command) { commandFactories[name] = f }
-
-func newRootCmd(a *app) *cobra.Command {
+// newRootOnly is the root command without its commands: the shared flags, their
+// check before any command runs, and the wizard as its own run.
+func newRootOnly(a *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "d365consent",
 		Short: "Grant and verify admin consent for Cloud Backup for Dynamics 365",
@@ -173,11 +231,11 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 
 	f := root.PersistentFlags()
 	f.StringVar(&a.opts.Tenant, "tenant", "", "tenant id or domain (e.g. contoso.onmicrosoft.com); default: the signed-in admin's")
-	f.StringVar(&a.opts.Cloud, "cloud", "global", "Microsoft cloud: global, usgov, usgov-dod or china")
+	f.StringVar(&a.opts.Cloud, "cloud", "global", "Microsoft cloud: "+clouds.NameList())
 	f.StringVar(&a.opts.AuthorityHost, "authority-host", "", "override the cloud's sign-in endpoint (base URL, e.g. https://127.0.0.1:8443)")
 	f.StringVar(&a.opts.GraphURL, "graph-url", "", "override the cloud's Microsoft Graph endpoint (base URL); the scopes stay the cloud's (e.g. https://graph.microsoft.us/User.Read for --cloud usgov)")
 	f.StringVar(&a.opts.ClientID, "client-id", "", "client id of the AvePoint app, when the catalog has none")
-	f.StringVar(&a.opts.SignInClientID, "signin-client-id", DefaultSignInClientID, "client id the wizard signs in with (the public Microsoft Graph Command Line Tools client)")
+	f.StringVar(&a.opts.SignInClientID, "signin-client-id", signin.ClientID, "client id the wizard signs in with (the public Microsoft Graph Command Line Tools client)")
 	f.BoolVar(&a.opts.DeviceCode, "device-code", false, "sign in with a device code (SSH and headless machines)")
 	f.BoolVar(&a.opts.NoBrowser, "no-browser", false, "never open a browser; only show the URL")
 	f.BoolVar(&a.opts.Accessible, "accessible", false, "plain line prompts and text, no full-screen interface (screen readers)")
@@ -187,39 +245,19 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	f.StringVar(&a.opts.Debug, "debug", "", "append a debug log to FILE (JSON lines: requests, ids, timings; tokens redacted)")
 
 	root.RunE = wizardRunE(a)
-	names := make([]string, 0, len(commandFactories))
-	for n := range commandFactories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	if len(a.args) > 0 && a.args[0] != "completion" && commandFactories[a.args[0]] != nil {
-		// The command line names its command first: build only that one (issue 13:
-		// building every command's flags and help was most of a short command's own
-		// start-up). Anything else (no command, a flag first, help, cobra's
-		// __complete, completion, which walks the tree) gets the whole tree.
-		names = []string{a.args[0]}
-	}
-	for _, n := range names {
-		root.AddCommand(commandFactories[n](a))
-	}
-	root.Version = versionString()
-	if completing(a.args) {
-		registerFlagCompletions(root)
-	}
+	root.Version = a.versionString()
 	return root
 }
 
 // validateShared checks the shared flags before any command runs.
-func (a *app) validateShared() error {
-	switch a.opts.Cloud {
-	case "global", "usgov", "usgov-dod", "china":
-	default:
-		return flows.Usagef("unknown cloud %q: use global, usgov, usgov-dod or china", a.opts.Cloud)
+func (a *Factory) validateShared() error {
+	if c, ok := clouds.Lookup(a.opts.Cloud); !ok || c.Name != a.opts.Cloud {
+		return flows.Usagef("unknown cloud %q: use %s", a.opts.Cloud, clouds.NameList())
 	}
 	if a.opts.ClientID != "" {
 		// A GUID, or a pasted AOS consent link (its client_id and redirect_uri).
 		if _, _, err := flows.ParseClientIDInput(a.opts.ClientID); err != nil {
-			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", flows.Sanitize(a.opts.ClientID))
+			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", safetext.Sanitize(a.opts.ClientID))
 		}
 	}
 	if !permissions.IsGUID(a.opts.SignInClientID) {
@@ -233,7 +271,7 @@ func (a *app) validateShared() error {
 
 // openDebugLog opens --debug FILE for appending, readable by its owner only (it names
 // hosts, tenant ids and request ids, never a token: flows.NewDebugLogger redacts).
-func (a *app) openDebugLog() error {
+func (a *Factory) openDebugLog() error {
 	if a.opts.Debug == "" || a.debugFile != nil {
 		return nil
 	}
@@ -247,12 +285,12 @@ func (a *app) openDebugLog() error {
 	}
 	a.debugFile = f
 	a.debugLog = flows.NewDebugLogger(f)
-	a.debugLog.Info("d365consent started", "version", versionString(), "args", strings.Join(a.args, " "))
+	a.debugLog.Info("d365consent started", "version", a.versionString(), "args", strings.Join(a.args, " "))
 	return nil
 }
 
 // closeDebugLog flushes and closes the debug log, if any.
-func (a *app) closeDebugLog() {
+func (a *Factory) closeDebugLog() {
 	if a.debugFile != nil {
 		a.debugLog.Info("d365consent finished")
 		_ = a.debugFile.Close()
@@ -263,14 +301,14 @@ func (a *app) closeDebugLog() {
 // withDebug returns cfg logging to --debug FILE: flows events through Config.Logger
 // and every HTTP request (method, redacted URL, status, timing, request ids) through
 // a wrapped transport. Without --debug it returns cfg unchanged.
-func (a *app) withDebug(cfg flows.Config) flows.Config {
+func (a *Factory) withDebug(cfg flows.Config) flows.Config {
 	if a.debugLog == nil {
 		return cfg
 	}
 	cfg.Logger = a.debugLog
 	base := cfg.HTTPClient
 	if base == nil {
-		base = flows.DefaultHTTPClient()
+		base = a.httpClient()
 	}
 	c := *base
 	c.Transport = flows.DebugTransport(base.Transport, a.debugLog)

@@ -25,22 +25,24 @@ import (
 // a report, the debug log or a file; interruption exits 130/143 and leaves nothing
 // running.
 
-// tokenServers records every demo tenant started while a test runs.
+// tokenServers records every demo tenant the runs it watches start.
 type tokenServers struct {
 	mu   sync.Mutex
 	list []*emulator.Server
 }
 
-func watchDemoServers(t *testing.T) *tokenServers {
-	t.Helper()
-	d := &tokenServers{}
-	onDemoStart = func(s *emulator.Server) {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		d.list = append(d.list, s)
+// watch makes f record the demo tenants it starts.
+func (d *tokenServers) watch(f *Factory) {
+	start := f.startEmulator
+	f.startEmulator = func(opts emulator.Options) (*emulator.Server, error) {
+		s, err := start(opts)
+		if err == nil {
+			d.mu.Lock()
+			d.list = append(d.list, s)
+			d.mu.Unlock()
+		}
+		return s, err
 	}
-	t.Cleanup(func() { onDemoStart = nil })
-	return d
 }
 
 // tokens returns every token every recorded server issued. Servers are closed by
@@ -148,7 +150,7 @@ func TestTokenScannerFindsLeaks(t *testing.T) {
 // reports, the debug log and every file under HOME and TMPDIR.
 func TestTokenHygiene(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	servers := watchDemoServers(t)
+	servers := &tokenServers{}
 	home, tmp := freshHome(t)
 	logPath := filepath.Join(home, "debug.log")
 	env := []string{"NO_COLOR=1", "TERM=dumb", "HOME=" + home, "TMPDIR=" + tmp}
@@ -163,7 +165,7 @@ func TestTokenHygiene(t *testing.T) {
 		{[]string{"verify", "--demo", "--device-code", "--app", "ce", "--debug", logPath}, 3}, // fresh: not consented
 	} {
 		args := tc.args
-		code, out, errOut := runFlowsCmdEnv(t, env, args...)
+		code, out, errOut := runFlowsCmdWith(t, servers.watch, env, args...)
 		if code != tc.code {
 			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, tc.code, out, errOut)
 		}
@@ -171,7 +173,7 @@ func TestTokenHygiene(t *testing.T) {
 	}
 
 	// The wizard, line by line (accessible), through sign-in, consent and the report.
-	out, errOut, code := runAccessibleDemo(t, env, []string{"demo", "--scenario", "fresh", "--no-browser", "--accessible", "--debug", logPath},
+	out, errOut, code := runAccessibleDemo(t, servers.watch, env, []string{"demo", "--scenario", "fresh", "--no-browser", "--accessible", "--debug", logPath},
 		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 			{"open the admin consent page", ""}, {"Open this admin consent page", "a"}, {"Save a report", "y"}})
 	if code != 0 {
@@ -215,12 +217,11 @@ func TestTokenHygiene(t *testing.T) {
 	}
 }
 
-// runAccessibleDemo runs the wizard in-process in accessible mode, answering each
-// prompt once it is on screen.
-func runAccessibleDemo(t *testing.T, env, args []string, steps [][2]string) (stdout, stderr string, code int) {
+// runAccessibleDemo runs the wizard in-process in accessible mode, on a Factory whose
+// streams count as a terminal and that setup adjusts, answering each prompt once it
+// is on screen.
+func runAccessibleDemo(t *testing.T, setup func(*Factory), env, args []string, steps [][2]string) (stdout, stderr string, code int) {
 	t.Helper()
-	terminalCheck = func(any) bool { return true }
-	t.Cleanup(func() { terminalCheck = isTerminal })
 	out, errb := &lockedBuffer{}, &lockedBuffer{}
 	in, inW := io.Pipe()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -246,7 +247,12 @@ func runAccessibleDemo(t *testing.T, env, args []string, steps [][2]string) (std
 			}
 		}
 	}()
-	code = run(ctx, args, in, out, errb, env)
+	f := newFactory(in, out, errb, env)
+	f.isTerminal = func(any) bool { return true }
+	if setup != nil {
+		setup(f)
+	}
+	code = run(ctx, f, args)
 	_ = inW.Close()
 	<-fed
 	return out.String(), errb.String(), code
@@ -291,8 +297,7 @@ func TestInterruptVerifyInProcess(t *testing.T) {
 			done := make(chan int, 1)
 			var out, errb lockedBuffer
 			go func() {
-				done <- run(ctx, []string{"verify", "--demo", "--scenario", "throttled", "--debug", logPath},
-					strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1", "D365CONSENT_DEMO_LATENCY=200ms"})
+				done <- run(ctx, newFactory(strings.NewReader(""), &out, &errb, []string{"NO_COLOR=1", "D365CONSENT_DEMO_LATENCY=200ms"}), []string{"verify", "--demo", "--scenario", "throttled", "--debug", logPath})
 			}()
 			testkit.WaitFileFor(t, logPath, tc.after)
 			cancel(tc.cause)
@@ -324,18 +329,19 @@ func TestInterruptVerifyInProcess(t *testing.T) {
 // tenant's are free, no goroutine left.
 func TestInterruptWizardConsentInProcess(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	terminalCheck = func(any) bool { return true }
-	t.Cleanup(func() { terminalCheck = isTerminal })
-	demos := watchDemoServers(t)
+	demos := &tokenServers{}
 	out, errb := &lockedBuffer{}, &lockedBuffer{}
 	in, inW := io.Pipe()
+	f := newFactory(in, out, errb, []string{"NO_COLOR=1"})
+	f.isTerminal = func(any) bool { return true }
+	demos.watch(f)
 	defer inW.Close()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	done := make(chan int, 1)
 	go func() {
 		// loopback-reply: the apps registered a loopback reply URL, so a consent listener runs.
-		done <- run(ctx, []string{"demo", "--scenario", "loopback-reply", "--no-browser", "--accessible"}, in, out, errb, []string{"NO_COLOR=1"})
+		done <- run(ctx, f, []string{"demo", "--scenario", "loopback-reply", "--no-browser", "--accessible"})
 	}()
 	for _, st := range [][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
 		{"open the admin consent page", ""}, {"visible in Microsoft Graph", ""}} {

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"io"
+	"context"
 	"os"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/spf13/cobra"
 )
 
 // TestRunWithSignals drives runWithSignals with real signals sent to this process
@@ -18,26 +15,22 @@ func TestRunWithSignals(t *testing.T) {
 	started := make(chan struct{}, 1)
 	cancelled := make(chan struct{}, 1) // the command that ignores its context saw it end
 	release := make(chan struct{})
-	registerCommand("zz-test-wait", func(a *app) *cobra.Command {
-		var ignore bool
-		cmd := &cobra.Command{Use: "zz-test-wait", RunE: func(cmd *cobra.Command, _ []string) error {
+	// command stops when its context ends (a well-behaved command), or, ignoring it,
+	// only once the test releases it.
+	command := func(ignore bool) func(context.Context) int {
+		return func(ctx context.Context) int {
 			started <- struct{}{}
+			<-ctx.Done()
 			if ignore {
-				<-cmd.Context().Done()
 				cancelled <- struct{}{}
 				<-release
-				return nil
+				return 0
 			}
-			<-cmd.Context().Done()
-			return cmd.Context().Err()
-		}}
-		cmd.Flags().BoolVar(&ignore, "ignore", false, "")
-		return cmd
-	})
-	t.Cleanup(func() { delete(commandFactories, "zz-test-wait") })
+			return exitCode(ctx.Err())
+		}
+	}
 	exited := make(chan int, 1)
-	exit = func(code int) { exited <- code }
-	t.Cleanup(func() { exit = os.Exit })
+	exit := func(code int) { exited <- code }
 
 	for _, tc := range []struct {
 		name   string
@@ -50,13 +43,9 @@ func TestRunWithSignals(t *testing.T) {
 		{"a second signal exits at once", syscall.SIGTERM, true, 143},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := []string{"zz-test-wait"}
-			if tc.ignore {
-				args = append(args, "--ignore")
-			}
 			done := make(chan int, 1)
 			go func() {
-				done <- runWithSignals(args, strings.NewReader(""), io.Discard, io.Discard, nil)
+				done <- runWithSignals(exit, command(tc.ignore))
 			}()
 			<-started
 			if err := syscall.Kill(os.Getpid(), tc.sig); err != nil {

@@ -12,12 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
-
-func init() { registerCommand("verify", newVerifyCmd) }
 
 type verifyOptions struct {
 	App      string
@@ -29,14 +30,18 @@ type verifyOptions struct {
 	DemoFaults string
 	// Fleet: --tenants, --parallel, --auth, --certificate, --identity-client-id, --baseline (verify_fleet.go).
 	Fleet fleetFlags
+	// DeviceCode is sign-in with a device code: --device-code, or --auth device-code.
+	DeviceCode bool
 }
 
-func newVerifyCmd(a *app) *cobra.Command {
+// newVerifyCmd is the verify command; runF, when not nil, runs instead of runVerify
+// with the options the command line gave (tests of the flags).
+func newVerifyCmd(a *Factory, runF func(context.Context, *verifyOptions) error) *cobra.Command {
 	var o verifyOptions
 	cmd := &cobra.Command{
 		Use:   "verify --app ce|uo",
 		Short: "Check from Microsoft Graph which permissions of an app are granted",
-		Long: `verify signs you in (read-only: User.Read, Directory.Read.All) and checks, in one Microsoft
+		Long: `verify signs you in (read-only: ` + signin.List() + `) and checks, in one Microsoft
 Graph round trip, which of the app's required permissions are granted tenant-wide.
 
 With --tenants FILE (one tenant id or domain per line) it signs in once and checks every tenant,
@@ -56,6 +61,10 @@ Graph 403); 5 drift from --baseline; 2 bad input; 1 other errors; with --tenants
   d365consent verify --app ce --client-id ` + exampleClientID + ` --auth certificate --certificate monitor.pem --identity-client-id ` + exampleIdentityID + ` --tenant contoso.onmicrosoft.com --baseline baseline.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.DeviceCode = a.opts.DeviceCode || o.Fleet.Auth == "device-code"
+			if runF != nil {
+				return runF(cmd.Context(), &o)
+			}
 			return runVerify(cmd.Context(), a, o)
 		},
 	}
@@ -86,13 +95,21 @@ func (t *commandTarget) defaultApp(key string) string {
 	return key
 }
 
+// signInWithDeviceCode makes the target's sign-in use a device code when on (the
+// command's own flags chose it); off, the shared flags and the machine decide.
+func (t *commandTarget) signInWithDeviceCode(on bool) {
+	if on && !t.cfg.DeviceCode {
+		t.cfg.DeviceCode, t.cfg.DeviceCodeReason = true, ""
+	}
+}
+
 func (t *commandTarget) Close() {
 	if t.demo != nil {
 		_ = t.demo.Close()
 	}
 }
 
-func (a *app) target(ctx context.Context, demo bool, scenario string) (*commandTarget, error) {
+func (a *Factory) target(ctx context.Context, demo bool, scenario string) (*commandTarget, error) {
 	if scenario != "" && !demo {
 		return nil, flows.Usagef("--scenario needs --demo")
 	}
@@ -115,7 +132,7 @@ func (a *app) target(ctx context.Context, demo bool, scenario string) (*commandT
 }
 
 // pickApp finds --app in the catalog and applies --client-id.
-func (a *app) pickApp(cat *permissions.Catalog, key string) (*permissions.App, error) {
+func (a *Factory) pickApp(cat *permissions.Catalog, key string) (*permissions.App, error) {
 	if key == "" {
 		return nil, flows.Usagef("--app is required: one of %s", strings.Join(cat.Keys(), ", "))
 	}
@@ -135,7 +152,7 @@ func (a *app) pickApp(cat *permissions.Catalog, key string) (*permissions.App, e
 	return app, nil
 }
 
-func runVerify(ctx context.Context, a *app, o verifyOptions) error {
+func runVerify(ctx context.Context, a *Factory, o verifyOptions) error {
 	if err := checkVerifyFlags(o); err != nil {
 		return err
 	}
@@ -160,9 +177,6 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 			return err
 		}
 	}
-	if o.Fleet.Auth == "device-code" {
-		a.opts.DeviceCode = true
-	}
 	// --timeout bounds the whole check, sign-in and Graph: verify never hangs.
 	ctx, cancel := withCommandTimeout(ctx, a.opts.Timeout)
 	defer cancel()
@@ -171,6 +185,7 @@ func runVerify(ctx context.Context, a *app, o verifyOptions) error {
 		return err
 	}
 	defer t.Close()
+	t.signInWithDeviceCode(o.DeviceCode)
 	if err := t.applyDemoFaults(o.DemoFaults); err != nil {
 		return err
 	}
@@ -213,32 +228,33 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 		}
 		if p.DeviceCode {
 			if p.Reason != "" {
-				fmt.Fprintln(w, flows.Sanitize(p.Reason))
+				fmt.Fprintln(w, p.Reason)
 			}
 			if p.Message != "" {
 				fmt.Fprintln(w, p.Message)
 			} else {
-				fmt.Fprintf(w, "To sign in, open %s and enter the code %s\n", flows.Sanitize(p.URL), flows.Sanitize(p.UserCode))
+				fmt.Fprintf(w, "To sign in, open %s and enter the code %s\n", p.URL, p.UserCode)
 			}
 			return
 		}
-		fmt.Fprintf(w, "Sign in as a tenant admin at (opening your browser if it can):\n  %s\n", flows.Sanitize(p.URL))
+		fmt.Fprintf(w, "Sign in as a tenant admin at (opening your browser if it can):\n  %s\n", p.URL)
 	}
 }
 
 // reportFlowError prints an Entra ID refusal in plain words with its ids, once.
-func reportFlowError(a *app, err error) error {
-	x := flows.Explain(err)
+func reportFlowError(a *Factory, err error) error {
+	x := explain.Explain(err)
 	if x == nil {
 		// Not an Entra ID refusal: the raw line first (it names the limit of a
 		// timeout), then plain words for a network or TLS failure.
-		x = flows.Describe(err)
+		x = explain.Describe(err)
 		var printed *silentErr // the doctor's verdict already said it (doctor_hook.go)
 		if x == nil || errors.As(err, &printed) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, flows.ErrCancelled) {
 			return err
 		}
 		w := a.errOut()
-		fmt.Fprintf(w, "d365consent: %s\n", flows.Sanitize(err.Error()))
+		// err's text may carry anything a caller wrapped into it (a file name, a flag).
+		fmt.Fprintf(w, "d365consent: %s\n", safetext.Sanitize(err.Error()))
 		fmt.Fprintf(w, "  %s: %s\n", x.Title, x.Meaning)
 		fmt.Fprintf(w, "  What to do: %s\n", x.Fix)
 		return silent(err)
@@ -276,7 +292,7 @@ type nextStep struct {
 }
 
 // nextCommands builds r's next-step commands for verify's target.
-func (a *app) nextCommands(r *flows.Result, t *commandTarget, o verifyOptions) (next nextStep) {
+func (a *Factory) nextCommands(r *flows.Result, t *commandTarget, o verifyOptions) (next nextStep) {
 	if app, ok := t.catalog.App(r.App.Key); ok {
 		defer func() { next.reauthorize = app.ReauthorizeOnly }()
 	}
@@ -331,7 +347,7 @@ func cloudLabel(r *flows.Result) string {
 
 // writeChecklist prints a Result as a readable checklist, and what to do next.
 func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
-	fmt.Fprintf(w, "%s (%s)\n", flows.Sanitize(r.App.DisplayName), r.App.Key)
+	fmt.Fprintf(w, "%s (%s)\n", r.App.DisplayName, r.App.Key)
 	fmt.Fprintf(w, "Tenant %s (%s) · signed in as %s · %s · %s\n", r.Tenant.DisplayName, r.Tenant.ID, r.SignedInAs, cloudLabel(r), r.CheckedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "Client id %s", r.App.ClientID)
 	if sp := r.ServicePrincipal; sp != nil {
@@ -365,7 +381,7 @@ func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings:")
 		for _, x := range r.Warnings {
-			fmt.Fprintf(w, "  ! %s\n", flows.Sanitize(x))
+			fmt.Fprintf(w, "  ! %s\n", x)
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", flows.Summary(r))

@@ -30,8 +30,8 @@ func checkDemoFaults(o verifyOptions) error {
 	return nil
 }
 
-// applyDemoFaults layers spec over the demo tenant's faults and shows the tenant to
-// demoServerHook (tests); it does nothing for a real tenant.
+// applyDemoFaults layers spec over the demo tenant's faults; it does nothing for a
+// real tenant.
 func (t *commandTarget) applyDemoFaults(spec string) error {
 	if t.demo == nil {
 		return nil
@@ -42,9 +42,6 @@ func (t *commandTarget) applyDemoFaults(spec string) error {
 			return err
 		}
 		t.demo.Server.SetFaults(f)
-	}
-	if demoServerHook != nil {
-		demoServerHook(spec, t.demo.Server)
 	}
 	return nil
 }
@@ -93,11 +90,6 @@ func parseDemoFaults(f emulator.Faults, spec string) (emulator.Faults, error) {
 	}
 	return f, nil
 }
-
-// demoServerHook, when set (by tests, before any test runs), sees the demo tenant of
-// each verify --demo run with its --demo-faults spec, so a test can count the
-// requests it served.
-var demoServerHook func(spec string, srv *emulator.Server)
 
 // timeoutCause is why a command's context ended when --timeout ran out: errors name
 // the limit instead of "context deadline exceeded".

@@ -12,31 +12,6 @@ import (
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
-var (
-	faultServersMu sync.Mutex
-	faultServers   = map[string]*emulator.Server{}
-)
-
-func init() {
-	demoServerHook = func(spec string, srv *emulator.Server) {
-		faultServersMu.Lock()
-		faultServers[spec] = srv
-		faultServersMu.Unlock()
-	}
-}
-
-// graphRequestsOf is how many Graph requests the demo tenant started with spec served.
-func graphRequestsOf(t *testing.T, spec string) int64 {
-	t.Helper()
-	faultServersMu.Lock()
-	defer faultServersMu.Unlock()
-	srv := faultServers[spec]
-	if srv == nil {
-		t.Fatalf("no demo tenant ran with --demo-faults %q", spec)
-	}
-	return srv.GraphRequests()
-}
-
 type faultRun struct {
 	code             int
 	stdout, stderr   string
@@ -46,14 +21,26 @@ type faultRun struct {
 }
 
 // verifyWithFaults runs `verify --demo --scenario consented --demo-faults spec
-// --timeout timeout` in-process and times it.
+// --timeout timeout` in-process, times it, and counts the Graph requests its demo
+// tenant served.
 func verifyWithFaults(t *testing.T, spec string, timeout time.Duration) faultRun {
 	t.Helper()
+	var srv *emulator.Server
+	keep := func(f *Factory) {
+		f.startEmulator = func(o emulator.Options) (*emulator.Server, error) {
+			s, err := emulator.Start(o)
+			srv = s
+			return s, err
+		}
+	}
 	start := time.Now()
-	code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--scenario", "consented", "--app", "ce",
+	code, out, errOut := runFlowsCmdWith(t, keep, []string{"NO_COLOR=1", "TERM=dumb"}, "verify", "--demo", "--scenario", "consented", "--app", "ce",
 		"--demo-faults", spec, "--timeout", timeout.String())
 	r := faultRun{code: code, stdout: out, stderr: errOut, elapsed: time.Since(start), faults: spec}
-	r.graphRequests = graphRequestsOf(t, spec)
+	if srv == nil {
+		t.Fatalf("no demo tenant ran with --demo-faults %q", spec)
+	}
+	r.graphRequests = srv.GraphRequests()
 	t.Logf("--demo-faults %s --timeout %s: exit %d after %s, %d Graph requests; stderr %q",
 		spec, timeout, code, r.elapsed.Round(time.Millisecond), r.graphRequests, errOut)
 	return r
@@ -94,7 +81,7 @@ const graphBudget = 8 * time.Second
 // measure (a loaded -race run takes seconds to sign in), so generous.
 const completeBudget = 30 * time.Second
 
-// verify is one token and one Graph round trip (issue 10): /me, /organization, the
+// verify is one token and one Graph round trip: /me, /organization, the
 // roles and the verification in one $batch.
 const cleanGraphRequests = 1
 

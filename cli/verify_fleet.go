@@ -91,7 +91,7 @@ func checkVerifyFlags(o verifyOptions) error {
 }
 
 // readTenants reads --tenants FILE, or stdin for "-".
-func (a *app) readTenants(name string) ([]string, error) {
+func (a *Factory) readTenants(name string) ([]string, error) {
 	if name == "-" {
 		return flows.ParseTenantList(a.stdin, "stdin")
 	}
@@ -104,7 +104,7 @@ func (a *app) readTenants(name string) ([]string, error) {
 }
 
 // runVerifyMany is verify with --tenants, or with an app identity.
-func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
+func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	if err := checkDemoFaults(o); err != nil {
 		return err
 	}
@@ -129,6 +129,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 		return err
 	}
 	defer t.Close()
+	t.signInWithDeviceCode(o.DeviceCode)
 	demoMonitor := ""
 	if t.demo != nil {
 		if o.Fleet.Tenants != "" {
@@ -203,7 +204,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 		}
 		return a.emitVerify(o, r, baseline, t)
 	}
-	if isTerminal(a.stderr) {
+	if a.isTerminal(a.stderr) {
 		w := a.stderr
 		fc.Progress = func(done, total int, _ flows.FleetRow) {
 			fmt.Fprintf(w, "\r%s ", flows.ProgressLine(done, total, 30))
@@ -241,7 +242,7 @@ func runVerifyMany(ctx context.Context, a *app, o verifyOptions) error {
 }
 
 // emitFleet prints a fleet check in --format, and --report FILE when asked.
-func (a *app) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flows.Drift) error {
+func (a *Factory) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flows.Drift) error {
 	var err error
 	switch o.Format {
 	case "json":
@@ -283,9 +284,9 @@ func (a *app) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flows.Dr
 // emitVerify prints one tenant's result in --format (with drift from baseline, if
 // any), saves --report, and returns the exit: 0 complete, 3 incomplete, 5 drift
 // (drift wins over incomplete).
-func (a *app) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Baseline, t *commandTarget) error {
+func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Baseline, t *commandTarget) error {
 	if a.opts.AuthorityHost != "" || a.opts.GraphURL != "" {
-		// Not the named cloud's endpoints: never claim "global" (issue 12).
+		// Not the named cloud's endpoints: never claim "global".
 		r.Cloud = "custom"
 	}
 	var drift *flows.Drift

@@ -76,8 +76,7 @@ func TestVerifyFleetJSON(t *testing.T) {
 // TestVerifyFleetCSVAndStdin: the list from stdin, CSV out, one line per tenant.
 func TestVerifyFleetCSVAndStdin(t *testing.T) {
 	var out, errb strings.Builder
-	code := run(context.Background(), []string{"verify", "--demo", "--tenants", "-", "--format", "csv"},
-		strings.NewReader("fabrikam.onmicrosoft.com\nwoodgrovebank.onmicrosoft.com\n"), &out, &errb, []string{"NO_COLOR=1"})
+	code := run(context.Background(), newFactory(strings.NewReader("fabrikam.onmicrosoft.com\nwoodgrovebank.onmicrosoft.com\n"), &out, &errb, []string{"NO_COLOR=1"}), []string{"verify", "--demo", "--tenants", "-", "--format", "csv"})
 	if code != 4 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
@@ -216,7 +215,7 @@ func TestVerifyAppIdentityDemo(t *testing.T) {
 // the environment, with --debug and --report: no token the demo tenant issued, no
 // JWT and not the secret appears in stdout, stderr, the debug log or the report.
 func TestFleetAndAppIdentityLeakNothing(t *testing.T) {
-	servers := watchDemoServers(t)
+	servers := &tokenServers{}
 	dir := t.TempDir()
 	list := fleetFile(t, demoFleetList)
 	var outputs []string
@@ -227,7 +226,7 @@ func TestFleetAndAppIdentityLeakNothing(t *testing.T) {
 		logPath := filepath.Join(dir, "debug"+string(rune('0'+i))+".log")
 		report := filepath.Join(dir, "report"+string(rune('0'+i))+".json")
 		args := append([]string{"verify", "--demo", "--tenants", list, "--format", "json", "--debug", logPath, "--report", report}, extra...)
-		code, out, errOut := runFlowsCmdEnv(t, []string{"NO_COLOR=1", flows.EnvClientSecret + "=" + emulator.DemoMonitorSecret}, args...)
+		code, out, errOut := runFlowsCmdWith(t, servers.watch, []string{"NO_COLOR=1", flows.EnvClientSecret + "=" + emulator.DemoMonitorSecret}, args...)
 		if code != 4 && code != 0 {
 			t.Fatalf("%q: exit %d: %s", extra, code, errOut)
 		}

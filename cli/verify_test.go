@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func runFlowsCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -19,13 +21,28 @@ func runFlowsCmd(t *testing.T, args ...string) (code int, stdout, stderr string)
 
 func runFlowsCmdEnv(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runFlowsCmdWith(t, nil, env, args...)
+}
+
+// runFlowsCmdWith runs the command line in-process with a Factory that setup (when
+// not nil) adjusts first, and returns the exit code and output. A --demo run serves
+// the fixture catalog (testkit.Catalog) unless the line names a catalog.
+func runFlowsCmdWith(t *testing.T, setup func(*Factory), env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	if slices.Contains(args, "--demo") && !slices.Contains(args, "--catalog") {
+		args = append(args[:len(args):len(args)], "--catalog", testkit.CatalogPath(t))
+	}
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(""), &out, &errb, env)
+	f := newFactory(strings.NewReader(""), &out, &errb, env)
+	if setup != nil {
+		setup(f)
+	}
+	code = run(context.Background(), f, args)
 	return code, out.String(), errb.String()
 }
 
 // TestVerifyEveryScenario runs `verify --demo --format json` for every scenario and
-// app, in-process, against the emulator with real MSAL.
+// app, in-process, against the emulator (serving the fixture catalog) with real MSAL.
 func TestVerifyEveryScenario(t *testing.T) {
 	const (
 		g  = flows.PermGranted
@@ -189,5 +206,29 @@ func TestConsentURLCommand(t *testing.T) {
 	}
 	if code, _, _ := runFlowsCmd(t, "consent-url", "--app", "ce", "--tenant", "bad tenant!", "--client-id", "11111111-2222-3333-4444-555555555555"); code != 2 {
 		t.Fatalf("bad tenant: exit %d", code)
+	}
+}
+
+// TestSignInWithDeviceCode: verify's own device-code choice (--auth device-code)
+// switches the target's sign-in to a device code; it keeps the machine's reason when
+// the device code was already chosen, and changes nothing when off.
+func TestSignInWithDeviceCode(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		cfg        flows.Config
+		on         bool
+		wantDevice bool
+		wantReason string
+	}{
+		{"off", flows.Config{}, false, false, ""},
+		{"on", flows.Config{}, true, true, ""},
+		{"on over SSH", flows.Config{DeviceCode: true, DeviceCodeReason: "SSH"}, true, true, "SSH"},
+		{"off over SSH", flows.Config{DeviceCode: true, DeviceCodeReason: "SSH"}, false, true, "SSH"},
+	} {
+		target := &commandTarget{cfg: tc.cfg}
+		target.signInWithDeviceCode(tc.on)
+		if target.cfg.DeviceCode != tc.wantDevice || target.cfg.DeviceCodeReason != tc.wantReason {
+			t.Errorf("%s: device code %v, reason %q", tc.name, target.cfg.DeviceCode, target.cfg.DeviceCodeReason)
+		}
 	}
 }

@@ -1,16 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 )
-
-func init() { registerCommand("version", newVersionCmd) }
 
 // Stamped by release builds: -ldflags "-X github.com/d365consent/d365consent/cli.version=v1.2.3 -X github.com/d365consent/d365consent/cli.commit=… -X github.com/d365consent/d365consent/cli.date=…"
 // (.goreleaser.yaml). Empty in `go build` / `go install` builds, where the build info
@@ -21,8 +19,8 @@ var (
 	date    = ""
 )
 
-// readBuildInfo is debug.ReadBuildInfo, swapped in tests.
-var readBuildInfo = debug.ReadBuildInfo
+// releaseStamp is what -ldflags stamped into a release build ("" = not stamped).
+type releaseStamp struct{ version, commit, date string }
 
 // buildInfo is what `d365consent version` reports.
 type buildInfo struct {
@@ -34,19 +32,19 @@ type buildInfo struct {
 	Modified  bool   `json:"modified,omitempty"`
 }
 
-// currentBuildInfo merges the -ldflags stamps (which win) with the toolchain's build
-// info: the module version for `go install …@vX` builds, vcs.revision/vcs.time/
-// vcs.modified for builds in a checkout, and the commit and time a pseudo-version
-// (`go install …@latest` of an untagged commit) carries.
-func currentBuildInfo() buildInfo {
+// currentBuildInfo merges the -ldflags stamps (a.stamp, which win) with the
+// toolchain's build info (a.buildInfo): the module version for `go install …@vX` builds,
+// vcs.revision/vcs.time/vcs.modified for builds in a checkout, and the commit and
+// time a pseudo-version (`go install …@latest` of an untagged commit) carries.
+func (a *Factory) currentBuildInfo() buildInfo {
 	bi := buildInfo{
-		Version:   version,
-		Commit:    commit,
-		Date:      date,
+		Version:   a.stamp.version,
+		Commit:    a.stamp.commit,
+		Date:      a.stamp.date,
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 	}
-	if info, ok := readBuildInfo(); ok && info != nil {
+	if info, ok := a.buildInfo(); ok && info != nil {
 		if info.GoVersion != "" {
 			bi.GoVersion = info.GoVersion
 		}
@@ -133,8 +131,8 @@ func isDigits(s string) bool {
 }
 
 // versionString is the one-line version root.Version carries for --version.
-func versionString() string {
-	bi := currentBuildInfo()
+func (a *Factory) versionString() string {
+	bi := a.currentBuildInfo()
 	c := shortCommit(bi.Commit)
 	if bi.Modified {
 		c += "-dirty"
@@ -149,8 +147,14 @@ func shortCommit(c string) string {
 	return c
 }
 
-func newVersionCmd(a *app) *cobra.Command {
-	var format string
+type versionOptions struct {
+	Format string
+}
+
+// newVersionCmd is the version command; runF, when not nil, runs instead of
+// runVersion with the options the command line gave (tests of the flags).
+func newVersionCmd(a *Factory, runF func(context.Context, *versionOptions) error) *cobra.Command {
+	var o versionOptions
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit, build date and Go version",
@@ -161,28 +165,35 @@ stamped at build time; 'go install' builds report what the Go toolchain recorded
   d365consent --version`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := enumFlag("format", format, "text", "json"); err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), &o)
 			}
-			bi := currentBuildInfo()
-			if format == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(bi)
-			}
-			w := a.out()
-			c := bi.Commit
-			if bi.Modified {
-				c += " (modified)"
-			}
-			fmt.Fprintf(w, "d365consent %s\n", bi.Version)
-			fmt.Fprintf(w, "commit:   %s\n", c)
-			fmt.Fprintf(w, "built:    %s\n", bi.Date)
-			fmt.Fprintf(w, "go:       %s %s\n", bi.GoVersion, bi.Platform)
-			return nil
+			return runVersion(a, o)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
 	annotateValues(cmd, "format", "text", "json")
 	return cmd
+}
+
+func runVersion(a *Factory, o versionOptions) error {
+	if err := enumFlag("format", o.Format, "text", "json"); err != nil {
+		return err
+	}
+	bi := a.currentBuildInfo()
+	if o.Format == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(bi)
+	}
+	w := a.out()
+	c := bi.Commit
+	if bi.Modified {
+		c += " (modified)"
+	}
+	fmt.Fprintf(w, "d365consent %s\n", bi.Version)
+	fmt.Fprintf(w, "commit:   %s\n", c)
+	fmt.Fprintf(w, "built:    %s\n", bi.Date)
+	fmt.Fprintf(w, "go:       %s %s\n", bi.GoVersion, bi.Platform)
+	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -42,12 +43,6 @@ func TestRootVersionFlag(t *testing.T) {
 
 // TestVersionResolution drives currentBuildInfo with fake toolchain build info.
 func TestVersionResolution(t *testing.T) {
-	saved := [3]string{version, commit, date}
-	savedRead := readBuildInfo
-	t.Cleanup(func() {
-		version, commit, date = saved[0], saved[1], saved[2]
-		readBuildInfo = savedRead
-	})
 	info := func(mainVersion string, settings ...string) *debug.BuildInfo {
 		bi := &debug.BuildInfo{GoVersion: "go1.99.1", Main: debug.Module{Path: "github.com/d365consent/d365consent", Version: mainVersion}}
 		for i := 0; i+1 < len(settings); i += 2 {
@@ -78,9 +73,10 @@ func TestVersionResolution(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			version, commit, date = tt.ldflags[0], tt.ldflags[1], tt.ldflags[2]
-			readBuildInfo = func() (*debug.BuildInfo, bool) { return tt.bi, tt.bi != nil }
-			got := currentBuildInfo()
+			f := newFactory(strings.NewReader(""), io.Discard, io.Discard, nil)
+			f.stamp = releaseStamp{tt.ldflags[0], tt.ldflags[1], tt.ldflags[2]}
+			f.buildInfo = func() (*debug.BuildInfo, bool) { return tt.bi, tt.bi != nil }
+			got := f.currentBuildInfo()
 			if got.Version != tt.version || got.Commit != tt.commit || got.Date != tt.at || got.Modified != tt.modified {
 				t.Errorf("got %+v, want version %q commit %q date %q modified %v", got, tt.version, tt.commit, tt.at, tt.modified)
 			}
@@ -91,7 +87,7 @@ func TestVersionResolution(t *testing.T) {
 			if got.GoVersion != wantGo {
 				t.Errorf("GoVersion = %q, want %q", got.GoVersion, wantGo)
 			}
-			s := versionString()
+			s := f.versionString()
 			if !strings.HasPrefix(s, tt.version+" (commit ") || !strings.Contains(s, wantGo) {
 				t.Errorf("versionString() = %q", s)
 			}

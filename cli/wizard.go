@@ -9,7 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
 	"github.com/d365consent/d365consent/internal/wizard"
@@ -17,7 +21,7 @@ import (
 )
 
 // wizardRunE is the root command's RunE: the wizard against the real Microsoft cloud.
-func wizardRunE(a *app) func(*cobra.Command, []string) error {
+func wizardRunE(a *Factory) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		if err := a.requireTerminal(); err != nil {
 			return err
@@ -44,16 +48,12 @@ type wizardTarget struct {
 	urlFile  string // hidden --url-file: every browser URL the wizard shows (tests)
 }
 
-// terminalCheck is isTerminal; in-process tests of the whole wizard (accessible mode)
-// replace it.
-var terminalCheck = isTerminal
-
 // requireTerminal: the full-screen wizard needs a terminal on stdin and stdout; line
 // mode (--accessible, TERM=dumb) only on stdin, so `demo --accessible | tee log`
 // works. Scripts get one line pointing at the non-interactive commands (exit 2).
-func (a *app) requireTerminal() error {
-	in := terminalCheck(a.stdin)
-	if in && (a.lineMode() || terminalCheck(a.stdout)) {
+func (a *Factory) requireTerminal() error {
+	in := a.isTerminal(a.stdin)
+	if in && (a.lineMode() || a.isTerminal(a.stdout)) {
 		return nil
 	}
 	fmt.Fprintln(a.errOut(), "d365consent: the wizard needs a terminal; in scripts use the permissions and verify commands (see the list in d365consent --help).")
@@ -62,7 +62,7 @@ func (a *app) requireTerminal() error {
 
 // runWizard runs the wizard (full screen, or line by line with --accessible) and maps
 // how it ended to an error (and so an exit code).
-func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
+func (a *Factory) runWizard(ctx context.Context, t wizardTarget) error {
 	sess, err := flows.NewSession(t.cfg)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func (a *app) runWizard(ctx context.Context, t wizardTarget) error {
 }
 
 // wizardOptions are the wizard's options for target t, signed in through sess.
-func (a *app) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options {
+func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options {
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
 	opts := ui.Options{
 		Engine:   sessionEngine{s: sess},
@@ -117,7 +117,7 @@ func (a *app) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options {
 
 // lineMode: the wizard runs line by line (--accessible, or a terminal that cannot
 // host a full screen: termcaps.LineMode).
-func (a *app) lineMode() bool {
+func (a *Factory) lineMode() bool {
 	if a.opts.Accessible {
 		return true
 	}
@@ -127,7 +127,7 @@ func (a *app) lineMode() bool {
 
 // commandFlags are the flags that make a printed d365consent command run against
 // the same target as this run (ui.Options.CommandFlags).
-func (a *app) commandFlags(t wizardTarget) []string {
+func (a *Factory) commandFlags(t wizardTarget) []string {
 	if t.demo {
 		return []string{"--demo", "--scenario", t.scenario}
 	}
@@ -141,7 +141,7 @@ func (a *app) commandFlags(t wizardTarget) []string {
 	if a.opts.GraphURL != "" {
 		f = append(f, "--graph-url", a.opts.GraphURL)
 	}
-	if a.opts.SignInClientID != "" && a.opts.SignInClientID != DefaultSignInClientID {
+	if a.opts.SignInClientID != "" && a.opts.SignInClientID != signin.ClientID {
 		f = append(f, "--signin-client-id", a.opts.SignInClientID)
 	}
 	if a.opts.Catalog != "" {
@@ -153,7 +153,7 @@ func (a *app) commandFlags(t wizardTarget) []string {
 // wizardOutcome prints how the wizard ended (the full-screen view is gone once it
 // exits): the verdict, or for an error its support ids on stderr, and returns the
 // error that gives the exit code.
-func (a *app) wizardOutcome(out ui.Outcome, t wizardTarget) error {
+func (a *Factory) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 	w := a.out()
 	if out.Err != nil {
 		if !errors.Is(out.Err, flows.ErrCancelled) && !a.lineMode() {
@@ -171,7 +171,7 @@ func (a *app) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 		}
 		return nil
 	}
-	fmt.Fprintln(w, flows.Sanitize(flows.Summary(r)))
+	fmt.Fprintln(w, safetext.Sanitize(flows.Summary(r)))
 	if r.Status != flows.StatusComplete {
 		for _, b := range flows.Blockers(r) {
 			if !b.FixShown {
@@ -183,7 +183,7 @@ func (a *app) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 		return silent(fmt.Errorf("%w", flows.ErrIncomplete))
 	}
 	if r.NextStep != "" {
-		fmt.Fprintln(w, "Next step: "+flows.Sanitize(r.NextStep))
+		fmt.Fprintln(w, "Next step: "+safetext.Sanitize(r.NextStep))
 	}
 	return nil
 }
@@ -230,37 +230,37 @@ func (c consentWaiter) ConsentURL() string { return c.URL }
 // they say "open this page", not "your browser should open"), and qrFirst when the
 // admin's browser is on another device (SSH, a headless box) — not in the demo, whose
 // pages live on this machine's loopback, out of a phone's reach.
-func browserUX(b flows.Browser, environ []string, demo bool) (noBrowser, qrFirst bool) {
-	sb, system := b.(*flows.SystemBrowser)
+func browserUX(b browser.Browser, environ []string, demo bool) (noBrowser, qrFirst bool) {
+	sb, system := b.(*browser.System)
 	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
-	return !system || cannotOpen, !demo && (cannotOpen || flows.SSHSession(environ))
+	return !system || cannotOpen, !demo && (cannotOpen || browser.SSHSession(environ))
 }
 
 // printSupport prints, after the full-screen wizard ended on err, what support needs
 // on stderr: the explanation and the AADSTS code, correlation id, trace id and
 // timestamp, each whole on its own line.
-func (a *app) printSupport(err error) {
-	x := flows.Explain(err)
+func (a *Factory) printSupport(err error) {
+	x := explain.Explain(err)
 	if x == nil {
 		return
 	}
 	w := a.errOut()
 	if x.Title != "" {
-		fmt.Fprintf(w, "%s\n", flows.Sanitize(x.Title))
+		fmt.Fprintf(w, "%s\n", safetext.Sanitize(x.Title))
 	}
 	if x.Fix != "" {
-		fmt.Fprintf(w, "What to do: %s\n", flows.Sanitize(x.Fix))
+		fmt.Fprintf(w, "What to do: %s\n", safetext.Sanitize(x.Fix))
 	}
-	for _, id := range flows.SupportIDs(x) {
+	for _, id := range explain.SupportIDs(x) {
 		fmt.Fprintln(w, id)
 	}
 	if x.Link != "" {
-		fmt.Fprintln(w, flows.Sanitize(x.Link))
+		fmt.Fprintln(w, safetext.Sanitize(x.Link))
 	}
 }
 
 // commandTarget is what the command lines printed for this run run against
 // (wizard.Target.Command builds them, for both renderers and for the outcome).
-func (a *app) commandTarget(t wizardTarget) wizard.Target {
+func (a *Factory) commandTarget(t wizardTarget) wizard.Target {
 	return wizard.Target{Catalog: t.catalog, Cloud: a.opts.Cloud, ClientIDFlag: a.opts.ClientID, Demo: t.demo, Flags: a.commandFlags(t)}
 }

@@ -58,10 +58,10 @@ func TestWizardParityAcrossRenderers(t *testing.T) {
 // demoWizard starts the scenario's demo tenant, no browser opened (each page is
 // answered with a, through the demo browser), and returns the wizard's options and target as the demo command
 // builds them.
-func demoWizard(t *testing.T, scenario string, accessible bool) (*app, *lockedBuffer, wizardTarget, ui.Options) {
+func demoWizard(t *testing.T, scenario string, accessible bool) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
 	t.Helper()
 	out := &lockedBuffer{}
-	a := newApp(strings.NewReader(""), out, out, []string{"TERM=xterm-256color", "LANG=en_US.UTF-8"})
+	a := newFactory(strings.NewReader(""), out, out, []string{"TERM=xterm-256color", "LANG=en_US.UTF-8"})
 	a.opts.Accessible = accessible
 	env, err := startDemo(context.Background(), a, scenario)
 	if err != nil {
@@ -78,7 +78,7 @@ func demoWizard(t *testing.T, scenario string, accessible bool) (*app, *lockedBu
 	return a, out, tgt, a.wizardOptions(tgt, sess)
 }
 
-func (a *app) finish(o ui.Outcome, out *lockedBuffer, t wizardTarget, shown string) walk {
+func (a *Factory) finish(o ui.Outcome, out *lockedBuffer, t wizardTarget, shown string) walk {
 	w := walk{steps: o.Steps, code: exitCode(a.wizardOutcome(o, t))}
 	if o.Result != nil {
 		w.status = o.Result.Status

@@ -3,18 +3,18 @@ package cli
 import (
 	"testing"
 
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/browser"
 )
 
 func TestBrowserUX(t *testing.T) {
-	desktop := &flows.SystemBrowser{Environ: []string{"HOME=/Users/a"}, GOOS: "darwin"}
+	desktop := &browser.System{Environ: []string{"HOME=/Users/a"}, GOOS: "darwin"}
 	ssh := []string{"SSH_CONNECTION=192.0.2.1 50000 192.0.2.2 22", "DISPLAY=:0"}
-	sshBrowser := &flows.SystemBrowser{Environ: ssh, GOOS: "linux"} // SSH is decided before any look-up
+	sshBrowser := &browser.System{Environ: ssh, GOOS: "linux"} // SSH is decided before any look-up
 	notWSL := func(string) ([]byte, error) { return []byte("Linux version 6.1.0 (debian)"), nil }
-	headless := &flows.SystemBrowser{Environ: []string{"HOME=/root"}, GOOS: "linux", ReadFile: notWSL}
+	headless := &browser.System{Environ: []string{"HOME=/root"}, GOOS: "linux", ReadFile: notWSL}
 	tests := []struct {
 		name               string
-		b                  flows.Browser
+		b                  browser.Browser
 		env                []string
 		demo               bool
 		noBrowser, qrFirst bool

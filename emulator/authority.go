@@ -177,7 +177,7 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"code_challenge_methods_supported":      []string{"plain", "S256"},
-		"msgraph_host":                          strings.TrimPrefix(s.cloud.GraphURI, "https://"),
+		"msgraph_host":                          strings.TrimPrefix(s.cloud.GraphURL, "https://"),
 		"request_uri_parameter_supported":       false,
 	}
 	for k, v := range s.cloudInstance.openIDCloudFields() {
@@ -220,7 +220,7 @@ func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 			prefix := strings.TrimSuffix(strings.ToLower(sc[:i]), "/")
 			value = sc[i+1:]
 			switch prefix {
-			case s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
+			case s.cloud.GraphURL, permissions.GraphAppID, "api://" + permissions.GraphAppID:
 				if out.prefix == "" {
 					out.prefix = sc[:i]
 				}
@@ -361,71 +361,87 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
 		s.writeOAuthError(w, oerr)
 		return
 	}
-	withRefresh := containsFold(scopes.graph, "offline_access")
+	var resp map[string]any
 	switch gt := f.Get("grant_type"); gt {
 	case "authorization_code":
-		c := s.codes[f.Get("code")]
-		switch {
-		case c == nil:
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'code' parameter is not valid. The code has expired or is invalid."})
-			return
-		case c.Used:
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."})
-			return
-		}
-		c.Used = true // single use, even when the redemption fails below
-		switch {
-		case s.now().After(c.Expires):
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70008, Message: "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."})
-		case c.ClientID != clientID:
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'code' parameter is not valid. The code was issued to a different client."})
-		case c.RedirectURI != f.Get("redirect_uri"):
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code."})
-		case c.Challenge != "" && !pkceMatches(c.Challenge, c.Method, f.Get("code_verifier")):
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 50148, Message: "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."})
-		default:
-			u := s.dir.userByID(c.UserID)
-			writeJSON(w, http.StatusOK, s.tokenResponse(clientID, u, scopes.raw, withRefresh))
-		}
+		resp, oerr = s.redeemCode(f, clientID, scopes)
 	case "refresh_token":
-		rg := s.refresh[f.Get("refresh_token")]
-		if rg == nil || rg.ClientID != clientID {
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 9002313, Message: "Invalid request. Request is malformed or invalid. The refresh token is invalid or was issued to another client."})
-			return
-		}
-		u := s.dir.userByID(rg.UserID)
-		if e := s.refreshNeedsMFA(u); e != nil {
-			s.writeOAuthError(w, e)
-			return
-		}
-		if missing := s.missingConsent(clientID, u, scopes.graph); len(missing) > 0 {
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 65001, SubError: "consent_required", Message: fmt.Sprintf(
-				"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", clientID, s.dir.apps[strings.ToLower(clientID)].DisplayName)})
-			return
-		}
-		s.refreshes.Add(1)
-		writeJSON(w, http.StatusOK, s.tokenResponse(clientID, u, scopes.raw, withRefresh))
+		resp, oerr = s.redeemRefresh(f, clientID, scopes)
 	case "device_code", "urn:ietf:params:oauth:grant-type:device_code":
-		d := s.devices[f.Get("device_code")]
-		switch {
-		case d == nil || d.ClientID != clientID:
-			s.writeOAuthError(w, &oauthError{Code: "bad_verification_code", AADSTS: 70000, Message: "The provided value for the 'device_code' parameter is not valid."})
-		case s.now().After(d.Expires):
-			s.writeOAuthError(w, &oauthError{Code: "expired_token", AADSTS: 70019, Message: "Verification code expired."})
-		case d.Status == "pending":
-			s.writeOAuthError(w, &oauthError{Code: "authorization_pending", AADSTS: 70016, Message: "OAuth 2.0 device flow error. Authorization is pending. Continue polling."})
-		case d.Status == "declined":
-			s.writeOAuthError(w, &oauthError{Code: "authorization_declined", AADSTS: 70000, Message: "The user denied the authorization request."})
-		case d.Status == "redeemed":
-			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "The device code was already redeemed."})
-		default:
-			d.Status = "redeemed"
-			u := s.dir.userByID(d.UserID)
-			writeJSON(w, http.StatusOK, s.tokenResponse(clientID, u, scopes.raw, withRefresh))
-		}
+		resp, oerr = s.redeemDeviceCode(f, clientID, scopes)
 	default:
-		s.writeOAuthError(w, &oauthError{Code: "unsupported_grant_type", AADSTS: 70003, Message: fmt.Sprintf("The app requested an unsupported grant type '%s'.", gt)})
+		oerr = &oauthError{Code: "unsupported_grant_type", AADSTS: 70003, Message: fmt.Sprintf("The app requested an unsupported grant type '%s'.", gt)}
 	}
+	if oerr != nil {
+		s.writeOAuthError(w, oerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// redeemCode is the authorization code grant: a code is single use, bound to its
+// client, redirect URI and PKCE challenge
+// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#redeem-a-code-for-an-access-token).
+func (s *Server) redeemCode(f url.Values, clientID string, scopes scopeSet) (map[string]any, *oauthError) {
+	c := s.codes[f.Get("code")]
+	switch {
+	case c == nil:
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'code' parameter is not valid. The code has expired or is invalid."}
+	case c.Used:
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."}
+	}
+	c.Used = true // single use, even when the redemption fails below
+	switch {
+	case s.now().After(c.Expires):
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 70008, Message: "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."}
+	case c.ClientID != clientID:
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'code' parameter is not valid. The code was issued to a different client."}
+	case c.RedirectURI != f.Get("redirect_uri"):
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 70000, Message: "The provided value for the 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code."}
+	case c.Challenge != "" && !pkceMatches(c.Challenge, c.Method, f.Get("code_verifier")):
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 50148, Message: "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."}
+	}
+	return s.tokenResponse(clientID, s.dir.userByID(c.UserID), scopes.raw, containsFold(scopes.graph, "offline_access")), nil
+}
+
+// redeemRefresh is the refresh token grant; a refresh can need MFA again or consent
+// the user has not given (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token).
+func (s *Server) redeemRefresh(f url.Values, clientID string, scopes scopeSet) (map[string]any, *oauthError) {
+	rg := s.refresh[f.Get("refresh_token")]
+	if rg == nil || rg.ClientID != clientID {
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 9002313, Message: "Invalid request. Request is malformed or invalid. The refresh token is invalid or was issued to another client."}
+	}
+	u := s.dir.userByID(rg.UserID)
+	if e := s.refreshNeedsMFA(u); e != nil {
+		return nil, e
+	}
+	if missing := s.missingConsent(clientID, u, scopes.graph); len(missing) > 0 {
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 65001, SubError: "consent_required", Message: fmt.Sprintf(
+			"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", clientID, s.dir.apps[strings.ToLower(clientID)].DisplayName)}
+	}
+	s.refreshes.Add(1)
+	return s.tokenResponse(clientID, u, scopes.raw, containsFold(scopes.graph, "offline_access")), nil
+}
+
+// redeemDeviceCode is the device code grant's polling; pending, declined, expired and
+// redeemed codes each have their own error
+// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#expected-errors).
+func (s *Server) redeemDeviceCode(f url.Values, clientID string, scopes scopeSet) (map[string]any, *oauthError) {
+	d := s.devices[f.Get("device_code")]
+	switch {
+	case d == nil || d.ClientID != clientID:
+		return nil, &oauthError{Code: "bad_verification_code", AADSTS: 70000, Message: "The provided value for the 'device_code' parameter is not valid."}
+	case s.now().After(d.Expires):
+		return nil, &oauthError{Code: "expired_token", AADSTS: 70019, Message: "Verification code expired."}
+	case d.Status == "pending":
+		return nil, &oauthError{Code: "authorization_pending", AADSTS: 70016, Message: "OAuth 2.0 device flow error. Authorization is pending. Continue polling."}
+	case d.Status == "declined":
+		return nil, &oauthError{Code: "authorization_declined", AADSTS: 70000, Message: "The user denied the authorization request."}
+	case d.Status == "redeemed":
+		return nil, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "The device code was already redeemed."}
+	}
+	d.Status = "redeemed"
+	return s.tokenResponse(clientID, s.dir.userByID(d.UserID), scopes.raw, containsFold(scopes.graph, "offline_access")), nil
 }
 
 func pkceMatches(challenge, method, verifier string) bool {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // DemoBrowser walks the emulator's real pages over HTTP as a browser would: it
@@ -176,10 +178,10 @@ func (b *DemoBrowser) choose(doc *document) (*htmlForm, [2]string, bool) {
 	return nil, [2]string{}, false
 }
 
-// A small HTML reader: enough of the tokenizer of the HTML standard to read the
-// forms, inputs and buttons of a page, the text of elements with an id, and
-// whether a script submits the first form (what a browser would run).
-
+// document is what the demo browser reads of a page (parsed by x/net/html as a
+// browser's HTML parser would): its title, its forms, the text of each element
+// with an id, and whether a script submits the first form (what a browser would
+// run).
 type document struct {
 	title      string
 	forms      []*htmlForm
@@ -226,193 +228,96 @@ func (f *htmlForm) values(submit [2]string) url.Values {
 	return v
 }
 
-type tag struct {
-	name    string
-	closing bool
-	attrs   map[string]string
-}
-
 func parseHTML(src string) *document {
 	doc := &document{byID: map[string]string{}}
-	var form *htmlForm
-	type open struct{ id, name string }
-	var stack []open // elements with an id whose text is collected
-	var text strings.Builder
-	i := 0
-	for i < len(src) {
-		lt := strings.IndexByte(src[i:], '<')
-		if lt < 0 {
-			text.WriteString(src[i:])
-			break
-		}
-		text.WriteString(src[i : i+lt])
-		i += lt
-		switch {
-		case strings.HasPrefix(src[i:], "<!--"):
-			end := strings.Index(src[i+4:], "-->")
-			if end < 0 {
-				return doc
-			}
-			i += 4 + end + 3
-			continue
-		case strings.HasPrefix(src[i:], "<!"):
-			end := strings.IndexByte(src[i:], '>')
-			if end < 0 {
-				return doc
-			}
-			i += end + 1
+	root, err := html.Parse(strings.NewReader(src))
+	if err != nil {
+		return doc // only a read error, which a string reader does not give
+	}
+	for n := range root.Descendants() {
+		if n.Type != html.ElementNode {
 			continue
 		}
-		t, n := readTag(src[i:])
-		if n == 0 {
-			text.WriteByte('<')
-			i++
-			continue
+		switch n.DataAtom {
+		case atom.Title:
+			doc.title = strings.TrimSpace(textOf(n))
+		case atom.Script:
+			if strings.Contains(strings.Join(strings.Fields(textOf(n)), ""), "document.forms[0].submit()") {
+				doc.autoSubmit = true
+			}
+		case atom.Form:
+			doc.forms = append(doc.forms, readForm(n))
 		}
-		i += n
-		switch {
-		case t.name == "script" && !t.closing, t.name == "style" && !t.closing, t.name == "title" && !t.closing, t.name == "textarea" && !t.closing:
-			// raw text elements: read to the end tag
-			end := strings.Index(strings.ToLower(src[i:]), "</"+t.name)
-			if end < 0 {
-				end = len(src) - i
-			}
-			raw := src[i : i+end]
-			i += end
-			switch t.name {
-			case "script":
-				compact := strings.Join(strings.Fields(raw), "")
-				if strings.Contains(compact, "document.forms[0].submit()") {
-					doc.autoSubmit = true
-				}
-			case "title":
-				doc.title = strings.TrimSpace(html.UnescapeString(raw))
-			case "textarea":
-				if form != nil {
-					form.fields = append(form.fields, &htmlField{name: t.attrs["name"], value: html.UnescapeString(raw), typ: "textarea"})
-				}
-			}
-			continue
-		case t.name == "form" && !t.closing:
-			method := strings.ToUpper(t.attrs["method"])
-			if method != http.MethodPost {
-				method = http.MethodGet
-			}
-			form = &htmlForm{action: t.attrs["action"], method: method}
-			doc.forms = append(doc.forms, form)
-		case t.name == "form" && t.closing:
-			form = nil
-		case t.name == "input" && form != nil:
-			typ := strings.ToLower(t.attrs["type"])
-			if typ == "" {
-				typ = "text"
-			}
-			_, checked := t.attrs["checked"]
-			_, disabled := t.attrs["disabled"]
-			if disabled {
-				break
-			}
-			if typ == "submit" {
-				form.buttons = append(form.buttons, htmlField{name: t.attrs["name"], value: t.attrs["value"], typ: typ})
-				break
-			}
-			form.fields = append(form.fields, &htmlField{name: t.attrs["name"], value: t.attrs["value"], typ: typ, checked: checked})
-		case t.name == "button" && form != nil && !t.closing:
-			typ := strings.ToLower(t.attrs["type"])
-			if typ == "" || typ == "submit" {
-				form.buttons = append(form.buttons, htmlField{name: t.attrs["name"], value: t.attrs["value"], typ: "submit"})
-			}
-		}
-		if !t.closing {
-			if id, ok := t.attrs["id"]; ok && !voidElement(t.name) {
-				stack = append(stack, open{id: id, name: t.name})
-				text.Reset()
-			}
-		} else if len(stack) > 0 && stack[len(stack)-1].name == t.name {
-			top := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			doc.byID[top.id] = strings.Join(strings.Fields(html.UnescapeString(text.String())), " ")
+		if id, ok := attr(n, "id"); ok {
+			doc.byID[id] = strings.Join(strings.Fields(textOf(n)), " ")
 		}
 	}
 	return doc
 }
 
-func voidElement(name string) bool {
-	switch name {
-	case "input", "br", "img", "meta", "link", "hr", "area", "base", "col", "embed", "source", "track", "wbr":
-		return true
+// readForm reads a form's action, method, controls and submit buttons.
+func readForm(form *html.Node) *htmlForm {
+	action, _ := attr(form, "action")
+	method, _ := attr(form, "method")
+	method = strings.ToUpper(method)
+	if method != http.MethodPost {
+		method = http.MethodGet
 	}
-	return false
+	f := &htmlForm{action: action, method: method}
+	for n := range form.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		if _, disabled := attr(n, "disabled"); disabled {
+			continue
+		}
+		name, _ := attr(n, "name")
+		value, _ := attr(n, "value")
+		typ, _ := attr(n, "type")
+		typ = strings.ToLower(typ)
+		switch n.DataAtom {
+		case atom.Input:
+			switch typ {
+			case "submit":
+				f.buttons = append(f.buttons, htmlField{name: name, value: value, typ: typ})
+			case "":
+				typ = "text"
+				fallthrough
+			default:
+				_, checked := attr(n, "checked")
+				f.fields = append(f.fields, &htmlField{name: name, value: value, typ: typ, checked: checked})
+			}
+		case atom.Button:
+			if typ == "" || typ == "submit" {
+				f.buttons = append(f.buttons, htmlField{name: name, value: value, typ: "submit"})
+			}
+		case atom.Textarea:
+			f.fields = append(f.fields, &htmlField{name: name, value: textOf(n), typ: "textarea"})
+		}
+	}
+	return f
 }
 
-// readTag reads "<name attr=value ...>" or "</name>" at the start of s.
-func readTag(s string) (tag, int) {
-	i := 1
-	var t tag
-	if i < len(s) && s[i] == '/' {
-		t.closing = true
-		i++
-	}
-	start := i
-	for i < len(s) && isNameByte(s[i]) {
-		i++
-	}
-	if i == start {
-		return tag{}, 0
-	}
-	t.name = strings.ToLower(s[start:i])
-	t.attrs = map[string]string{}
-	for i < len(s) {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '/') {
-			i++
-		}
-		if i >= len(s) {
-			return tag{}, 0
-		}
-		if s[i] == '>' {
-			return t, i + 1
-		}
-		ns := i
-		for i < len(s) && !strings.ContainsRune(" \t\n\r\f/>=", rune(s[i])) {
-			i++
-		}
-		name := strings.ToLower(s[ns:i])
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f') {
-			i++
-		}
-		val := ""
-		if i < len(s) && s[i] == '=' {
-			i++
-			for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f') {
-				i++
-			}
-			if i < len(s) && (s[i] == '"' || s[i] == '\'') {
-				q := s[i]
-				end := strings.IndexByte(s[i+1:], q)
-				if end < 0 {
-					return tag{}, 0
-				}
-				val = s[i+1 : i+1+end]
-				i += end + 2
-			} else {
-				vs := i
-				for i < len(s) && !strings.ContainsRune(" \t\n\r\f>", rune(s[i])) {
-					i++
-				}
-				val = s[vs:i]
-			}
-		}
-		if name != "" {
-			if _, dup := t.attrs[name]; !dup { // the first of duplicate attributes wins
-				t.attrs[name] = html.UnescapeString(val)
-			}
+// attr is the element's attribute key (the parser lower-cases keys); of duplicate
+// attributes the first counts, as in a browser.
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val, true
 		}
 	}
-	return tag{}, 0
+	return "", false
 }
 
-func isNameByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
+// textOf is the text of n and its descendants.
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return b.String()
 }
 
 // LandedOn is the address the browser ended on when that is the publisher's landing

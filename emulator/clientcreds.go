@@ -157,9 +157,33 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 		s.writeOAuthError(w, oerr)
 		return
 	}
-	// MSAL adds the OpenID Connect scopes to every request; Entra ignores them here.
+	res, oerr := s.clientCredentialsResource(f.Get("scope"), d)
+	if oerr != nil {
+		s.writeOAuthError(w, oerr)
+		return
+	}
+	now := s.now()
+	claims := map[string]any{
+		"aud": s.graphAudience(res), "iss": s.cloud.IssuerV1 + "/" + d.tenant.ID + "/",
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"appid": reg.ClientID, "app_displayname": reg.DisplayName, "appidacr": acr, "idtyp": "app", "ver": "1.0",
+		"oid": sp.ID, "sub": sp.ID, "tid": d.tenant.ID, "uti": randomToken(16),
+	}
+	if roles := graphRolesOf(d, sp); len(roles) > 0 { // Entra omits the claim when the app holds no role
+		claims["roles"] = roles
+	}
+	at := s.signJWT(claims)
+	s.issued = append(s.issued, at)
+	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": at})
+}
+
+// clientCredentialsResource is the resource of a client credentials request's scope,
+// which must be one "{resource}/.default"
+// (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#first-case-access-token-request-with-a-shared-secret).
+// MSAL adds the OpenID Connect scopes to every request; Entra ignores them here.
+func (s *Server) clientCredentialsResource(scopeParam string, d *directory) (string, *oauthError) {
 	var rest []string
-	for _, sc := range strings.Fields(f.Get("scope")) {
+	for _, sc := range strings.Fields(scopeParam) {
 		if !containsFold(oidcScopes, sc) {
 			rest = append(rest, sc)
 		}
@@ -167,20 +191,23 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 	scope := strings.Join(rest, " ")
 	res, ok := strings.CutSuffix(scope, "/.default")
 	if !ok || len(rest) != 1 {
-		s.writeOAuthError(w, &oauthError{Code: "invalid_scope", AADSTS: 1002012, Message: fmt.Sprintf(
-			"The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope)})
-		return
+		return "", &oauthError{Code: "invalid_scope", AADSTS: 1002012, Message: fmt.Sprintf(
+			"The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope)}
 	}
 	// The cloud's Graph resource URI or Graph's appId; anything else (another cloud's
 	// Graph, this emulator's address) names no resource here (parseScopes).
 	switch strings.ToLower(strings.TrimSuffix(res, "/")) {
-	case s.cloud.GraphURI, permissions.GraphAppID, "api://" + permissions.GraphAppID:
-	default:
-		s.writeOAuthError(w, &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(
-			"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
-			res, d.tenant.DisplayName)})
-		return
+	case s.cloud.GraphURL, permissions.GraphAppID, "api://" + permissions.GraphAppID:
+		return res, nil
 	}
+	return "", &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(
+		"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+		res, d.tenant.DisplayName)}
+}
+
+// graphRolesOf are the values of the Microsoft Graph app roles assigned to sp: an
+// app-only token's roles claim.
+func graphRolesOf(d *directory, sp *servicePrincipal) []string {
 	graph := d.spByAppID(permissions.GraphAppID, time.Time{})
 	var roles []string
 	for _, a := range d.assigns {
@@ -192,19 +219,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, seg s
 			}
 		}
 	}
-	now := s.now()
-	claims := map[string]any{
-		"aud": s.graphAudience(res), "iss": s.cloud.IssuerV1Host + "/" + d.tenant.ID + "/",
-		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-		"appid": reg.ClientID, "app_displayname": reg.DisplayName, "appidacr": acr, "idtyp": "app", "ver": "1.0",
-		"oid": sp.ID, "sub": sp.ID, "tid": d.tenant.ID, "uti": randomToken(16),
-	}
-	if len(roles) > 0 { // Entra omits the claim when the app holds no role
-		claims["roles"] = roles
-	}
-	at := s.signJWT(claims)
-	s.issued = append(s.issued, at)
-	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": at})
+	return roles
 }
 
 // authenticateClient checks the client's credential and returns its appidacr

@@ -1,5 +1,9 @@
 package emulator
 
+import (
+	"github.com/d365consent/d365consent/internal/clouds"
+)
+
 // CloudInstance is what the tenant's OpenID configuration says about the cloud it
 // lives in. A real tenant's document at
 // https://{login-host}/{tenant}/v2.0/.well-known/openid-configuration (Microsoft Learn:
@@ -17,7 +21,8 @@ type CloudInstance struct {
 
 // openIDCloudFields are the cloud fields of the OpenID configuration.
 func (c CloudInstance) openIDCloudFields() map[string]any {
-	m := map[string]any{"cloud_instance_name": "microsoftonline.com", "tenant_region_scope": "WW"}
+	global, _ := clouds.Lookup("global")
+	m := map[string]any{"cloud_instance_name": global.Instance, "tenant_region_scope": global.RegionScope}
 	if c.Name != "" {
 		m["cloud_instance_name"] = c.Name
 	}

@@ -2,58 +2,37 @@ package emulator
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// cloud is the Microsoft cloud a demo tenant imitates: its Microsoft Graph resource
-// URI (the prefix of fully qualified Graph scopes and of the token response's
-// "scope"), the issuer of v1.0 access tokens, and the openid-configuration's
-// cloud_instance_name / msgraph_host. graph/deployments (root endpoints per
-// national cloud); entra/identity-platform/authentication-national-cloud;
-// v1.0 issuers: https://sts.windows.net/{tid}/ in the global and US Government
-// clouds, https://sts.chinacloudapi.cn/{tid}/ in the one operated by 21Vianet
-// (entra/identity-platform/access-token-claims-reference, "iss").
-type cloud struct {
-	Name, GraphURI, IssuerV1Host, Instance, RegionScope string
-}
-
-var clouds = map[string]cloud{
-	"global":    {"global", "https://graph.microsoft.com", "https://sts.windows.net", "microsoftonline.com", "WW"},
-	"usgov":     {"usgov", "https://graph.microsoft.us", "https://sts.windows.net", "microsoftonline.us", "USGov"},
-	"usgov-dod": {"usgov-dod", "https://dod-graph.microsoft.us", "https://sts.windows.net", "microsoftonline.us", "USGov"},
-	"china":     {"china", "https://microsoftgraph.chinacloudapi.cn", "https://sts.chinacloudapi.cn", "partner.microsoftonline.cn", "WW"},
-}
+// A demo tenant imitates one of the Microsoft clouds of internal/clouds: its Microsoft
+// Graph resource URI (the prefix of fully qualified Graph scopes and of the token
+// response's "scope"), the issuer of v1.0 access tokens, and the openid-configuration's
+// cloud_instance_name / msgraph_host (the sources are in that package).
 
 // Clouds names the clouds Options.Cloud accepts.
-func Clouds() []string {
-	var n []string
-	for k := range clouds {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
+func Clouds() []string { return clouds.Names() }
 
-func lookupCloud(name string) (cloud, error) {
+func lookupCloud(name string) (clouds.Cloud, error) {
 	if name == "" {
 		name = "global"
 	}
-	c, ok := clouds[strings.ToLower(name)]
+	c, ok := clouds.Lookup(name)
 	if !ok {
-		return cloud{}, fmt.Errorf("emulator: unknown cloud %q (one of: %s)", name, strings.Join(Clouds(), ", "))
+		return clouds.Cloud{}, fmt.Errorf("emulator: unknown cloud %q (one of: %s)", name, strings.Join(Clouds(), ", "))
 	}
 	return c, nil
 }
 
 // issuerV1 is the "iss" of the access tokens this tenant issues for Graph.
-func (s *Server) issuerV1() string { return s.cloud.IssuerV1Host + "/" + s.dir.tenant.ID + "/" }
+func (s *Server) issuerV1() string { return s.cloud.IssuerV1 + "/" + s.dir.tenant.ID + "/" }
 
 // GraphScopePrefix is the cloud's Graph resource URI, e.g. https://graph.microsoft.us
 // for --cloud usgov: fully qualified Graph scopes start with it.
-func (s *Server) GraphScopePrefix() string { return s.cloud.GraphURI }
+func (s *Server) GraphScopePrefix() string { return s.cloud.GraphURL }
 
 // CloudName is the cloud the tenant imitates ("global" unless Options.Cloud said otherwise).
 func (s *Server) CloudName() string { return s.cloud.Name }
@@ -64,8 +43,8 @@ func (s *Server) CloudName() string { return s.cloud.Name }
 // tokens are v1.0 tokens, and "in v1.0 tokens, it can be the client ID or the
 // resource URI used in the request" (entra/identity-platform/access-token-claims-reference, "aud").
 func (s *Server) graphAudience(prefix string) string {
-	if strings.EqualFold(strings.TrimSuffix(prefix, "/"), s.cloud.GraphURI) {
-		return s.cloud.GraphURI
+	if strings.EqualFold(strings.TrimSuffix(prefix, "/"), s.cloud.GraphURL) {
+		return s.cloud.GraphURL
 	}
 	return permissions.GraphAppID
 }
@@ -75,5 +54,5 @@ func (s *Server) graphAudience(prefix string) string {
 // Graph is not for this service ("This value must be validated, reject the token if
 // the value doesn't match the intended audience", access-token-claims-reference).
 func (s *Server) graphAccepts(aud string) bool {
-	return aud == permissions.GraphAppID || strings.TrimSuffix(aud, "/") == s.cloud.GraphURI
+	return aud == permissions.GraphAppID || strings.TrimSuffix(aud, "/") == s.cloud.GraphURL
 }

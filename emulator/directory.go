@@ -5,12 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// SignInClientID is the wizard's sign-in client: the public "Microsoft Graph Command
-// Line Tools" app, registered in the demo tenant.
-const SignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+// SignInClientID is the wizard's sign-in client (internal/signin): the public
+// "Microsoft Graph Command Line Tools" app, registered in the demo tenant.
+const SignInClientID = signin.ClientID
 
 // Directory role template ids that may grant admin consent to Graph application permissions.
 const (
@@ -116,7 +117,7 @@ type directory struct {
 	roles   []directoryRole
 	apps    map[string]*application // by appId (lower case): every app known to Entra ID
 	groups  []*group
-	st      scenarioState // policies and the demo user a scenario sets (scenarios_more.go)
+	st      scenarioState // policies and the demo user a scenario sets (policies.go)
 	sps     []*servicePrincipal
 	grants  []*grant
 	assigns []*assignment

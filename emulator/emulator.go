@@ -8,8 +8,6 @@
 // Graph; plain HTTP for the pages a browser opens (sign-in, consent, admin consent,
 // device login), so a real browser shows no certificate warning. Both refuse requests
 // whose Host header is not their own loopback address (DNS-rebinding defence).
-//
-// The contract MSAL Go v1.10.1 needs is described in shared/DESIGN.md ("The emulator").
 package emulator
 
 import (
@@ -27,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -149,7 +148,7 @@ func (f Faults) merge(over Faults) Faults {
 // Server is a running demo tenant.
 type Server struct {
 	now   func() time.Time
-	cloud cloud
+	cloud clouds.Cloud
 
 	// key and kid are generated in the background by Start (RSA-2048 takes tens of
 	// milliseconds, which the demo's first frame should not wait for); read them
@@ -184,7 +183,7 @@ type Server struct {
 	throttleUntil time.Time
 	dir           *directory
 	catalog       *permissions.Catalog
-	scenario      Scenario
+	scenario      scenarioDef
 	txns          map[string]*txn
 	codes         map[string]*authCode
 	refresh       map[string]*refreshGrant
@@ -220,7 +219,7 @@ func Start(opts Options) (*Server, error) {
 	s := &Server{
 		cloud:    cl,
 		now:      opts.Now,
-		scenario: sc.Scenario,
+		scenario: sc,
 		faults:   sc.faults.merge(opts.Faults),
 		txns:     map[string]*txn{},
 		codes:    map[string]*authCode{},
@@ -231,7 +230,7 @@ func Start(opts Options) (*Server, error) {
 		cloudInstance: opts.CloudInstance,
 	}
 	if s.cloudInstance == (CloudInstance{}) {
-		s.cloudInstance = CloudInstance{Name: cl.Instance, RegionScope: cl.RegionScope}
+		s.cloudInstance = CloudInstance{Name: cl.Instance, RegionScope: cl.RegionScope, RegionSubScope: cl.RegionSubScope}
 	}
 	s.rng = rand.New(rand.NewPCG(s.faults.Seed, 0x6433363563))
 	if s.now == nil {
@@ -248,9 +247,9 @@ func Start(opts Options) (*Server, error) {
 	if s.cert, s.pool, s.pemCA, err = selfSignedCert(); err != nil {
 		return nil, err
 	}
-	s.catalog = demoCatalog(cat, sc.Name)
+	s.catalog = demoCatalog(cat, sc)
 	s.dir = newDirectory(s.catalog, s.now())
-	sc.setup(s.dir, s.catalog)
+	sc.apply(s.dir, s.catalog)
 
 	addr, haddr := opts.Addr, opts.HTTPAddr
 	if addr == "" {
@@ -418,7 +417,7 @@ func (s *Server) TenantName() string { return s.dir.tenant.DisplayName }
 func (s *Server) SignInClientID() string { return SignInClientID }
 
 // Scenario is the starting state the tenant was built from.
-func (s *Server) Scenario() Scenario { return s.scenario }
+func (s *Server) Scenario() Scenario { return s.scenario.Scenario }
 
 // Catalog returns a copy of the catalog the tenant publishes: each app carries its
 // demo client id and, like the real apps, no redirect URI (consent ends on the
@@ -426,14 +425,11 @@ func (s *Server) Scenario() Scenario { return s.scenario }
 // registered "http://127.0.0.1" (any port accepted) and the catalog says so.
 func (s *Server) Catalog() *permissions.Catalog { return s.catalog.Clone() }
 
-// DemoUser is the UPN the scenario's demo browser signs in as: the Global
-// Administrator, or the ordinary user in the non-admin scenario.
+// DemoUser is the UPN the scenario's demo browser signs in as: the one its setup
+// chose (scenarioState.demoUser), else the Global Administrator.
 func (s *Server) DemoUser() string {
 	if u := s.dir.st.demoUser; u != nil {
 		return u.UPN
-	}
-	if s.scenario.Name == "non-admin" {
-		return s.dir.users[2].UPN
 	}
 	return s.dir.users[0].UPN
 }

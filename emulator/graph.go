@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/d365consent/d365consent/permissions"
@@ -166,17 +165,11 @@ func (s *Server) fault() (graphResult, bool) {
 }
 
 var (
-	// Compiled on first use: package-level regexps cost every start-up of the binary,
-	// whatever the command (BENCHMARKS.md "Start-up").
-	reAppIDKey   = lazyRE(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
-	reByID       = lazyRE(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
-	reFilterEq   = lazyRE(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
+	reAppIDKey   = regexp.MustCompile(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
+	reByID       = regexp.MustCompile(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
+	reFilterEq   = regexp.MustCompile(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
 	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
 )
-
-func lazyRE(expr string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
-}
 
 // dispatch answers one GET on a Graph path (without /v1.0/); h are the request's
 // headers (a $batch sub-request's own, graph/json-batching).
@@ -184,136 +177,161 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 	if method != http.MethodGet {
 		return s.graphError(http.StatusMethodNotAllowed, "Request_BadRequest", fmt.Sprintf("The HTTP method '%s' is not allowed on this demo resource.", method))
 	}
-	need := func(scopes ...string) *graphResult {
-		for _, sc := range scopes {
-			if containsFold(p.scopes, sc) {
-				return nil
-			}
-		}
-		r := s.graphError(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-		return &r
-	}
 	if r := s.queryRules(path, q, h); r != nil {
 		return *r
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
-	d := p.dir
 	if p.user == nil && (path == "me" || strings.HasPrefix(path, "me/")) {
 		// An app-only token has no signed-in user (https://learn.microsoft.com/graph/api/user-get).
 		return s.graphError(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
 	}
 	switch {
 	case path == "me":
-		if r := need("User.Read", "User.Read.All", "Directory.Read.All"); r != nil {
+		if r := s.need(p, "User.Read", "User.Read.All", "Directory.Read.All"); r != nil {
 			return *r
 		}
 		return s.entity(q, "users/$entity", userJSON(p.user), "user")
-	case path == "me/transitiveMemberOf" || path == "me/memberOf" || reCast().MatchString(path):
-		if r := need(memberOfScopes...); r != nil {
+	case path == "me/transitiveMemberOf" || path == "me/memberOf" || reCast.MatchString(path):
+		if r := s.need(p, memberOfScopes...); r != nil {
 			return *r
 		}
 		return s.memberships(path, q, h, p)
 	case path == "organization":
-		if r := need("User.Read", "Organization.Read.All", "Directory.Read.All"); r != nil {
+		if r := s.need(p, "User.Read", "Organization.Read.All", "Directory.Read.All"); r != nil {
 			return *r
 		}
-		return s.collection(path, q, "organization", []map[string]any{orgJSON(d.tenant)}, "organization")
+		return s.collection(path, q, "organization", []map[string]any{orgJSON(p.dir.tenant)}, "organization")
 	case path == "servicePrincipals/$count":
-		if r := need(readAllScope...); r != nil {
+		if r := s.need(p, readAllScope...); r != nil {
 			return *r
 		}
-		n := 0
-		for _, sp := range d.sps {
-			if visible(sp.VisibleAt, now) {
-				n++
-			}
-		}
-		return graphResult{status: http.StatusOK, body: n}
+		return graphResult{status: http.StatusOK, body: len(s.visibleSPs(p.dir))}
 	case path == "servicePrincipals":
-		if r := need(readAllScope...); r != nil {
+		if r := s.need(p, readAllScope...); r != nil {
 			return *r
 		}
-		var sps []*servicePrincipal
-		if f := q.Get("$filter"); f != "" {
-			m := reFilterEq().FindStringSubmatch(f)
-			if m == nil || !strings.EqualFold(m[1], "appId") && !strings.EqualFold(m[1], "displayName") {
-				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'ServicePrincipal'.")
-			}
-			for _, sp := range d.sps {
-				if visible(sp.VisibleAt, now) && (strings.EqualFold(m[1], "appId") && strings.EqualFold(sp.App.AppID, m[2]) || strings.EqualFold(m[1], "displayName") && sp.App.DisplayName == m[2]) {
-					sps = append(sps, sp)
-				}
-			}
-		} else {
-			for _, sp := range d.sps {
-				if visible(sp.VisibleAt, now) {
-					sps = append(sps, sp)
-				}
-			}
-		}
-		if ob := q.Get("$orderby"); ob != "" { // an advanced query (queryRules)
-			field, desc, _ := strings.Cut(strings.TrimSpace(ob), " ")
-			if !strings.EqualFold(field, "displayName") {
-				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Sorting by '"+field+"' is not supported.")
-			}
-			sort.SliceStable(sps, func(i, j int) bool {
-				if strings.EqualFold(strings.TrimSpace(desc), "desc") {
-					return sps[i].App.DisplayName > sps[j].App.DisplayName
-				}
-				return sps[i].App.DisplayName < sps[j].App.DisplayName
-			})
-		}
-		if se := q.Get("$search"); se != "" { // an advanced query (queryRules): "displayName:word"
-			prop, word, ok := strings.Cut(strings.Trim(se, `"`), ":")
-			if !ok || !strings.EqualFold(prop, "displayName") {
-				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid $search clause '"+se+"'.")
-			}
-			var kept []*servicePrincipal
-			for _, sp := range sps {
-				if strings.Contains(strings.ToLower(sp.App.DisplayName), strings.ToLower(word)) {
-					kept = append(kept, sp)
-				}
-			}
-			sps = kept
-		}
-		items := make([]map[string]any, len(sps))
-		for i, sp := range sps {
-			items[i] = spJSON(sp)
-		}
-		res := s.collection(path, q, "servicePrincipals", items, "servicePrincipal")
-		if header, count := advanced(q, h); header && count && res.status == http.StatusOK {
-			res.body.(map[string]any)["@odata.count"] = len(items)
-		}
-		return res
+		return s.listServicePrincipals(path, q, h, p.dir)
 	case path == "oauth2PermissionGrants":
 		if r := s.grantReadDenied(p, grantReadScopes); r != nil {
 			return *r
 		}
-		clientID := ""
-		if f := q.Get("$filter"); f != "" {
-			m := reFilterEq().FindStringSubmatch(f)
-			if m == nil || !strings.EqualFold(m[1], "clientId") && !strings.EqualFold(m[1], "resourceId") {
-				return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'OAuth2PermissionGrant'.")
-			}
-			if strings.EqualFold(m[1], "clientId") {
-				clientID = m[2]
-				return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return strings.EqualFold(g.ClientID, clientID) }, now), "oAuth2PermissionGrant")
-			}
-			return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }, now), "oAuth2PermissionGrant")
-		}
-		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(*grant) bool { return true }, now), "oAuth2PermissionGrant")
+		return s.listGrants(path, q, p.dir)
 	}
+	return s.servicePrincipalPath(path, q, p)
+}
+
+// need answers 403 unless the caller holds one of scopes (delegated scopes, or an
+// app-only caller's app roles).
+func (s *Server) need(p *principal, scopes ...string) *graphResult {
+	for _, sc := range scopes {
+		if containsFold(p.scopes, sc) {
+			return nil
+		}
+	}
+	r := s.graphError(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	return &r
+}
+
+// visibleSPs are the tenant's service principals that have replicated by now.
+func (s *Server) visibleSPs(d *directory) []*servicePrincipal {
+	now := s.now()
+	var sps []*servicePrincipal
+	for _, sp := range d.sps {
+		if visible(sp.VisibleAt, now) {
+			sps = append(sps, sp)
+		}
+	}
+	return sps
+}
+
+// listServicePrincipals is GET /servicePrincipals with $filter (appId or displayName
+// eq), and the advanced queries $orderby and $search (queryRules checked their headers)
+// (https://learn.microsoft.com/graph/api/serviceprincipal-list).
+func (s *Server) listServicePrincipals(path string, q url.Values, h http.Header, d *directory) graphResult {
+	sps := s.visibleSPs(d)
+	if f := q.Get("$filter"); f != "" {
+		m := reFilterEq.FindStringSubmatch(f)
+		if m == nil || !strings.EqualFold(m[1], "appId") && !strings.EqualFold(m[1], "displayName") {
+			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'ServicePrincipal'.")
+		}
+		var kept []*servicePrincipal
+		for _, sp := range sps {
+			if strings.EqualFold(m[1], "appId") && strings.EqualFold(sp.App.AppID, m[2]) || strings.EqualFold(m[1], "displayName") && sp.App.DisplayName == m[2] {
+				kept = append(kept, sp)
+			}
+		}
+		sps = kept
+	}
+	if ob := q.Get("$orderby"); ob != "" {
+		field, desc, _ := strings.Cut(strings.TrimSpace(ob), " ")
+		if !strings.EqualFold(field, "displayName") {
+			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Sorting by '"+field+"' is not supported.")
+		}
+		sort.SliceStable(sps, func(i, j int) bool {
+			if strings.EqualFold(strings.TrimSpace(desc), "desc") {
+				return sps[i].App.DisplayName > sps[j].App.DisplayName
+			}
+			return sps[i].App.DisplayName < sps[j].App.DisplayName
+		})
+	}
+	if se := q.Get("$search"); se != "" { // "displayName:word"
+		prop, word, ok := strings.Cut(strings.Trim(se, `"`), ":")
+		if !ok || !strings.EqualFold(prop, "displayName") {
+			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid $search clause '"+se+"'.")
+		}
+		var kept []*servicePrincipal
+		for _, sp := range sps {
+			if strings.Contains(strings.ToLower(sp.App.DisplayName), strings.ToLower(word)) {
+				kept = append(kept, sp)
+			}
+		}
+		sps = kept
+	}
+	items := make([]map[string]any, len(sps))
+	for i, sp := range sps {
+		items[i] = spJSON(sp)
+	}
+	res := s.collection(path, q, "servicePrincipals", items, "servicePrincipal")
+	if header, count := advanced(q, h); header && count && res.status == http.StatusOK {
+		res.body.(map[string]any)["@odata.count"] = len(items)
+	}
+	return res
+}
+
+// listGrants is GET /oauth2PermissionGrants, whole or by $filter on clientId or
+// resourceId (https://learn.microsoft.com/graph/api/oauth2permissiongrant-list).
+func (s *Server) listGrants(path string, q url.Values, d *directory) graphResult {
+	now := s.now()
+	keep := func(*grant) bool { return true }
+	if f := q.Get("$filter"); f != "" {
+		m := reFilterEq.FindStringSubmatch(f)
+		switch {
+		case m != nil && strings.EqualFold(m[1], "clientId"):
+			keep = func(g *grant) bool { return strings.EqualFold(g.ClientID, m[2]) }
+		case m != nil && strings.EqualFold(m[1], "resourceId"):
+			keep = func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }
+		default:
+			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'OAuth2PermissionGrant'.")
+		}
+	}
+	return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, keep, now), "oAuth2PermissionGrant")
+}
+
+// servicePrincipalPath answers a service principal addressed by its appId alternate key
+// or its object id, and its oauth2PermissionGrants and appRoleAssignments
+// (https://learn.microsoft.com/graph/api/serviceprincipal-get).
+func (s *Server) servicePrincipalPath(path string, q url.Values, p *principal) graphResult {
+	d, now := p.dir, s.now()
 	var sp *servicePrincipal
 	var key, sub string
-	if m := reAppIDKey().FindStringSubmatch(path); m != nil {
+	if m := reAppIDKey.FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
 		if !isGUID(key) {
 			return s.invalidID(key)
 		}
 		sp = d.spByAppID(key, now)
-	} else if m := reByID().FindStringSubmatch(path); m != nil {
+	} else if m := reByID.FindStringSubmatch(path); m != nil {
 		key, sub = m[1], m[2]
 		if !isGUID(key) {
 			return s.invalidID(key)
@@ -323,7 +341,7 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 		seg, _, _ := strings.Cut(path, "/")
 		return s.graphError(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg+"'.")
 	}
-	if r := need(readAllScope...); r != nil {
+	if r := s.need(p, readAllScope...); r != nil {
 		return *r
 	}
 	switch sub {
@@ -351,7 +369,7 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 		// Least privileged: Directory.Read.All, delegated and application alike;
 		// Application.Read.All is not enough
 		// (https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants).
-		if r := need("Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"); r != nil {
+		if r := s.need(p, "Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"); r != nil {
 			return *r
 		}
 		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return g.ClientID == sp.ID }, now), "oAuth2PermissionGrant")
@@ -535,16 +553,19 @@ func assignmentJSON(d *directory, a *assignment) map[string]any {
 // failed answers 424 Failed Dependency; the responses come back in any order ("the
 // order of responses may differ from the order of requests"), so callers must match
 // them by id. The envelope itself may be throttled (Faults.Envelope).
+// batchRequest is one request of a $batch envelope (graph/json-batching).
+type batchRequest struct {
+	ID        string            `json:"id"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	Body      json.RawMessage   `json:"body"`
+	DependsOn []string          `json:"dependsOn"`
+}
+
 func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	var req struct {
-		Requests []struct {
-			ID        string            `json:"id"`
-			Method    string            `json:"method"`
-			URL       string            `json:"url"`
-			Headers   map[string]string `json:"headers"`
-			Body      json.RawMessage   `json:"body"`
-			DependsOn []string          `json:"dependsOn"`
-		} `json:"requests"`
+		Requests []batchRequest `json:"requests"`
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil || json.NewDecoder(bytes.NewReader(body)).Decode(&req) != nil {
@@ -553,56 +574,13 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	if res, faulted := s.envelopeFault(); faulted {
 		return res
 	}
-	switch n := len(req.Requests); {
-	case n == 0:
-		return s.graphError(http.StatusBadRequest, "BadRequest", "Invalid batch payload format: no requests.")
-	case n > 20:
-		return s.graphError(http.StatusBadRequest, "BadRequest", "The number of batch requests exceeds the limit of 20.")
-	}
-	ids := map[string]int{}
-	for i, rq := range req.Requests {
-		// "For each individual request, the id, method, and url properties are required."
-		switch {
-		case rq.ID == "":
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Every batch request needs an id.")
-		case rq.Method == "":
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request '"+rq.ID+"' has no method.")
-		case rq.URL == "":
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request '"+rq.ID+"' has no url.")
-		}
-		if _, dup := ids[rq.ID]; dup {
-			return s.graphError(http.StatusBadRequest, "BadRequest", "Batch request id '"+rq.ID+"' is used more than once.")
-		}
-		ids[rq.ID] = i
-	}
-	for _, rq := range req.Requests {
-		for _, dep := range rq.DependsOn {
-			if j, ok := ids[dep]; !ok || j >= ids[rq.ID] {
-				return s.graphError(http.StatusBadRequest, "BadRequest", "Request '"+rq.ID+"' depends on '"+dep+"', which is not an earlier request of the batch.")
-			}
-		}
+	if msg := batchShapeError(req.Requests); msg != "" {
+		return s.graphError(http.StatusBadRequest, "BadRequest", msg)
 	}
 	status := map[string]int{}
 	responses := make([]map[string]any, 0, len(req.Requests))
 	for _, rq := range req.Requests {
-		var res graphResult
-		failedDep := false
-		for _, dep := range rq.DependsOn {
-			if status[dep] >= 400 {
-				failedDep = true
-			}
-		}
-		if failedDep {
-			res = s.graphError(http.StatusFailedDependency, "FailedDependency", "The request could not be run because a request it depends on failed.")
-		} else if f, faulted := s.fault(); faulted {
-			res = f
-		} else {
-			h := http.Header{}
-			for k, v := range rq.Headers {
-				h.Set(k, v)
-			}
-			res = s.subRequest(rq.Method, rq.URL, h, p)
-		}
+		res := s.batchAnswer(rq, status, p)
 		status[rq.ID] = res.status
 		out := map[string]any{"id": rq.ID, "status": res.status}
 		h := map[string]string{"Cache-Control": "no-cache"}
@@ -618,6 +596,59 @@ func (s *Server) batch(r *http.Request, p *principal) graphResult {
 	}
 	s.shuffle(responses)
 	return graphResult{status: http.StatusOK, body: map[string]any{"responses": responses}}
+}
+
+// batchShapeError is why an envelope's requests are refused whole, or "": 1 to 20
+// requests, each with an id, method and url ("For each individual request, the id,
+// method, and url properties are required."), ids unique, dependsOn naming earlier ones.
+func batchShapeError(reqs []batchRequest) string {
+	switch n := len(reqs); {
+	case n == 0:
+		return "Invalid batch payload format: no requests."
+	case n > 20:
+		return "The number of batch requests exceeds the limit of 20."
+	}
+	ids := map[string]int{}
+	for i, rq := range reqs {
+		switch {
+		case rq.ID == "":
+			return "Every batch request needs an id."
+		case rq.Method == "":
+			return "Batch request '" + rq.ID + "' has no method."
+		case rq.URL == "":
+			return "Batch request '" + rq.ID + "' has no url."
+		}
+		if _, dup := ids[rq.ID]; dup {
+			return "Batch request id '" + rq.ID + "' is used more than once."
+		}
+		ids[rq.ID] = i
+	}
+	for _, rq := range reqs {
+		for _, dep := range rq.DependsOn {
+			if j, ok := ids[dep]; !ok || j >= ids[rq.ID] {
+				return "Request '" + rq.ID + "' depends on '" + dep + "', which is not an earlier request of the batch."
+			}
+		}
+	}
+	return ""
+}
+
+// batchAnswer runs one request of an envelope: 424 when a request it depends on failed,
+// else the injected faults, else the request itself.
+func (s *Server) batchAnswer(rq batchRequest, status map[string]int, p *principal) graphResult {
+	for _, dep := range rq.DependsOn {
+		if status[dep] >= 400 {
+			return s.graphError(http.StatusFailedDependency, "FailedDependency", "The request could not be run because a request it depends on failed.")
+		}
+	}
+	if f, faulted := s.fault(); faulted {
+		return f
+	}
+	h := http.Header{}
+	for k, v := range rq.Headers {
+		h.Set(k, v)
+	}
+	return s.subRequest(rq.Method, rq.URL, h, p)
 }
 
 // subRequest runs one $batch request. Its url is relative to the version

@@ -25,7 +25,7 @@ import (
 func tokenFor(srv *Server, upn string) string {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
-	consentSignInClient(srv.dir, "User.Read", "Directory.Read.All")
+	consentSignInClient(srv.dir)
 	u := srv.dir.userByUPN(upn)
 	return srv.tokenResponse(SignInClientID, u, []string{"User.Read"}, false)["access_token"].(string)
 }
@@ -376,7 +376,7 @@ func TestGraphThrottleAndUnavailable(t *testing.T) {
 	}
 }
 
-// verifyApp is DESIGN.md's verification in one $batch: permission value → status.
+// verifyApp is verify's check in one $batch: permission value → status.
 func verifyApp(t testing.TB, srv *Server, tok string, app *permissions.App) (spExists, enabled bool, status map[string]string) {
 	t.Helper()
 	reqs := []map[string]any{

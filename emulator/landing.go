@@ -33,7 +33,7 @@ func (s *Server) registerReplyURLs() {
 			continue
 		}
 		app.ReplyURLs = []string{s.LandingURL()}
-		if s.scenario.Name == "loopback-reply" {
+		if s.scenario.loopbackReply {
 			app.ReplyURLs = append(app.ReplyURLs, "http://127.0.0.1")
 		}
 	}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ func (s *Server) advancedMissing(what string) graphResult {
 		" is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
 }
 
-var reCast = lazyRE(`^me/(transitiveMemberOf|memberOf)/(microsoft\.graph\.\w+)$`)
+var reCast = regexp.MustCompile(`^me/(transitiveMemberOf|memberOf)/(microsoft\.graph\.\w+)$`)
 
 // queryRules refuses what graph/aad-advanced-queries says works only as an
 // advanced query, before the resource is looked at.
@@ -42,7 +43,7 @@ func (s *Server) queryRules(path string, q url.Values, h http.Header) *graphResu
 	}
 	// "Use of OData cast with transitive members list" (~/me/transitiveMemberOf/
 	// microsoft.graph.group?$count=true) is an advanced query.
-	if m := reCast().FindStringSubmatch(path); m != nil && !(header && count) {
+	if m := reCast.FindStringSubmatch(path); m != nil && !(header && count) {
 		return fail(s.advancedMissing("OData cast '" + m[2] + "' on '" + m[1] + "'"))
 	}
 	// $orderby: servicePrincipal displayName/createdDateTime sort only as an advanced
@@ -157,7 +158,7 @@ func groupJSON(g *group) map[string]any {
 // (graph/api/user-list-transitivememberof, graph/api/user-list-memberof). PIM-eligible
 // roles are not memberships until activated. s.mu held.
 func (s *Server) memberships(path string, q url.Values, h http.Header, p *principal) graphResult {
-	m := reCast().FindStringSubmatch(path)
+	m := reCast.FindStringSubmatch(path)
 	rel, cast := strings.TrimPrefix(path, "me/"), ""
 	if m != nil {
 		rel, cast = m[1], m[2]

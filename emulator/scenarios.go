@@ -1,52 +1,71 @@
 package emulator
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
+
+// fabrikamTenantID is the home tenant of the guest-admin scenario's guest.
+const fabrikamTenantID = "9b1d6c1e-2f5a-4e53-8b7e-3c2f0d4a5e61"
 
 // Scenario is a named starting state of the demo tenant.
 type Scenario struct {
 	Name, Description string
 }
 
+// scenarioDef is a scenario: its name and description, the faults Graph and the
+// token endpoint inject, how the apps are registered, and the tenant's starting
+// state.
 type scenarioDef struct {
 	Scenario
 	faults Faults
-	setup  func(d *directory, cat *permissions.Catalog)
+	// loopbackReply: the apps registered http://127.0.0.1 (any port) as a reply
+	// URL besides the publisher's page, so consent redirects to the wizard.
+	loopbackReply bool
+	// newlyRequired: the catalog marks a permission of a re-authorize-only app (UO)
+	// newly required; when it marks none, its last permission is marked.
+	newlyRequired bool
+	// setup builds the starting state on the new directory (nil: a fresh tenant):
+	// objects, grants, roles, and the policies and demo user of scenarioState.
+	setup func(d *directory, cat *permissions.Catalog)
 }
 
+// scenarioDefs are the demo tenant's scenarios, in the order `demo --scenario`
+// lists them. A new scenario is one entry here; a setup longer than a few lines
+// is a function below, and a policy Entra ID enforces at sign-in or consent goes
+// in scenarioState (policies.go).
 var scenarioDefs = []scenarioDef{
-	{Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, and as it can no longer be created, it cannot be re-authorized either"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
-	{Scenario{"loopback-reply", "like fresh, but the apps registered http://127.0.0.1: consent redirects back to the wizard's loopback listener (no polling needed)"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {}},
-	{Scenario{"consented", "both apps fully consented: verify reports everything granted"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"fresh", "nothing consented yet: CE can be granted in one trip; UO was never created here, and as it can no longer be created, it cannot be re-authorized either"}},
+	{Scenario: Scenario{"loopback-reply", "like fresh, but the apps registered http://127.0.0.1: consent redirects back to the wizard's loopback listener (no polling needed)"},
+		loopbackReply: true},
+	{Scenario: Scenario{"consented", "both apps fully consented: verify reports everything granted"},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 			consentAll(d, cat, "uo", nil)
 		}},
-	{Scenario{"partial", "both apps consented long ago, some permissions missing (CE: Dynamics CRM; UO: Group.Read.All, AX.FullAccess)"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"partial", "both apps consented long ago, some permissions missing (CE: Dynamics CRM; UO: Group.Read.All, AX.FullAccess)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", skipValues(permissions.DynamicsCRMAppID))
 			consentAll(d, cat, "uo", skipValues("", "Group.Read.All", "AX.FullAccess"))
 		}},
-	{Scenario{"user-consent-only", "the apps' service principals exist, but only the admin consented for themself: no tenant-wide grant, no app roles"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"user-consent-only", "the apps' service principals exist, but only the admin consented for themself: no tenant-wide grant, no app roles"},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			userConsentOnly(d, cat, "ce")
 			userConsentOnly(d, cat, "uo")
 		}},
-	{Scenario{"reauth", "UO exists but lacks a newly required permission: re-authorize it (CE fully consented)"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"reauth", "UO exists but lacks a newly required permission: re-authorize it (CE fully consented)"},
+		newlyRequired: true,
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 			consentAll(d, cat, "uo", func(p permissions.Permission) bool { return p.NewlyRequired })
 		}},
-	{Scenario{"registration-behind", "UO's app registration does not yet request the newly required Odata.FullAccess: consent succeeds, the row stays missing (AvePoint must update the app; then re-authorize in AOS)"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"registration-behind", "UO's app registration does not yet request the newly required Odata.FullAccess: consent succeeds, the row stays missing (AvePoint must update the app; then re-authorize in AOS)"},
+		newlyRequired: true,
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 			consentAll(d, cat, "uo", func(p permissions.Permission) bool { return p.NewlyRequired })
 			if a, ok := cat.App("uo"); ok {
@@ -60,38 +79,41 @@ var scenarioDefs = []scenarioDef{
 				app.Required = kept // the registration is behind the catalog
 			}
 		}},
-	{Scenario{"uo-new", "CE consented; the UO app never existed in this tenant and can no longer be created"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"uo-new", "CE consented; the UO app never existed in this tenant and can no longer be created"},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 		}},
-	{Scenario{"non-admin", "the demo user is a Directory Reader: can read the grants, cannot grant them (admin consent refused, AADSTS90094)"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"non-admin", "the demo user is a Directory Reader: can read the grants, cannot grant them (admin consent refused, AADSTS90094)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			// Reading grants in a delegated call needs a directory role
 			// (graph/api/serviceprincipal-list-oauth2permissiongrants); Directory
 			// Readers is the least one, and cannot consent.
 			d.users[2].Roles = []string{DirectoryReadersTemplateID}
 			// An admin let the sign-in client read the directory for everyone earlier.
-			consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+			consentSignInClient(d)
 			consentAll(d, cat, "uo", skipValues("", "Connector.FullAccess"))
+			d.st.demoUser = d.users[2]
 		}},
-	{Scenario{"no-dynamics", "no Dynamics subscription: the Dynamics CRM and Dynamics ERP service principals are absent"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"no-dynamics", "no Dynamics subscription: the Dynamics CRM and Dynamics ERP service principals are absent"},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			d.removeSP(permissions.DynamicsCRMAppID)
 			d.removeSP(permissions.DynamicsERPAppID)
 			consentAll(d, cat, "uo", nil) // only its Graph permissions can exist
 		}},
-	{Scenario{"throttled", "both apps consented; Graph throttles the first $batch itself, then its first calls, with 429 and a fractional Retry-After (1.128): the wizard waits it out"},
+	{Scenario: Scenario{"throttled", "both apps consented; Graph throttles the first $batch itself, then its first calls, with 429 and a fractional Retry-After (1.128): the wizard waits it out"},
 		// graph/throttling: Retry-After as in its sample ("2.128"); the envelope first.
-		Faults{Throttle: 3, RetryAfter: 1128 * time.Millisecond, RetryAfterFormat: RetryFractional, Envelope: []int{http.StatusTooManyRequests}}, func(d *directory, cat *permissions.Catalog) {
+		faults: Faults{Throttle: 3, RetryAfter: 1128 * time.Millisecond, RetryAfterFormat: RetryFractional, Envelope: []int{http.StatusTooManyRequests}},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 			consentAll(d, cat, "uo", nil)
 		}},
-	{Scenario{"slow-propagation", "like fresh, but grants take 8 s to become visible in Graph after consent"},
-		Faults{PropagationDelay: 8 * time.Second}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"slow-propagation", "like fresh, but grants take 8 s to become visible in Graph after consent"},
+		faults: Faults{PropagationDelay: 8 * time.Second},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "uo", skipValues("", "Odata.FullAccess"))
 		}},
-	{Scenario{"disabled", "both apps consented, but their service principals are disabled (accountEnabled false)"},
-		Faults{}, func(d *directory, cat *permissions.Catalog) {
+	{Scenario: Scenario{"disabled", "both apps consented, but their service principals are disabled (accountEnabled false)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
 			consentAll(d, cat, "ce", nil)
 			consentAll(d, cat, "uo", nil)
 			for _, a := range cat.Apps {
@@ -100,8 +122,80 @@ var scenarioDefs = []scenarioDef{
 				}
 			}
 		}},
-	{Scenario{"hostile", "a tenant that attacks the terminal: its, the admin's and the apps' names and a consent error carry escape sequences, C1 controls and bidi overrides"},
-		Faults{}, hostileSetup},
+	{Scenario: Scenario{"hostile", "a tenant that attacks the terminal: its, the admin's and the apps' names and a consent error carry escape sequences, C1 controls and bidi overrides"},
+		setup: hostileSetup},
+	{Scenario: Scenario{"staggered-replication", "after consent the app appears at once, its grants 3 s later and its app roles 6 s later, some polls get 404 or 503 meanwhile: the wizard keeps waiting and ends with all granted"},
+		faults: Faults{GrantsDelay: 3 * time.Second, AssignmentsDelay: 6 * time.Second, LaggingReplica: true}},
+	{Scenario: Scenario{"pim-eligible", "the admin holds Global Administrator only as PIM-eligible (Global Reader active): the role check names PIM activation, admin consent is refused (AADSTS90094)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			// The sign-in client was consented tenant-wide earlier (by an admin who
+			// ran it): a Global Reader cannot consent to its Directory.Read.All
+			// herself (admin-consent-required scope), so without it the walk would
+			// end at sign-in with AADSTS90094 before the role check.
+			consentSignInClient(d)
+			a := d.users[0]
+			a.Roles, a.EligibleRoles = []string{GlobalReaderTemplateID}, []string{GlobalAdminTemplateID}
+		}},
+	{Scenario: Scenario{"cloud-app-admin", "the admin is Cloud Application Administrator: may grant the delegated rows, not Microsoft Graph application permissions; admin consent is refused (AADSTS90094)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			d.users[0].Roles = []string{CloudAppAdminTemplateID}
+		}},
+	{Scenario: Scenario{"group-role", "the admin is Global Administrator through a role-assignable group, not directly: the role check still finds it and consent succeeds"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			a := d.users[0]
+			a.Roles = nil
+			d.addGroup("Tenant Admins", []string{GlobalAdminTemplateID}, a.ID)
+		}},
+	{Scenario: Scenario{"guest-admin", "the admin is a B2B guest from Fabrikam with Global Administrator here: sign-in works at this tenant's authority (AADSTS50020 at /organizations or /common) and consent succeeds"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			g := &user{ID: stableID("user:guest"), UPN: "grady_fabrikam.example#EXT#@" + demoDomain, DisplayName: "Grady Archie (Fabrikam)",
+				GivenName: "Grady", Surname: "Archie", JobTitle: "Partner administrator", Roles: []string{GlobalAdminTemplateID},
+				UserType: "Guest", HomeTenant: fabrikamTenantID}
+			d.users = append(d.users, g)
+			d.st.demoUser = g
+			for _, gr := range d.groups {
+				if gr.DisplayName == "All staff" {
+					gr.Members = append(gr.Members, g.ID)
+				}
+			}
+		}},
+	{Scenario: Scenario{"restricted-reader", "the demo user holds no directory role: the grant lists answer 403, the wizard says it could not read the grants (not that they are missing) and names the roles that can"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			consentSignInClient(d)
+			consentAll(d, cat, "ce", nil)
+			d.st.demoUser = d.users[2]
+		}},
+	{Scenario: Scenario{"consent-workflow", "the admin consent workflow is on and the demo user cannot consent: consent files a request (AADSTS90095); the wizard says who approves it"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			consentSignInClient(d)
+			d.users[2].Roles = []string{DirectoryReadersTemplateID}
+			d.st.demoUser = d.users[2]
+			d.st.consentWorkflow = true
+		}},
+	{Scenario: Scenario{"mfa-required", "Conditional Access starts requiring MFA after the first sign-in: the token refresh fails with AADSTS50076 and the wizard asks to sign in again, then goes on"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			d.st.mfaRequired = true
+		}},
+	{Scenario: Scenario{"ca-blocked", "Conditional Access blocks the sign-in (AADSTS53003): the wizard explains it and ends; nothing is read or granted"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			d.st.caBlocked = true
+		}},
+	{Scenario: Scenario{"signin-app-blocked", "the tenant disabled the Microsoft Graph Command Line Tools app (AADSTS7000112): the wizard says how to sign in with --signin-client-id"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			if sp := d.spByAppID(SignInClientID, time.Time{}); sp != nil {
+				sp.AccountEnabled = false
+			}
+		}},
+	{Scenario: Scenario{"soft-deleted", "CE's service principal was deleted recently and sits in the recycle bin: Graph shows no app, consent conflicts (AADSTS650051); restore or purge it first"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			if a, ok := cat.App("ce"); ok {
+				consentAll(d, cat, "ce", nil)
+				d.removeSP(a.ClientID)
+				d.st.softDeleted = map[string]bool{strings.ToLower(a.ClientID): true}
+			}
+		}},
+	{Scenario: Scenario{"messy-grants", "CE's grants as old tenants have them: Principal grants of several users, odd spaces in scope strings, a disabled scope, user_impersonation on the wrong resource, a role id on the wrong resource, the default-access assignment: only User.Read counts as granted"},
+		setup: messyGrants},
 }
 
 // HostileText is what the hostile scenario puts in every name it controls: an OSC 52
@@ -139,6 +233,43 @@ func hostileSetup(d *directory, cat *permissions.Catalog) {
 	}
 }
 
+// messyGrants gives CE grant shapes a verification must read exactly
+// (graph/api/resources/oauth2permissiongrant: scope is space-separated, consentType
+// AllPrincipals or Principal; graph/api/resources/approleassignment: appRoleId
+// 00000000-0000-0000-0000-000000000000 is the default access role; a grant or
+// assignment counts only on its own resourceId).
+func messyGrants(d *directory, cat *permissions.Catalog) {
+	a, ok := cat.App("ce")
+	if !ok {
+		return
+	}
+	app := d.apps[strings.ToLower(a.ClientID)]
+	then := d.tenant.Created.AddDate(2, 0, 0)
+	sp := d.addSP(app, true, time.Time{})
+	graph := d.spByAppID(permissions.GraphAppID, time.Time{})
+	crm := d.spByAppID(permissions.DynamicsCRMAppID, time.Time{})
+	erp := d.spByAppID(permissions.DynamicsERPAppID, time.Time{})
+	// Tenant-wide: User.Read, with the leading, trailing and double spaces the
+	// real service keeps; and Group.Read.All, a scope Graph has disabled here.
+	g := d.grantDelegated(sp, graph, "AllPrincipals", "", []string{"", "User.Read", "", "Group.Read.All"}, time.Time{})
+	g.Scopes = []string{"", "User.Read", "", "Group.Read.All", ""}
+	if ps := graph.App.scope("Group.Read.All"); ps != nil {
+		ps.Disabled = true
+	}
+	// user_impersonation granted tenant-wide, but on Dynamics ERP, not CRM.
+	d.grantDelegated(sp, erp, "AllPrincipals", "", []string{"user_impersonation"}, time.Time{})
+	// Users consented for themselves to CRM: user consent only.
+	for _, u := range d.users[1:] {
+		d.grantDelegated(sp, crm, "Principal", u.ID, []string{"user_impersonation"}, time.Time{})
+	}
+	// Directory.Read.All's role id, assigned on Dynamics ERP rather than Graph.
+	if r := graph.App.role("Directory.Read.All"); r != nil {
+		d.assigns = append(d.assigns, &assignment{ID: grantID(), AppRoleID: r.ID, PrincipalID: sp.ID, ResourceID: erp.ID, Created: then})
+	}
+	// The default access assignment (all-zero role id) on Graph.
+	d.assigns = append(d.assigns, &assignment{ID: grantID(), AppRoleID: "00000000-0000-0000-0000-000000000000", PrincipalID: sp.ID, ResourceID: graph.ID, Created: then})
+}
+
 // Scenarios lists the named starting states, in a stable order.
 func Scenarios() []Scenario {
 	out := make([]Scenario, len(scenarioDefs))
@@ -165,20 +296,26 @@ func lookupScenario(name string) (scenarioDef, bool) {
 	return scenarioDef{}, false
 }
 
+// apply builds the scenario's starting state on d.
+func (sc scenarioDef) apply(d *directory, cat *permissions.Catalog) {
+	if sc.setup != nil {
+		sc.setup(d, cat)
+	}
+}
+
 // demoCatalog gives each app a stable demo client id, and the loopback redirect URI
-// only in the loopback-reply scenario.
-// In "reauth" and "registration-behind", when the catalog marks nothing in UO as newly required, its last
-// permission is marked so, to show what a re-authorization after an app change is.
-func demoCatalog(cat *permissions.Catalog, scenario string) *permissions.Catalog {
+// when the scenario registered it; and marks a permission newly required where the
+// scenario needs one.
+func demoCatalog(cat *permissions.Catalog, sc scenarioDef) *permissions.Catalog {
 	c := cat.Clone()
 	for i := range c.Apps {
 		a := &c.Apps[i]
 		a.ClientID = stableID("app:" + a.Key)
 		a.RedirectURI = ""
-		if scenario == "loopback-reply" {
+		if sc.loopbackReply {
 			a.RedirectURI = "http://127.0.0.1"
 		}
-		if (scenario == "reauth" || scenario == "registration-behind") && a.ReauthorizeOnly {
+		if sc.newlyRequired && a.ReauthorizeOnly {
 			any := false
 			for _, p := range a.Permissions {
 				any = any || p.NewlyRequired
@@ -228,88 +365,12 @@ func userConsentOnly(d *directory, cat *permissions.Catalog, key string) {
 	}
 }
 
-func consentSignInClient(d *directory, scopes ...string) {
+// consentSignInClient grants the sign-in client, tenant-wide, what a sign-in asks of
+// Graph: MSAL's OpenID Connect scopes and the tool's own (internal/signin), as an admin
+// consent on the first sign-in leaves them.
+func consentSignInClient(d *directory) {
 	client := d.spByAppID(SignInClientID, time.Time{})
 	graph := d.spByAppID(permissions.GraphAppID, time.Time{})
+	scopes := append(signin.OpenIDScopes(), signin.Values()...)
 	d.grantDelegated(client, graph, "AllPrincipals", "", scopes, time.Time{})
-}
-
-// missingResourceError is AADSTS650052: consent names a resource the tenant lacks.
-type missingResourceError struct{ API, AppID string }
-
-func (e *missingResourceError) Error() string {
-	return fmt.Sprintf("AADSTS650052: The app is trying to access a service '%s'(%s) that your organization '%s' lacks a service principal for. "+
-		"Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.",
-		e.AppID, e.API, demoTenantID)
-}
-
-// applyConsent does what admin consent does: create the app's service principal if
-// absent, grant what the app *registration* requests (its requiredResourceAccess,
-// app.Required — not our catalog: the static permissions configured on the
-// registration are what the admin consent endpoints grant,
-// entra/identity-platform/v2-admin-consent and
-// entra/identity-platform/permissions-consent-overview), replacing the earlier
-// tenant-wide delegated grants of this client, and assign its application permissions. Objects it creates become
-// visible at visibleAt (grants at grantsAt, assignments at assignAt when the
-// replication is staggered). With partial (a scenario's starting state), resources
-// missing from the tenant are skipped instead of failing, and earlier grants are
-// only added to.
-func (d *directory) applyConsent(app *application, now, visibleAt time.Time, skip func(permissions.Permission) bool, partial bool) (*servicePrincipal, error) {
-	return d.applyConsentStaggered(app, now, visibleAt, visibleAt, visibleAt, skip, partial)
-}
-
-func (d *directory) applyConsentStaggered(app *application, now, spAt, grantsAt, assignAt time.Time, skip func(permissions.Permission) bool, partial bool) (*servicePrincipal, error) {
-	if !partial {
-		for _, p := range app.Required {
-			if d.spByAppID(p.ResourceAppID, time.Time{}) == nil {
-				return nil, &missingResourceError{API: p.API, AppID: p.ResourceAppID}
-			}
-		}
-	}
-	sp := d.addSP(app, true, spAt)
-	delegated := map[*servicePrincipal][]string{}
-	var resources []*servicePrincipal
-	for _, p := range app.Required {
-		if skip != nil && skip(p) {
-			continue
-		}
-		res := d.spByAppID(p.ResourceAppID, time.Time{})
-		if res == nil {
-			continue
-		}
-		switch p.Type {
-		case permissions.Delegated:
-			if res.App.scope(p.Value) != nil {
-				if _, seen := delegated[res]; !seen {
-					resources = append(resources, res)
-				}
-				delegated[res] = append(delegated[res], p.Value)
-			}
-		case permissions.Application:
-			if r := res.App.role(p.Value); r != nil {
-				d.assignRole(sp, res, r.ID, now, assignAt)
-			}
-		}
-	}
-	if partial {
-		for _, res := range resources {
-			d.grantDelegated(sp, res, "AllPrincipals", "", delegated[res], grantsAt)
-		}
-		return sp, nil
-	}
-	// Every resource the client holds a tenant-wide grant on gets exactly what the
-	// registration requests of it now (nothing: the grant is revoked).
-	for _, g := range append([]*grant(nil), d.grants...) {
-		if g.ClientID == sp.ID && g.ConsentType == "AllPrincipals" {
-			if res := d.spByID(g.ResourceID, time.Time{}); res != nil {
-				if _, seen := delegated[res]; !seen {
-					resources = append(resources, res)
-				}
-			}
-		}
-	}
-	for _, res := range resources {
-		d.replaceDelegated(sp, res, delegated[res], grantsAt)
-	}
-	return sp, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -72,13 +73,13 @@ type fleetState struct {
 	appRegs   map[string]*appRegistration // by client id (lower case)
 }
 
-var reSlug = lazyRE(`[^a-z0-9]+`)
+var reSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
 // AddCustomerTenant adds a customer tenant with its own directory, built from a
 // scenario, and the partner's access to it.
 func (s *Server) AddCustomerTenant(c CustomerTenant) (TenantInfo, error) {
 	name := strings.TrimSpace(c.Name)
-	slug := reSlug().ReplaceAllString(strings.ToLower(name), "")
+	slug := reSlug.ReplaceAllString(strings.ToLower(name), "")
 	if slug == "" {
 		return TenantInfo{}, fmt.Errorf("emulator: customer tenant name %q has no letters or digits", c.Name)
 	}
@@ -116,9 +117,9 @@ func (s *Server) AddCustomerTenant(c CustomerTenant) (TenantInfo, error) {
 	}
 	d.users = []*user{{ID: stableID(id + ":user:admin"), UPN: "admin@" + d.tenant.Domains[0], DisplayName: name + " Admin",
 		GivenName: "Tenant", Surname: "Admin", JobTitle: "IT Administrator", Roles: []string{GlobalAdminTemplateID}}}
-	sc.setup(d, s.catalog)
+	sc.apply(d, s.catalog)
 	if c.Access != AccessNone && !c.NoSignInConsent {
-		consentSignInClient(d, "openid", "profile", "offline_access", "User.Read", "Directory.Read.All")
+		consentSignInClient(d)
 	}
 	cu := &customer{dir: d, access: c.Access, partner: map[string]*user{}}
 	if c.Access != AccessNone {
@@ -308,7 +309,7 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 50020, Message: fmt.Sprintf(
 			"User account '%s' from identity provider '%s/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. "+
 				"The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.",
-			upn, s.cloud.IssuerV1Host, s.dir.tenant.ID, c.dir.tenant.DisplayName, clientID, s.dir.apps[strings.ToLower(SignInClientID)].DisplayName)})
+			upn, s.cloud.IssuerV1, s.dir.tenant.ID, c.dir.tenant.DisplayName, clientID, s.dir.apps[strings.ToLower(SignInClientID)].DisplayName)})
 		return
 	}
 	scopes, oerr := s.parseScopes(scope)
@@ -337,7 +338,7 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		}
 	}
 	at := s.signJWT(map[string]any{
-		"aud": s.graphAudience(scopes.prefix), "iss": s.cloud.IssuerV1Host + "/" + tid + "/",
+		"aud": s.graphAudience(scopes.prefix), "iss": s.cloud.IssuerV1 + "/" + tid + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": client.App.DisplayName, "idtyp": "user", "ver": "1.0",
 		"idp": s.issuerV1(), "home_oid": home.ID,
@@ -372,7 +373,7 @@ func (s *Server) principalFor(claims map[string]any) (*principal, string) {
 	defer s.mu.Unlock()
 	tid := strings.ToLower(str("tid"))
 	d := s.tenantDir(tid)
-	if d == nil || tid != d.tenant.ID || str("iss") != s.cloud.IssuerV1Host+"/"+tid+"/" {
+	if d == nil || tid != d.tenant.ID || str("iss") != s.cloud.IssuerV1+"/"+tid+"/" {
 		return nil, "Access token validation failure. Invalid issuer."
 	}
 	if str("idtyp") == "app" {

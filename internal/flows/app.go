@@ -9,7 +9,9 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 
+	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows/entra"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -131,7 +133,7 @@ func NewAppSession(cfg Config, id AppIdentity) (*AppSession, error) {
 	if err != nil {
 		return nil, Usagef("%v", err)
 	}
-	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
+	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
 	client, err := entra.NewApp(entra.AppOptions{
 		Authority: cfg.Cloud.Authority(id.Tenant), ClientID: id.ClientID, Credential: cred,
 		HTTPClient: cfg.HTTPClient, Scope: cfg.Cloud.GraphScope(".default"), InstanceDiscovery: known,
@@ -193,5 +195,5 @@ func appDisplayName(tok string) string {
 	if json.Unmarshal(b, &c) != nil {
 		return ""
 	}
-	return Sanitize(c.Name)
+	return safetext.Sanitize(c.Name)
 }

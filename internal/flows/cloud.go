@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/d365consent/d365consent/internal/clouds"
 )
 
 // Cloud is a Microsoft cloud: its sign-in (authority) host, its Microsoft Graph
@@ -40,17 +42,9 @@ func (c Cloud) consentHost() string {
 	return c.AuthorityHost
 }
 
-// The national clouds of DESIGN.md "Command line".
-var clouds = map[string]Cloud{
-	"global":    cloudOf("global", "https://login.microsoftonline.com", "https://graph.microsoft.com"),
-	"usgov":     cloudOf("usgov", "https://login.microsoftonline.us", "https://graph.microsoft.us"),
-	"usgov-dod": cloudOf("usgov-dod", "https://login.microsoftonline.us", "https://dod-graph.microsoft.us"),
-	"china":     cloudOf("china", "https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn"),
-}
-
-// cloudOf is a national cloud whose Graph endpoint is its Graph resource URI.
-func cloudOf(name, authority, graph string) Cloud {
-	return Cloud{Name: name, AuthorityHost: authority, GraphURL: graph, GraphResource: graph}
+// cloudOf is the Cloud of a known cloud: its Graph endpoint is its Graph resource URI.
+func cloudOf(c clouds.Cloud) Cloud {
+	return Cloud{Name: c.Name, AuthorityHost: c.LoginURL, GraphURL: c.GraphURL, GraphResource: c.GraphURL}
 }
 
 // GraphScope is the fully qualified scope of a Graph permission value in this
@@ -69,16 +63,13 @@ func (c Cloud) checkEndpoints() error {
 	return nil
 }
 
-// CloudNames lists the cloud names LookupCloud accepts.
-func CloudNames() []string { return []string{"global", "usgov", "usgov-dod", "china"} }
-
-// LookupCloud returns the named cloud. An unknown name is a usage error.
+// LookupCloud returns the named cloud (internal/clouds). An unknown name is a usage error.
 func LookupCloud(name string) (Cloud, error) {
-	c, ok := clouds[strings.ToLower(strings.TrimSpace(name))]
+	c, ok := clouds.Lookup(name)
 	if !ok {
-		return Cloud{}, Usagef("unknown cloud %q: use global, usgov, usgov-dod or china", name)
+		return Cloud{}, Usagef("unknown cloud %q: use %s", name, clouds.NameList())
 	}
-	return c, nil
+	return cloudOf(c), nil
 }
 
 // WithOverrides replaces the cloud's endpoints with the non-empty arguments (the
@@ -138,13 +129,13 @@ func isLoopbackHost(host string) bool {
 // own authority host when that is one of Microsoft's, else (an override, the demo
 // tenant) the named cloud's, else the global one.
 func (c Cloud) lookupHost() string {
-	if knownAuthorityHost(c.AuthorityHost) {
+	if clouds.IsLoginURL(c.AuthorityHost) {
 		return c.AuthorityHost
 	}
-	if k, ok := clouds[c.Name]; ok {
-		return k.AuthorityHost
+	if k, ok := clouds.Lookup(c.Name); ok {
+		return k.LoginURL
 	}
-	return clouds["global"].AuthorityHost
+	return clouds.All()[0].LoginURL
 }
 
 // ErrorLookupURL is Microsoft's page for an AADSTS code on this cloud's login host.

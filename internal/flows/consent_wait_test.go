@@ -1,6 +1,6 @@
 package flows_test
 
-// The consent wait on the production path (issue 10): tolerance of replication and
+// The consent wait on the production path: tolerance of replication and
 // failures, early ends for states consent cannot fix, paste-back — real MSAL Go and
 // the emulator over loopback.
 
@@ -16,7 +16,10 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // scriptedTransport fails Graph $batch calls as its script says, once armed:
@@ -236,7 +239,7 @@ func TestConsentPasteBack(t *testing.T) {
 	}
 	evs := waitAll(t, c)
 	last := evs[len(evs)-1]
-	x := flows.Explain(last.Err)
+	x := explain.Explain(last.Err)
 	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 90094 {
 		t.Fatalf("final %+v (%+v)", last, x)
 	}
@@ -348,7 +351,7 @@ func TestSignInAgainAsSomeoneElse(t *testing.T) {
 func TestDeviceCodePromptCarriesReason(t *testing.T) {
 	var got []flows.SignInPrompt
 	srvStart := func(c *flows.Config) {
-		c.DeviceCode, c.DeviceCodeReason = true, flows.ChooseSignIn(false, &flows.SystemBrowser{Environ: []string{"SSH_CONNECTION=1 2 3 4"}, GOOS: "linux"}).Reason
+		c.DeviceCode, c.DeviceCodeReason = true, flows.ChooseSignIn(false, &browser.System{Environ: []string{"SSH_CONNECTION=1 2 3 4"}, GOOS: "linux"}).Reason
 	}
 	f := start(t, "consented", emulator.Faults{}, nil, srvStart)
 	_, err := f.session.SignInAgain(context.Background(), func(p flows.SignInPrompt) { got = append(got, p) })
@@ -365,7 +368,7 @@ func TestDeviceCodePromptCarriesReason(t *testing.T) {
 func TestVerifyWithAdminIsOneRoundTrip(t *testing.T) {
 	for _, scenario := range []string{"consented", "partial", "non-admin"} {
 		t.Run(scenario, func(t *testing.T) {
-			srv, err := emulator.Start(emulator.Options{Scenario: scenario})
+			srv, err := emulator.Start(emulator.Options{Scenario: scenario, Catalog: testkit.Catalog(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,21 +13,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/clouds"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
-
-// Browser opens a URL for the user. One method, so tests and the demo tenant can
-// supply their own.
-type Browser interface {
-	Open(url string) error
-}
 
 // DeviceLoginBrowser is a Browser that can also complete a device-code sign-in by
 // itself (the demo tenant's scripted browser). SignIn uses it when present.
 type DeviceLoginBrowser interface {
-	Browser
+	browser.Browser
 	OpenDeviceLogin(verificationURL, userCode string) error
 }
 
@@ -60,7 +58,7 @@ type Config struct {
 	// certificate pool (so SSL_CERT_FILE works).
 	HTTPClient *http.Client
 	// Browser opens sign-in and consent pages; nil = never open one (only show the URL).
-	Browser    Browser
+	Browser    browser.Browser
 	DeviceCode bool
 	// DeviceCodeReason is the sentence shown with the device code (ChooseSignIn).
 	DeviceCodeReason string
@@ -72,6 +70,7 @@ type Config struct {
 
 // SignInPrompt is what the user must see to sign in: the URL (interactive, always
 // shown before a browser opens it) or the device code and its message.
+// Its text is display-safe (entra cleans what MSAL hands over).
 type SignInPrompt struct {
 	URL        string
 	UserCode   string
@@ -85,6 +84,7 @@ type SignInPrompt struct {
 }
 
 // Admin is the signed-in user and what the tenant says about them.
+// Its text is display-safe: the names come from Graph through graph.Unmarshal.
 type Admin struct {
 	UPN         string
 	DisplayName string
@@ -123,10 +123,6 @@ type Session struct {
 	lastPrompt func(SignInPrompt)
 }
 
-// Scopes the wizard signs in with: read-only, the least set that can read
-// oauth2PermissionGrants and appRoleAssignments (DESIGN.md "The flow", step 2).
-var SignInScopes = []string{"User.Read", "Directory.Read.All"}
-
 // NewSession checks cfg and builds the MSAL client and the Graph client.
 func NewSession(cfg Config) (*Session, error) {
 	if err := cfg.Cloud.checkEndpoints(); err != nil {
@@ -147,11 +143,11 @@ func NewSession(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	scopes := make([]string, len(SignInScopes))
-	for i, s := range SignInScopes {
+	scopes := signin.Values()
+	for i, s := range scopes {
 		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
 	}
-	known := knownAuthorityHost(cfg.Cloud.AuthorityHost)
+	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{
 		Authority:         cfg.Cloud.Authority(cfg.Tenant),
 		ClientID:          cfg.SignInClientID,
@@ -165,16 +161,6 @@ func NewSession(cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
 	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock), graph.WithClaimsChallenge(s.ClaimsChallenge))
 	return s, nil
-}
-
-// knownAuthorityHost reports whether host is one of the clouds' authority hosts.
-func knownAuthorityHost(host string) bool {
-	for _, c := range clouds {
-		if c.AuthorityHost == host {
-			return true
-		}
-	}
-	return false
 }
 
 // DefaultHTTPClient trusts the system certificate pool (SSL_CERT_FILE and
@@ -207,7 +193,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		}
 		// A refresh that needs the admin again (MFA, Conditional Access claims, an
 		// expired refresh token) prompts again instead of failing.
-		if need, claims := NeedsInteraction(err); need && s.reprompt() != nil {
+		if need, claims := explain.NeedsInteraction(err); need && s.reprompt() != nil {
 			s.logger.Info("token refresh needs interaction: signing in again", "claims", claims != "")
 			if err := s.authenticate(ctx, s.reprompt(), claims); err != nil {
 				return "", err
@@ -217,7 +203,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 				return t.AccessToken, nil
 			}
 		}
-		return "", s.wrapAuth(SourceSignIn, "renewing the sign-in", err)
+		return "", s.wrapAuth(explain.SignIn, "renewing the sign-in", err)
 	}
 	return t.AccessToken, nil
 }
@@ -304,7 +290,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 	var err error
 	if s.cfg.DeviceCode {
 		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
-			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: Sanitize(dc.Message), DeviceCode: true})
+			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: dc.Message, DeviceCode: true})
 			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
 				go func() {
 					if err := b.OpenDeviceLogin(dc.VerificationURL, dc.UserCode); err != nil {
@@ -338,7 +324,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 			}
 			return fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
 		}
-		return s.wrapAuth(SourceSignIn, "signing in", err)
+		return s.wrapAuth(explain.SignIn, "signing in", err)
 	}
 	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start))
 	return nil
@@ -390,18 +376,18 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 	if err := jsonUnmarshal(reps["me"].Body, &me); err != nil {
 		return nil, fmt.Errorf("reading /me: %w", err)
 	}
-	a := &Admin{UPN: Sanitize(me.UserPrincipalName), DisplayName: Sanitize(me.DisplayName), ObjectID: me.ID}
+	a := &Admin{UPN: me.UserPrincipalName, DisplayName: me.DisplayName, ObjectID: me.ID}
 	for _, raw := range reps["org"].Value {
 		var o orgReply
 		if err := jsonUnmarshal(raw, &o); err != nil {
 			return nil, fmt.Errorf("reading /organization: %w", err)
 		}
-		a.TenantID, a.TenantName = o.ID, Sanitize(o.DisplayName)
+		a.TenantID, a.TenantName = o.ID, o.DisplayName
 		for _, d := range o.VerifiedDomains {
 			if d.IsDefault {
-				a.Domains = append([]string{Sanitize(d.Name)}, a.Domains...)
+				a.Domains = append([]string{d.Name}, a.Domains...)
 			} else {
-				a.Domains = append(a.Domains, Sanitize(d.Name))
+				a.Domains = append(a.Domains, d.Name)
 			}
 		}
 		break
@@ -413,7 +399,7 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 	return a, nil
 }
 
-// VerifyWithAdmin is verify's single Graph round trip (issue 10): after Authenticate,
+// VerifyWithAdmin is verify's single Graph round trip: after Authenticate,
 // one $batch (≤ 20 requests) reads /me, /organization, the admin's roles and every
 // verification request. The role check is advice: it never changes the Result.
 func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*Admin, *Result, error) {
@@ -482,9 +468,9 @@ func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
 }
 
 // wrapAuth is wrapAuth with the explanation for src and the cloud's lookup link.
-func (s *Session) wrapAuth(src ErrorSource, op string, err error) error {
-	if x := ExplainIn(err, src, s.cfg.Cloud); x != nil {
-		return &AuthError{Op: op, Explanation: x, Err: err}
+func (s *Session) wrapAuth(src explain.Source, op string, err error) error {
+	if x := explain.ExplainIn(err, src, s.cfg.Cloud.ErrorLookupURL); x != nil {
+		return &explain.AuthError{Op: op, Explanation: x, Err: err}
 	}
 	return &opError{op: op, err: err}
 }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/signin"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -152,8 +155,8 @@ func (r *plainRun) review() wizard.Work {
 	r.say("%s", permissions.Delegated.Explain())
 	r.say("%s", permissions.Application.Explain())
 	r.say("To check the result the wizard signs you in with read-only scopes:")
-	for _, s := range SignInScopes {
-		r.say("- %s: %s", s.Scope, s.Why)
+	for _, s := range signin.Scopes() {
+		r.say("- %s: %s", s.Value, s.Reason)
 	}
 	return r.flow.Continue()
 }
@@ -168,18 +171,18 @@ func (r *plainRun) clientID() wizard.Work {
 		if err == nil {
 			return w
 		}
-		r.say("%s", flows.Sanitize(err.Error()))
+		r.say("%s", safetext.Sanitize(err.Error()))
 	}
 }
 
 func (r *plainRun) state(w wizard.Work) wizard.Work {
 	if w == wizard.VerifyWork {
 		admin := r.flow.Admin()
-		r.say("Signed in as %s, tenant %s.", flows.Sanitize(admin.UPN), flows.Sanitize(orText(admin.TenantName, admin.TenantID)))
+		r.say("Signed in as %s, tenant %s.", safetext.Sanitize(admin.UPN), safetext.Sanitize(orText(admin.TenantName, admin.TenantID)))
 		if c := roleVerdict(admin, r.flow.App()); c.CanGrantAll() {
-			r.say("Role check: %s. You can grant admin consent.", flows.Sanitize(strings.Join(c.Roles, ", ")))
+			r.say("Role check: %s. You can grant admin consent.", safetext.Sanitize(strings.Join(c.Roles, ", ")))
 		} else {
-			r.say("Warning, role check: %s", flows.Sanitize(c.Message))
+			r.say("Warning, role check: %s", safetext.Sanitize(c.Message))
 		}
 		r.say("Reading the app's grants from Microsoft Graph.")
 		if w = r.verify(); r.flow.Step() != wizard.State || r.flow.Done() {
@@ -230,7 +233,7 @@ func (r *plainRun) summary(w wizard.Work) wizard.Work {
 		}
 	}
 	admin := r.flow.Admin()
-	r.say("Signed in as %s; tenant id %s.", flows.Sanitize(admin.UPN), flows.Sanitize(admin.TenantID))
+	r.say("Signed in as %s; tenant id %s.", safetext.Sanitize(admin.UPN), safetext.Sanitize(admin.TenantID))
 	if final.Status == flows.StatusComplete {
 		r.say("Next step: %s", orText(final.NextStep, flows.NextStep(r.flow.App())))
 	}
@@ -249,7 +252,7 @@ func (r *plainRun) saveReport(final *flows.Result) {
 	base := absPath(filepath.Join(r.opts.ReportDir, "d365consent-"+r.flow.App().Key+"-"+r.opts.now().UTC().Format("20060102-150405")))
 	for _, ext := range []string{".md", ".json"} {
 		if err := write(base+ext, final); err != nil {
-			r.say("Could not save %s: %s", base+ext, flows.Sanitize(err.Error()))
+			r.say("Could not save %s: %s", base+ext, safetext.Sanitize(err.Error()))
 		} else {
 			r.say("Saved %s", base+ext)
 		}
@@ -259,13 +262,13 @@ func (r *plainRun) saveReport(final *flows.Result) {
 func (r *plainRun) printResult(res *flows.Result) {
 	r.say("%s", headline(res))
 	for _, p := range res.Permissions {
-		r.say("- %s %s (%s): %s", flows.Sanitize(p.API), flows.Sanitize(p.Permission), flows.Sanitize(p.Type), flows.StatusLabel(p.Status))
+		r.say("- %s %s (%s): %s", safetext.Sanitize(p.API), safetext.Sanitize(p.Permission), safetext.Sanitize(p.Type), flows.StatusLabel(p.Status))
 	}
 	for _, e := range res.Extra {
-		r.say("Also granted: %s %s (%s)", flows.Sanitize(e.API), flows.Sanitize(e.Permission), flows.Sanitize(e.Type))
+		r.say("Also granted: %s %s (%s)", safetext.Sanitize(e.API), safetext.Sanitize(e.Permission), safetext.Sanitize(e.Type))
 	}
 	for _, w := range res.Warnings {
-		r.say("Warning: %s", flows.Sanitize(w))
+		r.say("Warning: %s", safetext.Sanitize(w))
 	}
 }
 
@@ -277,10 +280,10 @@ func (r *plainRun) explainError() wizard.Work {
 		return wizard.NoWork
 	}
 	r.say("%s", r.flow.ErrFrom().Failed())
-	if e := flows.Describe(err); e != nil {
+	if e := explain.Describe(err); e != nil {
 		r.sayExplanation(e)
 	} else {
-		r.say("%s", flows.Sanitize(err.Error()))
+		r.say("%s", safetext.Sanitize(err.Error()))
 	}
 	for _, l := range diagnoseLines(r.ctx, r.opts.Diagnose, err) {
 		r.say("%s", l)
@@ -289,13 +292,13 @@ func (r *plainRun) explainError() wizard.Work {
 	return wizard.NoWork
 }
 
-func (r *plainRun) sayExplanation(e *flows.Explanation) {
-	r.say("%s. %s", flows.Sanitize(e.Title), flows.Sanitize(e.Meaning))
-	r.say("What to do: %s", flows.Sanitize(e.Fix))
-	if d := strings.Join(strings.Fields(flows.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
+func (r *plainRun) sayExplanation(e *explain.Explanation) {
+	r.say("%s. %s", safetext.Sanitize(e.Title), safetext.Sanitize(e.Meaning))
+	r.say("What to do: %s", safetext.Sanitize(e.Fix))
+	if d := strings.Join(strings.Fields(safetext.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
 		r.say("Entra ID said: %s", d)
 	}
-	if ids := flows.SupportIDs(e); len(ids) > 0 {
+	if ids := explain.SupportIDs(e); len(ids) > 0 {
 		r.say("For support:")
 		for _, id := range ids {
 			r.say("%s", id)
@@ -303,7 +306,7 @@ func (r *plainRun) sayExplanation(e *flows.Explanation) {
 	}
 	if e.Link != "" {
 		r.say("More:")
-		r.say("%s", flows.Sanitize(e.Link))
+		r.say("%s", safetext.Sanitize(e.Link))
 	}
 }
 

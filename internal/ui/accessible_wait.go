@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 	"sync"
 
@@ -88,13 +89,13 @@ func (r *plainRun) showPrompt(p flows.SignInPrompt) {
 	r.notify("signin", p.URL)
 	if p.DeviceCode {
 		if p.Reason != "" {
-			r.say("%s", flows.Sanitize(p.Reason))
+			r.say("%s", safetext.Sanitize(p.Reason))
 		}
-		r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
+		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
 	} else {
 		r.say("Sign in in your browser. If it did not open, open this page:")
 	}
-	r.say("%s", flows.Sanitize(p.URL)) // whole, on its own line
+	r.say("%s", safetext.Sanitize(p.URL)) // whole, on its own line
 }
 
 // approvePrompt answers the sign-in page in the demo browser; a failure is sent on
@@ -167,11 +168,11 @@ func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
 	r.notify("signin", p.URL)
 	r.say("%s", signInAgainLine(p))
 	if p.DeviceCode {
-		r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
+		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
 	} else {
 		r.say("Sign in in your browser. If it did not open, open this page:")
 	}
-	r.say("%s", flows.Sanitize(p.URL))
+	r.say("%s", safetext.Sanitize(p.URL))
 	r.approveHint()
 }
 
@@ -207,7 +208,7 @@ func (r *plainRun) consent() wizard.Work {
 		return r.flow.ConsentStarted(err)
 	}
 	defer w.Close()
-	c := &consentWait{w: w, caps: waiterCapabilitiesOf(w), url: flows.Sanitize(w.ConsentURL()), ctx: ctx,
+	c := &consentWait{w: w, caps: waiterCapabilitiesOf(w), url: safetext.Sanitize(w.ConsentURL()), ctx: ctx,
 		approved: make(chan error, 1), visible: -1}
 	r.notify("consent", c.url)
 	r.say("Open this admin consent page as an admin and Accept:")
@@ -257,8 +258,8 @@ func (r *plainRun) consentEvent(c *consentWait, ev flows.ConsentEvent) (wizard.W
 	}
 	if ev.Paused != nil && !c.paused {
 		// The account cannot grant it: say so once, and who can.
-		r.say("%s", flows.Sanitize(ev.Paused.Cause))
-		r.say("What to do: %s", flows.Sanitize(ev.Paused.NextStep))
+		r.say("%s", safetext.Sanitize(ev.Paused.Cause))
+		r.say("What to do: %s", safetext.Sanitize(ev.Paused.NextStep))
 		if c.caps.Resume != nil {
 			r.say("Type w and press Enter to wait here for another admin's consent; q stops.")
 		}
@@ -291,7 +292,7 @@ func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
 		r.approveConsent(c)
 	case c.caps.Paste != nil && (strings.Contains(l, "://") || strings.HasPrefix(strings.ToUpper(l), "AADSTS")):
 		if err := c.caps.Paste(l); err != nil {
-			r.say("That could not be read: %s", flows.Sanitize(err.Error()))
+			r.say("That could not be read: %s", safetext.Sanitize(err.Error()))
 		} else {
 			r.say("Got it: reading what the browser ended on.")
 		}
@@ -314,7 +315,7 @@ func (r *plainRun) approveConsent(c *consentWait) {
 		}
 		if c.caps.Paste != nil && landed != "" {
 			if err := c.caps.Paste(landed); err != nil {
-				r.say("The consent page's answer could not be read: %s", flows.Sanitize(err.Error()))
+				r.say("The consent page's answer could not be read: %s", safetext.Sanitize(err.Error()))
 			}
 		}
 		c.w.Recheck()

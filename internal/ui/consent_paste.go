@@ -1,11 +1,10 @@
 package ui
 
 import (
+	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/d365consent/d365consent/internal/flows"
 )
 
 // Paste-back on the consent screen: on the production path the browser ends on the
@@ -36,7 +35,7 @@ func (m *Model) pasteKeyMsg(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if err := c.caps.Paste(c.paste.Value()); err != nil {
-			c.pasteErr = flows.Sanitize(err.Error())
+			c.pasteErr = safetext.Sanitize(err.Error())
 			return nil
 		}
 		c.closePaste()

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -212,7 +214,7 @@ func (m *Model) onPaste(msg tea.PasteMsg) tea.Cmd {
 }
 
 func sanitizePrompt(p flows.SignInPrompt) flows.SignInPrompt {
-	p.URL, p.Message, p.UserCode = flows.Sanitize(p.URL), flows.Sanitize(p.Message), flows.Sanitize(p.UserCode)
+	p.URL, p.Message, p.UserCode = safetext.Sanitize(p.URL), safetext.Sanitize(p.Message), safetext.Sanitize(p.UserCode)
 	return p
 }
 
@@ -259,7 +261,7 @@ func (m *Model) enter() tea.Cmd {
 	m.saved = nil
 	switch s {
 	case stepError:
-		m.errs.expl = flows.Describe(m.flow.Err())
+		m.errs.expl = explain.Describe(m.flow.Err())
 		return m.startDiagnosis(m.flow.Err())
 	case stepClientID:
 		m.clientID.err = ""

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 	"time"
 
@@ -78,8 +79,8 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	}
 	if p := m.flow.Paused(); p != nil {
 		// The account cannot grant it: say so and who can, not a spinner.
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+flows.Sanitize(p.Cause), w) + "\n")
-		b.WriteString(wrap(m.th.Header.Render("What to do: ")+flows.Sanitize(p.NextStep), w) + "\n")
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(p.Cause), w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(p.NextStep), w) + "\n")
 		if m.canResume() {
 			b.WriteString(m.th.Subtle.Render(wrap("Press w once you have sent the link, to wait here for their consent.", w)) + "\n")
 		}
@@ -137,7 +138,7 @@ func ago(d time.Duration) string {
 // who is the signed-in account, as the demo browser acts as it.
 func (m *Model) who() string {
 	if m.flow.Admin() != nil && m.flow.Admin().UPN != "" {
-		return flows.Sanitize(m.flow.Admin().UPN)
+		return safetext.Sanitize(m.flow.Admin().UPN)
 	}
 	return "the signed-in account"
 }

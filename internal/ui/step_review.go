@@ -7,18 +7,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
 // Review what the app asks for. A table of the permissions with a detail pane
 // for the selected row, and the wizard's own (read-only) sign-in scopes.
-
-// SignInScopes are the scopes the wizard itself signs in with, and why: the least
-// set that can read oauth2PermissionGrants and appRoleAssignments (both read-only).
-var SignInScopes = []struct{ Scope, Why string }{
-	{"User.Read", "who you are (/me) and your tenant"},
-	{"Directory.Read.All", "read the app's grants and role assignments, and your directory roles; the least set that can read oauth2PermissionGrants"},
-}
 
 func (m *Model) reviewKey(k tea.KeyPressMsg) tea.Cmd {
 	n := len(m.flow.App().Permissions)
@@ -67,8 +61,8 @@ func (m *Model) reviewView(w int) screen {
 	b.WriteString(m.th.Box.Width(w).Render(strings.Join(detail, "\n")) + "\n")
 
 	b.WriteString(m.th.Subtle.Render(wrap("To check the result, the wizard signs you in with read-only scopes:", w)) + "\n")
-	for _, s := range SignInScopes {
-		b.WriteString(m.th.Subtle.Render(wrapIndent("  "+s.Scope+": "+s.Why, w, "    ")) + "\n")
+	for _, s := range signin.Scopes() {
+		b.WriteString(m.th.Subtle.Render(wrapIndent("  "+s.Value+": "+s.Reason, w, "    ")) + "\n")
 	}
 	return screen{body: strings.TrimRight(b.String(), "\n"), focus: focus,
 		keys: []key.Binding{m.keys.Up, m.keys.Down, m.keys.Enter, m.keys.Back}}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/signin"
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
@@ -44,7 +46,7 @@ func (m *Model) signInKeys() []key.Binding {
 
 func (m *Model) signInView(w int) (string, []key.Binding) {
 	var b strings.Builder
-	b.WriteString(wrap("Sign in as a Global Administrator or Privileged Role Administrator of the tenant. The wizard only reads (User.Read, Directory.Read.All).", w) + "\n\n")
+	b.WriteString(wrap("Sign in as a Global Administrator or Privileged Role Administrator of the tenant. The wizard only reads ("+signin.List()+").", w) + "\n\n")
 	if m.signIn.prompt == nil {
 		b.WriteString(m.spin() + " " + orText(m.status, "Starting sign-in…"))
 		return b.String(), nil
@@ -55,7 +57,7 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 	}
 	if p.DeviceCode {
 		if p.Reason != "" {
-			b.WriteString(wrap(flows.Sanitize(p.Reason), w) + "\n\n")
+			b.WriteString(wrap(safetext.Sanitize(p.Reason), w) + "\n\n")
 		}
 		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, "", m.showQR))
 		b.WriteString("and enter the code " + m.th.Key.Render(p.UserCode) + "\n")

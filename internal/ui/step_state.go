@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -31,13 +32,13 @@ func (m *Model) adminLines(w int) string {
 		return ""
 	}
 	var b strings.Builder
-	who := flows.Sanitize(a.UPN)
+	who := safetext.Sanitize(a.UPN)
 	if a.DisplayName != "" {
-		who = flows.Sanitize(a.DisplayName) + " <" + who + ">"
+		who = safetext.Sanitize(a.DisplayName) + " <" + who + ">"
 	}
-	tenant := flows.Sanitize(a.TenantName)
+	tenant := safetext.Sanitize(a.TenantName)
 	if tenant == "" {
-		tenant = flows.Sanitize(a.TenantID)
+		tenant = safetext.Sanitize(a.TenantID)
 	}
 	b.WriteString(wrap("Signed in as "+who+" · tenant "+tenant, w) + "\n")
 	b.WriteString(m.roleLines(w))
@@ -89,7 +90,7 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	if r.ServicePrincipal != nil && len(miss) > 0 {
 		names := make([]string, len(miss))
 		for i, p := range miss {
-			names[i] = flows.Sanitize(p.Permission)
+			names[i] = safetext.Sanitize(p.Permission)
 		}
 		b.WriteString(wrap("Re-authorization will add: "+strings.Join(names, ", ")+".", w) + "\n")
 	}
@@ -112,7 +113,7 @@ func orText(s, def string) string {
 // could not be read, and which rows a delegated-only role blocks.
 func (m *Model) roleLines(w int) string {
 	c := roleVerdict(m.flow.Admin(), m.flow.App())
-	msg := flows.Sanitize(c.Message)
+	msg := safetext.Sanitize(c.Message)
 	switch c.Verdict {
 	case flows.RoleCanGrantAll:
 		return m.th.OK.Render(m.g.Check) + " " + wrap(msg, w-2) + "\n"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"sync"
 	"time"
 
@@ -222,7 +223,7 @@ func (m *Model) onConsentStarted(msg consentStartedMsg) tea.Cmd {
 	}
 	m.consent.waiter = msg.waiter
 	m.consent.caps = waiterCapabilitiesOf(msg.waiter)
-	m.consent.url = flows.Sanitize(msg.waiter.ConsentURL())
+	m.consent.url = safetext.Sanitize(msg.waiter.ConsentURL())
 	m.notifyURL("consent", m.consent.url)
 	m.waitAt = m.opts.now()
 	return tea.Batch(waitEvent(msg.waiter, m.attempt), m.tick())
@@ -278,7 +279,7 @@ func (m *Model) onApproved(msg approvedMsg) tea.Cmd {
 		// that address to the wait as the admin's paste would be.
 		if p := m.consent.caps.Paste; p != nil && msg.landed != "" {
 			if err := p(msg.landed); err != nil {
-				m.flash = "The consent page's answer could not be read: " + flows.Sanitize(err.Error())
+				m.flash = "The consent page's answer could not be read: " + safetext.Sanitize(err.Error())
 			}
 		}
 		w.Recheck()
@@ -291,7 +292,7 @@ func (m *Model) onSaved(msg savedMsg) {
 		return
 	}
 	if msg.err != nil {
-		m.flash = "Could not save the report: " + flows.Sanitize(msg.err.Error())
+		m.flash = "Could not save the report: " + safetext.Sanitize(msg.err.Error())
 		return
 	}
 	m.saved = msg.paths
@@ -359,7 +360,7 @@ func waitProgress(ctx context.Context, ch <-chan string, att int) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case s := <-ch:
-			return progressMsg{attempt: att, text: flows.Sanitize(s)}
+			return progressMsg{attempt: att, text: safetext.Sanitize(s)}
 		case <-ctx.Done():
 			return nil
 		}

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"fmt"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
@@ -59,10 +60,10 @@ func (t Target) Command(sub string, app *permissions.App, tenant string, extra .
 	}
 	if !t.Demo {
 		if tenant != "" {
-			parts = append(parts, "--tenant", flows.Sanitize(tenant))
+			parts = append(parts, "--tenant", safetext.Sanitize(tenant))
 		}
 		if app != nil && app.ClientID != "" && t.needsClientID(app.Key) {
-			parts = append(parts, "--client-id", flows.Sanitize(app.ClientID))
+			parts = append(parts, "--client-id", safetext.Sanitize(app.ClientID))
 		}
 	}
 	parts = append(parts, t.Flags...)

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
@@ -26,7 +28,7 @@ func (stubDialer) DialContext(context.Context, string, string) (net.Conn, error)
 
 type stubPlanner struct{}
 
-func (stubPlanner) Plan(string) (flows.Launch, error) { return flows.Launch{}, nil }
+func (stubPlanner) Plan(string) (browser.Launch, error) { return browser.Launch{}, nil }
 
 func funcPtr(f any) uintptr { return reflect.ValueOf(f).Pointer() }
 
@@ -35,10 +37,10 @@ func TestConfigDefaults(t *testing.T) {
 	var empty Config
 	empty.Environ = []string{"HTTPS_PROXY=http://proxy.example:8080"}
 	empty.defaults()
-	sb, ok := empty.Browser.(*flows.SystemBrowser)
+	sb, ok := empty.Browser.(*browser.System)
 	if empty.GOOS != runtime.GOOS || empty.GOARCH != runtime.GOARCH || empty.Resolver != net.DefaultResolver ||
 		!ok || sb.GOOS != runtime.GOOS || !reflect.DeepEqual(sb.Environ, empty.Environ) ||
-		empty.StepTimeout != 10*time.Second || empty.SignInClientID != DefaultSignInClientID ||
+		empty.StepTimeout != 10*time.Second || empty.SignInClientID != signin.ClientID ||
 		funcPtr(empty.ReadFile) != funcPtr(os.ReadFile) || funcPtr(empty.ReadDir) != funcPtr(os.ReadDir) ||
 		funcPtr(empty.PublicCAs) != funcPtr(microsoftPublicCAs) || empty.Now == nil {
 		t.Fatalf("defaults: %+v", empty)

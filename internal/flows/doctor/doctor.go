@@ -19,7 +19,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // Schema names the JSON report's contract (README "doctor").
@@ -120,9 +123,9 @@ type Dialer interface {
 	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// BrowserPlanner decides how a URL would be opened (*flows.SystemBrowser is one).
+// BrowserPlanner decides how a URL would be opened (*browser.System is one).
 type BrowserPlanner interface {
-	Plan(rawURL string) (flows.Launch, error)
+	Plan(rawURL string) (browser.Launch, error)
 }
 
 // Terminal is what the command knows about its output.
@@ -157,14 +160,14 @@ type Config struct {
 	// GOOS and GOARCH: "" = runtime's.
 	GOOS, GOARCH string
 	Terminal     Terminal
-	// Browser decides which browser would open; nil = flows.SystemBrowser over Environ.
+	// Browser decides which browser would open; nil = browser.System over Environ.
 	Browser BrowserPlanner
 
 	// Resolver, Dialer: nil = net.DefaultResolver, a net.Dialer.
 	Resolver Resolver
 	Dialer   Dialer
 	// Proxy picks the proxy for a request URL; nil = the HTTPS_PROXY/HTTP_PROXY/NO_PROXY
-	// of Environ with net/http's rules (proxy.go).
+	// of Environ with net/http's rules (golang.org/x/net/http/httpproxy).
 	Proxy func(*url.URL) (*url.URL, error)
 	// RootCAs are the trusted roots; nil = the system's (SSL_CERT_FILE/SSL_CERT_DIR apply).
 	RootCAs *x509.CertPool
@@ -222,15 +225,12 @@ func (c *Config) defaults() {
 		c.PublicCAs = microsoftPublicCAs
 	}
 	if c.Browser == nil {
-		c.Browser = &flows.SystemBrowser{Environ: append([]string{}, c.Environ...), GOOS: c.GOOS}
+		c.Browser = &browser.System{Environ: append([]string{}, c.Environ...), GOOS: c.GOOS}
 	}
 	if c.SignInClientID == "" {
-		c.SignInClientID = DefaultSignInClientID
+		c.SignInClientID = signin.ClientID
 	}
 }
-
-// DefaultSignInClientID is the public "Microsoft Graph Command Line Tools" client.
-const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
 func (c *Config) wants(group string) bool {
 	if c.Only == nil {
@@ -256,7 +256,16 @@ func (p *progress) emit(c Check) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.f(Event{Check: c})
+	p.f(Event{Check: displaySafe(c)})
+}
+
+// displaySafe is c with display-safe text. A check's words are assembled from what
+// the network and the machine said (certificate names, error texts, proxy and file
+// names): each check is cleaned here, once, as it leaves the doctor — in a progress
+// event and in the report.
+func displaySafe(c Check) Check {
+	c.Title, c.Summary, c.Evidence, c.Fix = safetext.Sanitize(c.Title), safetext.Sanitize(c.Summary), safetext.Sanitize(c.Evidence), safetext.Sanitize(c.Fix)
+	return c
 }
 
 // Run runs every check and returns the report. ctx bounds the whole run.
@@ -341,10 +350,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 	r.Checks = append(r.Checks, signin...)
 	r.Tenant = tenantInfo
 	for i := range r.Checks {
-		// Names and messages come from the network (certificate names, error texts):
-		// nothing reaches a terminal unsanitized.
-		c := &r.Checks[i]
-		c.Title, c.Summary, c.Evidence, c.Fix = flows.Sanitize(c.Title), flows.Sanitize(c.Summary), flows.Sanitize(c.Evidence), flows.Sanitize(c.Fix)
+		r.Checks[i] = displaySafe(r.Checks[i])
 	}
 	for i := range r.Checks {
 		if c := &r.Checks[i]; c.Duration > 0 || c.Group == "network" && c.Status != Skip {

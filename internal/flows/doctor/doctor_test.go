@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
@@ -318,13 +320,13 @@ func TestSignInClient(t *testing.T) {
 		"Pass --signin-client-id with an app registered for sign-in in this tenant, or ask an admin why 11111111-2222-3333-4444-555555555555 is not available.")
 
 	public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
-	fake := startFakeHost(t, fakeHostOpts{cert: public.leaf(t, "login.doctor.test"), disabledClient: DefaultSignInClientID})
+	fake := startFakeHost(t, fakeHostOpts{cert: public.leaf(t, "login.doctor.test"), disabledClient: signin.ClientID})
 	login := "https://login.doctor.test:" + portOf(fake.Listener.Addr().String())
 	dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
 	cfg = testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root")
 	cfg.Tenant = "contoso.onmicrosoft.com"
 	r = run(t, cfg)
-	want(t, r, "signin.client", Fail, "AADSTS7000112: 'Microsoft Graph Command Line Tools' ("+DefaultSignInClientID+") is disabled in tenant contoso.onmicrosoft.com",
+	want(t, r, "signin.client", Fail, "AADSTS7000112: 'Microsoft Graph Command Line Tools' ("+signin.ClientID+") is disabled in tenant contoso.onmicrosoft.com",
 		"An admin can enable it (Entra admin center > Enterprise applications > the app > Properties > Enabled for users to sign in), or pass --signin-client-id.")
 	if strings.Contains(dump(r), "secret-device-code") || strings.Contains(dump(r), "ABCDEFGHJ") {
 		t.Error("a device code reached the report")
@@ -414,7 +416,7 @@ func TestMachine(t *testing.T) {
 	})
 	t.Run("display: xdg-open", func(t *testing.T) {
 		cfg := base("DISPLAY=:0")
-		cfg.Browser = &flows.SystemBrowser{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) { return "/usr/bin/" + f, nil },
+		cfg.Browser = &browser.System{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) { return "/usr/bin/" + f, nil },
 			ReadFile: func(string) ([]byte, error) { return nil, errors.New("none") }}
 		cs := machineChecks(&cfg)
 		check(t, find(cs, "machine.browser"), OK, "sign-in opens the default browser via xdg-open (graphical display), with a redirect back to localhost", "")
@@ -422,7 +424,7 @@ func TestMachine(t *testing.T) {
 	})
 	t.Run("wsl", func(t *testing.T) {
 		cfg := base("WSL_DISTRO_NAME=Ubuntu")
-		cfg.Browser = &flows.SystemBrowser{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) {
+		cfg.Browser = &browser.System{Environ: cfg.Environ, GOOS: "linux", LookPath: func(f string) (string, error) {
 			if f == "wslview" {
 				return "/usr/bin/wslview", nil
 			}
@@ -550,15 +552,31 @@ func TestMachine(t *testing.T) {
 	})
 }
 
-// TestHostileNames: a certificate's names reach the report sanitized (an escape
-// sequence in a CA name would otherwise run on the support engineer's terminal).
+// TestHostileNames: a certificate's names reach the report and the progress events
+// sanitized (an escape sequence in a CA name would otherwise run on the support
+// engineer's terminal).
 func TestHostileNames(t *testing.T) {
 	public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
 	evil := newCA(t, "Evil\x1b]0;pwned\x07 CA", "Bad\x1b[2J Org")
 	srv := startFakeHost(t, fakeHostOpts{cert: evil.leaf(t, "login.doctor.test")})
 	dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
 	login := "https://login.doctor.test:" + portOf(srv.Listener.Addr().String())
-	r := run(t, testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root"))
+	cfg := testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root")
+	var events []Event
+	cfg.Progress = func(e Event) { events = append(events, e) } // progress serializes calls
+	r := run(t, cfg)
+	tlsEvents := 0
+	for _, e := range events {
+		for _, s := range []string{e.Check.Title, e.Check.Summary, e.Check.Evidence, e.Check.Fix} {
+			testkit.CheckInert(t, "progress event "+e.Check.ID, s)
+		}
+		if e.Check.ID == "network.login.tls" && strings.Contains(e.Check.Evidence, "'Evil CA' (Bad Org)") {
+			tlsEvents++
+		}
+	}
+	if tlsEvents != 1 {
+		t.Errorf("%d progress events for the TLS check with the cleaned names, want 1", tlsEvents)
+	}
 	c := want(t, r, "network.login.tls", Fail,
 		"TLS 1.3, certificate for login.doctor.test issued by 'Evil CA' (Bad Org), not Doctor Test Public Root: TLS inspection, by a CA this machine does not trust",
 		"Ask the network team to exempt login.doctor.test from TLS inspection, or for the 'Evil CA' root certificate to add to this machine's trust store.")
@@ -579,7 +597,7 @@ func TestClockWarning(t *testing.T) {
 	// No --tenant: the tenant is not checked, and says how to check it.
 	want(t, r, "tenant.openid", Skip, "no --tenant given: the tenant is not checked",
 		"Add --tenant with your tenant's domain or id (e.g. --tenant contoso.onmicrosoft.com) to check it.")
-	want(t, r, "signin.client", OK, "'Microsoft Graph Command Line Tools' ("+DefaultSignInClientID+") can start a sign-in in work or school accounts (no --tenant) (device-code start; nothing signed in)", "")
+	want(t, r, "signin.client", OK, "'Microsoft Graph Command Line Tools' ("+signin.ClientID+") can start a sign-in in work or school accounts (no --tenant) (device-code start; nothing signed in)", "")
 	if r.ExitCode() != 0 || r.Status != "warnings" {
 		t.Errorf("exit %d, status %s", r.ExitCode(), r.Status)
 	}

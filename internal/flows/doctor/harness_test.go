@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/net/dns/dnsmessage"
 
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -423,11 +424,11 @@ func startSilent(t *testing.T) string {
 
 type fakeBrowser struct{ err error }
 
-func (b fakeBrowser) Plan(string) (flows.Launch, error) {
+func (b fakeBrowser) Plan(string) (browser.Launch, error) {
 	if b.err != nil {
-		return flows.Launch{}, b.err
+		return browser.Launch{}, b.err
 	}
-	return flows.Launch{Method: flows.LaunchPkgBrowser, Reason: "graphical display"}, nil
+	return browser.Launch{Method: browser.LaunchPkgBrowser, Reason: "graphical display"}, nil
 }
 
 // testConfig is a run against login and graph base URLs, with the harness's

@@ -9,7 +9,9 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/d365consent/d365consent/internal/flows"
+	"golang.org/x/net/http/httpproxy"
+
+	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
@@ -38,12 +40,13 @@ func envAny(environ []string, goos string, keys ...string) (string, string) {
 }
 
 // proxyConfig is what net/http's ProxyFromEnvironment reads, from environ instead
-// of os.Getenv: exactly those variables, upper case first (proxy.go).
-func proxyConfig(environ []string, goos string) (proxySettings, map[string]string) {
+// of os.Getenv: exactly those variables, upper case first, as
+// httpproxy.FromEnvironment reads them; and which variable each value came from.
+func proxyConfig(environ []string, goos string) (*httpproxy.Config, map[string]string) {
 	https, hk := envAny(environ, goos, "HTTPS_PROXY", "https_proxy")
 	http, pk := envAny(environ, goos, "HTTP_PROXY", "http_proxy")
 	no, nk := envAny(environ, goos, "NO_PROXY", "no_proxy")
-	return proxySettings{
+	return &httpproxy.Config{
 			HTTPProxy:  http,
 			HTTPSProxy: https,
 			NoProxy:    no,
@@ -53,9 +56,20 @@ func proxyConfig(environ []string, goos string) (proxySettings, map[string]strin
 		}
 }
 
+// proxyFromEnviron picks the proxy for a request URL by net/http's rules
+// (golang.org/x/net/http/httpproxy, which net/http vendors) for environ.
 func proxyFromEnviron(environ []string, goos string) func(*url.URL) (*url.URL, error) {
 	cfg, _ := proxyConfig(environ, goos)
 	return cfg.ProxyFunc()
+}
+
+// httpsProxyInUse is the proxy Go uses for an https:// address outside NO_PROXY
+// when HTTPS_PROXY is value: nil when Go ignores the value (it parses as a URL
+// neither as it is nor after "http://"). A value that parses to a URL without a
+// host is used, and every connection through it fails.
+func httpsProxyInUse(value string) *url.URL {
+	p, _ := (&httpproxy.Config{HTTPSProxy: value}).ProxyFunc()(&url.URL{Scheme: "https", Host: "login.microsoftonline.com"})
+	return p
 }
 
 // redactURL drops credentials from a proxy URL: the report is attached to tickets.
@@ -70,11 +84,11 @@ func redactURL(u *url.URL) string {
 		return "an address without a host"
 	}
 	if c.User == nil {
-		return flows.Sanitize(c.String())
+		return c.String()
 	}
 	c.User = nil
 	scheme, rest, _ := strings.Cut(c.String(), "://")
-	return flows.Sanitize(scheme + "://***@" + rest)
+	return scheme + "://***@" + rest
 }
 
 func machineChecks(cfg *Config) []Check {
@@ -93,7 +107,7 @@ func versionCheck(cfg *Config) Check {
 	if v == "" {
 		v = "(unknown version)"
 	}
-	ev := flows.Sanitize(v)
+	ev := v
 	if !strings.Contains(ev, cfg.GOOS+"/"+cfg.GOARCH) {
 		ev += fmt.Sprintf(" on %s/%s (%s)", cfg.GOOS, cfg.GOARCH, runtime.Version())
 	}
@@ -120,7 +134,7 @@ func terminalCheck(cfg *Config) Check {
 	if !caps.Unicode {
 		glyphs = "ASCII only (" + caps.Reason + ")"
 	}
-	c.Evidence = flows.Sanitize(fmt.Sprintf("%s, %s, %s", size, colour, glyphs))
+	c.Evidence = fmt.Sprintf("%s, %s, %s", size, colour, glyphs)
 	switch {
 	case !caps.Unicode:
 		c.Status = Warn
@@ -137,7 +151,7 @@ func terminalCheck(cfg *Config) Check {
 func sessionCheck(cfg *Config) Check {
 	c := Check{ID: "machine.session", Group: "machine", Title: "Session", Status: OK}
 	var parts []string
-	if flows.SSHSession(cfg.Environ) {
+	if browser.SSHSession(cfg.Environ) {
 		parts = append(parts, "SSH session")
 	} else {
 		parts = append(parts, "local session")
@@ -157,7 +171,7 @@ func sessionCheck(cfg *Config) Check {
 			parts = append(parts, "no graphical display (DISPLAY, WAYLAND_DISPLAY unset)")
 		}
 	}
-	c.Evidence = flows.Sanitize(strings.Join(parts, ", "))
+	c.Evidence = strings.Join(parts, ", ")
 	return c
 }
 
@@ -173,19 +187,19 @@ func browserCheck(cfg *Config) Check {
 	}
 	l, err := cfg.Browser.Plan(cfg.Cloud.Authority("organizations") + "/oauth2/v2.0/authorize")
 	if err != nil {
-		var nb *flows.NoBrowserError
+		var nb *browser.UnavailableError
 		reason := err.Error()
 		if errors.As(err, &nb) {
 			reason = nb.Reason
 		}
 		c.Status = Warn
 		c.Summary = "no browser here: sign-in will use a device code"
-		c.Evidence = flows.Sanitize("no browser can open here (" + reason + "): sign-in will use a device code")
+		c.Evidence = "no browser can open here (" + reason + "): sign-in will use a device code"
 		c.Fix = "Enter the code the wizard shows at the device-login page on any device; if Conditional Access blocks device-code sign-in, run d365consent on a machine with a browser."
 		return c
 	}
 	how := l.Method
-	if l.Method == flows.LaunchPkgBrowser {
+	if l.Method == browser.LaunchPkgBrowser {
 		switch cfg.GOOS {
 		case "windows":
 			how = "the default browser"
@@ -197,7 +211,7 @@ func browserCheck(cfg *Config) Check {
 	} else {
 		how = "the Windows browser through " + l.Method
 	}
-	c.Evidence = flows.Sanitize(fmt.Sprintf("sign-in opens %s (%s), with a redirect back to localhost", how, l.Reason))
+	c.Evidence = fmt.Sprintf("sign-in opens %s (%s), with a redirect back to localhost", how, l.Reason)
 	return c
 }
 
@@ -214,7 +228,7 @@ func proxyCheck(cfg *Config) Check {
 		if err != nil {
 			c.Status = Fail
 			c.Summary = "proxy setting is not a valid URL"
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s is not a proxy URL Go can use: %v", keys["https"]+keys["http"], err))
+			c.Evidence = fmt.Sprintf("%s is not a proxy URL Go can use: %v", keys["https"]+keys["http"], err)
 			c.Fix = "Set HTTPS_PROXY to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 			return c
 		}
@@ -236,31 +250,29 @@ func proxyCheck(cfg *Config) Check {
 				set = append(set, k)
 			}
 		}
-		c.Evidence = flows.Sanitize(strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")")
+		c.Evidence = strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")"
 	}
-	// net/http reads the value as parseProxy does: one that parses neither as it is
-	// nor after "http://" is ignored (direct connections); one that parses to a URL
-	// without a host is used, and every connection to it fails (proxyconnect tcp:
-	// dial tcp :0).
+	// A value Go ignores means direct connections; one without a host is used, and
+	// every connection to it fails (proxyconnect tcp: dial tcp :0).
 	if pc.HTTPSProxy != "" {
-		switch pu, err := parseProxy(pc.HTTPSProxy); {
-		case err != nil:
+		switch pu := httpsProxyInUse(pc.HTTPSProxy); {
+		case pu == nil:
 			c.Status = Warn
 			c.Summary = keys["https"] + " is not a valid URL"
-			c.Evidence = flows.Sanitize(keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", "))
+			c.Evidence = keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", ")
 			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 		case pu.Host == "":
 			c.Status = Fail
 			c.Summary = keys["https"] + " has no proxy host"
-			c.Evidence = flows.Sanitize(keys["https"] + " is a URL without a host (a port typed twice?), and Go does not ignore it: " +
-				"every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): " + strings.Join(parts, ", "))
+			c.Evidence = keys["https"] + " is a URL without a host (a port typed twice?), and Go does not ignore it: " +
+				"every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): " + strings.Join(parts, ", ")
 			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 		}
 	}
 	if pc.HTTPSProxy == "" && pc.HTTPProxy != "" {
 		c.Status = Warn
 		c.Summary = "HTTP_PROXY is set but HTTPS_PROXY is not"
-		c.Evidence = flows.Sanitize(keys["http"] + " is set, but Go uses HTTPS_PROXY for https:// addresses: " + strings.Join(parts, ", "))
+		c.Evidence = keys["http"] + " is set, but Go uses HTTPS_PROXY for https:// addresses: " + strings.Join(parts, ", ")
 		c.Fix = `If this network only lets the web out through the proxy, set HTTPS_PROXY too: export HTTPS_PROXY="$HTTP_PROXY"`
 	}
 	return c
@@ -310,7 +322,7 @@ func certsCheck(cfg *Config) Check {
 	}
 	var parts []string
 	if file != "" {
-		shown := flows.Sanitize(homeRedact(cfg, file))
+		shown := homeRedact(cfg, file)
 		data, err := cfg.ReadFile(file)
 		n := countPEM(data)
 		switch {
@@ -339,10 +351,10 @@ func certsCheck(cfg *Config) Check {
 				c.Status = Warn
 				c.Summary = "an SSL_CERT_DIR directory cannot be read"
 				c.Fix = "Fix or remove that directory in SSL_CERT_DIR."
-				parts = append(parts, "SSL_CERT_DIR "+flows.Sanitize(homeRedact(cfg, d))+": "+describeFSError(err))
+				parts = append(parts, "SSL_CERT_DIR "+homeRedact(cfg, d)+": "+describeFSError(err))
 				continue
 			}
-			ok = append(ok, flows.Sanitize(homeRedact(cfg, d)))
+			ok = append(ok, homeRedact(cfg, d))
 		}
 		if len(ok) > 0 {
 			parts = append(parts, "SSL_CERT_DIR="+strings.Join(ok, ":")+" (instead of the system's directories)")
@@ -359,7 +371,7 @@ func describeFSError(err error) string {
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	}
-	return flows.Sanitize(err.Error())
+	return err.Error()
 }
 
 func countPEM(data []byte) int {

@@ -1,69 +1,67 @@
 package doctor
 
 import (
-	"fmt"
 	"net/url"
 	"testing"
-	"unicode/utf8"
-
-	"golang.org/x/net/http/httpproxy"
 )
 
-// same compares proxy.go with golang.org/x/net/http/httpproxy (what net/http
-// vendors) for one environment and request URL.
-func same(t *testing.T, s proxySettings, rawURL string) {
-	t.Helper()
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return
-	}
-	want, wantErr := (&httpproxy.Config{HTTPProxy: s.HTTPProxy, HTTPSProxy: s.HTTPSProxy, NoProxy: s.NoProxy, CGI: s.CGI}).ProxyFunc()(u)
-	got, gotErr := s.ProxyFunc()(u)
-	if fmt.Sprint(got) != fmt.Sprint(want) || (gotErr == nil) != (wantErr == nil) {
-		t.Fatalf("%+v %q: proxy %v (err %v), net/http's rules give %v (err %v)", s, rawURL, got, gotErr, want, wantErr)
-	}
-}
-
-func TestProxyMatchesHTTPProxy(t *testing.T) {
-	proxies := []string{"", "http://proxy.example:8080", "proxy.example:3128", "https://u:p@p.example", "::bad", "socks5://s.example"}
-	noProxies := []string{"", "*", "example.com", ".example.com", "*.example.com", "example.com:443", "login.microsoftonline.com,graph.microsoft.com",
-		"10.0.0.0/8", "127.0.0.1", "192.168.1.1:8443", "[::1]:443", "2001:db8::/32", " Example.COM , , foo ", ":80", "[]:1", "microsoftonline.com:80"}
-	urls := []string{"https://login.microsoftonline.com/", "https://graph.microsoft.com/v1.0", "http://login.microsoftonline.com/",
-		"https://a.example.com:8443/x", "https://example.com/", "http://example.com:443/", "https://10.1.2.3/", "https://127.0.0.1:8443/",
-		"https://localhost/", "https://[::1]:443/", "https://[2001:db8::1]/", "https://192.168.1.1:8443/", "ftp://example.com/", "https:///nohost"}
-	for _, hp := range proxies {
-		for _, np := range noProxies {
-			for _, u := range urls {
-				for _, cgi := range []bool{false, true} {
-					same(t, proxySettings{HTTPProxy: hp, HTTPSProxy: hp, NoProxy: np, CGI: cgi}, u)
-				}
-			}
+// A NO_PROXY IP entry with a port exempts only that port; one without exempts them all.
+func TestNoProxyIPPort(t *testing.T) {
+	proxy := proxyFromEnviron([]string{"HTTPS_PROXY=http://proxy.example:3128", "NO_PROXY=10.0.0.1:8443,10.0.0.2"}, "linux")
+	for target, direct := range map[string]bool{
+		"https://10.0.0.1:8443/": true,
+		"https://10.0.0.1/":      false,
+		"https://10.0.0.2:9999/": true,
+		"https://10.0.0.2/":      true,
+		"https://10.0.0.3/":      false,
+	} {
+		u, _ := url.Parse(target)
+		p, err := proxy(u)
+		if err != nil || (p == nil) != direct {
+			t.Errorf("%s: proxy %v, %v; want direct %v", target, p, err, direct)
 		}
 	}
 }
 
-// FuzzProxy: for ASCII host names (proxy.go does not convert internationalised
-// names to punycode), the rules give what net/http's give.
-func FuzzProxy(f *testing.F) {
-	f.Add("http://proxy:8080", "example.com,10.0.0.0/8", "https://a.example.com/", false)
-	f.Add("p:1", "*.b.c:443", "http://x.b.c:443/", true)
-	f.Fuzz(func(t *testing.T, proxy, noProxy, rawURL string, cgi bool) {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return
-		}
-		if h := u.Hostname(); !isASCII(h) || !utf8.ValidString(noProxy) || !isASCII(noProxy) {
-			return
-		}
-		same(t, proxySettings{HTTPProxy: proxy, HTTPSProxy: proxy, NoProxy: noProxy, CGI: cgi}, rawURL)
-	})
+// Under CGI (REQUEST_METHOD set) HTTP_PROXY is refused, as net/http refuses it
+// (httpoxy); otherwise it is used.
+func TestProxyIgnoresHTTPProxyUnderCGI(t *testing.T) {
+	u, _ := url.Parse("http://example.com/")
+	p, err := proxyFromEnviron([]string{"HTTP_PROXY=http://proxy.example:3128"}, "linux")(u)
+	if err != nil || p == nil || p.Host != "proxy.example:3128" {
+		t.Errorf("not CGI: proxy %v, %v", p, err)
+	}
+	p, err = proxyFromEnviron([]string{"HTTP_PROXY=http://proxy.example:3128", "REQUEST_METHOD=GET"}, "linux")(u)
+	if want := "refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy"; p != nil || err == nil || err.Error() != want {
+		t.Errorf("CGI: proxy %v, %v; want %q", p, err, want)
+	}
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
+// The proxy variables are read as net/http reads them from the process environment:
+// upper case before lower case, the first mention of a name, and on Windows names
+// in any case; the report names the variable each value came from.
+func TestProxyConfigReadsTheVariablesGoReads(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		environ         []string
+		goos            string
+		https, http, no string
+		httpsKey, noKey string
+		cgi             bool
+	}{
+		{"upper case first", []string{"https_proxy=http://lower:1", "HTTPS_PROXY=http://upper:1", "no_proxy=a"}, "linux",
+			"http://upper:1", "", "a", "HTTPS_PROXY", "no_proxy", false},
+		{"first mention wins", []string{"HTTPS_PROXY=http://first:1", "HTTPS_PROXY=http://second:1", "HTTP_PROXY=http://p:2"}, "linux",
+			"http://first:1", "http://p:2", "", "HTTPS_PROXY", "", false},
+		{"names are case-sensitive off Windows", []string{"Https_Proxy=http://mixed:1", "REQUEST_METHOD=GET"}, "linux",
+			"", "", "", "", "", true},
+		{"any case on Windows", []string{"Https_Proxy=http://mixed:1", "No_Proxy=b"}, "windows",
+			"http://mixed:1", "", "b", "HTTPS_PROXY", "NO_PROXY", false},
+	} {
+		cfg, keys := proxyConfig(tc.environ, tc.goos)
+		if cfg.HTTPSProxy != tc.https || cfg.HTTPProxy != tc.http || cfg.NoProxy != tc.no || cfg.CGI != tc.cgi ||
+			keys["https"] != tc.httpsKey || keys["no"] != tc.noKey {
+			t.Errorf("%s: %+v %v", tc.name, cfg, keys)
 		}
 	}
-	return true
 }
