@@ -17,10 +17,8 @@ import (
 func ResolveApp(app *permissions.App, cloud, clientIDFlag string) (*permissions.App, error) {
 	a := *app
 	a.Permissions = append([]permissions.Permission(nil), app.Permissions...)
-	if cloud != "" && cloud != "global" || a.ClientIDFor(cloud) != "" {
-		// An app registered in the global cloud does not exist in GCC High or China.
-		a.ClientID = a.ClientIDFor(cloud)
-	}
+	// An app registered in the global cloud does not exist in GCC High or China.
+	a.ClientID = a.ClientIDFor(cloud)
 	if clientIDFlag != "" {
 		id, redirect, err := flows.ParseClientIDInput(clientIDFlag)
 		if err != nil {
