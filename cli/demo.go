@@ -76,7 +76,7 @@ func runDemo(ctx context.Context, a *Factory, o demoOptions) error {
 	return a.runWizard(ctx, wizardTarget{
 		cfg:      cfg,
 		catalog:  env.Catalog,
-		approver: demoApprover{env},
+		approver: &demoApprover{env},
 		demo:     true,
 		scenario: o.Scenario,
 		urlFile:  o.URLFile,

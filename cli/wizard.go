@@ -42,7 +42,7 @@ func wizardRunE(a *Factory) func(*cobra.Command, []string) error {
 type wizardTarget struct {
 	cfg      flows.Config
 	catalog  *permissions.Catalog
-	approver ui.Approver // demo only
+	approver *demoApprover // demo only
 	demo     bool
 	scenario string // the demo's scenario, for the commands the wizard prints
 	urlFile  string // hidden --url-file: every browser URL the wizard shows (tests)
@@ -89,13 +89,17 @@ func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options 
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
 	opts := ui.Options{
 		Engine:   sessionEngine{s: sess},
-		Approver: t.approver,
 		Catalog:  t.catalog,
 		ClientID: a.opts.ClientID,
 		Cloud:    a.opts.Cloud,
 		Demo:     t.demo,
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
+	}
+	opts.Can = ui.Capabilities{SwitchAccount: sess.SignInAgain, FindApps: sess.FindApps}
+	if t.approver != nil {
+		opts.Approver = t.approver
+		opts.Can.ApproveConsent, opts.Can.ApproveDevice = t.approver.ApproveConsent, t.approver.ApproveDevice
 	}
 	opts.NoBrowser, opts.QRFirst = browserUX(t.cfg.Browser, a.environ, t.demo)
 	opts.Diagnose = a.wizardDiagnoser(t.demo)
@@ -195,16 +199,6 @@ type sessionEngine struct {
 
 func (e sessionEngine) SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
 	return e.s.SignIn(ctx, prompt)
-}
-
-// FindApps lists the tenant's service principals named like app (ui.AppFinder).
-func (e sessionEngine) FindApps(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error) {
-	return e.s.FindApps(ctx, app)
-}
-
-// SignInAgain is "sign in as someone else" (ui.AccountSwitcher).
-func (e sessionEngine) SignInAgain(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
-	return e.s.SignInAgain(ctx, prompt)
 }
 
 func (e sessionEngine) Verify(ctx context.Context, app *permissions.App) (*flows.Result, error) {

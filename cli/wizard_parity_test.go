@@ -70,7 +70,7 @@ func demoWizard(t *testing.T, scenario string, accessible bool) (*Factory, *lock
 	t.Cleanup(func() { _ = env.Close() })
 	cfg := env.Config
 	cfg.Browser = nil // as demo --no-browser: the admin answers each page with a
-	tgt := wizardTarget{cfg: cfg, catalog: env.Catalog, approver: demoApprover{env}, demo: true, scenario: scenario}
+	tgt := wizardTarget{cfg: cfg, catalog: env.Catalog, approver: &demoApprover{env}, demo: true, scenario: scenario}
 	sess, err := flows.NewSession(tgt.cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := &plainRun{ctx: ctx, opts: opts, out: out, lines: readLines(ctx, in),
-		flow: wizard.New(opts.wizardOptions()), caps: capabilitiesOf(opts.Engine, opts.Approver)}
+		flow: wizard.New(opts.wizardOptions()), caps: opts.capabilities()}
 	w := wizard.NoWork
 	for !r.flow.Done() {
 		w = r.step(w)

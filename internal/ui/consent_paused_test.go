@@ -26,7 +26,7 @@ func (r *resumeWaiter) Resume() { r.resumes.Add(1) }
 // without asking, since nothing is half done by this account.
 func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(false)}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepConsent)
 	m.height = 80
 	url := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient + "&state=s"
@@ -69,7 +69,7 @@ func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
 // o on a paused consent screen closes the wait and signs in as someone else.
 func TestConsentPausedSwitchAccount(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(false)}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepConsent)
 	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x")}}
 	useWaiter(m, w)

@@ -46,31 +46,9 @@ type Approver interface {
 	Approve(ctx context.Context, url string) error
 }
 
-// Optional abilities. An Engine, Approver or ConsentWaiter may have them; which ones
-// it has is read once, by capabilitiesOf and waiterCapabilitiesOf, and the screens ask
-// the Capabilities, never the value itself.
+// Optional abilities. The engine's and the approver's are given explicitly in
+// Options.Can; a consent wait's are read once, by waiterCapabilitiesOf, when it starts.
 type (
-	// AccountSwitcher signs in anew as another account ("sign in as someone else",
-	// prompt=select_account).
-	AccountSwitcher interface {
-		SignInAgain(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
-	}
-	// AppFinder lists the tenant's service principals named like app.
-	AppFinder interface {
-		FindApps(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error)
-	}
-	// ConsentApprover is an Approver whose browser ends the admin consent page where a
-	// real browser would on the production path: on the app publisher's page, nothing
-	// sent back to us. ApproveConsent returns that address ("" when the result went to
-	// a loopback listener instead), and the wizard hands it to the consent wait
-	// exactly as it would an address the admin pasted.
-	ConsentApprover interface {
-		ApproveConsent(ctx context.Context, url string) (landedOn string, err error)
-	}
-	// DeviceApprover is an Approver that can also complete a device-code sign-in.
-	DeviceApprover interface {
-		ApproveDevice(ctx context.Context, userCode string) error
-	}
 	// ConsentPaster takes what the admin pasted after the consent page (the address
 	// the browser ended on, or an AADSTS code).
 	ConsentPaster interface {
@@ -88,31 +66,31 @@ type (
 	}
 )
 
-// Capabilities are the optional abilities of the engine and approver; a nil function
-// is an ability they lack.
+// Capabilities are the optional abilities of the engine and the approver; a nil
+// function is one they lack.
 type Capabilities struct {
-	SwitchAccount  func(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
-	FindApps       func(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error)
+	// SwitchAccount signs in anew as another account ("sign in as someone else",
+	// prompt=select_account).
+	SwitchAccount func(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
+	// FindApps lists the tenant's service principals named like app.
+	FindApps func(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error)
+	// ApproveConsent answers the admin consent page where a real browser would on the
+	// production path: on the app publisher's page, nothing sent back to us. It
+	// returns that address ("" when the result went to a loopback listener), which the
+	// wizard hands to the consent wait as it would an address the admin pasted. Nil:
+	// the Approver's Approve answers the page.
 	ApproveConsent func(ctx context.Context, url string) (landedOn string, err error)
-	ApproveDevice  func(ctx context.Context, userCode string) error
+	// ApproveDevice completes a device-code sign-in in the demo browser.
+	ApproveDevice func(ctx context.Context, userCode string) error
 }
 
-// capabilitiesOf reads the optional abilities of eng and ap.
-func capabilitiesOf(eng Engine, ap Approver) Capabilities {
-	var c Capabilities
-	if s, ok := eng.(AccountSwitcher); ok {
-		c.SwitchAccount = s.SignInAgain
-	}
-	if f, ok := eng.(AppFinder); ok {
-		c.FindApps = f.FindApps
-	}
-	if ca, ok := ap.(ConsentApprover); ok {
-		c.ApproveConsent = ca.ApproveConsent
-	} else if ap != nil {
+// capabilities are o.Can, with the consent page answered by Approve when the
+// approver has no ApproveConsent.
+func (o Options) capabilities() Capabilities {
+	c := o.Can
+	if c.ApproveConsent == nil && o.Approver != nil {
+		ap := o.Approver
 		c.ApproveConsent = func(ctx context.Context, url string) (string, error) { return "", ap.Approve(ctx, url) }
-	}
-	if da, ok := ap.(DeviceApprover); ok {
-		c.ApproveDevice = da.ApproveDevice
 	}
 	return c
 }
@@ -145,7 +123,9 @@ func waiterCapabilitiesOf(w ConsentWaiter) waiterCapabilities {
 type Options struct {
 	Engine   Engine
 	Approver Approver // nil: no `a` key
-	Catalog  *permissions.Catalog
+	// Can are the optional abilities of Engine and Approver.
+	Can     Capabilities
+	Catalog *permissions.Catalog
 	// ClientID overrides every app's client id (--client-id): a GUID or an AOS
 	// consent link.
 	ClientID string

@@ -78,7 +78,7 @@ func New(ctx context.Context, opts Options) *Model {
 	rootCtx, cancel := context.WithCancel(ctx)
 	m := &Model{
 		opts: opts,
-		caps: capabilitiesOf(opts.Engine, opts.Approver),
+		caps: opts.capabilities(),
 		flow: wizard.New(opts.wizardOptions()),
 		chrome: chrome{
 			keys:   newKeyMap(),

@@ -114,7 +114,7 @@ func TestConsentScreenPasteAndFocus(t *testing.T) {
 // blocks and offers "sign in as someone else"; unreadable roles are never "no role".
 func TestRoleVerdictOnStateScreen(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepState)
 	m.height = 60
 	signInAs(m, &flows.Admin{UPN: "cam@contoso.example", RolesRead: true, DirectoryRoles: []flows.DirectoryRole{{DisplayName: "Cloud Application Administrator", RoleTemplateID: flows.RoleCloudApplicationAdministrator}}})
@@ -138,7 +138,7 @@ func TestRoleVerdictOnStateScreen(t *testing.T) {
 // "Sign in as someone else" runs the engine's SignInAgain.
 func TestSwitchAccountUsesSignInAgain(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(true)}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepState)
 	_, cmd := m.Update(press("o"))
 	if cmd == nil {
@@ -209,7 +209,7 @@ func TestPickAppFoundInTenant(t *testing.T) {
 			{AppID: other, DisplayName: cat.Apps[0].DisplayName, AccountEnabled: false},
 			{AppID: "12121212-3434-5656-7878-909090909090", DisplayName: cat.Apps[0].DisplayName, FirstGranted: fixedNow.AddDate(-1, 0, 0), AccountEnabled: true},
 		}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Catalog = cat; o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Catalog = cat; o.Engine = eng; o.Can.FindApps = eng.FindApps })
 	// Signed in, back on the review, then the client id step.
 	m.flow.Apps()[0].ClientID = testCEClient
 	at(m, stepState)
