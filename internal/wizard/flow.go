@@ -10,7 +10,7 @@ import (
 type Work int
 
 const (
-	NoWork          Work = iota
+	NoWork          Work = iota // nothing to start: the step waits for the admin
 	SignInWork           // sign in, then SignedIn
 	SignInAgainWork      // sign in as someone else (account picker), then SignedIn
 	VerifyWork           // verify App() in the tenant, then Verified
