@@ -11,11 +11,11 @@ type Work int
 
 const (
 	NoWork          Work = iota // nothing to start: the step waits for the admin
-	SignInWork           // sign in, then SignedIn
-	SignInAgainWork      // sign in as someone else (account picker), then SignedIn
-	VerifyWork           // verify App() in the tenant, then Verified
-	ConsentWork          // start the consent wait for App(), then ConsentStarted and ConsentEvent
-	FindAppsWork         // list the tenant's apps named like CatalogApp(); the renderer shows them
+	SignInWork                  // sign in, then SignedIn
+	SignInAgainWork             // sign in as someone else (account picker), then SignedIn
+	VerifyWork                  // verify App() in the tenant, then Verified
+	ConsentWork                 // start the consent wait for App(), then ConsentStarted and ConsentEvent
+	FindAppsWork                // list the tenant's apps named like CatalogApp(); the renderer shows them
 )
 
 // Options configure a Flow.
