@@ -38,6 +38,15 @@ type ConsentWaiter interface {
 	Recheck()
 	// Close stops polling and frees the loopback port. It is idempotent.
 	Close() error
+	// Paste takes what the admin pasted after the consent page: the address the
+	// browser ended on, or an AADSTS code.
+	Paste(s string) error
+	// Resume waits on for another admin's consent after the wait paused because the
+	// signed-in account cannot grant it (flows.ConsentEvent.Paused).
+	Resume()
+	// LoopbackRedirect tells whether the consent result comes back to a loopback
+	// listener; when it does not (production), the screens explain paste-back.
+	LoopbackRedirect() bool
 }
 
 // Approver approves a browser step (sign-in or admin consent page) without a browser:
@@ -46,25 +55,8 @@ type Approver interface {
 	Approve(ctx context.Context, url string) error
 }
 
-// Optional abilities. The engine's and the approver's are given explicitly in
-// Options.Can; a consent wait's are read once, by waiterCapabilitiesOf, when it starts.
-type (
-	// ConsentPaster takes what the admin pasted after the consent page (the address
-	// the browser ended on, or an AADSTS code).
-	ConsentPaster interface {
-		Paste(s string) error
-	}
-	// LoopbackWaiter tells whether the consent result comes back to a loopback
-	// listener; when it does not (production), the screens offer paste-back.
-	LoopbackWaiter interface {
-		LoopbackRedirect() bool
-	}
-	// ConsentResumer is a ConsentWaiter whose wait can pause when the signed-in
-	// account cannot grant the consent (flows.Consent.Resume).
-	ConsentResumer interface {
-		Resume()
-	}
-)
+// The engine's and the approver's optional abilities are given explicitly in
+// Options.Can.
 
 // Capabilities are the optional abilities of the engine and the approver; a nil
 // function is one they lack.
@@ -95,28 +87,18 @@ func (o Options) capabilities() Capabilities {
 	return c
 }
 
-// waiterCapabilities are the optional abilities of a consent wait.
+// waiterCapabilities are what a consent wait offers the screens.
 type waiterCapabilities struct {
-	// Paste hands the address the browser ended on to the wait; nil: it cannot.
+	// Paste hands the address the browser ended on to the wait.
 	Paste func(string) error
-	// Resume waits on for another admin's consent after a pause; nil: it cannot.
+	// Resume waits on for another admin's consent after a pause.
 	Resume func()
 	// Production: the consent result does not come back to a loopback listener.
 	Production bool
 }
 
 func waiterCapabilitiesOf(w ConsentWaiter) waiterCapabilities {
-	var c waiterCapabilities
-	if p, ok := w.(ConsentPaster); ok {
-		c.Paste = p.Paste
-	}
-	if r, ok := w.(ConsentResumer); ok {
-		c.Resume = r.Resume
-	}
-	if l, ok := w.(LoopbackWaiter); ok {
-		c.Production = !l.LoopbackRedirect()
-	}
-	return c
+	return waiterCapabilities{Paste: w.Paste, Resume: w.Resume, Production: !w.LoopbackRedirect()}
 }
 
 // Options configure the wizard.
