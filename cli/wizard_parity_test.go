@@ -40,18 +40,24 @@ func TestWizardParityAcrossRenderers(t *testing.T) {
 		t.Skip("walks every scenario twice against the demo tenant")
 	}
 	for _, sc := range emulator.Scenarios() {
-		t.Run(sc.Name, func(t *testing.T) {
-			t.Parallel()
-			line := walkLineMode(t, sc.Name)
-			full := walkFullScreen(t, sc.Name)
-			if !reflect.DeepEqual(line, full) {
-				t.Errorf("the renderers differ:\nline mode   %+v\nfull screen %+v", line, full)
-			}
-			t.Logf("%+v", line)
-			if len(line.steps) < 4 || line.steps[0] != wizard.Choose || line.code == 0 && line.status != flows.StatusComplete {
-				t.Errorf("implausible walk: %+v", line)
-			}
-		})
+		for _, app := range []string{"1", "2"} { // CE, UO
+			t.Run(sc.Name+"/"+app, func(t *testing.T) {
+				t.Parallel()
+				walkBoth(t, sc.Name, app)
+			})
+		}
+	}
+}
+
+func walkBoth(t *testing.T, scenario, app string) {
+	line := walkLineMode(t, scenario, app)
+	full := walkFullScreen(t, scenario, app)
+	if !reflect.DeepEqual(line, full) {
+		t.Errorf("the renderers differ:\nline mode   %+v\nfull screen %+v", line, full)
+	}
+	t.Logf("%+v", line)
+	if len(line.steps) < 4 || line.steps[0] != wizard.Choose || line.code == 0 && line.status != flows.StatusComplete {
+		t.Errorf("implausible walk: %+v", line)
 	}
 }
 
@@ -95,21 +101,23 @@ func (a *Factory) finish(o ui.Outcome, out *lockedBuffer, t wizardTarget, shown 
 // commandLine is a d365consent command line the wizard printed.
 var commandLine = regexp.MustCompile(`^d365consent [a-z][a-z-]* --`)
 
-// linePrompts are line mode's questions and the admin's answers: CE, Enter through
-// each step, a on each browser page.
-var linePrompts = [][2]string{
-	{"Type a number from 1 to", "1"},
-	{"Press Enter to sign in", ""},
-	{"Demo: type a and press Enter", "a"},
-	{"Press Enter to open the admin consent page", ""},
-	{"Save a report", ""},
+// linePrompts are line mode's questions and the admin's answers for app ("1" CE, "2"
+// UO): Enter through each step, a on each browser page.
+func linePrompts(app string) [][2]string {
+	return [][2]string{
+		{"Type a number from 1 to", app},
+		{"Press Enter to sign in", ""},
+		{"Demo: type a and press Enter", "a"},
+		{"Press Enter to open the admin consent page", ""},
+		{"Save a report", ""},
+	}
 }
 
-func walkLineMode(t *testing.T, scenario string) walk {
+func walkLineMode(t *testing.T, scenario, app string) walk {
 	a, out, tgt, opts := demoWizard(t, scenario, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	in := answer(ctx, out, linePrompts)
+	in := answer(ctx, out, linePrompts(app))
 	o, err := ui.RunAccessible(ctx, opts, in, out)
 	if err != nil || ctx.Err() != nil {
 		t.Fatalf("line mode: %v %v\n%s", err, ctx.Err(), out.String())
@@ -200,7 +208,7 @@ func fullScreenKey(step, text string) string {
 	return ""
 }
 
-func walkFullScreen(t *testing.T, scenario string) walk {
+func walkFullScreen(t *testing.T, scenario, app string) walk {
 	a, out, tgt, opts := demoWizard(t, scenario, false)
 	m := ui.New(context.Background(), opts)
 	t.Cleanup(m.Close)
@@ -229,6 +237,9 @@ func walkFullScreen(t *testing.T, scenario string) walk {
 		id := fmt.Sprint(entries, fullScreenKey(step, text), firstURL(text))
 		if k := fullScreenKey(step, text); k != "" && !pressed[id] {
 			pressed[id] = true
+			if step == "choose" {
+				tm.Send(keyPress(app)) // the app's number moves the cursor to it
+			}
 			tm.Send(keyPress(k))
 		}
 	}

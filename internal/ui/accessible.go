@@ -192,6 +192,8 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 	before := r.flow.Before()
 	if r.flow.Blocked() {
 		r.say("The %s app is not in your tenant. It can only be re-authorized, no longer created, so there is nothing to consent to.", r.flow.App().AppType)
+		r.say("If the tenant has an active subscription, contact AvePoint support. Check again with:")
+		r.say("%s", r.flow.Command("verify"))
 		r.flow.Quit()
 		return wizard.NoWork
 	}
