@@ -10,9 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/browser"
-	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
@@ -154,42 +152,33 @@ func (a *Factory) commandFlags(t wizardTarget) []string {
 	return f
 }
 
-// wizardOutcome prints how the wizard ended (the full-screen view is gone once it
-// exits): the verdict, or for an error its support ids on stderr, and returns the
-// error that gives the exit code.
+// wizardOutcome prints what the run leaves behind after the full screen is gone
+// (wizard.ExitSummary: the outcome, the consent link, the command that checks later,
+// the error in plain words and its support ids) and returns the error that gives the
+// exit code: outcomeExit's, the same however the admin left. Line mode said it all on
+// the normal screen as it went.
 func (a *Factory) wizardOutcome(out ui.Outcome, t wizardTarget) error {
-	w := a.out()
-	if out.Err != nil {
-		if !errors.Is(out.Err, flows.ErrCancelled) && !a.lineMode() {
-			a.printSupport(out.Err)
+	if a.lineMode() {
+		switch {
+		case out.Err != nil && errors.Is(out.Err, flows.ErrCancelled):
+			return out.Err
+		case out.Err != nil:
+			return silent(out.Err) // explained on screen
 		}
-		return out.Err
-	}
-	r := out.Result
-	if r == nil {
-		return flows.ErrCancelled
-	}
-	if a.lineMode() { // the line-mode wizard said it all, and it stays on screen
-		if r.Status != flows.StatusComplete {
-			return silent(fmt.Errorf("%w", flows.ErrIncomplete))
+	} else {
+		caps := termcaps.Detect(a.environ, runtime.GOOS)
+		ui.PrintExitSummary(a.out(), out.Summary, caps.Hyperlinks && !a.noColor())
+		if out.Err != nil {
+			return silent(out.Err)
 		}
+	}
+	switch code := outcomeExit(out.Result, nil); code {
+	case exitOK:
 		return nil
+	case exitCancelled:
+		return silent(flows.ErrCancelled)
 	}
-	fmt.Fprintln(w, safetext.Sanitize(flows.Summary(r)))
-	if r.Status != flows.StatusComplete {
-		for _, b := range flows.Blockers(r) {
-			if !b.FixShown {
-				fmt.Fprintln(w, "What will fix it: "+b.Fix)
-			}
-		}
-		fmt.Fprintln(w, "Check again with:")
-		fmt.Fprintln(w, a.commandTarget(t).Command("verify", &permissions.App{Key: r.App.Key, ClientID: r.App.ClientID}, r.Tenant.ID))
-		return silent(fmt.Errorf("%w", flows.ErrIncomplete))
-	}
-	if r.NextStep != "" {
-		fmt.Fprintln(w, "Next step: "+safetext.Sanitize(r.NextStep))
-	}
-	return nil
+	return silent(fmt.Errorf("%w", flows.ErrIncomplete))
 }
 
 // sessionEngine adapts *flows.Session to ui.Engine.
@@ -228,29 +217,6 @@ func browserUX(b browser.Browser, environ []string, demo bool) (noBrowser, qrFir
 	sb, system := b.(*browser.System)
 	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
 	return !system || cannotOpen, !demo && (cannotOpen || browser.SSHSession(environ))
-}
-
-// printSupport prints, after the full-screen wizard ended on err, what support needs
-// on stderr: the explanation and the AADSTS code, correlation id, trace id and
-// timestamp, each whole on its own line.
-func (a *Factory) printSupport(err error) {
-	x := explain.Explain(err)
-	if x == nil {
-		return
-	}
-	w := a.errOut()
-	if x.Title != "" {
-		fmt.Fprintf(w, "%s\n", safetext.Sanitize(x.Title))
-	}
-	if x.Fix != "" {
-		fmt.Fprintf(w, "What to do: %s\n", safetext.Sanitize(x.Fix))
-	}
-	for _, id := range explain.SupportIDs(x) {
-		fmt.Fprintln(w, id)
-	}
-	if x.Link != "" {
-		fmt.Fprintln(w, safetext.Sanitize(x.Link))
-	}
 }
 
 // commandTarget is what the command lines printed for this run run against

@@ -9,6 +9,7 @@
 package termcaps
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -21,6 +22,10 @@ type Caps struct {
 	Color bool
 	// Glyphs is the glyph set matching Unicode.
 	Glyphs Glyphs
+	// Hyperlinks reports whether the terminal shows OSC 8 links (a URL printed as a
+	// link to itself can be clicked whole). Terminals without it may print the escape
+	// sequences as text, so it is only set for the ones known to support them.
+	Hyperlinks bool
 	// Reason says which rule decided Unicode, for --debug output and bug reports.
 	Reason string
 }
@@ -105,7 +110,7 @@ const (
 func Detect(environ []string, goos string) Caps {
 	env := envMap(environ, goos)
 	uni, reason := detectUnicode(env, goos)
-	c := Caps{Unicode: uni, Color: detectColor(env), Reason: reason, Glyphs: ASCII}
+	c := Caps{Unicode: uni, Color: detectColor(env), Hyperlinks: detectHyperlinks(env), Reason: reason, Glyphs: ASCII}
 	if uni {
 		c.Glyphs = Unicode
 	}
@@ -172,6 +177,48 @@ func detectUnicode(env map[string]string, goos string) (bool, string) {
 
 // detectColor follows https://no-color.org and TERM=dumb; CLICOLOR_FORCE/FORCE_COLOR
 // override TERM=dumb but never NO_COLOR.
+// EnvHyperlinks forces OSC 8 links on (1) or off (0), as FORCE_HYPERLINK does for
+// other command-line tools.
+const EnvHyperlinks = "FORCE_HYPERLINK"
+
+// detectHyperlinks: the terminals known to show OSC 8 links (the list the
+// supports-hyperlinks convention keeps: Windows Terminal, iTerm2 3.1+, WezTerm,
+// VS Code, GNOME's VTE 0.50+, kitty, foot, ghostty), FORCE_HYPERLINK deciding first;
+// never for TERM=dumb.
+func detectHyperlinks(env map[string]string) bool {
+	if v, ok := env[EnvHyperlinks]; ok && v != "" {
+		return v != "0" && !strings.EqualFold(v, "false")
+	}
+	term := strings.ToLower(env["TERM"])
+	if term == "dumb" || term == "linux" {
+		return false
+	}
+	switch {
+	case env["WT_SESSION"] != "", env["KITTY_WINDOW_ID"] != "", env["WEZTERM_EXECUTABLE"] != "", env["GHOSTTY_RESOURCES_DIR"] != "":
+		return true
+	case term == "xterm-kitty", term == "foot", strings.HasPrefix(term, "foot-"), term == "xterm-ghostty", term == "wezterm":
+		return true
+	}
+	switch env["TERM_PROGRAM"] {
+	case "WezTerm", "vscode", "ghostty":
+		return true
+	case "iTerm.app":
+		major, minor, _ := strings.Cut(env["TERM_PROGRAM_VERSION"], ".")
+		minor, _, _ = strings.Cut(minor, ".")
+		return atoi(major) > 3 || atoi(major) == 3 && atoi(minor) >= 1
+	}
+	return atoi(env["VTE_VERSION"]) >= 5000
+}
+
+// atoi is the decimal number s, 0 when s is not one.
+func atoi(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 func detectColor(env map[string]string) bool {
 	if env["NO_COLOR"] != "" {
 		return false

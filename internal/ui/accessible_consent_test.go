@@ -79,7 +79,7 @@ func TestAccessiblePasteRefused(t *testing.T) {
 		{prompt: "That could not be read", answer: "q"},
 	})
 	o, _ := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog()}, in, out)
-	if o.Err != flows.ErrCancelled || !slices.Equal(w.pasted, []string{"AADSTS65004"}) || w.rechecks.Load() != 1 {
+	if o.Err != nil || o.Result == nil || !slices.Equal(w.pasted, []string{"AADSTS65004"}) || w.rechecks.Load() != 1 {
 		t.Fatalf("outcome %v, pasted %q, rechecks %d:\n%s", o.Err, w.pasted, w.rechecks.Load(), out.String())
 	}
 }

@@ -205,11 +205,12 @@ func (r *plainRun) consent() wizard.Work {
 	defer cancel()
 	w, err := r.opts.Engine.StartConsent(ctx, r.flow.App())
 	if err != nil {
-		return r.flow.ConsentStarted(err)
+		return r.flow.ConsentStarted("", err)
 	}
 	defer w.Close()
 	c := &consentWait{w: w, caps: waiterCapabilitiesOf(w), url: safetext.Sanitize(w.ConsentURL()), ctx: ctx,
 		approved: make(chan error, 1), visible: -1}
+	r.flow.ConsentStarted(c.url, nil)
 	r.notify("consent", c.url)
 	r.say("Open this admin consent page as an admin and Accept:")
 	r.say("%s", c.url)

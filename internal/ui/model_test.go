@@ -224,7 +224,7 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{name: "consent ctrl+c, y quits", from: stepConsent, setup: func(m *Model) { m.confirmQuit = true }, msg: k("y"),
-			want: stepConsent, quits: true, outErr: flows.ErrCancelled},
+			want: stepConsent, quits: true, outErr: nil},
 		{name: "consent ctrl+c, n keeps waiting", from: stepConsent, setup: func(m *Model) { m.confirmQuit = true }, msg: k("n"),
 			want: stepConsent, check: func(t *testing.T, m *Model, _ tea.Cmd) {
 				if m.confirmQuit || m.consent.waiter == nil {

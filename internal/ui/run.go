@@ -29,6 +29,9 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, environ
 	p := tea.NewProgram(m, popts...)
 	_, err := p.Run()
 	m.Close()
+	if !m.flow.Done() { // stopped from outside (a signal): it ends where it is
+		m.flow.Cancel()
+	}
 	o := m.Outcome()
 	if err != nil && o.Err == nil {
 		if ctx.Err() != nil {

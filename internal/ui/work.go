@@ -219,11 +219,12 @@ func (m *Model) onConsentStarted(msg consentStartedMsg) tea.Cmd {
 	m.busy = false
 	m.reprompt = nil
 	if msg.err != nil {
-		return m.apply(m.flow.ConsentStarted(msg.err))
+		return m.apply(m.flow.ConsentStarted("", msg.err))
 	}
 	m.consent.waiter = msg.waiter
 	m.consent.caps = waiterCapabilitiesOf(msg.waiter)
 	m.consent.url = safetext.Sanitize(msg.waiter.ConsentURL())
+	m.flow.ConsentStarted(m.consent.url, nil)
 	m.notifyURL("consent", m.consent.url)
 	m.waitAt = m.opts.now()
 	return tea.Batch(waitEvent(msg.waiter, m.attempt), m.tick())

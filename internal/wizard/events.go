@@ -140,9 +140,14 @@ func (f *Flow) Proceed() Work {
 	return ConsentWork
 }
 
-// ConsentStarted is the end of starting the consent wait.
-func (f *Flow) ConsentStarted(err error) Work {
-	if f.step != Consent || err == nil {
+// ConsentStarted is the end of starting the consent wait, url the admin consent link
+// it shows (the outcome's summary keeps it).
+func (f *Flow) ConsentStarted(url string, err error) Work {
+	if f.step != Consent {
+		return NoWork
+	}
+	if err == nil {
+		f.consentURL = url
 		return NoWork
 	}
 	return f.fail(Consent, err)
@@ -241,7 +246,7 @@ func (f *Flow) fail(from Step, err error) Work {
 func (f *Flow) Back() Work {
 	switch f.step {
 	case Choose:
-		f.end(flows.ErrCancelled)
+		f.end(f.leaveErr())
 	case Review:
 		f.enter(Choose)
 	case ClientID, SignIn, State:
@@ -277,31 +282,29 @@ func (f *Flow) Retry() Work {
 	return NoWork
 }
 
-// Quit ends the run where it is (q): finished on the summary or a state that needs
-// nothing, the error on the error step, the pause of a consent the account cannot
-// grant, else cancelled.
-func (f *Flow) Quit() { f.end(f.quitErr()) }
+// Quit ends the run where it is (q). It ends as every way of leaving does
+// (leaveErr): the same state gives the same outcome however the admin leaves.
+func (f *Flow) Quit() { f.end(f.leaveErr()) }
 
-func (f *Flow) quitErr() error {
-	switch f.step {
-	case Summary:
-		return nil
-	case State:
-		if f.before != nil && (f.before.Status == flows.StatusComplete || f.Blocked()) {
-			return nil
-		}
-	case Error:
+// leaveErr is how a run the admin leaves ends — q, Esc out of the first step, Ctrl+C,
+// a quit confirmed mid-consent, the end of input: the error on the error step; the
+// pause of a consent the account cannot grant (incomplete); else the last
+// verification decides (nil: the result gives the code), and cancelled when none was
+// read.
+func (f *Flow) leaveErr() error {
+	switch {
+	case f.step == Error:
 		return f.err
-	case Consent:
-		if f.paused != nil {
-			return f.paused // the account cannot grant it: incomplete
-		}
+	case f.step == Consent && f.paused != nil:
+		return f.paused // the account cannot grant it: incomplete
+	case f.outcome.Result != nil:
+		return nil
 	}
 	return flows.ErrCancelled
 }
 
-// Cancel ends the run as cancelled (Ctrl+C, the end of input).
-func (f *Flow) Cancel() { f.end(flows.ErrCancelled) }
+// Cancel ends the run as the admin left it (Ctrl+C, the end of input): leaveErr, as q.
+func (f *Flow) Cancel() { f.end(f.leaveErr()) }
 
 // Finish ends the run from the summary (Enter).
 func (f *Flow) Finish() {
@@ -317,4 +320,5 @@ func (f *Flow) end(err error) {
 	f.done = true
 	f.outcome.Err = err
 	f.outcome.Finished = err == nil
+	f.outcome.Summary = f.summary()
 }

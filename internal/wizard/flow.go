@@ -36,6 +36,9 @@ type Outcome struct {
 	Finished bool
 	// Steps are the steps the run entered, in order.
 	Steps []Step
+	// Summary is what the admin takes away: what cli prints once the full screen
+	// is gone.
+	Summary ExitSummary
 }
 
 // Flow is one run of the wizard: every decision, no rendering. Events are methods;
@@ -56,6 +59,8 @@ type Flow struct {
 	paused         *flows.BlockedError
 	redirected     bool
 	note           string
+	// consentURL is the admin consent link the consent step showed ("" before).
+	consentURL string
 
 	signInAgain, findAfterSignIn bool
 
@@ -108,6 +113,7 @@ func (f *Flow) selectApp() {
 	}
 	if f.app == nil || f.app.Key != a.Key {
 		f.before, f.result = nil, nil
+		f.consentURL = ""
 	}
 	f.app = a
 }

@@ -62,8 +62,8 @@ var (
 	cancel    = ev{"cancel", func(f *Flow) Work { f.Cancel(); return NoWork }}
 	finish    = ev{"finish", func(f *Flow) Work { f.Finish(); return NoWork }}
 	resume    = ev{"resume", func(f *Flow) Work { f.Resume(); return NoWork }}
-	started   = ev{"started", func(f *Flow) Work { return f.ConsentStarted(nil) }}
-	startFail = ev{"start failed", func(f *Flow) Work { return f.ConsentStarted(errBoom) }}
+	started   = ev{"started", func(f *Flow) Work { return f.ConsentStarted("https://login.example/consent", nil) }}
+	startFail = ev{"start failed", func(f *Flow) Work { return f.ConsentStarted("", errBoom) }}
 	approveKO = ev{"approve failed", func(f *Flow) Work { return f.ApproveFailed(errBoom) }}
 )
 
@@ -116,7 +116,7 @@ func TestFlowTransitions(t *testing.T) {
 		{"complete: summary", Options{}, seq(toState(complete), []ev{proceed}), Summary, NoWork, []Step{Choose, Review, SignIn, State, Summary}, false, nil},
 		{"complete: finish", Options{}, seq(toState(complete), []ev{proceed, finish}), Summary, NoWork, []Step{Choose, Review, SignIn, State, Summary}, true, nil},
 		{"complete: quit on the state", Options{}, seq(toState(complete), []ev{quit}), State, NoWork, []Step{Choose, Review, SignIn, State}, true, nil},
-		{"incomplete: quit on the state", Options{}, seq(toState(missing), []ev{quit}), State, NoWork, []Step{Choose, Review, SignIn, State}, true, flows.ErrCancelled},
+		{"incomplete: quit on the state", Options{}, seq(toState(missing), []ev{quit}), State, NoWork, []Step{Choose, Review, SignIn, State}, true, nil},
 		{"consent cannot help: summary", Options{}, seq(toState(noResource), []ev{proceed}), Summary, NoWork, []Step{Choose, Review, SignIn, State, Summary}, false, nil},
 		{"blocked: no consent", Options{}, []ev{chooseE(1), cont, typeID(typed), signed(admin, nil), verified(absent, nil), proceed}, State, NoWork, []Step{Choose, Review, ClientID, SignIn, State}, false, nil},
 		{"blocked: quit finishes", Options{}, []ev{chooseE(1), cont, typeID(typed), signed(admin, nil), verified(notConsented, nil), quit}, State, NoWork, []Step{Choose, Review, ClientID, SignIn, State}, true, nil},
@@ -136,7 +136,7 @@ func TestFlowTransitions(t *testing.T) {
 		{"cancelled event stays", Options{}, seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Done: true, Err: context.Canceled})}), Consent, NoWork, []Step{Choose, Review, SignIn, State, Consent}, false, nil},
 		{"graph error", Options{}, seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Done: true, Err: errBoom})}), Error, NoWork, []Step{Choose, Review, SignIn, State, Consent, Error}, false, nil},
 		{"paused quit", Options{}, seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Paused: paused}), quit}), Consent, NoWork, []Step{Choose, Review, SignIn, State, Consent}, true, paused},
-		{"resumed quit", Options{}, seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Paused: paused}), resume, quit}), Consent, NoWork, []Step{Choose, Review, SignIn, State, Consent}, true, flows.ErrCancelled},
+		{"resumed quit", Options{}, seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Paused: paused}), resume, quit}), Consent, NoWork, []Step{Choose, Review, SignIn, State, Consent}, true, nil},
 		{"paused: switch account", Options{}, seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Paused: paused}), switchAcc}), SignIn, SignInAgainWork, []Step{Choose, Review, SignIn, State, Consent, SignIn}, false, nil},
 		{"switch account, then retry is a plain sign-in", Options{}, seq(toState(missing), []ev{switchAcc, signed(nil, errBoom), retry}), SignIn, SignInWork, []Step{Choose, Review, SignIn, State, SignIn, Error, SignIn}, false, nil},
 		{"switch elsewhere", Options{}, []ev{chooseE(0), switchAcc}, Review, NoWork, []Step{Choose, Review}, false, nil},

@@ -1,0 +1,115 @@
+package wizard
+
+import (
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/flows/graph"
+)
+
+// leavings are every way an admin leaves a run where it is.
+var leavings = map[string][]ev{
+	"q":             {quit},
+	"ctrl+c":        {cancel},
+	"esc out":       {back, back, back, back, back, back, back, back},
+	"end of input":  {cancel},
+	"q after pause": {quit},
+}
+
+// The same state ends the same way however the admin leaves it: q, Ctrl+C, the end
+// of input or Esc until the wizard ends.
+func TestLeavingEndsTheSameWayHoweverTheAdminLeaves(t *testing.T) {
+	states := []struct {
+		name    string
+		events  []ev
+		wantErr error
+		// wantResult is the status of the outcome's verification ("" none).
+		wantResult flows.Status
+	}{
+		{"nothing read", []ev{chooseE(0)}, flows.ErrCancelled, ""},
+		{"state read, incomplete", toState(missing), nil, flows.StatusIncomplete},
+		{"state read, complete", toState(complete), nil, flows.StatusComplete},
+		{"consent page shown", seq(toState(missing), []ev{proceed, started}), nil, flows.StatusIncomplete},
+		{"consent resumed", seq(toState(missing), []ev{proceed, started, consentEv(flows.ConsentEvent{Paused: paused}), resume}), nil, flows.StatusIncomplete},
+		{"consent final summary", seq(toState(missing), []ev{proceed, started, consentEv(flows.ConsentEvent{Done: true, Result: missing})}), nil, flows.StatusIncomplete},
+	}
+	for _, st := range states {
+		for how, leave := range leavings {
+			if how == "esc out" && strings.HasPrefix(st.name, "consent") {
+				continue // Esc on the consent step reads the state again: another state
+			}
+			t.Run(st.name+"/"+how, func(t *testing.T) {
+				f := New(Options{Target: Target{Catalog: fixture()}})
+				for _, e := range seq(st.events, leave) {
+					e.do(f)
+				}
+				o := f.Outcome()
+				if !f.Done() || !errors.Is(o.Err, st.wantErr) || (st.wantErr == nil) != (o.Err == nil) {
+					t.Fatalf("done %v err %v, want %v", f.Done(), o.Err, st.wantErr)
+				}
+				got := flows.Status("")
+				if o.Result != nil {
+					got = o.Result.Status
+				}
+				if got != st.wantResult {
+					t.Errorf("result %q, want %q", got, st.wantResult)
+				}
+			})
+		}
+	}
+	// A paused consent (the account cannot grant it) ends on the pause, q or Ctrl+C.
+	for _, leave := range []ev{quit, cancel} {
+		f := New(Options{Target: Target{Catalog: fixture()}})
+		for _, e := range seq(toState(missing), []ev{proceed, started, consentEv(flows.ConsentEvent{Paused: paused}), leave}) {
+			e.do(f)
+		}
+		if o := f.Outcome(); o.Err != paused {
+			t.Errorf("%s on a paused consent: err %v, want the pause", leave.name, o.Err)
+		}
+	}
+}
+
+// The summary a run leaves behind keeps what the admin must send on or run later.
+func TestExitSummaryKeepsWhatTheAdminNeeds(t *testing.T) {
+	forbidden := &graph.Error{Status: http.StatusForbidden, Code: "Authorization_RequestDenied", Message: "Insufficient privileges"}
+	check := "d365consent verify --app ce --tenant " + tenantID
+	const link = "https://login.example/consent"
+	tests := []struct {
+		name   string
+		events []ev
+		want   []Line
+	}{
+		{"cancelled before a check", []ev{chooseE(0), quit}, []Line{{Text: Cancelled}}},
+		{"paused for another admin, q", seq(toState(missing), []ev{proceed, started, consentEv(flows.ConsentEvent{Paused: paused}), quit}), []Line{
+			{Text: "no role"}, {Text: "What will fix it: ask a Global Administrator"},
+			{Text: "Send this admin consent link to an admin who can grant it:"}, {Text: link, Whole: true, URL: true},
+			{Text: "Check again with:"}, {Text: check, Whole: true}}},
+		{"resumed wait, quit confirmed", seq(toState(missing), []ev{proceed, started, consentEv(flows.ConsentEvent{Paused: paused}), resume, cancel}), []Line{
+			{Text: flows.Summary(missing)},
+			{Text: "Admin consent link (open it as an admin, or send it to one):"}, {Text: link, Whole: true, URL: true},
+			{Text: "Check again with:"}, {Text: check, Whole: true}}},
+		{"incomplete state, esc out", seq(toState(missing), []ev{back, back, back}), []Line{
+			{Text: flows.Summary(missing)}, {Text: "Check again with:"}, {Text: check, Whole: true}}},
+		{"complete", seq(toState(complete), []ev{proceed, finish}), []Line{{Text: flows.Summary(complete)}}},
+		{"graph refused, q on the error", []ev{chooseE(0), cont, signed(admin, nil), verified(nil, forbidden), quit}, []Line{
+			{Text: "Could not read the app's current state."},
+			{Text: "Microsoft Graph refused to show this to your account. Graph answered 403 (Authorization_RequestDenied): reading the app's grants and app role assignments needs a directory role of the signed-in account, and this account has none that allows it. It does not mean the permissions are missing."},
+			{Text: "What to do: Sign in as a Global Administrator, Privileged Role Administrator, Global Reader or Directory Reader (activate the role in PIM first if it is eligible), or have such an admin check it with this tool."},
+			{Text: "Check again with:"}, {Text: check, Whole: true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := New(Options{Target: Target{Catalog: fixture()}})
+			for _, e := range tt.events {
+				e.do(f)
+			}
+			if got := f.Outcome().Summary.Lines(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("lines:\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+}
