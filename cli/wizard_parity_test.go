@@ -209,6 +209,20 @@ func fullScreenKey(step, text string) string {
 }
 
 func walkFullScreen(t *testing.T, scenario, app string) walk {
+	a, out, tgt, o, shown := driveFullScreen(t, scenario, func(step, text string) string {
+		if step == "choose" {
+			return app + "enter" // the app's number moves the cursor to it
+		}
+		return fullScreenKey(step, text)
+	})
+	return a.finish(o, out, tgt, shown)
+}
+
+// driveFullScreen runs the full-screen wizard on the scenario's demo tenant, pressing
+// the keys keyFor gives for each screen ("" waits; "1enter" is 1, then Enter) once per
+// step entry, browser page and key, until the program ends. It returns the outcome and
+// every frame's text.
+func driveFullScreen(t *testing.T, scenario string, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
 	a, out, tgt, opts := demoWizard(t, scenario, false)
 	m := ui.New(context.Background(), opts)
 	t.Cleanup(m.Close)
@@ -227,18 +241,20 @@ func walkFullScreen(t *testing.T, scenario, app string) walk {
 			s.mu.Lock()
 			shown := s.state.shown.String()
 			s.mu.Unlock()
-			return a.finish(m.Outcome(), out, tgt, shown)
+			return a, out, tgt, m.Outcome(), shown
 		case <-time.After(5 * time.Millisecond): // polls the screen; the bound is WaitFinished's
 		}
 		s.mu.Lock()
 		step, entries, text := s.state.step, s.state.entries, s.state.text
 		s.mu.Unlock()
-		// Once per step entry and browser page: a new sign-in prompt has a new URL.
-		id := fmt.Sprint(entries, fullScreenKey(step, text), firstURL(text))
-		if k := fullScreenKey(step, text); k != "" && !pressed[id] {
+		// Once per step entry, key and browser page: a new sign-in prompt has a new URL.
+		k := keyFor(step, text)
+		id := fmt.Sprint(entries, k, firstURL(text))
+		if k != "" && !pressed[id] {
 			pressed[id] = true
-			if step == "choose" {
-				tm.Send(keyPress(app)) // the app's number moves the cursor to it
+			if len(k) > 1 && k != "enter" && k != "esc" && k != "ctrl+c" { // "1enter"
+				tm.Send(keyPress(k[:1]))
+				k = k[1:]
 			}
 			tm.Send(keyPress(k))
 		}
@@ -246,8 +262,13 @@ func walkFullScreen(t *testing.T, scenario, app string) walk {
 }
 
 func keyPress(k string) tea.KeyPressMsg {
-	if k == "enter" {
+	switch k {
+	case "enter":
 		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	}
 	return tea.KeyPressMsg{Code: rune(k[0]), Text: k}
 }
