@@ -240,8 +240,7 @@ func (p *proxy) serveTunnel(w http.ResponseWriter, r *http.Request) {
 	switch p.hosts[host] {
 	case roleLogin:
 		if inGraph { // Graph lives on its own host
-			s := p.s
-			s.writeOAuthError(w, &oauthError{Status: http.StatusNotFound, Code: "invalid_request", AADSTS: 90002,
+			p.s.writeOAuthError(w, &oauthError{Status: http.StatusNotFound, Code: "invalid_request", AADSTS: 90002,
 				Message: "The endpoint " + r.URL.Path + " does not exist in the demo tenant."})
 			return
 		}
