@@ -12,6 +12,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -122,7 +123,7 @@ func fixed(values func(cmd *cobra.Command) []string) completionFunc {
 			if hasDesc {
 				// One line per completion: a newline or tab in a description would
 				// break every shell's parsing of the list.
-				v = name + "\t" + strings.Join(strings.Fields(flows.Sanitize(desc)), " ")
+				v = name + "\t" + strings.Join(strings.Fields(safetext.Sanitize(desc)), " ")
 			}
 			out = append(out, v)
 		}

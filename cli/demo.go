@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/explain"
 )
 
 type demoOptions struct {
@@ -99,10 +99,10 @@ func (d demoApprover) ApproveConsent(ctx context.Context, url string) (string, e
 	b := d.env.Server.Browser(d.env.Server.DemoUser())
 	if err := b.Open(ctx, url); err != nil {
 		err = fmt.Errorf("approving in the demo browser: %w", withoutURL(err))
-		if x := flows.Explain(err); errors.Is(err, emulator.ErrPageError) && x != nil && x.Code != 0 {
+		if x := explain.Explain(err); errors.Is(err, emulator.ErrPageError) && x != nil && x.Code != 0 {
 			// The page refused the signed-in account as Entra would (AADSTS90094 for
 			// a non-admin): a refusal, exit 4, like the real consent page's.
-			return "", &flows.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
+			return "", &explain.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
 		}
 		return "", err
 	}

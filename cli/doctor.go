@@ -189,7 +189,7 @@ func (p *progressLine) event(e doctor.Event) {
 		p.done++
 		return
 	}
-	line := fmt.Sprintf("%s [%d done] checking %s", p.glyphs.Ellipsis, p.done, flows.Sanitize(e.Check.Title))
+	line := fmt.Sprintf("%s [%d done] checking %s", p.glyphs.Ellipsis, p.done, e.Check.Title)
 	if n := len([]rune(line)); n > 78 {
 		line = string([]rune(line)[:78])
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/doctor"
 	"github.com/d365consent/d365consent/internal/ui"
 )
@@ -44,7 +44,7 @@ func (a *Factory) withDiagnosis(ctx context.Context, demo bool, err error) error
 		return err
 	}
 	w := a.errOut()
-	explained := flows.Explain(err) != nil // AADSTS700024: reportFlowError explains it next
+	explained := explain.Explain(err) != nil // AADSTS700024: reportFlowError explains it next
 	if !explained {
 		a.printError(err)
 	}

@@ -125,7 +125,7 @@ func runEmulator(ctx context.Context, a *Factory, o emulatorOptions) error {
 	fmt.Fprintf(w, "cloud: %s (Graph scopes: %s/...)\n", srv.CloudName(), srv.GraphScopePrefix())
 	fmt.Fprintf(w, "signin-client: %s\n", srv.SignInClientID())
 	for _, app := range srv.Catalog().Apps {
-		fmt.Fprintf(w, "app %s: %s (%s)\n", app.Key, app.ClientID, flows.Sanitize(app.DisplayName))
+		fmt.Fprintf(w, "app %s: %s (%s)\n", app.Key, app.ClientID, app.DisplayName)
 	}
 	for _, u := range srv.Users() {
 		roles := strings.Join(u.Roles, ", ")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
@@ -29,7 +30,7 @@ func TestHostileScenarioIsHostile(t *testing.T) {
 	if !strings.Contains(srv.TenantName(), "\x1b]52;") || !strings.Contains(srv.TenantName(), "\u202e") {
 		t.Fatalf("tenant name %q is not hostile", srv.TenantName())
 	}
-	if got := flows.Sanitize(emulator.HostileText); got != "clickevil" {
+	if got := safetext.Sanitize(emulator.HostileText); got != "clickevil" {
 		t.Fatalf("Sanitize(HostileText) = %q, want the printable parts only", got)
 	}
 }

@@ -7,17 +7,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/permtable"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-func formatNames() []string {
-	out := make([]string, len(permissions.Formats))
-	for i, f := range permissions.Formats {
-		out[i] = string(f)
-	}
-	return out
-}
+// The output formats of `permissions`.
+const (
+	formatTable    = "table"
+	formatJSON     = "json"
+	formatMarkdown = "markdown"
+	formatCSV      = "csv"
+)
+
+func formatNames() []string { return []string{formatTable, formatJSON, formatMarkdown, formatCSV} }
 
 type permissionsOptions struct {
 	App    string
@@ -56,7 +59,7 @@ purpose, and whether it is newly required.`,
 func runPermissions(a *Factory, o permissionsOptions) error {
 	format := o.Format
 	if format == "text" {
-		format = "table" // verify's word for the same human-readable output
+		format = formatTable // verify's word for the same human-readable output
 	}
 	if err := enumFlag("format", format, append(formatNames(), "text")...); err != nil {
 		return err
@@ -73,16 +76,20 @@ func runPermissions(a *Factory, o permissionsOptions) error {
 		}
 		apps = []permissions.App{*app}
 	}
-	if permissions.Format(format) == permissions.FormatJSON {
+	switch format {
+	case formatJSON:
 		// JSON escapes every control character (ESC is \u001b), so the document never
 		// carries an escape sequence: it goes straight to stdout, without the
 		// colour-profile filter of a.out().
 		return permissions.WriteJSON(a.stdout, cat.Service, apps)
+	case formatMarkdown:
+		return permissions.WriteMarkdown(a.out(), apps)
+	case formatCSV:
+		return permissions.WriteCSV(a.out(), apps)
 	}
-	w := a.out()
 	styled := !a.noColor() && a.isTerminal(a.stdout)
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
-	return permissions.Write(w, permissions.Format(format), cat.Service, apps, permissions.TableOptions{
+	return permtable.Write(a.out(), apps, permtable.Options{
 		Width: a.termWidth(), Styled: styled, ASCII: !caps.Unicode,
 	})
 }

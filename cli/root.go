@@ -18,6 +18,7 @@ import (
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -175,7 +176,7 @@ func (a *Factory) catalog() (*permissions.Catalog, error) {
 
 // printError prints err as one line a person can act on (no usage dump, no stack).
 func (a *Factory) printError(err error) {
-	fmt.Fprintf(a.errOut(), "d365consent: %s\n", flows.Sanitize(err.Error()))
+	fmt.Fprintf(a.errOut(), "d365consent: %s\n", safetext.Sanitize(err.Error()))
 }
 
 // newRootCmd is the command tree: the root (the wizard) and every command.
@@ -256,7 +257,7 @@ func (a *Factory) validateShared() error {
 	if a.opts.ClientID != "" {
 		// A GUID, or a pasted AOS consent link (its client_id and redirect_uri).
 		if _, _, err := flows.ParseClientIDInput(a.opts.ClientID); err != nil {
-			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", flows.Sanitize(a.opts.ClientID))
+			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", safetext.Sanitize(a.opts.ClientID))
 		}
 	}
 	if !permissions.IsGUID(a.opts.SignInClientID) {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -235,32 +237,33 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 		}
 		if p.DeviceCode {
 			if p.Reason != "" {
-				fmt.Fprintln(w, flows.Sanitize(p.Reason))
+				fmt.Fprintln(w, p.Reason)
 			}
 			if p.Message != "" {
 				fmt.Fprintln(w, p.Message)
 			} else {
-				fmt.Fprintf(w, "To sign in, open %s and enter the code %s\n", flows.Sanitize(p.URL), flows.Sanitize(p.UserCode))
+				fmt.Fprintf(w, "To sign in, open %s and enter the code %s\n", p.URL, p.UserCode)
 			}
 			return
 		}
-		fmt.Fprintf(w, "Sign in as a tenant admin at (opening your browser if it can):\n  %s\n", flows.Sanitize(p.URL))
+		fmt.Fprintf(w, "Sign in as a tenant admin at (opening your browser if it can):\n  %s\n", p.URL)
 	}
 }
 
 // reportFlowError prints an Entra ID refusal in plain words with its ids, once.
 func reportFlowError(a *Factory, err error) error {
-	x := flows.Explain(err)
+	x := explain.Explain(err)
 	if x == nil {
 		// Not an Entra ID refusal: the raw line first (it names the limit of a
 		// timeout), then plain words for a network or TLS failure.
-		x = flows.Describe(err)
+		x = explain.Describe(err)
 		var printed *silentErr // the doctor's verdict already said it (doctor_hook.go)
 		if x == nil || errors.As(err, &printed) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, flows.ErrCancelled) {
 			return err
 		}
 		w := a.errOut()
-		fmt.Fprintf(w, "d365consent: %s\n", flows.Sanitize(err.Error()))
+		// err's text may carry anything a caller wrapped into it (a file name, a flag).
+		fmt.Fprintf(w, "d365consent: %s\n", safetext.Sanitize(err.Error()))
 		fmt.Fprintf(w, "  %s: %s\n", x.Title, x.Meaning)
 		fmt.Fprintf(w, "  What to do: %s\n", x.Fix)
 		return silent(err)
@@ -353,7 +356,7 @@ func cloudLabel(r *flows.Result) string {
 
 // writeChecklist prints a Result as a readable checklist, and what to do next.
 func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
-	fmt.Fprintf(w, "%s (%s)\n", flows.Sanitize(r.App.DisplayName), r.App.Key)
+	fmt.Fprintf(w, "%s (%s)\n", r.App.DisplayName, r.App.Key)
 	fmt.Fprintf(w, "Tenant %s (%s) · signed in as %s · %s · %s\n", r.Tenant.DisplayName, r.Tenant.ID, r.SignedInAs, cloudLabel(r), r.CheckedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "Client id %s", r.App.ClientID)
 	if sp := r.ServicePrincipal; sp != nil {
@@ -387,7 +390,7 @@ func writeChecklist(w io.Writer, r *flows.Result, next nextStep) {
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings:")
 		for _, x := range r.Warnings {
-			fmt.Fprintf(w, "  ! %s\n", flows.Sanitize(x))
+			fmt.Fprintf(w, "  ! %s\n", x)
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", flows.Summary(r))

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func runFlowsCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -23,9 +25,13 @@ func runFlowsCmdEnv(t *testing.T, env []string, args ...string) (code int, stdou
 }
 
 // runFlowsCmdWith runs the command line in-process with a Factory that setup (when
-// not nil) adjusts first, and returns the exit code and output.
+// not nil) adjusts first, and returns the exit code and output. A --demo run serves
+// the fixture catalog (testkit.Catalog) unless the line names a catalog.
 func runFlowsCmdWith(t *testing.T, setup func(*Factory), env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	if slices.Contains(args, "--demo") && !slices.Contains(args, "--catalog") {
+		args = append(args[:len(args):len(args)], "--catalog", testkit.CatalogPath(t))
+	}
 	var out, errb bytes.Buffer
 	f := newFactory(strings.NewReader(""), &out, &errb, env)
 	if setup != nil {
@@ -36,7 +42,7 @@ func runFlowsCmdWith(t *testing.T, setup func(*Factory), env []string, args ...s
 }
 
 // TestVerifyEveryScenario runs `verify --demo --format json` for every scenario and
-// app, in-process, against the emulator with real MSAL.
+// app, in-process, against the emulator (serving the fixture catalog) with real MSAL.
 func TestVerifyEveryScenario(t *testing.T) {
 	const (
 		g  = flows.PermGranted

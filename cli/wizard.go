@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
@@ -160,7 +162,7 @@ func (a *Factory) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 		}
 		return nil
 	}
-	fmt.Fprintln(w, flows.Sanitize(flows.Summary(r)))
+	fmt.Fprintln(w, safetext.Sanitize(flows.Summary(r)))
 	if r.Status != flows.StatusComplete {
 		for _, b := range flows.Blockers(r) {
 			if !b.FixShown {
@@ -172,7 +174,7 @@ func (a *Factory) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 		return silent(fmt.Errorf("%w", flows.ErrIncomplete))
 	}
 	if r.NextStep != "" {
-		fmt.Fprintln(w, "Next step: "+flows.Sanitize(r.NextStep))
+		fmt.Fprintln(w, "Next step: "+safetext.Sanitize(r.NextStep))
 	}
 	return nil
 }
@@ -229,22 +231,22 @@ func browserUX(b browser.Browser, environ []string, demo bool) (noBrowser, qrFir
 // on stderr: the explanation and the AADSTS code, correlation id, trace id and
 // timestamp, each whole on its own line.
 func (a *Factory) printSupport(err error) {
-	x := flows.Explain(err)
+	x := explain.Explain(err)
 	if x == nil {
 		return
 	}
 	w := a.errOut()
 	if x.Title != "" {
-		fmt.Fprintf(w, "%s\n", flows.Sanitize(x.Title))
+		fmt.Fprintf(w, "%s\n", safetext.Sanitize(x.Title))
 	}
 	if x.Fix != "" {
-		fmt.Fprintf(w, "What to do: %s\n", flows.Sanitize(x.Fix))
+		fmt.Fprintf(w, "What to do: %s\n", safetext.Sanitize(x.Fix))
 	}
-	for _, id := range flows.SupportIDs(x) {
+	for _, id := range explain.SupportIDs(x) {
 		fmt.Fprintln(w, id)
 	}
 	if x.Link != "" {
-		fmt.Fprintln(w, flows.Sanitize(x.Link))
+		fmt.Fprintln(w, safetext.Sanitize(x.Link))
 	}
 }
 
@@ -254,10 +256,10 @@ func (a *Factory) verifyCommand(r *flows.Result, t wizardTarget) string {
 	parts := []string{"d365consent", "verify", "--app", r.App.Key}
 	if !t.demo {
 		if r.Tenant.ID != "" {
-			parts = append(parts, "--tenant", flows.Sanitize(r.Tenant.ID))
+			parts = append(parts, "--tenant", safetext.Sanitize(r.Tenant.ID))
 		}
 		if app, ok := t.catalog.App(r.App.Key); a.opts.ClientID != "" || !ok || app.ClientID == "" {
-			parts = append(parts, "--client-id", flows.Sanitize(r.App.ClientID))
+			parts = append(parts, "--client-id", safetext.Sanitize(r.App.ClientID))
 		}
 	}
 	return strings.Join(append(parts, a.commandFlags(t)...), " ")

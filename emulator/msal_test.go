@@ -17,6 +17,8 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"go.uber.org/goleak"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -28,8 +30,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// startServer starts the emulator, serving the fixture catalog unless opts names one.
 func startServer(t testing.TB, opts Options) *Server {
 	t.Helper()
+	if opts.Catalog == nil {
+		opts.Catalog = testkit.Catalog(t)
+	}
 	srv, err := Start(opts)
 	if err != nil {
 		t.Fatal(err)

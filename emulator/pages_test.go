@@ -9,13 +9,13 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // TestPagesEscapeNetworkStrings: names from the tenant reach the pages escaped,
 // and the pages forbid scripts of their own.
 func TestPagesEscapeNetworkStrings(t *testing.T) {
-	cat := permissions.Embedded()
+	cat := testkit.Catalog(t)
 	cat.Apps[0].DisplayName = `Evil <script>alert(1)</script> & "Co"`
 	cat.Apps[0].Permissions[0].Purpose = `<img src=x onerror=alert(2)>`
 	srv := startServer(t, Options{Catalog: cat})

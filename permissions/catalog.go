@@ -1,9 +1,11 @@
 // Package permissions holds the catalog of AvePoint apps behind Cloud Backup for
 // Dynamics 365 and the permissions each one needs, exactly as AvePoint documents
-// them, plus writers that render the catalog as a table, JSON, Markdown or CSV.
+// them, plus writers that render the catalog as JSON, Markdown or CSV (the
+// terminal table is internal/permtable's).
 //
-// The package uses the standard library only (and Lip Gloss for the table
-// writer); every other package reads the catalog from here.
+// The package uses the standard library only (and internal/clouds, the table of
+// cloud names, itself standard library only); every other package reads the
+// catalog from here.
 package permissions
 
 import (
@@ -16,6 +18,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/d365consent/d365consent/internal/clouds"
 )
@@ -200,16 +203,20 @@ func (c *Catalog) Clone() *Catalog {
 //go:embed catalog.json
 var embedded []byte
 
-//go:generate go run ../internal/cmd/gencatalog
+// embeddedCatalog parses and validates catalog.json once, at the first call.
+var embeddedCatalog = sync.OnceValues(func() (*Catalog, error) { return Parse(embedded) })
 
-// Embedded returns the catalog built into the binary. Each call returns a fresh
-// copy, so tests and callers can change theirs freely.
-//
-// It is catalog.json compiled in as a Go value (catalog_gen.go, go generate), not
-// decoded at run time: decoding it was the largest part of `permissions`' own
-// start-up. TestEmbeddedGoValueMatchesJSON checks that the value is
-// exactly what Parse makes of catalog.json, which also validates it.
-func Embedded() *Catalog { return embeddedCatalog() }
+// Embedded returns the catalog built into the binary (catalog.json, parsed and
+// validated at the first call). Each call returns a fresh copy, so tests and
+// callers can change theirs freely. It panics when catalog.json does not validate,
+// a defect of the build that TestEmbeddedCatalogValidates reports first.
+func Embedded() *Catalog {
+	c, err := embeddedCatalog()
+	if err != nil {
+		panic("permissions: the built-in catalog.json: " + err.Error())
+	}
+	return c.Clone()
+}
 
 // EmbeddedJSON returns the raw embedded catalog document.
 func EmbeddedJSON() []byte { return bytes.Clone(embedded) }

@@ -8,7 +8,7 @@ import (
 // FuzzParse: any document either loads as a catalog that passes Validate, or fails
 // with a *ValidationError; it never panics.
 func FuzzParse(f *testing.F) {
-	f.Add(EmbeddedJSON())
+	f.Add(fixtureJSON(f))
 	f.Add([]byte(`{"schema":"d365consent.catalog/v1","apps":[]}`))
 	f.Add([]byte(`{"schema":"d365consent.catalog/v1","apps":[{"key":"x","displayName":"d","appType":"t","consent":"c","clientId":"","permissions":[{"api":"a","resourceAppId":"00000003-0000-0000-c000-000000000000","value":"v","friendlyName":"f","type":"Delegated","purpose":"p","newlyRequired":false}]}]}`))
 	f.Add([]byte(`{"apps":null}`))

@@ -45,3 +45,18 @@ func TestValidKeyEdges(t *testing.T) {
 		}
 	}
 }
+
+func TestIsGUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"00000003-0000-0000-c000-000000000000":   true,
+		"E1FE6DD8-BA31-4D61-89E7-88639DA4683D":   true,
+		"e1fe6dd8ba314d6189e788639da4683d":       false,
+		"{e1fe6dd8-ba31-4d61-89e7-88639da4683d}": false,
+		"e1fe6dd8-ba31-4d61-89e7-88639da4683":    false,
+		"":                                       false,
+	} {
+		if IsGUID(s) != want {
+			t.Errorf("IsGUID(%q) = %v", s, !want)
+		}
+	}
+}

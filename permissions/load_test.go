@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// mutate returns the embedded catalog document with f applied to its generic form.
+// mutate returns the fixture catalog document with f applied to its generic form.
 func mutate(t *testing.T, f func(doc map[string]any)) []byte {
 	t.Helper()
 	var doc map[string]any
-	if err := json.Unmarshal(EmbeddedJSON(), &doc); err != nil {
+	if err := json.Unmarshal(fixtureJSON(t), &doc); err != nil {
 		t.Fatal(err)
 	}
 	f(doc)
@@ -41,7 +41,7 @@ func TestLoadValidation(t *testing.T) {
 		{"truncated json", func(*testing.T) []byte { return []byte("{") }, "field document: invalid JSON"},
 		{"not json", func(*testing.T) []byte { return []byte("{]") }, "field document: invalid JSON at byte 2"},
 		{"empty", func(*testing.T) []byte { return nil }, "field document: empty document"},
-		{"trailing data", func(*testing.T) []byte { return append(EmbeddedJSON(), []byte("{}")...) }, "unexpected data after"},
+		{"trailing data", func(t *testing.T) []byte { return append(fixtureJSON(t), []byte("{}")...) }, "unexpected data after"},
 		{"unknown field", func(t *testing.T) []byte {
 			return mutate(t, func(d map[string]any) { perm(d, 0, 0)["scopeId"] = "x" })
 		}, `unknown field "scopeId"`},
@@ -133,20 +133,5 @@ func TestLoadAcceptsExtendedCatalog(t *testing.T) {
 	}
 	if _, err := LoadFile(filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "reading catalog") {
 		t.Fatalf("missing file: %v", err)
-	}
-}
-
-func TestIsGUID(t *testing.T) {
-	for s, want := range map[string]bool{
-		"00000003-0000-0000-c000-000000000000":   true,
-		"E1FE6DD8-BA31-4D61-89E7-88639DA4683D":   true,
-		"e1fe6dd8ba314d6189e788639da4683d":       false,
-		"{e1fe6dd8-ba31-4d61-89e7-88639da4683d}": false,
-		"e1fe6dd8-ba31-4d61-89e7-88639da4683":    false,
-		"":                                       false,
-	} {
-		if IsGUID(s) != want {
-			t.Errorf("IsGUID(%q) = %v", s, !want)
-		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/clouds"
 	"github.com/d365consent/d365consent/internal/flows/entra"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -194,5 +195,5 @@ func appDisplayName(tok string) string {
 	if json.Unmarshal(b, &c) != nil {
 		return ""
 	}
-	return Sanitize(c.Name)
+	return safetext.Sanitize(c.Name)
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -29,7 +31,7 @@ func ParseClientIDInput(s string) (clientID, redirectURI string, err error) {
 		return strings.ToLower(g), "", nil
 	}
 	if !strings.HasPrefix(strings.ToLower(s), "https://") && !strings.HasPrefix(strings.ToLower(s), "http://") {
-		return "", "", Usagef("%q is neither a client id (a GUID) nor a consent link", Sanitize(trimTo(s, 80)))
+		return "", "", Usagef("%q is neither a client id (a GUID) nor a consent link", safetext.Sanitize(trimTo(s, 80)))
 	}
 	u, perr := url.Parse(s)
 	if perr != nil || u.Host == "" {
@@ -45,7 +47,7 @@ func ParseClientIDInput(s string) (clientID, redirectURI string, err error) {
 		ru, rerr := url.Parse(redirect)
 		if rerr != nil || ru.Host == "" || !(ru.Scheme == "https" || ru.Scheme == "http" && isLoopbackHost(ru.Hostname())) ||
 			browser.CheckURL(redirect) != nil {
-			return "", "", Usagef("the link's redirect_uri %q is not an https address", Sanitize(trimTo(redirect, 120)))
+			return "", "", Usagef("the link's redirect_uri %q is not an https address", safetext.Sanitize(trimTo(redirect, 120)))
 		}
 	}
 	return strings.ToLower(id), redirect, nil
@@ -59,6 +61,7 @@ func trimTo(s string, n int) string {
 }
 
 // AppCandidate is a service principal in the tenant that may be the app.
+// Its text is display-safe: it is decoded from Graph by graph.Unmarshal.
 type AppCandidate struct {
 	ID                     string
 	AppID                  string
@@ -86,8 +89,8 @@ type candidateReply struct {
 }
 
 func (r candidateReply) candidate() AppCandidate {
-	c := AppCandidate{ID: Sanitize(r.ID), AppID: strings.ToLower(Sanitize(r.AppID)), DisplayName: Sanitize(r.DisplayName),
-		AppOwnerOrganizationID: Sanitize(r.AppOwnerOrganizationID), AccountEnabled: r.AccountEnabled == nil || *r.AccountEnabled}
+	c := AppCandidate{ID: r.ID, AppID: strings.ToLower(r.AppID), DisplayName: r.DisplayName,
+		AppOwnerOrganizationID: r.AppOwnerOrganizationID, AccountEnabled: r.AccountEnabled == nil || *r.AccountEnabled}
 	if t, err := time.Parse(time.RFC3339, r.CreatedDateTime); err == nil {
 		c.CreatedDateTime = t.UTC()
 	}
@@ -192,19 +195,27 @@ func (e *WrongAppError) Error() string {
 // Is makes WrongAppError match ErrUsage.
 func (e *WrongAppError) Is(target error) bool { return target == ErrUsage }
 
+// Explain warns that consenting would grant another app, and names what it would grant.
+func (e *WrongAppError) Explain() *explain.Explanation {
+	return &explain.Explanation{Title: "STOP — this client id is another app",
+		Meaning: fmt.Sprintf("Client id %s is %q in this tenant, not %q. Consenting would grant %q, for the whole tenant: %s.",
+			e.ClientID, e.Found, e.Expected, e.Found, strings.Join(e.Grants, ", ")),
+		Fix: "Nothing was opened. Check the client id, paste the consent link AOS gives you, or pick the app found in the tenant."}
+}
+
 // guardTarget compares the client id's service principal (nil = not in the tenant:
 // nothing to compare) with the catalog's app name.
 func guardTarget(app *permissions.App, sp *AppCandidate) error {
 	// The catalog's name, possibly decorated (the demo's hostile tenant appends escape
 	// sequences): a mistyped GUID that points at some other app never carries it.
-	if sp == nil || strings.Contains(normName(Sanitize(sp.DisplayName)), normName(app.DisplayName)) {
+	if sp == nil || strings.Contains(normName(sp.DisplayName), normName(app.DisplayName)) {
 		return nil
 	}
 	var grants []string
 	for _, p := range app.Permissions {
 		grants = append(grants, p.API+" "+p.Value+" ("+string(p.Type)+")")
 	}
-	return &WrongAppError{ClientID: app.ClientID, Found: Sanitize(sp.DisplayName), Owner: Sanitize(sp.AppOwnerOrganizationID),
+	return &WrongAppError{ClientID: app.ClientID, Found: sp.DisplayName, Owner: sp.AppOwnerOrganizationID,
 		Expected: app.DisplayName, Grants: grants}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
@@ -113,12 +114,12 @@ func TestDescribeConsentToAnotherApp(t *testing.T) {
 		c.Close()
 		t.Fatal("consent started for another app")
 	}
-	want := flows.Explanation{Title: "STOP — this client id is another app",
+	want := explain.Explanation{Title: "STOP — this client id is another app",
 		Meaning: `Client id 00000003-0000-0000-c000-000000000000 is "Microsoft Graph" in this tenant, not "AvePoint Cloud Backup for Dynamics Customer Engagement". ` +
 			`Consenting would grant "Microsoft Graph", for the whole tenant: Microsoft Graph User.Read (Delegated), Microsoft Graph Directory.Read.All (Application), Dynamics CRM user_impersonation (Delegated).`,
 		Fix: "Nothing was opened. Check the client id, paste the consent link AOS gives you, or pick the app found in the tenant."}
-	if x := flows.Describe(err); x == nil || *x != want {
-		t.Fatalf("Describe(%v)\n got %+v\nwant %+v", err, x, want)
+	if x := explain.Describe(err); x == nil || *x != want {
+		t.Fatalf("explain.Describe(%v)\n got %+v\nwant %+v", err, x, want)
 	}
 }
 

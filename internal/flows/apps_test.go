@@ -1,15 +1,16 @@
 package flows
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/d365consent/d365consent/permissions"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
-// Issue 10 "Knowing which app": a client id may be typed or come in a pasted AOS
+// A client id may be typed or come in a pasted AOS
 // consent link (client_id and redirect_uri are taken from it).
 func TestParseClientIDInput(t *testing.T) {
 	const id = "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"
@@ -48,12 +49,23 @@ func TestParseClientIDInput(t *testing.T) {
 	}
 }
 
-// Issue 10 guard: a client id whose service principal is another app must never get
+// A client id whose service principal is another app must never get
 // the catalog's permissions granted tenant-wide.
 func TestConsentTargetGuard(t *testing.T) {
-	ce, _ := permissions.Embedded().App("ce")
+	ce := testkit.App(t, "ce")
 	app := *ce
 	app.ClientID = "0b3a0d5e-7a8c-4f0e-9a51-8c3a3c1f7f11"
+	// fromGraph is the candidate as the tenant's reply makes it: decoded from
+	// Graph's JSON, which is where its text is made display-safe.
+	fromGraph := func(name string) *AppCandidate {
+		data, _ := json.Marshal(map[string]string{"id": "sp1", "appId": app.ClientID, "displayName": name})
+		var r candidateReply
+		if err := jsonUnmarshal(data, &r); err != nil {
+			t.Fatal(err)
+		}
+		c := r.candidate()
+		return &c
+	}
 	for _, tc := range []struct {
 		name string
 		sp   *AppCandidate
@@ -63,11 +75,11 @@ func TestConsentTargetGuard(t *testing.T) {
 		{"absent: consent will create it", nil, true, nil},
 		{"the catalog's app", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName}, true, nil},
 		{"same name, other case and spaces", &AppCandidate{AppID: app.ClientID, DisplayName: "  avepoint cloud backup for dynamics customer engagement "}, true, nil},
-		{"the catalog's name with decorations", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName + "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"}, true, nil},
+		{"the catalog's name with decorations", fromGraph(app.DisplayName + "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"), true, nil},
 		{"a name that merely starts the same", &AppCandidate{AppID: app.ClientID, DisplayName: "AvePoint Cloud Backup"}, false, []string{"STOP"}},
 		{"another app", &AppCandidate{AppID: app.ClientID, DisplayName: "Contoso Payroll", AppOwnerOrganizationID: "11111111-2222-3333-4444-555555555555"}, false,
 			[]string{"STOP", "Contoso Payroll", app.ClientID, "Directory.Read.All", "Application", "whole tenant", app.DisplayName, "11111111-2222-3333-4444-555555555555"}},
-		{"hostile name is sanitized", &AppCandidate{AppID: app.ClientID, DisplayName: "Evil\x1b[31m app"}, false, []string{"Evil"}},
+		{"hostile name is sanitized", fromGraph("Evil\x1b[31m app"), false, []string{`"Evil app"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := guardTarget(&app, tc.sp)

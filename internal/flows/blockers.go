@@ -34,7 +34,7 @@ func (b Blocker) shown(r *Result, causeKey, fixKey string) Blocker {
 // order to fix them.
 //
 //   - A re-authorize-only app whose service principal is absent cannot be created by
-//     consent (DESIGN.md "The two apps").
+//     consent.
 //   - A required API whose service principal is absent in the tenant makes admin
 //     consent fail with AADSTS650052 ("the app needs access to a service that your
 //     organization has not subscribed to or enabled"):
@@ -59,7 +59,7 @@ func Blockers(r *Result) []Blocker {
 	for _, p := range r.Permissions {
 		if p.Status == PermResourceMissing && !seen[p.API] {
 			seen[p.API] = true
-			apis = append(apis, Sanitize(p.API))
+			apis = append(apis, p.API)
 		}
 	}
 	if len(apis) > 0 {
@@ -94,7 +94,7 @@ func ConsentCanHelp(r *Result) bool {
 }
 
 // NextStep is the step in AOS after consent. A re-authorize-only app (UO) can only be
-// re-authorized (DESIGN.md "The two apps"): its next step never says "create".
+// re-authorized: its next step never says "create".
 func NextStep(app *permissions.App) string {
 	if app == nil {
 		return ""

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -94,6 +95,8 @@ func IsLoopbackRedirect(uri string) bool {
 }
 
 // ConsentEvent is progress of a consent wait.
+// Its text is display-safe (Graph values, explain.Explanation, the redirect's
+// parameters, all cleaned where they entered).
 type ConsentEvent struct {
 	Elapsed time.Duration
 	// Visible of Total required permissions are granted, as Graph shows them now.
@@ -329,11 +332,11 @@ func (c *Consent) run(ctx context.Context) {
 		redirected, paused = true, nil
 		log.Info("consent result received", "via", how, "granted", rd.Err == nil && rd.AdminConsent)
 		if rd.Err != nil {
-			x := ExplainIn(rd.Err, SourceConsent, c.s.cfg.Cloud)
+			x := explain.ExplainIn(rd.Err, explain.Consent, c.s.cfg.Cloud.ErrorLookupURL)
 			if x == nil {
-				x = &Explanation{OAuthError: rd.Err.ErrorCode, Title: "Consent was not granted", Description: rd.Err.Description}
+				x = &explain.Explanation{OAuthError: rd.Err.ErrorCode, Title: "Consent was not granted", Description: rd.Err.Description}
 			}
-			final(&AuthError{Op: "admin consent", Explanation: x, Err: rd.Err})
+			final(&explain.AuthError{Op: "admin consent", Explanation: x, Err: rd.Err})
 			return true
 		}
 		if rd.AdminConsent {

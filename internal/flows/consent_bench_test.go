@@ -10,7 +10,7 @@ import (
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
-// BenchmarkConsentDetectionLatency measures issue 10's target: grants visible in Graph
+// BenchmarkConsentDetectionLatency measures the consent wait's target: grants visible in Graph
 // → the wait's final event (what the screen renders) ≤ 2.5 s at the 90th percentile.
 // Each iteration is a fresh demo tenant whose grants replicate after a different delay
 // (spread over the poll phase); the clock is injected, so waiting costs nothing, and

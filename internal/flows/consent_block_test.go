@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -25,12 +27,10 @@ func resultFor(app *permissions.App, sp *ResultSP, status func(p permissions.Per
 	return r
 }
 
-// Issue 10: states consent cannot fix end the wait at once, with the cause and the
+// States consent cannot fix end the wait at once, with the cause and the
 // real next step; states it can fix (or that may still change) never do.
 func TestConsentBlockers(t *testing.T) {
-	cat := permissions.Embedded()
-	ce, _ := cat.App("ce")
-	uo, _ := cat.App("uo")
+	ce, uo := testkit.App(t, "ce"), testkit.App(t, "uo")
 	// A UO variant whose Connector.FullAccess is newly required.
 	uoNew := *uo
 	uoNew.Permissions = append([]permissions.Permission(nil), uo.Permissions...)
@@ -99,7 +99,7 @@ func TestConsentBlockers(t *testing.T) {
 				t.Errorf("%v does not match ErrCannotFix and ErrIncomplete", b)
 			}
 			// Explained as itself, never as the AADSTS code its cause may name.
-			if x := Describe(fmt.Errorf("admin consent: %w", b)); x == nil || x.Title != "Consent cannot fix this" || x.Meaning != b.Cause || x.Code != 0 {
+			if x := explain.Describe(fmt.Errorf("admin consent: %w", b)); x == nil || x.Title != "Consent cannot fix this" || x.Meaning != b.Cause || x.Code != 0 {
 				t.Errorf("described as %+v", x)
 			}
 			for _, s := range tc.says {
@@ -153,8 +153,7 @@ func TestPollInterval(t *testing.T) {
 // The step in AOS after consent: a re-authorize-only app (UO) is only re-authorized,
 // never created; another app's step is its catalog's; no app, no step.
 func TestNextStepAfterConsent(t *testing.T) {
-	ce, _ := permissions.Embedded().App("ce")
-	uo, _ := permissions.Embedded().App("uo")
+	ce, uo := testkit.App(t, "ce"), testkit.App(t, "uo")
 	for _, tc := range []struct {
 		app  *permissions.App
 		want string
@@ -169,6 +168,34 @@ func TestNextStepAfterConsent(t *testing.T) {
 				key = tc.app.Key
 			}
 			t.Errorf("NextStep(%s) = %q, want %q", key, got, tc.want)
+		}
+	}
+}
+
+// After consent, settled, with every row granted (the newly required one included),
+// nothing blocks: "registration behind" needs a newly required row still missing.
+func TestRegistrationBehindNeedsAMissingNewRow(t *testing.T) {
+	uo := testkit.App(t, "uo")
+	uoNew := *uo
+	uoNew.Permissions = append([]permissions.Permission(nil), uo.Permissions...)
+	for i := range uoNew.Permissions {
+		uoNew.Permissions[i].NewlyRequired = uoNew.Permissions[i].Value == "Connector.FullAccess"
+	}
+	granted := resultFor(&uoNew, &ResultSP{ID: "sp", AccountEnabled: true}, func(permissions.Permission) PermStatus { return PermGranted })
+	if b := consentBlocker(&uoNew, granted, true, RegistrationSettle); b != nil {
+		t.Fatalf("everything granted: blocked by %v", b)
+	}
+}
+
+// pathOnly cuts a Graph path at its query, a query alone included.
+func TestPathOnly(t *testing.T) {
+	for in, want := range map[string]string{
+		"/servicePrincipals/x/appRoleAssignments?$top=999": "/servicePrincipals/x/appRoleAssignments",
+		"?$top=999": "",
+		"/me":       "/me",
+	} {
+		if got := pathOnly(in); got != want {
+			t.Errorf("pathOnly(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -6,15 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Issue 10: "sign-in account without the role" is a state consent from this account
+// "Sign-in account without the role" is a state consent from this account
 // cannot fix. roleBlocker decides it from roles that were read, never from a guess.
 func TestRoleBlocker(t *testing.T) {
-	cat := permissions.Embedded()
-	ce, _ := cat.App("ce")
-	uo, _ := cat.App("uo")
+	ce, uo := testkit.App(t, "ce"), testkit.App(t, "uo")
 	enabled := &ResultSP{ID: "sp", AccountEnabled: true}
 	missing := func(permissions.Permission) PermStatus { return PermMissing }
 	graphAppGranted := func(p permissions.Permission) PermStatus {

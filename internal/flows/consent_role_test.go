@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -46,7 +47,7 @@ func (c *fakeClock) registered() int {
 	return len(c.waits)
 }
 
-// Issue 10: a sign-in account without the role ends the wait at once, with its cause
+// A sign-in account without the role ends the wait at once, with its cause
 // and who can grant it — the wait stops polling (no timer, no Graph request) instead
 // of running to --timeout, yet a paste, Enter, or another admin's consent still count.
 func TestConsentPausesWhenTheAccountCannotGrant(t *testing.T) {
@@ -132,7 +133,7 @@ func TestConsentPausedStillHandlesPasteAndOthersConsent(t *testing.T) {
 			t.Fatalf("paste %q: %v", b.LandedOn(), err)
 		}
 		ev := nextEvent(t, c)
-		var ae *flows.AuthError
+		var ae *explain.AuthError
 		if !ev.Done || !errors.As(ev.Err, &ae) || ae.Explanation == nil || ae.Explanation.Code != 90094 {
 			t.Fatalf("final %+v, want AADSTS90094 explained", ev)
 		}

@@ -9,11 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// The consent wait's schedule (issue 10): every 2 s for the first 2 minutes, then
+// The consent wait's schedule: every 2 s for the first 2 minutes, then
 // backing off to at most 10 s; at once on Recheck (Enter, terminal focus).
 const (
 	PollFast    = 2 * time.Second
@@ -73,6 +74,11 @@ func (e *BlockedError) Is(target error) bool {
 
 // Unwrap returns the underlying error.
 func (e *BlockedError) Unwrap() error { return e.Err }
+
+// Explain says consent cannot fix it, with the cause and the next step.
+func (e *BlockedError) Explain() *explain.Explanation {
+	return &explain.Explanation{Title: "Consent cannot fix this", Meaning: e.Cause, Fix: e.NextStep}
+}
 
 // consentBlocker decides whether r (a poll during the wait) shows a state consent
 // cannot fix. consented is evidence consent happened (the browser's redirect or a
@@ -136,7 +142,7 @@ func consentBlocker(app *permissions.App, r *Result, consented bool, stable time
 	return nil
 }
 
-// roleBlocker is the state "the signed-in account cannot grant this" (issue 10): its
+// roleBlocker is the state "the signed-in account cannot grant this": its
 // roles were read and none of them can grant what r still misses — no role that grants
 // admin consent at all, or Cloud Application / Application Administrator while a
 // Microsoft Graph application permission is missing (only Global Administrator and

@@ -17,7 +17,9 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/browser"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // scriptedTransport fails Graph $batch calls as its script says, once armed:
@@ -237,7 +239,7 @@ func TestConsentPasteBack(t *testing.T) {
 	}
 	evs := waitAll(t, c)
 	last := evs[len(evs)-1]
-	x := flows.Explain(last.Err)
+	x := explain.Explain(last.Err)
 	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 90094 {
 		t.Fatalf("final %+v (%+v)", last, x)
 	}
@@ -366,7 +368,7 @@ func TestDeviceCodePromptCarriesReason(t *testing.T) {
 func TestVerifyWithAdminIsOneRoundTrip(t *testing.T) {
 	for _, scenario := range []string{"consented", "partial", "non-admin"} {
 		t.Run(scenario, func(t *testing.T) {
-			srv, err := emulator.Start(emulator.Options{Scenario: scenario})
+			srv, err := emulator.Start(emulator.Options{Scenario: scenario, Catalog: testkit.Catalog(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

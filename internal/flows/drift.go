@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Drift: what changed since an earlier verification (a baseline `verify --format
@@ -112,7 +114,7 @@ func LoadBaseline(path string) (*Baseline, error) {
 		}
 		b.CheckedAt, b.App = doc.CheckedAt, doc.App
 	default:
-		return nil, Usagef("--baseline %s: schema %q is not %s or %s", path, Sanitize(head.Schema), ResultSchema, FleetSchema)
+		return nil, Usagef("--baseline %s: schema %q is not %s or %s", path, safetext.Sanitize(head.Schema), ResultSchema, FleetSchema)
 	}
 	return b, nil
 }
@@ -126,7 +128,7 @@ func (b *Baseline) add(r *Result) {
 // CheckApp refuses a baseline of another app.
 func (b *Baseline) CheckApp(app ResultApp) error {
 	if !strings.EqualFold(b.App.ClientID, app.ClientID) || b.App.Key != app.Key {
-		return Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, Sanitize(b.App.Key), Sanitize(b.App.ClientID), app.Key, app.ClientID)
+		return Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, safetext.Sanitize(b.App.Key), safetext.Sanitize(b.App.ClientID), app.Key, app.ClientID)
 	}
 	return nil
 }

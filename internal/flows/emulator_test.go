@@ -16,7 +16,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -129,12 +131,15 @@ func (f *fixture) app(t testing.TB, key string) *permissions.App {
 	return a
 }
 
-// openSession runs the emulator with opts and opens a session on its tenant (the
+// openSession runs the emulator with opts (the fixture catalog unless opts names one) and opens a session on its tenant (the
 // demo browser signs in as the scenario's demo user), without signing in yet.
 func openSession(t testing.TB, opts emulator.Options, clock *fakeClock, mut func(*flows.Config)) (*emulator.Server, *flows.Session, *demoBrowser) {
 	t.Helper()
 	if clock != nil {
 		opts.Now = clock.Now
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = testkit.Catalog(t)
 	}
 	srv, err := emulator.Start(opts)
 	if err != nil {
@@ -346,7 +351,7 @@ func TestConsentTimeoutEndsWithLastState(t *testing.T) {
 		last.Visible != 2 || last.Total != 3 || last.Elapsed != 3*time.Minute || last.Redirected {
 		t.Fatalf("final %+v", last)
 	}
-	// Issue 10: every 2 s for the first 2 minutes, then 4, 8, 10 s…, cut at the deadline.
+	// Every 2 s for the first 2 minutes, then 4, 8, 10 s…, cut at the deadline.
 	var want []time.Duration
 	for i := 0; i < 60; i++ {
 		want = append(want, 2)
@@ -392,7 +397,7 @@ func TestConsentDeclinedIsRefused(t *testing.T) {
 	}
 	defer c.Close()
 	last := lastEvent(t, c)
-	x := flows.Explain(last.Err)
+	x := explain.Explain(last.Err)
 	if !last.Done || !last.Redirected || !errors.Is(last.Err, flows.ErrRefused) || x == nil || x.Code != 65004 || x.OAuthError != "access_denied" {
 		t.Fatalf("final %+v, explanation %+v", last, x)
 	}

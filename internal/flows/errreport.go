@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // ErrorFacts are what the program knew when it failed, for an error report.
@@ -25,7 +28,7 @@ var urlRE = lazyRE(`https?://[^\s"'<>]+`)
 // RedactText is s sanitized, with tokens, secret URL parameters (code, state,
 // tokens…) and anything token-like replaced.
 func RedactText(s string) string {
-	s = Sanitize(s)
+	s = safetext.Sanitize(s)
 	s = urlRE().ReplaceAllStringFunc(s, RedactURL)
 	return Redact(s)
 }
@@ -33,39 +36,12 @@ func RedactText(s string) string {
 // redactAccount keeps only the domain of an account name.
 func redactAccount(upn string) string {
 	if _, domain, ok := strings.Cut(upn, "@"); ok {
-		return "[redacted]@" + Sanitize(domain)
+		return "[redacted]@" + domain
 	}
 	if upn == "" {
 		return ""
 	}
 	return "[redacted]"
-}
-
-// SupportIDs are err's ids for support, "label: value", each whole: the AADSTS code
-// (and OAuth error), correlation id, trace id and timestamp. Empty when err carries none.
-func SupportIDs(e *Explanation) []string {
-	if e == nil {
-		return nil
-	}
-	var out []string
-	switch {
-	case e.Code != 0 && e.OAuthError != "":
-		out = append(out, fmt.Sprintf("Error code: AADSTS%d (%s)", e.Code, Sanitize(e.OAuthError)))
-	case e.Code != 0:
-		out = append(out, fmt.Sprintf("Error code: AADSTS%d", e.Code))
-	case e.OAuthError != "":
-		out = append(out, "Error code: "+Sanitize(e.OAuthError))
-	}
-	if e.CorrelationID != "" {
-		out = append(out, "Correlation id: "+Sanitize(e.CorrelationID))
-	}
-	if e.TraceID != "" {
-		out = append(out, "Trace id: "+Sanitize(e.TraceID))
-	}
-	if e.Timestamp != "" {
-		out = append(out, "Timestamp: "+Sanitize(e.Timestamp))
-	}
-	return out
 }
 
 // ErrorReport is a plain-text report of err to attach to a support ticket: what
@@ -80,32 +56,32 @@ func ErrorReport(err error, f ErrorFacts) []byte {
 		}
 	}
 	b.WriteString("# d365consent error report\n\n")
-	line("What failed", Sanitize(f.What))
+	line("What failed", safetext.Sanitize(f.What))
 	if !f.At.IsZero() {
 		line("When", f.At.UTC().Format(time.RFC3339))
 	}
-	line("App", Sanitize(f.App))
-	line("App client id", Sanitize(f.ClientID))
-	line("Tenant id", Sanitize(f.TenantID))
-	line("Cloud", Sanitize(f.Cloud))
+	line("App", safetext.Sanitize(f.App))
+	line("App client id", safetext.Sanitize(f.ClientID))
+	line("Tenant id", safetext.Sanitize(f.TenantID))
+	line("Cloud", safetext.Sanitize(f.Cloud))
 	line("Signed in as", redactAccount(f.SignedInAs))
-	if x := Explain(err); x != nil {
+	if x := explain.Explain(err); x != nil {
 		b.WriteString("\n")
-		line("Explanation", Sanitize(x.Title))
-		line("Meaning", Sanitize(x.Meaning))
-		line("What to do", Sanitize(x.Fix))
-		for _, id := range SupportIDs(x) {
+		line("Explanation", x.Title)
+		line("Meaning", x.Meaning)
+		line("What to do", x.Fix)
+		for _, id := range explain.SupportIDs(x) {
 			b.WriteString(id + "\n")
 		}
 		line("Entra ID said", RedactText(x.Description))
-		line("More", Sanitize(x.Link))
+		line("More", x.Link)
 	}
 	if err != nil {
 		b.WriteString("\n")
 		line("Error", RedactText(err.Error()))
-		var ae *AuthError
+		var ae *explain.AuthError
 		if errors.As(err, &ae) && ae.Op != "" {
-			line("While", Sanitize(ae.Op))
+			line("While", safetext.Sanitize(ae.Op))
 		}
 	}
 	return []byte(b.String())

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -46,11 +46,11 @@ func TestErrorReportOfEntraRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err, tenant := tc.refuse(t)
-			x := flows.Explain(err)
+			x := explain.Explain(err)
 			if x == nil || x.CorrelationID == "" || x.TraceID == "" || x.Timestamp == "" || x.Description == "" || x.Link == "" {
 				t.Fatalf("err %v: explanation %+v, want every support id, Entra's words and the link", err, x)
 			}
-			if d := flows.Describe(err); d != x {
+			if d := explain.Describe(err); d != x {
 				t.Fatalf("Describe gives %+v, want Entra's explanation %+v", d, x)
 			}
 			got := string(flows.ErrorReport(err, flows.ErrorFacts{What: "It did not work.", App: "ce", ClientID: tc.clientID,
@@ -151,23 +151,5 @@ func TestErrorReportWithoutAnExplanation(t *testing.T) {
 				t.Fatalf("report:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
-	}
-}
-
-// Support ids are listed only when the explanation carries them: none at all gives
-// no line (not an empty "Error code:").
-func TestSupportIDsOnlyWhatWasGiven(t *testing.T) {
-	for _, tc := range []struct {
-		x    *flows.Explanation
-		want []string
-	}{
-		{nil, nil},
-		{&flows.Explanation{Title: "Something"}, nil},
-		{&flows.Explanation{OAuthError: "invalid_grant", Timestamp: "2026-03-01 09:30:00Z"},
-			[]string{"Error code: invalid_grant", "Timestamp: 2026-03-01 09:30:00Z"}},
-	} {
-		if got := flows.SupportIDs(tc.x); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("SupportIDs(%+v) = %q, want %q", tc.x, got, tc.want)
-		}
 	}
 }

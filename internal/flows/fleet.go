@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -33,7 +35,7 @@ type TenantTokens interface {
 func (s *Session) TenantToken(ctx context.Context, tenant string) (string, error) {
 	t, err := s.auth.SilentTenant(ctx, tenant)
 	if err != nil {
-		return "", wrapAuth("getting a token for tenant "+Sanitize(tenant), err)
+		return "", wrapAuth("getting a token for tenant "+safetext.Sanitize(tenant), err)
 	}
 	return t.AccessToken, nil
 }
@@ -94,21 +96,6 @@ func WorstExitCode(codes ...int) int {
 		}
 	}
 	return worst
-}
-
-// noAccessCodes are AADSTS errors that mean the account has no way into the tenant
-// (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
-var noAccessCodes = map[int]bool{
-	50020:  true, // UserUnauthorized: account from another IdP does not exist in the tenant
-	16000:  true, // account does not exist in the tenant
-	50034:  true, // UserAccountNotFound
-	51004:  true, // UserAccountNotInDirectory
-	50014:  true, // GuestUserInPendingState
-	90072:  true, // external account does not exist on the tenant
-	500212: true, // NotAllowedByOutboundPolicyTenant
-	500213: true, // NotAllowedByInboundPolicyTenant
-	530034: true, // DelegatedAdminBlockedDueToSuspiciousActivity
-	90099:  true, // application not authorized for partner delegated administrators
 }
 
 // FleetRow is one tenant of a fleet check.
@@ -330,12 +317,12 @@ func verifyTenant(ctx context.Context, cfg FleetConfig, gate *graph.Gate, app *p
 		for _, raw := range org.Value {
 			var o orgReply
 			if jsonUnmarshal(raw, &o) == nil {
-				r.Tenant = ResultTenant{ID: o.ID, DisplayName: Sanitize(o.DisplayName)}
+				r.Tenant = ResultTenant{ID: o.ID, DisplayName: safetext.Sanitize(o.DisplayName)}
 			}
 			break
 		}
 	} else if org != nil && org.Err != nil {
-		r.Warnings = append(r.Warnings, "Could not read the tenant's name (/organization): "+Sanitize(org.Err.Error()))
+		r.Warnings = append(r.Warnings, "Could not read the tenant's name (/organization): "+safetext.Sanitize(org.Err.Error()))
 	}
 	if cfg.AppOnly {
 		r.Warnings = append(r.Warnings, "Checked with an app identity (app-only): there is no signed-in user, so no directory role was checked.")
@@ -348,21 +335,21 @@ func verifyTenant(ctx context.Context, cfg FleetConfig, gate *graph.Gate, app *p
 func classify(err error) (Outcome, string, int) {
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == http.StatusForbidden {
-		return OutcomeForbidden, Sanitize(err.Error()) + " — the caller lacks a directory role (delegated) or the Graph application permission Directory.Read.All (app-only)", 0
+		return OutcomeForbidden, safetext.Sanitize(err.Error()) + " — the caller lacks a directory role (delegated) or the Graph application permission Directory.Read.All (app-only)", 0
 	}
-	if x := Explain(err); x != nil {
+	if x := explain.Explain(err); x != nil {
 		text := x.Title
 		if x.Code != 0 {
 			text = fmt.Sprintf("AADSTS%d: %s", x.Code, x.Title)
 		} else if x.OAuthError != "" {
 			text = x.OAuthError + ": " + x.Title
 		}
-		if noAccessCodes[x.Code] {
+		if explain.MeansNoAccess(x.Code) {
 			return OutcomeNoAccess, text, x.Code
 		}
 		return OutcomeRefused, text, x.Code
 	}
-	return OutcomeError, Sanitize(err.Error()), 0
+	return OutcomeError, safetext.Sanitize(err.Error()), 0
 }
 
 // ParseTenantList reads a tenant list: one tenant id (GUID) or domain per line;
@@ -383,7 +370,7 @@ func ParseTenantList(r io.Reader, name string) ([]string, error) {
 			continue
 		}
 		if !permissions.IsGUID(line) && !isDomain(line) {
-			return nil, Usagef("%s:%d: %q is neither a tenant id (GUID) nor a domain", name, n, Sanitize(line))
+			return nil, Usagef("%s:%d: %q is neither a tenant id (GUID) nor a domain", name, n, safetext.Sanitize(line))
 		}
 		if k := strings.ToLower(line); !seen[k] {
 			seen[k] = true

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // FleetSchema is the schema id of `verify --tenants FILE --format json`.
@@ -167,7 +169,7 @@ func WriteFleetTable(w io.Writer, f *FleetResult, drift *Drift) error {
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", Sanitize(r.Tenant), Sanitize(name), r.Outcome, Sanitize(missingCell(r)), Sanitize(errorCell(r)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safetext.Sanitize(r.Tenant), safetext.Sanitize(name), r.Outcome, safetext.Sanitize(missingCell(r)), safetext.Sanitize(errorCell(r)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -182,11 +184,11 @@ func writeDriftText(w io.Writer, drift *Drift) {
 		return
 	}
 	if !drift.Drifted() {
-		fmt.Fprintf(w, "\nNo drift since the baseline (%s, checked %s).\n", Sanitize(drift.Baseline), drift.BaselineCheckedAt.Format(time.RFC3339))
+		fmt.Fprintf(w, "\nNo drift since the baseline (%s, checked %s).\n", safetext.Sanitize(drift.Baseline), drift.BaselineCheckedAt.Format(time.RFC3339))
 	} else {
-		fmt.Fprintf(w, "\nDrift since the baseline (%s, checked %s):\n", Sanitize(drift.Baseline), drift.BaselineCheckedAt.Format(time.RFC3339))
+		fmt.Fprintf(w, "\nDrift since the baseline (%s, checked %s):\n", safetext.Sanitize(drift.Baseline), drift.BaselineCheckedAt.Format(time.RFC3339))
 		for _, c := range drift.Changes {
-			fmt.Fprintf(w, "  ~ %s: %s\n", c.TenantID, Sanitize(c.String()))
+			fmt.Fprintf(w, "  ~ %s: %s\n", c.TenantID, safetext.Sanitize(c.String()))
 		}
 	}
 	for _, t := range drift.NoBaseline {
@@ -199,7 +201,7 @@ func WriteDriftText(w io.Writer, drift *Drift) { writeDriftText(w, drift) }
 
 // csvCell keeps a cell from being read as a formula by a spreadsheet.
 func csvCell(s string) string {
-	s = Sanitize(s)
+	s = safetext.Sanitize(s)
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
@@ -224,7 +226,7 @@ func WriteFleetCSV(w io.Writer, f *FleetResult) error {
 }
 
 func mdCell(s string) string {
-	s = Sanitize(s)
+	s = safetext.Sanitize(s)
 	s = strings.ReplaceAll(s, "\\", "\\\\")
 	s = strings.ReplaceAll(s, "|", "\\|")
 	return strings.ReplaceAll(s, "\n", " ")

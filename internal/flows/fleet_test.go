@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 )
@@ -363,7 +364,7 @@ func (a *appFixture) verify(t testing.TB, s *flows.AppSession) (*flows.Result, e
 }
 
 func aadsts(err error) int {
-	if x := flows.Explain(err); x != nil {
+	if x := explain.Explain(err); x != nil {
 		return x.Code
 	}
 	return 0

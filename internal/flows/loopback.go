@@ -13,15 +13,19 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // ConsentRedirect is what the admin consent redirect carried back.
+// Its text is display-safe: ParseConsentRedirect sanitizes the parameters.
 type ConsentRedirect struct {
 	// AdminConsent is true for ?admin_consent=True.
 	AdminConsent bool
 	Tenant       string
 	// Err is set when the redirect carried ?error=…
-	Err *ConsentRedirectError
+	Err *explain.ConsentRedirectError
 }
 
 // LoopbackListener receives the admin consent redirect on 127.0.0.1. It accepts exactly
@@ -165,11 +169,10 @@ func (l *LoopbackListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // checks state.
 func ParseConsentRedirect(form url.Values) ConsentRedirect {
 	ac := form.Get("admin_consent")
-	res := ConsentRedirect{AdminConsent: ac == "True" || ac == "true", Tenant: Sanitize(form.Get("tenant"))}
+	res := ConsentRedirect{AdminConsent: ac == "True" || ac == "true", Tenant: safetext.Sanitize(form.Get("tenant"))}
 	if e := form.Get("error"); e != "" {
 		res.AdminConsent = false
-		res.Err = &ConsentRedirectError{ErrorCode: Sanitize(e), Subcode: Sanitize(form.Get("error_subcode")),
-			Description: SanitizeMultiline(form.Get("error_description")), rawDescription: form.Get("error_description")}
+		res.Err = explain.NewConsentRedirectError(e, form.Get("error_subcode"), form.Get("error_description"))
 	}
 	return res
 }

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 const fuzzState = "c3RhdGUtZm9yLWZ1enppbmctMDEyMzQ1Njc4OWFiY2RlZg"
@@ -78,12 +81,12 @@ func FuzzConsentCallback(f *testing.F) {
 		if got.AdminConsent && got.Err != nil {
 			t.Fatalf("consent and error at once: %+v", got)
 		}
-		checkInertStr(t, got.Tenant, false)
+		testkit.CheckNoControls(t, got.Tenant, false)
 		if e := got.Err; e != nil {
-			checkInertStr(t, e.ErrorCode, false)
-			checkInertStr(t, e.Subcode, false)
-			checkInertStr(t, e.Description, true)
-			_ = Explain(e)
+			testkit.CheckNoControls(t, e.ErrorCode, false)
+			testkit.CheckNoControls(t, e.Subcode, false)
+			testkit.CheckNoControls(t, e.Description, true)
+			_ = explain.Explain(e)
 		}
 	})
 }
@@ -95,18 +98,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// checkInertStr fails when s could drive a terminal (newlines allowed when multiline).
-func checkInertStr(t *testing.T, s string, multiline bool) {
-	t.Helper()
-	if multiline {
-		for _, line := range strings.Split(s, "\n") {
-			checkInert(t, line, line)
-		}
-		return
-	}
-	checkInert(t, s, s)
 }
 
 // FuzzParseConsentRedirect checks the parameter parser alone on arbitrary query
@@ -130,11 +121,11 @@ func FuzzParseConsentRedirect(f *testing.F) {
 		if r.AdminConsent && q.Get("admin_consent") != "True" && q.Get("admin_consent") != "true" {
 			t.Fatalf("consent without admin_consent=True: %q", query)
 		}
-		checkInertStr(t, r.Tenant, false)
+		testkit.CheckNoControls(t, r.Tenant, false)
 		if r.Err != nil {
-			checkInertStr(t, r.Err.ErrorCode, false)
-			checkInertStr(t, r.Err.Subcode, false)
-			checkInertStr(t, r.Err.Description, true)
+			testkit.CheckNoControls(t, r.Err.ErrorCode, false)
+			testkit.CheckNoControls(t, r.Err.Subcode, false)
+			testkit.CheckNoControls(t, r.Err.Description, true)
 			if strings.Contains(r.Err.Error(), "\x1b") {
 				t.Fatalf("escape in error text: %q", r.Err.Error())
 			}

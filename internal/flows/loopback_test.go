@@ -3,6 +3,8 @@ package flows
 import (
 	"context"
 	"fmt"
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/d365consent/d365consent/internal/explain"
 )
 
 func get(t *testing.T, host, target string) int {
@@ -88,7 +92,7 @@ func TestLoopbackErrorRedirect(t *testing.T) {
 		t.Fatalf("status %d", code)
 	}
 	r := <-l.Result()
-	if r.AdminConsent || r.Err == nil || Explain(r.Err).Code != 65004 {
+	if r.AdminConsent || r.Err == nil || explain.Explain(r.Err).Code != 65004 {
 		t.Fatalf("%+v", r)
 	}
 }
@@ -125,4 +129,75 @@ func TestLoopbackCancelFreesPort(t *testing.T) {
 	}
 	l.Close() // idempotent after cancel
 	_ = fmt.Sprint()
+}
+
+// The loopback listener bounds how long a client may take to send its headers (a
+// local process holding connections open cannot pin the listener).
+func TestLoopbackReadHeaderTimeout(t *testing.T) {
+	l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.srv.ReadHeaderTimeout != 10*time.Second {
+		t.Fatalf("ReadHeaderTimeout %s, want 10s", l.srv.ReadHeaderTimeout)
+	}
+}
+
+// The page the browser lands on says whether consent came back granted or refused.
+func TestLoopbackPageSaysWhatCameBack(t *testing.T) {
+	for query, want := range map[string]string{
+		"admin_consent=True&state=s":                  "<h1>Consent received</h1>",
+		"error=access_denied&state=s&error_subcode=x": "<h1>Consent was not granted</h1>",
+	} {
+		l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(l.RedirectURI() + "?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		l.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("%s: HTTP %d %s, want %q", query, resp.StatusCode, body, want)
+		}
+	}
+}
+
+// The browser's redirect is where the consent result enters: every parameter comes
+// out of the listener display-safe (the hostile scenario's text in each), and
+// explain still reads the AADSTS code from the description as it came.
+func TestLoopbackRedirectIsDisplaySafe(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	l, err := ListenLoopback(context.Background(), "127.0.0.1:0", "/cb", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	q := url.Values{"state": {"s"}, "tenant": {"Contoso " + emulator.HostileText}, "error": {"access_denied" + emulator.HostileText},
+		"error_subcode": {"cancel" + emulator.HostileText}, "error_description": {"AADSTS65004: declined " + emulator.HostileText + "\r\nTrace ID: x"}}
+	if code := get(t, "", l.RedirectURI()+"?"+q.Encode()); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	r := <-l.Result()
+	if r.Err == nil {
+		t.Fatalf("%+v", r)
+	}
+	for what, s := range map[string]string{"tenant": r.Tenant, "error": r.Err.ErrorCode, "subcode": r.Err.Subcode} {
+		testkit.CheckInert(t, what, s)
+		testkit.CheckNoControls(t, s, false)
+	}
+	for what, s := range map[string]string{"description": r.Err.Description, "error text": r.Err.Error()} {
+		testkit.CheckInert(t, what, s)
+		testkit.CheckNoControls(t, s, true) // Entra ID's description keeps its lines
+	}
+	if r.Err.ErrorCode != "access_deniedclickevil" || r.Err.Description != "AADSTS65004: declined clickevil \nTrace ID: x" {
+		t.Errorf("error %q, description %q", r.Err.ErrorCode, r.Err.Description)
+	}
+	if x := explain.Explain(r.Err); x == nil || x.Code != 65004 {
+		t.Fatalf("Explain = %+v", x)
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // msalOIDC are the scopes MSAL Go adds to every request, after the caller's.
@@ -67,7 +68,7 @@ func TestNationalCloudSignInAndVerify(t *testing.T) {
 		for _, device := range []bool{false, true} {
 			mode := map[bool]string{false: "browser", true: "device code"}[device]
 			t.Run(tc.cloud+" "+mode, func(t *testing.T) {
-				srv, err := emulator.Start(emulator.Options{Scenario: "consented", Cloud: tc.cloud})
+				srv, err := emulator.Start(emulator.Options{Scenario: "consented", Cloud: tc.cloud, Catalog: testkit.Catalog(t)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -120,7 +121,7 @@ func TestNationalCloudSignInAndVerify(t *testing.T) {
 			})
 		}
 		t.Run(tc.cloud+" app identity", func(t *testing.T) {
-			srv, err := emulator.Start(emulator.Options{Scenario: "consented", Cloud: tc.cloud})
+			srv, err := emulator.Start(emulator.Options{Scenario: "consented", Cloud: tc.cloud, Catalog: testkit.Catalog(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

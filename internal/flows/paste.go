@@ -3,10 +3,14 @@ package flows
 import (
 	"net/url"
 	"strings"
+
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // PastedConsent is what the admin pasted after the consent page: the address the
 // browser ended on (or just its query), or an AADSTS code.
+// Its text is display-safe: what was pasted is sanitized where it is parsed.
 type PastedConsent struct {
 	ConsentRedirect
 	// State is the state parameter, when the address carried one.
@@ -41,8 +45,7 @@ func ParsePastedConsentResult(s string) (PastedConsent, error) {
 		if !strings.HasPrefix(strings.ToUpper(s), "AADSTS") {
 			desc = "AADSTS" + s
 		}
-		return PastedConsent{ConsentRedirect: ConsentRedirect{Err: &ConsentRedirectError{
-			Description: SanitizeMultiline(desc), rawDescription: desc}}}, nil
+		return PastedConsent{ConsentRedirect: ConsentRedirect{Err: explain.NewConsentRedirectError("", "", desc)}}, nil
 	}
 	var query string
 	if strings.Contains(s, "://") {
@@ -65,11 +68,11 @@ func ParsePastedConsentResult(s string) (PastedConsent, error) {
 	}
 	form, err := url.ParseQuery(query)
 	if err != nil {
-		return PastedConsent{}, Usagef("the address's parameters cannot be read: %s", Sanitize(err.Error()))
+		return PastedConsent{}, Usagef("the address's parameters cannot be read: %s", safetext.Sanitize(err.Error()))
 	}
 	if form.Get("admin_consent") == "" && form.Get("error") == "" {
 		return PastedConsent{}, Usagef("that address carries no consent result (no admin_consent or error): paste the address the browser ended on right after Accept or Cancel")
 	}
-	p := PastedConsent{ConsentRedirect: ParseConsentRedirect(form), State: Sanitize(form.Get("state"))}
+	p := PastedConsent{ConsentRedirect: ParseConsentRedirect(form), State: safetext.Sanitize(form.Get("state"))}
 	return p, nil
 }

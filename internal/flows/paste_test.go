@@ -2,11 +2,16 @@ package flows
 
 import (
 	"errors"
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/testkit"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/d365consent/d365consent/internal/explain"
 )
 
-// Issue 10 "Consent on the real path": what the admin pastes after the browser landed
+// What the admin pastes after the browser landed
 // on the publisher's page (or an AADSTS code) is parsed and sanitized.
 func TestParsePastedConsentResult(t *testing.T) {
 	const tenant = "9a7b4c3d-2e1f-4a5b-8c7d-6e5f4a3b2c1d"
@@ -66,7 +71,7 @@ func TestParsePastedConsentResult(t *testing.T) {
 			if p.Err == nil || p.Err.ErrorCode != tc.oauthErr || p.Err.Subcode != tc.sub {
 				t.Fatalf("err %+v", p.Err)
 			}
-			x := Explain(p.Err)
+			x := explain.Explain(p.Err)
 			if x == nil || x.Code != tc.code {
 				t.Fatalf("explanation %+v, want AADSTS%d", x, tc.code)
 			}
@@ -76,5 +81,78 @@ func TestParsePastedConsentResult(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// AADSTS65004 reaches a consent listener (or a pasted address) as
+// admin_consent=True&error=consent_required&error_description=AADSTS65004…: the error
+// wins over admin_consent and the code is explained.
+func TestConsentDeclinedRealShape(t *testing.T) {
+	rd, err := ParsePastedConsentResult("https://www.avepointonlineservices.com/?admin_consent=True&error=consent_required&error_description=AADSTS65004%3a+User+declined+to+consent+to+access+the+app.%0d%0aTrace+ID%3a+0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0%0d%0aCorrelation+ID%3a+11111111-2222-3333-4444-555555555555&state=abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.AdminConsent || rd.Err == nil || rd.Err.ErrorCode != "consent_required" {
+		t.Fatalf("%+v", rd)
+	}
+	x := explain.Explain(rd.Err)
+	if x == nil || x.Code != 65004 || x.Title != "Consent was declined" || x.CorrelationID != "11111111-2222-3333-4444-555555555555" {
+		t.Fatalf("%+v", x)
+	}
+}
+
+// A paste of exactly the limit is read; one character more is refused as too long.
+func TestPasteLengthLimit(t *testing.T) {
+	prefix := "https://www.avepointonlineservices.com/?admin_consent=True&pad="
+	exact := prefix + strings.Repeat("a", maxPaste-len(prefix))
+	if p, err := ParsePastedConsentResult(exact); err != nil || !p.AdminConsent {
+		t.Fatalf("%d characters: %+v, %v", len(exact), p, err)
+	}
+	_, err := ParsePastedConsentResult(exact + "a")
+	if want := "that is too long (8193 characters) to be the consent page's address"; err == nil || err.Error() != want {
+		t.Fatalf("%d characters: %v, want %q", len(exact)+1, err, want)
+	}
+}
+
+// A result in the address's fragment is read with its query, joined by "&".
+func TestPasteQueryAndFragment(t *testing.T) {
+	p, err := ParsePastedConsentResult("https://www.avepointonlineservices.com/?state=abc#admin_consent=True")
+	if err != nil || p.State != "abc" || !p.AdminConsent {
+		t.Fatalf("query and fragment: %+v, %v", p, err)
+	}
+	p, err = ParsePastedConsentResult("https://www.avepointonlineservices.com/#admin_consent=True&state=abc")
+	if err != nil || p.State != "abc" || !p.AdminConsent {
+		t.Fatalf("fragment only: %+v, %v", p, err)
+	}
+}
+
+// What the admin pastes enters here: every field of a pasted address, and a pasted
+// code with the page's text, comes out display-safe (the hostile scenario's text in
+// each), while explain still reads the code.
+func TestPastedConsentIsDisplaySafe(t *testing.T) {
+	q := url.Values{"state": {"s" + emulator.HostileText}, "tenant": {"Contoso " + emulator.HostileText}, "error": {"access_denied" + emulator.HostileText},
+		"error_subcode": {"cancel" + emulator.HostileText}, "error_description": {"AADSTS65004: declined " + emulator.HostileText}}
+	p, err := ParsePastedConsentResult("https://x.example/?" + q.Encode())
+	if err != nil || p.Err == nil {
+		t.Fatalf("%+v, %v", p, err)
+	}
+	for what, s := range map[string]string{"state": p.State, "tenant": p.Tenant, "error": p.Err.ErrorCode, "subcode": p.Err.Subcode,
+		"description": p.Err.Description, "error text": p.Err.Error()} {
+		testkit.CheckInert(t, what, s)
+		testkit.CheckNoControls(t, s, false)
+	}
+	if p.State != "sclickevil" || p.Err.Description != "AADSTS65004: declined clickevil" {
+		t.Errorf("state %q, description %q", p.State, p.Err.Description)
+	}
+	if x := explain.Explain(p.Err); x == nil || x.Code != 65004 {
+		t.Fatalf("Explain = %+v", x)
+	}
+	bare, err := ParsePastedConsentResult("AADSTS50020: not in tenant " + emulator.HostileText)
+	if err != nil || bare.Err == nil {
+		t.Fatalf("%+v, %v", bare, err)
+	}
+	testkit.CheckInert(t, "pasted code", bare.Err.Description)
+	if x := explain.Explain(bare.Err); x == nil || x.Code != 50020 {
+		t.Fatalf("Explain = %+v", x)
 	}
 }

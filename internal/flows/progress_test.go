@@ -14,7 +14,7 @@ import (
 
 // TestProgressSaysWhatTheFlowDoes: a verification against a throttling Graph tells
 // its progress function that it checks Graph and how long Graph asked it to wait and
-// why (issue 12: "Graph asked us to wait 2 s (429)", not a still screen).
+// why ("Graph asked us to wait 2 s (429)", not a still screen).
 func TestProgressSaysWhatTheFlowDoes(t *testing.T) {
 	clock := newFakeClock(true)
 	f := start(t, "consented", emulator.Faults{}, clock, nil)

@@ -67,7 +67,7 @@ func Summary(r *Result) string {
 // MarkdownReport renders r for a support ticket.
 func MarkdownReport(r *Result) []byte {
 	var b strings.Builder
-	esc := func(s string) string { return mdEscape(Sanitize(s)) }
+	esc := mdEscape // r's text is display-safe
 	fmt.Fprintf(&b, "# Admin consent check: %s\n\n", esc(r.App.DisplayName))
 	fmt.Fprintf(&b, "**%s**\n\n", esc(Summary(r)))
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")

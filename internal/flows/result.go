@@ -26,8 +26,12 @@ const (
 	PermResourceMissing PermStatus = "resource-missing"
 )
 
-// Result is a verification, in the shape of the `verify --format json` contract
-// (DESIGN.md "Verification, exactly"). Fields may be added; none may be renamed.
+// Result is a verification, in the shape of the `verify --format json` contract.
+// Fields may be added; none may be renamed.
+//
+// Its text is display-safe: names and values come from Graph through
+// graph.Unmarshal, which sanitizes them, or from the catalog; renderers print it
+// as it is.
 type Result struct {
 	Schema           string            `json:"schema"`
 	App              ResultApp         `json:"app"`

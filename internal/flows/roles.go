@@ -30,6 +30,7 @@ const (
 const RolesRequestURL = "/me/transitiveMemberOf?$select=id,displayName,roleTemplateId"
 
 // DirectoryRole is an active directory role of the signed-in user.
+// Its name is display-safe (graph.Unmarshal).
 type DirectoryRole struct {
 	DisplayName    string
 	RoleTemplateID string
@@ -100,7 +101,7 @@ func parseDirectoryRoles(items []json.RawMessage, readErr error) ([]DirectoryRol
 			limited = true
 			continue
 		}
-		out = append(out, DirectoryRole{DisplayName: Sanitize(m.DisplayName), RoleTemplateID: strings.ToLower(m.RoleTemplateID)})
+		out = append(out, DirectoryRole{DisplayName: m.DisplayName, RoleTemplateID: strings.ToLower(m.RoleTemplateID)})
 	}
 	if limited && len(out) == 0 {
 		return nil, errLimitedRoles
@@ -116,11 +117,11 @@ func JudgeRoles(upn string, roles []DirectoryRole, readErr error, app *permissio
 	}
 	if readErr != nil {
 		return RoleCheck{Verdict: RoleUnknown, Err: readErr, Message: fmt.Sprintf(
-			"Could not read your directory roles (%s), so this tool cannot tell whether %s can grant admin consent. "+
+			"Could not read your directory roles (%v), so this tool cannot tell whether %s can grant admin consent. "+
 				"It does not mean you lack a role: try the consent page; Entra ID itself will refuse it if the role is missing. "+
 				"Granting needs Global Administrator or Privileged Role Administrator (Cloud Application Administrator and "+
 				"Application Administrator can grant all but Microsoft Graph application permissions).",
-			Sanitize(readErr.Error()), who)}
+			readErr, who)}
 	}
 	c := RoleCheck{}
 	all, appAdmin := "", ""

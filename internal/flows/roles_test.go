@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
 func testCatalog(t *testing.T) *permissions.Catalog {
 	t.Helper()
-	return permissions.Embedded()
+	return testkit.Catalog(t)
 }
 
 func member(typ, name, tmpl string) json.RawMessage {
@@ -29,7 +30,7 @@ func member(typ, name, tmpl string) json.RawMessage {
 
 const dirRole = "#microsoft.graph.directoryRole"
 
-// The verdict table of issue 10 ("Role check that is never wrong").
+// The verdict table of the role check, which is never wrong.
 func TestRoleVerdicts(t *testing.T) {
 	cat := testCatalog(t)
 	ce, _ := cat.App("ce")
@@ -94,5 +95,31 @@ func TestRoleVerdicts(t *testing.T) {
 	}
 	if _, err := parseDirectoryRoles(nil, errors.New("x")); err == nil {
 		t.Fatal("read error lost")
+	}
+}
+
+// When the roles cannot be read, the message names the account, or says "the
+// signed-in account" when its name is unknown.
+func TestJudgeRolesNamesTheAccount(t *testing.T) {
+	for upn, who := range map[string]string{"adele@contoso.example": "whether adele@contoso.example can", "": "whether The signed-in account can"} {
+		rc := JudgeRoles(upn, nil, errors.New("HTTP 403"), nil)
+		if rc.Verdict != RoleUnknown || !strings.Contains(rc.Message, who) || !strings.Contains(rc.Message, "(HTTP 403)") {
+			t.Errorf("upn %q: %+v", upn, rc)
+		}
+	}
+}
+
+// An application administrator with no app chosen (or an app without Microsoft Graph
+// application permissions) is told nothing is blocked, not "Blocked for this app: .".
+func TestJudgeRolesDelegatedOnlyWithoutBlockedRows(t *testing.T) {
+	roles := []DirectoryRole{{"Cloud Application Administrator", RoleCloudApplicationAdministrator}}
+	rc := JudgeRoles("alex@contoso.example", roles, nil, nil)
+	if rc.Verdict != RoleDelegatedOnly || len(rc.Blocked) != 0 || strings.Contains(rc.Message, "Blocked for this app") {
+		t.Fatalf("no app: %+v", rc)
+	}
+	ce := testkit.App(t, "ce")
+	rc = JudgeRoles("alex@contoso.example", roles, nil, ce)
+	if want := " Blocked for this app: Microsoft Graph · Directory.Read.All."; rc.Verdict != RoleDelegatedOnly || !strings.Contains(rc.Message, want) {
+		t.Fatalf("CE: %+v, want %q", rc, want)
 	}
 }

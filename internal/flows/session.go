@@ -15,6 +15,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/clouds"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/internal/signin"
@@ -69,6 +70,7 @@ type Config struct {
 
 // SignInPrompt is what the user must see to sign in: the URL (interactive, always
 // shown before a browser opens it) or the device code and its message.
+// Its text is display-safe (entra cleans what MSAL hands over).
 type SignInPrompt struct {
 	URL        string
 	UserCode   string
@@ -82,6 +84,7 @@ type SignInPrompt struct {
 }
 
 // Admin is the signed-in user and what the tenant says about them.
+// Its text is display-safe: the names come from Graph through graph.Unmarshal.
 type Admin struct {
 	UPN         string
 	DisplayName string
@@ -190,7 +193,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		}
 		// A refresh that needs the admin again (MFA, Conditional Access claims, an
 		// expired refresh token) prompts again instead of failing.
-		if need, claims := NeedsInteraction(err); need && s.reprompt() != nil {
+		if need, claims := explain.NeedsInteraction(err); need && s.reprompt() != nil {
 			s.logger.Info("token refresh needs interaction: signing in again", "claims", claims != "")
 			if err := s.authenticate(ctx, s.reprompt(), claims); err != nil {
 				return "", err
@@ -200,7 +203,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 				return t.AccessToken, nil
 			}
 		}
-		return "", s.wrapAuth(SourceSignIn, "renewing the sign-in", err)
+		return "", s.wrapAuth(explain.SignIn, "renewing the sign-in", err)
 	}
 	return t.AccessToken, nil
 }
@@ -287,7 +290,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 	var err error
 	if s.cfg.DeviceCode {
 		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
-			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: Sanitize(dc.Message), DeviceCode: true})
+			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: dc.Message, DeviceCode: true})
 			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
 				go func() {
 					if err := b.OpenDeviceLogin(dc.VerificationURL, dc.UserCode); err != nil {
@@ -321,7 +324,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 			}
 			return fmt.Errorf("signing in: %w", ctxDone(ctx, awaited, s.clock.Now().Sub(start)))
 		}
-		return s.wrapAuth(SourceSignIn, "signing in", err)
+		return s.wrapAuth(explain.SignIn, "signing in", err)
 	}
 	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start))
 	return nil
@@ -373,18 +376,18 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 	if err := jsonUnmarshal(reps["me"].Body, &me); err != nil {
 		return nil, fmt.Errorf("reading /me: %w", err)
 	}
-	a := &Admin{UPN: Sanitize(me.UserPrincipalName), DisplayName: Sanitize(me.DisplayName), ObjectID: me.ID}
+	a := &Admin{UPN: me.UserPrincipalName, DisplayName: me.DisplayName, ObjectID: me.ID}
 	for _, raw := range reps["org"].Value {
 		var o orgReply
 		if err := jsonUnmarshal(raw, &o); err != nil {
 			return nil, fmt.Errorf("reading /organization: %w", err)
 		}
-		a.TenantID, a.TenantName = o.ID, Sanitize(o.DisplayName)
+		a.TenantID, a.TenantName = o.ID, o.DisplayName
 		for _, d := range o.VerifiedDomains {
 			if d.IsDefault {
-				a.Domains = append([]string{Sanitize(d.Name)}, a.Domains...)
+				a.Domains = append([]string{d.Name}, a.Domains...)
 			} else {
-				a.Domains = append(a.Domains, Sanitize(d.Name))
+				a.Domains = append(a.Domains, d.Name)
 			}
 		}
 		break
@@ -465,9 +468,9 @@ func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
 }
 
 // wrapAuth is wrapAuth with the explanation for src and the cloud's lookup link.
-func (s *Session) wrapAuth(src ErrorSource, op string, err error) error {
-	if x := ExplainIn(err, src, s.cfg.Cloud); x != nil {
-		return &AuthError{Op: op, Explanation: x, Err: err}
+func (s *Session) wrapAuth(src explain.Source, op string, err error) error {
+	if x := explain.ExplainIn(err, src, s.cfg.Cloud.ErrorLookupURL); x != nil {
+		return &explain.AuthError{Op: op, Explanation: x, Err: err}
 	}
 	return &opError{op: op, err: err}
 }

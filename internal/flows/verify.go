@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -24,17 +25,21 @@ type spReply struct {
 
 type permDef struct {
 	ID        string `json:"id"`
-	Value     string `json:"value"`
+	Value     string `json:"value" graph:"verbatim"`
 	IsEnabled *bool  `json:"isEnabled"`
 }
 
+// grantReply and permDef keep the values verify compares as Graph sent them
+// (graph:"verbatim"): a scope that differs from a required value only by a control
+// or invisible character does not grant it. They are sanitized where they become an
+// ExtraGrant.
 type grantReply struct {
 	ID          string `json:"id"`
 	ClientID    string `json:"clientId"`
-	ConsentType string `json:"consentType"`
+	ConsentType string `json:"consentType" graph:"verbatim"`
 	PrincipalID string `json:"principalId"`
 	ResourceID  string `json:"resourceId"`
-	Scope       string `json:"scope"`
+	Scope       string `json:"scope" graph:"verbatim"`
 }
 
 type assignmentReply struct {
@@ -44,8 +49,7 @@ type assignmentReply struct {
 	ResourceDisplayName string `json:"resourceDisplayName"`
 }
 
-// VerificationRequests are the Graph requests of one verification
-// (DESIGN.md "Verification, exactly"): the app's service principal, its delegated
+// VerificationRequests are the Graph requests of one verification: the app's service principal, its delegated
 // grants, its app role assignments, and each resource's service principal with the
 // permissions it publishes. They go in one $batch.
 func VerificationRequests(app *permissions.App) []graph.Request {
@@ -123,15 +127,15 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 		// A reply that is not the app's service principal proves nothing about it.
 		if appSP.ID == "" || !strings.EqualFold(appSP.AppID, app.ClientID) {
 			return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for the service principal of %s",
-				Sanitize(appSP.AppID), Sanitize(appSP.ID), app.ClientID)
+				appSP.AppID, appSP.ID, app.ClientID)
 		}
 		enabled := appSP.AccountEnabled == nil || *appSP.AccountEnabled
-		r.ServicePrincipal = &ResultSP{ID: appSP.ID, AccountEnabled: enabled, DisplayName: Sanitize(appSP.DisplayName)}
+		r.ServicePrincipal = &ResultSP{ID: appSP.ID, AccountEnabled: enabled, DisplayName: appSP.DisplayName}
 		if !enabled {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("The service principal of %s is disabled (accountEnabled = false): "+
 				"nobody can sign in to it and it gets no tokens even with every permission granted. "+
 				"Enable it in Entra admin center > Enterprise applications > the app > Properties > 'Enabled for users to sign-in?'.",
-				Sanitize(appSP.DisplayName)))
+				appSP.DisplayName))
 		}
 	case appRep.Status == http.StatusNotFound:
 		// Not consented: no service principal.
@@ -159,7 +163,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			}
 			if rs.sp.ID == "" || !strings.EqualFold(rs.sp.AppID, res) {
 				return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for resource %s",
-					Sanitize(rs.sp.AppID), Sanitize(rs.sp.ID), res)
+					rs.sp.AppID, rs.sp.ID, res)
 			}
 			byObjectID[rs.sp.ID] = rs.sp
 		case rep.Status == http.StatusNotFound:
@@ -277,7 +281,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 		}
 		for _, v := range strings.Fields(g.Scope) {
 			if !usedScope[strings.ToLower(g.ResourceID+"|"+v)] {
-				addExtra(ExtraGrant{API: Sanitize(api), Permission: Sanitize(v), Type: string(permissions.Delegated)})
+				addExtra(ExtraGrant{API: api, Permission: safetext.Sanitize(v), Type: string(permissions.Delegated)})
 			}
 		}
 	}
@@ -286,7 +290,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			continue
 		}
 		required := false
-		api, value := Sanitize(a.ResourceDisplayName), a.AppRoleID
+		api, value := a.ResourceDisplayName, a.AppRoleID
 		if sp := byObjectID[a.ResourceID]; sp != nil {
 			api = app.APIName(sp.AppID)
 			if d := findDefByID(sp.AppRoles, a.AppRoleID); d != nil {
@@ -303,7 +307,7 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			api = "resource " + a.ResourceID
 		}
 		if !required {
-			addExtra(ExtraGrant{API: api, Permission: Sanitize(value), Type: string(permissions.Application)})
+			addExtra(ExtraGrant{API: api, Permission: safetext.Sanitize(value), Type: string(permissions.Application)})
 		}
 	}
 	slices.SortFunc(r.Extra, func(a, b ExtraGrant) int {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -51,12 +53,14 @@ func (nowClock) After(time.Duration) <-chan time.Time {
 	return ch
 }
 
-func fuzzApp(uo bool) *permissions.App {
+// fuzzApp is the fixture catalog's ce or uo app with a client id.
+func fuzzApp(t testing.TB, uo bool) *permissions.App {
+	t.Helper()
 	key := "ce"
 	if uo {
 		key = "uo"
 	}
-	app, _ := permissions.Embedded().App(key)
+	app := testkit.App(t, key)
 	app.ClientID = fuzzClientID
 	return app
 }
@@ -135,7 +139,7 @@ func fullGrants(app *permissions.App) (grants, assignments string) {
 // independent reading of the same bytes (oracleGranted).
 func FuzzVerify(f *testing.F) {
 	for _, uo := range []bool{false, true} {
-		app := fuzzApp(uo)
+		app := fuzzApp(f, uo)
 		g, a := fullGrants(app)
 		f.Add(seedTenant(app, g, a, true), []byte(nil), uo)
 		f.Add(seedTenant(app, g, a, false), []byte(nil), uo)
@@ -155,7 +159,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte(`{"responses":[{"id":"app","status":200,"body":{"ID":"x","appId":"`+fuzzClientID+`"}}]}`), []byte(nil), false)
 
 	f.Fuzz(func(t *testing.T, first, second []byte, uo bool) {
-		app := fuzzApp(uo)
+		app := fuzzApp(t, uo)
 		rt := &replayTransport{replies: [][]byte{first, second}}
 		c := graph.New(fuzzGraphBase, &http.Client{Transport: rt}, func(context.Context) (string, error) { return "tok", nil },
 			graph.WithClock(nowClock{}), graph.WithMaxRetries(1))
@@ -192,12 +196,12 @@ func FuzzVerify(f *testing.F) {
 		}
 		for _, e := range r.Extra {
 			for _, s := range []string{e.API, e.Permission, e.Type} {
-				if Sanitize(s) != s {
+				if safetext.Sanitize(s) != s {
 					t.Fatalf("extra grant text not sanitized: %q", s)
 				}
 			}
 		}
-		if sp := r.ServicePrincipal; sp != nil && Sanitize(sp.DisplayName) != sp.DisplayName {
+		if sp := r.ServicePrincipal; sp != nil && safetext.Sanitize(sp.DisplayName) != sp.DisplayName {
 			t.Fatalf("display name not sanitized: %q", sp.DisplayName)
 		}
 		if _, err := JSONReport(r); err != nil {
@@ -325,7 +329,7 @@ func (o *oracle) granted(p permissions.Permission, evidence string) bool {
 // replies the engine reads as granted, disabled, user-consent-only and empty.
 func TestFuzzVerifySeeds(t *testing.T) {
 	for _, uo := range []bool{false, true} {
-		app := fuzzApp(uo)
+		app := fuzzApp(t, uo)
 		g, a := fullGrants(app)
 		for _, tc := range []struct {
 			reply  []byte

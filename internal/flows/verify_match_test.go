@@ -3,17 +3,17 @@ package flows
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// How a required permission is matched to what the tenant holds (DESIGN.md
-// "Verification, exactly"): a delegated permission by a whole value of the grant's
+// How a required permission is matched to what the tenant holds: a delegated permission by a whole value of the grant's
 // space-separated scope on its own resource's service principal; a permission
 // definition by its exact value before a case-insensitive one. Each test here fails
-// on one deliberate bug a mutation audit found no other test noticing (issue 13).
+// on one deliberate bug no other test notices.
 
 // verifyReply runs one $batch reply through the real Graph client and the engine.
 func verifyReply(t *testing.T, app *permissions.App, reply []byte) *Result {
@@ -56,7 +56,7 @@ func wantStatuses(t *testing.T, r *Result, want map[string]PermStatus) {
 // A grant of User.ReadBasic.All (or any scope that merely contains the value) does not
 // give User.Read: scope values are whole words.
 func TestDelegatedScopeIsAWholeValueNotASubstring(t *testing.T) {
-	app := fuzzApp(false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
 	_, assignments := fullGrants(app)
 	grants := `{"id":"g-graph","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0","scope":"User.ReadBasic.All openid"},` +
 		`{"id":"g-crm","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res1","scope":"user_impersonation_all"}`
@@ -95,7 +95,7 @@ func TestDelegatedScopeIsAWholeValueNotASubstring(t *testing.T) {
 // A user_impersonation grant on another API (here: on Microsoft Graph's service
 // principal) does not grant Dynamics CRM's user_impersonation.
 func TestDelegatedGrantCountsOnlyOnItsResource(t *testing.T) {
-	app := fuzzApp(false)
+	app := fuzzApp(t, false)
 	_, assignments := fullGrants(app)
 	grants := `{"id":"g-graph","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0","scope":"User.Read user_impersonation"}`
 	r := verifyReply(t, app, seedTenant(app, grants, assignments, true))
@@ -122,7 +122,7 @@ func TestDelegatedGrantCountsOnlyOnItsResource(t *testing.T) {
 // A resource may publish values differing only in case (a custom API can): the exact
 // value wins over a case-insensitive match, for scopes and app roles alike.
 func TestPermissionLookupPrefersExactCase(t *testing.T) {
-	app := fuzzApp(false)
+	app := fuzzApp(t, false)
 	reply := batchJSON(
 		[3]string{"app", "200", `{"id":"sp-app","appId":"` + app.ClientID + `","displayName":"App","accountEnabled":true}`},
 		[3]string{"grants", "200", `{"value":[` +
@@ -156,5 +156,64 @@ func TestPermissionLookupPrefersExactCase(t *testing.T) {
 	// Without an exact match, the case-insensitive one is used.
 	if d := findDef([]permDef{{ID: "a", Value: "USER.READ"}, {ID: "b", Value: "user.read"}}, "User.Read"); d == nil || d.ID != "a" {
 		t.Fatalf("fallback found %+v, want the first case-insensitive match", d)
+	}
+}
+
+// A second assignment of a required app role is neither missing nor extra: a tenant
+// that holds Directory.Read.All twice is complete with no extra grant.
+func TestDuplicateRequiredAssignmentIsNotExtra(t *testing.T) {
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	grants, assignments := fullGrants(app)
+	dup := strings.Replace(assignments, `"id":"asg-`, `"id":"dup-asg-`, 1)
+	r := verifyReply(t, app, seedTenant(app, grants, assignments+","+dup, true))
+	if r.Status != StatusComplete || len(r.Extra) != 0 {
+		t.Fatalf("status %s, extra %+v; want complete with no extra", r.Status, r.Extra)
+	}
+}
+
+// A delegated permission only some users consented to is named in a warning; rows
+// granted tenant-wide are not.
+func TestUserConsentOnlyWarning(t *testing.T) {
+	app := fuzzApp(t, false) // ce: Graph User.Read (D), Directory.Read.All (A); CRM user_impersonation (D)
+	grants, assignments := fullGrants(app)
+	grants = strings.Replace(grants, `"consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0"`,
+		`"consentType":"Principal","principalId":"user-1","resourceId":"sp-res0"`, 1)
+	r := verifyReply(t, app, seedTenant(app, grants, assignments, true))
+	want := []string{"Microsoft Graph User.Read is consented by some users only, not for the whole tenant: admin consent is still needed."}
+	if r.Status != StatusIncomplete || strings.Join(r.Warnings, "|") != strings.Join(want, "|") {
+		t.Fatalf("status %s, warnings %q; want incomplete with %q", r.Status, r.Warnings, want)
+	}
+}
+
+// The re-authorize-only message gives the date creation closed, when known.
+func TestReauthorizeOnlyMessageDate(t *testing.T) {
+	with := reauthorizeOnlyMessage(&permissions.App{DisplayName: "UO", CreationClosedOn: "2024-06-30"})
+	without := reauthorizeOnlyMessage(&permissions.App{DisplayName: "UO"})
+	if !strings.HasPrefix(with, "UO can only be re-authorized: it can no longer be created since 2024-06-30, and ") ||
+		!strings.HasPrefix(without, "UO can only be re-authorized: it can no longer be created, and ") {
+		t.Fatalf("with a date: %q\nwithout: %q", with, without)
+	}
+}
+
+// A scope that differs from a required value only by characters the display drops
+// (an escape sequence, a zero-width space) does not grant it: values are compared as
+// Graph sent them, and such a grant is listed as extra, display-safe.
+func TestScopeWithInvisibleCharactersDoesNotGrant(t *testing.T) {
+	app := fuzzApp(t, false)
+	_, assignments := fullGrants(app)
+	grants := `{"id":"g-graph","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res0","scope":"User.Read\u200b"},` +
+		`{"id":"g-crm","clientId":"sp-app","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-res1","scope":"user_impersonation\u001b[0m"}`
+	r := verifyReply(t, app, seedTenant(app, grants, assignments, true))
+	wantStatuses(t, r, map[string]PermStatus{
+		"Microsoft Graph User.Read":          PermMissing,
+		"Microsoft Graph Directory.Read.All": PermGranted,
+		"Dynamics CRM user_impersonation":    PermMissing,
+	})
+	want := []ExtraGrant{
+		{API: "Dynamics CRM", Permission: "user_impersonation", Type: "Delegated"},
+		{API: "Microsoft Graph", Permission: "User.Read", Type: "Delegated"},
+	}
+	if len(r.Extra) != len(want) || r.Extra[0] != want[0] || r.Extra[1] != want[1] {
+		t.Fatalf("extra %+v, want %+v", r.Extra, want)
 	}
 }

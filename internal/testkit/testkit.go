@@ -1,5 +1,7 @@
-// Package testkit holds the helpers that the in-process command tests (cli) and the
-// end-to-end tests of the built binary (e2e) share. Tests only import it.
+// Package testkit holds the helpers that tests of several packages share: the
+// fixture catalog (catalog.go), and for the in-process command tests (cli) and the
+// end-to-end tests of the built binary (e2e) tools, ports and the hostile-text
+// check. Tests only import it.
 package testkit
 
 import (
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // NeedTool returns the path of a program the test needs. It skips when the program is
@@ -118,5 +121,28 @@ func WaitFileFor(t testing.TB, path, want string) string {
 			t.Fatalf("%s never showed %q:\n%s", path, want, data)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// isBidiControl is the tests' own list of the bidirectional controls of
+// CVE-2021-42574, independent of the sanitizer's rule (it drops format characters).
+func isBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// CheckNoControls fails when s could still drive a terminal: invalid UTF-8, a C0 or C1
+// control (a newline only when multiline), or a bidirectional control.
+func CheckNoControls(t testing.TB, s string, multiline bool) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Fatalf("%q is not valid UTF-8", s)
+	}
+	for _, r := range s {
+		if r == '\n' && multiline {
+			continue
+		}
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || isBidiControl(r) {
+			t.Fatalf("%q keeps control %U", s, r)
+		}
 	}
 }

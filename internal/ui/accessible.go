@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -136,11 +138,11 @@ func (r *plainRun) run() (*flows.Result, error) {
 	if err != nil {
 		return nil, r.explain("Sign-in did not complete.", err)
 	}
-	r.say("Signed in as %s, tenant %s.", flows.Sanitize(admin.UPN), flows.Sanitize(orText(admin.TenantName, admin.TenantID)))
+	r.say("Signed in as %s, tenant %s.", safetext.Sanitize(admin.UPN), safetext.Sanitize(orText(admin.TenantName, admin.TenantID)))
 	if c := roleVerdict(admin, &app); c.CanGrantAll() {
-		r.say("Role check: %s. You can grant admin consent.", flows.Sanitize(strings.Join(c.Roles, ", ")))
+		r.say("Role check: %s. You can grant admin consent.", safetext.Sanitize(strings.Join(c.Roles, ", ")))
 	} else {
-		r.say("Warning, role check: %s", flows.Sanitize(c.Message))
+		r.say("Warning, role check: %s", safetext.Sanitize(c.Message))
 	}
 	r.say("Reading the app's grants from Microsoft Graph.")
 	before, err := r.opts.Engine.Verify(r.ctx, &app)
@@ -175,7 +177,7 @@ func (r *plainRun) run() (*flows.Result, error) {
 			r.say("%s", r.command(&app, admin.TenantID, "verify"))
 		}
 	}
-	r.say("Signed in as %s; tenant id %s.", flows.Sanitize(admin.UPN), flows.Sanitize(admin.TenantID))
+	r.say("Signed in as %s; tenant id %s.", safetext.Sanitize(admin.UPN), safetext.Sanitize(admin.TenantID))
 	if final.Status == flows.StatusComplete {
 		r.say("Next step: %s", orText(final.NextStep, flows.NextStep(&app)))
 	}
@@ -187,7 +189,7 @@ func (r *plainRun) run() (*flows.Result, error) {
 		base := absPath(filepath.Join(r.opts.ReportDir, "d365consent-"+app.Key+"-"+r.opts.now().UTC().Format("20060102-150405")))
 		for _, ext := range []string{".md", ".json"} {
 			if err := write(base+ext, final); err != nil {
-				r.say("Could not save %s: %s", base+ext, flows.Sanitize(err.Error()))
+				r.say("Could not save %s: %s", base+ext, safetext.Sanitize(err.Error()))
 			} else {
 				r.say("Saved %s", base+ext)
 			}
@@ -199,13 +201,13 @@ func (r *plainRun) run() (*flows.Result, error) {
 func (r *plainRun) printResult(res *flows.Result) {
 	r.say("%s", headline(res))
 	for _, p := range res.Permissions {
-		r.say("- %s %s (%s): %s", flows.Sanitize(p.API), flows.Sanitize(p.Permission), flows.Sanitize(p.Type), flows.StatusLabel(p.Status))
+		r.say("- %s %s (%s): %s", safetext.Sanitize(p.API), safetext.Sanitize(p.Permission), safetext.Sanitize(p.Type), flows.StatusLabel(p.Status))
 	}
 	for _, e := range res.Extra {
-		r.say("Also granted: %s %s (%s)", flows.Sanitize(e.API), flows.Sanitize(e.Permission), flows.Sanitize(e.Type))
+		r.say("Also granted: %s %s (%s)", safetext.Sanitize(e.API), safetext.Sanitize(e.Permission), safetext.Sanitize(e.Type))
 	}
 	for _, w := range res.Warnings {
-		r.say("Warning: %s", flows.Sanitize(w))
+		r.say("Warning: %s", safetext.Sanitize(w))
 	}
 }
 
@@ -214,13 +216,13 @@ func (r *plainRun) explain(what string, err error) error {
 		return flows.ErrCancelled
 	}
 	r.say("%s", what)
-	if e := flows.Describe(err); e != nil {
-		r.say("%s. %s", flows.Sanitize(e.Title), flows.Sanitize(e.Meaning))
-		r.say("What to do: %s", flows.Sanitize(e.Fix))
-		if d := strings.Join(strings.Fields(flows.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
+	if e := explain.Describe(err); e != nil {
+		r.say("%s. %s", safetext.Sanitize(e.Title), safetext.Sanitize(e.Meaning))
+		r.say("What to do: %s", safetext.Sanitize(e.Fix))
+		if d := strings.Join(strings.Fields(safetext.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
 			r.say("Entra ID said: %s", d)
 		}
-		if ids := flows.SupportIDs(e); len(ids) > 0 {
+		if ids := explain.SupportIDs(e); len(ids) > 0 {
 			r.say("For support:")
 			for _, id := range ids {
 				r.say("%s", id)
@@ -228,10 +230,10 @@ func (r *plainRun) explain(what string, err error) error {
 		}
 		if e.Link != "" {
 			r.say("More:")
-			r.say("%s", flows.Sanitize(e.Link))
+			r.say("%s", safetext.Sanitize(e.Link))
 		}
 	} else {
-		r.say("%s", flows.Sanitize(err.Error()))
+		r.say("%s", safetext.Sanitize(err.Error()))
 	}
 	for _, l := range diagnoseLines(r.ctx, r.opts.Diagnose, err) {
 		r.say("%s", l)
@@ -274,13 +276,13 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 		r.notify("signin", p.URL)
 		if p.DeviceCode {
 			if p.Reason != "" {
-				r.say("%s", flows.Sanitize(p.Reason))
+				r.say("%s", safetext.Sanitize(p.Reason))
 			}
-			r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
+			r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
 		} else {
 			r.say("Sign in in your browser. If it did not open, open this page:")
 		}
-		r.say("%s", flows.Sanitize(p.URL)) // whole, on its own line
+		r.say("%s", safetext.Sanitize(p.URL)) // whole, on its own line
 	}
 	for {
 		select {
@@ -313,7 +315,7 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 						err = r.opts.Approver.Approve(r.ctx, p.URL)
 					}
 					if err != nil && r.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
-						r.say("Approving failed: %s", flows.Sanitize(err.Error()))
+						r.say("Approving failed: %s", safetext.Sanitize(err.Error()))
 					}
 				}()
 			}
@@ -326,11 +328,11 @@ func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
 	r.notify("signin", p.URL)
 	r.say("%s", signInAgainLine(p))
 	if p.DeviceCode {
-		r.say("Open this page and enter the code %s:", flows.Sanitize(p.UserCode))
+		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
 	} else {
 		r.say("Sign in in your browser. If it did not open, open this page:")
 	}
-	r.say("%s", flows.Sanitize(p.URL))
+	r.say("%s", safetext.Sanitize(p.URL))
 }
 
 func (r *plainRun) notify(kind, url string) {
@@ -351,7 +353,7 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 		return nil, err
 	}
 	defer w.Close()
-	url := flows.Sanitize(w.ConsentURL())
+	url := safetext.Sanitize(w.ConsentURL())
 	r.notify("consent", url)
 	r.say("Open this admin consent page as an admin and Accept:")
 	r.say("%s", url)
@@ -379,8 +381,8 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 			}
 			if ev.Paused != nil && paused == nil {
 				// The account cannot grant it: say so once, and who can.
-				r.say("%s", flows.Sanitize(ev.Paused.Cause))
-				r.say("What to do: %s", flows.Sanitize(ev.Paused.NextStep))
+				r.say("%s", safetext.Sanitize(ev.Paused.Cause))
+				r.say("What to do: %s", safetext.Sanitize(ev.Paused.NextStep))
 				if _, ok := w.(ConsentResumer); ok {
 					r.say("Type w and press Enter to wait here for another admin's consent; q stops.")
 				}
@@ -417,7 +419,7 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 					}
 					if err != nil {
 						if r.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
-							r.say("Approving failed: %s", flows.Sanitize(err.Error()))
+							r.say("Approving failed: %s", safetext.Sanitize(err.Error()))
 						}
 						return
 					}
@@ -425,7 +427,7 @@ func (r *plainRun) consent(app *permissions.App) (*flows.Result, error) {
 					// handed to the wait like the admin's paste.
 					if p, ok := w.(ConsentPaster); ok && landed != "" {
 						if err := p.Paste(landed); err != nil {
-							r.say("The consent page's answer could not be read: %s", flows.Sanitize(err.Error()))
+							r.say("The consent page's answer could not be read: %s", safetext.Sanitize(err.Error()))
 						}
 					}
 					w.Recheck()
@@ -444,7 +446,7 @@ func (r *plainRun) command(app *permissions.App, tenant, sub string) string {
 	parts := []string{"d365consent", sub, "--app", app.Key}
 	if !r.opts.Demo {
 		if tenant != "" {
-			parts = append(parts, "--tenant", flows.Sanitize(tenant))
+			parts = append(parts, "--tenant", safetext.Sanitize(tenant))
 		}
 		if cat, ok := r.opts.Catalog.App(app.Key); r.opts.ClientID != "" || !ok || cat.ClientID == "" {
 			parts = append(parts, "--client-id", app.ClientID)

@@ -5,7 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // The doctor on the error screen: when sign-in or Graph failed with a network, TLS
@@ -54,7 +54,7 @@ func (m *Model) onDiagnosis(d diagnosisMsg) {
 		return
 	}
 	m.diag.pending = false
-	m.diag.verdict, m.diag.fix = flows.Sanitize(d.verdict), flows.Sanitize(d.fix)
+	m.diag.verdict, m.diag.fix = safetext.Sanitize(d.verdict), safetext.Sanitize(d.fix)
 }
 
 // diagnosisView is the verdict block of the error screen ("" when there is none).
@@ -82,9 +82,9 @@ func diagnoseLines(ctx context.Context, d Diagnoser, err error) []string {
 		return nil
 	}
 	v, fix := run(ctx)
-	out := []string{"Doctor: " + flows.Sanitize(v)}
+	out := []string{"Doctor: " + safetext.Sanitize(v)}
 	if fix != "" {
-		out = append(out, "Fix: "+flows.Sanitize(fix))
+		out = append(out, "Fix: "+safetext.Sanitize(fix))
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/testkit/golden"
@@ -223,7 +224,7 @@ func TestGoldenUOAbsent(t *testing.T) {
 }
 
 func TestGoldenError(t *testing.T) {
-	err := &flows.AuthError{Op: "consenting", Err: errBoom, Explanation: &flows.Explanation{
+	err := &explain.AuthError{Op: "consenting", Err: errBoom, Explanation: &explain.Explanation{
 		Code: 90094, OAuthError: "access_denied", Title: "An administrator must grant this",
 		Meaning:       "The signed-in account cannot grant admin consent for the whole tenant.",
 		Fix:           "Sign in as a Global Administrator or Privileged Role Administrator (activate the role in PIM if it is eligible), then try again.",

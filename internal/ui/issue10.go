@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/ui/textfield"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -109,7 +110,7 @@ func (m *Model) pasteKeyMsg(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if err := p.Paste(m.pasteInput.Value()); err != nil {
-			m.pasteErr = flows.Sanitize(err.Error())
+			m.pasteErr = safetext.Sanitize(err.Error())
 			return nil
 		}
 		m.pasting = false
@@ -155,7 +156,7 @@ func (m *Model) productionLines(w int) string {
 // could not be read, and which rows a delegated-only role blocks.
 func (m *Model) roleLines(w int) string {
 	c := roleVerdict(m.admin, m.app)
-	msg := flows.Sanitize(c.Message)
+	msg := safetext.Sanitize(c.Message)
 	switch c.Verdict {
 	case flows.RoleCanGrantAll:
 		return m.th.OK.Render(m.g.Check) + " " + wrap(msg, w-2) + "\n"

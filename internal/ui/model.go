@@ -11,7 +11,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui/textfield"
 	"github.com/d365consent/d365consent/permissions"
@@ -177,7 +179,7 @@ type Model struct {
 
 	// error
 	err  error
-	expl *flows.Explanation
+	expl *explain.Explanation
 	// Issue 10: sign in as someone else on the next sign-in; the consent screen's
 	// paste-back field.
 	signInAgain bool
@@ -341,7 +343,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, waitProgress(m.stepCtx, m.progress, m.attempt)
 	case repromptMsg:
 		p := msg.prompt
-		p.URL, p.Message, p.UserCode = flows.Sanitize(p.URL), flows.Sanitize(p.Message), flows.Sanitize(p.UserCode)
+		p.URL, p.Message, p.UserCode = safetext.Sanitize(p.URL), safetext.Sanitize(p.Message), safetext.Sanitize(p.UserCode)
 		m.reprompt = &p
 		m.notifyURL("signin", p.URL)
 		return m, m.waitReprompt()
@@ -350,9 +352,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		p := msg.prompt
-		p.URL = flows.Sanitize(p.URL)
-		p.Message = flows.Sanitize(p.Message)
-		p.UserCode = flows.Sanitize(p.UserCode)
+		p.URL = safetext.Sanitize(p.URL)
+		p.Message = safetext.Sanitize(p.Message)
+		p.UserCode = safetext.Sanitize(p.UserCode)
 		m.prompt = &p
 		m.notifyURL("signin", p.URL)
 		return m, waitPrompt(m.promptCh, m.attempt)
@@ -400,7 +402,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.fail(stepConsent, msg.err)
 		}
 		m.waiter = msg.waiter
-		m.consentURL = flows.Sanitize(msg.waiter.ConsentURL())
+		m.consentURL = safetext.Sanitize(msg.waiter.ConsentURL())
 		m.notifyURL("consent", m.consentURL)
 		m.waitAt = m.opts.now()
 		return m, tea.Batch(waitEvent(msg.waiter, m.attempt), m.tick())
@@ -477,7 +479,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			// that address to the wait as the admin's paste would be.
 			if p, ok := m.waiter.(ConsentPaster); ok && msg.landed != "" {
 				if err := p.Paste(msg.landed); err != nil {
-					m.flash = "The consent page's answer could not be read: " + flows.Sanitize(err.Error())
+					m.flash = "The consent page's answer could not be read: " + safetext.Sanitize(err.Error())
 				}
 			}
 			m.waiter.Recheck()
@@ -488,7 +490,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if msg.err != nil {
-			m.flash = "Could not save the report: " + flows.Sanitize(msg.err.Error())
+			m.flash = "Could not save the report: " + safetext.Sanitize(msg.err.Error())
 			return m, nil
 		}
 		m.saved = msg.paths
@@ -781,7 +783,7 @@ func waitProgress(ctx context.Context, ch <-chan string, att int) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case s := <-ch:
-			return progressMsg{attempt: att, text: flows.Sanitize(s)}
+			return progressMsg{attempt: att, text: safetext.Sanitize(s)}
 		case <-ctx.Done():
 			return nil
 		}
@@ -853,7 +855,7 @@ func (m *Model) fail(from step, err error) tea.Cmd {
 	m.saved = nil
 	m.err = err
 	m.errFrom = from
-	m.expl = flows.Describe(err)
+	m.expl = explain.Describe(err)
 	return m.startDiagnosis(err)
 }
 
@@ -951,7 +953,7 @@ func (m *Model) command(sub string, extra ...string) string {
 			tenant = m.before.Tenant.ID
 		}
 		if tenant != "" {
-			parts = append(parts, "--tenant", flows.Sanitize(tenant))
+			parts = append(parts, "--tenant", safetext.Sanitize(tenant))
 		}
 		if m.app != nil && m.app.ClientID != "" && (m.opts.ClientID != "" || m.apps[m.appIdx].ClientID == "") {
 			parts = append(parts, "--client-id", m.app.ClientID)

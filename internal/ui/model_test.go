@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -180,7 +181,7 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{name: "consent error → error", from: stepConsent, msg: func(m *Model) tea.Msg {
-			return consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Err: &flows.AuthError{Op: "consenting", Explanation: &flows.Explanation{Code: 65004, Title: "Consent declined"}, Err: errBoom}}}
+			return consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Err: &explain.AuthError{Op: "consenting", Explanation: &explain.Explanation{Code: 65004, Title: "Consent declined"}, Err: errBoom}}}
 		}, want: stepError},
 		{name: "stale consent event dropped", from: stepConsent, msg: func(m *Model) tea.Msg {
 			return consentEventMsg{attempt: m.attempt - 1, event: flows.ConsentEvent{Done: true, Result: result("ce", true, nil)}}

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Step 2b: the app's client id, asked only when neither the catalog nor --client-id
@@ -27,7 +28,7 @@ func (m *Model) clientIDKey(k tea.KeyPressMsg) tea.Cmd {
 		// A GUID, or the consent link AOS gives (client_id and redirect_uri taken).
 		v, redirect, err := flows.ParseClientIDInput(m.clientID.Value())
 		if err != nil {
-			m.idErr = flows.Sanitize(err.Error())
+			m.idErr = safetext.Sanitize(err.Error())
 			return nil
 		}
 		m.clientID.SetValue(v)

@@ -8,7 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Step 5: admin consent. The URL is on screen; the flow watches for the browser's
@@ -65,8 +65,8 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	}
 	if p := m.paused; p != nil {
 		// The account cannot grant it (issue 10): say so and who can, not a spinner.
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+flows.Sanitize(p.Cause), w) + "\n")
-		b.WriteString(wrap(m.th.Header.Render("What to do: ")+flows.Sanitize(p.NextStep), w) + "\n")
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(p.Cause), w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(p.NextStep), w) + "\n")
 		if m.canResume() {
 			b.WriteString(m.th.Subtle.Render(wrap("Press w once you have sent the link, to wait here for their consent.", w)) + "\n")
 		}
@@ -123,7 +123,7 @@ func ago(d time.Duration) string {
 // who is the signed-in account, as the demo browser acts as it.
 func (m *Model) who() string {
 	if m.admin != nil && m.admin.UPN != "" {
-		return flows.Sanitize(m.admin.UPN)
+		return safetext.Sanitize(m.admin.UPN)
 	}
 	return "the signed-in account"
 }

@@ -9,7 +9,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // The error screen: what happened in plain words, what to do, and the raw AADSTS code
@@ -42,26 +44,26 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 	e := m.expl
 	if e != nil {
 		if e.Title != "" {
-			b.WriteString(m.th.Header.Render(wrap(flows.Sanitize(e.Title), w)) + "\n")
+			b.WriteString(m.th.Header.Render(wrap(safetext.Sanitize(e.Title), w)) + "\n")
 		}
 		if e.Meaning != "" {
-			b.WriteString(wrap(flows.Sanitize(e.Meaning), w) + "\n")
+			b.WriteString(wrap(safetext.Sanitize(e.Meaning), w) + "\n")
 		}
 		if e.Fix != "" {
-			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+flows.Sanitize(e.Fix), w) + "\n")
+			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(e.Fix), w) + "\n")
 		}
 		b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
 		for _, l := range supportLines(e) {
 			b.WriteString(m.th.Subtle.Render(idLine(l[0], l[1], w)) + "\n")
 		}
 		if e.Description != "" {
-			b.WriteString(m.th.Subtle.Render(wrap(flows.Sanitize(e.Description), w)) + "\n")
+			b.WriteString(m.th.Subtle.Render(wrap(safetext.Sanitize(e.Description), w)) + "\n")
 		}
 		if e.Link != "" {
-			b.WriteString(m.linkLines(flows.Sanitize(e.Link), w) + "\n")
+			b.WriteString(m.linkLines(safetext.Sanitize(e.Link), w) + "\n")
 		}
 	} else if m.err != nil {
-		b.WriteString(wrap(flows.Sanitize(m.err.Error()), w) + "\n")
+		b.WriteString(wrap(safetext.Sanitize(m.err.Error()), w) + "\n")
 		// No explanation for this error: still never a dead end (issue 12).
 		b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+"press Enter to try again; if it keeps failing, press s to save an error report for support (redacted: no token, no account name).", w) + "\n")
 	}
@@ -73,25 +75,25 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 }
 
 // supportLines are the ids support asks for, label and value, each kept whole.
-func supportLines(e *flows.Explanation) [][2]string {
+func supportLines(e *explain.Explanation) [][2]string {
 	var out [][2]string
 	if e.Code != 0 {
 		code := fmt.Sprintf("AADSTS%d", e.Code)
 		if e.OAuthError != "" {
-			code += " (" + flows.Sanitize(e.OAuthError) + ")"
+			code += " (" + safetext.Sanitize(e.OAuthError) + ")"
 		}
 		out = append(out, [2]string{"Error code:", code})
 	} else if e.OAuthError != "" {
-		out = append(out, [2]string{"Error code:", flows.Sanitize(e.OAuthError)})
+		out = append(out, [2]string{"Error code:", safetext.Sanitize(e.OAuthError)})
 	}
 	if e.CorrelationID != "" {
-		out = append(out, [2]string{"Correlation id:", flows.Sanitize(e.CorrelationID)})
+		out = append(out, [2]string{"Correlation id:", safetext.Sanitize(e.CorrelationID)})
 	}
 	if e.TraceID != "" {
-		out = append(out, [2]string{"Trace id:", flows.Sanitize(e.TraceID)})
+		out = append(out, [2]string{"Trace id:", safetext.Sanitize(e.TraceID)})
 	}
 	if e.Timestamp != "" {
-		out = append(out, [2]string{"Time:", flows.Sanitize(e.Timestamp)})
+		out = append(out, [2]string{"Time:", safetext.Sanitize(e.Timestamp)})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -68,7 +69,7 @@ func (m *Model) appsFound(msg appsFoundMsg) {
 	m.finding = false
 	switch {
 	case msg.err != nil:
-		m.idErr = flows.Sanitize(msg.err.Error())
+		m.idErr = safetext.Sanitize(msg.err.Error())
 	case len(msg.apps) == 0:
 		m.idErr = "No app named \"" + m.apps[m.appIdx].DisplayName + "\" in this tenant: paste its client id or the consent link from AOS."
 	default:
@@ -130,7 +131,7 @@ func (m *Model) candidatesView(w int) string {
 		if i == m.pick {
 			mark = m.th.Key.Render(m.g.Arrow) + " "
 		}
-		b.WriteString(mark + wrap(flows.Sanitize(line), w-2) + "\n")
+		b.WriteString(mark + wrap(safetext.Sanitize(line), w-2) + "\n")
 	}
 	return b.String()
 }

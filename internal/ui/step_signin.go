@@ -3,7 +3,7 @@ package ui
 import (
 	"strings"
 
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 
 	"charm.land/bubbles/v2/key"
@@ -49,7 +49,7 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 	}
 	if p.DeviceCode {
 		if p.Reason != "" {
-			b.WriteString(wrap(flows.Sanitize(p.Reason), w) + "\n\n")
+			b.WriteString(wrap(safetext.Sanitize(p.Reason), w) + "\n\n")
 		}
 		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, ""))
 		b.WriteString("and enter the code " + m.th.Key.Render(p.UserCode) + "\n")

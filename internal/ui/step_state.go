@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Step 4: the current state, read before consenting. A re-authorization shows exactly
@@ -44,13 +45,13 @@ func (m *Model) adminLines(w int) string {
 		return ""
 	}
 	var b strings.Builder
-	who := flows.Sanitize(a.UPN)
+	who := safetext.Sanitize(a.UPN)
 	if a.DisplayName != "" {
-		who = flows.Sanitize(a.DisplayName) + " <" + who + ">"
+		who = safetext.Sanitize(a.DisplayName) + " <" + who + ">"
 	}
-	tenant := flows.Sanitize(a.TenantName)
+	tenant := safetext.Sanitize(a.TenantName)
 	if tenant == "" {
-		tenant = flows.Sanitize(a.TenantID)
+		tenant = safetext.Sanitize(a.TenantID)
 	}
 	b.WriteString(wrap("Signed in as "+who+" · tenant "+tenant, w) + "\n")
 	b.WriteString(m.roleLines(w))
@@ -102,7 +103,7 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	if r.ServicePrincipal != nil && len(miss) > 0 {
 		names := make([]string, len(miss))
 		for i, p := range miss {
-			names[i] = flows.Sanitize(p.Permission)
+			names[i] = safetext.Sanitize(p.Permission)
 		}
 		b.WriteString(wrap("Re-authorization will add: "+strings.Join(names, ", ")+".", w) + "\n")
 	}

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Step 6: the verification, per permission, with warnings, the next step in AOS and
@@ -62,7 +63,7 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	} else {
 		b.WriteString(m.th.Bad.Render(m.g.Cross+" "+wrap(head, w-2)) + "\n")
 	}
-	b.WriteString(m.th.Subtle.Render(wrap(flows.Sanitize(r.App.DisplayName), w)) + "\n")
+	b.WriteString(m.th.Subtle.Render(wrap(safetext.Sanitize(r.App.DisplayName), w)) + "\n")
 	b.WriteString(m.th.Subtle.Render(m.whoAndWhere(r, w)) + "\n\n")
 	b.WriteString(m.checklist(r, w) + "\n")
 	if ew := m.extrasAndWarnings(r, w); ew != "" {
@@ -77,7 +78,7 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	blockers := flows.Blockers(r)
 	switch {
 	case r.Status == flows.StatusComplete:
-		b.WriteString(wrap(m.th.Header.Render("Next step: ")+flows.Sanitize(next), w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render("Next step: ")+safetext.Sanitize(next), w) + "\n")
 	case len(blockers) > 0:
 		for _, bl := range blockers {
 			if !bl.CauseShown {
@@ -112,11 +113,11 @@ func (m *Model) whoAndWhere(r *flows.Result, w int) string {
 		who = m.admin.UPN
 	}
 	if who != "" {
-		parts = append(parts, "Signed in as "+flows.Sanitize(who))
+		parts = append(parts, "Signed in as "+safetext.Sanitize(who))
 	}
-	t := "Tenant " + flows.Sanitize(orText(r.Tenant.DisplayName, r.Tenant.ID))
+	t := "Tenant " + safetext.Sanitize(orText(r.Tenant.DisplayName, r.Tenant.ID))
 	if r.Tenant.ID != "" && r.Tenant.DisplayName != "" {
-		t = "Tenant " + flows.Sanitize(r.Tenant.DisplayName) + " (" + flows.Sanitize(r.Tenant.ID) + ")"
+		t = "Tenant " + safetext.Sanitize(r.Tenant.DisplayName) + " (" + safetext.Sanitize(r.Tenant.ID) + ")"
 	}
 	parts = append(parts, t)
 	return wrap(strings.Join(parts, " · "), w)

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
@@ -176,7 +177,7 @@ var guidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 // TestSupportIDsWhole: the error screen never breaks an id across lines, at any width
 // where a GUID fits.
 func TestSupportIDsWhole(t *testing.T) {
-	x := &flows.Explanation{Code: 90094, OAuthError: "access_denied", Title: "Admin approval is required",
+	x := &explain.Explanation{Code: 90094, OAuthError: "access_denied", Title: "Admin approval is required",
 		Meaning: "The account cannot grant it.", Fix: "Sign in as an admin.",
 		Description:   "AADSTS90094: The grant requires admin permission. Trace ID: 9a8b7c6d-0000-1111-2222-333344445555",
 		CorrelationID: "0f2a7d3c-1111-2222-3333-444455556666", TraceID: "9a8b7c6d-0000-1111-2222-333344445555",
@@ -184,7 +185,7 @@ func TestSupportIDsWhole(t *testing.T) {
 	for w := 40; w <= 120; w++ {
 		m := newTestModel(t, &fakeEngine{})
 		at(m, stepError)
-		m.err = &flows.AuthError{Op: "admin consent", Explanation: x, Err: errBoom}
+		m.err = &explain.AuthError{Op: "admin consent", Explanation: x, Err: errBoom}
 		m.expl = x
 		m.Update(tea.WindowSizeMsg{Width: w, Height: 60})
 		text := m.Text()
@@ -387,7 +388,7 @@ func TestStaleLinesLeave(t *testing.T) {
 // TestDemoApproveFailsAsEntra: in the demo, `a` acts as the signed-in account: when
 // Entra refuses it (a non-admin), the error screen explains it, with no "approved".
 func TestDemoApproveFailsAsEntra(t *testing.T) {
-	refused := &flows.AuthError{Op: "admin consent", Err: errBoom, Explanation: &flows.Explanation{Code: 90094, Title: "Admin approval is required"}}
+	refused := &explain.AuthError{Op: "admin consent", Err: errBoom, Explanation: &explain.Explanation{Code: 90094, Title: "Admin approval is required"}}
 	ap := &fakeApprover{err: refused}
 	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.Approver = ap })
 	at(m, stepConsent)
@@ -414,10 +415,10 @@ func TestSaveErrorReport(t *testing.T) {
 	})
 	at(m, stepError)
 	m.admin = testAdmin(true)
-	x := &flows.Explanation{Code: 50076, Title: "MFA required", CorrelationID: "0f2a7d3c-1111-2222-3333-444455556666",
+	x := &explain.Explanation{Code: 50076, Title: "MFA required", CorrelationID: "0f2a7d3c-1111-2222-3333-444455556666",
 		TraceID: "9a8b7c6d-0000-1111-2222-333344445555", Timestamp: "2026-03-01 09:30:00Z",
 		Description: "AADSTS50076: see https://login.example/cb?code=SECRETCODE&state=abc"}
-	m.err = &flows.AuthError{Op: "signing in", Explanation: x, Err: errors.New("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.sig")}
+	m.err = &explain.AuthError{Op: "signing in", Explanation: x, Err: errors.New("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.sig")}
 	m.expl = x
 	cmd := m.handleKey(press("s"))
 	m.Update(cmd())

@@ -21,6 +21,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 )
 
@@ -255,7 +256,16 @@ func (p *progress) emit(c Check) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.f(Event{Check: c})
+	p.f(Event{Check: displaySafe(c)})
+}
+
+// displaySafe is c with display-safe text. A check's words are assembled from what
+// the network and the machine said (certificate names, error texts, proxy and file
+// names): each check is cleaned here, once, as it leaves the doctor — in a progress
+// event and in the report.
+func displaySafe(c Check) Check {
+	c.Title, c.Summary, c.Evidence, c.Fix = safetext.Sanitize(c.Title), safetext.Sanitize(c.Summary), safetext.Sanitize(c.Evidence), safetext.Sanitize(c.Fix)
+	return c
 }
 
 // Run runs every check and returns the report. ctx bounds the whole run.
@@ -340,10 +350,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 	r.Checks = append(r.Checks, signin...)
 	r.Tenant = tenantInfo
 	for i := range r.Checks {
-		// Names and messages come from the network (certificate names, error texts):
-		// nothing reaches a terminal unsanitized.
-		c := &r.Checks[i]
-		c.Title, c.Summary, c.Evidence, c.Fix = flows.Sanitize(c.Title), flows.Sanitize(c.Summary), flows.Sanitize(c.Evidence), flows.Sanitize(c.Fix)
+		r.Checks[i] = displaySafe(r.Checks[i])
 	}
 	for i := range r.Checks {
 		if c := &r.Checks[i]; c.Duration > 0 || c.Group == "network" && c.Status != Skip {

@@ -552,15 +552,31 @@ func TestMachine(t *testing.T) {
 	})
 }
 
-// TestHostileNames: a certificate's names reach the report sanitized (an escape
-// sequence in a CA name would otherwise run on the support engineer's terminal).
+// TestHostileNames: a certificate's names reach the report and the progress events
+// sanitized (an escape sequence in a CA name would otherwise run on the support
+// engineer's terminal).
 func TestHostileNames(t *testing.T) {
 	public := newCA(t, "Doctor Test Public Root", "Doctor Test PKI")
 	evil := newCA(t, "Evil\x1b]0;pwned\x07 CA", "Bad\x1b[2J Org")
 	srv := startFakeHost(t, fakeHostOpts{cert: evil.leaf(t, "login.doctor.test")})
 	dns := startDNS(t, map[string]string{"login.doctor.test": "127.0.0.1"})
 	login := "https://login.doctor.test:" + portOf(srv.Listener.Addr().String())
-	r := run(t, testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root"))
+	cfg := testConfig(t, dns, login, login, pool(public), "Doctor Test Public Root")
+	var events []Event
+	cfg.Progress = func(e Event) { events = append(events, e) } // progress serializes calls
+	r := run(t, cfg)
+	tlsEvents := 0
+	for _, e := range events {
+		for _, s := range []string{e.Check.Title, e.Check.Summary, e.Check.Evidence, e.Check.Fix} {
+			testkit.CheckInert(t, "progress event "+e.Check.ID, s)
+		}
+		if e.Check.ID == "network.login.tls" && strings.Contains(e.Check.Evidence, "'Evil CA' (Bad Org)") {
+			tlsEvents++
+		}
+	}
+	if tlsEvents != 1 {
+		t.Errorf("%d progress events for the TLS check with the cleaned names, want 1", tlsEvents)
+	}
 	c := want(t, r, "network.login.tls", Fail,
 		"TLS 1.3, certificate for login.doctor.test issued by 'Evil CA' (Bad Org), not Doctor Test Public Root: TLS inspection, by a CA this machine does not trust",
 		"Ask the network team to exempt login.doctor.test from TLS inspection, or for the 'Evil CA' root certificate to add to this machine's trust store.")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -46,7 +47,7 @@ func Classify(err error) Class {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, flows.ErrCancelled) {
 		return None
 	}
-	if x := flows.Explain(err); x != nil {
+	if x := explain.Explain(err); x != nil {
 		if x.Code == 700024 {
 			return Clock
 		}

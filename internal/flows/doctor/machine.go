@@ -12,7 +12,6 @@ import (
 	"golang.org/x/net/http/httpproxy"
 
 	"github.com/d365consent/d365consent/internal/browser"
-	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 )
 
@@ -85,11 +84,11 @@ func redactURL(u *url.URL) string {
 		return "an address without a host"
 	}
 	if c.User == nil {
-		return flows.Sanitize(c.String())
+		return c.String()
 	}
 	c.User = nil
 	scheme, rest, _ := strings.Cut(c.String(), "://")
-	return flows.Sanitize(scheme + "://***@" + rest)
+	return scheme + "://***@" + rest
 }
 
 func machineChecks(cfg *Config) []Check {
@@ -108,7 +107,7 @@ func versionCheck(cfg *Config) Check {
 	if v == "" {
 		v = "(unknown version)"
 	}
-	ev := flows.Sanitize(v)
+	ev := v
 	if !strings.Contains(ev, cfg.GOOS+"/"+cfg.GOARCH) {
 		ev += fmt.Sprintf(" on %s/%s (%s)", cfg.GOOS, cfg.GOARCH, runtime.Version())
 	}
@@ -135,7 +134,7 @@ func terminalCheck(cfg *Config) Check {
 	if !caps.Unicode {
 		glyphs = "ASCII only (" + caps.Reason + ")"
 	}
-	c.Evidence = flows.Sanitize(fmt.Sprintf("%s, %s, %s", size, colour, glyphs))
+	c.Evidence = fmt.Sprintf("%s, %s, %s", size, colour, glyphs)
 	switch {
 	case !caps.Unicode:
 		c.Status = Warn
@@ -172,7 +171,7 @@ func sessionCheck(cfg *Config) Check {
 			parts = append(parts, "no graphical display (DISPLAY, WAYLAND_DISPLAY unset)")
 		}
 	}
-	c.Evidence = flows.Sanitize(strings.Join(parts, ", "))
+	c.Evidence = strings.Join(parts, ", ")
 	return c
 }
 
@@ -195,7 +194,7 @@ func browserCheck(cfg *Config) Check {
 		}
 		c.Status = Warn
 		c.Summary = "no browser here: sign-in will use a device code"
-		c.Evidence = flows.Sanitize("no browser can open here (" + reason + "): sign-in will use a device code")
+		c.Evidence = "no browser can open here (" + reason + "): sign-in will use a device code"
 		c.Fix = "Enter the code the wizard shows at the device-login page on any device; if Conditional Access blocks device-code sign-in, run d365consent on a machine with a browser."
 		return c
 	}
@@ -212,7 +211,7 @@ func browserCheck(cfg *Config) Check {
 	} else {
 		how = "the Windows browser through " + l.Method
 	}
-	c.Evidence = flows.Sanitize(fmt.Sprintf("sign-in opens %s (%s), with a redirect back to localhost", how, l.Reason))
+	c.Evidence = fmt.Sprintf("sign-in opens %s (%s), with a redirect back to localhost", how, l.Reason)
 	return c
 }
 
@@ -229,7 +228,7 @@ func proxyCheck(cfg *Config) Check {
 		if err != nil {
 			c.Status = Fail
 			c.Summary = "proxy setting is not a valid URL"
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s is not a proxy URL Go can use: %v", keys["https"]+keys["http"], err))
+			c.Evidence = fmt.Sprintf("%s is not a proxy URL Go can use: %v", keys["https"]+keys["http"], err)
 			c.Fix = "Set HTTPS_PROXY to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 			return c
 		}
@@ -251,7 +250,7 @@ func proxyCheck(cfg *Config) Check {
 				set = append(set, k)
 			}
 		}
-		c.Evidence = flows.Sanitize(strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")")
+		c.Evidence = strings.Join(parts, ", ") + " (from " + strings.Join(set, ", ") + ")"
 	}
 	// A value Go ignores means direct connections; one without a host is used, and
 	// every connection to it fails (proxyconnect tcp: dial tcp :0).
@@ -260,20 +259,20 @@ func proxyCheck(cfg *Config) Check {
 		case pu == nil:
 			c.Status = Warn
 			c.Summary = keys["https"] + " is not a valid URL"
-			c.Evidence = flows.Sanitize(keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", "))
+			c.Evidence = keys["https"] + " is not a valid URL, so Go ignores it: " + strings.Join(parts, ", ")
 			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 		case pu.Host == "":
 			c.Status = Fail
 			c.Summary = keys["https"] + " has no proxy host"
-			c.Evidence = flows.Sanitize(keys["https"] + " is a URL without a host (a port typed twice?), and Go does not ignore it: " +
-				"every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): " + strings.Join(parts, ", "))
+			c.Evidence = keys["https"] + " is a URL without a host (a port typed twice?), and Go does not ignore it: " +
+				"every HTTPS connection goes to that proxy and fails (proxyconnect tcp :0): " + strings.Join(parts, ", ")
 			c.Fix = "Set " + keys["https"] + " to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."
 		}
 	}
 	if pc.HTTPSProxy == "" && pc.HTTPProxy != "" {
 		c.Status = Warn
 		c.Summary = "HTTP_PROXY is set but HTTPS_PROXY is not"
-		c.Evidence = flows.Sanitize(keys["http"] + " is set, but Go uses HTTPS_PROXY for https:// addresses: " + strings.Join(parts, ", "))
+		c.Evidence = keys["http"] + " is set, but Go uses HTTPS_PROXY for https:// addresses: " + strings.Join(parts, ", ")
 		c.Fix = `If this network only lets the web out through the proxy, set HTTPS_PROXY too: export HTTPS_PROXY="$HTTP_PROXY"`
 	}
 	return c
@@ -323,7 +322,7 @@ func certsCheck(cfg *Config) Check {
 	}
 	var parts []string
 	if file != "" {
-		shown := flows.Sanitize(homeRedact(cfg, file))
+		shown := homeRedact(cfg, file)
 		data, err := cfg.ReadFile(file)
 		n := countPEM(data)
 		switch {
@@ -352,10 +351,10 @@ func certsCheck(cfg *Config) Check {
 				c.Status = Warn
 				c.Summary = "an SSL_CERT_DIR directory cannot be read"
 				c.Fix = "Fix or remove that directory in SSL_CERT_DIR."
-				parts = append(parts, "SSL_CERT_DIR "+flows.Sanitize(homeRedact(cfg, d))+": "+describeFSError(err))
+				parts = append(parts, "SSL_CERT_DIR "+homeRedact(cfg, d)+": "+describeFSError(err))
 				continue
 			}
-			ok = append(ok, flows.Sanitize(homeRedact(cfg, d)))
+			ok = append(ok, homeRedact(cfg, d))
 		}
 		if len(ok) > 0 {
 			parts = append(parts, "SSL_CERT_DIR="+strings.Join(ok, ":")+" (instead of the system's directories)")
@@ -372,7 +371,7 @@ func describeFSError(err error) string {
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	}
-	return flows.Sanitize(err.Error())
+	return err.Error()
 }
 
 func countPEM(data []byte) int {

@@ -18,8 +18,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/d365consent/d365consent/internal/flows"
 )
 
 // hostResult is what probing one host found.
@@ -98,7 +96,7 @@ func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, 
 	}
 	u, err := url.Parse(base + path)
 	if err != nil {
-		add(Check{ID: idp + "dns", Title: "DNS " + host, Status: Fail, Evidence: flows.Sanitize(err.Error()), Fix: "Check --authority-host / --graph-url."})
+		add(Check{ID: idp + "dns", Title: "DNS " + host, Status: Fail, Evidence: err.Error(), Fix: "Check --authority-host / --graph-url."})
 		return res
 	}
 	proxy, err := cfg.Proxy(u)
@@ -123,7 +121,7 @@ func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, 
 		default:
 			add(Check{ID: idp + "proxy", Title: "Proxy for " + host, Status: Warn,
 				Summary:  "proxy not checked step by step",
-				Evidence: flows.Sanitize("connections to " + host + " go through " + redactURL(proxy) + ", which this check does not speak"),
+				Evidence: "connections to " + host + " go through " + redactURL(proxy) + ", which this check does not speak",
 				Fix:      "Use an http:// proxy in HTTPS_PROXY if sign-in fails through this one."})
 			return res
 		}
@@ -149,7 +147,7 @@ func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, 
 		c := Check{ID: idp + "dns", Title: "DNS " + dialHost + viaProxy, Duration: d}
 		if err != nil || len(addrs) == 0 {
 			c.Status, c.Summary = Fail, "DNS cannot resolve "+dialHost
-			c.Evidence = flows.Sanitize(dialHost + ": " + dnsErrorText(err, cfg.limit(ctx)))
+			c.Evidence = dialHost + ": " + dnsErrorText(err, cfg.limit(ctx))
 			if proxy != nil {
 				c.Fix = "The proxy's name in HTTPS_PROXY does not resolve: check HTTPS_PROXY with the network team, or unset it if this network needs no proxy."
 			} else {
@@ -164,7 +162,7 @@ func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, 
 		if len(shown) > 3 {
 			shown, more = shown[:3], fmt.Sprintf(" (+%d more)", len(addrs)-3)
 		}
-		c.Evidence = flows.Sanitize(dialHost + " → " + strings.Join(shown, ", ") + more)
+		c.Evidence = dialHost + " → " + strings.Join(shown, ", ") + more
 		add(c)
 	}
 
@@ -215,11 +213,11 @@ func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, 
 		switch {
 		case err != nil:
 			c.Status, c.Summary = Fail, "proxy did not answer CONNECT"
-			c.Evidence = flows.Sanitize(proxyShown + ": " + ioErrorText(err, cfg.limit(ctx)))
+			c.Evidence = proxyShown + ": " + ioErrorText(err, cfg.limit(ctx))
 			c.Fix = "Ask the network team whether " + proxyShown + " is the proxy to use for HTTPS, and to allow CONNECT to " + hp + "."
 		case status == http.StatusProxyAuthRequired:
 			c.Status, c.Summary = Fail, "proxy wants authentication (407)"
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s answered 407 Proxy Authentication Required (wants %s)", proxyShown, schemesOf(hdr)))
+			c.Evidence = fmt.Sprintf("%s answered 407 Proxy Authentication Required (wants %s)", proxyShown, schemesOf(hdr))
 			if proxy.User != nil {
 				c.Fix = "The proxy refused the user name and password in HTTPS_PROXY (Go sends them as Basic): check them, or ask the network team to let " + host + " through without proxy sign-in."
 			} else {
@@ -227,11 +225,11 @@ func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, 
 			}
 		case status != http.StatusOK:
 			c.Status, c.Summary = Fail, fmt.Sprintf("proxy refused CONNECT (%d)", status)
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s refused CONNECT %s: %d %s", proxyShown, hp, status, http.StatusText(status)))
+			c.Evidence = fmt.Sprintf("%s refused CONNECT %s: %d %s", proxyShown, hp, status, http.StatusText(status))
 			c.Fix = "Ask the network team to allow HTTPS (CONNECT) to " + hp + " through the proxy."
 		default:
 			c.Status = OK
-			c.Evidence = flows.Sanitize(proxyShown + " opened a tunnel to " + hp + " (the proxy resolves " + host + ")")
+			c.Evidence = proxyShown + " opened a tunnel to " + hp + " (the proxy resolves " + host + ")"
 		}
 		add(c)
 		if c.Status != OK {
@@ -260,7 +258,7 @@ func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, 
 	if err != nil {
 		c.Status = Fail
 		c.Summary = "TLS handshake with " + host + " failed"
-		c.Evidence = flows.Sanitize("connected, but " + tlsErrorText(err, cfg.limit(ctx)))
+		c.Evidence = "connected, but " + tlsErrorText(err, cfg.limit(ctx))
 		c.Fix = "Something between here and " + host + " (a firewall or proxy) breaks HTTPS: ask the network team to allow HTTPS to " + host + " unmodified."
 		add(c)
 		return res
@@ -308,7 +306,7 @@ func (res *hostResult) httpStep(ctx context.Context, cfg *Config, p *progress, a
 	switch {
 	case err != nil:
 		c.Status, c.Summary = Fail, "no HTTP answer from "+host
-		c.Evidence = flows.Sanitize(ioErrorText(err, cfg.limit(ctx)))
+		c.Evidence = ioErrorText(err, cfg.limit(ctx))
 		c.Fix = "Something between here and " + host + " swallows HTTPS requests: ask the network team to allow HTTPS to " + host + "."
 	case resp.StatusCode == http.StatusProxyAuthRequired:
 		c.Status, c.Summary = Fail, "a proxy wants authentication (407)"
@@ -406,19 +404,19 @@ func judgeChain(cfg *Config, c *Check, host string, st tls.ConnectionState) bool
 	case inspected && verr == nil:
 		c.Status = Warn
 		c.Summary = "TLS inspection by '" + top.CommonName + "' detected"
-		c.Evidence = flows.Sanitize(fmt.Sprintf("%s, chain ends in %s, not %s: TLS inspection (this machine trusts it)", version, topName, usual))
+		c.Evidence = fmt.Sprintf("%s, chain ends in %s, not %s: TLS inspection (this machine trusts it)", version, topName, usual)
 		c.Fix = "Works while this machine trusts that CA; if sign-in still fails, ask the network team to exempt " + host + " from TLS inspection."
 	case inspected:
 		c.Status = Fail
 		c.Summary = "TLS inspection by '" + top.CommonName + "' detected"
-		c.Evidence = flows.Sanitize(fmt.Sprintf("%s, certificate for %s issued by %s, not %s: TLS inspection, by a CA this machine does not trust", version, host, topName, usual))
-		c.Fix = "Ask the network team to exempt " + host + " from TLS inspection, or for the '" + flows.Sanitize(top.CommonName) + "' root certificate to add to this machine's trust store."
+		c.Evidence = fmt.Sprintf("%s, certificate for %s issued by %s, not %s: TLS inspection, by a CA this machine does not trust", version, host, topName, usual)
+		c.Fix = "Ask the network team to exempt " + host + " from TLS inspection, or for the '" + top.CommonName + "' root certificate to add to this machine's trust store."
 	case verr == nil:
 		c.Status = OK
 		if leafIssuer == topName {
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s, certificate issued by %s", version, topName))
+			c.Evidence = fmt.Sprintf("%s, certificate issued by %s", version, topName)
 		} else {
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s, certificate issued by %s, chain ends in %s", version, leafIssuer, topName))
+			c.Evidence = fmt.Sprintf("%s, certificate issued by %s, chain ends in %s", version, leafIssuer, topName)
 		}
 		return true
 	default:
@@ -429,19 +427,19 @@ func judgeChain(cfg *Config, c *Check, host string, st tls.ConnectionState) bool
 		switch {
 		case errors.As(verr, &ci) && ci.Reason == x509.Expired:
 			c.Summary = "certificate not valid at this machine's time"
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s, certificate issued by %s is not valid at this machine's time (%s)", version, leafIssuer, cfg.Now().UTC().Format(time.RFC3339)))
+			c.Evidence = fmt.Sprintf("%s, certificate issued by %s is not valid at this machine's time (%s)", version, leafIssuer, cfg.Now().UTC().Format(time.RFC3339))
 			c.Fix = "Set this machine's clock right (turn on automatic time / NTP); a wrong clock makes valid certificates look expired."
 		case errors.As(verr, &hn):
 			c.Summary = "certificate is for another name than " + host
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s, certificate issued by %s is not for %s", version, leafIssuer, host))
+			c.Evidence = fmt.Sprintf("%s, certificate issued by %s is not for %s", version, leafIssuer, host)
 			c.Fix = "Something between here and " + host + " answers in its place (a proxy or captive portal): ask the network team."
 		case errors.As(verr, &ua):
 			c.Summary = "this machine does not trust " + topName
-			c.Evidence = flows.Sanitize(fmt.Sprintf("%s, chain ends in %s, which this machine does not trust", version, topName))
+			c.Evidence = fmt.Sprintf("%s, chain ends in %s, which this machine does not trust", version, topName)
 			c.Fix = "Update the system's CA certificates (e.g. the ca-certificates package); if SSL_CERT_FILE is set, it must hold that root too."
 		default:
 			c.Summary = "certificate refused"
-			c.Evidence = flows.Sanitize(version + ", " + verr.Error())
+			c.Evidence = version + ", " + verr.Error()
 			c.Fix = "Ask the network team what answers for " + host + " here."
 		}
 	}
@@ -504,7 +502,7 @@ func dialErrorText(err error, addr string, limit string) (string, string) {
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		return "no route to " + addr, "no route to " + addr + " from this machine"
 	}
-	return "cannot connect to " + addr, flows.Sanitize(err.Error())
+	return "cannot connect to " + addr, err.Error()
 }
 
 func ioErrorText(err error, limit string) string {

@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/clouds"
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 )
 
@@ -136,7 +137,7 @@ func (e entraError) has(code int) bool {
 func (e entraError) firstLine() string {
 	d, _, _ := strings.Cut(strings.TrimSpace(e.Description), "\n")
 	d, _, _ = strings.Cut(d, "\r")
-	return flows.Sanitize(strings.TrimSpace(d))
+	return strings.TrimSpace(d)
 }
 
 // tenantSegment is --tenant as an authority path segment ("" = organizations).
@@ -208,7 +209,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 		return []Check{c}, nil
 	}
 	seg := cfg.tenantSegment()
-	shown := flows.Sanitize(seg)
+	shown := seg
 	c.Title = "Tenant " + shown
 	info := &Tenant{Query: shown}
 	if blocked != "" {
@@ -229,7 +230,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	switch {
 	case err != nil:
 		c.Status, c.Summary = Fail, "tenant's OpenID configuration unreachable"
-		c.Evidence = flows.Sanitize("could not read the OpenID configuration: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx)))
+		c.Evidence = "could not read the OpenID configuration: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx))
 		c.Fix = "See the network checks of " + loginHost + " above."
 	case status != http.StatusOK:
 		var e entraError
@@ -241,7 +242,7 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 			c.Fix = "Check the tenant's domain or id (Entra admin center > Overview); a US Government or China tenant needs --cloud usgov or --cloud china."
 		} else {
 			c.Summary = fmt.Sprintf("tenant look-up answered %d", status)
-			c.Evidence = flows.Sanitize(fmt.Sprintf("HTTP %d: %s", status, e.firstLine()))
+			c.Evidence = fmt.Sprintf("HTTP %d: %s", status, e.firstLine())
 			c.Fix = "Check --tenant; if it is right, give support this report."
 		}
 	default:
@@ -253,9 +254,9 @@ func tenantChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 			break
 		}
 		info.ID = guidRE().FindString(oc.Issuer)
-		info.CloudInstance = flows.Sanitize(oc.CloudInstance)
-		info.RegionScope = flows.Sanitize(oc.RegionScope)
-		info.RegionSubScope = flows.Sanitize(oc.RegionSubScope)
+		info.CloudInstance = safetext.Sanitize(oc.CloudInstance)
+		info.RegionScope = safetext.Sanitize(oc.RegionScope)
+		info.RegionSubScope = safetext.Sanitize(oc.RegionSubScope)
 		info.Cloud = cloudFor(oc.CloudInstance, oc.RegionSubScope)
 		ev := fmt.Sprintf("tenant id %s, cloud_instance_name %s, tenant_region_scope %s", orNone(info.ID), orNone(info.CloudInstance), orNone(info.RegionScope))
 		if info.RegionSubScope != "" {
@@ -312,13 +313,13 @@ func do(client *http.Client, req *http.Request) (int, []byte, error) {
 // simply expires (Microsoft Learn: entra/identity-platform/v2-oauth2-device-code,
 // "Device authorization response": expires_in), and nothing is created in the tenant.
 func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string) []Check {
-	id := flows.Sanitize(cfg.SignInClientID)
+	id := cfg.SignInClientID
 	name := id
 	if strings.EqualFold(cfg.SignInClientID, signin.ClientID) {
 		name = "'Microsoft Graph Command Line Tools' (" + id + ")"
 	}
 	seg := cfg.tenantSegment()
-	where := "tenant " + flows.Sanitize(seg)
+	where := "tenant " + seg
 	if !cfg.hasTenant() {
 		where = "work or school accounts (no --tenant)"
 	}
@@ -336,7 +337,7 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	defer cancel()
 	req, err := http.NewRequestWithContext(lctx, http.MethodPost, cfg.Cloud.Authority(seg)+"/oauth2/v2.0/devicecode", strings.NewReader(form.Encode()))
 	if err != nil {
-		c.Status, c.Evidence = Fail, flows.Sanitize(err.Error())
+		c.Status, c.Evidence = Fail, err.Error()
 		p.emit(c)
 		return []Check{c}
 	}
@@ -350,7 +351,7 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 	switch {
 	case err != nil:
 		c.Status, c.Summary = Fail, "device-code start unreachable"
-		c.Evidence = flows.Sanitize("could not start a device-code sign-in: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx)))
+		c.Evidence = "could not start a device-code sign-in: " + ioErrorText(err, cfg.lookupLimit(ctx, lctx))
 		c.Fix = "See the network checks of " + hostOf(cfg.Cloud.AuthorityHost) + " above."
 	case status == http.StatusOK:
 		var dc struct {
@@ -378,9 +379,9 @@ func signinChecks(ctx context.Context, cfg *Config, p *progress, blocked string)
 		c.Fix = "See the tenant check above."
 	default:
 		c.Status, c.Summary = Fail, fmt.Sprintf("device-code start refused (%d)", status)
-		c.Evidence = flows.Sanitize(fmt.Sprintf("HTTP %d: %s", status, e.firstLine()))
+		c.Evidence = fmt.Sprintf("HTTP %d: %s", status, e.firstLine())
 		c.Fix = "Look the AADSTS code up (login.microsoftonline.com/error) and give support this report."
-		if x := flows.Explain(errors.New(string(body))); x != nil && x.Fix != "" {
+		if x := explain.Explain(errors.New(string(body))); x != nil && x.Fix != "" {
 			c.Fix = x.Fix
 		}
 	}

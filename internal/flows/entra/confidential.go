@@ -14,6 +14,8 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"golang.org/x/crypto/pkcs12"
+
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // SilentTenant returns a token for the signed-in account in another tenant (a
@@ -29,7 +31,7 @@ func (c *Client) SilentTenant(ctx context.Context, tenant string) (*Token, error
 	}
 	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc), public.WithTenantID(tenant))
 	if err != nil {
-		return nil, err
+		return nil, safetext.WrapError(err)
 	}
 	return toToken(res), nil
 }
@@ -77,7 +79,7 @@ func (a *AppClient) Token(ctx context.Context, tenant string) (string, error) {
 	}
 	res, err := a.cca.AcquireTokenByCredential(ctx, []string{a.scope}, opts...)
 	if err != nil {
-		return "", err
+		return "", safetext.WrapError(err)
 	}
 	return res.AccessToken, nil
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Options configure a Client.
@@ -27,14 +29,16 @@ type Options struct {
 	InstanceDiscovery bool
 }
 
-// DeviceCode is what a user needs to finish a device-code sign-in elsewhere.
+// DeviceCode is what a user needs to finish a device-code sign-in elsewhere. Its
+// text is display-safe.
 type DeviceCode struct {
 	UserCode        string
 	VerificationURL string
 	Message         string
 }
 
-// Token is a signed-in account's access token and identity.
+// Token is a signed-in account's access token and identity. Its names are
+// display-safe (sanitized where MSAL hands them over).
 type Token struct {
 	AccessToken string
 	Username    string
@@ -80,7 +84,7 @@ func (c *Client) Interactive(ctx context.Context, openURL func(string) error, cl
 	}
 	res, err := c.pca.AcquireTokenInteractive(ctx, c.scopes, opts...)
 	if err != nil {
-		return nil, err
+		return nil, safetext.WrapError(err)
 	}
 	return c.keep(res), nil
 }
@@ -93,12 +97,13 @@ func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode), clai
 	}
 	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.scopes, opts...)
 	if err != nil {
-		return nil, err
+		return nil, safetext.WrapError(err)
 	}
-	show(DeviceCode{UserCode: dc.Result.UserCode, VerificationURL: dc.Result.VerificationURL, Message: dc.Result.Message})
+	show(DeviceCode{UserCode: safetext.Sanitize(dc.Result.UserCode), VerificationURL: safetext.Sanitize(dc.Result.VerificationURL),
+		Message: safetext.Sanitize(dc.Result.Message)})
 	res, err := dc.AuthenticationResult(ctx)
 	if err != nil {
-		return nil, err
+		return nil, safetext.WrapError(err)
 	}
 	return c.keep(res), nil
 }
@@ -125,7 +130,7 @@ func (c *Client) Silent(ctx context.Context) (*Token, error) {
 	}
 	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc))
 	if err != nil {
-		return nil, err
+		return nil, safetext.WrapError(err)
 	}
 	return toToken(res), nil
 }
@@ -141,9 +146,9 @@ func (c *Client) keep(res public.AuthResult) *Token {
 func toToken(res public.AuthResult) *Token {
 	return &Token{
 		AccessToken: res.AccessToken,
-		Username:    res.Account.PreferredUsername,
-		TenantID:    res.IDToken.TenantID,
-		ObjectID:    res.IDToken.Oid,
-		Name:        res.IDToken.Name,
+		Username:    safetext.Sanitize(res.Account.PreferredUsername),
+		TenantID:    safetext.Sanitize(res.IDToken.TenantID),
+		ObjectID:    safetext.Sanitize(res.IDToken.Oid),
+		Name:        safetext.Sanitize(res.IDToken.Name),
 	}
 }

@@ -9,8 +9,7 @@ import (
 	"testing"
 )
 
-// The text of a Graph error, and where its ids come from (mutants gremlins found
-// alive): the body's innerError first, headers for what it lacks, request-id from the
+// The text of a Graph error, and where its ids come from: the body's innerError first, headers for what it lacks, request-id from the
 // header always; a body that is not Graph's error JSON becomes the message, cut at 200
 // bytes.
 func TestErrorTextAndIDs(t *testing.T) {

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Clock is the time source for retry waits (injected so tests run in milliseconds).
@@ -128,7 +130,8 @@ func New(baseURL string, httpClient *http.Client, token TokenFunc, opts ...Optio
 // Requests is the number of HTTP requests the client has sent (a $batch counts once).
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
-// Error is a Graph error response, with the ids support needs.
+// Error is a Graph error response, with the ids support needs. Its text is
+// display-safe: newError sanitizes what Graph sent.
 type Error struct {
 	Method, Path    string
 	Status          int
@@ -193,6 +196,11 @@ func newError(method, path string, status int, header func(string) string, body 
 	}
 	if v := header("Date"); v != "" && e.Date == "" {
 		e.Date = v
+	}
+	// Graph's words and headers enter here; the path may carry a name the caller
+	// was given.
+	for _, f := range []*string{&e.Method, &e.Path, &e.Code, &e.Message, &e.RequestID, &e.ClientRequestID, &e.Date} {
+		*f = safetext.Sanitize(*f)
 	}
 	return e
 }
@@ -303,12 +311,13 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 			if ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
-			return nil, fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err)
+			// A transport error may carry what a proxy answered (its status line).
+			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if err != nil {
-			return nil, fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err)
+			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil

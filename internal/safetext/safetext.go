@@ -1,4 +1,10 @@
-package flows
+// Package safetext makes text from outside the program (Microsoft Graph, Entra ID,
+// MSAL, a pasted address, a browser's redirect) safe to print on a terminal. It is
+// applied once, where such text enters: the packages that decode it (graph, entra,
+// the consent listener and paste parser, the doctor) call it, and the types they fill
+// hold display-safe text from then on. Sanitize is idempotent, so a renderer that
+// cleans again does no harm.
+package safetext
 
 import (
 	"strings"
@@ -123,3 +129,25 @@ func skipString(s string, i int) int {
 	}
 	return i
 }
+
+// Error is an error whose text is display-safe: Error sanitizes the text of the
+// error it wraps, which errors.Is, errors.As and errors.Unwrap still see as it came.
+type Error struct{ err error }
+
+// WrapError makes a non-nil err's text display-safe (nil stays nil). A boundary uses
+// it on errors whose text carries what another program sent: MSAL's errors (Entra
+// ID's description), a transport error (a proxy's status line).
+func WrapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if safe, ok := err.(*Error); ok {
+		return safe
+	}
+	return &Error{err: err}
+}
+
+func (e *Error) Error() string { return Sanitize(e.err.Error()) }
+
+// Unwrap returns the wrapped error.
+func (e *Error) Unwrap() error { return e.err }

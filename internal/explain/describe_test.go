@@ -1,4 +1,4 @@
-package flows
+package explain
 
 import (
 	"context"
@@ -18,9 +18,8 @@ import (
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
-// Non-AADSTS failures in plain words (issue 10, "Errors in plain words, all of them"):
-// the errors come from real dials and real TLS handshakes, wrapped the way Graph and
-// MSAL wrap them.
+// Non-AADSTS failures in plain words: the errors come from real dials and real TLS
+// handshakes, wrapped the way Graph and MSAL wrap them.
 func TestDescribeNetworkErrors(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer tlsSrv.Close()
@@ -43,8 +42,6 @@ func TestDescribeNetworkErrors(t *testing.T) {
 		{"refused", fmt.Errorf("Microsoft Graph POST /$batch: %w", refusedErr), "Connection refused", []string{"127.0.0.1", "HTTPS_PROXY"}},
 		{"unknown authority", fmt.Errorf("signing in: %w", tlsErr), "Certificate not trusted", []string{"TLS-inspecting", "SSL_CERT_FILE", "HTTPS_PROXY"}},
 		{"cancelled", fmt.Errorf("verifying grants: %w", cancelErr), "Cancelled", nil},
-		{"sign-in timeout", &TimeoutError{Awaited: AwaitSignIn, After: 10 * time.Minute}, "Timed out waiting for you to sign in", []string{"--timeout"}},
-		{"graph timeout", &TimeoutError{Awaited: AwaitGraph, After: 30 * time.Second}, "Timed out waiting for Microsoft Graph", nil},
 		{"403 on the grant lists", &graph.Error{Status: 403, Code: "Authorization_RequestDenied", Path: "/servicePrincipals(appId='x')/oauth2PermissionGrants"}, "Microsoft Graph refused to show this to your account", []string{"directory role", "not mean the permissions are missing"}},
 		{"throttled", &graph.ThrottledError{Wait: 90 * time.Second, Status: 429, Cause: errors.New("no answer within --timeout 5s")}, "Microsoft Graph is throttling", []string{"1m30s"}},
 	} {
@@ -71,64 +68,6 @@ func TestDescribeNetworkErrors(t *testing.T) {
 	}
 	if Describe(errors.New("something else")) != nil {
 		t.Fatal("an unknown error got an explanation")
-	}
-}
-
-// Cancellation reads "cancelled", never Go's "context canceled", and still matches
-// both ErrCancelled and context.Canceled.
-func TestCancelledErrorText(t *testing.T) {
-	err := fmt.Errorf("signing in: %w", Cancelled(context.Canceled))
-	if err.Error() != "signing in: cancelled" || !errors.Is(err, ErrCancelled) || !errors.Is(err, context.Canceled) {
-		t.Fatalf("%q", err)
-	}
-}
-
-// A timeout says how long it waited only when it knows (a Graph call's deadline does
-// not): never "after 0s".
-func TestTimeoutErrorText(t *testing.T) {
-	expired, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
-	defer cancel()
-	if err := graphCtxErr(expired, errors.New("Post: context deadline exceeded")); err.Error() != "timed out waiting for Microsoft Graph" ||
-		!errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Graph call past its deadline: %q", err)
-	}
-	if err := ctxDone(expired, AwaitSignIn, 90*time.Second); err.Error() != "timed out after 1m30s waiting for you to sign in" {
-		t.Errorf("sign-in past its deadline: %q", err)
-	}
-	limit, cancelLimit := context.WithDeadlineCause(context.Background(), time.Unix(0, 0), errors.New("--timeout 5m reached"))
-	defer cancelLimit()
-	if err := ctxDone(limit, AwaitConsent, 0); err.Error() != "timed out waiting for admin consent to become visible in Microsoft Graph: --timeout 5m reached" {
-		t.Errorf("consent wait past --timeout: %q", err)
-	}
-}
-
-// A Graph call cut by the command's --timeout returns the --timeout's own error (it
-// names the limit), not a TimeoutError about Graph.
-func TestGraphErrorPastTheCommandTimeout(t *testing.T) {
-	limit := errors.New("no answer within --timeout 5m")
-	ctx, cancel := context.WithDeadlineCause(context.Background(), time.Unix(0, 0), limit)
-	defer cancel()
-	err := graphCtxErr(ctx, errors.New("Post: context deadline exceeded"))
-	var te *TimeoutError
-	if err != limit || errors.As(err, &te) {
-		t.Fatalf("graphCtxErr = %q (%T), want the --timeout's error %q", err, err, limit)
-	}
-}
-
-// A cancellation with a cause of its own (Ctrl+C) still matches context.Canceled and
-// ErrCancelled, and nothing else: not a deadline, not a usage error.
-func TestCancelledWithACause(t *testing.T) {
-	interrupt := errors.New("interrupted (Ctrl+C)")
-	ctx, cancel := context.WithCancelCause(context.Background())
-	cancel(interrupt)
-	err := fmt.Errorf("verifying grants: %w", ctxDone(ctx, AwaitGraph, 0))
-	if err.Error() != "verifying grants: cancelled" || !errors.Is(err, context.Canceled) || !errors.Is(err, ErrCancelled) || !errors.Is(err, interrupt) {
-		t.Fatalf("%q: want \"verifying grants: cancelled\" matching context.Canceled, ErrCancelled and its cause", err)
-	}
-	for _, other := range []error{context.DeadlineExceeded, ErrUsage} {
-		if errors.Is(err, other) {
-			t.Errorf("%q matches %v", err, other)
-		}
 	}
 }
 
@@ -176,26 +115,45 @@ func TestDescribeNoAnswer(t *testing.T) {
 	}
 }
 
-// A consent wait that ran out says consent may not have been accepted or replication
-// is slow; a DNS failure that names no host names the request's host; no error, no
+// A DNS failure that names no host names the request's host; no error, no
 // explanation.
-func TestDescribeConsentTimeoutAndUnnamedDNS(t *testing.T) {
-	x := Describe(fmt.Errorf("waiting for consent: %w", &TimeoutError{Awaited: AwaitConsent, After: 5 * time.Minute}))
-	want := Explanation{Title: "Timed out waiting for admin consent to become visible in Microsoft Graph",
-		Meaning: "Not every grant became visible in Microsoft Graph in time: consent may not have been accepted, or replication is slow.",
-		Fix:     "Check the consent page's result, then run verify again later; raise --timeout to wait longer."}
-	if x == nil || *x != want {
-		t.Fatalf("consent timeout\n got %+v\nwant %+v", x, want)
-	}
+func TestDescribeUnnamedDNSAndNil(t *testing.T) {
 	_, err := (&http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 		return nil, &net.DNSError{Err: "server misbehaving", IsTemporary: true}
 	}}}).Get("https://graph.microsoft.com/v1.0/$batch")
-	x = Describe(err)
+	x := Describe(err)
 	if x == nil || x.Title != "Cannot find graph.microsoft.com" ||
 		x.Meaning != "The name graph.microsoft.com does not resolve (DNS): this machine is offline, its DNS server does not answer, or the network blocks it." {
 		t.Fatalf("DNS error without a name (%v): %+v", err, x)
 	}
 	if x := Describe(nil); x != nil {
 		t.Fatalf("Describe(nil) = %+v", x)
+	}
+}
+
+// errSelf explains itself.
+type errSelf struct{ x *Explanation }
+
+func (e errSelf) Error() string         { return "self" }
+func (e errSelf) Explain() *Explanation { return e.x }
+
+// An error that explains itself is asked first, even wrapped and even when it names
+// an AADSTS code; one that declines (nil) is explained as any other.
+func TestDescribeAsksTheErrorFirst(t *testing.T) {
+	own := &Explanation{Title: "Consent cannot fix this", Meaning: "AADSTS65001 is not the point", Fix: "Do this."}
+	if x := Describe(fmt.Errorf("consent: %w", errSelf{own})); x != own {
+		t.Fatalf("Describe = %+v, want the error's own %+v", x, own)
+	}
+	declined := fmt.Errorf("signing in: %w: %w", errSelf{nil}, callErr(65004, false))
+	if x := Describe(declined); x == nil || x.Code != 65004 {
+		t.Fatalf("Describe = %+v, want AADSTS65004's explanation", x)
+	}
+}
+
+// Entra ID's explanation is Describe's answer for an Entra ID error, the same value.
+func TestDescribeEntraError(t *testing.T) {
+	err := fmt.Errorf("signing in: %w", &AuthError{Op: "signing in", Explanation: &Explanation{Code: 50076, Title: "MFA"}})
+	if Describe(err) != Explain(err) {
+		t.Fatal("Describe differs from Explain on an AuthError")
 	}
 }

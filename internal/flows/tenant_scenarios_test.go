@@ -1,6 +1,7 @@
 package flows_test
 
-// Issue 10 against the emulator's tenant states of issue 11 (emulator/scenarios_more.go).
+// Sign-in, roles and the consent wait against the emulator's tenant states
+// (emulator/scenarios_more.go).
 
 import (
 	"context"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -95,7 +97,7 @@ func TestSignInRefusalScenarios(t *testing.T) {
 		t.Run(tc.scenario, func(t *testing.T) {
 			_, s, _ := newSession(t, tc.scenario, nil)
 			_, err := s.SignIn(context.Background(), nil)
-			x := flows.Explain(err)
+			x := explain.Explain(err)
 			if !errors.Is(err, flows.ErrRefused) || x == nil || x.Code != tc.code || !strings.Contains(x.Title+x.Meaning+x.Fix, tc.fix) {
 				t.Fatalf("err %v, explanation %+v", err, x)
 			}

@@ -1,4 +1,4 @@
-package flows
+package explain
 
 import (
 	"bytes"
@@ -13,10 +13,12 @@ import (
 	"testing"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // explainShape builds the error Explain sees from fuzz input, in each shape an Entra
-// error reaches us (see aadsts_test.go): 0 token endpoint (MSAL CallErr with the
+// error reaches us (see explain_test.go): 0 token endpoint (MSAL CallErr with the
 // body), 1 device code (body already consumed, JSON only in the text), 2 interactive
 // form_post (the HTML-escaped description as a plain error), 3 admin consent redirect
 // (the query string), 4 a wrapped token endpoint error.
@@ -32,8 +34,8 @@ func explainShape(shape uint8, data []byte, text string) error {
 		return errors.New(text)
 	case 3:
 		q, _ := url.ParseQuery(text)
-		if r := ParseConsentRedirect(q); r.Err != nil {
-			return r.Err
+		if e := q.Get("error"); e != "" {
+			return NewConsentRedirectError(e, q.Get("error_subcode"), q.Get("error_description"))
 		}
 		return errors.New("no error in the redirect")
 	default:
@@ -96,12 +98,12 @@ func FuzzExplain(f *testing.F) {
 			if strings.Contains(s, "\n") {
 				t.Fatalf("newline in %q", s)
 			}
-			checkInertStr(t, s, false)
+			testkit.CheckNoControls(t, s, false)
 		}
-		checkInertStr(t, x.Meaning, false)
-		checkInertStr(t, x.Description, true)
+		testkit.CheckNoControls(t, x.Meaning, false)
+		testkit.CheckNoControls(t, x.Description, true)
 		ae := &AuthError{Op: "signing in", Explanation: x, Err: err}
-		checkInertStr(t, ae.Error(), false)
+		testkit.CheckNoControls(t, ae.Error(), false)
 		if !errors.Is(ae, ErrRefused) || Explain(ae) != x {
 			t.Fatal("AuthError does not round-trip")
 		}

@@ -1,4 +1,4 @@
-package flows
+package safetext
 
 import (
 	"fmt"
@@ -29,6 +29,20 @@ func TestSanitizeDropsEveryC1Control(t *testing.T) {
 		"Contoso\u0085AADSTS0: fake":    "ContosoAADSTS0: fake",
 		"App\u008d\u008d\u008dApproved": "AppApproved",
 		"\u0084\u0088\u008e\u008fok":    "ok",
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A C1 string control (OSC, DCS, PM, APC, SOS) at the very start is skipped with its
+// payload up to BEL or ST.
+func TestSanitizeC1StringAtStart(t *testing.T) {
+	for in, want := range map[string]string{
+		"\u009d0;evil title\u0007after": "after",
+		"\u0090payload\u009cafter":      "after",
+		"x\u009fpm\u0007y":              "xy",
 	} {
 		if got := Sanitize(in); got != want {
 			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)

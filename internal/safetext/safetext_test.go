@@ -1,10 +1,14 @@
-package flows
+package safetext
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 func TestSanitize(t *testing.T) {
@@ -85,26 +89,13 @@ func TestSanitizePlainIsNotCopied(t *testing.T) {
 	}
 }
 
-// checkInert fails when s could still drive a terminal.
-func checkInert(t *testing.T, in, s string) {
-	t.Helper()
-	if !utf8.ValidString(s) {
-		t.Fatalf("Sanitize(%q) is not valid UTF-8: %q", in, s)
-	}
-	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) || isBidiControl(r) {
-			t.Fatalf("Sanitize(%q) = %q keeps control %U", in, s, r)
-		}
-	}
-}
-
 func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{"plain", "\x1b[31mred", "\x1b]52;c;AAAA\x07", "\u009b2J", "\u202e", "\xff\xfe", "a\x1b", "\x1bP\x1b\\"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		out := Sanitize(in)
-		checkInert(t, in, out)
+		testkit.CheckNoControls(t, out, false)
 		if strings.ContainsRune(out, '\n') {
 			t.Fatalf("newline kept: %q", out)
 		}
@@ -117,10 +108,76 @@ func FuzzSanitize(f *testing.F) {
 	})
 }
 
+// Sanitize and SanitizeMultiline are idempotent, and SanitizeMultiline's output is
+// left alone by Sanitize except for its newlines: text cleaned where it entered can
+// be cleaned again by a renderer without changing.
+func TestSanitizeIsIdempotent(t *testing.T) {
+	for _, in := range []string{"Contoso\x1b[31m Red\x1b[0m", "a\x1b]0;t\x07b\nc", "x\u202ey\u009b2Jz", "\xff\x1b", "tab\tnew\nline\r", "plain"} {
+		once := Sanitize(in)
+		if twice := Sanitize(once); twice != once {
+			t.Errorf("Sanitize(Sanitize(%q)) = %q, want %q", in, twice, once)
+		}
+		multi := SanitizeMultiline(in)
+		if twice := SanitizeMultiline(multi); twice != multi {
+			t.Errorf("SanitizeMultiline twice on %q = %q, want %q", in, twice, multi)
+		}
+		if got, want := Sanitize(multi), strings.ReplaceAll(multi, "\n", " "); got != want {
+			t.Errorf("Sanitize(SanitizeMultiline(%q)) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func BenchmarkSanitizePlain(b *testing.B) {
 	s := "AvePoint Cloud Backup for Dynamics Customer Engagement"
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Sanitize(s)
+	}
+}
+
+// WrapError cleans the text and nothing else: the wrapped error is still found by
+// errors.Is and errors.As, nil stays nil, and wrapping twice wraps once.
+func TestWrapError(t *testing.T) {
+	inner := &os.PathError{Op: "open", Path: "a\x1b[2Jb", Err: os.ErrNotExist}
+	err := WrapError(fmt.Errorf("reading: %w", inner))
+	if got := err.Error(); got != "reading: open ab: file does not exist" {
+		t.Errorf("text %q", got)
+	}
+	var pe *os.PathError
+	if !errors.Is(err, os.ErrNotExist) || !errors.As(err, &pe) || pe != inner {
+		t.Errorf("the wrapped error is lost: %v", err)
+	}
+	if WrapError(nil) != nil {
+		t.Error("WrapError(nil) is not nil")
+	}
+	if again := WrapError(err); again != err {
+		t.Errorf("wrapped twice: %#v", again)
+	}
+}
+
+// Escape sequences cut off at the end of the text, and nF sequences whose
+// intermediates are the first (SP) or last (/) of their range, are dropped whole.
+func TestSanitizeEscapeEdges(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\x1b(":              "a",  // nF intermediate, then the end
+		"a\x1b[12":            "a",  // CSI parameters, then the end
+		"a\x1b Fb":            "ab", // ESC SP F
+		"a\x1b/Xb":            "ab", // ESC / X
+		"a\x1b(Bb":            "ab",
+		"a\x1b[1mb":           "ab",
+		"a\x1b":               "a",
+		"a\x1b]0;t":           "a",
+		"a\x1b[1@b":           "ab", // CSI final bytes: the first (@) and the last (~) of their range
+		"a\x1b[1~b":           "ab",
+		"a\x1b[1 qb":          "ab", // a space is an intermediate byte (DECSCUSR), not the end
+		"a\x1b[1\x1fb":        "ab", // a C0 control ends a malformed CSI and is dropped itself
+		"a\x1b]0;t\x1b":       "a",  // an ESC as the string's very last byte
+		"a\x1b]0;t\x1b\\b":    "ab", // ST as ESC \
+		"a\x1b]0;t\x1b[31mb":  "ab", // a new escape (CSI) ends the string and is skipped whole
+		"a\x1b]0;\\\x1b[31mb": "ab", // a backslash before that ESC is payload, not ST
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
