@@ -44,8 +44,8 @@ import (
 )
 
 // ARMHost is the Azure Resource Manager host the proxy answers for in the global cloud
-// (Microsoft Learn: azure/azure-resource-manager/management/overview, "The Resource
-// Manager endpoint is https://management.azure.com").
+// (Microsoft Learn: rest/api/resources/tenants/list, "GET
+// https://management.azure.com/tenants?api-version=2022-12-01").
 const ARMHost = "management.azure.com"
 
 // proxyRole is what a proxied host is in the demo tenant.

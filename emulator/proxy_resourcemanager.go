@@ -58,7 +58,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		armError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The requested resource does not support http method '"+r.Method+"'.")
 		return
 	}
-	// Every ARM request names its api-version (rest/api/azure, "API versioning").
+	// api-version is a required query parameter of both lists (their URI Parameters).
 	if r.URL.Query().Get("api-version") == "" {
 		armError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
 		return
