@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"encoding/json"
 	"reflect"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/testkit"
@@ -19,81 +17,42 @@ import (
 // show what `d365consent verify` reports for the same tenant.
 func TestAzureCLIThroughProxy(t *testing.T) {
 	az := testkit.NeedTool(t, "az")
-	for _, scenario := range []string{"consented", "partial"} {
-		t.Run(scenario, func(t *testing.T) {
-			p := startEmulatorProcess(t, "--proxy", "--scenario", scenario)
-			want := verifyThroughProxy(t, p)
-			app, _, _ := strings.Cut(p.printed["app ce"], " ")
+	eachScenarioThroughProxy(t, func(t *testing.T, p *emulatorProcess, want *verifyReport, app string) {
 
-			env, home := proxyEnv(t, p)
-			env = append(env, "AZURE_CONFIG_DIR="+home+"/.azure",
-				// No telemetry or survey to hosts the proxy refuses, no colour.
-				"AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_SURVEY_MESSAGE=false", "AZURE_CORE_NO_COLOR=true")
-			run := func(args ...string) string {
-				t.Helper()
-				code, out, errOut := runClient(t, p, env, az, args...)
-				if code != 0 {
-					t.Fatalf("az %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errOut)
-				}
-				return out
-			}
+		env, home := proxyEnv(t, p)
+		env = append(env, "AZURE_CONFIG_DIR="+home+"/.azure",
+			// No telemetry or survey to hosts the proxy refuses, no colour.
+			"AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_SURVEY_MESSAGE=false", "AZURE_CORE_NO_COLOR=true")
+		run := func(args ...string) string { t.Helper(); return runOK(t, p, env, az, args...) }
 
-			var accounts []struct {
-				TenantID string `json:"tenantId"`
-				User     struct{ Name string }
-			}
-			decode(t, "az login", run("login", "--use-device-code", "--allow-no-subscriptions", "--output", "json"), &accounts)
-			if len(accounts) != 1 || accounts[0].TenantID != p.printed["tenant"] || accounts[0].User.Name != p.admin {
-				t.Fatalf("az login: accounts %+v, want the demo tenant %s signed in as %s", accounts, p.printed["tenant"], p.admin)
-			}
+		var accounts []struct {
+			TenantID string `json:"tenantId"`
+			User     struct{ Name string }
+		}
+		decode(t, "az login", run("login", "--use-device-code", "--allow-no-subscriptions", "--output", "json"), &accounts)
+		if len(accounts) != 1 || accounts[0].TenantID != p.printed["tenant"] || accounts[0].User.Name != p.admin {
+			t.Fatalf("az login: accounts %+v, want the demo tenant %s signed in as %s", accounts, p.printed["tenant"], p.admin)
+		}
 
-			var sp struct {
-				ID             string `json:"id"`
-				AccountEnabled bool   `json:"accountEnabled"`
-				DisplayName    string `json:"displayName"`
-				AppID          string `json:"appId"`
-			}
-			decode(t, "az ad sp show", run("ad", "sp", "show", "--id", app, "--output", "json"), &sp)
-			if sp.ID != want.ServicePrincipal.ID || sp.AccountEnabled != want.ServicePrincipal.AccountEnabled ||
-				sp.DisplayName != want.ServicePrincipal.DisplayName || sp.AppID != app {
-				t.Errorf("az ad sp show: %+v; verify: %+v", sp, *want.ServicePrincipal)
-			}
+		spID := want.checkServicePrincipal(t, "az ad sp show", run("ad", "sp", "show", "--id", app, "--output", "json"), app)
+		want.checkGrants(t, "az ad app permission list-grants", run("ad", "app", "permission", "list-grants", "--id", app, "--output", "json"))
 
-			var grants []struct {
-				ID          string `json:"id"`
-				ConsentType string `json:"consentType"`
-				Scope       string `json:"scope"`
-			}
-			decode(t, "az ad app permission list-grants", run("ad", "app", "permission", "list-grants", "--id", app, "--output", "json"), &grants)
-			if got, w := grantLines(grants), want.delegatedGrants(); !reflect.DeepEqual(got, w) {
-				t.Errorf("az ad app permission list-grants: %q\nverify: %q", got, w)
-			}
-
-			var assignments struct {
-				Value []struct {
-					ID        string `json:"id"`
-					AppRoleID string `json:"appRoleId"`
-				} `json:"value"`
-			}
-			decode(t, "az rest", run("rest", "--method", "get", "--url",
-				"https://graph.microsoft.com/v1.0/servicePrincipals/"+sp.ID+"/appRoleAssignments", "--output", "json"), &assignments)
-			var got []string
-			for _, a := range assignments.Value {
-				got = append(got, a.ID+" "+a.AppRoleID)
-			}
-			sort.Strings(got)
-			w := want.roleAssignments(func(assignment, role, _ string) string { return assignment + " " + role })
-			if !reflect.DeepEqual(got, w) {
-				t.Errorf("az rest appRoleAssignments: %q\nverify: %q", got, w)
-			}
-		})
-	}
-}
-
-// decode parses a client's JSON output into v.
-func decode(t *testing.T, what, out string, v any) {
-	t.Helper()
-	if err := json.Unmarshal([]byte(out), v); err != nil {
-		t.Fatalf("%s: output is not the JSON expected (%v):\n%s", what, err, out)
-	}
+		var assignments struct {
+			Value []struct {
+				ID        string `json:"id"`
+				AppRoleID string `json:"appRoleId"`
+			} `json:"value"`
+		}
+		decode(t, "az rest", run("rest", "--method", "get", "--url",
+			"https://graph.microsoft.com/v1.0/servicePrincipals/"+spID+"/appRoleAssignments", "--output", "json"), &assignments)
+		var got []string
+		for _, a := range assignments.Value {
+			got = append(got, a.ID+" "+a.AppRoleID)
+		}
+		sort.Strings(got)
+		w := want.roleAssignments(func(assignment, role, _ string) string { return assignment + " " + role })
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("az rest appRoleAssignments: %q\nverify: %q", got, w)
+		}
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -70,21 +71,52 @@ func (r *verifyReport) roleAssignments(key func(assignment, role, value string) 
 	return out
 }
 
-// grantLines turns Graph oauth2PermissionGrant objects into "id consentType scope",
-// one line per scope value, sorted.
-func grantLines(grants []struct {
-	ID          string `json:"id"`
-	ConsentType string `json:"consentType"`
-	Scope       string `json:"scope"`
-}) []string {
-	var out []string
+// checkServicePrincipal decodes a client's JSON view of the CE app's service
+// principal (app is its appId) and holds it to verify's.
+func (r *verifyReport) checkServicePrincipal(t *testing.T, what, out, app string) string {
+	t.Helper()
+	var sp struct {
+		ID             string `json:"id"`
+		AccountEnabled bool   `json:"accountEnabled"`
+		DisplayName    string `json:"displayName"`
+		AppID          string `json:"appId"`
+	}
+	decode(t, what, out, &sp)
+	if want := r.ServicePrincipal; sp.ID != want.ID || sp.AccountEnabled != want.AccountEnabled || sp.DisplayName != want.DisplayName || sp.AppID != app {
+		t.Errorf("%s: %+v; verify: %+v", what, sp, *want)
+	}
+	return sp.ID
+}
+
+// checkGrants decodes a client's JSON list of Graph oauth2PermissionGrant objects
+// and holds it to verify's delegated evidence: one "id consentType scope" line per
+// scope value, sorted, the same lines.
+func (r *verifyReport) checkGrants(t *testing.T, what, out string) {
+	t.Helper()
+	var grants []struct {
+		ID          string `json:"id"`
+		ConsentType string `json:"consentType"`
+		Scope       string `json:"scope"`
+	}
+	decode(t, what, out, &grants)
+	var got []string
 	for _, g := range grants {
 		for _, v := range strings.Fields(g.Scope) {
-			out = append(out, g.ID+" "+g.ConsentType+" "+v)
+			got = append(got, g.ID+" "+g.ConsentType+" "+v)
 		}
 	}
-	sort.Strings(out)
-	return out
+	sort.Strings(got)
+	if want := r.delegatedGrants(); !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: %q\nverify: %q", what, got, want)
+	}
+}
+
+// decode parses a client's JSON output into v.
+func decode(t *testing.T, what, out string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("%s: output is not the JSON expected (%v):\n%s", what, err, out)
+	}
 }
 
 // proxyEnv is the environment a client runs in behind the emulator's proxy: its own
@@ -178,6 +210,16 @@ func runClient(t *testing.T, p *emulatorProcess, env []string, name string, args
 	return code, texts[0].String(), texts[1].String()
 }
 
+// runOK is runClient for a command that must succeed: it returns its stdout.
+func runOK(t *testing.T, p *emulatorProcess, env []string, name string, args ...string) string {
+	t.Helper()
+	code, out, errOut := runClient(t, p, env, name, args...)
+	if code != 0 {
+		t.Fatalf("%s %s: exit %d\nstdout:\n%s\nstderr:\n%s", filepath.Base(name), strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
 // verifyThroughProxy runs `d365consent verify --format json` for the CE app with the
 // binary's default endpoints (no --authority-host, --graph-url or --cloud), signing in
 // by device code through the proxy, and returns its report.
@@ -197,6 +239,20 @@ func verifyThroughProxy(t *testing.T, p *emulatorProcess) *verifyReport {
 		t.Fatalf("verify found no service principal, or grants beyond the required ones:\n%s", out)
 	}
 	return &r
+}
+
+// eachScenarioThroughProxy runs test for the scenarios the clients are compared in
+// (consented and partial), each with its own `d365consent emulator --proxy` process,
+// verify's report through the proxy, and the CE app's client id.
+func eachScenarioThroughProxy(t *testing.T, test func(t *testing.T, p *emulatorProcess, want *verifyReport, app string)) {
+	for _, scenario := range []string{"consented", "partial"} {
+		t.Run(scenario, func(t *testing.T) {
+			p := startEmulatorProcess(t, "--proxy", "--scenario", scenario)
+			want := verifyThroughProxy(t, p)
+			app, _, _ := strings.Cut(p.printed["app ce"], " ")
+			test(t, p, want, app)
+		})
+	}
 }
 
 // TestVerifyThroughProxy: `d365consent verify` with its default endpoints, only
