@@ -1,10 +1,8 @@
 package emulator
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // The Azure Resource Manager lists that `az login` reads after signing in, served on
@@ -14,27 +12,6 @@ import (
 // /subscriptions), which in the demo tenant are none — `az login
 // --allow-no-subscriptions` then keeps a tenant-level account. Nothing else of ARM is
 // served.
-
-// armAppID is the application id of Windows Azure Service Management API, the
-// resource of an ARM access token; its v1.0 tokens carry the resource URI the client
-// asked for as "aud" (entra/identity-platform/access-token-claims-reference, "aud").
-const armAppID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
-
-// armAudiences are the "aud" values ARM takes: its application id and its resource
-// URIs (https://management.core.windows.net/ is the one Azure CLI asks for,
-// https://management.azure.com/ the other; Learn: azure/azure-resource-manager/
-// management/control-plane-and-data-plane).
-var armAudiences = []string{armAppID, "https://management.core.windows.net", "https://management.azure.com"}
-
-func armAccepts(aud string) bool {
-	aud = strings.TrimSuffix(aud, "/")
-	for _, a := range armAudiences {
-		if strings.EqualFold(a, aud) {
-			return true
-		}
-	}
-	return false
-}
 
 // armError writes ARM's error shape: {"error": {"code", "message"}}
 // (azure/azure-resource-manager/troubleshooting/common-deployment-errors).
@@ -73,20 +50,11 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is provided in an invalid format.")
 		return
 	}
-	claims, err := s.verifyJWT(strings.TrimSpace(tok))
+	// Signature, audience (Azure Resource Manager), issuer, user and lifetime, as
+	// ARM checks them (management.go).
+	caller, err := s.VerifyManagementToken(auth)
 	if err != nil {
-		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
-		return
-	}
-	str := func(k string) string { v, _ := claims[k].(string); return v }
-	exp, _ := claims["exp"].(json.Number)
-	expires, _ := exp.Int64()
-	switch {
-	case !armAccepts(str("aud")):
-		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token has been obtained for wrong audience or resource '"+str("aud")+"'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.azure.com/'.")
-		return
-	case s.now().Unix() >= expires:
-		armError(w, http.StatusUnauthorized, "ExpiredAuthenticationToken", "The access token expiry UTC time '"+time.Unix(expires, 0).UTC().Format(time.RFC1123)+"' is earlier than current UTC time.")
+		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid: "+strings.TrimPrefix(err.Error(), ErrManagementToken.Error()+"\n")+".")
 		return
 	}
 	if path == "/subscriptions" {
@@ -97,7 +65,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 	// TenantListResult: the tenant the token was issued in, when it is the demo tenant
 	// (its users belong to no other).
 	tenants := []any{}
-	if t := s.dir.tenant; strings.EqualFold(str("tid"), t.ID) {
+	if t := s.dir.tenant; caller.TenantID == t.ID {
 		tenants = append(tenants, map[string]any{
 			"id": "/tenants/" + t.ID, "tenantId": t.ID, "tenantCategory": "Home",
 			"countryCode": "US", "displayName": t.DisplayName, "domains": t.Domains,

@@ -186,7 +186,7 @@ func TestProxyTenantHasMicrosoftNames(t *testing.T) {
 }
 
 // Azure Resource Manager through the proxy: GET /tenants lists the demo tenant for a
-// token issued in it (rest/api/resources/tenants/list), GET /subscriptions lists none
+// token issued in it to one of its users (rest/api/resources/tenants/list), GET /subscriptions lists none
 // (rest/api/resources/subscriptions/list); a request without api-version, without a
 // token, with a token for another resource or an expired one, or for another path is
 // refused in ARM's error shape.
@@ -194,7 +194,7 @@ func TestProxyResourceManagerLists(t *testing.T) {
 	srv := startServer(t, Options{Proxy: "127.0.0.1:0"})
 	now := time.Now()
 	token := func(aud string, exp time.Time) string {
-		return srv.signJWT(map[string]any{"aud": aud, "iss": srv.issuerV1(), "tid": srv.TenantID(),
+		return srv.signJWT(map[string]any{"aud": aud, "iss": srv.issuerV1(), "tid": srv.TenantID(), "oid": srv.dir.users[0].ID,
 			"iat": now.Unix(), "nbf": now.Unix(), "exp": exp.Unix(), "ver": "1.0"})
 	}
 	arm := token("https://management.core.windows.net/", now.Add(time.Hour))
@@ -237,7 +237,7 @@ func TestProxyResourceManagerLists(t *testing.T) {
 		{"/tenants?api-version=2022-12-01", "", 401, "AuthenticationFailed"},
 		{"/tenants?api-version=2022-12-01", "not.a.token", 401, "InvalidAuthenticationToken"},
 		{"/tenants?api-version=2022-12-01", token("https://graph.microsoft.com", now.Add(time.Hour)), 401, "InvalidAuthenticationToken"},
-		{"/subscriptions?api-version=2022-12-01", token("https://management.azure.com/", now.Add(-time.Minute)), 401, "ExpiredAuthenticationToken"},
+		{"/subscriptions?api-version=2022-12-01", token("https://management.azure.com/", now.Add(-time.Minute)), 401, "InvalidAuthenticationToken"},
 		{"/resourcegroups?api-version=2022-12-01", arm, 404, "NotFound"},
 	} {
 		code, body := get(tc.path, tc.tok)
