@@ -291,6 +291,10 @@ func (r *plainRun) explainError() wizard.Work {
 		r.say("%s", l)
 	}
 	r.flow.Quit()
+	if check := r.flow.Outcome().Summary.Check; check != "" {
+		r.say("Check again with:")
+		r.say("%s", check)
+	}
 	return wizard.NoWork
 }
 
