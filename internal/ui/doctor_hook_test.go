@@ -81,7 +81,7 @@ func TestAccessibleDiagnosis(t *testing.T) {
 	if o := r.flow.Outcome(); o.Err != netErr {
 		t.Errorf("outcome %v", o.Err)
 	}
-	want := "Sign-in did not complete.\ndial tcp 10.0.0.1:443: connect: connection refused\nDoctor: connection refused by 10.0.0.1:443\nFix: Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com.\n"
+	want := "Sign-in did not complete.\ndial tcp 10.0.0.1:443: connect: connection refused\nDoctor: connection refused by 10.0.0.1:443\nFix: Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com.\nCheck again with:\nd365consent verify --app ce\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
