@@ -206,10 +206,12 @@ func runVerify(ctx context.Context, a *Factory, o verifyOptions) error {
 	// One token and one Graph round trip: /me, /organization, the roles and the
 	// verification requests in one $batch.
 	if err := s.Authenticate(ctx, signInPrompter(a.errOut(), o.Demo)); err != nil {
+		a.writeVerifyFailure(o, t, app, err)
 		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	admin, r, err := s.VerifyWithAdmin(ctx, app)
 	if err != nil {
+		a.writeVerifyFailure(o, t, app, err)
 		return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 	}
 	// The role check is advice: it never changes the verdict or the exit code.
