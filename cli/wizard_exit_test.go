@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,8 @@ type exitWalk struct {
 	wantPrefix []string
 	// never must not appear in what was printed.
 	never []string
+	// steps are the steps the run entered, when they matter.
+	steps string
 }
 
 // obvious is the parity walk's path: CE, Enter through each step, a on each page.
@@ -75,6 +78,8 @@ func TestWizardExitKeepsWhatTheAdminNeeds(t *testing.T) {
 		{name: "q on the 403", scenario: "restricted-reader", keys: obvious, code: exitRefused,
 			want:  []string{"Could not read the app's current state.", "Check again with:", "d365consent verify --app ce --demo --scenario restricted-reader"},
 			never: []string{"graph:", "403 Forbidden", "Authorization_RequestDenied:"}},
+		{name: "o on the 403, then q", scenario: "restricted-reader", keys: switchOnError(), code: exitRefused,
+			want: []string{"Could not read the app's current state."}, steps: "choose review sign-in current-state error sign-in current-state error"},
 		{name: "q on the error", scenario: "consent-workflow", keys: obvious, code: exitRefused,
 			want: []string{"Check again with:", "d365consent verify --app ce --demo --scenario consent-workflow", "For support:"}},
 		{name: "esc out after the check", scenario: "partial", keys: escOutAfterState(), code: exitIncomplete,
@@ -89,6 +94,9 @@ func TestWizardExitKeepsWhatTheAdminNeeds(t *testing.T) {
 			code := exitCode(a.wizardOutcome(o, tgt))
 			printed := out.String()
 			lines := strings.Split(printed, "\n")
+			if w.steps != "" && fmt.Sprint(o.Steps) != "["+w.steps+"]" {
+				t.Errorf("steps %v, want [%s]", o.Steps, w.steps)
+			}
 			if code != w.code {
 				t.Errorf("exit %d, want %d", code, w.code)
 			}
@@ -124,6 +132,19 @@ func escOutAfterState() func(step, text string) string {
 		}
 		if read {
 			return "esc"
+		}
+		return obvious(step, text)
+	}
+}
+
+// switchOnError is the obvious path to the first error, o there (sign in as someone
+// else), then the obvious path again, q on the next error.
+func switchOnError() func(step, text string) string {
+	switched := false
+	return func(step, text string) string {
+		if step == "error" && !switched && strings.Contains(text, "Press o to sign in as someone else.") {
+			switched = true
+			return "o"
 		}
 		return obvious(step, text)
 	}

@@ -110,6 +110,7 @@ func linePrompts(app string) [][2]string {
 		{"Demo: type a and press Enter", "a"},
 		{"Press Enter to open the admin consent page", ""},
 		{"Save a report", ""},
+		{"to sign in as someone else, or just Enter to quit", ""},
 	}
 }
 

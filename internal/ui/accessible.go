@@ -290,6 +290,12 @@ func (r *plainRun) explainError() wizard.Work {
 	for _, l := range diagnoseLines(r.ctx, r.opts.Diagnose, err) {
 		r.say("%s", l)
 	}
+	if r.caps.SwitchAccount != nil && r.flow.AnotherAccountHelps() {
+		l, err := r.ask("Type o and press Enter to sign in as someone else, or just Enter to quit:")
+		if err == nil && strings.EqualFold(l, "o") {
+			return r.flow.SwitchAccount()
+		}
+	}
 	r.flow.Quit()
 	if check := r.flow.Outcome().Summary.Check; check != "" {
 		r.say("Check again with:")

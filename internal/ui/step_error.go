@@ -23,6 +23,8 @@ func (m *Model) errorKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.apply(m.flow.Retry())
 	case key.Matches(k, m.keys.SaveError):
 		return m.saveErrorReport()
+	case key.Matches(k, switchAccountKey) && m.canSwitchOnError():
+		return m.apply(m.flow.SwitchAccount())
 	}
 	return nil
 }
@@ -49,7 +51,9 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 		if e.Fix != "" {
 			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(e.Fix), w) + "\n")
 		}
-		b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
+		if len(supportLines(e)) > 0 || e.Description != "" {
+			b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
+		}
 		for _, l := range supportLines(e) {
 			b.WriteString(m.th.Subtle.Render(idLine(l[0], l[1], w)) + "\n")
 		}
@@ -68,7 +72,12 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 	if len(m.saved) > 0 {
 		b.WriteString("\n" + m.th.OK.Render("Error report saved:") + "\n" + strings.Join(m.saved, "\n") + "\n")
 	}
-	return strings.TrimRight(b.String(), "\n"), []key.Binding{m.keys.Retry, m.keys.SaveError, m.keys.Back}
+	keys := []key.Binding{m.keys.Retry, m.keys.SaveError}
+	if m.canSwitchOnError() {
+		b.WriteString("\n" + wrap("Press o to sign in as someone else.", w) + "\n")
+		keys = append(keys, switchAccountKey)
+	}
+	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
 }
 
 // supportLines are the ids support asks for, label and value, each kept whole.
@@ -127,4 +136,10 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// canSwitchOnError: another account is the fix of the error shown, and the engine can
+// sign in as someone else.
+func (m *Model) canSwitchOnError() bool {
+	return m.caps.SwitchAccount != nil && m.flow.AnotherAccountHelps()
 }

@@ -3,8 +3,11 @@ package wizard
 import (
 	"context"
 	"errors"
+	"net/http"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/flows/graph"
 )
 
 // ChooseApp picks the i-th catalog app and shows its review.
@@ -224,9 +227,10 @@ func (f *Flow) ApproveFailed(err error) Work {
 	return f.fail(f.step, err)
 }
 
-// SwitchAccount signs in anew as another account.
+// SwitchAccount signs in anew as another account: from the state, the consent wait,
+// or an error another account fixes (AnotherAccountHelps).
 func (f *Flow) SwitchAccount() Work {
-	if f.step != State && f.step != Consent {
+	if f.step != State && f.step != Consent && !(f.step == Error && f.AnotherAccountHelps()) {
 		return NoWork
 	}
 	f.signInAgain = true
@@ -321,4 +325,23 @@ func (f *Flow) end(err error) {
 	f.outcome.Err = err
 	f.outcome.Finished = err == nil
 	f.outcome.Summary = f.summary()
+}
+
+// AnotherAccountHelps: the error step shows an error whose fix is another account —
+// Microsoft Graph refused the read (403: the account holds no role that may read it),
+// the account cannot grant the consent, or cannot act in this tenant.
+func (f *Flow) AnotherAccountHelps() bool {
+	if f.step != Error || f.err == nil {
+		return false
+	}
+	var ge *graph.Error
+	var blocked *flows.BlockedError
+	switch {
+	case errors.As(f.err, &ge) && ge.Status == http.StatusForbidden:
+		return true
+	case errors.As(f.err, &blocked):
+		return blocked.Reason == flows.BlockNoRole
+	}
+	x := explain.Explain(f.err)
+	return x != nil && (explain.MeansNoAccess(x.Code) || x.Code == 90094 || x.Code == 90095) // admin approval required; a request filed instead
 }

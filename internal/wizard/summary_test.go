@@ -113,3 +113,34 @@ func TestExitSummaryKeepsWhatTheAdminNeeds(t *testing.T) {
 		})
 	}
 }
+
+// After an error another account fixes (Graph's 403, consent the account cannot
+// grant), o signs in as someone else; after any other error it does nothing.
+func TestSwitchAccountFromTheError(t *testing.T) {
+	forbidden := &graph.Error{Status: http.StatusForbidden, Code: "Authorization_RequestDenied"}
+	tests := []struct {
+		name     string
+		events   []ev
+		want     Step
+		wantWork Work
+	}{
+		{"graph 403 on the state", []ev{chooseE(0), cont, signed(admin, nil), verified(nil, forbidden), switchAcc}, SignIn, SignInAgainWork},
+		{"no role to grant", seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Done: true, Err: errCFail})}), SignIn, SignInAgainWork},
+		{"network failure", []ev{chooseE(0), cont, signed(admin, nil), verified(nil, errBoom), switchAcc}, Error, NoWork},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := New(Options{Target: Target{Catalog: fixture()}})
+			var w Work
+			for _, e := range tt.events {
+				w = e.do(f)
+			}
+			if tt.events[len(tt.events)-1].name != "switch" {
+				w = f.SwitchAccount()
+			}
+			if f.Step() != tt.want || w != tt.wantWork {
+				t.Errorf("step %v work %v, want %v %v", f.Step(), w, tt.want, tt.wantWork)
+			}
+		})
+	}
+}

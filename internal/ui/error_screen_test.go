@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/d365consent/d365consent/internal/flows"
+)
+
+// An error without support ids has no "For support:" heading, and o is offered only
+// where another account is the fix.
+func TestErrorScreenHeadingsAndAnotherAccount(t *testing.T) {
+	tests := []struct {
+		name          string
+		err           error
+		support, offO bool
+	}{
+		{"consent cannot fix it", &flows.BlockedError{Reason: flows.BlockDisabled, Cause: "The service principal is disabled.", NextStep: "Enable it."}, false, false},
+		{"the account cannot grant it", &flows.BlockedError{Reason: flows.BlockNoRole, Cause: "You hold no role that grants it.", NextStep: "Ask a Global Administrator."}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestModel(t, &fakeEngine{}, func(o *Options) {
+				o.Can.SwitchAccount = (&fakeEngine{admin: testAdmin(true)}).SignIn
+			})
+			at(m, stepConsent)
+			m.height = 60
+			m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Done: true, Err: tt.err}})
+			s := m.Text()
+			if m.step() != stepError {
+				t.Fatalf("step %s", m.step())
+			}
+			if got := strings.Contains(s, "For support:"); got != tt.support {
+				t.Errorf("For support: shown %v, want %v\n%s", got, tt.support, s)
+			}
+			if got := strings.Contains(s, "Press o to sign in as someone else."); got != tt.offO {
+				t.Errorf("o offered %v, want %v\n%s", got, tt.offO, s)
+			}
+			m.Update(press("o"))
+			if want := map[bool]string{true: "sign-in", false: "error"}[tt.offO]; m.Step() != want {
+				t.Errorf("after o: step %s, want %s", m.Step(), want)
+			}
+		})
+	}
+}
