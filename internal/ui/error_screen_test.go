@@ -43,3 +43,17 @@ func TestErrorScreenHeadingsAndAnotherAccount(t *testing.T) {
 		})
 	}
 }
+
+// While a second sign-in (MFA asked for after the first) waits for the admin, the
+// status line says so, not the Graph read it interrupted.
+func TestStatusSaysItWaitsForTheSecondSignIn(t *testing.T) {
+	m := newTestModel(t, &fakeEngine{})
+	at(m, stepSignIn)
+	m.Update(signedInMsg{attempt: m.attempt, admin: testAdmin(true)})
+	m.Update(progressMsg{attempt: m.attempt, text: "Signed in; reading your account and roles from Microsoft Graph…"})
+	m.Update(repromptMsg{prompt: flows.SignInPrompt{URL: "https://login.example/authorize", Claims: true}})
+	s := m.Text()
+	if m.step() != stepState || !strings.Contains(s, "Waiting for you to sign in again in the browser") || strings.Contains(s, "reading your account and roles") {
+		t.Errorf("step %s:\n%s", m.step(), s)
+	}
+}

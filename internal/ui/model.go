@@ -175,6 +175,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case repromptMsg:
 		p := sanitizePrompt(msg.prompt)
 		m.reprompt = &p
+		// The step waits for that sign-in now, not for what it was doing before.
+		m.status = "Waiting for you to sign in again in the browser…"
+		if p.DeviceCode {
+			m.status = "Waiting for you to enter the code and sign in again…"
+		}
 		m.notifyURL("signin", p.URL)
 		return m.waitReprompt()
 	case promptMsg:
