@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -237,6 +238,10 @@ func (c *Consent) Resume() {
 	}
 }
 
+// ErrPasteUnmatched: a pasted success carries no state, so it cannot be matched to
+// this consent request; the wait reads Microsoft Graph instead.
+var ErrPasteUnmatched = errors.New("that address carries no state, so it could not be matched to this consent request: reading Microsoft Graph instead")
+
 // Paste hands the wait what the admin pasted after the consent page (the address the
 // browser ended on, or an AADSTS code): an error result ends the wait with its
 // explanation; admin_consent=True marks consent as recorded (polling goes on until
@@ -257,6 +262,12 @@ func (c *Consent) Paste(s string) error {
 	case <-c.ended:
 		return Usagef("the wait has already ended")
 	default:
+	}
+	if p.State == "" && p.Err == nil {
+		// Nothing ties a success without state to this request: it is no proof of
+		// consent. Graph is read now instead, and the wait goes on.
+		c.Recheck()
+		return ErrPasteUnmatched
 	}
 	select {
 	case c.pasted <- p.ConsentRedirect:

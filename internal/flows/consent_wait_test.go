@@ -463,3 +463,22 @@ func TestConsentRegistrationBehindEndsTheWait(t *testing.T) {
 		t.Fatalf("ended at %s, want within one poll after %s", last.Elapsed, flows.RegistrationSettle)
 	}
 }
+
+// A pasted success without state is no proof of consent: it cannot be matched to the
+// request, Graph is read instead, and the wait does not say consent was recorded.
+func TestConsentPasteWithoutStateIsNoProof(t *testing.T) {
+	clock := newFakeClock(false)
+	f := start(t, "fresh", emulator.Faults{}, clock, nil)
+	c, _ := startPasteConsent(t, f)
+	if ev := <-c.Events(); ev.Done || ev.Visible != 0 {
+		t.Fatalf("first event %+v", ev)
+	}
+	if err := c.Paste("https://www.avepointonlineservices.com/?admin_consent=True&tenant=" + f.srv.TenantID()); !errors.Is(err, flows.ErrPasteUnmatched) {
+		t.Fatalf("paste without state: %v", err)
+	}
+	ev := <-c.Events() // the poll the paste asked for
+	if ev.Redirected || ev.Done || ev.Visible != 0 {
+		t.Fatalf("after the paste %+v", ev)
+	}
+	_ = c.Close()
+}

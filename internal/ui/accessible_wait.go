@@ -292,7 +292,9 @@ func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
 		}
 		r.approveConsent(c)
 	case c.caps.Paste != nil && (strings.Contains(l, "://") || strings.HasPrefix(strings.ToUpper(l), "AADSTS")):
-		if err := c.caps.Paste(l); err != nil {
+		if err := c.caps.Paste(l); errors.Is(err, flows.ErrPasteUnmatched) {
+			r.say("Not proof of consent: %s.", err)
+		} else if err != nil {
 			r.say("That could not be read: %s", safetext.Sanitize(err.Error()))
 		} else {
 			r.say("Got it: reading what the browser ended on.")

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"errors"
+
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
@@ -34,7 +37,13 @@ func (m *Model) pasteKeyMsg(k tea.KeyPressMsg) tea.Cmd {
 			c.pasting = false
 			return nil
 		}
-		if err := c.caps.Paste(c.paste.Value()); err != nil {
+		err := c.caps.Paste(c.paste.Value())
+		if errors.Is(err, flows.ErrPasteUnmatched) {
+			c.closePaste()
+			m.flash = "Not proof of consent: " + err.Error() + "."
+			return nil
+		}
+		if err != nil {
 			c.pasteErr = safetext.Sanitize(err.Error())
 			return nil
 		}

@@ -57,3 +57,21 @@ func TestStatusSaysItWaitsForTheSecondSignIn(t *testing.T) {
 		t.Errorf("step %s:\n%s", m.step(), s)
 	}
 }
+
+// A pasted success the wait cannot match to the request is said to be no proof: the
+// field closes, the wait goes on, and nothing says consent was recorded.
+func TestPasteWithoutStateIsNoProof(t *testing.T) {
+	m := newTestModel(t, &fakeEngine{})
+	at(m, stepConsent)
+	w := &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x&state=s"), err: flows.ErrPasteUnmatched}
+	useWaiter(m, w)
+	m.height = 60
+	m.Update(press("p"))
+	typeText(m, "https://www.avepointonlineservices.com/?admin_consent=True")
+	m.Update(press("enter"))
+	s := m.Text()
+	if m.step() != stepConsent || m.consent.pasting || !strings.Contains(s, "Not proof of consent: that address carries no state") ||
+		strings.Contains(s, "recorded the consent") {
+		t.Fatalf("step %s pasting %v:\n%s", m.step(), m.consent.pasting, s)
+	}
+}
