@@ -281,7 +281,7 @@ func (r *plainRun) explainError() wizard.Work {
 		r.flow.Cancel()
 		return wizard.NoWork
 	}
-	r.say("%s", r.flow.ErrFrom().Failed())
+	r.say("%s", r.flow.Failed())
 	if e := explain.Describe(err); e != nil {
 		r.sayExplanation(e)
 	} else {

@@ -38,7 +38,7 @@ type errorModel struct {
 
 func (m *Model) errorView(w int) (string, []key.Binding) {
 	var b strings.Builder
-	title := m.flow.ErrFrom().Failed()
+	title := m.flow.Failed()
 	b.WriteString(m.th.Bad.Render(wrap(title, w)) + "\n\n")
 	e := m.errs.expl
 	if e != nil {
@@ -107,7 +107,7 @@ func supportLines(e *explain.Explanation) [][2]string {
 // saveErrorReport writes a redacted error report (flows.ErrorReport) next to the
 // verification reports and shows its absolute path.
 func (m *Model) saveErrorReport() tea.Cmd {
-	f := flows.ErrorFacts{What: m.flow.ErrFrom().Failed(), At: m.opts.now()}
+	f := flows.ErrorFacts{What: m.flow.Failed(), At: m.opts.now()}
 	if m.flow.App() != nil {
 		f.App, f.ClientID = m.flow.App().Key, m.flow.App().ClientID
 	}

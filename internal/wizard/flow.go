@@ -1,6 +1,8 @@
 package wizard
 
 import (
+	"errors"
+
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -144,6 +146,20 @@ func (f *Flow) Result() *flows.Result { return f.result }
 
 // Err is the error the error step shows; ErrFrom the step whose work failed.
 func (f *Flow) Err() error { return f.err }
+
+// Failed is the headline of the error step: what did not happen. A state consent
+// cannot fix is not a failed consent — it may have gone through (registration-behind)
+// — so its headline says that instead of the failed step's line.
+func (f *Flow) Failed() string {
+	var blocked *flows.BlockedError
+	if errors.As(f.err, &blocked) {
+		if blocked.Reason == flows.BlockRegistrationBehind {
+			return "Admin consent went through, but cannot grant everything that is required."
+		}
+		return "Admin consent cannot fix what is left."
+	}
+	return f.errFrom.Failed()
+}
 
 // ErrFrom is the step whose work failed (the error step's retry runs it again).
 func (f *Flow) ErrFrom() Step { return f.errFrom }

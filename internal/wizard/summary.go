@@ -60,7 +60,7 @@ func (f *Flow) summary() ExitSummary {
 		s.Verdict = Cancelled
 		return s
 	default:
-		s.Verdict = f.errFrom.Failed()
+		s.Verdict = f.Failed()
 		x := explain.Describe(o.Err)
 		if x == nil {
 			x = &explain.Explanation{Title: "The error", Meaning: safetext.Sanitize(o.Err.Error())}

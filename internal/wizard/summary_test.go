@@ -144,3 +144,25 @@ func TestSwitchAccountFromTheError(t *testing.T) {
 		})
 	}
 }
+
+// The error step's headline does not say consent failed when it went through.
+func TestFailedHeadline(t *testing.T) {
+	behind := &flows.BlockedError{Reason: flows.BlockRegistrationBehind, Cause: "Consent went through, but a row stayed missing."}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{behind, "Admin consent went through, but cannot grant everything that is required."},
+		{errCFail, "Admin consent cannot fix what is left."},
+		{errBoom, "Admin consent did not complete."},
+	}
+	for _, tt := range tests {
+		f := New(Options{Target: Target{Catalog: fixture()}})
+		for _, e := range seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Done: true, Err: tt.err})}) {
+			e.do(f)
+		}
+		if got := f.Failed(); f.Step() != Error || got != tt.want {
+			t.Errorf("%v: step %v headline %q, want %q", tt.err, f.Step(), got, tt.want)
+		}
+	}
+}
