@@ -22,6 +22,8 @@ type exitWalk struct {
 	never []string
 	// steps are the steps the run entered, when they matter.
 	steps string
+	// contains must appear in what was printed.
+	contains []string
 }
 
 // obvious is the parity walk's path: CE, Enter through each step, a on each page.
@@ -80,6 +82,8 @@ func TestWizardExitKeepsWhatTheAdminNeeds(t *testing.T) {
 			never: []string{"graph:", "403 Forbidden", "Authorization_RequestDenied:"}},
 		{name: "o on the 403, then q", scenario: "restricted-reader", keys: switchOnError(), code: exitRefused,
 			want: []string{"Could not read the app's current state."}, steps: "choose review sign-in current-state error sign-in current-state error"},
+		{name: "q on the conflict", scenario: "soft-deleted", keys: obvious, code: exitRefused,
+			contains: []string{"Enterprise applications > Deleted applications"}},
 		{name: "q on the error", scenario: "consent-workflow", keys: obvious, code: exitRefused,
 			want: []string{"Check again with:", "d365consent verify --app ce --demo --scenario consent-workflow", "For support:"}},
 		{name: "esc out after the check", scenario: "partial", keys: escOutAfterState(), code: exitIncomplete,
@@ -108,6 +112,11 @@ func TestWizardExitKeepsWhatTheAdminNeeds(t *testing.T) {
 			for _, p := range w.wantPrefix {
 				if !hasPrefix(lines, p) {
 					t.Errorf("no line starting %q", p)
+				}
+			}
+			for _, c := range w.contains {
+				if !strings.Contains(printed, c) {
+					t.Errorf("printed no %q", c)
 				}
 			}
 			for _, n := range w.never {

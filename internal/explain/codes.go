@@ -138,7 +138,7 @@ var codes = map[int]entry{
 	650051: {
 		text: text{"Service principal conflict",
 			"Consent tried to create the app's service principal, but one with the same identifier already exists in the tenant.",
-			"In Entra admin center > Enterprise applications, find the existing app with this name or identifier, remove the stale one if it is a leftover, then grant consent again."},
+			"A recently deleted service principal still holds the identifier for 30 days: in Entra admin center > Enterprise applications > Deleted applications, restore the app (its grants come back) or permanently delete it, then grant consent again. If it is not there, find the existing app under Enterprise applications > All applications."},
 	},
 	650052: {
 		text: text{"A required service is missing from your tenant",
