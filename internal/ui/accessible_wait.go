@@ -257,6 +257,9 @@ func (r *plainRun) consentEvent(c *consentWait, ev flows.ConsentEvent) (wizard.W
 		c.recorded = true
 		r.say("The browser came back: Entra ID recorded the consent. Waiting for Microsoft Graph to show every grant (replication can take a minute).")
 	}
+	if r.flow.Resumed() {
+		ev.Paused = nil // the wait never pauses after a resume: a stale event
+	}
 	if ev.Paused != nil && !c.paused {
 		// The account cannot grant it: say so once, and who can.
 		r.say("%s", safetext.Sanitize(ev.Paused.Cause))

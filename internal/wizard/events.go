@@ -139,7 +139,7 @@ func (f *Flow) Proceed() Work {
 		return NoWork
 	}
 	f.enter(Consent)
-	f.paused, f.redirected = nil, false
+	f.paused, f.redirected, f.resumed = nil, false, false
 	return ConsentWork
 }
 
@@ -162,7 +162,9 @@ func (f *Flow) ConsentEvent(ev flows.ConsentEvent) Work {
 	if f.step != Consent {
 		return NoWork
 	}
-	f.paused = ev.Paused
+	if !f.resumed { // after a resume the wait never pauses again: a pause is stale
+		f.paused = ev.Paused
+	}
 	f.redirected = f.redirected || ev.Redirected
 	switch {
 	case ev.Err != nil:
@@ -215,7 +217,7 @@ func (f *Flow) ConsentClosed() Work {
 // Resume: the admin waits for another admin's consent (the renderer resumes the wait).
 func (f *Flow) Resume() {
 	if f.step == Consent && !f.done {
-		f.paused = nil
+		f.paused, f.resumed = nil, true
 	}
 }
 
@@ -279,7 +281,7 @@ func (f *Flow) Retry() Work {
 		return f.verifyIn(f.errFrom)
 	case Consent:
 		f.enter(Consent)
-		f.paused, f.redirected = nil, false
+		f.paused, f.redirected, f.resumed = nil, false, false
 		return ConsentWork
 	}
 	f.enter(Review)

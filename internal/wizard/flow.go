@@ -59,8 +59,11 @@ type Flow struct {
 	before, result *flows.Result
 	err            error
 	paused         *flows.BlockedError
-	redirected     bool
-	note           string
+	// resumed: the admin chose to wait for another admin's consent; the wait does
+	// not pause again.
+	resumed    bool
+	redirected bool
+	note       string
 	// consentURL is the admin consent link the consent step showed ("" before).
 	consentURL string
 
@@ -166,6 +169,9 @@ func (f *Flow) ErrFrom() Step { return f.errFrom }
 
 // Paused is set while the consent wait stopped polling: the account cannot grant it.
 func (f *Flow) Paused() *flows.BlockedError { return f.paused }
+
+// Resumed: the admin waits for another admin's consent on this consent step.
+func (f *Flow) Resumed() bool { return f.resumed }
 
 // Redirected: Entra ID's consent result reached the wait (consent recorded, waiting
 // for replication).

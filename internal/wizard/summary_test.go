@@ -166,3 +166,22 @@ func TestFailedHeadline(t *testing.T) {
 		}
 	}
 }
+
+// After the admin chose to wait for another admin, a pause from the wait is stale
+// (it never pauses after a resume): the step stays waiting.
+func TestPauseAfterResumeIsStale(t *testing.T) {
+	f := New(Options{Target: Target{Catalog: fixture()}})
+	for _, e := range seq(toState(missing), []ev{proceed, started, consentEv(flows.ConsentEvent{Paused: paused}), resume, consentEv(flows.ConsentEvent{Paused: paused})}) {
+		e.do(f)
+	}
+	if f.Paused() != nil || !f.Resumed() {
+		t.Fatalf("paused %v resumed %v", f.Paused(), f.Resumed())
+	}
+	f.Retry() // not on the error step: nothing
+	for _, e := range []ev{back, verified(missing, nil), proceed, consentEv(flows.ConsentEvent{Paused: paused})} {
+		e.do(f)
+	}
+	if f.Paused() != paused || f.Resumed() {
+		t.Fatalf("a new consent step: paused %v resumed %v", f.Paused(), f.Resumed())
+	}
+}
