@@ -89,7 +89,8 @@ func TestWizardExitKeepsWhatTheAdminNeeds(t *testing.T) {
 		{name: "esc out after the check", scenario: "partial", keys: escOutAfterState(), code: exitIncomplete,
 			want: []string{"Check again with:", "d365consent verify --app ce --demo --scenario partial"}},
 		{name: "q on the state", scenario: "partial", keys: quitOnState, code: exitIncomplete,
-			want: []string{"Check again with:", "d365consent verify --app ce --demo --scenario partial"}},
+			want: []string{"Check again with:", "d365consent verify --app ce --demo --scenario partial",
+				"(Each demo command starts a fresh demo tenant in the scenario's starting state: it does not see what this run changed.)"}},
 	}
 	for _, w := range walks {
 		t.Run(w.scenario+"/"+w.name, func(t *testing.T) {

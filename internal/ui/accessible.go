@@ -193,7 +193,7 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 	if r.flow.Blocked() {
 		r.say("The %s app is not in your tenant. It can only be re-authorized, no longer created, so there is nothing to consent to.", r.flow.App().AppType)
 		r.say("If the tenant has an active subscription, contact AvePoint support. Check again with:")
-		r.say("%s", r.flow.Command("verify"))
+		r.sayCommand(r.flow.Command("verify"))
 		r.flow.Quit()
 		return wizard.NoWork
 	}
@@ -204,7 +204,7 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 		// Consent cannot change this state: say what will, offer none.
 		r.sayBlockers(before)
 		r.say("Admin consent cannot change this, so the wizard offers none. Afterwards, check with:")
-		r.say("%s", r.flow.Command("verify"))
+		r.sayCommand(r.flow.Command("verify"))
 	default:
 		if _, err := r.ask("Press Enter to open the admin consent page (q quits):"); err != nil {
 			return r.stop(err)
@@ -231,7 +231,7 @@ func (r *plainRun) summary(w wizard.Work) wizard.Work {
 		if final.Status != flows.StatusComplete {
 			r.sayBlockers(final)
 			r.say("Grants can take a few minutes to replicate. Check later with:")
-			r.say("%s", r.flow.Command("verify"))
+			r.sayCommand(r.flow.Command("verify"))
 		}
 	}
 	admin := r.flow.Admin()
@@ -299,7 +299,7 @@ func (r *plainRun) explainError() wizard.Work {
 	r.flow.Quit()
 	if check := r.flow.Outcome().Summary.Check; check != "" {
 		r.say("Check again with:")
-		r.say("%s", check)
+		r.sayCommand(check)
 	}
 	return wizard.NoWork
 }
@@ -332,5 +332,14 @@ func (r *plainRun) sayBlockers(res *flows.Result) {
 		if !b.FixShown {
 			r.say("What will fix it: %s", b.Fix)
 		}
+	}
+}
+
+// sayCommand prints a command line whole on its own line, and in the demo that it
+// starts a fresh demo tenant.
+func (r *plainRun) sayCommand(cmd string) {
+	r.say("%s", cmd)
+	if note := r.flow.Target().CommandNote(); note != "" {
+		r.say("%s", note)
 	}
 }

@@ -76,6 +76,9 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	}
 	b.WriteString("\n")
 	verify := m.flow.Command("verify") // on its own line: copied whole
+	if note := m.flow.Target().CommandNote(); note != "" {
+		verify += "\n" + m.th.Subtle.Render(wrap(note, w))
+	}
 	blockers := flows.Blockers(r)
 	switch {
 	case r.Status == flows.StatusComplete:

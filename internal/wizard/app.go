@@ -69,6 +69,16 @@ func (t Target) Command(sub string, app *permissions.App, tenant string, extra .
 	return strings.Join(parts, " ")
 }
 
+// CommandNote is the line said after a printed command: in the demo, that the command
+// starts the scenario's demo tenant afresh (its starting state, not this run's); ""
+// for a real tenant.
+func (t Target) CommandNote() string {
+	if !t.Demo {
+		return ""
+	}
+	return "(Each demo command starts a fresh demo tenant in the scenario's starting state: it does not see what this run changed.)"
+}
+
 // needsClientID: the catalog alone does not give the app's client id in this cloud.
 func (t Target) needsClientID(key string) bool {
 	if t.ClientIDFlag != "" || t.Catalog == nil {

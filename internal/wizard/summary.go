@@ -29,6 +29,8 @@ type ExitSummary struct {
 	ConsentLabel string
 	// Check is the command that checks the app later ("" when there is nothing to check).
 	Check string
+	// CheckNote is said after Check (Target.CommandNote).
+	CheckNote string
 	// Next is the next step after a complete consent.
 	Next string
 }
@@ -93,6 +95,7 @@ func (f *Flow) summary() ExitSummary {
 	}
 	if f.app != nil && f.app.ClientID != "" {
 		s.Check = f.Command("verify")
+		s.CheckNote = f.t.CommandNote()
 	}
 	return s
 }
@@ -143,6 +146,9 @@ func (s ExitSummary) Lines() []Line {
 	if s.Check != "" {
 		add("Check again with:")
 		out = append(out, Line{Text: s.Check, Whole: true})
+		if s.CheckNote != "" {
+			add(s.CheckNote)
+		}
 	}
 	if s.Next != "" {
 		add("Next step: " + s.Next)
