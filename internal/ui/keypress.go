@@ -7,6 +7,11 @@ import (
 
 // handleKey maps a key to an intent. Global keys first, then the step's own.
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "ctrl+z" {
+		// Suspend as terminal programs do (the raw terminal sends no SIGTSTP): Bubble
+		// Tea restores the terminal, stops the process, and redraws after fg.
+		return tea.Suspend
+	}
 	if m.confirmQuit {
 		switch {
 		case key.Matches(k, m.keys.Yes), k.String() == "ctrl+c":
@@ -69,6 +74,12 @@ func (m *Model) globalKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(k, m.keys.PageUp):
 		m.scroll = max(m.scroll-max(m.height/2, 1), 0)
+		return nil, true
+	case key.Matches(k, m.keys.Home):
+		m.scroll = 0
+		return nil, true
+	case key.Matches(k, m.keys.End):
+		m.scroll = m.maxScroll
 		return nil, true
 	}
 	return nil, false

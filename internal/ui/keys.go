@@ -8,8 +8,9 @@ type keyMap struct {
 	Up, Down, Enter, Back, Copy, QR, Approve, Recheck, Save, Retry, Help, Quit key.Binding
 	Yes, No                                                                    key.Binding
 	SaveError                                                                  key.Binding
-	// PageDown and PageUp scroll a body taller than the window.
-	PageDown, PageUp key.Binding
+	// PageDown and PageUp scroll a body taller than the window; Home and End go to
+	// its top and bottom.
+	PageDown, PageUp, Home, End key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -31,6 +32,8 @@ func newKeyMap() keyMap {
 		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "keep waiting")),
 		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn/pgup", "scroll")),
 		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "scroll up")),
+		Home:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "top")),
+		End:       key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "bottom")),
 	}
 }
 

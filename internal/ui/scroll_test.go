@@ -86,3 +86,31 @@ func TestViewChangesNothing(t *testing.T) {
 		t.Error("Update did not scroll to the selected row")
 	}
 }
+
+// End shows the end of a tall body and Home its top; Ctrl+Z suspends the program as
+// terminal programs do, from any step, a text field too.
+func TestHomeEndAndSuspend(t *testing.T) {
+	m := newTestModel(t, &fakeEngine{})
+	m.width, m.height = 60, 20
+	at(m, stepReview)
+	first := m.Text()
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
+	if last := m.Text(); !strings.Contains(last, "oauth2PermissionGrants") || strings.Contains(last, "more below") {
+		t.Fatalf("End did not show the end:\n%s", last)
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+	if got := m.Text(); got != first {
+		t.Fatalf("Home did not return to the top:\n%s", got)
+	}
+	for _, st := range []wizard.Step{stepReview, stepClientID} {
+		m := newTestModel(t, &fakeEngine{})
+		at(m, st)
+		_, cmd := m.Update(tea.KeyPressMsg{Code: 'z', Mod: tea.ModCtrl})
+		if cmd == nil {
+			t.Fatalf("%s: ctrl+z gave no command", st)
+		}
+		if _, ok := cmd().(tea.SuspendMsg); !ok || m.step() != st {
+			t.Errorf("%s: ctrl+z did not suspend (step %s)", st, m.step())
+		}
+	}
+}
