@@ -69,7 +69,7 @@ func (m *Model) reviewView(w int) screen {
 }
 
 // permTable renders the vendor's table (the seed's columns): API | Permission | Type |
-// Purpose | New?, the friendly name under the permission. Cells wrap, nothing that
+// Purpose | Newly required, the friendly name under the permission. Cells wrap, nothing that
 // tells rows apart is cut. Below 80 columns each permission is a card instead. It
 // returns the table and the first and last line of the selected row, so the view can
 // keep that row on screen.
@@ -88,7 +88,7 @@ func (m *Model) permTable(perms []permissions.Permission, w, sel int) (string, i
 		}
 		permW = max(permW, ansi.StringWidth(p.Value))
 	}
-	typW, newW := len("Application"), len("New?")
+	typW, newW := len("Application"), len("required") // "Newly required", on two lines
 	const gap = "  "
 	purW := w - 2 - apiW - permW - typW - newW - 4*len(gap)
 	if purW < 16 { // the friendly name and purpose share the room when it is short
@@ -118,7 +118,10 @@ func (m *Model) permTable(perms []permissions.Permission, w, sel int) (string, i
 		return out
 	}
 	var lines []string
-	lines = append(lines, "  "+m.th.Header.Render(strings.TrimRight(strings.Join(row([]string{"API", "Permission", "Type", "Purpose", "New?"})[0:1], ""), " ")))
+	// "Newly required", as the publisher's table says ("New?" reads as new to the tenant).
+	for _, l := range row([]string{"API", "Permission", "Type", "Purpose", "Newly required"}) {
+		lines = append(lines, "  "+m.th.Header.Render(l))
+	}
 	top, bottom := 0, 0
 	for i, p := range perms {
 		newly := "No"
@@ -168,7 +171,7 @@ func (m *Model) permCards(perms []permissions.Permission, w, sel int) (string, i
 			head = m.th.Header.Render(head)
 		}
 		lines = append(lines, lead+wrapIndentPlain(head, w-2, "  "))
-		for _, l := range []string{p.FriendlyName, string(p.Type) + " · New? " + newly, "Why: " + p.Purpose} {
+		for _, l := range []string{p.FriendlyName, string(p.Type) + " · Newly required: " + newly, "Why: " + p.Purpose} {
 			if strings.TrimSpace(l) == "" {
 				continue
 			}
