@@ -54,6 +54,10 @@ func (a *Factory) requireTerminal() error {
 	if in && (a.lineMode() || a.isTerminal(a.stdout)) {
 		return nil
 	}
+	if in { // typed at a terminal, its output piped (| tee log): line mode works there
+		fmt.Fprintln(a.errOut(), "d365consent: the full-screen wizard needs a terminal on its output; add --accessible to run it line by line through the pipe (e.g. d365consent demo --accessible | tee log), or in scripts use the permissions and verify commands (see the list in d365consent --help).")
+		return silent(flows.ErrNotTerminal)
+	}
 	fmt.Fprintln(a.errOut(), "d365consent: the wizard needs a terminal; in scripts use the permissions and verify commands (see the list in d365consent --help).")
 	return silent(flows.ErrNotTerminal)
 }

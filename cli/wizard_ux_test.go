@@ -60,3 +60,27 @@ func TestDemoWalksTheProductionPath(t *testing.T) {
 		})
 	}
 }
+
+// `d365consent demo | tee log`: typed at a terminal, output piped. The refusal names
+// --accessible, which works through the pipe; a script (no terminal at all) is pointed
+// at the non-interactive commands.
+func TestWizardWithoutTerminalPointsTheWay(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		inTerminal bool
+		accessible bool
+	}{{"piped output", true, true}, {"script", false, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			errOut := &lockedBuffer{}
+			a := newFactory(strings.NewReader(""), &lockedBuffer{}, errOut, []string{"TERM=xterm-256color"})
+			in := a.stdin
+			a.isTerminal = func(f any) bool { return tt.inTerminal && f == in }
+			if code := exitCode(a.requireTerminal()); code != exitUsage {
+				t.Errorf("exit %d", code)
+			}
+			if got := strings.Contains(errOut.String(), "--accessible"); got != tt.accessible {
+				t.Errorf("names --accessible: %v, want %v: %q", got, tt.accessible, errOut.String())
+			}
+		})
+	}
+}
