@@ -67,6 +67,7 @@ func (a *Factory) runWizard(ctx context.Context, t wizardTarget) error {
 	if err != nil {
 		return err
 	}
+	defer a.closeRemembered(t.cfg)
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
 	opts := ui.Options{
 		Engine:   sessionEngine{s: sess},

@@ -47,6 +47,8 @@ type authCode struct {
 type refreshGrant struct {
 	ClientID, UserID string
 	Scopes           []string
+	// Revoked: RevokeSignInSessions invalidated it.
+	Revoked bool
 }
 
 type deviceGrant struct {
@@ -401,6 +403,7 @@ func (s *Server) redeemCode(f url.Values, clientID string, scopes scopeSet) (map
 	case c.Challenge != "" && !pkceMatches(c.Challenge, c.Method, f.Get("code_verifier")):
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 50148, Message: "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."}
 	}
+	s.signIns.Add(1)
 	return s.tokenResponse(clientID, s.dir.userByID(c.UserID), scopes.raw, containsFold(scopes.graph, "offline_access")), nil
 }
 
@@ -410,6 +413,9 @@ func (s *Server) redeemRefresh(f url.Values, clientID string, scopes scopeSet) (
 	rg := s.refresh[f.Get("refresh_token")]
 	if rg == nil || rg.ClientID != clientID {
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 9002313, Message: "Invalid request. Request is malformed or invalid. The refresh token is invalid or was issued to another client."}
+	}
+	if rg.Revoked {
+		return nil, revokedGrant()
 	}
 	u := s.dir.userByID(rg.UserID)
 	if e := s.refreshNeedsMFA(u); e != nil {
@@ -441,6 +447,7 @@ func (s *Server) redeemDeviceCode(f url.Values, clientID string, scopes scopeSet
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "The device code was already redeemed."}
 	}
 	d.Status = "redeemed"
+	s.signIns.Add(1)
 	return s.tokenResponse(clientID, s.dir.userByID(d.UserID), scopes.raw, containsFold(scopes.graph, "offline_access")), nil
 }
 
