@@ -19,7 +19,7 @@ import (
 // its login keyring unlocked non-interactively, until the test ends. It returns the
 // environment that points a process at it (HOME included: the keyring lives there).
 // CI installs both daemons (.ci/run); elsewhere the test is skipped without them.
-func secretService(t *testing.T) []string {
+func secretService(t testing.TB) []string {
 	t.Helper()
 	for _, tool := range []string{"dbus-daemon", "gnome-keyring-daemon"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -78,7 +78,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // rememberVerify runs `verify --remember` against srv with env, entering any device
 // code it shows as the tenant's admin.
-func rememberVerify(t *testing.T, srv *emulator.Server, ca string, env []string, tenant string) (int, string, string) {
+func rememberVerify(t testing.TB, srv *emulator.Server, ca string, env []string, tenant string) (int, string, string) {
 	t.Helper()
 	args := []string{"verify", "--remember", "--app", "ce", "--client-id", srv.Catalog().Apps[0].ClientID, "--tenant", tenant,
 		"--signin-client-id", srv.SignInClientID(), "--authority-host", srv.AuthorityHost(), "--graph-url", srv.GraphURL(),
@@ -91,7 +91,7 @@ func rememberVerify(t *testing.T, srv *emulator.Server, ca string, env []string,
 }
 
 // runWithEnv is runBinary with exactly env (not added to this process's).
-func runWithEnv(t *testing.T, env, args []string, onLine func(ctx context.Context, line string)) (int, string, string) {
+func runWithEnv(t testing.TB, env, args []string, onLine func(ctx context.Context, line string)) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()

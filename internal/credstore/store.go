@@ -36,8 +36,9 @@ const fileMagic = "d365consent-cache-v1\n"
 const probeTimeout = 5 * time.Second
 
 // writeInterval spaces the cache file's rewrites while a fleet check adds a token
-// per tenant: Close writes what is left.
-const writeInterval = time.Second
+// per tenant (each rewrite serializes and encrypts the whole cache): Close writes
+// what is left.
+const writeInterval = 5 * time.Second
 
 // UnavailableError says no credential store answered, and why.
 type UnavailableError struct{ Err error }
@@ -167,8 +168,8 @@ func (a Account) LastTenant() string {
 type contents struct {
 	Profile  Profile   `json:"profile"`
 	Accounts []Account `json:"accounts"`
-	// MSAL is MSAL's serialized token cache (opaque).
-	MSAL []byte `json:"msal,omitempty"`
+	// MSAL is MSAL's serialized token cache (opaque JSON, kept as it is).
+	MSAL json.RawMessage `json:"msal,omitempty"`
 }
 
 // Remembered is one profile's remembered accounts (Store.List).

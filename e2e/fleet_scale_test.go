@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/d365consent/d365consent/emulator"
+)
+
+// fleetScale is a home tenant with n customer tenants (guest and GDAP access
+// alternating, every one consented) and their list as a --tenants file.
+type fleetScale struct {
+	srv     *emulator.Server
+	ca      string
+	tenants string
+	n       int
+}
+
+func newFleetScale(tb testing.TB, n int) *fleetScale {
+	tb.Helper()
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = srv.Close() })
+	var list strings.Builder
+	for i := range n {
+		access := emulator.AccessGuest
+		if i%2 == 1 {
+			access = emulator.AccessGDAP
+		}
+		info, err := srv.AddCustomerTenant(emulator.CustomerTenant{Name: fmt.Sprintf("Customer %04d", i), Scenario: "consented", Access: access})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		list.WriteString(info.Domain + "\n")
+	}
+	dir := tb.TempDir()
+	f := &fleetScale{srv: srv, ca: filepath.Join(dir, "ca.pem"), tenants: filepath.Join(dir, "tenants.txt"), n: n}
+	if err := os.WriteFile(f.ca, srv.CACertPEM(), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(f.tenants, []byte(list.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// fleetRun is one `verify --tenants` process: its output, wall time and peak RSS.
+type fleetRun struct {
+	code     int
+	stdout   string
+	stderr   string
+	wall     time.Duration
+	maxRSSKB int64
+}
+
+// run runs `verify --remember --tenants FILE ARGS` (signed in already: the
+// remembered account) and measures it from process start to exit.
+func (f *fleetScale) run(tb testing.TB, env []string, args ...string) fleetRun {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	full := append([]string{"verify", "--remember", "--app", "ce", "--client-id", f.srv.Catalog().Apps[0].ClientID,
+		"--tenants", f.tenants, "--signin-client-id", f.srv.SignInClientID(), "--authority-host", f.srv.AuthorityHost(),
+		"--graph-url", f.srv.GraphURL(), "--device-code", "--no-browser", "--timeout", "2m"}, args...)
+	cmd := exec.CommandContext(ctx, bin, full...)
+	cmd.Env = append(env, "NO_COLOR=1", "TERM=dumb", "SSL_CERT_FILE="+f.ca, "GODEBUG=gctrace=1")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	_ = cmd.Run()
+	r := fleetRun{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String(), wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSSKB = ru.Maxrss // kilobytes on Linux
+	}
+	return r
+}
+
+// signIn remembers the demo admin's sign-in (a device code, once) and returns a
+// copy of the cache file as it is then: restoring it makes the next run start with
+// the sign-in only, no customer tenant's token.
+func (f *fleetScale) signIn(tb testing.TB, env []string) (restore func()) {
+	tb.Helper()
+	code, out, errOut := rememberVerify(tb, f.srv, f.ca, env, f.srv.TenantID())
+	if code != 0 {
+		tb.Fatalf("sign-in: exit %d\n%s%s", code, out, errOut)
+	}
+	home := strings.TrimPrefix(env[indexOfPrefix(env, "XDG_CACHE_HOME=")], "XDG_CACHE_HOME=")
+	files, _ := filepath.Glob(filepath.Join(home, "d365consent", "signin-*.cache"))
+	if len(files) != 1 {
+		tb.Fatalf("cache files %v", files)
+	}
+	saved, err := os.ReadFile(files[0])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		if err := os.WriteFile(files[0], saved, 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFleet1000 runs `d365consent verify --remember --tenants FILE --format
+// ndjson` as its own process against the emulator serving 1,000 customer tenants,
+// 50 ms of latency injected into every request it serves (OpenID metadata, token,
+// Graph), for several --parallel values. Each iteration starts from a remembered
+// sign-in with no customer token, so every tenant costs its one token refresh.
+// Metrics: wall time of the whole process (ns/op), its peak RSS, token requests
+// per tenant. The emulator runs in the benchmark's process, on the same 2 cores.
+//
+//	go test -run '^$' -bench BenchmarkFleet1000 -benchtime 1x ./e2e
+func BenchmarkFleet1000(b *testing.B) {
+	env := secretService(b)
+	f := newFleetScale(b, 1000)
+	restore := f.signIn(b, env)
+	for _, parallel := range []int{8, 16, 32, 64} {
+		b.Run(fmt.Sprintf("parallel=%d", parallel), func(b *testing.B) {
+			var rss int64
+			var tokenReqs int64
+			for range b.N {
+				b.StopTimer()
+				restore()
+				f.srv.SetFaults(emulator.Faults{Latency: 50 * time.Millisecond})
+				before := f.srv.TokenRequests()
+				b.StartTimer()
+				r := f.run(b, env, "--format", "csv", "--parallel", fmt.Sprint(parallel))
+				b.StopTimer()
+				f.srv.SetFaults(emulator.Faults{})
+				tokenReqs += f.srv.TokenRequests() - before
+				if r.code != 0 || strings.Count(r.stdout, "\n") != f.n+1 {
+					b.Fatalf("exit %d, %d lines\n%.2000s", r.code, strings.Count(r.stdout, "\n"), r.stderr)
+				}
+				rss = max(rss, r.maxRSSKB)
+				os.WriteFile("/tmp/gctrace.txt", []byte(r.stderr), 0o644)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(rss)/1024, "peak-rss-MiB")
+			b.ReportMetric(float64(tokenReqs)/float64(b.N*f.n), "token-requests/tenant")
+		})
+	}
+}
