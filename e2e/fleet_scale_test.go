@@ -73,7 +73,7 @@ func (f *fleetScale) run(tb testing.TB, env []string, args ...string) fleetRun {
 		"--tenants", f.tenants, "--signin-client-id", f.srv.SignInClientID(), "--authority-host", f.srv.AuthorityHost(),
 		"--graph-url", f.srv.GraphURL(), "--device-code", "--no-browser", "--timeout", "2m"}, args...)
 	cmd := exec.CommandContext(ctx, bin, full...)
-	cmd.Env = append(env, "NO_COLOR=1", "TERM=dumb", "SSL_CERT_FILE="+f.ca, "GODEBUG=gctrace=1")
+	cmd.Env = append(env, "NO_COLOR=1", "TERM=dumb", "SSL_CERT_FILE="+f.ca)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -141,7 +141,6 @@ func BenchmarkFleet1000(b *testing.B) {
 					b.Fatalf("exit %d, %d lines\n%.2000s", r.code, strings.Count(r.stdout, "\n"), r.stderr)
 				}
 				rss = max(rss, r.maxRSSKB)
-				os.WriteFile("/tmp/gctrace.txt", []byte(r.stderr), 0o644)
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(rss)/1024, "peak-rss-MiB")

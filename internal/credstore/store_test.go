@@ -17,7 +17,7 @@ import (
 // fakeMSAL is MSAL's cache as the accessor sees it: bytes in, bytes out.
 type fakeMSAL struct{ data []byte }
 
-func (f *fakeMSAL) Marshal() ([]byte, error)  { return f.data, nil }
+func (f *fakeMSAL) Marshal() ([]byte, error) { return f.data, nil }
 func (f *fakeMSAL) Unmarshal(b []byte) error { f.data = append([]byte(nil), b...); return nil }
 
 type clock struct{ t time.Time }
