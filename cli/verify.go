@@ -186,7 +186,7 @@ func runVerify(ctx context.Context, a *Factory, o verifyOptions) error {
 	if err := checkDemoFaults(o); err != nil {
 		return err
 	}
-	if o.Fleet.Tenants != "" || o.Fleet.appAuth() {
+	if o.Fleet.fleetCheck() || o.Fleet.appAuth() {
 		return runVerifyMany(ctx, a, o) // many tenants, or an app identity (verify_fleet.go)
 	}
 	var baseline *fleet.Baseline

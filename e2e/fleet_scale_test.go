@@ -133,11 +133,11 @@ func BenchmarkFleet1000(b *testing.B) {
 				f.srv.SetFaults(emulator.Faults{Latency: 50 * time.Millisecond})
 				before := f.srv.TokenRequests()
 				b.StartTimer()
-				r := f.run(b, env, "--format", "csv", "--parallel", fmt.Sprint(parallel))
+				r := f.run(b, env, "--format", "ndjson", "--parallel", fmt.Sprint(parallel))
 				b.StopTimer()
 				f.srv.SetFaults(emulator.Faults{})
 				tokenReqs += f.srv.TokenRequests() - before
-				if r.code != 0 || strings.Count(r.stdout, "\n") != f.n+1 {
+				if r.code != 0 || strings.Count(r.stdout, "\n") != f.n {
 					b.Fatalf("exit %d, %d lines\n%.2000s", r.code, strings.Count(r.stdout, "\n"), r.stderr)
 				}
 				rss = max(rss, r.maxRSSKB)

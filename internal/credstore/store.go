@@ -1,6 +1,7 @@
 package credstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -164,12 +165,14 @@ func (a Account) LastTenant() string {
 	return last
 }
 
-// contents is a cache file's plain text.
+// contents is a cache file's plain text: its profile and accounts as one line of
+// JSON, then MSAL's serialized token cache as MSAL wrote it (opaque; never copied
+// into another JSON document, which for a thousand tenants' tokens would double
+// the memory a write takes).
 type contents struct {
 	Profile  Profile   `json:"profile"`
 	Accounts []Account `json:"accounts"`
-	// MSAL is MSAL's serialized token cache (opaque JSON, kept as it is).
-	MSAL json.RawMessage `json:"msal,omitempty"`
+	MSAL     []byte    `json:"-"`
 }
 
 // Remembered is one profile's remembered accounts (Store.List).
@@ -246,10 +249,12 @@ func (s *Store) read(name string, key []byte) (*contents, error) {
 	if err != nil {
 		return nil, errors.New("the cache file does not open with the stored key")
 	}
+	head, msal, _ := bytes.Cut(plain, []byte("\n"))
 	var c contents
-	if err := json.Unmarshal(plain, &c); err != nil {
+	if err := json.Unmarshal(head, &c); err != nil {
 		return nil, err
 	}
+	c.MSAL = msal
 	return &c, nil
 }
 
@@ -258,7 +263,7 @@ func (s *Store) write(name string, c *contents) error {
 	if err != nil {
 		return err
 	}
-	plain, err := json.Marshal(c)
+	head, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
@@ -266,12 +271,16 @@ func (s *Store) write(name string, c *contents) error {
 	if err != nil {
 		return err
 	}
-	nonce := make([]byte, gcm.NonceSize())
+	// One buffer: magic, nonce, then the plain text sealed in place.
+	pre := len(fileMagic) + gcm.NonceSize()
+	out := make([]byte, pre, pre+len(head)+1+len(c.MSAL)+gcm.Overhead())
+	copy(out, fileMagic)
+	nonce := out[len(fileMagic):pre]
 	if _, err := rand.Read(nonce); err != nil {
 		return err
 	}
-	out := append([]byte(fileMagic), nonce...)
-	out = gcm.Seal(out, nonce, plain, []byte(fileMagic+name))
+	out = append(append(append(out, head...), '\n'), c.MSAL...)
+	out = gcm.Seal(out[:pre], nonce, out[pre:], []byte(fileMagic+name))
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return err
 	}
