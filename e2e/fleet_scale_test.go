@@ -148,3 +148,45 @@ func BenchmarkFleet1000(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVerifyRemembered runs `d365consent verify --remember` as its own process
+// (process start to exit) against the emulator: "remembered" with the sign-in
+// already remembered (silent: a cached token, one Graph round trip), "fresh" after
+// logout --all (a device-code sign-in, its code entered at once on the emulator's
+// device login page, and a new key in the Secret Service).
+//
+//	go test -run '^$' -bench BenchmarkVerifyRemembered -benchtime 20x ./e2e
+func BenchmarkVerifyRemembered(b *testing.B) {
+	env := secretService(b)
+	f := newFleetScale(b, 0)
+	if code, out, errOut := rememberVerify(b, f.srv, f.ca, env, f.srv.TenantID()); code != 0 {
+		b.Fatalf("sign-in: exit %d\n%s%s", code, out, errOut)
+	}
+	b.Run("remembered", func(b *testing.B) {
+		before := f.srv.SignIns()
+		for range b.N {
+			if code, out, errOut := rememberVerify(b, f.srv, f.ca, env, f.srv.TenantID()); code != 0 {
+				b.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+		}
+		if f.srv.SignIns() != before {
+			b.Fatal("a remembered run signed in")
+		}
+	})
+	b.Run("fresh", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			if code, _, errOut := runWithEnv(b, env, []string{"logout", "--all"}, func(context.Context, string) {}); code != 0 {
+				b.Fatalf("logout: %s", errOut)
+			}
+			before := f.srv.SignIns()
+			b.StartTimer()
+			if code, out, errOut := rememberVerify(b, f.srv, f.ca, env, f.srv.TenantID()); code != 0 {
+				b.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			if f.srv.SignIns() != before+1 {
+				b.Fatal("a fresh run did not sign in")
+			}
+		}
+	})
+}
