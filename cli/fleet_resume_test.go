@@ -34,7 +34,8 @@ func (r *rememberRig) writeTenantList(t *testing.T) (path string, tenants []stri
 // TestFleetRememberedTokensAreNotRefreshed: a remembered fleet check refreshes the
 // token once per tenant it can reach; the next run, within the tokens' hour, signs
 // in silently and refreshes none (MSAL serves each tenant's token from the
-// remembered cache). The tenants that refuse a token are asked again each run.
+// remembered cache). The tenants that refuse a token are asked again each run. No
+// token is in the output, the cache directory or the credential store's item.
 func TestFleetRememberedTokensAreNotRefreshed(t *testing.T) {
 	r := newRememberRig(t, "consented")
 	list, tenants := r.writeTenantList(t)
@@ -63,6 +64,16 @@ func TestFleetRememberedTokensAreNotRefreshed(t *testing.T) {
 			t.Fatalf("run %d: %d sign-ins, want %d", run, got, wantSignIns)
 		}
 		firstOut = out
+	}
+	// Token hygiene, the store included: a thousand-tenant cache holds every
+	// tenant's token, and none is readable outside the encrypted file.
+	sc := newTokenScanner(r.srv.IssuedTokens())
+	scanBytes(t, sc, "fleet output", []byte(firstOut))
+	if files := scanTree(t, sc, r.dir); files != 1 {
+		t.Fatalf("%d files in the cache directory, want the one encrypted cache", files)
+	}
+	for _, item := range r.secrets.Items() {
+		scanBytes(t, sc, "credential store item", []byte(item))
 	}
 }
 

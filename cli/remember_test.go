@@ -214,3 +214,27 @@ func TestStatusAndLogout(t *testing.T) {
 func (r *rememberRig) openStore() (*credstore.Store, error) {
 	return credstore.Open(context.Background(), r.secrets, filepath.Join(r.dir, "d365consent"), nil)
 }
+
+// TestRememberedHomeTenantAndConsentURL: without --tenant (the organizations
+// authority) the remembered sign-in is silent too, and consent-url --remember
+// without --tenant links the tenant that sign-in used, with no sign-in.
+func TestRememberedHomeTenantAndConsentURL(t *testing.T) {
+	r := newRememberRig(t, "consented")
+	for run := 1; run <= 2; run++ {
+		if code, out, errOut := r.run(t, "verify", "--remember", "--format", "json"); code != 0 || r.srv.SignIns() != 1 {
+			t.Fatalf("run %d: exit %d, %d sign-ins\n%s%s", run, code, r.srv.SignIns(), out, errOut)
+		}
+	}
+	tokenRequests := r.srv.TokenRequests()
+	code, out, errOut := r.run(t, "consent-url", "--remember", "--app", "ce", "--client-id", r.srv.Catalog().Apps[0].ClientID,
+		"--authority-host", r.srv.AuthorityHost(), "--signin-client-id", r.srv.SignInClientID())
+	if code != 0 || !strings.HasPrefix(out, r.srv.AuthorityHost()+"/"+r.srv.TenantID()+"/adminconsent?") || r.srv.TokenRequests() != tokenRequests {
+		t.Fatalf("consent-url: exit %d\n%s%s", code, out, errOut)
+	}
+	// Nothing remembered: --tenant is still required.
+	r.secrets = &credstore.Memory{}
+	if code, _, errOut := r.run(t, "consent-url", "--remember", "--app", "ce", "--client-id", r.srv.Catalog().Apps[0].ClientID,
+		"--authority-host", r.srv.AuthorityHost(), "--signin-client-id", r.srv.SignInClientID()); code != 2 || !strings.Contains(errOut, "--tenant is required") {
+		t.Fatalf("consent-url with nothing remembered: exit %d %s", code, errOut)
+	}
+}
