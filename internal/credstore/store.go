@@ -36,11 +36,6 @@ const fileMagic = "d365consent-cache-v1\n"
 // Service may wait for an unlock prompt nobody can answer on a headless machine.
 const probeTimeout = 5 * time.Second
 
-// writeInterval spaces the cache file's rewrites while a fleet check adds a token
-// per tenant (each rewrite serializes and encrypts the whole cache): Close writes
-// what is left.
-const writeInterval = 5 * time.Second
-
 // UnavailableError says no credential store answered, and why.
 type UnavailableError struct{ Err error }
 
@@ -309,8 +304,10 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 
 // Cache is one profile's remembered sign-in as MSAL's external cache
 // (public.WithCache): MSAL reads it before a token lookup and hands it back after
-// each new token. It is read from its file once; writes are spaced by writeInterval
-// and finished by Close.
+// each new token. It is read from its file once. The first new token is written at
+// once (a sign-in is remembered even if the process is then killed); later ones,
+// a fleet check's token per tenant, are written once by Close: each write
+// serializes and encrypts the whole cache, a thousand tenants' tokens.
 type Cache struct {
 	store *Store
 	name  string
@@ -322,7 +319,7 @@ type Cache struct {
 	c         contents
 	dirty     bool
 	marshaler cache.Marshaler
-	lastWrite time.Time
+	written   bool
 	err       error
 }
 
@@ -368,14 +365,14 @@ func (c *Cache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replac
 	return nil
 }
 
-// Export takes MSAL's cache after a new token: written at once unless the last
-// write was under writeInterval ago (Close writes the rest).
+// Export takes MSAL's cache after a new token: the first time written at once,
+// after that by Close.
 func (c *Cache) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.load()
 	c.marshaler, c.dirty = m, true
-	if c.store.now().Sub(c.lastWrite) >= writeInterval {
+	if !c.written {
 		return c.flush()
 	}
 	return nil
@@ -399,7 +396,10 @@ func (c *Cache) flush() error {
 		c.err = err
 		return nil
 	}
-	c.dirty, c.lastWrite = false, c.store.now()
+	c.dirty, c.written = false, true
+	if c.marshaler != nil {
+		c.c.MSAL = nil // MSAL holds the tokens; the next write serializes them anew
+	}
 	return nil
 }
 

@@ -114,8 +114,9 @@ func TestCacheFileTamperedOrKeyGone(t *testing.T) {
 	}
 }
 
-// TestCacheWritesSpaced: exports within writeInterval of a write wait for Close.
-func TestCacheWritesSpaced(t *testing.T) {
+// TestCacheWritesFirstTokenAtOnce: the first export is written at once, later
+// ones (a fleet's token per tenant) by Close.
+func TestCacheWritesFirstTokenAtOnce(t *testing.T) {
 	secrets, dir, c := &credstore.Memory{}, t.TempDir(), &clock{time.Now()}
 	st := open(t, secrets, dir, c)
 	ca := st.Cache(profile)
