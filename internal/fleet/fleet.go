@@ -27,8 +27,8 @@ import (
 
 // DefaultParallel is how many tenants a fleet check verifies at once: the smallest
 // of 8, 16, 32 and 64 that checks 1,000 tenants with 50 ms of latency on every
-// request within 10 s (e2e BenchmarkFleet1000 on a 2-core machine: 8 took 22.8 s,
-// 16 11.4 s, 32 6.7 s at 53 MiB peak RSS, 64 4.6 s at 54 MiB).
+// request within 10 s (e2e BenchmarkFleet1000, emulator and CLI on one 2-core
+// machine: 8 took 21.7 s, 16 11.3 s, 32 6.5 s, 64 6.1 s; peak RSS 43-45 MiB each).
 const DefaultParallel = 32
 
 // MaxParallel bounds --parallel.
