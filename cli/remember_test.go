@@ -238,3 +238,11 @@ func TestRememberedHomeTenantAndConsentURL(t *testing.T) {
 		t.Fatalf("consent-url with nothing remembered: exit %d %s", code, errOut)
 	}
 }
+
+// TestRememberWithDemoIsUsage: the demo tenant needs no sign-in to keep.
+func TestRememberWithDemoIsUsage(t *testing.T) {
+	code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--remember")
+	if code != 2 || out != "" || !strings.Contains(errOut, "--remember keeps a real sign-in: the demo tenant needs none") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
