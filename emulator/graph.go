@@ -479,7 +479,7 @@ func (s *Server) collection(path string, q url.Values, ctx string, items []map[s
 			}
 		}
 		nq.Set("$skiptoken", b64.EncodeToString([]byte("demo:"+strconv.Itoa(end))))
-		body["@odata.nextLink"] = s.authorityHost + "/v1.0/" + path + "?" + nq.Encode()
+		body["@odata.nextLink"] = s.graphURL + "/v1.0/" + path + "?" + nq.Encode()
 	}
 	return graphResult{status: http.StatusOK, body: body}
 }
