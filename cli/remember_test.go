@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -244,5 +245,44 @@ func TestRememberWithDemoIsUsage(t *testing.T) {
 	code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--remember")
 	if code != 2 || out != "" || !strings.Contains(errOut, "--remember keeps a real sign-in: the demo tenant needs none") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// deviceCodeTee passes the wizard's output through, entering each device code it
+// shows on the emulator's device login page as the demo admin.
+type deviceCodeTee struct {
+	w io.Writer
+	r *rememberRig
+}
+
+func (c deviceCodeTee) Write(p []byte) (int, error) {
+	if m := deviceCodeRE.FindSubmatch(p); m != nil {
+		code := strings.TrimRight(string(m[1]), ".:")
+		go func() { _ = c.r.srv.Browser(c.r.srv.DemoUser()).OpenDeviceLogin(context.Background(), code) }()
+	}
+	return c.w.Write(p)
+}
+
+// TestWizardRemembers: the wizard (line mode) with --remember signs in once; the
+// next wizard goes from "Press Enter to sign in" straight to the verdict.
+func TestWizardRemembers(t *testing.T) {
+	r := newRememberRig(t, "consented")
+	setup := func(f *Factory) {
+		f.secrets = r.secrets
+		f.cacheDir = func() (string, error) { return r.dir, nil }
+		f.httpClient = func() *http.Client { return r.srv.HTTPClient() }
+		f.stdout = deviceCodeTee{f.stdout, r}
+	}
+	args := []string{"--accessible", "--remember", "--client-id", r.srv.Catalog().Apps[0].ClientID, "--signin-client-id", r.srv.SignInClientID(),
+		"--authority-host", r.srv.AuthorityHost(), "--graph-url", r.srv.GraphURL(), "--device-code", "--no-browser", "--timeout", "30s"}
+	steps := [][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"Save a report", ""}}
+	for run := 1; run <= 2; run++ {
+		out, errOut, code := runAccessibleDemo(t, setup, []string{"NO_COLOR=1", "TERM=dumb"}, args, steps)
+		if code != 0 || !strings.Contains(out, "All 3 permissions are granted.") || r.srv.SignIns() != 1 {
+			t.Fatalf("run %d: exit %d, %d sign-ins\n%s%s", run, code, r.srv.SignIns(), out, errOut)
+		}
+		if prompted := strings.Contains(out, "enter the code"); prompted != (run == 1) {
+			t.Fatalf("run %d: device code shown = %v\n%s", run, prompted, out)
+		}
 	}
 }
