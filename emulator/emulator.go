@@ -262,6 +262,17 @@ func Start(opts Options) (*Server, error) {
 	s.dir = newDirectory(s.catalog, s.now())
 	sc.apply(s.dir, s.catalog)
 
+	if err := s.listen(opts, cl); err != nil {
+		return nil, err
+	}
+	s.serve()
+	return s, nil
+}
+
+// listen opens the HTTPS listener (authority and Graph), the plain HTTP one (the pages
+// a browser opens) and, with opts.Proxy, the proxy that answers for Microsoft's names;
+// it builds the clients that reach them.
+func (s *Server) listen(opts Options, cl clouds.Cloud) error {
 	addr, haddr := opts.Addr, opts.HTTPAddr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -269,12 +280,13 @@ func Start(opts Options) (*Server, error) {
 	if haddr == "" {
 		haddr = "127.0.0.1:0"
 	}
+	var err error
 	if s.httpsLn, err = listenLoopback(addr); err != nil {
-		return nil, err
+		return err
 	}
 	if s.httpLn, err = listenLoopback(haddr); err != nil {
 		s.httpsLn.Close()
-		return nil, err
+		return err
 	}
 	s.authorityHost = "https://" + s.httpsLn.Addr().String()
 	s.graphURL = s.authorityHost
@@ -285,7 +297,7 @@ func Start(opts Options) (*Server, error) {
 		if s.proxy, err = s.startProxy(opts.Proxy); err != nil {
 			s.httpsLn.Close()
 			s.httpLn.Close()
-			return nil, err
+			return err
 		}
 		s.authorityHost, s.graphURL = cl.LoginURL, cl.GraphURL
 		proxyURL, _ := url.Parse(s.proxy.URL())
@@ -293,7 +305,11 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.pagesClient = s.newClient(nil)
 	s.pagesClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return nil
+}
 
+// serve starts serving both listeners.
+func (s *Server) serve() {
 	s.httpsSrv = &http.Server{
 		Handler:           hostGuard(s.httpsLn.Addr().String(), http.HandlerFunc(s.serveHTTPS)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -309,7 +325,6 @@ func Start(opts Options) (*Server, error) {
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); _ = s.httpsSrv.ServeTLS(s.httpsLn, "", "") }()
 	go func() { defer s.wg.Done(); _ = s.httpSrv.Serve(s.httpLn) }()
-	return s, nil
 }
 
 func (s *Server) newClient(tc *tls.Config) *http.Client {
