@@ -50,6 +50,7 @@ the tenant may be its id or one of its domains. --qr also draws the link as a QR
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo)")
 	f.StringVar(&o.Tenants, "tenants", "", "one link per tenant listed in FILE (one id or domain per line, # comments; - = stdin)")
 	f.StringVar(&o.Format, "format", "table", "with --tenants: table or csv")
+	addRememberFlag(f, &a.opts.Remember)
 	return cmd
 }
 
@@ -83,6 +84,12 @@ func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 		return flows.Usagef("--format is for --tenants")
 	}
 	tenant := t.cfg.Tenant
+	if tenant == "" && t.cfg.Remember != nil {
+		// The tenant the remembered sign-in used last: no sign-in, no network.
+		if acc, ok := t.cfg.Remember.Account(); ok {
+			tenant = acc.LastTenant()
+		}
+	}
 	if tenant == "" {
 		return flows.Usagef("--tenant is required: the tenant's id or a domain such as contoso.onmicrosoft.com")
 	}

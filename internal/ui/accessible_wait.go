@@ -87,6 +87,9 @@ func (r *plainRun) signIn(w wizard.Work) wizard.Work {
 
 func (r *plainRun) showPrompt(p flows.SignInPrompt) {
 	r.notify("signin", p.URL)
+	if p.Remembered != "" {
+		r.say("%s", p.Remembered)
+	}
 	if p.DeviceCode {
 		if p.Reason != "" {
 			r.say("%s", safetext.Sanitize(p.Reason))

@@ -52,6 +52,9 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		return b.String(), nil
 	}
 	p := m.signIn.prompt
+	if p.Remembered != "" {
+		b.WriteString(m.th.Warn.Render(wrap(p.Remembered, w)) + "\n\n")
+	}
 	if p.Claims {
 		b.WriteString(m.th.Warn.Render(wrap("Your tenant asks you to sign in again (multi-factor authentication or a Conditional Access policy).", w)) + "\n\n")
 	}
