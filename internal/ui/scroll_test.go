@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
 
@@ -112,5 +113,33 @@ func TestHomeEndAndSuspend(t *testing.T) {
 		if _, ok := cmd().(tea.SuspendMsg); !ok || m.step() != st {
 			t.Errorf("%s: ctrl+z did not suspend (step %s)", st, m.step())
 		}
+	}
+}
+
+// Over SSH at 80x24 the device code's QR code does not fit under the page's URL: r
+// shows it whole on a view of its own, with the code to enter, and r goes back.
+func TestQRCodeWholeAt80x24(t *testing.T) {
+	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.NoColor = true })
+	m.width, m.height = 80, 24
+	at(m, stepSignIn)
+	m.signIn.prompt = &flows.SignInPrompt{URL: "https://microsoft.com/devicelogin", UserCode: "ABCD-EFGH", DeviceCode: true}
+	qr := renderQR("https://microsoft.com/devicelogin", 80, m.dark, false, m.g)
+	if qr == "" {
+		t.Fatal("no QR code")
+	}
+	if strings.Contains(m.Text(), qr) {
+		t.Fatal("test assumes the QR code is not on the screen before r")
+	}
+	m.Update(press("r"))
+	s := m.Text()
+	if !strings.Contains(s, qr) || !strings.Contains(s, "ABCD-EFGH") {
+		t.Fatalf("r at 80x24 does not show the QR code whole with the code:\n%s", s)
+	}
+	if n := strings.Count(s, "\n") + 1; n > 24 {
+		t.Fatalf("%d lines in a 24-line window", n)
+	}
+	m.Update(press("r"))
+	if s := m.Text(); strings.Contains(s, qr) || !strings.Contains(s, "devicelogin") {
+		t.Fatalf("r did not go back to the page:\n%s", s)
 	}
 }

@@ -63,6 +63,9 @@ func (m *Model) frame() frame {
 	if !m.g.Unicode {
 		body = asciiText.Replace(body)
 	}
+	if qr, ok := m.qrView(w); ok {
+		body, keys = qr, []key.Binding{m.keys.QR}
+	}
 	if m.confirmQuit {
 		body = m.th.Warn.Render("Consent may be half done in the browser.") + "\n" +
 			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + m.flow.Command("verify") + "\n" +
@@ -321,9 +324,8 @@ func (m *Model) urlBlock(label, url string, w int, qrHint string, showQR bool) s
 	links := m.linkLines(url, w)
 	b.WriteString(links + "\n")
 	if showQR {
-		qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g)
-		others := strings.Count(links, "\n") + 1 + strings.Count(wrap(label, w), "\n") + 1 + 2
-		if qr != "" && m.qrFits(strings.Count(qr, "\n")+1, others) {
+		qr, inline := m.qrInline(url, w)
+		if inline {
 			b.WriteString("\n" + qr + "\n")
 		} else {
 			if qrHint != "" {
@@ -334,6 +336,38 @@ func (m *Model) urlBlock(label, url string, w int, qrHint string, showQR bool) s
 		}
 	}
 	return b.String()
+}
+
+// qrInline is the QR code of url and whether it fits the window under the URL and its
+// label.
+func (m *Model) qrInline(url string, w int) (string, bool) {
+	qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g)
+	others := strings.Count(m.linkLines(url, w), "\n") + 1 + 1 + 2
+	return qr, qr != "" && m.qrFits(strings.Count(qr, "\n")+1, others)
+}
+
+// qrView is the QR code of the step's URL on a view of its own, when the admin asked
+// for it (r), it does not fit under the URL, and it fits the window alone: shown whole
+// with what the page needs (the device code), r going back.
+func (m *Model) qrView(w int) (string, bool) {
+	url := m.currentURL()
+	if !m.showQR || url == "" || m.confirmQuit || m.showingReprompt() {
+		return "", false
+	}
+	qr, inline := m.qrInline(url, w)
+	if qr == "" || inline {
+		return "", false
+	}
+	head := "Scan to open the page on a phone (r goes back to the page):"
+	if p := m.signIn.prompt; m.step() == stepSignIn && p != nil && p.DeviceCode {
+		head = "Scan to open the sign-in page, then enter the code " + m.th.Header.Render(p.UserCode) + " (r goes back):"
+	}
+	head = wrap(head, w)
+	// header (2 lines), the head, the QR, a blank line, the footer (1 line)
+	if strings.Count(qr, "\n")+1+strings.Count(head, "\n")+1+4 > m.height {
+		return "", false
+	}
+	return head + "\n" + qr, true
 }
 
 // urlKeys are the keys of a step that shows a browser URL.
