@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
@@ -45,12 +47,27 @@ func (m *Model) checkLine(pc flows.PermissionCheck, w int) string {
 }
 
 // checklist renders all of r's permission checks.
+//
+// The rows that need action come first, in catalog order, then the granted ones: on
+// a short window the missing row is on screen, not below the fold.
 func (m *Model) checklist(r *flows.Result, w int) string {
-	lines := make([]string, 0, len(r.Permissions))
-	for _, pc := range r.Permissions {
+	rows := slices.Clone(r.Permissions)
+	slices.SortStableFunc(rows, func(a, b flows.PermissionCheck) int {
+		return cmp.Compare(granted(a), granted(b))
+	})
+	lines := make([]string, 0, len(rows))
+	for _, pc := range rows {
 		lines = append(lines, m.checkLine(pc, w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// granted is 1 for a granted row, 0 for one that needs action (the sort key).
+func granted(p flows.PermissionCheck) int {
+	if p.Status == flows.PermGranted {
+		return 1
+	}
+	return 0
 }
 
 // extrasAndWarnings renders the grants beyond the required set and the warnings.
