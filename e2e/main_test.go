@@ -86,6 +86,13 @@ func tmuxSize(t *testing.T, w, h int, cmdline string) *tmuxTerm {
 	return &tmuxTerm{t: t, name: name}
 }
 
+// joinedScreen is the pane and its scrollback with the lines the terminal wrapped
+// joined again (-J): a line printed whole reads whole, however wide.
+func (tt *tmuxTerm) joinedScreen() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-J", "-S", "-", "-t", tt.name).Output()
+	return string(out)
+}
+
 func (tt *tmuxTerm) screen() string {
 	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", tt.name).Output()
 	return string(out)

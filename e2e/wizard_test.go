@@ -57,15 +57,20 @@ func TestE2EDemoPartial(t *testing.T) {
 	tt.exited(0)
 }
 
+// Ctrl+C after the state was read ends as q would there: incomplete (3), with the
+// command that checks later left on the normal screen.
 func TestE2EDemoNonAdminCtrlC(t *testing.T) {
 	tt := startTmux(t, "demo", "--scenario", "non-admin", "--no-browser")
 	tt.waitFor("Which app")
 	tt.keys("Enter", "Enter")
 	tt.waitFor("approve in the demo browser")
 	tt.keys("a")
-	tt.waitFor("Role check", "PIM")
+	tt.waitFor("Role check", "PIM", "Enter opens the admin consent page")
 	tt.keys("C-c")
-	tt.exited(130)
+	tt.exited(3)
+	if s := tt.joinedScreen(); !hasLine(s, "d365consent verify --app ce --demo --scenario non-admin") {
+		t.Errorf("the check command is not left whole on a line:\n%s", s)
+	}
 }
 
 func TestE2ECtrlCDuringConsentAsksFirst(t *testing.T) {
@@ -80,7 +85,50 @@ func TestE2ECtrlCDuringConsentAsksFirst(t *testing.T) {
 	tt.keys("C-c")
 	tt.waitFor("Quit anyway?")
 	tt.keys("y")
-	tt.exited(130)
+	tt.exited(3) // the state was read: incomplete, however the admin leaves
+	s := tt.joinedScreen()
+	for _, want := range []string{"Admin consent link (open it as an admin, or send it to one):", "Check again with:",
+		"d365consent verify --app ce --demo --scenario fresh"} {
+		if !hasLine(s, want) {
+			t.Errorf("the normal screen lacks the line %q:\n%s", want, s)
+		}
+	}
+}
+
+// TestE2EExitKeepsTheConsentLink: at 80x24, q on a consent this account cannot grant
+// exits 3 and leaves on the normal screen the link to send, whole on one line (the
+// terminal's own wrap, which copies as one line), and the command that checks later.
+func TestE2EExitKeepsTheConsentLink(t *testing.T) {
+	dir := t.TempDir()
+	urls := filepath.Join(dir, "urls")
+	tt := tmuxSize(t, 80, 24, bin+" demo --scenario non-admin --no-browser --url-file "+urls)
+	tt.waitFor("Which app")
+	tt.keys("Enter", "Enter")
+	tt.waitFor("approve in the demo browser")
+	tt.keys("a")
+	tt.waitFor("Enter opens the admin consent page")
+	tt.keys("Enter")
+	tt.waitFor("What to do:")
+	link := waitURL(t, urls, "consent")
+	tt.keys("q")
+	tt.exited(3)
+	joined := tt.joinedScreen()
+	for _, want := range []string{"Send this admin consent link to an admin who can grant it:", link,
+		"Check again with:", "d365consent verify --app ce --demo --scenario non-admin"} {
+		if !hasLine(joined, want) {
+			t.Errorf("the normal screen lacks the line %q:\n%s", want, joined)
+		}
+	}
+}
+
+// hasLine: s has a line that is want, surrounding spaces aside.
+func hasLine(s, want string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) == want {
+			return true
+		}
+	}
+	return false
 }
 
 // TestE2EHeadlessChromium: the TUI shows the URLs (the hidden --url-file hook writes
