@@ -54,7 +54,8 @@ from an earlier --format json result.
 Exit status: 0 every permission granted; 3 consent incomplete or absent; 4 sign-in refused (or
 Graph 403); 5 drift from --baseline; 2 bad input; 1 other errors; with --tenants the worst row
 (0 < 3 < 5 < 4 < 1); 130 cancelled. --format json prints the d365consent.verify/v1 document
-(d365consent.verify-many/v1 with --tenants).`,
+(d365consent.verify-many/v1 with --tenants); a check that could not be made prints one too, its
+status forbidden, refused, no-access or error and its "error" the explanation.`,
 		Example: `  d365consent verify --app ce --tenant contoso.onmicrosoft.com --client-id ` + exampleClientID + `
   d365consent verify --app uo --client-id ` + exampleClientID + ` --format json --report check.md
   d365consent verify --demo --scenario partial --format markdown
