@@ -11,7 +11,6 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/explain"
-	"github.com/d365consent/d365consent/internal/flows"
 )
 
 type demoOptions struct {
@@ -67,29 +66,21 @@ func runDemo(ctx context.Context, a *Factory, o demoOptions) error {
 		return err
 	}
 	defer env.Close()
+	cfg := env.Config
+	// The demo pages open in the real browser when one can be opened; the scripted
+	// demo browser acts only when the admin presses `a`.
+	cfg.Browser = nil
+	if !a.opts.NoBrowser {
+		cfg.Browser = a.browser
+	}
 	return a.runWizard(ctx, wizardTarget{
-		cfg:      a.demoWizardConfig(env),
+		cfg:      cfg,
 		catalog:  env.Catalog,
 		approver: &demoApprover{env},
 		demo:     true,
 		scenario: o.Scenario,
 		urlFile:  o.URLFile,
 	})
-}
-
-// demoWizardConfig is the demo wizard's config: the demo pages open in the real
-// browser when one can be opened (the scripted demo browser acts only when the admin
-// presses a), and over SSH or without a display it signs in with a device code, as
-// production does on the same machine.
-func (a *Factory) demoWizardConfig(env *demoEnv) flows.Config {
-	cfg := env.Config
-	cfg.Browser = nil
-	if !a.opts.NoBrowser {
-		cfg.Browser = a.browser
-	}
-	choice := flows.ChooseSignIn(a.opts.DeviceCode, a.browser)
-	cfg.DeviceCode, cfg.DeviceCodeReason = choice.DeviceCode, choice.Reason
-	return cfg
 }
 
 // demoApprover walks a demo page (sign-in, admin consent or device login) through the

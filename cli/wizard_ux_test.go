@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -18,46 +17,22 @@ func TestBrowserUX(t *testing.T) {
 		name               string
 		b                  browser.Browser
 		env                []string
+		demo               bool
 		noBrowser, qrFirst bool
 	}{
-		{"desktop", desktop, nil, false, false},
-		{"--no-browser", nil, nil, true, false},
-		{"ssh", sshBrowser, ssh, true, true},
-		{"ssh --no-browser", nil, ssh, true, true},
-		{"headless linux", headless, nil, true, true},
+		{"desktop", desktop, nil, false, false, false},
+		{"--no-browser", nil, nil, false, true, false},
+		{"ssh", sshBrowser, ssh, false, true, true},
+		{"ssh --no-browser", nil, ssh, false, true, true},
+		{"headless linux", headless, nil, false, true, true},
+		{"demo over ssh", sshBrowser, ssh, true, true, false},
+		{"demo desktop", desktop, nil, true, false, false},
 	}
 	for _, tt := range tests {
-		nb, qr := browserUX(tt.b, tt.env)
+		nb, qr := browserUX(tt.b, tt.env, tt.demo)
 		if nb != tt.noBrowser || qr != tt.qrFirst {
 			t.Errorf("%s: noBrowser %v qrFirst %v, want %v %v", tt.name, nb, qr, tt.noBrowser, tt.qrFirst)
 		}
-	}
-}
-
-// The demo over SSH signs in with a device code and shows the QR code first, as
-// production does on the same machine; on a desktop it opens the browser.
-func TestDemoWalksTheProductionPath(t *testing.T) {
-	for _, tt := range []struct {
-		name                     string
-		env                      []string
-		deviceCode, qrFirst, nob bool
-	}{
-		{"over ssh", []string{"SSH_CONNECTION=192.0.2.1 50000 192.0.2.2 22", "TERM=xterm-256color"}, true, true, true},
-		{"desktop", []string{"TERM=xterm-256color", "DISPLAY=:0", "PATH=/nonexistent"}, false, false, false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			a := newFactory(strings.NewReader(""), &lockedBuffer{}, &lockedBuffer{}, tt.env)
-			env, err := startDemo(context.Background(), a, "fresh")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = env.Close() })
-			cfg := a.demoWizardConfig(env)
-			nb, qr := browserUX(cfg.Browser, tt.env)
-			if cfg.DeviceCode != tt.deviceCode || (cfg.DeviceCodeReason != "") != tt.deviceCode || qr != tt.qrFirst {
-				t.Errorf("device code %v (%q), QR first %v (no browser %v)", cfg.DeviceCode, cfg.DeviceCodeReason, qr, nb)
-			}
-		})
 	}
 }
 
