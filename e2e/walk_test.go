@@ -213,7 +213,8 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	if code, ok := cannotFixEnds[scenario+"/"+app]; ok && end.kind == "error" {
 		want = code
 	}
-	after := tt.exited(want)
+	tt.exited(want)
+	after := tt.joinedScreen() // the summary left on the normal screen, scrollback too
 	if end.kind == "error" {
 		// The support ids outlive the full-screen view: on stderr, each whole.
 		for _, id := range []string{"Error code: AADSTS", "Correlation id:", "Trace id:"} {
