@@ -235,6 +235,9 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 		if demo {
 			return
 		}
+		if p.Consent != "" {
+			fmt.Fprintln(w, p.Consent)
+		}
 		if p.DeviceCode {
 			if p.Reason != "" {
 				fmt.Fprintln(w, p.Reason)

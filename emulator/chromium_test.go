@@ -25,7 +25,7 @@ func TestChromiumSignInAndAdminConsent(t *testing.T) {
 		}
 		t.Skipf("Chromium not installed (%v); set CI=true to make this a failure", err)
 	}
-	srv := startServer(t, Options{})
+	srv := startServer(t, Options{Scenario: "first-use"}) // the sign-in client's consent page too
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 

@@ -480,6 +480,8 @@ func TestScenarioStartingStates(t *testing.T) {
 		"hostile":               {want{true, true, all("resource-missing", "user_impersonation")}, absentUO},
 		"staggered-replication": {absentCE, absentUO},
 		"pim-eligible":          {absentCE, absentUO},
+		"pim-first-use":         {absentCE, absentUO},
+		"first-use":             {absentCE, absentUO},
 		"cloud-app-admin":       {absentCE, absentUO},
 		"group-role":            {absentCE, absentUO},
 		"guest-admin":           {absentCE, absentUO},

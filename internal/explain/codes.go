@@ -52,21 +52,43 @@ var codes = map[int]entry{
 			"Nobody has consented to this app using these permissions in your tenant yet, so Entra ID will not issue it a token.",
 			"Grant admin consent with this tool (or Entra admin center > Enterprise applications > the app > Permissions > Grant admin consent), signed in as a Global Administrator or Privileged Role Administrator."},
 		signInAgain: helps,
+		bySource: map[Source]text{
+			SignIn: {"The sign-in app is not consented in this tenant",
+				"Nobody has consented to the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) reading the directory (Directory.Read.All) in this tenant, so Entra ID will not issue it a token. This is about the sign-in app, not the AvePoint app.",
+				"Sign in again and accept the sign-in app's consent page; Directory.Read.All needs an administrator (Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator): activate an eligible role in PIM first, or have such an admin consent for the sign-in app, " +
+					"or use the organisation's own public client with --signin-client-id."},
+		},
 	},
 	65004: {
 		text: text{"Consent was declined",
 			"The consent page was closed with Cancel, so nothing was granted.",
 			"Open the consent link again and choose Accept. If you did not mean to grant it, nothing changed in your tenant."},
+		bySource: map[Source]text{
+			SignIn: {"The sign-in app's consent was declined",
+				"The consent page of the app d365consent signs in with was closed with Cancel, so it may not read the directory and cannot read the AvePoint app's grants.",
+				"Run again and choose Accept on the sign-in app's page (leave \"Consent on behalf of your organization\" unticked unless every user should have it), or use --signin-client-id with the organisation's own public client."},
+		},
 	},
 	90094: {
 		text: text{"Admin approval is required",
 			"The permissions need an administrator's consent and the account that signed in cannot grant it (or a tenant policy blocks user consent).",
 			"Sign in with a Global Administrator or Privileged Role Administrator account; if the role is eligible through PIM, activate it first."},
+		bySource: map[Source]text{
+			SignIn: {"The sign-in app needs an administrator's consent",
+				"The app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) asks to read the directory (Directory.Read.All, read-only) so it can read the AvePoint app's grants; that permission needs an administrator's consent, which this account cannot give. Nothing about the AvePoint app was asked or changed.",
+				"Activate an eligible Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator role in PIM and run again; or have such an admin sign in once and accept the sign-in app's consent (for themselves, or ticked for the organisation so Global Readers and Directory Readers can run verify); " +
+					"or use the organisation's own public client with --signin-client-id."},
+		},
 	},
 	90095: {
 		text: text{"An approval request was filed (admin consent workflow)",
 			"The tenant's admin consent workflow is on and the account that signed in cannot grant this consent, so Entra ID filed a request for approval instead; nothing is granted yet.",
 			"The reviewers named in the tenant's admin consent settings (Entra admin center > Enterprise applications > Consent and permissions > Admin consent settings) approve it under Enterprise applications > Admin consent requests — or a Global Administrator or Privileged Role Administrator opens the consent link directly. Run verify after approval."},
+		bySource: map[Source]text{
+			SignIn: {"An approval request was filed for the sign-in app",
+				"The tenant's admin consent workflow is on and this account cannot consent, so Entra ID filed a request for the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) to read the directory (Directory.Read.All, read-only). The request is for the sign-in app, not the AvePoint app; nothing is granted yet.",
+				"Tell the reviewers what the request is for: d365consent reads the AvePoint app's grants with it, read-only. After approval (Enterprise applications > Admin consent requests), run again. Or sign in with an account that can consent (activate its PIM role first), or use --signin-client-id with the organisation's own public client."},
+		},
 	},
 	7000112: {
 		text: text{"The app is disabled in this tenant",
@@ -84,6 +106,11 @@ var codes = map[int]entry{
 		text: text{"App not found in this directory",
 			"Entra ID does not know an application with this client id in the tenant or cloud the request went to.",
 			"Check the client id (--client-id), the tenant (--tenant) and the cloud (--cloud); a client id from another cloud does not exist here."},
+		bySource: map[Source]text{
+			SignIn: {"Sign-in app not found",
+				"Entra ID does not know the app given with --signin-client-id in this tenant or cloud.",
+				"Check --signin-client-id, --tenant and --cloud, or omit --signin-client-id to sign in with Microsoft Graph Command Line Tools."},
+		},
 	},
 	50011: {
 		text: text{"Redirect URI mismatch",

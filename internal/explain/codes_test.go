@@ -166,6 +166,41 @@ func TestExplainInContext(t *testing.T) {
 	}
 }
 
+// A sign-in error is the sign-in app's: its explanation names the sign-in app and its
+// own next steps, and never sends the admin to the AvePoint app's consent link.
+func TestSignInErrorsAreTheSignInAppsOwn(t *testing.T) {
+	for _, tc := range []struct {
+		code  int
+		title string
+		fix   []string
+	}{
+		{65001, "The sign-in app is not consented in this tenant", []string{"not the AvePoint app", "--signin-client-id", "PIM"}},
+		{90094, "The sign-in app needs an administrator's consent", []string{"Directory.Read.All", "PIM", "--signin-client-id", "Global Readers"}},
+		{90095, "An approval request was filed for the sign-in app", []string{"not the AvePoint app", "Admin consent requests", "read-only"}},
+		{65004, "The sign-in app's consent was declined", []string{"Accept", "--signin-client-id"}},
+		{700016, "Sign-in app not found", []string{"--signin-client-id"}},
+	} {
+		x := ExplainIn(callErr(tc.code, false), SignIn, nil)
+		if x == nil || x.Title != tc.title {
+			t.Errorf("AADSTS%d at sign-in: %+v, want title %q", tc.code, x, tc.title)
+			continue
+		}
+		for _, w := range tc.fix {
+			if !strings.Contains(x.Meaning+" "+x.Fix, w) {
+				t.Errorf("AADSTS%d at sign-in lacks %q: %s | %s", tc.code, w, x.Meaning, x.Fix)
+			}
+		}
+		for _, bad := range []string{"with this tool", "opens the consent link", "Open the consent link", "--client-id "} {
+			if strings.Contains(x.Fix, bad) {
+				t.Errorf("AADSTS%d at sign-in gives the AvePoint app's step %q: %s", tc.code, bad, x.Fix)
+			}
+		}
+		if c := ExplainIn(callErr(tc.code, false), Consent, nil); c.Title == tc.title {
+			t.Errorf("AADSTS%d at consent reads like the sign-in app's: %q", tc.code, c.Title)
+		}
+	}
+}
+
 // appIdentityCodes are the codes an app identity (verify --auth certificate|secret|
 // workload-identity) and a partner's per-tenant tokens meet, each explained.
 var appIdentityCodes = []int{7000215, 7000222, 700027, 700024, 700021, 70021, 700211, 700212, 700213, 1002012, 9001023, 90002, 500213}

@@ -106,6 +106,9 @@ func (s *Session) FindApps(ctx context.Context, app *permissions.App) ([]AppCand
 	if app == nil || app.DisplayName == "" {
 		return nil, Usagef("no app to look for")
 	}
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		return nil, err
+	}
 	path := "/servicePrincipals?$filter=" + url.QueryEscape("displayName eq "+odataString(app.DisplayName))
 	items, err := s.graph.GetAll(ctx, path)
 	if err != nil {
@@ -226,6 +229,9 @@ func normName(s string) string { return strings.ToLower(strings.Join(strings.Fie
 // GUID must never grant another app tenant-wide Directory.Read.All. StartConsent calls
 // it before anything is opened.
 func (s *Session) CheckConsentTarget(ctx context.Context, app *permissions.App) error {
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		return err
+	}
 	var r candidateReply
 	path := "/servicePrincipals(appId='" + url.PathEscape(app.ClientID) + "')?$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled"
 	err := s.graph.Get(ctx, path, &r)

@@ -81,6 +81,9 @@ type SignInPrompt struct {
 	// Claims is set when this sign-in answers a claims challenge or a refresh that
 	// needs the admin again (MFA, Conditional Access).
 	Claims bool
+	// Consent, when set, says why this sign-in asks for more than the first one:
+	// for which client, what the consent grants and to whom (signin.GrantReadConsent).
+	Consent string
 }
 
 // Admin is the signed-in user and what the tenant says about them.
@@ -118,9 +121,15 @@ type Session struct {
 	clock  Clock
 	logger *slog.Logger
 
+	// signInScopes are what the first sign-in asks for; allScopes add what reading
+	// the grants needs (fully qualified with the cloud's Graph resource URI).
+	signInScopes, allScopes []string
+
 	mu         sync.Mutex
 	admin      *Admin
 	lastPrompt func(SignInPrompt)
+	// grantRead: the token covers allScopes (EnsureGrantRead succeeded).
+	grantRead bool
 }
 
 // NewSession checks cfg and builds the MSAL client and the Graph client.
@@ -143,22 +152,26 @@ func NewSession(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	scopes := signin.Values()
-	for i, s := range scopes {
-		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
+	qualify := func(vs []string) []string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = cfg.Cloud.GraphScope(v) // the resource URI, never --graph-url
+		}
+		return out
 	}
+	signInScopes, allScopes := qualify(signin.SignInValues()), qualify(signin.Values())
 	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{
 		Authority:         cfg.Cloud.Authority(cfg.Tenant),
 		ClientID:          cfg.SignInClientID,
 		HTTPClient:        cfg.HTTPClient,
-		Scopes:            scopes,
+		Scopes:            signInScopes,
 		InstanceDiscovery: known,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
+	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger, signInScopes: signInScopes, allScopes: allScopes}
 	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock), graph.WithClaimsChallenge(s.ClaimsChallenge))
 	return s, nil
 }
@@ -226,6 +239,82 @@ func (s *Session) ClaimsChallenge(ctx context.Context, claims string) error {
 	return s.authenticate(ctx, p, claims)
 }
 
+// EnsureGrantRead makes sure the sign-in may read the app's grants: the first
+// sign-in asks only for signin.SignInValues, so the first screens need no
+// administrator; reading the grants needs signin.GrantReadValues (incremental
+// consent, entra/identity-platform/consent-types). When the sign-in client already
+// holds them (a consent given earlier), a silent token covers them; otherwise the
+// admin signs in again with the line of signin.GrantReadConsent on screen (through
+// Progress and SignInPrompt.Consent). A refusal is explained as the sign-in
+// client's (explain.SignIn), never the AvePoint app's.
+func (s *Session) EnsureGrantRead(ctx context.Context) error {
+	if s.hasGrantRead() {
+		return nil
+	}
+	_, err := s.auth.SilentFor(ctx, s.allScopes)
+	if err == nil {
+		s.auth.SetScopes(s.allScopes)
+		s.markGrantRead()
+		s.rereadRoles(ctx)
+		return nil
+	}
+	const op = "asking to read the app's grants"
+	if errors.Is(err, entra.ErrNoAccount) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", op, ctxDone(ctx, AwaitEntra, 0))
+	}
+	need, _ := explain.NeedsInteraction(err)
+	p := s.reprompt()
+	if !need || p == nil {
+		return s.wrapAuth(explain.SignIn, op, err)
+	}
+	note := signin.GrantReadConsent(s.cfg.SignInClientID)
+	s.logger.Info("reading the grants needs more consent for the sign-in client: signing in again", "scopes", strings.Join(signin.GrantReadValues(), " "))
+	Progress(ctx, note)
+	s.auth.SetScopes(s.allScopes)
+	if err := s.authenticateWith(ctx, p, "", note); err != nil {
+		s.auth.SetScopes(s.signInScopes) // the first sign-in's token still serves /me
+		return err
+	}
+	s.markGrantRead()
+	s.rereadRoles(ctx)
+	return nil
+}
+
+// rereadRoles reads the signed-in admin's roles again when the first sign-in's token
+// could not (User.Read sees directory roles without their details:
+// graph/api/user-list-memberof, "limited information"). A failure keeps "unknown".
+func (s *Session) rereadRoles(ctx context.Context) {
+	a := s.Admin()
+	if a == nil || a.RolesRead {
+		return
+	}
+	reps, err := s.graph.BatchAll(ctx, []graph.Request{{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL}})
+	if err != nil {
+		s.logger.Warn("reading directory roles again", "err", err)
+		return
+	}
+	c := *a
+	c.setRoles(reps["roles"])
+	s.mu.Lock()
+	s.admin = &c
+	s.mu.Unlock()
+}
+
+func (s *Session) hasGrantRead() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grantRead
+}
+
+func (s *Session) markGrantRead() {
+	s.mu.Lock()
+	s.grantRead = true
+	s.mu.Unlock()
+}
+
 // SignIn signs the admin in (interactive, or device code when configured), then reads
 // /me, /organization and their directory roles. prompt is called with what the user
 // must see — for interactive sign-in always before the browser is opened.
@@ -275,6 +364,12 @@ func (s *Session) Authenticate(ctx context.Context, prompt func(SignInPrompt)) e
 // authenticate runs the interactive or device code sign-in (claims: a claims
 // challenge to satisfy, "" for none) and remembers prompt for later re-prompts.
 func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), claims string) error {
+	return s.authenticateWith(ctx, prompt, claims, "")
+}
+
+// authenticateWith is authenticate with a line saying why this sign-in asks for
+// more (SignInPrompt.Consent; "" for none).
+func (s *Session) authenticateWith(ctx context.Context, prompt func(SignInPrompt), claims, consent string) error {
 	s.mu.Lock()
 	s.lastPrompt = prompt
 	s.mu.Unlock()
@@ -283,6 +378,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 		prompted.Store(true)
 		p.Reason = s.cfg.DeviceCodeReason
 		p.Claims = claims != ""
+		p.Consent = consent
 		prompt(p)
 	}
 	start := s.clock.Now()
@@ -393,7 +489,11 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 		break
 	}
 	a.setRoles(reps["roles"])
-	if a.RolesErr != nil {
+	switch {
+	case errors.Is(a.RolesErr, errLimitedRoles) && !s.hasGrantRead():
+		// Expected before the grants are read: EnsureGrantRead reads them again.
+		s.logger.Info("directory roles not readable with the first sign-in's permissions", "err", a.RolesErr)
+	case a.RolesErr != nil:
 		s.logger.Warn("reading directory roles", "err", a.RolesErr)
 	}
 	return a, nil
@@ -408,6 +508,9 @@ func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*A
 	}
 	if !permissions.IsGUID(app.ClientID) {
 		return nil, nil, Usagef("app %s has no client id: pass --client-id (a GUID)", app.Key)
+	}
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		return nil, nil, err
 	}
 	reqs := append(adminRequests(), VerificationRequests(app)...)
 	before, start := s.graph.Requests(), s.clock.Now()

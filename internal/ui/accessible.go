@@ -274,6 +274,9 @@ func (r *plainRun) signIn() (*flows.Admin, error) {
 	var cur *flows.SignInPrompt
 	show := func(p flows.SignInPrompt) {
 		r.notify("signin", p.URL)
+		if p.Consent != "" {
+			r.say("%s", p.Consent)
+		}
 		if p.DeviceCode {
 			if p.Reason != "" {
 				r.say("%s", safetext.Sanitize(p.Reason))

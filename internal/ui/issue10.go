@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"github.com/d365consent/d365consent/internal/signin"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -33,11 +34,8 @@ type (
 	}
 )
 
-// firstUseNotice is said before sign-in (issue 10): the sign-in client's own consent.
-const firstUseNotice = "First sign-in in this tenant? Microsoft asks you to let the sign-in app " +
-	"(Microsoft Graph Command Line Tools, or your --signin-client-id) read the directory; accepting creates its service " +
-	"principal with a consent for you alone. Leave \"Consent on behalf of your organization\" UNTICKED (ticked, it " +
-	"would let the tool read the directory for every user)."
+// firstUseNotice is said before sign-in: the sign-in client's own consent.
+const firstUseNotice = signin.FirstUseNotice
 
 // switchAccountKey is "sign in as someone else".
 var switchAccountKey = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sign in as someone else"))

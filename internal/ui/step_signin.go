@@ -44,6 +44,9 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		return b.String(), nil
 	}
 	p := m.prompt
+	if p.Consent != "" {
+		b.WriteString(wrap(p.Consent, w) + "\n\n")
+	}
 	if p.Claims {
 		b.WriteString(m.th.Warn.Render(wrap("Your tenant asks you to sign in again (multi-factor authentication or a Conditional Access policy).", w)) + "\n\n")
 	}

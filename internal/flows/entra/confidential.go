@@ -29,7 +29,7 @@ func (c *Client) SilentTenant(ctx context.Context, tenant string) (*Token, error
 	if acc == nil {
 		return nil, ErrNoAccount
 	}
-	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc), public.WithTenantID(tenant))
+	res, err := c.pca.AcquireTokenSilent(ctx, c.Scopes(), public.WithSilentAccount(*acc), public.WithTenantID(tenant))
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}

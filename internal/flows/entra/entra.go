@@ -82,7 +82,7 @@ func (c *Client) Interactive(ctx context.Context, openURL func(string) error, cl
 	if len(claims) > 0 && claims[0] != "" {
 		opts = append(opts, public.WithClaims(claims[0]))
 	}
-	res, err := c.pca.AcquireTokenInteractive(ctx, c.scopes, opts...)
+	res, err := c.pca.AcquireTokenInteractive(ctx, c.Scopes(), opts...)
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
@@ -95,7 +95,7 @@ func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode), clai
 	if len(claims) > 0 && claims[0] != "" {
 		opts = append(opts, public.WithClaims(claims[0]))
 	}
-	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.scopes, opts...)
+	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.Scopes(), opts...)
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
@@ -122,17 +122,39 @@ var ErrNoAccount = errors.New("not signed in")
 // Silent returns a token for the signed-in account from the cache, refreshing it
 // with the refresh token when it expired.
 func (c *Client) Silent(ctx context.Context) (*Token, error) {
+	return c.SilentFor(ctx, c.Scopes())
+}
+
+// SilentFor is Silent for scopes other than the Client's (incremental consent: a
+// refresh for a scope nobody consented answers AADSTS65001, consent_required).
+func (c *Client) SilentFor(ctx context.Context, scopes []string) (*Token, error) {
 	c.mu.Lock()
 	acc := c.account
 	c.mu.Unlock()
 	if acc == nil {
 		return nil, ErrNoAccount
 	}
-	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc))
+	res, err := c.pca.AcquireTokenSilent(ctx, scopes, public.WithSilentAccount(*acc))
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
 	return toToken(res), nil
+}
+
+// Scopes are the scopes sign-ins and Silent request.
+func (c *Client) Scopes() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.scopes...)
+}
+
+// SetScopes changes the scopes later sign-ins and Silent request: the signed-in
+// account asks for more once it needs more (incremental consent,
+// entra/identity-platform/consent-types).
+func (c *Client) SetScopes(scopes []string) {
+	c.mu.Lock()
+	c.scopes = append([]string(nil), scopes...)
+	c.mu.Unlock()
 }
 
 func (c *Client) keep(res public.AuthResult) *Token {
