@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/emulator"
-	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/fleet"
 )
 
 // Each command's flags reach its options struct: the command is built with a runF
@@ -78,22 +78,22 @@ func checkFlags[O any](t *testing.T, newCmd func(*Factory, func(context.Context,
 }
 
 func TestVerifyFlags(t *testing.T) {
-	fleet := fleetFlags{Parallel: flows.DefaultParallel, Auth: "interactive"}
+	defaults := fleetFlags{Parallel: fleet.DefaultParallel, Auth: "interactive"}
 	with := func(change func(*fleetFlags)) fleetFlags {
-		f := fleet
+		f := defaults
 		change(&f)
 		return f
 	}
 	checkFlags(t, newVerifyCmd, []flagCase[verifyOptions]{
-		{args: []string{"verify", "--app", "ce"}, want: verifyOptions{App: "ce", Format: "text", Fleet: fleet}},
+		{args: []string{"verify", "--app", "ce"}, want: verifyOptions{App: "ce", Format: "text", Fleet: defaults}},
 		{args: []string{"verify", "--app", "uo", "--format", "json", "--report", "r.json", "--tenant", "contoso.onmicrosoft.com", "--cloud", "usgov", "--client-id", exampleClientID},
-			want: verifyOptions{App: "uo", Format: "json", Report: "r.json", Fleet: fleet},
+			want: verifyOptions{App: "uo", Format: "json", Report: "r.json", Fleet: defaults},
 			shared: func(s sharedOptions) bool {
 				return s.Tenant == "contoso.onmicrosoft.com" && s.Cloud == "usgov" && s.ClientID == exampleClientID
 			}},
 		{args: []string{"verify", "--demo", "--scenario", "partial", "--demo-faults", "latency=1s,seed=7", "--format", "markdown"},
-			want: verifyOptions{Format: "markdown", Demo: true, Scenario: "partial", DemoFaults: "latency=1s,seed=7", Fleet: fleet}},
-		{args: []string{"verify", "--app", "ce", "--device-code"}, want: verifyOptions{App: "ce", Format: "text", Fleet: fleet, DeviceCode: true},
+			want: verifyOptions{Format: "markdown", Demo: true, Scenario: "partial", DemoFaults: "latency=1s,seed=7", Fleet: defaults}},
+		{args: []string{"verify", "--app", "ce", "--device-code"}, want: verifyOptions{App: "ce", Format: "text", Fleet: defaults, DeviceCode: true},
 			shared: func(s sharedOptions) bool { return s.DeviceCode }},
 		// --auth device-code is verify's own choice: the shared --device-code stays off.
 		{args: []string{"verify", "--app", "ce", "--auth", "device-code"},

@@ -18,18 +18,6 @@ import (
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
-// Exit codes, mapped from errors in exitCode only.
-const (
-	exitOK         = 0
-	exitError      = 1
-	exitUsage      = 2
-	exitIncomplete = 3
-	exitRefused    = 4
-	exitDrift      = 5 // verify --baseline: the result differs from the baseline
-	exitCancelled  = 130
-	exitTerminated = 143 // 128 + SIGTERM
-)
-
 // errTerminated is the cancellation cause when SIGTERM stopped the run (exit 143).
 var errTerminated = fmt.Errorf("terminated: %w", flows.ErrCancelled)
 
@@ -178,27 +166,4 @@ func cobraUsage(err error) error {
 		}
 	}
 	return err
-}
-
-// exitCode maps an error to the process exit code: the one place that does.
-func exitCode(err error) int {
-	var ce *codeError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, errTerminated):
-		return exitTerminated
-	case errors.As(err, &ce) && !errors.Is(err, flows.ErrCancelled):
-		// A fleet check or a drift comparison decided the code (verify_fleet.go).
-		return ce.code
-	case errors.Is(err, flows.ErrCancelled), errors.Is(err, context.Canceled):
-		return exitCancelled
-	case errors.Is(err, flows.ErrUsage), errors.Is(err, flows.ErrNotTerminal):
-		return exitUsage
-	case errors.Is(err, flows.ErrIncomplete):
-		return exitIncomplete
-	case errors.Is(err, flows.ErrRefused):
-		return exitRefused
-	}
-	return exitError
 }

@@ -3,14 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/d365consent/d365consent/internal/flows"
 )
 
 // runCmd runs the command line in-process and returns its exit code and output.
@@ -94,35 +91,6 @@ func TestHelpShowsExamples(t *testing.T) {
 	code, out, _ := runCmd(t, nil, "--help")
 	if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--authority-host") || !strings.Contains(out, "permissions") {
 		t.Fatalf("exit %d help %q", code, out)
-	}
-}
-
-func TestExitCodeMap(t *testing.T) {
-	tests := []struct {
-		err  error
-		want int
-	}{
-		{nil, 0},
-		{errors.New("boom"), 1},
-		{flows.Usagef("bad"), 2},
-		{fmt.Errorf("wrapped: %w", flows.ErrNotTerminal), 2},
-		{fmt.Errorf("verifying grants: %w", flows.ErrIncomplete), 3},
-		{fmt.Errorf("signing in: %w", flows.ErrRefused), 4},
-		{flows.ErrCancelled, 130},
-		{context.Canceled, 130},
-		{errTerminated, 143},
-		{&causeErr{fmt.Errorf("signing in: %w", flows.ErrCancelled), errTerminated}, 143},
-		{silent(errTerminated), 143},
-		{silent(fmt.Errorf("x: %w", flows.ErrIncomplete)), 3},
-		{withCode(5, "drift"), 5},
-		{withCode(4, "worst row"), 4},
-		{withCode(0, "all complete"), 0},
-		{&causeErr{withCode(3, "x"), flows.ErrCancelled}, 130},
-	}
-	for _, tt := range tests {
-		if got := exitCode(tt.err); got != tt.want {
-			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
-		}
 	}
 }
 

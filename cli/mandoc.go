@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,8 @@ import (
 // Markdown and YAML packages it links cost every start-up of every command
 // (BENCHMARKS.md "Start-up"). This file is what that generator needs from the
 // command layer: the command tree as the binary builds it (so the commands and flags
-// on the pages are the binary's), and the exit code and environment tables.
+// on the pages are the binary's), the environment table, and the EXIT CODES section
+// written from exitcode.go's table.
 
 // ManDocs is the input of the man page generator.
 type ManDocs struct {
@@ -34,21 +36,6 @@ func Docs() ManDocs {
 // ManSections is the roff of the root page's COMMANDS, EXIT CODES and ENVIRONMENT
 // sections, which cobra's generator does not write.
 func ManSections(root *cobra.Command) string { return rootManSections(root) }
-
-// exitCodeDocs is the exit code table of the man page: main.go's constants, each with
-// its meaning. An exit code missing here is missing from the page.
-var exitCodeDocs = []struct {
-	code int
-	text string
-}{
-	{exitOK, "Success; for verify, every required permission is granted."},
-	{exitError, "An error: network, Microsoft Graph, a file that could not be written."},
-	{exitUsage, "Bad usage or input: an unknown flag or value, a malformed GUID or URL, no terminal for the wizard."},
-	{exitIncomplete, "Consent is incomplete or absent: at least one required permission is not granted."},
-	{exitRefused, "Sign-in or consent was refused (an AADSTS error such as 65004 or 90094)."},
-	{exitCancelled, "Cancelled (Ctrl+C or SIGINT, Esc out of the wizard)."},
-	{exitTerminated, "Terminated by SIGTERM."},
-}
 
 var envDocs = []struct{ name, text string }{
 	{"NO_COLOR", "When set to any value, no colour or other escape sequences (like --no-color)."},
@@ -71,9 +58,14 @@ func rootManSections(root *cobra.Command) string {
 		fmt.Fprintf(&b, ".TP\n\\fB%s\\fP\n%s (see \\fB%s\\-%s\\fP(1))\n", roffEscape(c.Name()), roffEscape(c.Short), root.Name(), roffEscape(c.Name()))
 	}
 	b.WriteString(".SH EXIT CODES\n")
-	for _, e := range exitCodeDocs {
-		fmt.Fprintf(&b, ".TP\n\\fB%d\\fP\n%s\n", e.code, roffEscape(e.text))
+	for _, e := range ExitCodes() {
+		fmt.Fprintf(&b, ".TP\n\\fB%d\\fP (%s)\n%s\n", e.Code, roffEscape(e.Name), roffEscape(e.Meaning))
 	}
+	var order []string
+	for _, e := range exitCodeTable() {
+		order = append(order, strconv.Itoa(e.Code))
+	}
+	fmt.Fprintf(&b, ".PP\n%s\n", roffEscape("When more than one applies (the rows of verify --tenants, drift on an incomplete result), the worst wins, from best to worst: "+strings.Join(order, ", ")+"."))
 	b.WriteString(".SH ENVIRONMENT\n")
 	for _, e := range envDocs {
 		fmt.Fprintf(&b, ".TP\n\\fB%s\\fP\n%s\n", roffEscape(e.name), roffEscape(e.text))

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
@@ -179,10 +180,10 @@ func runVerify(ctx context.Context, a *Factory, o verifyOptions) error {
 	if o.Fleet.Tenants != "" || o.Fleet.appAuth() {
 		return runVerifyMany(ctx, a, o) // many tenants, or an app identity (verify_fleet.go)
 	}
-	var baseline *flows.Baseline
+	var baseline *fleet.Baseline
 	if o.Fleet.Baseline != "" {
 		var err error
-		if baseline, err = flows.LoadBaseline(o.Fleet.Baseline); err != nil {
+		if baseline, err = fleet.LoadBaseline(o.Fleet.Baseline); err != nil {
 			return err
 		}
 	}

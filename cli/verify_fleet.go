@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -31,7 +32,7 @@ type fleetFlags struct {
 
 func addFleetFlags(f *pflag.FlagSet, o *fleetFlags) {
 	f.StringVar(&o.Tenants, "tenants", "", "verify every tenant listed in FILE (one id or domain per line, # comments; - = stdin)")
-	f.IntVar(&o.Parallel, "parallel", flows.DefaultParallel, "with --tenants: how many tenants to verify at once")
+	f.IntVar(&o.Parallel, "parallel", fleet.DefaultParallel, "with --tenants: how many tenants to verify at once")
 	f.StringVar(&o.Auth, "auth", "interactive", "how to sign in: interactive, device-code, or an app identity: certificate, secret, workload-identity")
 	f.StringVar(&o.Certificate, "certificate", "", "with --auth certificate: the app's certificate and key (PEM, or PKCS#12 with its password in "+flows.EnvCertificatePassword+")")
 	f.StringVar(&o.IdentityClientID, "identity-client-id", "", "with an app identity: its application (client) id (default: "+flows.EnvAzureClientID+")")
@@ -44,23 +45,6 @@ func (o fleetFlags) appAuth() bool {
 		return true
 	}
 	return false
-}
-
-// codeError carries an exit code decided by the command (a fleet check's worst row,
-// drift); its message was already printed.
-type codeError struct {
-	code int
-	msg  string
-}
-
-func (e *codeError) Error() string { return e.msg }
-
-// withCode returns a silent error that exits with code (nil for 0).
-func withCode(code int, msg string) error {
-	if code == 0 {
-		return nil
-	}
-	return silent(&codeError{code: code, msg: msg})
 }
 
 // checkVerifyFlags validates the format and the fleet flags.
@@ -84,8 +68,8 @@ func checkVerifyFlags(o verifyOptions) error {
 	if o.Fleet.IdentityClientID != "" && !o.Fleet.appAuth() {
 		return flows.Usagef("--identity-client-id is for --auth certificate, secret or workload-identity")
 	}
-	if o.Fleet.Parallel < 1 || o.Fleet.Parallel > flows.MaxParallel {
-		return flows.Usagef("--parallel must be between 1 and %d, got %d", flows.MaxParallel, o.Fleet.Parallel)
+	if o.Fleet.Parallel < 1 || o.Fleet.Parallel > fleet.MaxParallel {
+		return flows.Usagef("--parallel must be between 1 and %d, got %d", fleet.MaxParallel, o.Fleet.Parallel)
 	}
 	return nil
 }
@@ -93,14 +77,14 @@ func checkVerifyFlags(o verifyOptions) error {
 // readTenants reads --tenants FILE, or stdin for "-".
 func (a *Factory) readTenants(name string) ([]string, error) {
 	if name == "-" {
-		return flows.ParseTenantList(a.stdin, "stdin")
+		return fleet.ParseTenantList(a.stdin, "stdin")
 	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, flows.Usagef("--tenants: %v", err)
 	}
 	defer f.Close()
-	return flows.ParseTenantList(f, name)
+	return fleet.ParseTenantList(f, name)
 }
 
 // runVerifyMany is verify with --tenants, or with an app identity.
@@ -115,10 +99,10 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 			return err
 		}
 	}
-	var baseline *flows.Baseline
+	var baseline *fleet.Baseline
 	if o.Fleet.Baseline != "" {
 		var err error
-		if baseline, err = flows.LoadBaseline(o.Fleet.Baseline); err != nil {
+		if baseline, err = fleet.LoadBaseline(o.Fleet.Baseline); err != nil {
 			return err
 		}
 	}
@@ -156,7 +140,7 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		}
 	}
 	cfg := t.cfg
-	fc := flows.FleetConfig{Cloud: cfg.Cloud, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, Parallel: o.Fleet.Parallel}
+	fc := fleet.Config{Cloud: cfg.Cloud, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, Parallel: o.Fleet.Parallel}
 	if o.Fleet.appAuth() {
 		clientID, tenant := o.Fleet.IdentityClientID, a.opts.Tenant
 		if t.demo != nil {
@@ -198,7 +182,8 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	}
 	if o.Fleet.Tenants == "" {
 		// One tenant, unattended: the single-tenant output and exit codes.
-		r, err := flows.VerifyTenant(ctx, fc, app, tenants[0])
+		r, err := flows.VerifyTenant(ctx, flows.TenantCheck{Cloud: fc.Cloud, HTTPClient: fc.HTTPClient, Clock: fc.Clock,
+			Tokens: fc.Tokens, SignedInAs: fc.SignedInAs, AppOnly: fc.AppOnly}, app, tenants[0])
 		if err != nil {
 			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 		}
@@ -206,19 +191,19 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	}
 	if a.isTerminal(a.stderr) {
 		w := a.stderr
-		fc.Progress = func(done, total int, _ flows.FleetRow) {
-			fmt.Fprintf(w, "\r%s ", flows.ProgressLine(done, total, 30))
+		fc.Progress = func(done, total int, _ fleet.Row) {
+			fmt.Fprintf(w, "\r%s ", fleet.ProgressLine(done, total, 30))
 		}
-		fmt.Fprintf(w, "\r%s ", flows.ProgressLine(0, len(tenants), 30))
+		fmt.Fprintf(w, "\r%s ", fleet.ProgressLine(0, len(tenants), 30))
 	}
-	res, err := flows.VerifyFleet(ctx, fc, app, tenants)
+	res, err := fleet.Verify(ctx, fc, app, tenants)
 	if fc.Progress != nil {
 		fmt.Fprintf(a.stderr, "\r%s\r", strings.Repeat(" ", 60))
 	}
 	if err != nil {
 		return err
 	}
-	var drift *flows.Drift
+	var drift *fleet.Drift
 	if baseline != nil && !res.Cancelled {
 		var rs []*flows.Result
 		for _, r := range res.Rows {
@@ -226,7 +211,8 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		}
 		drift = baseline.Compare(rs...)
 	}
-	if err := a.emitFleet(o, res, drift); err != nil {
+	code := fleetExit(res, drift)
+	if err := a.emitFleet(o, res, drift, code); err != nil {
 		return err
 	}
 	if res.Cancelled {
@@ -237,25 +223,25 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		// cancellation cause to 130 (or 143).
 		return silent(fmt.Errorf("cancelled after %d of %d tenants: %w", len(res.Rows), res.Total, flows.ErrCancelled))
 	}
-	sum := res.Summary(drift)
-	return withCode(sum.ExitCode, flows.FleetSummaryLine(res, drift))
+	return withCode(code, fleet.SummaryLine(res, drift))
 }
 
-// emitFleet prints a fleet check in --format, and --report FILE when asked.
-func (a *Factory) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flows.Drift) error {
+// emitFleet prints a fleet check in --format, and --report FILE when asked; code is
+// the check's exit code, which the JSON document's summary carries.
+func (a *Factory) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Drift, code int) error {
 	var err error
 	switch o.Format {
 	case "json":
 		var data []byte
-		if data, err = flows.FleetJSON(res, drift); err == nil {
+		if data, err = fleet.JSON(res, drift, code); err == nil {
 			_, err = a.stdout.Write(data)
 		}
 	case "csv":
-		err = flows.WriteFleetCSV(a.stdout, res)
+		err = fleet.WriteCSV(a.stdout, res)
 	case "markdown":
-		err = flows.WriteFleetMarkdown(a.stdout, res, drift)
+		err = fleet.WriteMarkdown(a.stdout, res, drift)
 	default:
-		err = flows.WriteFleetTable(a.out(), res, drift)
+		err = fleet.WriteTable(a.out(), res, drift)
 	}
 	if err != nil || o.Report == "" {
 		return err
@@ -263,10 +249,10 @@ func (a *Factory) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flow
 	var data []byte
 	switch strings.ToLower(filepath.Ext(o.Report)) {
 	case ".json":
-		data, err = flows.FleetJSON(res, drift)
+		data, err = fleet.JSON(res, drift, code)
 	default:
 		var b strings.Builder
-		err = flows.WriteFleetMarkdown(&b, res, drift)
+		err = fleet.WriteMarkdown(&b, res, drift)
 		data = []byte(b.String())
 	}
 	if err == nil {
@@ -284,12 +270,12 @@ func (a *Factory) emitFleet(o verifyOptions, res *flows.FleetResult, drift *flow
 // emitVerify prints one tenant's result in --format (with drift from baseline, if
 // any), saves --report, and returns the exit: 0 complete, 3 incomplete, 5 drift
 // (drift wins over incomplete).
-func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.Baseline, t *commandTarget) error {
+func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *fleet.Baseline, t *commandTarget) error {
 	if a.opts.AuthorityHost != "" || a.opts.GraphURL != "" {
 		// Not the named cloud's endpoints: never claim "global".
 		r.Cloud = "custom"
 	}
-	var drift *flows.Drift
+	var drift *fleet.Drift
 	if baseline != nil {
 		drift = baseline.Compare(r)
 	}
@@ -299,7 +285,7 @@ func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.B
 		if drift != nil {
 			doc = struct {
 				*flows.Result
-				Drift *flows.Drift `json:"drift"`
+				Drift *fleet.Drift `json:"drift"`
 			}{r, drift}
 		}
 		data, err := jsonIndent(doc)
@@ -313,11 +299,11 @@ func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.B
 		if _, err := a.stdout.Write(flows.MarkdownReport(r)); err != nil {
 			return err
 		}
-		flows.WriteDriftText(a.stdout, drift)
+		fleet.WriteDriftText(a.stdout, drift)
 	default:
 		w := a.out()
 		writeChecklist(w, r, a.nextCommands(r, t, o))
-		flows.WriteDriftText(w, drift)
+		fleet.WriteDriftText(w, drift)
 	}
 	if o.Report != "" {
 		if err := flows.WriteReport(o.Report, r); err != nil {
@@ -329,15 +315,12 @@ func (a *Factory) emitVerify(o verifyOptions, r *flows.Result, baseline *flows.B
 			fmt.Fprintf(a.errOut(), "Report saved to %s\n", o.Report)
 		}
 	}
-	code := 0
-	if r.Status != flows.StatusComplete {
-		code = exitIncomplete
-	}
+	code := outcomeExit(r, nil)
 	if drift.Drifted() {
-		code = flows.WorstExitCode(code, exitDrift)
+		code = worstExit(code, exitDrift)
 	}
 	switch code {
-	case 0:
+	case exitOK:
 		return nil
 	case exitIncomplete:
 		return silent(fmt.Errorf("%s: %w", flows.Summary(r), flows.ErrIncomplete))

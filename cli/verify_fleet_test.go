@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -42,13 +43,13 @@ func TestVerifyFleetJSON(t *testing.T) {
 	if code != 4 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
-	var doc flows.FleetDocument
+	var doc fleet.Document
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, r := range doc.Rows {
-		got = append(got, r.Tenant+" "+string(r.Outcome))
+		got = append(got, r.Tenant+" "+string(r.Status))
 	}
 	want := []string{
 		"fabrikam.onmicrosoft.com complete", "northwindtraders.onmicrosoft.com incomplete",
@@ -59,8 +60,8 @@ func TestVerifyFleetJSON(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rows %q", got)
 	}
-	wantSum := flows.FleetSummary{Tenants: 8, Checked: 5, Complete: 1, Incomplete: 2, NotConsented: 2, NoAccess: 1, Refused: 2, ExitCode: 4}
-	if doc.Schema != flows.FleetSchema || doc.Authentication != "delegated" || len(doc.Results) != 5 || doc.Summary != wantSum {
+	wantSum := fleet.Summary{Tenants: 8, Checked: 5, Complete: 1, Incomplete: 2, NotConsented: 2, NoAccess: 1, Refused: 2, ExitCode: 4}
+	if doc.Schema != fleet.Schema || doc.Authentication != "delegated" || len(doc.Results) != 5 || doc.Summary != wantSum {
 		t.Fatalf("schema %s auth %s results %d summary %+v", doc.Schema, doc.Authentication, len(doc.Results), doc.Summary)
 	}
 	for _, r := range doc.Results {
@@ -147,7 +148,7 @@ func TestVerifyBaselineDrift(t *testing.T) {
 	}
 	var doc struct {
 		Status flows.Status `json:"status"`
-		Drift  flows.Drift  `json:"drift"`
+		Drift  fleet.Drift  `json:"drift"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
@@ -204,7 +205,7 @@ func TestVerifyAppIdentityDemo(t *testing.T) {
 	// The whole demo fleet app-only: the monitoring app is consented in every
 	// customer tenant, so no row is refused for lack of a guest account.
 	code, out, errOut = runFlowsCmdEnv(t, env, "verify", "--demo", "--auth", "secret", "--tenants", fleetFile(t, "fabrikam.onmicrosoft.com\nwoodgrovebank.onmicrosoft.com\n"), "--format", "json")
-	var doc flows.FleetDocument
+	var doc fleet.Document
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || doc.Authentication != "app-only" || doc.Summary.Complete != 2 {
 		t.Fatalf("exit %d %v %+v\n%s", code, err, doc.Summary, errOut)
 	}
@@ -290,7 +291,7 @@ func TestVerifyFleetBaselineDrift(t *testing.T) {
 	if code != 5 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var now flows.FleetDocument
+	var now fleet.Document
 	if err := json.Unmarshal([]byte(out), &now); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,7 +30,8 @@ type txn struct {
 	Tenant                       string // the authority's tenant segment
 	ClientID, RedirectURI, State string
 	ResponseMode                 string
-	Scopes                       []string
+	Scopes                       []string // permission values of Resource (and OIDC scopes)
+	Resource                     string   // the resource's appId
 	Challenge, ChallengeMethod   string
 	UserID                       string
 	Device                       *deviceGrant
@@ -51,7 +53,7 @@ type refreshGrant struct {
 
 type deviceGrant struct {
 	DeviceCode, UserCode, ClientID string
-	Scopes                         []string
+	Scopes                         scopeSet // of the device authorization request
 	Expires                        time.Time
 	UserID                         string
 	Status                         string // pending, approved, declined, redeemed
@@ -142,6 +144,8 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 		s.token(w, r, seg)
 	case "/oauth2/v2.0/devicecode":
 		s.deviceCode(w, r, seg)
+	case "/discovery/instance":
+		s.instanceDiscovery(w, r)
 	default:
 		s.writeOAuthError(w, &oauthError{Status: http.StatusNotFound, Code: "invalid_request", AADSTS: 90002,
 			Message: "The endpoint " + p + " does not exist in the demo tenant."})
@@ -186,74 +190,138 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 	writeJSON(w, http.StatusOK, doc)
 }
 
-// scopeSet is a parsed scope parameter.
+// scopeSet is a parsed scope parameter: one resource's permissions, plus the OpenID
+// Connect scopes.
 type scopeSet struct {
-	raw    []string // as requested
-	graph  []string // Graph permission values (including openid, profile, offline_access, email)
-	prefix string   // the resource prefix of the first qualified Graph scope ("" = bare values)
-	dflt   bool     // a /.default scope was requested
+	raw []string // as requested
+	// values are the resource's permission values requested, and the OpenID Connect
+	// scopes (openid, profile, offline_access, email) in lower case.
+	values []string
+	// resource is the app named ("{resource}/value"), Microsoft Graph when the values
+	// are bare ("If the resource identifier is omitted in the scope parameter, the
+	// resource is assumed to be Microsoft Graph", entra/identity-platform/scopes-oidc).
+	resource *application
+	prefix   string // the resource part of the first qualified scope as written ("" = bare values)
+	dflt     bool   // a /.default scope was requested
 }
 
 var oidcScopes = []string{"openid", "profile", "offline_access", "email"}
 
-// parseScopes accepts Graph scopes prefixed by the cloud's Graph resource URI
-// (https://graph.microsoft.com in the global cloud, https://graph.microsoft.us in
-// usgov… — graph/deployments; "any permission scope value (including the .default
-// scope) that contains the Microsoft Graph domain MUST use the domain of the
-// Microsoft Graph service root endpoint for the national cloud deployment",
-// graph/sdks/national-clouds), by the Graph appId, or bare, plus the OIDC scopes.
-// Any other prefix names no resource in this tenant — another cloud's Graph URI, or
-// this emulator's own address, which is where Graph answers but not what Graph is
-// called: AADSTS500011 InvalidResourceServicePrincipalNotFound; a value Graph does
-// not publish: AADSTS70011 InvalidScope (entra/identity-platform/reference-error-codes).
+// parseScopes resolves a scope parameter against the tenant. A qualified scope names
+// its resource by an identifier URI, its appId or api://{appId}: for Microsoft
+// Graph the cloud's Graph resource URI (https://graph.microsoft.com in the global
+// cloud, https://graph.microsoft.us in usgov… — graph/deployments; "any permission
+// scope value (including the .default scope) that contains the Microsoft Graph domain
+// MUST use the domain of the Microsoft Graph service root endpoint for the national
+// cloud deployment", graph/sdks/national-clouds); for Azure Resource Manager
+// https://management.core.windows.net/ or https://management.azure.com/. Any other
+// prefix — another cloud's Graph URI, this emulator's own address, an API whose
+// service principal is not in the tenant — is AADSTS500011
+// InvalidResourceServicePrincipalNotFound; two resources in one request are
+// AADSTS28000 ("Provided value for the input parameter scope isn't valid because it
+// contains more than one resource"); a value the resource does not publish is
+// AADSTS70011 InvalidScope (entra/identity-platform/reference-error-codes).
 func (s *Server) parseScopes(scope string) (scopeSet, *oauthError) {
 	var out scopeSet
-	graph := s.dir.apps[permissions.GraphAppID]
 	for _, sc := range strings.Fields(scope) {
 		out.raw = append(out.raw, sc)
 		if containsFold(oidcScopes, sc) {
-			out.graph = append(out.graph, strings.ToLower(sc))
+			out.values = append(out.values, strings.ToLower(sc))
 			continue
 		}
-		value := sc
+		res, value := s.dir.apps[permissions.GraphAppID], sc
 		if i := strings.LastIndex(sc, "/"); i >= 0 {
-			prefix := strings.TrimSuffix(strings.ToLower(sc[:i]), "/")
 			value = sc[i+1:]
-			switch prefix {
-			case s.cloud.GraphURL, permissions.GraphAppID, "api://" + permissions.GraphAppID:
-				if out.prefix == "" {
-					out.prefix = sc[:i]
-				}
-			default:
+			if res = s.resourceNamed(sc[:i]); res == nil {
 				return out, &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(
 					"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.",
 					sc[:i], s.dir.tenant.DisplayName)}
 			}
+			if out.prefix == "" {
+				out.prefix = sc[:i]
+			}
 		}
+		if out.resource != nil && out.resource != res {
+			return out, &oauthError{Code: "invalid_scope", AADSTS: 28000, Message: fmt.Sprintf(
+				"Provided value for the input parameter scope is not valid because it contains more than one resource. Scope %s is not valid.", scope)}
+		}
+		out.resource = res
 		if value == ".default" {
 			out.dflt = true
 			continue // resolved against existing consent
 		}
-		ps := graph.scope(value)
+		ps := res.scope(value)
 		if ps == nil {
 			return out, &oauthError{Code: "invalid_scope", AADSTS: 70011, Message: fmt.Sprintf("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope %s is not valid.", sc)}
 		}
-		out.graph = append(out.graph, ps.Value)
+		out.values = append(out.values, ps.Value)
+	}
+	if out.resource == nil {
+		out.resource = s.dir.apps[permissions.GraphAppID]
 	}
 	return out, nil
 }
 
-// missingConsent lists the Graph scopes client lacks for user; s.mu held.
-func (s *Server) missingConsent(clientID string, u *user, scopes []string) []string {
+// resourceNamed is the application a scope's resource part names, when its service
+// principal is in the tenant; nil otherwise. Case and a trailing slash do not matter
+// ("https://management.core.windows.net//.default" names
+// https://management.core.windows.net/).
+func (s *Server) resourceNamed(prefix string) *application {
+	name := strings.TrimSuffix(strings.ToLower(prefix), "/")
+	for id, a := range s.dir.apps {
+		names := []string{id, "api://" + id}
+		if id == permissions.GraphAppID {
+			names = append(names, s.cloud.GraphURL)
+		}
+		for _, u := range a.IdentifierURIs {
+			names = append(names, strings.TrimSuffix(strings.ToLower(u), "/"))
+		}
+		if slices.Contains(names, name) && s.dir.spByAppID(id, time.Time{}) != nil {
+			return a
+		}
+	}
+	return nil
+}
+
+// consentFor is what user may use client for on resource without being asked: the
+// tenant's consent (the AllPrincipals grant plus the user's own) and what the
+// resource pre-authorized the client for. The OpenID Connect scopes are Microsoft
+// Graph's, whatever the resource. s.mu held.
+func (s *Server) consentFor(clientID string, resource *application, u *user) (resourceScopes, oidc []string) {
 	client := s.dir.spByAppID(clientID, time.Time{})
 	graph := s.dir.spByAppID(permissions.GraphAppID, time.Time{})
-	if client == nil || graph == nil {
+	res := s.dir.spByAppID(resource.AppID, time.Time{})
+	app := s.dir.apps[strings.ToLower(clientID)]
+	if client == nil || res == nil || graph == nil {
+		return nil, nil
+	}
+	resourceScopes = append(s.dir.consentedScopes(client, res, u.ID), app.PreAuthorized[resource.AppID]...)
+	for _, sc := range append(s.dir.consentedScopes(client, graph, u.ID), app.PreAuthorized[permissions.GraphAppID]...) {
+		if containsFold(oidcScopes, sc) && !containsFold(oidc, sc) {
+			oidc = append(oidc, sc)
+		}
+	}
+	var kept []string
+	for _, sc := range resourceScopes {
+		if !containsFold(oidcScopes, sc) && !containsFold(kept, sc) {
+			kept = append(kept, sc)
+		}
+	}
+	sort.Strings(kept)
+	return kept, oidc
+}
+
+// missingConsent lists the scopes (of resource, and OpenID Connect ones) client
+// lacks for user; s.mu held.
+func (s *Server) missingConsent(clientID, resourceAppID string, u *user, scopes []string) []string {
+	resource := s.dir.apps[strings.ToLower(resourceAppID)]
+	if resource == nil {
 		return scopes
 	}
-	have := s.dir.consentedScopes(client, graph, u.ID)
+	have, oidc := s.consentFor(clientID, resource, u)
 	var missing []string
 	for _, sc := range scopes {
-		if !containsFold(have, sc) && !containsFold(missing, sc) {
+		if !containsFold(have, sc) && !containsFold(oidc, sc) && !containsFold(missing, sc) {
 			missing = append(missing, sc)
 		}
 	}
@@ -285,33 +353,22 @@ func grantedScope(consented []string, sc scopeSet) string {
 	return strings.Join(out, " ")
 }
 
-// tokenResponse issues tokens for user; s.mu held.
-func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefresh bool) map[string]any {
+// tokenResponse issues tokens for user, for the resource of scopes; s.mu held.
+func (s *Server) tokenResponse(clientID string, u *user, scopes scopeSet, withRefresh bool) map[string]any {
 	now := s.now()
 	tid := s.dir.tenant.ID
-	client := s.dir.spByAppID(clientID, time.Time{})
-	graph := s.dir.spByAppID(permissions.GraphAppID, time.Time{})
-	var scp, consented []string
-	if client != nil && graph != nil {
-		consented = s.dir.consentedScopes(client, graph, u.ID)
-		for _, sc := range consented {
-			if !containsFold(oidcScopes, sc) {
-				scp = append(scp, sc)
-			}
-		}
-	}
-	parsed, _ := s.parseScopes(strings.Join(raw, " "))
+	consented, _ := s.consentFor(clientID, scopes.resource, u)
 	appName := clientID
 	if a := s.dir.apps[strings.ToLower(clientID)]; a != nil {
 		appName = a.DisplayName
 	}
 	at := s.signJWT(map[string]any{
-		"aud": s.graphAudience(parsed.prefix), "iss": s.issuerV1(),
+		"aud": s.audience(scopes), "iss": s.issuerV1(),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": appName, "idtyp": "user", "ver": "1.0",
 		"oid": u.ID, "sub": stableID("sub:" + u.ID + clientID), "tid": tid, "upn": u.UPN, "unique_name": u.UPN,
 		"name": u.DisplayName, "given_name": u.GivenName, "family_name": u.Surname,
-		"scp": strings.Join(scp, " "), "wids": s.dir.activeRoles(u), "uti": randomToken(16), "scenario": s.scenario.Name,
+		"scp": strings.Join(consented, " "), "wids": s.dir.activeRoles(u), "uti": randomToken(16), "scenario": s.scenario.Name,
 	})
 	idt := s.signJWT(map[string]any{
 		"aud": clientID, "iss": s.authorityHost + "/" + tid + "/v2.0",
@@ -321,17 +378,36 @@ func (s *Server) tokenResponse(clientID string, u *user, raw []string, withRefre
 	})
 	ci, _ := json.Marshal(map[string]string{"uid": u.ID, "utid": tid})
 	resp := map[string]any{
-		"token_type": "Bearer", "scope": grantedScope(consented, parsed), "expires_in": s.tokenLifetime(u), "ext_expires_in": s.tokenLifetime(u),
+		"token_type": "Bearer", "scope": grantedScope(consented, scopes), "expires_in": s.tokenLifetime(u), "ext_expires_in": s.tokenLifetime(u),
 		"access_token": at, "id_token": idt, "client_info": b64.EncodeToString(ci),
 	}
 	if withRefresh {
 		rt := "0.demo." + randomToken(48)
-		s.refresh[rt] = &refreshGrant{ClientID: clientID, UserID: u.ID, Scopes: raw}
+		s.refresh[rt] = &refreshGrant{ClientID: clientID, UserID: u.ID, Scopes: scopes.raw}
 		resp["refresh_token"] = rt
 		s.issued = append(s.issued, rt)
 	}
 	s.issued = append(s.issued, at, idt)
 	return resp
+}
+
+// audience is the "aud" of an access token for scopes' resource: for Graph, see
+// graphAudience; for another resource the identifier the request named it by, or its
+// appId for bare values (v1.0 tokens: "it can be the client ID or the resource URI
+// used in the request", entra/identity-platform/access-token-claims-reference, "aud").
+func (s *Server) audience(scopes scopeSet) string {
+	if scopes.resource.AppID == permissions.GraphAppID {
+		return s.graphAudience(scopes.prefix)
+	}
+	if scopes.prefix == "" {
+		return scopes.resource.AppID
+	}
+	for _, u := range scopes.resource.IdentifierURIs {
+		if strings.EqualFold(strings.TrimSuffix(u, "/"), strings.TrimSuffix(scopes.prefix, "/")) {
+			return u
+		}
+	}
+	return scopes.prefix
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
@@ -368,7 +444,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
 	case "refresh_token":
 		resp, oerr = s.redeemRefresh(f, clientID, scopes)
 	case "device_code", "urn:ietf:params:oauth:grant-type:device_code":
-		resp, oerr = s.redeemDeviceCode(f, clientID, scopes)
+		resp, oerr = s.redeemDeviceCode(f, clientID)
 	default:
 		oerr = &oauthError{Code: "unsupported_grant_type", AADSTS: 70003, Message: fmt.Sprintf("The app requested an unsupported grant type '%s'.", gt)}
 	}
@@ -401,7 +477,7 @@ func (s *Server) redeemCode(f url.Values, clientID string, scopes scopeSet) (map
 	case c.Challenge != "" && !pkceMatches(c.Challenge, c.Method, f.Get("code_verifier")):
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 50148, Message: "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."}
 	}
-	return s.tokenResponse(clientID, s.dir.userByID(c.UserID), scopes.raw, containsFold(scopes.graph, "offline_access")), nil
+	return s.tokenResponse(clientID, s.dir.userByID(c.UserID), scopes, containsFold(scopes.values, "offline_access")), nil
 }
 
 // redeemRefresh is the refresh token grant; a refresh can need MFA again or consent
@@ -411,22 +487,29 @@ func (s *Server) redeemRefresh(f url.Values, clientID string, scopes scopeSet) (
 	if rg == nil || rg.ClientID != clientID {
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 9002313, Message: "Invalid request. Request is malformed or invalid. The refresh token is invalid or was issued to another client."}
 	}
+	if len(scopes.raw) == 0 { // the scopes of the grant the refresh token came from
+		scopes, _ = s.parseScopes(strings.Join(rg.Scopes, " "))
+	}
 	u := s.dir.userByID(rg.UserID)
 	if e := s.refreshNeedsMFA(u); e != nil {
 		return nil, e
 	}
-	if missing := s.missingConsent(clientID, u, scopes.graph); len(missing) > 0 {
+	if missing := s.missingConsent(clientID, scopes.resource.AppID, u, scopes.values); len(missing) > 0 {
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 65001, SubError: "consent_required", Message: fmt.Sprintf(
 			"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", clientID, s.dir.apps[strings.ToLower(clientID)].DisplayName)}
 	}
 	s.refreshes.Add(1)
-	return s.tokenResponse(clientID, u, scopes.raw, containsFold(scopes.graph, "offline_access")), nil
+	return s.tokenResponse(clientID, u, scopes, containsFold(scopes.values, "offline_access")), nil
 }
 
 // redeemDeviceCode is the device code grant's polling; pending, declined, expired and
 // redeemed codes each have their own error
 // (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#expected-errors).
-func (s *Server) redeemDeviceCode(f url.Values, clientID string, scopes scopeSet) (map[string]any, *oauthError) {
+// The token request carries no scope (grant_type, client_id and device_code are its
+// parameters): the tokens are for the scopes of the device authorization request, and
+// "refresh_token: Issued if the original scope parameter included offline_access"
+// (v2-oauth2-device-code, "Successful authentication response").
+func (s *Server) redeemDeviceCode(f url.Values, clientID string) (map[string]any, *oauthError) {
 	d := s.devices[f.Get("device_code")]
 	switch {
 	case d == nil || d.ClientID != clientID:
@@ -441,7 +524,7 @@ func (s *Server) redeemDeviceCode(f url.Values, clientID string, scopes scopeSet
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "The device code was already redeemed."}
 	}
 	d.Status = "redeemed"
-	return s.tokenResponse(clientID, s.dir.userByID(d.UserID), scopes.raw, containsFold(scopes.graph, "offline_access")), nil
+	return s.tokenResponse(clientID, s.dir.userByID(d.UserID), d.Scopes, containsFold(d.Scopes.values, "offline_access")), nil
 }
 
 func pkceMatches(challenge, method, verifier string) bool {
@@ -477,7 +560,7 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, seg string) 
 		s.writeOAuthError(w, oerr)
 		return
 	}
-	d := &deviceGrant{DeviceCode: "DAQABAAEAAA" + randomToken(48), UserCode: userCode(), ClientID: clientID, Scopes: scopes.graph,
+	d := &deviceGrant{DeviceCode: "DAQABAAEAAA" + randomToken(48), UserCode: userCode(), ClientID: clientID, Scopes: scopes,
 		Expires: s.now().Add(15 * time.Minute), Status: "pending"}
 	s.devices[d.DeviceCode] = d
 	uri := s.pagesURL + "/devicelogin"
@@ -513,12 +596,16 @@ func loopbackMatch(registered, uri string) bool {
 	return strings.TrimSuffix(ru.Path, "/") == strings.TrimSuffix(u.Path, "/") && u.User == nil && u.Fragment == ""
 }
 
-// sortedScopeDetails describes Graph scopes for the consent page.
-func (s *Server) scopeDetails(values []string) []map[string]string {
-	graph := s.dir.apps[permissions.GraphAppID]
+// scopeDetails describes scopes of resource (OpenID Connect ones are Graph's) for
+// the consent page.
+func (s *Server) scopeDetails(resourceAppID string, values []string) []map[string]string {
 	out := []map[string]string{}
 	for _, v := range values {
-		ps := graph.scope(v)
+		res := s.dir.apps[strings.ToLower(resourceAppID)]
+		if containsFold(oidcScopes, v) || res == nil {
+			res = s.dir.apps[permissions.GraphAppID]
+		}
+		ps := res.scope(v)
 		if ps == nil {
 			continue
 		}
@@ -540,13 +627,15 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// checkPublicClient: only the sign-in client is a public client here; the AvePoint
-// apps are confidential (they would need a secret). s.mu held.
+// checkPublicClient: the first-party public clients (the sign-in client, Azure CLI,
+// Azure PowerShell) sign users in without a secret; the AvePoint apps are
+// confidential (they would need one): AADSTS7000218. s.mu held.
 func (s *Server) checkPublicClient(clientID string) *oauthError {
+	app := s.dir.apps[strings.ToLower(clientID)]
 	switch {
-	case strings.EqualFold(clientID, SignInClientID):
+	case app != nil && app.Public:
 		return s.disabledClient(clientID)
-	case s.dir.apps[strings.ToLower(clientID)] != nil:
+	case app != nil:
 		return &oauthError{Code: "invalid_client", AADSTS: 7000218, Message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
 	}
 	return &oauthError{Code: "unauthorized_client", AADSTS: 700016, Message: fmt.Sprintf(

@@ -13,6 +13,29 @@ import (
 // "Microsoft Graph Command Line Tools" app, registered in the demo tenant.
 const SignInClientID = signin.ClientID
 
+// The first-party public clients admins sign in with, registered in every demo
+// tenant under their real client ids, and the Azure Resource Manager resource that
+// Azure CLI and Azure PowerShell sign in to.
+const (
+	AzureCLIClientID        = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+	AzurePowerShellClientID = "1950a258-227b-4e31-a9cf-717495945fc2"
+	// ManagementAppID is "Windows Azure Service Management API", the resource behind
+	// https://management.core.windows.net/ and https://management.azure.com/.
+	ManagementAppID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
+)
+
+// managementResources are the Azure Resource Manager identifier URIs a client may
+// ask a token for; the token's audience is the one asked.
+var managementResources = [...]string{"https://management.core.windows.net/", "https://management.azure.com/"}
+
+// ManagementResources are the Azure Resource Manager identifier URIs a client may ask
+// a token for (global cloud): https://management.core.windows.net/ (what Azure CLI
+// asks) and https://management.azure.com/.
+func ManagementResources() []string {
+	r := managementResources
+	return r[:]
+}
+
 // Directory role template ids that may grant admin consent to Graph application permissions.
 const (
 	GlobalAdminTemplateID      = "62e90394-69f5-4237-9190-012177145e10"
@@ -67,6 +90,18 @@ type application struct {
 	Required                                   []permissions.Permission // what consent grants
 	ReauthorizeOnly                            bool
 	Tags                                       []string
+	// IdentifierURIs name the app as a resource in a scope ("{uri}/.default"),
+	// besides its appId; they are its service principal's servicePrincipalNames.
+	IdentifierURIs []string
+	// Public: a public client (no secret), which may sign users in by the
+	// authorization code and device code grants.
+	Public bool
+	// PreAuthorized are the delegated permissions, by resource appId, that the
+	// resource pre-authorized this client for: users are not asked to consent to them
+	// (graph/api/resources/apiapplication, preAuthorizedApplications: "Users aren't
+	// required to consent to any preauthorized application"). Microsoft pre-authorizes
+	// its own first-party clients so.
+	PreAuthorized map[string][]string
 }
 
 type servicePrincipal struct {
@@ -160,8 +195,9 @@ func newDirectory(cat *permissions.Catalog, now time.Time) *directory {
 		}
 		d.apps[strings.ToLower(a.AppID)] = a
 	}
-	// Resource service principals and the sign-in client are in every tenant.
-	for _, id := range []string{permissions.GraphAppID, permissions.DynamicsCRMAppID, permissions.DynamicsERPAppID, SignInClientID} {
+	// Resource service principals and the first-party clients are in every tenant.
+	for _, id := range []string{permissions.GraphAppID, permissions.DynamicsCRMAppID, permissions.DynamicsERPAppID, ManagementAppID,
+		SignInClientID, AzureCLIClientID, AzurePowerShellClientID} {
 		d.addSP(d.apps[id], true, now)
 	}
 	return d
@@ -195,6 +231,12 @@ func firstPartyApps(cat *permissions.Catalog) []*application {
 			scope(g, "Directory.Read.All", "Read directory data", "Allows the app to read data in your organization's directory, such as users, groups and apps.", true, ""),
 			scope(g, "Group.Read.All", "Read all groups", "Allows the app to list groups, and to read their properties and all group memberships on behalf of the signed-in user.", true, ""),
 			scope(g, "Application.Read.All", "Read applications", "Allows the app to read applications and service principals on behalf of the signed-in user.", true, ""),
+			scope(g, "Application.ReadWrite.All", "Read and write all applications", "Allows the app to create, read, update and delete applications and service principals on behalf of the signed-in user.", true, ""),
+			scope(g, "AppRoleAssignment.ReadWrite.All", "Manage app permission grants and app role assignments", "Allows the app to manage permission grants for application permissions to any API (including Microsoft Graph) and application assignments for any app, on behalf of the signed-in user.", true, ""),
+			scope(g, "DelegatedPermissionGrant.ReadWrite.All", "Manage all delegated permission grants", "Allows the app to manage permission grants for delegated permissions exposed by any API (including Microsoft Graph), on behalf of the signed in user.", true, ""),
+			scope(g, "Directory.AccessAsUser.All", "Access directory as the signed in user", "Allows the app to have the same access to information in the directory as the signed-in user.", true, ""),
+			scope(g, "Group.ReadWrite.All", "Read and write all groups", "Allows the app to create groups and read all group properties and memberships on behalf of the signed-in user.", true, ""),
+			scope(g, "User.ReadWrite.All", "Read and write all users' full profiles", "Allows the app to read and write the full set of profile properties, reports, and managers of other users in your organization, on behalf of the signed-in user.", true, ""),
 		},
 		Roles: []appRole{
 			role(g, "Directory.Read.All", "Read directory data", "Allows the app to read data in your organization's directory, such as users, groups and apps, without a signed-in user.", "7ab1d382-f21e-4acd-a863-ba3e13f7da61"),
@@ -241,9 +283,28 @@ func firstPartyApps(cat *permissions.Catalog) []*application {
 			}
 		}
 	}
+	arm := &application{AppID: ManagementAppID, DisplayName: "Windows Azure Service Management API", Publisher: "Microsoft",
+		OwnerTenant: microsoftTenantID, IdentifierURIs: ManagementResources(),
+		Scopes: []permissionScope{
+			scope(ManagementAppID, "user_impersonation", "Access Azure Service Management as organization users (preview)", "Allows the application to access Azure Service Management as organization users.", false, ""),
+		},
+	}
+	nativeReplies := []string{"http://localhost", "https://login.microsoftonline.com/common/oauth2/nativeclient"}
+	// The sign-in client asks for consent like any app; Azure CLI and Azure PowerShell
+	// are pre-authorized by Microsoft Graph and Azure Resource Manager, so signing in
+	// with them asks none (the scopes their Graph tokens carry).
 	signin := &application{AppID: SignInClientID, DisplayName: "Microsoft Graph Command Line Tools", Publisher: "Microsoft",
-		OwnerTenant: microsoftTenantID, ReplyURLs: []string{"http://localhost", "https://login.microsoftonline.com/common/oauth2/nativeclient"}}
-	out := []*application{signin}
+		OwnerTenant: microsoftTenantID, ReplyURLs: nativeReplies, Public: true}
+	azureAdmin := map[string][]string{
+		g: {"openid", "profile", "offline_access", "email", "User.Read", "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All",
+			"DelegatedPermissionGrant.ReadWrite.All", "Directory.AccessAsUser.All", "Group.ReadWrite.All", "User.ReadWrite.All"},
+		ManagementAppID: {"user_impersonation"},
+	}
+	cli := &application{AppID: AzureCLIClientID, DisplayName: "Microsoft Azure CLI", Publisher: "Microsoft",
+		OwnerTenant: microsoftTenantID, ReplyURLs: nativeReplies, Public: true, PreAuthorized: azureAdmin}
+	ps := &application{AppID: AzurePowerShellClientID, DisplayName: "Microsoft Azure PowerShell", Publisher: "Microsoft",
+		OwnerTenant: microsoftTenantID, ReplyURLs: nativeReplies, Public: true, PreAuthorized: azureAdmin}
+	out := []*application{signin, cli, ps, arm}
 	for _, a := range byID {
 		out = append(out, a)
 	}

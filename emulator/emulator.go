@@ -1,7 +1,10 @@
 // Package emulator is the embedded demo tenant: a Microsoft Entra ID authority and a
 // Microsoft Graph v1.0 service, served over real HTTP(S) on 127.0.0.1, that the
 // unmodified MSAL Go library and the wizard's Graph client cannot tell from Microsoft on
-// the paths d365consent uses.
+// the paths d365consent uses — nor, on theirs, the Microsoft clients admins script
+// with: MSAL Python, Azure CLI and Azure PowerShell (their real client ids, pre-authorized
+// for Microsoft Graph and Azure Resource Manager), the CLI for Microsoft 365. Graph
+// filters, expands and refuses queries as each resource's page documents (odata.go).
 //
 // Two loopback listeners are started: HTTPS (self-signed certificate for 127.0.0.1 and
 // localhost, generated at start) for the authority metadata, the token endpoint and

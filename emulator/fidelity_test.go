@@ -4,7 +4,6 @@ package emulator
 // headers out) and names the Microsoft Learn page it follows.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -338,7 +337,7 @@ func TestQueryRules(t *testing.T) {
 	// With the advanced query parameters: sorted, counted; $count=true without
 	// the header is silently ignored (no @odata.count), as the page says.
 	code, _, body := graphDoH(t, srv, tok, "servicePrincipals?$orderby=displayName&$count=true&$top=999&$select=displayName", ev)
-	if code != 200 || body["@odata.count"] != float64(6) {
+	if code != 200 || body["@odata.count"] != float64(9) {
 		t.Fatalf("advanced $orderby: %d %v", code, body)
 	}
 	if it := items(body); len(it) != 2 || it[0]["displayName"].(string) > it[1]["displayName"].(string) {
@@ -365,24 +364,14 @@ func TestQueryRules(t *testing.T) {
 // token endpoint's JSON.
 func deviceToken(t *testing.T, srv *Server, scope string) (int, map[string]any) {
 	t.Helper()
-	post := func(path string, form url.Values) (int, map[string]any) {
-		resp, err := srv.HTTPClient().Post(srv.AuthorityHost()+"/"+srv.TenantID()+path, "application/x-www-form-urlencoded", bytes.NewBufferString(form.Encode()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
-	code, dc := post("/oauth2/v2.0/devicecode", url.Values{"client_id": {SignInClientID}, "scope": {scope}})
+	code, dc := postAuthority(t, srv, "/oauth2/v2.0/devicecode", url.Values{"client_id": {SignInClientID}, "scope": {scope}})
 	if code != 200 {
 		return code, dc
 	}
 	if err := srv.Browser("").OpenDeviceLogin(testCtx(t), dc["user_code"].(string)); err != nil {
 		t.Fatal(err)
 	}
-	return post("/oauth2/v2.0/token", url.Values{"client_id": {SignInClientID}, "grant_type": {"device_code"}, "device_code": {dc["device_code"].(string)}, "scope": {scope}})
+	return postAuthority(t, srv, "/oauth2/v2.0/token", url.Values{"client_id": {SignInClientID}, "grant_type": {"device_code"}, "device_code": {dc["device_code"].(string)}, "scope": {scope}})
 }
 
 // entra/identity-platform/v2-oauth2-auth-code-flow ("Successful response"): the

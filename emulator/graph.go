@@ -167,8 +167,7 @@ func (s *Server) fault() (graphResult, bool) {
 var (
 	reAppIDKey   = regexp.MustCompile(`^servicePrincipals\(appId='([^']*)'\)(?:/(.*))?$`)
 	reByID       = regexp.MustCompile(`^servicePrincipals/([^/]+)(?:/(.*))?$`)
-	reFilterEq   = regexp.MustCompile(`^\s*(\w+)\s+eq\s+'([^']*)'\s*$`)
-	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
+	readAllScope = []string{"Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All", "Directory.AccessAsUser.All"}
 )
 
 // dispatch answers one GET on a Graph path (without /v1.0/); h are the request's
@@ -176,6 +175,9 @@ var (
 func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *principal) graphResult {
 	if method != http.MethodGet {
 		return s.graphError(http.StatusMethodNotAllowed, "Request_BadRequest", fmt.Sprintf("The HTTP method '%s' is not allowed on this demo resource.", method))
+	}
+	if r := s.queryOptions(path, q); r != nil {
+		return *r
 	}
 	if r := s.queryRules(path, q, h); r != nil {
 		return *r
@@ -188,7 +190,7 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 	}
 	switch {
 	case path == "me":
-		if r := s.need(p, "User.Read", "User.Read.All", "Directory.Read.All"); r != nil {
+		if r := s.need(p, "User.Read", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.AccessAsUser.All"); r != nil {
 			return *r
 		}
 		return s.entity(q, "users/$entity", userJSON(p.user), "user")
@@ -216,9 +218,9 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 		if r := s.grantReadDenied(p, grantReadScopes); r != nil {
 			return *r
 		}
-		return s.listGrants(path, q, p.dir)
+		return s.listGrants(path, q, h, p.dir)
 	}
-	return s.servicePrincipalPath(path, q, p)
+	return s.servicePrincipalPath(path, q, h, p)
 }
 
 // need answers 403 unless the caller holds one of scopes (delegated scopes, or an
@@ -245,34 +247,36 @@ func (s *Server) visibleSPs(d *directory) []*servicePrincipal {
 	return sps
 }
 
-// listServicePrincipals is GET /servicePrincipals with $filter (appId or displayName
-// eq), and the advanced queries $orderby and $search (queryRules checked their headers)
+// listServicePrincipals is GET /servicePrincipals with $filter as the servicePrincipal
+// page documents it, $expand on its relationships, and the advanced queries $orderby
+// and $search (queryRules checked their headers)
 // (https://learn.microsoft.com/graph/api/serviceprincipal-list).
 func (s *Server) listServicePrincipals(path string, q url.Values, h http.Header, d *directory) graphResult {
-	sps := s.visibleSPs(d)
-	if f := q.Get("$filter"); f != "" {
-		m := reFilterEq.FindStringSubmatch(f)
-		if m == nil || !strings.EqualFold(m[1], "appId") && !strings.EqualFold(m[1], "displayName") {
-			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'ServicePrincipal'.")
+	now := s.now()
+	var items []map[string]any
+	for _, sp := range s.visibleSPs(d) {
+		obj := spJSON(sp)
+		if r := s.expandSP(q, h, d, sp, obj, now); r != nil {
+			return *r
 		}
-		var kept []*servicePrincipal
-		for _, sp := range sps {
-			if strings.EqualFold(m[1], "appId") && strings.EqualFold(sp.App.AppID, m[2]) || strings.EqualFold(m[1], "displayName") && sp.App.DisplayName == m[2] {
-				kept = append(kept, sp)
-			}
-		}
-		sps = kept
+		items = append(items, obj)
+	}
+	items, errRes := s.filterItems(q, h, servicePrincipalFilter, items)
+	if errRes != nil {
+		return *errRes
 	}
 	if ob := q.Get("$orderby"); ob != "" {
-		field, desc, _ := strings.Cut(strings.TrimSpace(ob), " ")
-		if !strings.EqualFold(field, "displayName") {
+		field, dir, _ := strings.Cut(strings.TrimSpace(ob), " ")
+		dir = strings.TrimSpace(dir)
+		if !strings.EqualFold(field, "displayName") || dir != "" && !strings.EqualFold(dir, "asc") && !strings.EqualFold(dir, "desc") {
 			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Sorting by '"+field+"' is not supported.")
 		}
-		sort.SliceStable(sps, func(i, j int) bool {
-			if strings.EqualFold(strings.TrimSpace(desc), "desc") {
-				return sps[i].App.DisplayName > sps[j].App.DisplayName
+		name := func(i int) string { v, _ := items[i]["displayName"].(string); return v }
+		sort.SliceStable(items, func(i, j int) bool {
+			if strings.EqualFold(dir, "desc") {
+				return name(i) > name(j)
 			}
-			return sps[i].App.DisplayName < sps[j].App.DisplayName
+			return name(i) < name(j)
 		})
 	}
 	if se := q.Get("$search"); se != "" { // "displayName:word"
@@ -280,48 +284,41 @@ func (s *Server) listServicePrincipals(path string, q url.Values, h http.Header,
 		if !ok || !strings.EqualFold(prop, "displayName") {
 			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid $search clause '"+se+"'.")
 		}
-		var kept []*servicePrincipal
-		for _, sp := range sps {
-			if strings.Contains(strings.ToLower(sp.App.DisplayName), strings.ToLower(word)) {
-				kept = append(kept, sp)
+		var kept []map[string]any
+		for _, it := range items {
+			if v, _ := it["displayName"].(string); strings.Contains(strings.ToLower(v), strings.ToLower(word)) {
+				kept = append(kept, it)
 			}
 		}
-		sps = kept
+		items = kept
 	}
-	items := make([]map[string]any, len(sps))
-	for i, sp := range sps {
-		items[i] = spJSON(sp)
-	}
-	res := s.collection(path, q, "servicePrincipals", items, "servicePrincipal")
+	return withCount(s.collection(path, q, "servicePrincipals", items, "servicePrincipal"), q, h, len(items))
+}
+
+// withCount adds @odata.count to a directory collection when the request is an
+// advanced query ($count=true and ConsistencyLevel: eventual); "$count=true" alone
+// is ignored (graph/aad-advanced-queries, "Error handling for advanced queries").
+func withCount(res graphResult, q url.Values, h http.Header, n int) graphResult {
 	if header, count := advanced(q, h); header && count && res.status == http.StatusOK {
-		res.body.(map[string]any)["@odata.count"] = len(items)
+		res.body.(map[string]any)["@odata.count"] = n
 	}
 	return res
 }
 
-// listGrants is GET /oauth2PermissionGrants, whole or by $filter on clientId or
-// resourceId (https://learn.microsoft.com/graph/api/oauth2permissiongrant-list).
-func (s *Server) listGrants(path string, q url.Values, d *directory) graphResult {
-	now := s.now()
-	keep := func(*grant) bool { return true }
-	if f := q.Get("$filter"); f != "" {
-		m := reFilterEq.FindStringSubmatch(f)
-		switch {
-		case m != nil && strings.EqualFold(m[1], "clientId"):
-			keep = func(g *grant) bool { return strings.EqualFold(g.ClientID, m[2]) }
-		case m != nil && strings.EqualFold(m[1], "resourceId"):
-			keep = func(g *grant) bool { return strings.EqualFold(g.ResourceID, m[2]) }
-		default:
-			return s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+f+"' of resource 'OAuth2PermissionGrant'.")
-		}
+// listGrants is GET /oauth2PermissionGrants, with $filter as the oAuth2PermissionGrant
+// page documents it (https://learn.microsoft.com/graph/api/oauth2permissiongrant-list).
+func (s *Server) listGrants(path string, q url.Values, h http.Header, d *directory) graphResult {
+	items, errRes := s.filterItems(q, h, grantFilter, s.grantsJSON(d, func(*grant) bool { return true }, s.now()))
+	if errRes != nil {
+		return *errRes
 	}
-	return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, keep, now), "oAuth2PermissionGrant")
+	return withCount(s.collection(path, q, "oauth2PermissionGrants", items, "oAuth2PermissionGrant"), q, h, len(items))
 }
 
 // servicePrincipalPath answers a service principal addressed by its appId alternate key
 // or its object id, and its oauth2PermissionGrants and appRoleAssignments
 // (https://learn.microsoft.com/graph/api/serviceprincipal-get).
-func (s *Server) servicePrincipalPath(path string, q url.Values, p *principal) graphResult {
+func (s *Server) servicePrincipalPath(path string, q url.Values, h http.Header, p *principal) graphResult {
 	d, now := p.dir, s.now()
 	var sp *servicePrincipal
 	var key, sub string
@@ -364,23 +361,29 @@ func (s *Server) servicePrincipalPath(path string, q url.Values, p *principal) g
 	}
 	switch sub {
 	case "":
-		return s.entity(q, "servicePrincipals/$entity", spJSON(sp), "servicePrincipal")
+		obj := spJSON(sp)
+		if r := s.expandSP(q, h, d, sp, obj, now); r != nil {
+			return *r
+		}
+		return s.entity(q, "servicePrincipals/$entity", obj, "servicePrincipal")
 	case "oauth2PermissionGrants":
 		// Least privileged: Directory.Read.All, delegated and application alike;
 		// Application.Read.All is not enough
 		// (https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants).
-		if r := s.need(p, "Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"); r != nil {
+		if r := s.need(p, "Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"); r != nil {
 			return *r
 		}
-		return s.collection(path, q, "oauth2PermissionGrants", s.grantsJSON(d, func(g *grant) bool { return g.ClientID == sp.ID }, now), "oAuth2PermissionGrant")
-	case "appRoleAssignments":
-		var items []map[string]any
-		for _, a := range d.assigns {
-			if a.PrincipalID == sp.ID && visible(a.VisibleAt, now) {
-				items = append(items, assignmentJSON(d, a))
-			}
+		items, errRes := s.filterItems(q, h, grantFilter, s.grantsJSON(d, func(g *grant) bool { return g.ClientID == sp.ID }, now))
+		if errRes != nil {
+			return *errRes
 		}
-		return s.collection(path, q, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items, "appRoleAssignment")
+		return withCount(s.collection(path, q, "oauth2PermissionGrants", items, "oAuth2PermissionGrant"), q, h, len(items))
+	case "appRoleAssignments":
+		items, errRes := s.filterItems(q, h, assignmentFilter, assignmentsJSON(d, func(a *assignment) bool { return a.PrincipalID == sp.ID }, now))
+		if errRes != nil {
+			return *errRes
+		}
+		return withCount(s.collection(path, q, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items, "appRoleAssignment"), q, h, len(items))
 	}
 	return s.graphError(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+sub+"'.")
 }
@@ -420,6 +423,11 @@ func (s *Server) selectFields(q url.Values, obj map[string]any, typ string) (map
 		if !found && !(typ == "directoryObject" && containsFold(directoryObjectProps, f)) {
 			r := s.graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", f, typ))
 			return nil, &r
+		}
+	}
+	for k, v := range obj {
+		if expanded(q, k) {
+			out[k] = v
 		}
 	}
 	return out, nil
@@ -513,7 +521,7 @@ func spJSON(sp *servicePrincipal) map[string]any {
 	return map[string]any{"id": sp.ID, "deletedDateTime": nil, "accountEnabled": sp.AccountEnabled, "appId": a.AppID,
 		"appDisplayName": a.DisplayName, "displayName": a.DisplayName, "appOwnerOrganizationId": a.OwnerTenant,
 		"publisherName": a.Publisher, "servicePrincipalType": "Application", "signInAudience": "AzureADMultipleOrgs",
-		"servicePrincipalNames": []string{a.AppID}, "replyUrls": replies, "tags": tags,
+		"servicePrincipalNames": append([]string{a.AppID}, a.IdentifierURIs...), "replyUrls": replies, "tags": tags,
 		"appRoles": roles, "oauth2PermissionScopes": scopes, "appRoleAssignmentRequired": false}
 }
 
@@ -529,6 +537,17 @@ func (s *Server) grantsJSON(d *directory, keep func(*grant) bool, now time.Time)
 		}
 		out = append(out, map[string]any{"id": g.ID, "clientId": g.ClientID, "consentType": g.ConsentType,
 			"principalId": principalID, "resourceId": g.ResourceID, "scope": " " + strings.Join(g.scopesAt(now), " ") + " "})
+	}
+	return out
+}
+
+// assignmentsJSON are the app role assignments keep selects that have replicated by now.
+func assignmentsJSON(d *directory, keep func(*assignment) bool, now time.Time) []map[string]any {
+	out := []map[string]any{}
+	for _, a := range d.assigns {
+		if keep(a) && visible(a.VisibleAt, now) {
+			out = append(out, assignmentJSON(d, a))
+		}
 	}
 	return out
 }

@@ -27,7 +27,8 @@ func tokenFor(srv *Server, upn string) string {
 	defer srv.mu.Unlock()
 	consentSignInClient(srv.dir)
 	u := srv.dir.userByUPN(upn)
-	return srv.tokenResponse(SignInClientID, u, []string{"User.Read"}, false)["access_token"].(string)
+	scopes, _ := srv.parseScopes("User.Read")
+	return srv.tokenResponse(SignInClientID, u, scopes, false)["access_token"].(string)
 }
 
 func graphDo(t testing.TB, srv *Server, token, method, path string, body any) (int, http.Header, map[string]any) {
@@ -199,7 +200,7 @@ func TestGraphEndpoints(t *testing.T) {
 	}{
 		"servicePrincipals(appId='00000000-0000-0000-0000-00000000beef')":                        {404, "Request_ResourceNotFound"},
 		"servicePrincipals(appId='00000000-0000-0000-0000-00000000beef')/oauth2PermissionGrants": {404, "Request_ResourceNotFound"},
-		"servicePrincipals?$filter=" + url.QueryEscape("startswith(displayName,'A')"):            {400, "Request_UnsupportedQuery"},
+		"servicePrincipals?$filter=" + url.QueryEscape("endsWith(displayName,'A')"):              {400, "Request_UnsupportedQuery"},
 		"me?$select=nonsense":             {400, "BadRequest"},
 		"groups":                          {400, "BadRequest"},
 		"servicePrincipals?$top=0":        {400, "Request_BadRequest"},
@@ -254,7 +255,8 @@ func TestGraphPaging(t *testing.T) {
 	if total != 2 { // PageSize caps $top too
 		t.Fatalf("$top=999 with page size 2 returned %d", total)
 	}
-	if len(seen) != 6 || pages != 3 { // Graph, CRM, ERP, sign-in client, CE, UO
+	// Graph, CRM, ERP, Azure Resource Manager, sign-in client, Azure CLI, Azure PowerShell, CE, UO
+	if len(seen) != 9 || pages != 5 {
 		t.Fatalf("paged %d objects in %d pages", len(seen), pages)
 	}
 	_, _, one := graphDo(t, srv, tok, http.MethodGet, "servicePrincipals?$top=1", nil)

@@ -1,10 +1,12 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // advanced reports whether a request carries Graph's advanced query parameters:
@@ -49,7 +51,7 @@ func (s *Server) queryRules(path string, q url.Values, h http.Header) *graphResu
 	// $orderby: servicePrincipal displayName/createdDateTime sort only as an advanced
 	// query; $filter with $orderby in the same query always needs it.
 	if ob := q.Get("$orderby"); ob != "" && !(header && count) {
-		if q.Has("$filter") || strings.HasPrefix(path, "servicePrincipals") || strings.HasPrefix(path, "oauth2PermissionGrants") {
+		if q.Has("$filter") || strings.HasPrefix(path, "servicePrincipals") {
 			return fail(s.advancedMissing("Sorting by '" + ob + "'"))
 		}
 	}
@@ -125,8 +127,8 @@ var (
 	// graph/api/oauth2permissiongrant-list (DelegatedPermissionGrant.Read.All least,
 	// Directory.Read.All higher); graph/api/serviceprincipal-list-approleassignments
 	// (Application.Read.All least, Directory.Read.All higher).
-	grantReadScopes  = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"}
-	assignReadScopes = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}
+	grantReadScopes  = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All", "Directory.AccessAsUser.All"}
+	assignReadScopes = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Directory.AccessAsUser.All"}
 )
 
 // limited is an object as a caller without permission to read its type sees it:
@@ -224,4 +226,159 @@ func anyFold(have, want []string) bool {
 		}
 	}
 	return false
+}
+
+// filterItems keeps the items (objects as Graph writes them) that the request's
+// $filter selects, after holding it against what the resource's page documents:
+// a $filter that does not parse is 400 BadRequest "Invalid filter clause"; a property
+// or operator the page does not list is 400 Request_UnsupportedQuery; a clause that
+// works only as an advanced query needs ConsistencyLevel: eventual and $count=true
+// (graph/aad-advanced-queries).
+func (s *Server) filterItems(q url.Values, h http.Header, schema filterSchema, items []map[string]any) ([]map[string]any, *graphResult) {
+	if !q.Has("$filter") {
+		return items, nil
+	}
+	fail := func(r graphResult) ([]map[string]any, *graphResult) { return nil, &r }
+	raw := q.Get("$filter")
+	n, err := parseFilter(raw)
+	if err != nil {
+		return fail(s.graphError(http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+err.Error()))
+	}
+	pr := checkFilter(n, schema)
+	if pr.unsupported != "" {
+		return fail(s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery",
+			"Unsupported or invalid query filter clause specified for property '"+pr.unsupported+"' of resource '"+schema.resource+"'."))
+	}
+	if header, count := advanced(q, h); pr.advanced != "" && !(header && count) {
+		return fail(s.advancedMissing(pr.advanced))
+	}
+	kept := []map[string]any{}
+	for _, it := range items {
+		if match(n, it) {
+			kept = append(kept, it)
+		}
+	}
+	return kept, nil
+}
+
+// servicePrincipalRelationships are the relationships graph/api/resources/serviceprincipal
+// lists ("Relationships"), which $expand may name. The demo tenant holds app role
+// assignments (both ways) and delegated grants; its service principals have no
+// owners, memberships, created or owned objects, or policies, so those expand empty.
+var servicePrincipalRelationships = []string{"appRoleAssignedTo", "appRoleAssignments", "oauth2PermissionGrants",
+	"claimsMappingPolicies", "createdObjects", "homeRealmDiscoveryPolicies", "memberOf", "ownedObjects", "owners",
+	"tokenIssuancePolicies", "tokenLifetimePolicies", "transitiveMemberOf"}
+
+// expandSP adds to obj the relationships the request's $expand names
+// (graph/query-parameters, "expand parameter"; graph/api/serviceprincipal-list
+// "supports the $expand OData query parameter"). A name that is no relationship of
+// servicePrincipal is 400 BadRequest, as Graph answers an unknown property; $expand
+// with advanced query parameters is refused ("$expand is not currently supported with
+// advanced queries", graph/aad-advanced-queries). s.mu held.
+func (s *Server) expandSP(q url.Values, h http.Header, d *directory, sp *servicePrincipal, obj map[string]any, now time.Time) *graphResult {
+	raw := q.Get("$expand")
+	if raw == "" {
+		return nil
+	}
+	fail := func(r graphResult) *graphResult { return &r }
+	if header, count := advanced(q, h); header && count {
+		return fail(s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "$expand is not currently supported with advanced queries."))
+	}
+	for _, name := range strings.Split(raw, ",") {
+		name = strings.TrimSpace(name)
+		if strings.ContainsAny(name, "();$/") {
+			// Nested query options ("appRoleAssignments($select=id)") and paths.
+			return fail(s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported $expand clause '"+name+"': the demo tenant expands relationships by name only."))
+		}
+		rel := ""
+		for _, r := range servicePrincipalRelationships {
+			if strings.EqualFold(r, name) {
+				rel = r
+			}
+		}
+		switch rel {
+		case "":
+			return fail(s.graphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.servicePrincipal'.", name)))
+		case "appRoleAssignments":
+			obj[rel] = assignmentsJSON(d, func(a *assignment) bool { return a.PrincipalID == sp.ID }, now)
+		case "appRoleAssignedTo":
+			obj[rel] = assignmentsJSON(d, func(a *assignment) bool { return a.ResourceID == sp.ID }, now)
+		case "oauth2PermissionGrants":
+			grants := s.grantsJSON(d, func(g *grant) bool { return g.ClientID == sp.ID }, now)
+			if grants == nil {
+				grants = []map[string]any{}
+			}
+			obj[rel] = grants
+		default:
+			obj[rel] = []map[string]any{}
+		}
+	}
+	return nil
+}
+
+// expanded reports whether the request's $expand names property k (selectFields keeps
+// expanded relationships whatever $select says, as Graph does).
+func expanded(q url.Values, k string) bool {
+	for _, name := range strings.Split(q.Get("$expand"), ",") {
+		if strings.EqualFold(strings.TrimSpace(name), k) {
+			return true
+		}
+	}
+	return false
+}
+
+// queryOptions are the OData system query options each kind of request takes; any
+// other $-option is refused, as Graph refuses what a resource does not support.
+// Collections of directory objects take $select, $top, $count and the $skiptoken of a
+// nextLink, but not $skip (graph/paging: "the /users endpoint supports $top but not
+// $skip"); $filter where the resource's page documents filterable properties
+// (servicePrincipal, oAuth2PermissionGrant, appRoleAssignment); servicePrincipals
+// also $expand (graph/api/serviceprincipal-list, graph/api/serviceprincipal-get) and
+// the advanced $orderby and $search (queryRules). One object takes $select (and
+// $expand for a service principal); organization takes $select only
+// (graph/api/organization-list: "This method supports only the $select query
+// parameter").
+func (s *Server) queryOptions(path string, q url.Values) *graphResult {
+	list := []string{"$select", "$top", "$count", "$skiptoken"}
+	var allowed []string
+	switch m, sub := reAppIDKey.FindStringSubmatch(path), ""; {
+	case path == "organization" || path == "me":
+		allowed = []string{"$select"}
+	case path == "servicePrincipals":
+		allowed = append(list, "$filter", "$expand", "$orderby", "$search")
+	case path == "oauth2PermissionGrants":
+		allowed = append(list, "$filter")
+	case m != nil || reByID.MatchString(path):
+		if m == nil {
+			m = reByID.FindStringSubmatch(path)
+		}
+		sub = m[2]
+		switch sub {
+		case "":
+			allowed = []string{"$select", "$expand"}
+		case "oauth2PermissionGrants", "appRoleAssignments":
+			allowed = append(list, "$filter")
+		default:
+			allowed = list
+		}
+	default: // memberships: no filterable or sortable property served here
+		allowed = list
+	}
+	known := []string{"$select", "$filter", "$expand", "$top", "$count", "$orderby", "$search", "$skiptoken"}
+	for k := range q {
+		switch {
+		case !strings.HasPrefix(k, "$") || containsFold(allowed, k):
+		case containsFold(known, k):
+			r := s.graphError(http.StatusBadRequest, "Request_UnsupportedQuery", "The query option '"+k+"' is not supported on this resource.")
+			return &r
+		default:
+			r := s.graphError(http.StatusBadRequest, "Request_BadRequest", "'"+k+"' is not supported by the service.")
+			return &r
+		}
+	}
+	if c := q.Get("$count"); q.Has("$count") && !strings.EqualFold(c, "true") && !strings.EqualFold(c, "false") {
+		r := s.graphError(http.StatusBadRequest, "BadRequest", "Invalid value '"+c+"' for $count: true or false.")
+		return &r
+	}
+	return nil
 }

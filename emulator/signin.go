@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, seg string) {
 		fail(oerr, oerr.Code)
 		return
 	}
-	t.Scopes = scopes.graph
+	t.Scopes, t.Resource = scopes.values, scopes.resource.AppID
 	s.txns[t.ID] = t
 	s.pickerPage(w, t, "Pick an account", app.DisplayName)
 }
@@ -153,13 +154,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.finishError(w, t, code, "", e)
 			return
 		}
-		missing := s.missingConsent(t.ClientID, u, t.Scopes)
+		missing := s.missingConsent(t.ClientID, t.Resource, u, t.Scopes)
 		if len(missing) == 0 {
 			s.finishSuccess(w, t, u)
 			return
 		}
 		for _, m := range missing {
-			if ps := s.dir.apps[permissions.GraphAppID].scope(m); ps != nil && ps.AdminOnly && !s.dir.canGrantDelegated(u) {
+			if ps := s.dir.apps[strings.ToLower(t.Resource)].scope(m); ps != nil && ps.AdminOnly && !s.dir.canGrantDelegated(u) {
 				s.finishError(w, t, "access_denied", "", &oauthError{AADSTS: 90094, Message: "The grant requires admin permission. " +
 					s.dir.apps[strings.ToLower(t.ClientID)].DisplayName + " needs permission to access resources in your organization that only an admin can grant (" + m + "). Ask an admin to grant permission to this app before you can use it."})
 				return
@@ -168,7 +169,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		app := s.dir.apps[strings.ToLower(t.ClientID)]
 		renderPage(w, http.StatusOK, "consent", map[string]any{
 			"Title": "Permissions requested", "App": app.DisplayName, "Publisher": app.Publisher, "Txn": t.ID,
-			"Scopes": s.scopeDetails(missing), "CanOrg": s.dir.canGrantDelegated(u),
+			"Scopes": s.scopeDetails(t.Resource, missing), "CanOrg": s.dir.canGrantDelegated(u),
 		})
 	}
 }
@@ -197,12 +198,22 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client := s.dir.addSP(s.dir.apps[strings.ToLower(t.ClientID)], true, time.Time{})
-	graph := s.dir.spByAppID(permissions.GraphAppID, time.Time{})
-	missing := s.missingConsent(t.ClientID, u, t.Scopes)
-	if r.PostFormValue("org") != "" && s.dir.canGrantDelegated(u) {
-		s.dir.grantDelegated(client, graph, "AllPrincipals", "", missing, time.Time{})
-	} else {
-		s.dir.grantDelegated(client, graph, "Principal", u.ID, missing, time.Time{})
+	// The OpenID Connect scopes are Microsoft Graph's permissions; the rest the resource's.
+	grants := map[string][]string{}
+	for _, m := range s.missingConsent(t.ClientID, t.Resource, u, t.Scopes) {
+		res := t.Resource
+		if containsFold(oidcScopes, m) {
+			res = permissions.GraphAppID
+		}
+		grants[res] = append(grants[res], m)
+	}
+	for _, res := range sortedMapKeys(grants) {
+		resource := s.dir.spByAppID(res, time.Time{})
+		if r.PostFormValue("org") != "" && s.dir.canGrantDelegated(u) {
+			s.dir.grantDelegated(client, resource, "AllPrincipals", "", grants[res], time.Time{})
+		} else {
+			s.dir.grantDelegated(client, resource, "Principal", u.ID, grants[res], time.Time{})
+		}
 	}
 	s.finishSuccess(w, t, u)
 }
@@ -222,6 +233,15 @@ func (s *Server) finishSuccess(w http.ResponseWriter, t *txn, u *user) {
 	s.codes[code] = &authCode{ClientID: t.ClientID, RedirectURI: t.RedirectURI, Challenge: t.Challenge, Method: t.ChallengeMethod,
 		UserID: u.ID, Scopes: t.Scopes, Expires: s.now().Add(10 * time.Minute)}
 	s.respond(w, t, [][2]string{{"code", code}, {"client_info", s.clientInfo(u)}, {"state", t.State}, {"session_state", randomID()}})
+}
+
+func sortedMapKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (s *Server) clientInfo(u *user) string {
@@ -301,7 +321,8 @@ func (s *Server) deviceLogin(w http.ResponseWriter, r *http.Request) {
 			"Message": "AADSTS70019: The code you entered has expired or was already used. Get a new code from the device you're trying to sign in to and try again."})
 		return
 	}
-	t := &txn{ID: randomToken(24), Kind: "device", Tenant: "organizations", ClientID: d.ClientID, Scopes: d.Scopes, Device: d, Created: s.now()}
+	t := &txn{ID: randomToken(24), Kind: "device", Tenant: "organizations", ClientID: d.ClientID, Scopes: d.Scopes.values,
+		Resource: d.Scopes.resource.AppID, Device: d, Created: s.now()}
 	s.txns[t.ID] = t
 	s.pickerPage(w, t, "Pick an account", s.dir.apps[strings.ToLower(d.ClientID)].DisplayName)
 }

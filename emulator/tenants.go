@@ -313,6 +313,11 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		return
 	}
 	scopes, oerr := s.parseScopes(scope)
+	if oerr == nil && scopes.resource.AppID != permissions.GraphAppID {
+		// A customer tenant here publishes Microsoft Graph only.
+		oerr = &oauthError{Code: "invalid_resource", AADSTS: 500011, Message: fmt.Sprintf(
+			"The resource principal named %s was not found in the tenant named %s.", scopes.prefix, c.dir.tenant.DisplayName)}
+	}
 	if oerr != nil {
 		s.writeOAuthError(w, oerr)
 		return
@@ -320,7 +325,7 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 	client := c.dir.spByAppID(SignInClientID, time.Time{})
 	graph := c.dir.spByAppID(permissions.GraphAppID, time.Time{})
 	have := c.dir.consentedScopes(client, graph, u.ID)
-	for _, sc := range scopes.graph {
+	for _, sc := range scopes.values {
 		if !containsFold(have, sc) {
 			// AADSTS65001 DelegationDoesNotExist (reference-error-codes).
 			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 65001, SubError: "consent_required", Message: fmt.Sprintf(

@@ -54,7 +54,7 @@ func scopeLines(srv *emulator.Server) []string {
 // TestNationalCloudSignInAndVerify: pointed with --authority-host and --graph-url at
 // a tenant of a national cloud, the product still names Microsoft Graph by that
 // cloud's resource URI in every scope MSAL sends — interactive and device code
-// sign-in, the silent token of each customer tenant of a fleet check, the app
+// sign-in, the silent token of a customer tenant (each tenant of a fleet check), the app
 // identity's .default (graph/sdks/national-clouds, "Permission scopes") — and never
 // by the endpoint it was given, which that cloud's Entra ID refuses (AADSTS500011).
 // Real MSAL Go, real loopback HTTPS; the verdicts are the tenant's.
@@ -95,14 +95,13 @@ func TestNationalCloudSignInAndVerify(t *testing.T) {
 				if r.Status != flows.StatusComplete || r.Cloud != tc.cloud || r.Tenant.ID != srv.TenantID() {
 					t.Fatalf("verify: status %s cloud %s tenant %s", r.Status, r.Cloud, r.Tenant.ID)
 				}
-				fleet, err := flows.VerifyFleet(ctx, flows.FleetConfig{Cloud: cloud, HTTPClient: srv.HTTPClient(), Tokens: s, SignedInAs: srv.DemoUser()},
-					ce, []string{fab.Domain})
+				customer, err := flows.VerifyTenant(ctx, flows.TenantCheck{Cloud: cloud, HTTPClient: srv.HTTPClient(), Tokens: s, SignedInAs: srv.DemoUser()},
+					ce, fab.Domain)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := view(fleet.Rows); !reflect.DeepEqual(got, []rowView{{fab.Domain, "Fabrikam", flows.OutcomeIncomplete, 0,
-					[]string{"Dynamics CRM user_impersonation (Delegated): missing"}}}) {
-					t.Fatalf("fleet rows %+v", got)
+				if customer.Status != flows.StatusIncomplete || customer.Tenant.ID != fab.ID || customer.Tenant.DisplayName != "Fabrikam" {
+					t.Fatalf("customer tenant: status %s tenant %+v", customer.Status, customer.Tenant)
 				}
 
 				// No --tenant: the organizations authority. The sign-in asks for
@@ -154,7 +153,7 @@ func TestNationalCloudSignInAndVerify(t *testing.T) {
 			}
 			cat := srv.Catalog()
 			ce, _ := cat.App("ce")
-			r, err := flows.VerifyTenant(context.Background(), flows.FleetConfig{Cloud: cloud, HTTPClient: srv.HTTPClient(), Tokens: a,
+			r, err := flows.VerifyTenant(context.Background(), flows.TenantCheck{Cloud: cloud, HTTPClient: srv.HTTPClient(), Tokens: a,
 				SignedInAs: a.SignedInAs(), AppOnly: true}, ce, srv.TenantID())
 			if err != nil {
 				t.Fatal(err)

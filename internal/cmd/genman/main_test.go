@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,11 +78,21 @@ func TestManPage(t *testing.T) {
 	}
 	_, codes, _ := strings.Cut(page, ".SH EXIT CODES\n")
 	codes, _, _ = strings.Cut(codes, ".SH ENVIRONMENT")
-	// DESIGN.md "Command line": the codes, written here independently of cli's constants.
-	for _, c := range []int{0, 1, 2, 3, 4, 130, 143} {
-		if !strings.Contains(codes, `.TP`+"\n"+`\fB`+strconv.Itoa(c)+`\fP`) {
+	// Every code of cli's table, and the codes of the README's "Exit codes" written
+	// here independently of it.
+	want := []int{0, 1, 2, 3, 4, 5, 130, 143}
+	for _, e := range cli.ExitCodes() {
+		if !slices.Contains(want, e.Code) {
+			want = append(want, e.Code)
+		}
+	}
+	for _, c := range want {
+		if !strings.Contains(codes, `.TP`+"\n"+`\fB`+strconv.Itoa(c)+`\fP (`) {
 			t.Errorf("EXIT CODES lacks %d", c)
 		}
+	}
+	if !strings.Contains(codes, "the worst wins, from best to worst: 0, 3, 5, 4, 1, 2, 130, 143.") {
+		t.Errorf("EXIT CODES does not say which code wins:\n%s", codes)
 	}
 	if strings.Contains(page, "Auto generated") {
 		t.Error("page carries cobra's auto-generated tag")

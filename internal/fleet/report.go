@@ -1,4 +1,4 @@
-package flows
+package fleet
 
 import (
 	"bytes"
@@ -11,32 +11,33 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/safetext"
 )
 
-// FleetSchema is the schema id of `verify --tenants FILE --format json`.
-const FleetSchema = "d365consent.verify-many/v1"
+// Schema is the schema id of `verify --tenants FILE --format json`.
+const Schema = "d365consent.verify-many/v1"
 
-// FleetDocument is the verify-many/v1 JSON document: the rows of the table in input
+// Document is the verify-many/v1 JSON document: the rows of the table in input
 // order, every tenant's full result in the verify/v1 contract (unchanged), and a
 // summary. Fields may be added; none may be renamed.
-type FleetDocument struct {
-	Schema     string    `json:"schema"`
-	App        ResultApp `json:"app"`
-	Cloud      string    `json:"cloud"`
-	CheckedAt  time.Time `json:"checkedAt"`
-	SignedInAs string    `json:"signedInAs"`
+type Document struct {
+	Schema     string          `json:"schema"`
+	App        flows.ResultApp `json:"app"`
+	Cloud      string          `json:"cloud"`
+	CheckedAt  time.Time       `json:"checkedAt"`
+	SignedInAs string          `json:"signedInAs"`
 	// Authentication is "delegated" (an admin signed in) or "app-only".
-	Authentication string     `json:"authentication"`
-	Rows           []FleetRow `json:"rows"`
+	Authentication string `json:"authentication"`
+	Rows           []Row  `json:"rows"`
 	// Results are the verify/v1 results of the tenants that could be checked.
-	Results []*Result    `json:"results"`
-	Summary FleetSummary `json:"summary"`
-	Drift   *Drift       `json:"drift,omitempty"`
+	Results []*flows.Result `json:"results"`
+	Summary Summary         `json:"summary"`
+	Drift   *Drift          `json:"drift,omitempty"`
 }
 
-// FleetSummary counts the rows by status.
-type FleetSummary struct {
+// Summary counts the rows by status.
+type Summary struct {
 	Tenants      int  `json:"tenants"`
 	Checked      int  `json:"checked"`
 	Complete     int  `json:"complete"`
@@ -50,25 +51,28 @@ type FleetSummary struct {
 	// NotChecked counts tenants left when the check was cancelled.
 	NotChecked int `json:"notChecked"`
 	Drifted    int `json:"drifted,omitempty"`
-	ExitCode   int `json:"exitCode"`
+	// ExitCode is the command's exit code, which the command line decides from the
+	// statuses, the drift and the cancellation (Document's exitCode).
+	ExitCode int `json:"exitCode"`
 }
 
-// Summary counts f's rows; drift (may be nil) adds the drifted tenants and exit 5.
-func (f *FleetResult) Summary(drift *Drift) FleetSummary {
-	s := FleetSummary{Tenants: f.Total, Cancelled: f.Cancelled, NotChecked: f.Total - len(f.Rows)}
+// Summary counts f's rows; drift (may be nil) adds the drifted tenants. Its
+// ExitCode is left 0: the document's is the command line's.
+func (f *Result) Summary(drift *Drift) Summary {
+	s := Summary{Tenants: f.Total, Cancelled: f.Cancelled, NotChecked: f.Total - len(f.Rows)}
 	for _, r := range f.Rows {
-		switch r.Outcome {
-		case OutcomeComplete:
+		switch r.Status {
+		case StatusComplete:
 			s.Complete++
-		case OutcomeIncomplete:
+		case StatusIncomplete:
 			s.Incomplete++
-		case OutcomeNotConsented:
+		case StatusNotConsented:
 			s.NotConsented++
-		case OutcomeNoAccess:
+		case StatusNoAccess:
 			s.NoAccess++
-		case OutcomeRefused:
+		case StatusRefused:
 			s.Refused++
-		case OutcomeForbidden:
+		case StatusForbidden:
 			s.Forbidden++
 		default:
 			s.Errors++
@@ -77,29 +81,27 @@ func (f *FleetResult) Summary(drift *Drift) FleetSummary {
 			s.Checked++
 		}
 	}
-	s.ExitCode = f.ExitCode()
 	if drift.Drifted() {
 		tenants := map[string]bool{}
 		for _, c := range drift.Changes {
 			tenants[c.TenantID] = true
 		}
 		s.Drifted = len(tenants)
-		if !f.Cancelled {
-			s.ExitCode = WorstExitCode(s.ExitCode, 5)
-		}
 	}
 	return s
 }
 
-// Document builds the verify-many/v1 document.
-func (f *FleetResult) Document(drift *Drift) *FleetDocument {
-	doc := &FleetDocument{Schema: FleetSchema, App: f.App, Cloud: f.Cloud, CheckedAt: f.CheckedAt, SignedInAs: f.SignedInAs,
-		Authentication: "delegated", Rows: f.Rows, Results: []*Result{}, Summary: f.Summary(drift), Drift: drift}
+// Document builds the verify-many/v1 document; exitCode is the command's exit code,
+// which the summary carries.
+func (f *Result) Document(drift *Drift, exitCode int) *Document {
+	doc := &Document{Schema: Schema, App: f.App, Cloud: f.Cloud, CheckedAt: f.CheckedAt, SignedInAs: f.SignedInAs,
+		Authentication: "delegated", Rows: f.Rows, Results: []*flows.Result{}, Summary: f.Summary(drift), Drift: drift}
+	doc.Summary.ExitCode = exitCode
 	if f.AppOnly {
 		doc.Authentication = "app-only"
 	}
 	if doc.Rows == nil {
-		doc.Rows = []FleetRow{}
+		doc.Rows = []Row{}
 	}
 	for _, r := range f.Rows {
 		if r.Result != nil {
@@ -109,20 +111,20 @@ func (f *FleetResult) Document(drift *Drift) *FleetDocument {
 	return doc
 }
 
-// FleetJSON is the verify-many/v1 document, indented.
-func FleetJSON(f *FleetResult, drift *Drift) ([]byte, error) {
+// JSON is the verify-many/v1 document, indented.
+func JSON(f *Result, drift *Drift, exitCode int) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(f.Document(drift)); err != nil {
+	if err := enc.Encode(f.Document(drift, exitCode)); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// FleetSummaryLine is the verdict in one line.
-func FleetSummaryLine(f *FleetResult, drift *Drift) string {
+// SummaryLine is the verdict in one line.
+func SummaryLine(f *Result, drift *Drift) string {
 	s := f.Summary(drift)
 	parts := []string{fmt.Sprintf("%d complete", s.Complete)}
 	for _, p := range []struct {
@@ -142,7 +144,7 @@ func FleetSummaryLine(f *FleetResult, drift *Drift) string {
 }
 
 // missingCell is a row's missing permissions for one table cell.
-func missingCell(r FleetRow) string {
+func missingCell(r Row) string {
 	if len(r.Missing) == 0 {
 		if r.Result == nil {
 			return "-"
@@ -152,16 +154,16 @@ func missingCell(r FleetRow) string {
 	return strings.Join(r.Missing, "; ")
 }
 
-func errorCell(r FleetRow) string {
+func errorCell(r Row) string {
 	if r.Error == "" {
 		return ""
 	}
 	return strings.ReplaceAll(r.Error, "\n", " ")
 }
 
-// WriteFleetTable writes the rows as an aligned text table (tenant, tenant name,
+// WriteTable writes the rows as an aligned text table (tenant, tenant name,
 // status, missing, error), then the summary line.
-func WriteFleetTable(w io.Writer, f *FleetResult, drift *Drift) error {
+func WriteTable(w io.Writer, f *Result, drift *Drift) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tTENANT NAME\tSTATUS\tMISSING\tERROR")
 	for _, r := range f.Rows {
@@ -169,17 +171,19 @@ func WriteFleetTable(w io.Writer, f *FleetResult, drift *Drift) error {
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safetext.Sanitize(r.Tenant), safetext.Sanitize(name), r.Outcome, safetext.Sanitize(missingCell(r)), safetext.Sanitize(errorCell(r)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safetext.Sanitize(r.Tenant), safetext.Sanitize(name), r.Status, safetext.Sanitize(missingCell(r)), safetext.Sanitize(errorCell(r)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	writeDriftText(w, drift)
-	_, err := fmt.Fprintf(w, "\n%s\n", FleetSummaryLine(f, drift))
+	WriteDriftText(w, drift)
+	_, err := fmt.Fprintf(w, "\n%s\n", SummaryLine(f, drift))
 	return err
 }
 
-func writeDriftText(w io.Writer, drift *Drift) {
+// WriteDriftText writes a drift section: the changes, or that there are none, and
+// the tenants without a baseline. Nothing for a nil drift (no --baseline).
+func WriteDriftText(w io.Writer, drift *Drift) {
 	if drift == nil {
 		return
 	}
@@ -196,9 +200,6 @@ func writeDriftText(w io.Writer, drift *Drift) {
 	}
 }
 
-// WriteDriftText writes a drift section (for single-tenant output).
-func WriteDriftText(w io.Writer, drift *Drift) { writeDriftText(w, drift) }
-
 // csvCell keeps a cell from being read as a formula by a spreadsheet.
 func csvCell(s string) string {
 	s = safetext.Sanitize(s)
@@ -208,9 +209,9 @@ func csvCell(s string) string {
 	return s
 }
 
-// WriteFleetCSV writes one line per row: tenant, tenant_id, tenant_name, status,
+// WriteCSV writes one line per row: tenant, tenant_id, tenant_name, status,
 // missing (semicolon-separated), error, aadsts.
-func WriteFleetCSV(w io.Writer, f *FleetResult) error {
+func WriteCSV(w io.Writer, f *Result) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"tenant", "tenant_id", "tenant_name", "status", "missing", "error", "aadsts"})
 	for _, r := range f.Rows {
@@ -218,7 +219,7 @@ func WriteFleetCSV(w io.Writer, f *FleetResult) error {
 		if r.AADSTS != 0 {
 			code = strconv.Itoa(r.AADSTS)
 		}
-		_ = cw.Write([]string{csvCell(r.Tenant), csvCell(r.TenantID), csvCell(r.TenantName), string(r.Outcome),
+		_ = cw.Write([]string{csvCell(r.Tenant), csvCell(r.TenantID), csvCell(r.TenantName), string(r.Status),
 			csvCell(strings.Join(r.Missing, "; ")), csvCell(errorCell(r)), code})
 	}
 	cw.Flush()
@@ -232,14 +233,14 @@ func mdCell(s string) string {
 	return strings.ReplaceAll(s, "\n", " ")
 }
 
-// WriteFleetMarkdown writes a Markdown report: a heading, the table, the summary.
-func WriteFleetMarkdown(w io.Writer, f *FleetResult, drift *Drift) error {
+// WriteMarkdown writes a Markdown report: a heading, the table, the summary.
+func WriteMarkdown(w io.Writer, f *Result, drift *Drift) error {
 	fmt.Fprintf(w, "# %s across %d tenants\n\n", mdCell(f.App.DisplayName), f.Total)
 	fmt.Fprintf(w, "Client id `%s` · checked %s · as %s · cloud %s\n\n", f.App.ClientID, f.CheckedAt.Format(time.RFC3339), mdCell(f.SignedInAs), f.Cloud)
 	fmt.Fprintln(w, "| Tenant | Tenant name | Status | Missing | Error |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
 	for _, r := range f.Rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdCell(r.Tenant), mdCell(r.TenantName), r.Outcome, mdCell(missingCell(r)), mdCell(errorCell(r)))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdCell(r.Tenant), mdCell(r.TenantName), r.Status, mdCell(missingCell(r)), mdCell(errorCell(r)))
 	}
 	if drift != nil {
 		fmt.Fprintln(w)
@@ -252,7 +253,7 @@ func WriteFleetMarkdown(w io.Writer, f *FleetResult, drift *Drift) error {
 			}
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s\n", FleetSummaryLine(f, drift))
+	_, err := fmt.Fprintf(w, "\n%s\n", SummaryLine(f, drift))
 	return err
 }
 

@@ -1,24 +1,21 @@
-package flows
+package fleet
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Drift: what changed since an earlier verification (a baseline `verify --format
-// json` document). A scheduled check fails on drift (exit 5) when a grant was
-// revoked, a newly required permission appeared, or something was granted beyond
-// the required set.
-
-// ErrDrift means the verification differs from its baseline. (exit 5)
-var ErrDrift = errors.New("drift from the baseline")
+// json` document). A scheduled check fails on drift when a grant was revoked, a
+// newly required permission appeared, or something was granted beyond the required
+// set.
 
 // Kinds of change.
 const (
@@ -79,63 +76,63 @@ func (d *Drift) Drifted() bool { return d != nil && len(d.Changes) > 0 }
 type Baseline struct {
 	Path      string
 	CheckedAt time.Time
-	App       ResultApp
-	byTenant  map[string]*Result
+	App       flows.ResultApp
+	byTenant  map[string]*flows.Result
 }
 
 // LoadBaseline reads a `verify --format json` document of either schema.
 func LoadBaseline(path string) (*Baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Usagef("--baseline: %v", err)
+		return nil, flows.Usagef("--baseline: %v", err)
 	}
 	var head struct {
 		Schema string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, Usagef("--baseline %s: not a verify JSON document: %v", path, err)
+		return nil, flows.Usagef("--baseline %s: not a verify JSON document: %v", path, err)
 	}
-	b := &Baseline{Path: path, byTenant: map[string]*Result{}}
+	b := &Baseline{Path: path, byTenant: map[string]*flows.Result{}}
 	switch head.Schema {
-	case ResultSchema:
-		var r Result
+	case flows.ResultSchema:
+		var r flows.Result
 		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, Usagef("--baseline %s: %v", path, err)
+			return nil, flows.Usagef("--baseline %s: %v", path, err)
 		}
 		b.add(&r)
 		b.CheckedAt, b.App = r.CheckedAt, r.App
-	case FleetSchema:
-		var doc FleetDocument
+	case Schema:
+		var doc Document
 		if err := json.Unmarshal(data, &doc); err != nil {
-			return nil, Usagef("--baseline %s: %v", path, err)
+			return nil, flows.Usagef("--baseline %s: %v", path, err)
 		}
 		for _, r := range doc.Results {
 			b.add(r)
 		}
 		b.CheckedAt, b.App = doc.CheckedAt, doc.App
 	default:
-		return nil, Usagef("--baseline %s: schema %q is not %s or %s", path, safetext.Sanitize(head.Schema), ResultSchema, FleetSchema)
+		return nil, flows.Usagef("--baseline %s: schema %q is not %s or %s", path, safetext.Sanitize(head.Schema), flows.ResultSchema, Schema)
 	}
 	return b, nil
 }
 
-func (b *Baseline) add(r *Result) {
+func (b *Baseline) add(r *flows.Result) {
 	if r != nil && r.Tenant.ID != "" {
 		b.byTenant[strings.ToLower(r.Tenant.ID)] = r
 	}
 }
 
 // CheckApp refuses a baseline of another app.
-func (b *Baseline) CheckApp(app ResultApp) error {
+func (b *Baseline) CheckApp(app flows.ResultApp) error {
 	if !strings.EqualFold(b.App.ClientID, app.ClientID) || b.App.Key != app.Key {
-		return Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, safetext.Sanitize(b.App.Key), safetext.Sanitize(b.App.ClientID), app.Key, app.ClientID)
+		return flows.Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, safetext.Sanitize(b.App.Key), safetext.Sanitize(b.App.ClientID), app.Key, app.ClientID)
 	}
 	return nil
 }
 
 // Compare compares current results with the baseline. Tenants the baseline does
 // not have are listed in NoBaseline, not as drift.
-func (b *Baseline) Compare(current ...*Result) *Drift {
+func (b *Baseline) Compare(current ...*flows.Result) *Drift {
 	d := &Drift{Baseline: b.Path, BaselineCheckedAt: b.CheckedAt, Changes: []DriftChange{}}
 	for _, r := range current {
 		if r == nil {
@@ -156,7 +153,7 @@ type permKey struct{ api, perm, typ string }
 // CompareResults lists every difference between two verifications of one tenant, in
 // a stable order: overall status, service principal, required permissions (in the
 // current order, then removed ones), extra grants.
-func CompareResults(before, after *Result) []DriftChange {
+func CompareResults(before, after *flows.Result) []DriftChange {
 	tid := after.Tenant.ID
 	var out []DriftChange
 	if before.Status != after.Status {
@@ -165,10 +162,10 @@ func CompareResults(before, after *Result) []DriftChange {
 	if sb, sa := spState(before.ServicePrincipal), spState(after.ServicePrincipal); sb != sa {
 		out = append(out, DriftChange{TenantID: tid, Kind: DriftSPEnabled, Before: sb, After: sa})
 	}
-	key := func(p PermissionCheck) permKey {
+	key := func(p flows.PermissionCheck) permKey {
 		return permKey{strings.ToLower(p.ResourceAppID), strings.ToLower(p.Permission), p.Type}
 	}
-	was := map[permKey]PermissionCheck{}
+	was := map[permKey]flows.PermissionCheck{}
 	for _, p := range before.Permissions {
 		was[key(p)] = p
 	}
@@ -189,7 +186,7 @@ func CompareResults(before, after *Result) []DriftChange {
 			out = append(out, DriftChange{TenantID: tid, Kind: DriftPermissionRemoved, API: p.API, Permission: p.Permission, Type: p.Type, Before: string(p.Status), After: ""})
 		}
 	}
-	ek := func(e ExtraGrant) permKey {
+	ek := func(e flows.ExtraGrant) permKey {
 		return permKey{strings.ToLower(e.API), strings.ToLower(e.Permission), e.Type}
 	}
 	had, has := map[permKey]bool{}, map[permKey]bool{}
@@ -216,7 +213,7 @@ func CompareResults(before, after *Result) []DriftChange {
 	return append(out, extras...)
 }
 
-func spState(sp *ResultSP) string {
+func spState(sp *flows.ResultSP) string {
 	switch {
 	case sp == nil:
 		return "absent"

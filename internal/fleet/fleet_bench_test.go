@@ -1,4 +1,4 @@
-package flows_test
+package fleet_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
 )
 
@@ -20,9 +21,9 @@ import (
 // and the peak Go heap in use during the check (test process: MSAL, client and the
 // emulator serving all of it).
 //
-//	go test -run '^$' -bench BenchmarkFleet100 -benchtime 5x ./flows
+//	go test -run '^$' -bench BenchmarkFleet100 -benchtime 5x ./internal/fleet
 func BenchmarkFleet100(b *testing.B) {
-	f := start(b, "consented", emulator.Faults{}, nil, nil)
+	f := start(b, "consented", nil)
 	var tenants []string
 	for i := range 100 {
 		access := emulator.AccessGuest
@@ -55,11 +56,11 @@ func BenchmarkFleet100(b *testing.B) {
 		f.srv.ResetGraphRequests()
 		stop := sampleHeap(&peak)
 		b.StartTimer()
-		res, err := flows.VerifyFleet(ctx, fleetConfig(f, s), app, tenants)
+		res, err := fleet.Verify(ctx, fleetConfig(f, s), app, tenants)
 		b.StopTimer()
 		stop()
-		if err != nil || res.ExitCode() != 0 || len(res.Rows) != 100 {
-			b.Fatalf("%v exit %d rows %d", err, res.ExitCode(), len(res.Rows))
+		if err != nil || len(res.Rows) != 100 || res.Summary(nil).Complete != 100 {
+			b.Fatalf("%v: %s", err, fleet.SummaryLine(res, nil))
 		}
 		graphReqs += f.srv.GraphRequests()
 		b.StartTimer()
