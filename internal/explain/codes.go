@@ -38,6 +38,12 @@ type entry struct {
 	signInAgain retry
 	// noAccess: the account has no way into the tenant (a fleet check's "no access").
 	noAccess bool
+	// signInConsent: the sign-in client is not consented (or not authorised for
+	// partner delegated administrators) in the tenant a token was asked of.
+	signInConsent bool
+	// transient: Entra ID's own temporary failure; trying again later helps, and it
+	// is no refusal.
+	transient bool
 }
 
 // codes is every AADSTS code this tool knows, with all its attributes. Adding a code
@@ -51,7 +57,8 @@ var codes = map[int]entry{
 		text: text{"Consent has not been granted",
 			"Nobody has consented to this app using these permissions in your tenant yet, so Entra ID will not issue it a token.",
 			"Grant admin consent with this tool (or Entra admin center > Enterprise applications > the app > Permissions > Grant admin consent), signed in as a Global Administrator or Privileged Role Administrator."},
-		signInAgain: helps,
+		signInAgain:   helps,
+		signInConsent: true,
 		bySource: map[Source]text{
 			SignIn: {"The sign-in app is not consented in this tenant",
 				"Nobody has consented to the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) reading the directory (Directory.Read.All) in this tenant, so Entra ID will not issue it a token. This is about the sign-in app, not the AvePoint app.",
@@ -272,7 +279,22 @@ var codes = map[int]entry{
 	90072:  {noAccess: true}, // external account does not exist on the tenant
 	500212: {noAccess: true}, // NotAllowedByOutboundPolicyTenant
 	530034: {noAccess: true}, // DelegatedAdminBlockedDueToSuspiciousActivity
-	90099:  {noAccess: true}, // application not authorized for partner delegated administrators
+	// reference-error-codes: "Applications must be authorized to access the external
+	// tenant before partner delegated administrators can use them. Provide
+	// pre-consent or execute the appropriate Partner Center API."
+	90099: {
+		text: text{"The sign-in app is not authorised in the customer tenant",
+			"A partner (GDAP) administrator may use an app in a customer tenant only once the app is consented there: the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) is not.",
+			"A Global Administrator of the customer tenant opens the sign-in app's consent link (d365consent consent-url --signin-client --tenants FILE prints one per tenant) and accepts for the organisation, or the partner pre-consents the app through Partner Center (application consent API)."},
+		signInConsent: true,
+	},
+	// reference-error-codes: AADSTS90033 MsodsServiceUnavailable, "A transient error has occurred. Try again."
+	90033: {
+		text: text{"Entra ID had a transient error",
+			"Entra ID could not answer just now (a temporary failure on its side); nothing was refused.",
+			"Try again in a minute. If it keeps failing, check Microsoft 365 service health and give support the correlation id."},
+		transient: true,
+	},
 	// A silent token refresh refused; a new interactive sign-in satisfies it.
 	50173:  {signInAgain: helps}, // FreshTokenNeeded: the grant was revoked, a fresh sign-in is needed
 	70043:  {signInAgain: helps}, // BadTokenDueToSignInFrequency: the refresh token expired (Conditional Access sign-in frequency)

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -48,8 +49,9 @@ func TestExplainEveryDesignCode(t *testing.T) {
 			explained++
 		}
 	}
-	if want := len(designCodes) + len(appIdentityCodes); explained != want {
-		t.Errorf("codes explains %d codes, want %d (%d for consent and sign-in, %d for app identities)", explained, want, len(designCodes), len(appIdentityCodes))
+	if want := len(designCodes) + len(appIdentityCodes) + len(partnerAndTransientCodes); explained != want {
+		t.Errorf("codes explains %d codes, want %d (%d for consent and sign-in, %d for app identities, %d partner and transient)",
+			explained, want, len(designCodes), len(appIdentityCodes), len(partnerAndTransientCodes))
 	}
 }
 
@@ -201,6 +203,10 @@ func TestSignInErrorsAreTheSignInAppsOwn(t *testing.T) {
 	}
 }
 
+// partnerAndTransientCodes are explained for a partner's customer tenants (90099) and
+// Entra ID's own temporary failure (90033).
+var partnerAndTransientCodes = []int{90099, 90033}
+
 // appIdentityCodes are the codes an app identity (verify --auth certificate|secret|
 // workload-identity) and a partner's per-tenant tokens meet, each explained.
 var appIdentityCodes = []int{7000215, 7000222, 700027, 700024, 700021, 70021, 700211, 700212, 700213, 1002012, 9001023, 90002, 500213}
@@ -224,13 +230,13 @@ func TestAppIdentityCodesAreExplained(t *testing.T) {
 // access"), and no others.
 func TestMeansNoAccess(t *testing.T) {
 	want := map[int]bool{50020: true, 16000: true, 50034: true, 51004: true, 50014: true, 90072: true,
-		500212: true, 500213: true, 530034: true, 90099: true}
+		500212: true, 500213: true, 530034: true}
 	for code := range want {
 		if !MeansNoAccess(code) {
 			t.Errorf("MeansNoAccess(%d) = false", code)
 		}
 	}
-	for _, code := range []int{0, 65001, 53003, 50076, 700016, 7000215, 12345} {
+	for _, code := range []int{0, 65001, 90099, 53003, 50076, 700016, 7000215, 12345} {
 		if MeansNoAccess(code) {
 			t.Errorf("MeansNoAccess(%d) = true", code)
 		}
@@ -246,6 +252,41 @@ func TestMeansNoAccess(t *testing.T) {
 	}
 	if n != len(want) {
 		t.Errorf("%d codes mean no access, want %d", n, len(want))
+	}
+}
+
+// AADSTS90099 (a partner's delegated admin using an app not authorised in the
+// customer tenant) and 65001 say the sign-in client needs consent there; no other
+// code does. 90099 names the sign-in app's consent link and Partner Center.
+func TestNeedsSignInClientConsent(t *testing.T) {
+	for code, want := range map[int]bool{90099: true, 65001: true, 50020: false, 90094: false, 53003: false, 0: false} {
+		if got := NeedsSignInClientConsent(code); got != want {
+			t.Errorf("NeedsSignInClientConsent(%d) = %v", code, got)
+		}
+	}
+	x := Explain(callErr(90099, false))
+	if x.Title != "The sign-in app is not authorised in the customer tenant" || !strings.Contains(x.Fix, "Partner Center") || !strings.Contains(x.Fix, "consent-url --signin-client") {
+		t.Errorf("AADSTS90099: %+v", x)
+	}
+}
+
+// AADSTS90033 and the OAuth errors server_error and temporarily_unavailable are
+// Entra ID's own temporary failures: transient, never a refusal.
+func TestTransientIsNoRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		err       error
+		transient bool
+	}{
+		{callErr(90033, false), true},
+		{errors.New(`{"error":"temporarily_unavailable","error_description":"busy"}`), true},
+		{errors.New(`{"error":"server_error","error_description":"oops"}`), true},
+		{callErr(90094, false), false},
+		{callErr(65001, false), false},
+	} {
+		err := &AuthError{Op: "signing in", Explanation: Explain(tc.err), Err: tc.err}
+		if errors.Is(err, ErrTransient) != tc.transient || errors.Is(err, ErrRefused) == tc.transient {
+			t.Errorf("%v: transient %v refused %v, want transient %v", tc.err, errors.Is(err, ErrTransient), errors.Is(err, ErrRefused), tc.transient)
+		}
 	}
 }
 

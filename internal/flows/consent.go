@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -39,6 +40,31 @@ func AdminConsentURL(cloud Cloud, tenant, clientID, state, redirectURI string) (
 		q.Set("redirect_uri", redirectURI)
 	}
 	return cloud.consentHost() + "/" + url.PathEscape(tenant) + "/adminconsent?" + q.Encode(), nil
+}
+
+// SignInClientConsentURL is the link a Global Administrator of tenant opens to
+// consent, for the whole organisation, to what the sign-in client (clientID) asks of
+// Microsoft Graph: the v2.0 admin consent endpoint with the scopes named, returning
+// to http://localhost, a reply URL every public client of the sign-in registers
+// (entra/identity-platform/v2-admin-consent, "Request the permissions from a
+// directory admin"). A partner hands it to a customer whose tenant answers AADSTS90099
+// or 65001 for the sign-in client.
+func SignInClientConsentURL(cloud Cloud, tenant, clientID string) (string, error) {
+	if !permissions.IsGUID(clientID) {
+		return "", Usagef("sign-in client id %q is not a GUID: pass --signin-client-id", clientID)
+	}
+	if err := validTenant(tenant); err != nil {
+		return "", err
+	}
+	scopes := make([]string, 0, 2)
+	for _, v := range signin.Values() {
+		scopes = append(scopes, cloud.GraphScope(v))
+	}
+	q := url.Values{}
+	q.Set("client_id", clientID)
+	q.Set("scope", strings.Join(scopes, " "))
+	q.Set("redirect_uri", "http://localhost")
+	return cloud.consentHost() + "/" + url.PathEscape(tenant) + "/v2.0/adminconsent?" + q.Encode(), nil
 }
 
 var errNoTenant = Usagef("no tenant: pass --tenant (a tenant id or a domain such as contoso.onmicrosoft.com)")

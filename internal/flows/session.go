@@ -164,7 +164,7 @@ func NewSession(cfg Config) (*Session, error) {
 	auth, err := entra.New(entra.Options{
 		Authority:         cfg.Cloud.Authority(cfg.Tenant),
 		ClientID:          cfg.SignInClientID,
-		HTTPClient:        cfg.HTTPClient,
+		HTTPClient:        entra.RetryingClient(cfg.HTTPClient, cfg.Clock.After),
 		Scopes:            signInScopes,
 		InstanceDiscovery: known,
 	})

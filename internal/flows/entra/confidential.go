@@ -21,15 +21,16 @@ import (
 // SilentTenant returns a token for the signed-in account in another tenant (a
 // customer tenant where a partner admin is a guest or has GDAP roles): MSAL looks
 // for a cached token of that tenant, else redeems the account's refresh token at
-// that tenant's authority. tenant is a tenant id or domain.
-func (c *Client) SilentTenant(ctx context.Context, tenant string) (*Token, error) {
+// that tenant's authority. tenant is a tenant id or domain; scopes are what the
+// token must carry (a scope nobody consented there answers AADSTS65001).
+func (c *Client) SilentTenant(ctx context.Context, tenant string, scopes []string) (*Token, error) {
 	c.mu.Lock()
 	acc := c.account
 	c.mu.Unlock()
 	if acc == nil {
 		return nil, ErrNoAccount
 	}
-	res, err := c.pca.AcquireTokenSilent(ctx, c.Scopes(), public.WithSilentAccount(*acc), public.WithTenantID(tenant))
+	res, err := c.pca.AcquireTokenSilent(ctx, scopes, public.WithSilentAccount(*acc), public.WithTenantID(tenant))
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}

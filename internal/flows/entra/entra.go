@@ -99,8 +99,15 @@ func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode), clai
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
-	show(DeviceCode{UserCode: safetext.Sanitize(dc.Result.UserCode), VerificationURL: safetext.Sanitize(dc.Result.VerificationURL),
-		Message: safetext.Sanitize(dc.Result.Message)})
+	code := DeviceCode{UserCode: safetext.Sanitize(dc.Result.UserCode), VerificationURL: safetext.Sanitize(dc.Result.VerificationURL),
+		Message: safetext.Sanitize(dc.Result.Message)}
+	if code.UserCode == "" || code.VerificationURL == "" {
+		// v2-oauth2-device-code, "Device authorization response": user_code and
+		// verification_uri are required; without them nobody can sign in, and
+		// waiting would only end in a timeout.
+		return nil, ErrMalformedDeviceCode
+	}
+	show(code)
 	res, err := dc.AuthenticationResult(ctx)
 	if err != nil {
 		return nil, safetext.WrapError(err)
@@ -115,6 +122,10 @@ func (c *Client) Forget() {
 	c.account = nil
 	c.mu.Unlock()
 }
+
+// ErrMalformedDeviceCode means Entra ID's device-code reply had no user code or
+// verification address (an empty or cut reply).
+var ErrMalformedDeviceCode = errors.New("Entra ID's device-code reply was malformed (no user code or verification address): try again")
 
 // ErrNoAccount means Silent was called before a sign-in.
 var ErrNoAccount = errors.New("not signed in")

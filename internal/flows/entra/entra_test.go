@@ -85,7 +85,7 @@ func TestInteractiveKeepsTheAccountUntilForget(t *testing.T) {
 	if tok, err := c.Silent(ctx); tok != nil || !errors.Is(err, entra.ErrNoAccount) {
 		t.Fatalf("Silent before sign-in = %v, %v; want ErrNoAccount", tok, err)
 	}
-	if tok, err := c.SilentTenant(ctx, srv.TenantID()); tok != nil || !errors.Is(err, entra.ErrNoAccount) {
+	if tok, err := c.SilentTenant(ctx, srv.TenantID(), c.Scopes()); tok != nil || !errors.Is(err, entra.ErrNoAccount) {
 		t.Fatalf("SilentTenant before sign-in = %v, %v; want ErrNoAccount", tok, err)
 	}
 	var opened []string
@@ -102,7 +102,7 @@ func TestInteractiveKeepsTheAccountUntilForget(t *testing.T) {
 	}
 	for name, get := range map[string]func() (*entra.Token, error){
 		"Silent":       func() (*entra.Token, error) { return c.Silent(ctx) },
-		"SilentTenant": func() (*entra.Token, error) { return c.SilentTenant(ctx, srv.TenantID()) },
+		"SilentTenant": func() (*entra.Token, error) { return c.SilentTenant(ctx, srv.TenantID(), c.Scopes()) },
 	} {
 		again, err := get()
 		if err != nil || again.Username != tok.Username || again.TenantID != tok.TenantID || again.AccessToken == "" {
