@@ -2,6 +2,7 @@ package cli
 
 import (
 	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -228,5 +229,24 @@ func TestVerifyServerNeverAnswers(t *testing.T) {
 	defer mu.Unlock()
 	if accepted == 0 || accepted > 3 {
 		t.Errorf("%d connections: want a few, not none and not a loop", accepted)
+	}
+}
+
+// A Retry-After that fits in --timeout is said on stderr with until when, then
+// retried; one longer than what --timeout leaves fails at once (exit 1) naming the
+// wait, instead of sleeping until the timeout.
+func TestVerifySaysGraphsWaitAndFailsAtOnceWhenItOutlastsTheTimeout(t *testing.T) {
+	code, _, errOut := runFlowsCmd(t, "verify", "--demo", "--scenario", "consented", "--app", "ce", "--demo-faults", "throttle=1,retry-after=1s")
+	if code != 0 || !regexp.MustCompile(`Microsoft Graph asked us to wait 1 s \(HTTP 429\); retrying at \d\d:\d\d:\d\d…`).MatchString(errOut) {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	// Graph's Retry-After is capped at 2 min (graph.MaxRetryAfter), still more than 1 min.
+	start := time.Now()
+	code, _, errOut = runFlowsCmd(t, "verify", "--demo", "--scenario", "consented", "--app", "ce", "--demo-faults", "throttle=1,retry-after=5m", "--timeout", "1m")
+	if code != 1 || !strings.Contains(errOut, "wait 2m0s (HTTP 429), longer than the 1m0s left") || strings.Contains(errOut, "retrying at") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("took %s: it waited for the timeout", d)
 	}
 }

@@ -22,6 +22,13 @@ func WithProgress(ctx context.Context, fn func(string)) context.Context {
 	})
 }
 
+// RetryNotice is the line said when Microsoft Graph asks for a wait before a retry
+// (Retry-After, graph/throttling): how long, why, and until when (now + wait, local
+// time).
+func RetryNotice(wait time.Duration, status int, now time.Time) string {
+	return fmt.Sprintf("Microsoft Graph asked us to wait %s (HTTP %d); retrying at %s…", fmtWait(wait), status, now.Add(wait).Format("15:04:05"))
+}
+
 // Progress tells ctx's progress function, if any, what the flow is doing.
 func Progress(ctx context.Context, msg string) {
 	if fn, ok := ctx.Value(progressKey{}).(func(string)); ok && fn != nil {

@@ -258,18 +258,20 @@ func (c *Client) retryDelay(retryAfter string, attempt int) time.Duration {
 	return d/2 + rand.N(d/2)
 }
 
-// sleep waits d before a retry. A wait that would outlast ctx's deadline ends at once
-// with a ThrottledError (status is what asked for the wait).
+// sleep waits d before a retry. A wait that would outlast ctx's deadline is not
+// started: it fails at once with a ThrottledError naming the wait and the time left
+// (status is what asked for the wait).
 func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 	if d <= 0 {
 		return context.Cause(ctx)
 	}
-	noticeRetry(ctx, d, status)
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		// No retry can happen in time: wait out the deadline, then say why.
-		<-ctx.Done()
-		return &ThrottledError{Wait: d, Status: status, Cause: context.Cause(ctx)}
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < d {
+			// No retry can happen in time: say so now rather than at the deadline.
+			return &ThrottledError{Wait: d, Status: status, Left: max(left, 0)}
+		}
 	}
+	noticeRetry(ctx, d, status)
 	select {
 	case <-ctx.Done():
 		return context.Cause(ctx)
@@ -409,12 +411,14 @@ func (c *Client) GetAll(ctx context.Context, path string) ([]json.RawMessage, er
 }
 
 // ThrottledError is a wait Graph asked for (Retry-After) that outlasts the caller's
-// deadline: the call waits out the deadline (it is "retried within --timeout") and
-// ends with this error, which names both the deadline's cause and the wait.
+// deadline: the call ends at once with this error, which names the wait and the time
+// that was left.
 type ThrottledError struct {
 	Wait   time.Duration
 	Status int
-	// Cause is why the context ended (e.g. the command's --timeout).
+	// Left is the time the caller's deadline (e.g. --timeout) still allowed.
+	Left time.Duration
+	// Cause is why the context ended, when it had.
 	Cause error
 }
 
@@ -423,7 +427,7 @@ func (e *ThrottledError) Error() string {
 	if e.Cause != nil {
 		return e.Cause.Error() + " (" + s + ")"
 	}
-	return s + ", longer than the time left"
+	return fmt.Sprintf("%s, longer than the %s left: not waiting", s, e.Left.Round(time.Second))
 }
 
 // Unwrap returns the context's cause.
