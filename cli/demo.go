@@ -76,7 +76,7 @@ func runDemo(ctx context.Context, a *Factory, o demoOptions) error {
 	return a.runWizard(ctx, wizardTarget{
 		cfg:      cfg,
 		catalog:  env.Catalog,
-		approver: demoApprover{env},
+		approver: &demoApprover{env},
 		demo:     true,
 		scenario: o.Scenario,
 		urlFile:  o.URLFile,
@@ -124,8 +124,7 @@ func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error 
 }
 
 // scenarioHelp lists the demo tenant's scenarios: their names, and one line per
-// scenario ("  name  description") for the help of demo and emulator. Padded by
-// hand: every command builds both commands' help at start-up.
+// scenario ("  name  description") for the help of demo and emulator.
 func scenarioHelp() (names []string, help string) {
 	var b strings.Builder
 	for _, s := range emulator.Scenarios() {

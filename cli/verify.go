@@ -18,6 +18,7 @@ import (
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
+	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -140,22 +141,12 @@ func (a *Factory) pickApp(cat *permissions.Catalog, key string) (*permissions.Ap
 	if err := enumFlag("app", key, cat.Keys()...); err != nil {
 		return nil, err
 	}
-	app, _ := cat.App(key)
-	// The catalog's client id for this cloud: an app registered in the global cloud
-	// does not exist in GCC High or China.
-	if id := app.ClientIDFor(a.opts.Cloud); id != "" || a.opts.Cloud != "" && a.opts.Cloud != "global" {
-		app.ClientID = id
-	}
-	if a.opts.ClientID != "" {
-		// A GUID, or a pasted AOS consent link (client_id and redirect_uri taken).
-		id, redirect, err := flows.ParseClientIDInput(a.opts.ClientID)
-		if err != nil {
-			return nil, fmt.Errorf("--client-id: %w", err)
-		}
-		app.ClientID = id
-		if redirect != "" {
-			app.RedirectURI = redirect
-		}
+	cloned, _ := cat.App(key)
+	// The catalog's client id for this cloud, then --client-id (a GUID or a pasted
+	// AOS consent link), resolved as the wizard resolves them.
+	app, err := wizard.ResolveApp(cloned, a.opts.Cloud, a.opts.ClientID)
+	if err != nil {
+		return nil, err
 	}
 	if app.ClientID == "" {
 		return nil, flows.Usagef("the catalog has no client id for %s: pass --client-id (the app's application id, a GUID)", app.DisplayName)

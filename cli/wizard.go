@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
+	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -42,7 +42,7 @@ func wizardRunE(a *Factory) func(*cobra.Command, []string) error {
 type wizardTarget struct {
 	cfg      flows.Config
 	catalog  *permissions.Catalog
-	approver ui.Approver // demo only
+	approver *demoApprover // demo only
 	demo     bool
 	scenario string // the demo's scenario, for the commands the wizard prints
 	urlFile  string // hidden --url-file: every browser URL the wizard shows (tests)
@@ -67,15 +67,39 @@ func (a *Factory) runWizard(ctx context.Context, t wizardTarget) error {
 	if err != nil {
 		return err
 	}
+	opts := a.wizardOptions(t, sess)
+	var out ui.Outcome
+	if a.lineMode() {
+		if !a.opts.Accessible { // say why the screen is not full-screen
+			_, why := termcaps.LineMode(a.environ, runtime.GOOS)
+			fmt.Fprintf(a.out(), "(%s: the wizard runs line by line, as with --accessible.)\n", why)
+		}
+		out, err = ui.RunAccessible(ctx, opts, a.stdin, a.out())
+	} else {
+		out, err = ui.Run(ctx, opts, a.stdin, a.stdout, a.environ)
+	}
+	if err != nil {
+		return fmt.Errorf("running the wizard: %w", err)
+	}
+	return a.wizardOutcome(out, t)
+}
+
+// wizardOptions are the wizard's options for target t, signed in through sess.
+func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options {
 	caps := termcaps.Detect(a.environ, runtime.GOOS)
 	opts := ui.Options{
 		Engine:   sessionEngine{s: sess},
-		Approver: t.approver,
 		Catalog:  t.catalog,
 		ClientID: a.opts.ClientID,
+		Cloud:    a.opts.Cloud,
 		Demo:     t.demo,
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
+	}
+	opts.Can = ui.Capabilities{SwitchAccount: sess.SignInAgain, FindApps: sess.FindApps}
+	if t.approver != nil {
+		opts.Approver = t.approver
+		opts.Can.ApproveConsent, opts.Can.ApproveDevice = t.approver.ApproveConsent, t.approver.ApproveDevice
 	}
 	opts.NoBrowser, opts.QRFirst = browserUX(t.cfg.Browser, a.environ, t.demo)
 	opts.Diagnose = a.wizardDiagnoser(t.demo)
@@ -89,21 +113,10 @@ func (a *Factory) runWizard(ctx context.Context, t wizardTarget) error {
 		}
 	}
 	opts.CommandFlags = a.commandFlags(t)
-	var out ui.Outcome
 	if a.lineMode() {
-		if !a.opts.Accessible { // say why the screen is not full-screen
-			_, why := termcaps.LineMode(a.environ, runtime.GOOS)
-			fmt.Fprintf(a.out(), "(%s: the wizard runs line by line, as with --accessible.)\n", why)
-		}
 		opts.Glyphs = termcaps.ASCII
-		out, err = ui.RunAccessible(ctx, opts, a.stdin, a.out())
-	} else {
-		out, err = ui.Run(ctx, opts, a.stdin, a.stdout, a.environ)
 	}
-	if err != nil {
-		return fmt.Errorf("running the wizard: %w", err)
-	}
-	return a.wizardOutcome(out, t)
+	return opts
 }
 
 // lineMode: the wizard runs line by line (--accessible, or a terminal that cannot
@@ -170,7 +183,7 @@ func (a *Factory) wizardOutcome(out ui.Outcome, t wizardTarget) error {
 			}
 		}
 		fmt.Fprintln(w, "Check again with:")
-		fmt.Fprintln(w, a.verifyCommand(r, t))
+		fmt.Fprintln(w, a.commandTarget(t).Command("verify", &permissions.App{Key: r.App.Key, ClientID: r.App.ClientID}, r.Tenant.ID))
 		return silent(fmt.Errorf("%w", flows.ErrIncomplete))
 	}
 	if r.NextStep != "" {
@@ -186,16 +199,6 @@ type sessionEngine struct {
 
 func (e sessionEngine) SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
 	return e.s.SignIn(ctx, prompt)
-}
-
-// FindApps lists the tenant's service principals named like app (ui.AppFinder).
-func (e sessionEngine) FindApps(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error) {
-	return e.s.FindApps(ctx, app)
-}
-
-// SignInAgain is "sign in as someone else" (ui.AccountSwitcher).
-func (e sessionEngine) SignInAgain(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
-	return e.s.SignInAgain(ctx, prompt)
 }
 
 func (e sessionEngine) Verify(ctx context.Context, app *permissions.App) (*flows.Result, error) {
@@ -250,17 +253,8 @@ func (a *Factory) printSupport(err error) {
 	}
 }
 
-// verifyCommand is the verify command line for r that runs as printed against the
-// same target.
-func (a *Factory) verifyCommand(r *flows.Result, t wizardTarget) string {
-	parts := []string{"d365consent", "verify", "--app", r.App.Key}
-	if !t.demo {
-		if r.Tenant.ID != "" {
-			parts = append(parts, "--tenant", safetext.Sanitize(r.Tenant.ID))
-		}
-		if app, ok := t.catalog.App(r.App.Key); a.opts.ClientID != "" || !ok || app.ClientID == "" {
-			parts = append(parts, "--client-id", safetext.Sanitize(r.App.ClientID))
-		}
-	}
-	return strings.Join(append(parts, a.commandFlags(t)...), " ")
+// commandTarget is what the command lines printed for this run run against
+// (wizard.Target.Command builds them, for both renderers and for the outcome).
+func (a *Factory) commandTarget(t wizardTarget) wizard.Target {
+	return wizard.Target{Catalog: t.catalog, Cloud: a.opts.Cloud, ClientIDFlag: a.opts.ClientID, Demo: t.demo, Flags: a.commandFlags(t)}
 }

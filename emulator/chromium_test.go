@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/chromedp/chromedp"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -20,10 +21,7 @@ const chromiumPath = "/usr/bin/chromium"
 // with its redirect to a loopback URI. In CI a missing Chromium is a failure.
 func TestChromiumSignInAndAdminConsent(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium is required in CI: %v", err)
-		}
-		t.Skipf("Chromium not installed (%v); set CI=true to make this a failure", err)
+		testkit.MissingTool(t, "chromium", err.Error())
 	}
 	srv := startServer(t, Options{Scenario: "first-use"}) // the sign-in client's consent page too
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)

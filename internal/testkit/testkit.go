@@ -13,20 +13,31 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/d365consent/d365consent/internal/cmd/gotest/testjson"
 )
 
-// NeedTool returns the path of a program the test needs. It skips when the program is
-// missing, except in CI (CI=true), where it fails: CI installs every tool.
+// NeedTool returns the path of a program the test needs; see MissingTool when it is
+// not installed.
 func NeedTool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
+		MissingTool(t, name, err.Error())
 	}
 	return p
+}
+
+// MissingTool ends a test whose tool is not installed: a failure in CI (CI=true), where
+// .ci/run installs every tool, else a skip whose message starts with
+// testjson.MissingToolMark, so the README's test command (internal/cmd/gotest) lists it
+// where the run ends.
+func MissingTool(t testing.TB, tool, detail string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is required in CI: %s", tool, detail)
+	}
+	t.Skipf("%s%s not installed (%s)", testjson.MissingToolMark, tool, detail)
 }
 
 // HostileMarks are pieces of emulator.HostileText that only a raw (not sanitized)

@@ -39,7 +39,7 @@ func TestAccessible(t *testing.T) {
 	if strings.Contains(text, "\x1b") {
 		t.Error("escape sequence in accessible output")
 	}
-	// Issue 12 "Words": the type explanations name their type once.
+	// The type explanations name their type once.
 	for _, bad := range []string{"Delegated means: Delegated:", "Application means: Application:"} {
 		if strings.Contains(text, bad) {
 			t.Errorf("output says %q", bad)

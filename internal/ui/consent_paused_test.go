@@ -20,19 +20,19 @@ type resumeWaiter struct {
 
 func (r *resumeWaiter) Resume() { r.resumes.Add(1) }
 
-// Issue 10: when the signed-in account cannot grant the consent, the consent screen
+// When the signed-in account cannot grant the consent, the consent screen
 // stops waiting at once and says why and who can; the link stays on screen to send;
 // w waits for another admin, o signs in as someone else, q ends incomplete (exit 3)
 // without asking, since nothing is half done by this account.
 func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(false)}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepConsent)
 	m.height = 80
 	url := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient + "&state=s"
 	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter(url)}}
-	m.waiter = w
-	m.consentURL = url
+	useWaiter(m, w)
+	m.consent.url = url
 	pause := &flows.BlockedError{Reason: flows.BlockNoRole, Rows: []string{"Microsoft Graph · Directory.Read.All"},
 		Cause:    "alex@contoso.example cannot grant admin consent (active roles: Directory Readers), so consent from this account would be refused (AADSTS90094). The wait is paused.",
 		NextStep: "Who can grant it: a Global Administrator or Privileged Role Administrator of this tenant."}
@@ -47,19 +47,19 @@ func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
 	if strings.Contains(s, "Waiting for consent") {
 		t.Errorf("a paused wait still says it is waiting:\n%s", s)
 	}
-	if m.step != stepConsent || m.waiter == nil {
-		t.Fatalf("step %s, waiter %v: the link must stay on screen", m.step, m.waiter)
+	if m.step() != stepConsent || m.consent.waiter == nil {
+		t.Fatalf("step %s, waiter %v: the link must stay on screen", m.step(), m.consent.waiter)
 	}
 	// w: wait for another admin.
 	m.Update(press("w"))
-	if w.resumes.Load() != 1 || m.paused != nil || !strings.Contains(m.Text(), "Waiting for consent") {
-		t.Fatalf("w: %d resumes, paused %v:\n%s", w.resumes.Load(), m.paused, m.Text())
+	if w.resumes.Load() != 1 || m.flow.Paused() != nil || !strings.Contains(m.Text(), "Waiting for consent") {
+		t.Fatalf("w: %d resumes, paused %v:\n%s", w.resumes.Load(), m.flow.Paused(), m.Text())
 	}
 	// Paused again, then q: incomplete at once, exit 3 (ErrIncomplete), no "quit anyway?".
 	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Total: 3, Paused: pause}})
 	m.Update(press("q"))
-	if m.confirmQuit || !errors.Is(m.outcome.Err, flows.ErrIncomplete) || !errors.Is(m.outcome.Err, flows.ErrCannotFix) {
-		t.Fatalf("q: confirm %v, outcome %v", m.confirmQuit, m.outcome.Err)
+	if m.confirmQuit || !errors.Is(m.Outcome().Err, flows.ErrIncomplete) || !errors.Is(m.Outcome().Err, flows.ErrCannotFix) {
+		t.Fatalf("q: confirm %v, outcome %v", m.confirmQuit, m.Outcome().Err)
 	}
 	if w.closed.Load() == 0 {
 		t.Error("quitting did not close the wait")
@@ -69,18 +69,18 @@ func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
 // o on a paused consent screen closes the wait and signs in as someone else.
 func TestConsentPausedSwitchAccount(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(false)}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepConsent)
 	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x")}}
-	m.waiter = w
+	useWaiter(m, w)
 	m.Update(press("o"))
-	if m.step != stepConsent {
-		t.Fatalf("o while waiting (not paused) left the consent step: %s", m.step)
+	if m.step() != stepConsent {
+		t.Fatalf("o while waiting (not paused) left the consent step: %s", m.step())
 	}
 	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Paused: &flows.BlockedError{Reason: flows.BlockNoRole, Cause: "c", NextStep: "n"}}})
 	m.Update(press("o"))
-	if m.step != stepSignIn || m.waiter != nil || w.closed.Load() != 1 {
-		t.Fatalf("o: step %s, waiter %v, closed %d", m.step, m.waiter, w.closed.Load())
+	if m.step() != stepSignIn || m.consent.waiter != nil || w.closed.Load() != 1 {
+		t.Fatalf("o: step %s, waiter %v, closed %d", m.step(), m.consent.waiter, w.closed.Load())
 	}
 }
 

@@ -2,10 +2,9 @@ package ui
 
 import (
 	"context"
+	"github.com/d365consent/d365consent/internal/safetext"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // The doctor on the error screen: when sign-in or Graph failed with a network, TLS
@@ -32,7 +31,7 @@ type diagnosisMsg struct {
 
 // startDiagnosis starts the doctor for the error now on screen, if it has a say.
 func (m *Model) startDiagnosis(err error) tea.Cmd {
-	m.diag = diagState{}
+	m.errs.diag = diagState{}
 	if m.opts.Diagnose == nil {
 		return nil
 	}
@@ -40,7 +39,7 @@ func (m *Model) startDiagnosis(err error) tea.Cmd {
 	if run == nil {
 		return nil
 	}
-	m.diag = diagState{err: err, pending: true}
+	m.errs.diag = diagState{err: err, pending: true}
 	ctx := m.rootCtx
 	return func() tea.Msg {
 		v, fix := run(ctx)
@@ -50,22 +49,22 @@ func (m *Model) startDiagnosis(err error) tea.Cmd {
 
 // onDiagnosis records a verdict, unless the admin has moved on from that error.
 func (m *Model) onDiagnosis(d diagnosisMsg) {
-	if m.step != stepError || d.err != m.diag.err {
+	if m.step() != stepError || d.err != m.errs.diag.err {
 		return
 	}
-	m.diag.pending = false
-	m.diag.verdict, m.diag.fix = safetext.Sanitize(d.verdict), safetext.Sanitize(d.fix)
+	m.errs.diag.pending = false
+	m.errs.diag.verdict, m.errs.diag.fix = safetext.Sanitize(d.verdict), safetext.Sanitize(d.fix)
 }
 
 // diagnosisView is the verdict block of the error screen ("" when there is none).
 func (m *Model) diagnosisView(w int) string {
 	switch {
-	case m.diag.pending:
+	case m.errs.diag.pending:
 		return "\n" + m.th.Subtle.Render(wrap("Checking the network and clock (d365consent doctor)"+m.g.Ellipsis, w)) + "\n"
-	case m.diag.verdict != "":
-		s := "\n" + wrap(m.th.Header.Render("Doctor: ")+m.diag.verdict, w) + "\n"
-		if m.diag.fix != "" {
-			s += wrap(m.th.Header.Render("Fix: ")+m.diag.fix, w) + "\n"
+	case m.errs.diag.verdict != "":
+		s := "\n" + wrap(m.th.Header.Render("Doctor: ")+m.errs.diag.verdict, w) + "\n"
+		if m.errs.diag.fix != "" {
+			s += wrap(m.th.Header.Render("Fix: ")+m.errs.diag.fix, w) + "\n"
 		}
 		return s
 	}

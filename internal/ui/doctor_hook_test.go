@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"github.com/d365consent/d365consent/internal/wizard"
+
+	tea "charm.land/bubbletea/v2"
+
 	"context"
 	"errors"
 	"strings"
@@ -26,7 +30,7 @@ func TestErrorScreenDiagnosis(t *testing.T) {
 	}
 	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.Diagnose = diagnose })
 	at(m, stepSignIn)
-	cmd := m.fail(stepSignIn, netErr)
+	cmd := failSignIn(m, netErr)
 	if cmd == nil {
 		t.Fatal("no diagnosis started")
 	}
@@ -43,14 +47,14 @@ func TestErrorScreenDiagnosis(t *testing.T) {
 
 	// Not the doctor's business: no command, no line.
 	other := errors.New("AADSTS50076: MFA required")
-	if cmd := m.fail(stepSignIn, other); cmd != nil || strings.Contains(view(), "Doctor") || strings.Contains(view(), "Checking") {
+	if cmd := failSignIn(m, other); cmd != nil || strings.Contains(view(), "Doctor") || strings.Contains(view(), "Checking") {
 		t.Errorf("diagnosis for %v:\n%s", other, view())
 	}
 
 	// A late verdict for an earlier error is dropped.
-	cmd = m.fail(stepSignIn, netErr)
+	cmd = failSignIn(m, netErr)
 	late := cmd()
-	m.fail(stepSignIn, other)
+	failSignIn(m, other)
 	m.Update(late)
 	if strings.Contains(view(), "Doctor") {
 		t.Errorf("stale verdict shown:\n%s", view())
@@ -69,9 +73,26 @@ func TestAccessibleDiagnosis(t *testing.T) {
 			return "connection refused by 10.0.0.1:443", "Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com."
 		}
 	}}}
-	_ = r.explain("Sign-in did not complete.", netErr)
+	r.flow = wizard.New(wizard.Options{Target: wizard.Target{Catalog: testCatalog()}})
+	r.flow.ChooseApp(0)
+	r.flow.Continue()
+	r.flow.SignedIn(nil, netErr)
+	r.explainError()
+	if o := r.flow.Outcome(); o.Err != netErr {
+		t.Errorf("outcome %v", o.Err)
+	}
 	want := "Sign-in did not complete.\ndial tcp 10.0.0.1:443: connect: connection refused\nDoctor: connection refused by 10.0.0.1:443\nFix: Ask the network team to allow outbound HTTPS (TCP 443) to login.microsoftonline.com.\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
+}
+
+// failSignIn has the sign-in fail with err (retrying first from the error screen) and
+// returns the Cmd the error screen started.
+func failSignIn(m *Model, err error) tea.Cmd {
+	if m.step() == stepError {
+		m.Update(press("r"))
+	}
+	_, cmd := m.Update(signedInMsg{attempt: m.attempt, err: err})
+	return cmd
 }

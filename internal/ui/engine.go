@@ -1,8 +1,9 @@
-// Package ui is the Bubble Tea v2 wizard over the flows: choose the app, review its
-// permissions, sign in, see the current state, consent, verify (DESIGN.md "The flow").
+// Package ui renders the wizard (internal/wizard) two ways: the Bubble Tea v2 full
+// screen (Run) and line mode for screen readers and dumb terminals (RunAccessible).
+// Both only draw the flow's step and turn keys or lines into its events.
 //
 // The package depends only on what it needs: the Engine and ConsentWaiter interfaces
-// below (main adapts *flows.Session to them), the flows' plain data types, and the
+// below (cli adapts *flows.Session to them), the flows' plain data types, and the
 // permissions catalog. It never imports net/http, MSAL or the emulator.
 package ui
 
@@ -12,11 +13,12 @@ import (
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
 
 // Engine is what the wizard needs from the flows. *flows.Session satisfies it through
-// a small adapter in main (StartConsent returns a ConsentWaiter there).
+// a small adapter in cli (StartConsent returns a ConsentWaiter there).
 type Engine interface {
 	// SignIn signs the admin in; prompt is called with the URL (or device code) to show.
 	SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
@@ -36,6 +38,15 @@ type ConsentWaiter interface {
 	Recheck()
 	// Close stops polling and frees the loopback port. It is idempotent.
 	Close() error
+	// Paste takes what the admin pasted after the consent page: the address the
+	// browser ended on, or an AADSTS code.
+	Paste(s string) error
+	// Resume waits on for another admin's consent after the wait paused because the
+	// signed-in account cannot grant it (flows.ConsentEvent.Paused).
+	Resume()
+	// LoopbackRedirect tells whether the consent result comes back to a loopback
+	// listener; when it does not (production), the screens explain paste-back.
+	LoopbackRedirect() bool
 }
 
 // Approver approves a browser step (sign-in or admin consent page) without a browser:
@@ -44,28 +55,64 @@ type Approver interface {
 	Approve(ctx context.Context, url string) error
 }
 
-// ConsentApprover is optionally implemented by an Approver whose browser ends the
-// admin consent page where a real browser would on the production path: on the app
-// publisher's page, nothing sent back to us. ApproveConsent returns that address ("" when
-// the result went to a loopback listener instead), and the wizard hands it to the
-// consent wait exactly as it would an address the admin pasted (issue 10 paste-back).
-type ConsentApprover interface {
-	ApproveConsent(ctx context.Context, url string) (landedOn string, err error)
+// The engine's and the approver's optional abilities are given explicitly in
+// Options.Can.
+
+// Capabilities are the optional abilities of the engine and the approver; a nil
+// function is one they lack.
+type Capabilities struct {
+	// SwitchAccount signs in anew as another account ("sign in as someone else",
+	// prompt=select_account).
+	SwitchAccount func(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error)
+	// FindApps lists the tenant's service principals named like app.
+	FindApps func(ctx context.Context, app *permissions.App) ([]flows.AppCandidate, error)
+	// ApproveConsent answers the admin consent page where a real browser would on the
+	// production path: on the app publisher's page, nothing sent back to us. It
+	// returns that address ("" when the result went to a loopback listener), which the
+	// wizard hands to the consent wait as it would an address the admin pasted. Nil:
+	// the Approver's Approve answers the page.
+	ApproveConsent func(ctx context.Context, url string) (landedOn string, err error)
+	// ApproveDevice completes a device-code sign-in in the demo browser.
+	ApproveDevice func(ctx context.Context, userCode string) error
 }
 
-// DeviceApprover is optionally implemented by an Approver that can also complete a
-// device-code sign-in.
-type DeviceApprover interface {
-	ApproveDevice(ctx context.Context, userCode string) error
+// capabilities are o.Can, with the consent page answered by Approve when the
+// approver has no ApproveConsent.
+func (o Options) capabilities() Capabilities {
+	c := o.Can
+	if c.ApproveConsent == nil && o.Approver != nil {
+		ap := o.Approver
+		c.ApproveConsent = func(ctx context.Context, url string) (string, error) { return "", ap.Approve(ctx, url) }
+	}
+	return c
+}
+
+// waiterCapabilities are what a consent wait offers the screens.
+type waiterCapabilities struct {
+	// Paste hands the address the browser ended on to the wait.
+	Paste func(string) error
+	// Resume waits on for another admin's consent after a pause.
+	Resume func()
+	// Production: the consent result does not come back to a loopback listener.
+	Production bool
+}
+
+func waiterCapabilitiesOf(w ConsentWaiter) waiterCapabilities {
+	return waiterCapabilities{Paste: w.Paste, Resume: w.Resume, Production: !w.LoopbackRedirect()}
 }
 
 // Options configure the wizard.
 type Options struct {
 	Engine   Engine
 	Approver Approver // nil: no `a` key
-	Catalog  *permissions.Catalog
-	// ClientID overrides every app's client id (--client-id).
+	// Can are the optional abilities of Engine and Approver.
+	Can     Capabilities
+	Catalog *permissions.Catalog
+	// ClientID overrides every app's client id (--client-id): a GUID or an AOS
+	// consent link.
 	ClientID string
+	// Cloud is --cloud ("" = global): the catalog's client ids are per cloud.
+	Cloud string
 	// App preselects an app key ("ce", "uo"); "" lets the admin choose.
 	App string
 	// Demo marks the embedded demo tenant (shown in the header).
@@ -98,6 +145,12 @@ type Options struct {
 	// Diagnose, when set, runs the doctor's checks after a network, TLS or clock
 	// failure; the error screen shows its verdict (doctor_hook.go).
 	Diagnose Diagnoser
+}
+
+// wizardOptions are the flow's options of this run.
+func (o Options) wizardOptions() wizard.Options {
+	return wizard.Options{App: o.App, Target: wizard.Target{Catalog: o.Catalog, Cloud: o.Cloud,
+		ClientIDFlag: o.ClientID, Demo: o.Demo, Flags: o.CommandFlags}}
 }
 
 func (o Options) now() time.Time {

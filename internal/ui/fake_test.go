@@ -88,6 +88,9 @@ func (w *fakeWaiter) ConsentURL() string                { return w.url }
 func (w *fakeWaiter) Events() <-chan flows.ConsentEvent { return w.ch }
 func (w *fakeWaiter) Recheck()                          { w.rechecks.Add(1) }
 func (w *fakeWaiter) Close() error                      { w.closed.Add(1); return nil }
+func (w *fakeWaiter) Paste(string) error                { return nil }
+func (w *fakeWaiter) Resume()                           {}
+func (w *fakeWaiter) LoopbackRedirect() bool            { return true }
 
 // fakeApprover records what it approved.
 type fakeApprover struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/testkit/golden"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 // recorder wraps the model so a test can read its view text while the program runs
@@ -250,14 +251,14 @@ func TestGoldenError(t *testing.T) {
 // than the window, and the essentials stay on screen.
 func TestResize(t *testing.T) {
 	for _, w := range []int{40, 60, 100} {
-		for _, st := range []step{stepChoose, stepReview, stepSignIn, stepState, stepConsent, stepSummary, stepError} {
+		for _, st := range []wizard.Step{stepChoose, stepReview, stepSignIn, stepState, stepConsent, stepSummary, stepError} {
 			name := st.String() + "-" + itoa(w)
 			t.Run(name, func(t *testing.T) {
 				m := newTestModel(t, &fakeEngine{})
 				at(m, st)
 				m.Update(tea.WindowSizeMsg{Width: w, Height: 20})
 				if st == stepSignIn {
-					m.prompt = &flows.SignInPrompt{URL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=14d82eec-204b-4c2f-b7e8-296a70dab67e"}
+					m.signIn.prompt = &flows.SignInPrompt{URL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=14d82eec-204b-4c2f-b7e8-296a70dab67e"}
 				}
 				text := m.Text()
 				lines := strings.Split(text, "\n")

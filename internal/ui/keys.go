@@ -53,3 +53,16 @@ func asciiKeys(km keyMap) keyMap {
 	km.Down.SetHelp("down/j", "down")
 	return km
 }
+
+// The keys of one step each.
+var (
+	// switchAccountKey is "sign in as someone else".
+	switchAccountKey = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sign in as someone else"))
+	// findKey looks the app up in the tenant from the client id step (signing in first).
+	findKey = key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "find it in your tenant"))
+	// waitOthersKey ends a paused consent wait (flows.ConsentEvent.Paused): another
+	// admin is granting consent, so wait for it.
+	waitOthersKey = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wait for another admin's consent"))
+	// pasteKey opens the paste-back field on the consent screen.
+	pasteKey = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste where the browser ended"))
+)

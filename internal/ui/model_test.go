@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 func press(s string) tea.KeyPressMsg {
@@ -46,79 +47,97 @@ func newTestModel(t *testing.T, eng *fakeEngine, mut ...func(*Options)) *Model {
 	return m
 }
 
-// at puts m at step s as if the admin had walked there (choices made, admin signed
-// in, state read, consent started), without running any Cmd.
-func at(m *Model, s step) {
-	m.appIdx = 0
-	m.selectApp()
-	if s >= stepState && s != stepError {
-		m.admin = testAdmin(true)
+// at puts m at step s as if the admin had walked there (CE chosen, signed in, its
+// state read as not consented, consent started with a fake wait), through the
+// model's messages; no Cmd runs.
+func at(m *Model, s wizard.Step) {
+	if s == stepChoose {
+		return
 	}
-	m.enter(s)
+	m.Update(press("enter")) // the review of the app under the cursor
 	switch s {
-	case stepState:
-		m.before = result("ce", false, nil)
-	case stepConsent:
-		m.before = result("ce", false, nil)
-		m.waiter = newFakeWaiter("https://login.example/adminconsent")
-		m.consentURL = m.waiter.ConsentURL()
-	case stepSummary:
-		m.result = result("ce", true, nil)
-	case stepError:
-		m.errFrom = stepSignIn
-		m.err = errBoom
+	case stepReview:
+		return
+	case stepClientID:
+		m.flow.Apps()[m.choose.cursor].ClientID = ""
+		m.Update(press("enter"))
+		return
 	}
+	m.Update(press("enter"))
+	switch s {
+	case stepSignIn:
+		return
+	case stepError:
+		m.Update(signedInMsg{attempt: m.attempt, err: errBoom})
+		return
+	}
+	m.Update(signedInMsg{attempt: m.attempt, admin: testAdmin(true)})
+	m.Update(verifiedMsg{attempt: m.attempt, result: result(m.flow.App().Key, false, nil)})
+	if s == stepState {
+		return
+	}
+	m.Update(press("enter"))
+	m.Update(consentStartedMsg{attempt: m.attempt, waiter: newFakeWaiter("https://login.example/adminconsent")})
+	if s == stepConsent {
+		return
+	}
+	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Done: true, Result: result("ce", true, nil)}})
+}
+
+// reread has the current state (or summary) read anew as r.
+func reread(m *Model, r *flows.Result) {
+	m.Update(verifiedMsg{attempt: m.attempt, result: r})
 }
 
 func TestTransitions(t *testing.T) {
 	w := newFakeWaiter("https://login.example/adminconsent")
 	tests := []struct {
 		name   string
-		from   step
+		from   wizard.Step
 		setup  func(m *Model)
 		msg    func(m *Model) tea.Msg
-		want   step
+		want   wizard.Step
 		check  func(t *testing.T, m *Model, cmd tea.Cmd)
 		quits  bool
 		outErr error
 	}{
 		{name: "choose enter → review", from: stepChoose, msg: k("enter"), want: stepReview},
-		{name: "choose down enter → review of UO", from: stepChoose, setup: func(m *Model) { m.appIdx = 1 },
+		{name: "choose down enter → review of UO", from: stepChoose, setup: func(m *Model) { m.choose.cursor = 1 },
 			msg: k("enter"), want: stepReview, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-				if m.app.Key != "uo" {
-					t.Errorf("app = %s, want uo", m.app.Key)
+				if m.flow.App().Key != "uo" {
+					t.Errorf("app = %s, want uo", m.flow.App().Key)
 				}
 			}},
 		{name: "choose esc → quit cancelled", from: stepChoose, msg: k("esc"), want: stepChoose, quits: true, outErr: flows.ErrCancelled},
 		{name: "review esc → choose keeps app", from: stepReview, msg: k("esc"), want: stepChoose,
 			check: func(t *testing.T, m *Model, _ tea.Cmd) {
-				if m.appIdx != 0 || m.app == nil {
+				if m.choose.cursor != 0 || m.flow.App() == nil {
 					t.Error("choice lost")
 				}
 			}},
 		{name: "review enter → sign in", from: stepReview, msg: k("enter"), want: stepSignIn, check: wantCmd},
-		{name: "review enter signed in → state", from: stepReview, setup: func(m *Model) { m.admin = testAdmin(true) },
+		{name: "review enter signed in → state", from: stepState, setup: func(m *Model) { m.Update(press("esc")) },
 			msg: k("enter"), want: stepState, check: wantCmd},
 		{name: "review enter without client id → client id", from: stepReview,
-			setup: func(m *Model) { m.apps[0].ClientID = ""; m.selectApp() }, msg: k("enter"), want: stepClientID},
-		{name: "client id bad GUID stays", from: stepClientID, setup: func(m *Model) { m.clientID.SetValue("nope") },
+			setup: func(m *Model) { m.flow.Apps()[0].ClientID = "" }, msg: k("enter"), want: stepClientID},
+		{name: "client id bad GUID stays", from: stepClientID, setup: func(m *Model) { m.clientID.input.SetValue("nope") },
 			msg: k("enter"), want: stepClientID, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-				if m.idErr == "" {
+				if m.clientID.err == "" {
 					t.Error("no validation error")
 				}
 			}},
-		{name: "client id GUID → sign in", from: stepClientID, setup: func(m *Model) { m.apps[0].ClientID = ""; m.clientID.SetValue(testCEClient) },
+		{name: "client id GUID → sign in", from: stepClientID, setup: func(m *Model) { m.clientID.input.SetValue(testCEClient) },
 			msg: k("enter"), want: stepSignIn, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-				if m.app.ClientID != testCEClient {
-					t.Errorf("client id = %q", m.app.ClientID)
+				if m.flow.App().ClientID != testCEClient {
+					t.Errorf("client id = %q", m.flow.App().ClientID)
 				}
 			}},
 		{name: "client id esc → review", from: stepClientID, msg: k("esc"), want: stepReview},
 		{name: "sign-in prompt shown", from: stepSignIn, msg: func(m *Model) tea.Msg {
 			return promptMsg{attempt: m.attempt, prompt: flows.SignInPrompt{URL: "https://login.example/authorize\x1b[31m"}}
 		}, want: stepSignIn, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-			if m.prompt == nil || strings.Contains(m.prompt.URL, "\x1b") {
-				t.Errorf("prompt = %+v (want sanitized URL)", m.prompt)
+			if m.signIn.prompt == nil || strings.Contains(m.signIn.prompt.URL, "\x1b") {
+				t.Errorf("prompt = %+v (want sanitized URL)", m.signIn.prompt)
 			}
 		}},
 		{name: "signed in → state", from: stepSignIn, msg: func(m *Model) tea.Msg {
@@ -130,32 +149,35 @@ func TestTransitions(t *testing.T) {
 		{name: "stale sign-in result dropped", from: stepSignIn, msg: func(m *Model) tea.Msg {
 			return signedInMsg{attempt: m.attempt - 1, admin: testAdmin(true)}
 		}, want: stepSignIn, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-			if m.admin != nil {
+			if m.flow.Admin() != nil {
 				t.Error("stale admin applied")
 			}
 		}},
 		{name: "sign-in esc → review", from: stepSignIn, msg: k("esc"), want: stepReview},
 		{name: "state verified incomplete, enter → consent", from: stepState, msg: k("enter"), want: stepConsent, check: wantCmd},
-		{name: "state complete, enter → summary", from: stepState, setup: func(m *Model) { m.before = result("ce", true, nil) },
+		{name: "state complete, enter → summary", from: stepState, setup: func(m *Model) { reread(m, result("ce", true, nil)) },
 			msg: k("enter"), want: stepSummary},
 		{name: "state UO blocked, enter stays", from: stepState, setup: func(m *Model) {
-			m.appIdx = 1
-			m.selectApp()
-			m.before = result("uo", false, nil)
+			m.Update(press("esc"))
+			m.Update(press("esc"))
+			m.choose.cursor = 1
+			m.Update(press("enter"))
+			m.Update(press("enter"))
+			reread(m, result("uo", false, nil))
 		}, msg: k("enter"), want: stepState},
-		{name: "stale verify dropped", from: stepState, setup: func(m *Model) { m.before = nil; m.busy = true },
+		{name: "stale verify dropped", from: stepState, setup: func(m *Model) { m.Update(press("esc")); m.Update(press("enter")) },
 			msg:  func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt + 5, result: result("ce", true, nil)} },
 			want: stepState, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-				if m.before != nil {
+				if m.flow.Before() != nil {
 					t.Error("stale verification applied")
 				}
 			}},
 		{name: "verify error → error", from: stepState, msg: func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt, err: errBoom} }, want: stepError},
 		{name: "state esc → review", from: stepState, msg: k("esc"), want: stepReview},
-		{name: "consent started", from: stepConsent, setup: func(m *Model) { m.waiter = nil; m.consentURL = "" },
+		{name: "consent started", from: stepState, setup: func(m *Model) { m.Update(press("enter")) },
 			msg: func(m *Model) tea.Msg { return consentStartedMsg{attempt: m.attempt, waiter: w} }, want: stepConsent,
 			check: func(t *testing.T, m *Model, cmd tea.Cmd) {
-				if m.consentURL == "" || cmd == nil {
+				if m.consent.url == "" || cmd == nil {
 					t.Error("consent URL not shown or events not read")
 				}
 			}},
@@ -169,14 +191,14 @@ func TestTransitions(t *testing.T) {
 		{name: "consent progress", from: stepConsent, msg: func(m *Model) tea.Msg {
 			return consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Visible: 2, Total: 3, Redirected: true}}
 		}, want: stepConsent, check: func(t *testing.T, m *Model, cmd tea.Cmd) {
-			if m.event.Visible != 2 || !m.redirected || cmd == nil {
-				t.Errorf("event = %+v, redirected = %v", m.event, m.redirected)
+			if m.consent.event.Visible != 2 || !m.flow.Redirected() || cmd == nil {
+				t.Errorf("event = %+v, redirected = %v", m.consent.event, m.flow.Redirected())
 			}
 		}},
 		{name: "consent done → summary", from: stepConsent, msg: func(m *Model) tea.Msg {
 			return consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}}
 		}, want: stepSummary, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-			if m.result == nil || m.waiter != nil {
+			if m.flow.Result() == nil || m.consent.waiter != nil {
 				t.Error("no result, or waiter not closed")
 			}
 		}},
@@ -187,12 +209,12 @@ func TestTransitions(t *testing.T) {
 			return consentEventMsg{attempt: m.attempt - 1, event: flows.ConsentEvent{Done: true, Result: result("ce", true, nil)}}
 		}, want: stepConsent},
 		{name: "consent enter rechecks", from: stepConsent, msg: k("enter"), want: stepConsent, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-			if m.waiter.(*fakeWaiter).rechecks.Load() != 1 {
+			if m.consent.waiter.(*fakeWaiter).rechecks.Load() != 1 {
 				t.Error("no recheck")
 			}
 		}},
 		{name: "consent esc → state, waiter closed", from: stepConsent, msg: k("esc"), want: stepState, check: func(t *testing.T, m *Model, cmd tea.Cmd) {
-			if m.waiter != nil || cmd == nil {
+			if m.consent.waiter != nil || cmd == nil {
 				t.Error("waiter kept or state not re-read")
 			}
 		}},
@@ -205,7 +227,7 @@ func TestTransitions(t *testing.T) {
 			want: stepConsent, quits: true, outErr: flows.ErrCancelled},
 		{name: "consent ctrl+c, n keeps waiting", from: stepConsent, setup: func(m *Model) { m.confirmQuit = true }, msg: k("n"),
 			want: stepConsent, check: func(t *testing.T, m *Model, _ tea.Cmd) {
-				if m.confirmQuit || m.waiter == nil {
+				if m.confirmQuit || m.consent.waiter == nil {
 					t.Error("still asking or waiter gone")
 				}
 			}},
@@ -232,14 +254,14 @@ func TestTransitions(t *testing.T) {
 				tt.setup(m)
 			}
 			_, cmd := m.Update(tt.msg(m))
-			if m.step != tt.want {
-				t.Fatalf("step = %s, want %s", m.step, tt.want)
+			if m.step() != tt.want {
+				t.Fatalf("step = %s, want %s", m.step(), tt.want)
 			}
 			if tt.quits != (m.rootCtx.Err() != nil) {
 				t.Fatalf("quit = %v, want %v", m.rootCtx.Err() != nil, tt.quits)
 			}
-			if tt.quits && !errors.Is(m.outcome.Err, tt.outErr) && m.outcome.Err != tt.outErr {
-				t.Fatalf("outcome err = %v, want %v", m.outcome.Err, tt.outErr)
+			if tt.quits && !errors.Is(m.Outcome().Err, tt.outErr) && m.Outcome().Err != tt.outErr {
+				t.Fatalf("outcome err = %v, want %v", m.Outcome().Err, tt.outErr)
 			}
 			if tt.check != nil {
 				tt.check(t, m, cmd)
@@ -264,7 +286,7 @@ func TestLeavingConsentCancelsContext(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}})
 	at(m, stepConsent)
 	ctx := m.stepCtx
-	w := m.waiter.(*fakeWaiter)
+	w := m.consent.waiter.(*fakeWaiter)
 	m.Update(press("esc"))
 	if ctx.Err() == nil {
 		t.Error("consent context not cancelled")
@@ -278,7 +300,7 @@ func TestLeavingConsentCancelsContext(t *testing.T) {
 func TestQuitClosesEverything(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{})
 	at(m, stepConsent)
-	w := m.waiter.(*fakeWaiter)
+	w := m.consent.waiter.(*fakeWaiter)
 	m.Update(press("ctrl+c"))
 	_, cmd := m.Update(press("y"))
 	if cmd == nil || m.rootCtx.Err() == nil || w.closed.Load() == 0 {
@@ -287,4 +309,10 @@ func TestQuitClosesEverything(t *testing.T) {
 	if msg := cmd(); msg != (tea.QuitMsg{}) {
 		t.Fatalf("cmd = %T, want QuitMsg", msg)
 	}
+}
+
+// useWaiter makes w the consent step's wait, as a started consent would.
+func useWaiter(m *Model, w ConsentWaiter) {
+	m.consent.waiter = w
+	m.consent.caps = waiterCapabilitiesOf(w)
 }

@@ -35,8 +35,10 @@ func TestQRFirstAndNoBrowser(t *testing.T) {
 				t.Fatalf("r did not toggle the QR code")
 			}
 
+			m = newTestModel(t, &fakeEngine{}, func(o *Options) { o.QRFirst, o.NoBrowser = tt.qrFirst, tt.noBrwr })
+			m.width, m.height = 120, 80
 			at(m, stepSignIn)
-			m.prompt = &flows.SignInPrompt{URL: "https://login.example/authorize?client_id=x"}
+			m.signIn.prompt = &flows.SignInPrompt{URL: "https://login.example/authorize?client_id=x"}
 			view = ansi.Strip(m.View().Content)
 			promise := strings.Contains(view, "Your browser should open")
 			if promise == tt.noBrwr {

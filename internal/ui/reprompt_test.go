@@ -65,7 +65,7 @@ func (d *deviceApprover) ApproveDevice(ctx context.Context, code string) error {
 func TestSignInAgainShownOverALaterStep(t *testing.T) {
 	eng := &repromptEngine{fakeEngine: fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}}, signedIn: make(chan struct{})}
 	ap := &deviceApprover{codes: make(chan string, 1)}
-	s := startSession(t, eng, 100, 40, func(o *Options) { o.App = "ce"; o.Approver = ap })
+	s := startSession(t, eng, 100, 40, func(o *Options) { o.App = "ce"; o.Approver = ap; o.Can.ApproveDevice = ap.ApproveDevice })
 	s.waitFor("read-only scopes")
 	s.keys("enter") // sign in: the fake signs in at once, then the state step verifies
 	text := s.waitFor("Sign in again")

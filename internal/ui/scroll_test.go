@@ -3,6 +3,10 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 // A body taller than the window scrolls with PgDn/PgUp, never past its end, says
@@ -37,7 +41,9 @@ func TestScrollTallBody(t *testing.T) {
 		t.Fatalf("PgUp did not return to the top:\n%s", got)
 	}
 	m.Update(press("pgdown"))
-	m.enter(stepChoose)
+	for m.step() != stepChoose {
+		m.Update(press("esc"))
+	}
 	if m.scroll != 0 {
 		t.Fatal("scroll kept across steps")
 	}
@@ -46,5 +52,37 @@ func TestScrollTallBody(t *testing.T) {
 	at(m, stepReview)
 	if v := m.Text(); strings.Contains(v, "pgdn") || strings.Contains(v, "more below") {
 		t.Fatalf("scrolling offered for a body that fits:\n%s", v)
+	}
+}
+
+// TestViewChangesNothing: rendering leaves the model as it was; the scroll follows the
+// selection in Update.
+func TestViewChangesNothing(t *testing.T) {
+	for _, st := range []wizard.Step{stepChoose, stepReview, stepSignIn, stepState, stepConsent, stepSummary, stepError} {
+		m := newTestModel(t, &fakeEngine{})
+		at(m, st)
+		m.Update(tea.WindowSizeMsg{Width: 80, Height: 12})
+		m.showQR = true
+		for range 5 {
+			m.Update(press("down"))
+		}
+		before, qr := m.scroller, m.showQR
+		first := m.Text()
+		for range 3 {
+			_ = m.View()
+		}
+		if m.scroller != before || m.showQR != qr || m.Text() != first {
+			t.Errorf("%s: View changed the model: scroll %+v → %+v, showQR %v → %v", st, before, m.scroller, qr, m.showQR)
+		}
+	}
+	m := newTestModel(t, &fakeEngine{})
+	m.choose.cursor = 1
+	at(m, stepReview)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 12})
+	for range 6 {
+		m.Update(press("down"))
+	}
+	if m.scroll == 0 {
+		t.Error("Update did not scroll to the selected row")
 	}
 }

@@ -7,22 +7,29 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// Step 1: choose the app. The UO app's re-authorize-only notice is shown up front,
+// chooseModel is the choose step's own state: the app under the cursor.
+type chooseModel struct {
+	cursor int
+}
+
+// Choose the app. The UO app's re-authorize-only notice is shown up front,
 // before the admin invests any time in it.
 
 func (m *Model) chooseKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.Up):
-		m.appIdx = (m.appIdx + len(m.apps) - 1) % len(m.apps)
+		m.choose.cursor = (m.choose.cursor + len(m.flow.Apps()) - 1) % len(m.flow.Apps())
 	case key.Matches(k, m.keys.Down):
-		m.appIdx = (m.appIdx + 1) % len(m.apps)
+		m.choose.cursor = (m.choose.cursor + 1) % len(m.flow.Apps())
 	case k.String() >= "1" && k.String() <= "9" && len(k.String()) == 1:
-		if i := int(k.String()[0] - '1'); i < len(m.apps) {
-			m.appIdx = i
+		if i := int(k.String()[0] - '1'); i < len(m.flow.Apps()) {
+			m.choose.cursor = i
 		}
 	case key.Matches(k, m.keys.Enter):
-		m.selectApp()
-		m.enter(stepReview)
+		if m.flow.App() == nil || m.choose.cursor != m.flow.AppIndex() {
+			m.review.row = 0 // another app: its table from the top
+		}
+		return m.apply(m.flow.ChooseApp(m.choose.cursor))
 	}
 	return nil
 }
@@ -30,17 +37,17 @@ func (m *Model) chooseKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) chooseView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(wrap("Which app of Cloud Backup for Dynamics 365 do you want to authorize?", w) + "\n\n")
-	for i, a := range m.apps {
+	for i, a := range m.flow.Apps() {
 		cursor := "  "
 		label := a.AppType + " (" + strings.ToUpper(a.Key) + ")"
-		if i == m.appIdx {
+		if i == m.choose.cursor {
 			cursor = m.th.Key.Render(m.g.Arrow + " ")
 			label = m.th.Selected.Render(label)
 		}
 		b.WriteString(cursor + label + "\n")
 		b.WriteString("    " + m.th.Subtle.Render(wrapIndent(a.DisplayName, w-4, "    ")) + "\n")
 	}
-	a := m.apps[m.appIdx]
+	a := m.flow.Apps()[m.choose.cursor]
 	b.WriteString("\n")
 	if a.ReauthorizeOnly {
 		note := a.Notice

@@ -2,38 +2,52 @@ package ui
 
 import (
 	"fmt"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
-// Step 5: admin consent. The URL is on screen; the flow watches for the browser's
-// redirect and polls Graph at once, and reports "n/m visible" as grants replicate.
-// Enter asks for a check now; Esc closes the wait (and its port) and goes back.
+// Admin consent. The URL is on screen; the flow watches for the browser's redirect
+// and polls Graph at once, and reports "n/m visible" as grants replicate. Enter asks
+// for a check now; Esc closes the wait (and its port) and goes back.
+
+// consentModel is the consent step's own state.
+type consentModel struct {
+	waiter ConsentWaiter
+	caps   waiterCapabilities
+	url    string
+	event  flows.ConsentEvent
+	// pasting: the paste-back field is open.
+	pasting  bool
+	paste    textinput.Model
+	pasteErr string
+}
 
 func (m *Model) consentKey(k tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(k, pasteKey) && m.waiter != nil && m.canPaste() {
-		return m.openPaste()
+	if key.Matches(k, pasteKey) && m.consent.waiter != nil && m.consent.caps.Paste != nil {
+		return m.consent.openPaste()
 	}
 	if cmd, ok := m.urlKey(k); ok {
 		return cmd
 	}
 	if key.Matches(k, waitOthersKey) && m.canResume() {
-		m.waiter.(ConsentResumer).Resume()
-		m.paused = nil
+		m.consent.caps.Resume()
+		m.flow.Resume()
 		m.flash = "Waiting for another admin to accept the consent page…"
 		return nil
 	}
-	if key.Matches(k, switchAccountKey) && m.paused != nil && m.canSwitchAccount() {
+	if key.Matches(k, switchAccountKey) && m.flow.Paused() != nil && m.caps.SwitchAccount != nil {
 		m.closeWaiter()
-		return m.switchAccount()
+		return m.apply(m.flow.SwitchAccount())
 	}
-	if key.Matches(k, m.keys.Recheck) && m.waiter != nil {
-		m.waiter.Recheck()
+	if key.Matches(k, m.keys.Recheck) && m.consent.waiter != nil {
+		m.consent.waiter.Recheck()
 		m.flash = "Checking Microsoft Graph now…"
 	}
 	return nil
@@ -41,19 +55,19 @@ func (m *Model) consentKey(k tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) consentView(w int) (string, []key.Binding) {
 	var b strings.Builder
-	if m.consentURL == "" {
+	if m.consent.url == "" {
 		b.WriteString(m.spin() + " Preparing the admin consent page…")
 		return b.String(), []key.Binding{m.keys.Back}
 	}
-	b.WriteString(m.urlBlock("Open this page as an admin and Accept:", m.consentURL, w, m.qrCommand()))
+	b.WriteString(m.urlBlock("Open this page as an admin and Accept:", m.consent.url, w, m.qrCommand(), m.showQR))
 	b.WriteString("\n")
-	if m.production() {
+	if m.consent.caps.Production {
 		b.WriteString(m.productionLines(w) + "\n")
 	}
-	ev := m.event
+	ev := m.consent.event
 	total := ev.Total
-	if total == 0 && m.app != nil {
-		total = len(m.app.Permissions)
+	if total == 0 && m.flow.App() != nil {
+		total = len(m.flow.App().Permissions)
 	}
 	status := fmt.Sprintf("%d/%d visible in Microsoft Graph", ev.Visible, total)
 	doing := m.status
@@ -63,21 +77,21 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	if doing != "" {
 		doing = " · " + m.th.Subtle.Render(doing)
 	}
-	if p := m.paused; p != nil {
-		// The account cannot grant it (issue 10): say so and who can, not a spinner.
+	if p := m.flow.Paused(); p != nil {
+		// The account cannot grant it: say so and who can, not a spinner.
 		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(p.Cause), w) + "\n")
 		b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(p.NextStep), w) + "\n")
 		if m.canResume() {
 			b.WriteString(m.th.Subtle.Render(wrap("Press w once you have sent the link, to wait here for their consent.", w)) + "\n")
 		}
-		if m.canSwitchAccount() {
+		if m.caps.SwitchAccount != nil {
 			b.WriteString(m.th.Subtle.Render(wrap("Press o to sign in as someone else.", w)) + "\n")
 		}
 		b.WriteString(wrap(m.th.Subtle.Render(status+doing), w) + "\n")
 	} else {
 		b.WriteString(wrap(m.spin()+" Waiting for consent · "+m.th.Header.Render(status)+doing, w) + "\n")
 	}
-	if m.redirected {
+	if m.flow.Redirected() {
 		b.WriteString(m.th.OK.Render(m.g.Check) + " " + wrap("The browser came back: Entra ID recorded the consent. Waiting for Graph to show every grant (replication can take a minute).", w-2) + "\n")
 	}
 	if m.approving {
@@ -85,8 +99,8 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	}
 	if ev.Result != nil {
 		b.WriteString("\n" + m.checklist(ev.Result, w))
-	} else if m.app != nil {
-		for _, p := range m.app.Permissions {
+	} else if m.flow.App() != nil {
+		for _, p := range m.flow.App().Permissions {
 			b.WriteString("\n" + m.th.Subtle.Render(m.g.Bullet+" "+p.API+" · "+p.Value))
 		}
 	}
@@ -94,10 +108,10 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	if m.canResume() {
 		keys = append(keys, waitOthersKey)
 	}
-	if m.paused != nil && m.canSwitchAccount() {
+	if m.flow.Paused() != nil && m.caps.SwitchAccount != nil {
 		keys = append(keys, switchAccountKey)
 	}
-	if m.canPaste() {
+	if m.consent.caps.Paste != nil {
 		keys = append(keys, pasteKey)
 	}
 	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
@@ -109,7 +123,8 @@ func (m *Model) qrCommand() string {
 	if m.opts.Demo {
 		return ""
 	}
-	return m.command("consent-url", "--qr")
+	// The QR code of the consent link, printed by a command that runs as printed.
+	return m.flow.Command("consent-url", "--qr")
 }
 
 // ago is a short "how long ago" for the last Graph check.
@@ -122,8 +137,13 @@ func ago(d time.Duration) string {
 
 // who is the signed-in account, as the demo browser acts as it.
 func (m *Model) who() string {
-	if m.admin != nil && m.admin.UPN != "" {
-		return safetext.Sanitize(m.admin.UPN)
+	if m.flow.Admin() != nil && m.flow.Admin().UPN != "" {
+		return safetext.Sanitize(m.flow.Admin().UPN)
 	}
 	return "the signed-in account"
+}
+
+// canResume: the wait paused and can wait on for another admin's consent.
+func (m *Model) canResume() bool {
+	return m.consent.caps.Resume != nil && m.flow.Paused() != nil
 }

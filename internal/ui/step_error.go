@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,9 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // The error screen: what happened in plain words, what to do, and the raw AADSTS code
@@ -20,28 +20,25 @@ import (
 func (m *Model) errorKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.Retry):
-		return m.retry()
+		return m.apply(m.flow.Retry())
 	case key.Matches(k, m.keys.SaveError):
 		return m.saveErrorReport()
 	}
 	return nil
 }
 
-var errActions = map[step]string{
-	stepSignIn:  "Sign-in did not complete.",
-	stepState:   "Could not read the app's current state.",
-	stepConsent: "Admin consent did not complete.",
-	stepSummary: "Could not verify the grants.",
+// errorModel is the error step's own state: the explanation of the error and the
+// doctor's verdict on it.
+type errorModel struct {
+	expl *explain.Explanation
+	diag diagState
 }
 
 func (m *Model) errorView(w int) (string, []key.Binding) {
 	var b strings.Builder
-	title := errActions[m.errFrom]
-	if title == "" {
-		title = "Something went wrong."
-	}
+	title := m.flow.ErrFrom().Failed()
 	b.WriteString(m.th.Bad.Render(wrap(title, w)) + "\n\n")
-	e := m.expl
+	e := m.errs.expl
 	if e != nil {
 		if e.Title != "" {
 			b.WriteString(m.th.Header.Render(wrap(safetext.Sanitize(e.Title), w)) + "\n")
@@ -62,9 +59,9 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 		if e.Link != "" {
 			b.WriteString(m.linkLines(safetext.Sanitize(e.Link), w) + "\n")
 		}
-	} else if m.err != nil {
-		b.WriteString(wrap(safetext.Sanitize(m.err.Error()), w) + "\n")
-		// No explanation for this error: still never a dead end (issue 12).
+	} else if m.flow.Err() != nil {
+		b.WriteString(wrap(safetext.Sanitize(m.flow.Err().Error()), w) + "\n")
+		// No explanation for this error: still never a dead end.
 		b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+"press Enter to try again; if it keeps failing, press s to save an error report for support (redacted: no token, no account name).", w) + "\n")
 	}
 	b.WriteString(m.diagnosisView(w))
@@ -101,14 +98,14 @@ func supportLines(e *explain.Explanation) [][2]string {
 // saveErrorReport writes a redacted error report (flows.ErrorReport) next to the
 // verification reports and shows its absolute path.
 func (m *Model) saveErrorReport() tea.Cmd {
-	f := flows.ErrorFacts{What: orText(errActions[m.errFrom], "Something went wrong."), At: m.opts.now()}
-	if m.app != nil {
-		f.App, f.ClientID = m.app.Key, m.app.ClientID
+	f := flows.ErrorFacts{What: m.flow.ErrFrom().Failed(), At: m.opts.now()}
+	if m.flow.App() != nil {
+		f.App, f.ClientID = m.flow.App().Key, m.flow.App().ClientID
 	}
-	if m.admin != nil {
-		f.TenantID, f.SignedInAs = m.admin.TenantID, m.admin.UPN
+	if m.flow.Admin() != nil {
+		f.TenantID, f.SignedInAs = m.flow.Admin().TenantID, m.flow.Admin().UPN
 	}
-	data := flows.ErrorReport(m.err, f)
+	data := flows.ErrorReport(m.flow.Err(), f)
 	write := m.opts.WriteFile
 	if write == nil {
 		write = func(p string, d []byte) error { return os.WriteFile(p, d, 0o600) }

@@ -11,36 +11,41 @@ import (
 	"github.com/d365consent/d365consent/permissions"
 )
 
-// Step 2: review what the app asks for. A table of the permissions with a detail pane
+// Review what the app asks for. A table of the permissions with a detail pane
 // for the selected row, and the wizard's own (read-only) sign-in scopes.
 
 func (m *Model) reviewKey(k tea.KeyPressMsg) tea.Cmd {
-	n := len(m.app.Permissions)
+	n := len(m.flow.App().Permissions)
 	switch {
 	case key.Matches(k, m.keys.Up):
-		m.row = (m.row + n - 1) % n
+		m.review.row = (m.review.row + n - 1) % n
 	case key.Matches(k, m.keys.Down):
-		m.row = (m.row + 1) % n
+		m.review.row = (m.review.row + 1) % n
 	case key.Matches(k, m.keys.Enter):
-		return m.afterReview()
+		return m.apply(m.flow.Continue())
 	}
 	return nil
 }
 
-func (m *Model) reviewView(w int) (string, []key.Binding) {
-	a := m.app
+// reviewModel is the review step's own state: the selected row.
+type reviewModel struct {
+	row int
+}
+
+func (m *Model) reviewView(w int) screen {
+	a := m.flow.App()
 	var b strings.Builder
 	b.WriteString(m.th.Header.Render(wrap(a.DisplayName, w)) + "\n")
 	if a.ReauthorizeOnly {
 		b.WriteString(wrap(m.th.Warn.Render("Re-authorize only:")+" "+m.th.Subtle.Render("since "+orDash(a.CreationClosedOn)+" this app cannot be created; an existing one is re-authorized."), w) + "\n")
 	}
 	b.WriteString("\n")
-	table, top, bottom := m.permTable(a.Permissions, w, m.row)
+	table, top, bottom := m.permTable(a.Permissions, w, m.review.row)
 	pre := strings.Count(b.String(), "\n")
-	m.focusTop, m.focusBottom = pre+top, pre+bottom
+	focus := [2]int{pre + top, pre + bottom}
 	b.WriteString(table + "\n\n")
 
-	p := a.Permissions[m.row]
+	p := a.Permissions[m.review.row]
 	detail := []string{
 		m.th.Header.Render(p.API+" · "+p.Value) + "  " + m.th.Subtle.Render(p.FriendlyName),
 		wrap(p.Type.Explain(), w-4),
@@ -59,7 +64,8 @@ func (m *Model) reviewView(w int) (string, []key.Binding) {
 	for _, s := range signin.Scopes() {
 		b.WriteString(m.th.Subtle.Render(wrapIndent("  "+s.Value+": "+s.Reason, w, "    ")) + "\n")
 	}
-	return strings.TrimRight(b.String(), "\n"), []key.Binding{m.keys.Up, m.keys.Down, m.keys.Enter, m.keys.Back}
+	return screen{body: strings.TrimRight(b.String(), "\n"), focus: focus,
+		keys: []key.Binding{m.keys.Up, m.keys.Down, m.keys.Enter, m.keys.Back}}
 }
 
 // permTable renders the vendor's table (the seed's columns): API | Permission | Type |

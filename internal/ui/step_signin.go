@@ -1,22 +1,30 @@
 package ui
 
 import (
-	"strings"
-
 	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
+	"strings"
+
+	"github.com/d365consent/d365consent/internal/flows"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
-// Step 3: sign in. The flow calls back with the URL (or device code) as soon as it
+// signInModel is the sign-in step's own state: the prompt on screen and the channel
+// the flow's callback sends prompts on.
+type signInModel struct {
+	prompt  *flows.SignInPrompt
+	prompts chan flows.SignInPrompt
+}
+
+// Sign in. The flow calls back with the URL (or device code) as soon as it
 // has one; the URL stays on screen, copyable (c) and as a QR code (r).
 
 func (m *Model) signInKey(k tea.KeyPressMsg) tea.Cmd {
 	// Never a QR code of the browser sign-in URL: it returns to http://localhost on
 	// this machine, which a phone cannot reach.
-	if key.Matches(k, m.keys.QR) && (m.prompt == nil || !m.prompt.DeviceCode) {
+	if key.Matches(k, m.keys.QR) && (m.signIn.prompt == nil || !m.signIn.prompt.DeviceCode) {
 		return nil
 	}
 	cmd, _ := m.urlKey(k)
@@ -28,7 +36,7 @@ func (m *Model) signInKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) signInKeys() []key.Binding {
 	var ks []key.Binding
 	for _, b := range m.urlKeys() {
-		if b.Help().Key == m.keys.QR.Help().Key && (m.prompt == nil || !m.prompt.DeviceCode) {
+		if b.Help().Key == m.keys.QR.Help().Key && (m.signIn.prompt == nil || !m.signIn.prompt.DeviceCode) {
 			continue
 		}
 		ks = append(ks, b)
@@ -39,11 +47,11 @@ func (m *Model) signInKeys() []key.Binding {
 func (m *Model) signInView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(wrap("Sign in as a Global Administrator or Privileged Role Administrator of the tenant. The wizard only reads ("+signin.List()+").", w) + "\n\n")
-	if m.prompt == nil {
+	if m.signIn.prompt == nil {
 		b.WriteString(m.spin() + " " + orText(m.status, "Starting sign-in…"))
 		return b.String(), nil
 	}
-	p := m.prompt
+	p := m.signIn.prompt
 	if p.Consent != "" {
 		b.WriteString(wrap(p.Consent, w) + "\n\n")
 	}
@@ -54,17 +62,15 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		if p.Reason != "" {
 			b.WriteString(wrap(safetext.Sanitize(p.Reason), w) + "\n\n")
 		}
-		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, ""))
+		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, "", m.showQR))
 		b.WriteString("and enter the code " + m.th.Key.Render(p.UserCode) + "\n")
 	} else {
 		lead := "Your browser should open this page; if it did not, open it yourself:"
 		if m.opts.NoBrowser {
 			lead = "Open this page in a browser on this machine (sign-in returns to http://localhost here):"
 		}
-		qr := m.showQR
-		m.showQR = false // never a QR code of a localhost sign-in
-		b.WriteString(m.urlBlock(lead, p.URL, w, ""))
-		m.showQR = qr
+		// Never a QR code of a localhost sign-in.
+		b.WriteString(m.urlBlock(lead, p.URL, w, "", false))
 	}
 	b.WriteString("\n" + m.th.Subtle.Render(wrap(firstUseNotice, w)) + "\n")
 	b.WriteString("\n" + m.spin() + " " + orText(m.status, "Waiting for you to sign in in the browser…"))

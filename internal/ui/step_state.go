@@ -1,46 +1,33 @@
 package ui
 
 import (
+	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/permissions"
 )
 
-// Step 4: the current state, read before consenting. A re-authorization shows exactly
+// The current state, read before consenting. A re-authorization shows exactly
 // which permissions are new or missing; a re-authorize-only app (UO) whose service
 // principal is absent is explained, and no consent is offered.
 
 func (m *Model) stateKey(k tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(k, switchAccountKey) {
-		return m.switchAccount()
+	if key.Matches(k, switchAccountKey) && m.caps.SwitchAccount != nil {
+		return m.apply(m.flow.SwitchAccount())
 	}
-	if !key.Matches(k, m.keys.Enter) || m.before == nil || m.busy {
-		return nil
-	}
-	switch {
-	case m.blocked():
-		return nil
-	case !flows.ConsentCanHelp(m.before) && m.before.Status != flows.StatusComplete:
-		// Consent cannot change this state: Enter shows the summary with the cause.
-		m.enter(stepSummary)
-		m.result = m.before
-		m.outcome.Result = m.before
-		return nil
-	case m.before.Status == flows.StatusComplete:
-		m.enter(stepSummary)
-		m.result = m.before
-		m.outcome.Result = m.before
+	if !key.Matches(k, m.keys.Enter) || m.busy {
 		return nil
 	}
-	return m.goTo(stepConsent)
+	// The flow decides: the consent page when consent can help, else the summary.
+	return m.apply(m.flow.Proceed())
 }
 
 func (m *Model) adminLines(w int) string {
-	a := m.admin
+	a := m.flow.Admin()
 	if a == nil {
 		return ""
 	}
@@ -62,17 +49,17 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	var b strings.Builder
 	b.WriteString(m.adminLines(w) + "\n")
 	back := []key.Binding{m.keys.Back}
-	if m.canSwitchAccount() {
+	if m.caps.SwitchAccount != nil {
 		back = append(back, switchAccountKey)
 	}
-	if m.busy || m.before == nil {
+	if m.busy || m.flow.Before() == nil {
 		b.WriteString(m.spin() + " " + orText(m.status, "Reading the app's grants from Microsoft Graph…"))
 		return b.String(), back
 	}
-	r := m.before
-	if m.blocked() {
-		b.WriteString(m.th.Bad.Render("The "+m.app.AppType+" app is not in your tenant.") + "\n")
-		b.WriteString(wrap(orText(m.app.Notice, "This app can only be re-authorized, no longer created.")+" Your tenant has no service principal for it, so there is nothing to re-authorize and the wizard offers no consent link.", w) + "\n\n")
+	r := m.flow.Before()
+	if m.flow.Blocked() {
+		b.WriteString(m.th.Bad.Render("The "+m.flow.App().AppType+" app is not in your tenant.") + "\n")
+		b.WriteString(wrap(orText(m.flow.App().Notice, "This app can only be re-authorized, no longer created.")+" Your tenant has no service principal for it, so there is nothing to re-authorize and the wizard offers no consent link.", w) + "\n\n")
 		b.WriteString(wrap("If you have an active subscription, contact AvePoint support; for Customer Engagement choose the CE app instead (Esc to go back).", w))
 		return b.String(), back
 	}
@@ -107,7 +94,7 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 		}
 		b.WriteString(wrap("Re-authorization will add: "+strings.Join(names, ", ")+".", w) + "\n")
 	}
-	if m.app.ReauthorizeOnly { // UO is re-authorized, never "granted" anew (issue 12)
+	if m.flow.App().ReauthorizeOnly { // UO is re-authorized, never "granted" anew
 		b.WriteString(wrap("Enter opens the admin consent page that re-authorizes the app for every permission.", w))
 	} else {
 		b.WriteString(wrap("Enter opens the admin consent page for every permission of the app.", w))
@@ -120,4 +107,35 @@ func orText(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// roleLines show the role verdict for the chosen app: never "no role" when the roles
+// could not be read, and which rows a delegated-only role blocks.
+func (m *Model) roleLines(w int) string {
+	c := roleVerdict(m.flow.Admin(), m.flow.App())
+	msg := safetext.Sanitize(c.Message)
+	switch c.Verdict {
+	case flows.RoleCanGrantAll:
+		return m.th.OK.Render(m.g.Check) + " " + wrap(msg, w-2) + "\n"
+	case flows.RoleUnknown:
+		return wrap(m.th.Warn.Render(m.g.Warn+" Role check: ")+msg, w) + "\n"
+	}
+	s := wrap(m.th.Warn.Render(m.g.Warn+" Role check: ")+msg, w) + "\n"
+	if m.caps.SwitchAccount != nil {
+		s += m.th.Subtle.Render(wrap("Press o to sign in as someone else.", w)) + "\n"
+	}
+	return s
+}
+
+// roleVerdict is the admin's role check for app. An Admin whose roles flows did
+// not try to read (neither RolesRead nor a read error: an engine's own) keeps its
+// verdict.
+func roleVerdict(a *flows.Admin, app *permissions.App) flows.RoleCheck {
+	if !a.RolesRead && a.RolesErr == nil {
+		if a.CanConsent {
+			return flows.RoleCheck{Verdict: flows.RoleCanGrantAll, Roles: a.Roles, Message: "Role: " + strings.Join(a.Roles, ", ") + ": can grant admin consent."}
+		}
+		return flows.RoleCheck{Verdict: flows.RoleNone, Message: a.RoleWarning}
+	}
+	return a.RoleCheck(app)
 }

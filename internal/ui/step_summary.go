@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"context"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"path/filepath"
 	"strings"
 
@@ -9,27 +9,28 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
-// Step 6: the verification, per permission, with warnings, the next step in AOS and
+// The verification, per permission, with warnings, the next step in AOS and
 // "save report" (Markdown + JSON).
 
 func (m *Model) summaryKey(k tea.KeyPressMsg) tea.Cmd {
-	if m.result == nil || m.busy {
+	if m.flow.Result() == nil || m.busy {
 		return nil
 	}
 	switch {
 	case key.Matches(k, m.keys.Save):
 		return m.saveReport()
 	case key.Matches(k, m.keys.Enter):
-		return m.quit(nil)
+		m.flow.Finish()
+		return m.apply(wizard.NoWork)
 	}
 	return nil
 }
 
 func (m *Model) saveReport() tea.Cmd {
-	r, att := m.result, m.attempt
+	r, att := m.flow.Result(), m.attempt
 	write := m.opts.WriteReport
 	if write == nil {
 		write = flows.WriteReport
@@ -52,11 +53,11 @@ func (m *Model) saveReport() tea.Cmd {
 
 func (m *Model) summaryView(w int) (string, []key.Binding) {
 	var b strings.Builder
-	if m.busy || m.result == nil {
+	if m.busy || m.flow.Result() == nil {
 		b.WriteString(m.spin() + " " + orText(m.status, "Verifying in Microsoft Graph…"))
 		return b.String(), []key.Binding{m.keys.Back}
 	}
-	r := m.result
+	r := m.flow.Result()
 	head := headline(r)
 	if r.Status == flows.StatusComplete {
 		b.WriteString(m.th.OK.Render(m.g.Check+" "+wrap(head, w-2)) + "\n")
@@ -71,10 +72,10 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	}
 	next := r.NextStep
 	if next == "" {
-		next = flows.NextStep(m.app)
+		next = flows.NextStep(m.flow.App())
 	}
 	b.WriteString("\n")
-	verify := m.command("verify") // on its own line: copied whole
+	verify := m.flow.Command("verify") // on its own line: copied whole
 	blockers := flows.Blockers(r)
 	switch {
 	case r.Status == flows.StatusComplete:
@@ -91,7 +92,7 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 		b.WriteString(wrap("Afterwards, check with:", w) + "\n" + verify + "\n")
 	default:
 		again := "try the consent again"
-		if m.app != nil && m.app.ReauthorizeOnly {
+		if m.flow.App() != nil && m.flow.App().ReauthorizeOnly {
 			again = "re-authorize again"
 		}
 		b.WriteString(wrap("Esc goes back to "+again+"; grants can take a few minutes to replicate. Check later with:", w) + "\n" + verify + "\n")
@@ -103,14 +104,12 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	return strings.TrimRight(b.String(), "\n"), keys
 }
 
-var _ = context.Background
-
 // whoAndWhere is the signed-in account and the tenant (name and id), ids kept whole.
 func (m *Model) whoAndWhere(r *flows.Result, w int) string {
 	var parts []string
 	who := r.SignedInAs
-	if who == "" && m.admin != nil {
-		who = m.admin.UPN
+	if who == "" && m.flow.Admin() != nil {
+		who = m.flow.Admin().UPN
 	}
 	if who != "" {
 		parts = append(parts, "Signed in as "+safetext.Sanitize(who))

@@ -12,8 +12,7 @@ import (
 
 // Results shown by the golden tests come from a real verification: flows signs in to
 // the demo tenant (real MSAL over loopback HTTPS) and verifies from its Graph, so a
-// golden can only show a state flows can really produce (issue 13: no hand-made
-// results). Each scenario's tenant is started once per test binary.
+// golden can only show a state flows can really produce (no hand-made results). Each scenario's tenant is started once per test binary.
 
 type verifiedKey struct{ scenario, app string }
 

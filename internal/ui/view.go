@@ -16,7 +16,7 @@ import (
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
-	// Focus reports: coming back from the browser checks Graph at once (issue 10).
+	// Focus reports: coming back from the browser checks Graph at once.
 	v.ReportFocus = true
 	v.WindowTitle = "d365consent"
 	return v
@@ -25,10 +25,35 @@ func (m *Model) View() tea.View {
 // Text is the view as plain text without escape sequences (tests, goldens).
 func (m *Model) Text() string { return ansi.Strip(m.render()) }
 
-func (m *Model) render() string {
+// scroller is the body's scroll position; Update keeps it (layout), View only reads it.
+type scroller struct {
+	// scroll is the first body line shown when the body is taller than the window;
+	// maxScroll is its limit for the current body.
+	scroll, maxScroll int
+	// lastFocus is the step's focus lines the scroll last followed.
+	lastFocus [2]int
+}
+
+// screen is a step's body, the keys it offers and the body lines it wants on screen
+// (the selected row; -1 when none).
+type screen struct {
+	body  string
+	keys  []key.Binding
+	focus [2]int
+}
+
+// frame is the laid-out window: computed from the model, changing nothing.
+type frame struct {
+	header, footer string
+	lines          []string
+	room           int
+	focus          [2]int
+}
+
+func (m *Model) frame() frame {
 	w := max(m.width, 20)
-	m.focusTop, m.focusBottom = -1, -1
-	body, keys := m.body(w)
+	sc := m.body(w)
+	body, keys := sc.body, sc.keys
 	if m.showingReprompt() && !m.confirmQuit {
 		body = m.repromptView(w) + "\n" + body
 		if m.opts.Approver != nil {
@@ -40,28 +65,48 @@ func (m *Model) render() string {
 	}
 	if m.confirmQuit {
 		body = m.th.Warn.Render("Consent may be half done in the browser.") + "\n" +
-			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + m.command("verify") + "\n" +
+			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + m.flow.Command("verify") + "\n" +
 			"\n\n" + "Quit anyway? " + m.th.Key.Render("y") + " yes  " + m.th.Key.Render("n") + " no, keep waiting"
 		keys = []key.Binding{m.keys.Yes, m.keys.No}
 	}
 	body = wrapNoHyphen(body, w)
-	header := m.header(w)
-	lines := strings.Split(body, "\n")
-	hLines := strings.Count(header, "\n") + 1
-	footer := m.footer(w, keys)
-	room := m.height - hLines - (strings.Count(footer, "\n") + 1) - 1
-	if len(lines) > max(room, 3) {
+	f := frame{header: m.header(w), lines: strings.Split(body, "\n"), focus: sc.focus}
+	hLines := strings.Count(f.header, "\n") + 1
+	f.footer = m.footer(w, keys)
+	f.room = m.height - hLines - (strings.Count(f.footer, "\n") + 1) - 1
+	if len(f.lines) > max(f.room, 3) {
 		// Too tall for the window: the body scrolls, and the help says how.
-		footer = m.footer(w, append(keys, m.keys.PageDown)) // its help names pgup too
-		room = m.height - hLines - (strings.Count(footer, "\n") + 1) - 1
+		f.footer = m.footer(w, append(keys, m.keys.PageDown)) // its help names pgup too
+		f.room = m.height - hLines - (strings.Count(f.footer, "\n") + 1) - 1
 	}
-	room = max(room, 3)
-	m.follow(len(lines), room)
-	body = m.scrollWindow(lines, room)
+	f.room = max(f.room, 3)
 	if !m.g.Unicode {
-		footer = asciiText.Replace(footer)
+		f.footer = asciiText.Replace(f.footer)
 	}
-	return header + "\n" + body + "\n" + padTo(body, room) + footer
+	return f
+}
+
+func (m *Model) render() string {
+	f := m.frame()
+	body := m.scrollWindow(f.lines, f.room)
+	return f.header + "\n" + body + "\n" + padTo(body, f.room) + f.footer
+}
+
+// layout keeps the scroll within the body and on the step's focus when the focus
+// moved (a new selection), not on every frame, so PgDn still works.
+func (m *Model) layout() {
+	f := m.frame()
+	m.follow(f.focus, len(f.lines), f.room)
+	m.maxScroll = maxScroll(len(f.lines), f.room)
+}
+
+// maxScroll is the last first line of a body of n lines in room lines: the markers
+// take two of them.
+func maxScroll(n, room int) int {
+	if n <= room {
+		return 0
+	}
+	return n - (room - 2)
 }
 
 // asciiText replaces the typographic characters of our own texts where the terminal
@@ -74,12 +119,9 @@ var asciiText = strings.NewReplacer("·", "-", "…", "...", "—", "-", "–", 
 // marker line where lines are hidden above or below.
 func (m *Model) scrollWindow(lines []string, room int) string {
 	if len(lines) <= room {
-		m.maxScroll = 0
 		return strings.Join(lines, "\n")
 	}
-	// Room for the text once the markers take their lines: at most two.
-	m.maxScroll = len(lines) - (room - 2)
-	top := min(max(m.scroll, 0), m.maxScroll)
+	top := min(max(m.scroll, 0), maxScroll(len(lines), room))
 	var out []string
 	if top > 0 {
 		out = append(out, m.th.Subtle.Render(fmt.Sprintf("  %s %d more above (pgup)", m.g.Ellipsis, top)))
@@ -95,9 +137,8 @@ func (m *Model) scrollWindow(lines []string, room int) string {
 	return strings.Join(out, "\n")
 }
 
-// follow scrolls so the step's focus lines are on screen, once per new focus.
-func (m *Model) follow(n, room int) {
-	f := [2]int{m.focusTop, m.focusBottom}
+// follow scrolls so the focus lines f are on screen, once per new focus.
+func (m *Model) follow(f [2]int, n, room int) {
 	if f[0] < 0 || f == m.lastFocus || n <= room {
 		m.lastFocus = f
 		return
@@ -124,18 +165,12 @@ func padTo(body string, room int) string {
 	return strings.Repeat("\n", n)
 }
 
-var stepTitles = [...]string{"Choose the app", "Review permissions", "App client id", "Sign in", "Current state", "Admin consent", "Summary", "Something went wrong"}
-
 func (m *Model) header(w int) string {
 	name := "d365consent"
 	if m.opts.Demo {
 		name += " · demo tenant"
 	}
-	pos := ""
-	if n := stepNumber(m.step); n > 0 {
-		pos = fmt.Sprintf("%d/6 ", n)
-	}
-	right := pos + stepTitles[m.step]
+	right := m.step().Position() + m.step().Title()
 	line := m.th.Title.Render(name)
 	gap := w - ansi.StringWidth(name) - ansi.StringWidth(right)
 	if gap >= 2 {
@@ -144,24 +179,6 @@ func (m *Model) header(w int) string {
 		line += "\n" + m.th.Header.Render(right)
 	}
 	return line + "\n" + m.th.Subtle.Render(strings.Repeat(m.g.Box.Top, w))
-}
-
-func stepNumber(s step) int {
-	switch s {
-	case stepChoose:
-		return 1
-	case stepReview, stepClientID:
-		return 2
-	case stepSignIn:
-		return 3
-	case stepState:
-		return 4
-	case stepConsent:
-		return 5
-	case stepSummary:
-		return 6
-	}
-	return 0
 }
 
 func (m *Model) footer(w int, keys []key.Binding) string {
@@ -206,27 +223,30 @@ func (m *Model) footer(w int, keys []key.Binding) string {
 	return out
 }
 
-// body renders the step and returns the keys it offers.
-func (m *Model) body(w int) (string, []key.Binding) {
-	switch m.step {
+// body renders the step, the keys it offers and its focus lines.
+func (m *Model) body(w int) screen {
+	none := [2]int{-1, -1}
+	var text string
+	var keys []key.Binding
+	switch m.step() {
 	case stepChoose:
-		return m.chooseView(w)
+		text, keys = m.chooseView(w)
 	case stepReview:
 		return m.reviewView(w)
 	case stepClientID:
-		return m.clientIDView(w)
+		text, keys = m.clientIDView(w)
 	case stepSignIn:
-		return m.signInView(w)
+		text, keys = m.signInView(w)
 	case stepState:
-		return m.stateView(w)
+		text, keys = m.stateView(w)
 	case stepConsent:
-		return m.consentView(w)
+		text, keys = m.consentView(w)
 	case stepSummary:
-		return m.summaryView(w)
+		text, keys = m.summaryView(w)
 	case stepError:
-		return m.errorView(w)
+		text, keys = m.errorView(w)
 	}
-	return "", nil
+	return screen{body: text, keys: keys, focus: none}
 }
 
 // spin is a spinner frame and the elapsed time of the current wait, both derived
@@ -295,12 +315,12 @@ func (m *Model) qrFits(qrLines, otherLines int) bool {
 // urlBlock shows a browser URL: always on screen, whole, on lines of its own, with
 // the copy and QR keys, and the QR code when toggled on and it fits the window whole;
 // else one line saying how to get it (qrHint).
-func (m *Model) urlBlock(label, url string, w int, qrHint string) string {
+func (m *Model) urlBlock(label, url string, w int, qrHint string, showQR bool) string {
 	var b strings.Builder
 	b.WriteString(m.th.Header.Render(wrap(label, w)) + "\n")
 	links := m.linkLines(url, w)
 	b.WriteString(links + "\n")
-	if m.showQR {
+	if showQR {
 		qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g)
 		others := strings.Count(links, "\n") + 1 + strings.Count(wrap(label, w), "\n") + 1 + 2
 		if qr != "" && m.qrFits(strings.Count(qr, "\n")+1, others) {
@@ -371,4 +391,4 @@ func signInAgainLine(p flows.SignInPrompt) string {
 }
 
 // showingReprompt: a sign-in again (repromptMsg) is shown over a later step.
-func (m *Model) showingReprompt() bool { return m.reprompt != nil && m.step != stepSignIn }
+func (m *Model) showingReprompt() bool { return m.reprompt != nil && m.step() != stepSignIn }

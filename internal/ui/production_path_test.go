@@ -49,7 +49,7 @@ func typeText(m *Model, s string) {
 func TestSignInScreenProductionRules(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.NoBrowser, o.QRFirst = true, true })
 	at(m, stepSignIn)
-	m.prompt = &flows.SignInPrompt{URL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=x&redirect_uri=http%3A%2F%2Flocalhost%3A43123"}
+	m.signIn.prompt = &flows.SignInPrompt{URL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=x&redirect_uri=http%3A%2F%2Flocalhost%3A43123"}
 	m.Update(press("r"))
 	s := m.Text()
 	for _, bad := range []string{"any device", "r QR code", "▀", "█"} {
@@ -64,7 +64,7 @@ func TestSignInScreenProductionRules(t *testing.T) {
 		}
 	}
 	m.height = 80
-	m.prompt = &flows.SignInPrompt{URL: "https://microsoft.com/devicelogin", UserCode: "ABCD-EFGH", DeviceCode: true,
+	m.signIn.prompt = &flows.SignInPrompt{URL: "https://microsoft.com/devicelogin", UserCode: "ABCD-EFGH", DeviceCode: true,
 		Reason: "Signing in with a device code because this is an SSH session: …"}
 	s = m.Text()
 	for _, want := range []string{"SSH session", "ABCD-EFGH", "r QR code", "any device"} {
@@ -81,7 +81,7 @@ func TestConsentScreenPasteAndFocus(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{})
 	at(m, stepConsent)
 	w := &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x&state=s")}
-	m.waiter = w
+	useWaiter(m, w)
 	m.height = 60
 	s := m.Text()
 	if !strings.Contains(s, "nothing comes back here") || !strings.Contains(s, "p paste") {
@@ -99,15 +99,15 @@ func TestConsentScreenPasteAndFocus(t *testing.T) {
 		t.Fatalf("pasted %q:\n%s", w.pasted, m.Text())
 	}
 	m.Update(press("esc"))
-	if m.step != stepConsent || m.pasting {
-		t.Fatalf("esc in the paste field left the consent step (%s) or kept the field", m.step)
+	if m.step() != stepConsent || m.consent.pasting {
+		t.Fatalf("esc in the paste field left the consent step (%s) or kept the field", m.step())
 	}
 	m.Update(press("p"))
 	w.err = nil
 	typeText(m, "AADSTS65004")
 	m.Update(press("enter"))
-	if len(w.pasted) != 2 || w.pasted[1] != "AADSTS65004" || m.pasting {
-		t.Fatalf("pasted %q, field open %v", w.pasted, m.pasting)
+	if len(w.pasted) != 2 || w.pasted[1] != "AADSTS65004" || m.consent.pasting {
+		t.Fatalf("pasted %q, field open %v", w.pasted, m.consent.pasting)
 	}
 }
 
@@ -115,33 +115,33 @@ func TestConsentScreenPasteAndFocus(t *testing.T) {
 // blocks and offers "sign in as someone else"; unreadable roles are never "no role".
 func TestRoleVerdictOnStateScreen(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepState)
 	m.height = 60
-	m.admin = &flows.Admin{UPN: "cam@contoso.example", RolesRead: true, DirectoryRoles: []flows.DirectoryRole{{DisplayName: "Cloud Application Administrator", RoleTemplateID: flows.RoleCloudApplicationAdministrator}}}
+	signInAs(m, &flows.Admin{UPN: "cam@contoso.example", RolesRead: true, DirectoryRoles: []flows.DirectoryRole{{DisplayName: "Cloud Application Administrator", RoleTemplateID: flows.RoleCloudApplicationAdministrator}}})
 	s := m.Text()
 	for _, want := range []string{"Cloud Application Administrator", "Microsoft Graph · Directory.Read.All", "Press o to sign in as someone else", "o sign in as someone else"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("lacks %q:\n%s", want, s)
 		}
 	}
-	m.admin = &flows.Admin{UPN: "r@contoso.example", RolesErr: errors.New("HTTP 403")}
+	signInAs(m, &flows.Admin{UPN: "r@contoso.example", RolesErr: errors.New("HTTP 403")})
 	s = m.Text()
 	if !strings.Contains(s, "Could not read your directory roles") || strings.Contains(s, "no active directory role") {
 		t.Errorf("unreadable roles:\n%s", s)
 	}
 	m.Update(press("o"))
-	if m.step != stepSignIn || m.admin != nil {
-		t.Fatalf("o: step %s", m.step)
+	if m.step() != stepSignIn || m.flow.Admin() != nil {
+		t.Fatalf("o: step %s", m.step())
 	}
 }
 
 // "Sign in as someone else" runs the engine's SignInAgain.
 func TestSwitchAccountUsesSignInAgain(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(true)}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng })
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepState)
-	cmd := m.switchAccount()
+	_, cmd := m.Update(press("o"))
 	if cmd == nil {
 		t.Fatal("no sign-in started")
 	}
@@ -167,14 +167,11 @@ func TestClientIDStepTakesConsentLink(t *testing.T) {
 	cat := testCatalog()
 	cat.Apps[0].ClientID = ""
 	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.Catalog = cat })
-	m.appIdx = 0
-	m.selectApp()
-	m.enter(stepClientID)
-	m.clientID.Focus()
+	at(m, stepClientID)
 	typeText(m, "https://login.microsoftonline.com/common/adminconsent?client_id="+testCEClient+"&redirect_uri=https%3A%2F%2Faos.example%2Fcb")
 	m.Update(press("enter"))
-	if m.app.ClientID != testCEClient || m.app.RedirectURI != "https://aos.example/cb" || m.step != stepSignIn {
-		t.Fatalf("client id %q redirect %q step %s (%s)", m.app.ClientID, m.app.RedirectURI, m.step, m.idErr)
+	if m.flow.App().ClientID != testCEClient || m.flow.App().RedirectURI != "https://aos.example/cb" || m.step() != stepSignIn {
+		t.Fatalf("client id %q redirect %q step %s (%s)", m.flow.App().ClientID, m.flow.App().RedirectURI, m.step(), m.clientID.err)
 	}
 }
 
@@ -186,8 +183,8 @@ func TestConsentBlockedShowsCause(t *testing.T) {
 	b := &flows.BlockedError{Reason: flows.BlockDisabled, Cause: "The service principal is disabled.", NextStep: "Enable it in Entra admin center."}
 	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Done: true, Err: b, Result: result("ce", true, nil)}})
 	s := m.Text()
-	if m.step != stepError || !strings.Contains(s, "Consent cannot fix this") || !strings.Contains(s, "disabled") || !strings.Contains(s, "Enable it") {
-		t.Fatalf("step %s:\n%s", m.step, s)
+	if m.step() != stepError || !strings.Contains(s, "Consent cannot fix this") || !strings.Contains(s, "disabled") || !strings.Contains(s, "Enable it") {
+		t.Fatalf("step %s:\n%s", m.step(), s)
 	}
 }
 
@@ -213,11 +210,13 @@ func TestPickAppFoundInTenant(t *testing.T) {
 			{AppID: other, DisplayName: cat.Apps[0].DisplayName, AccountEnabled: false},
 			{AppID: "12121212-3434-5656-7878-909090909090", DisplayName: cat.Apps[0].DisplayName, FirstGranted: fixedNow.AddDate(-1, 0, 0), AccountEnabled: true},
 		}}
-	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Catalog = cat; o.Engine = eng })
-	m.appIdx = 0
-	m.selectApp()
-	m.admin = testAdmin(true)
-	m.enter(stepClientID)
+	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Catalog = cat; o.Engine = eng; o.Can.FindApps = eng.FindApps })
+	// Signed in, back on the review, then the client id step.
+	m.flow.Apps()[0].ClientID = testCEClient
+	at(m, stepState)
+	m.Update(press("esc"))
+	m.flow.Apps()[0].ClientID = ""
+	m.Update(press("enter"))
 	m.height = 60
 	if !strings.Contains(m.Text(), "ctrl+f find it in your tenant") {
 		t.Fatalf("no find key:\n%s", m.Text())
@@ -236,7 +235,14 @@ func TestPickAppFoundInTenant(t *testing.T) {
 	m.Update(press("down"))
 	m.Update(press("up"))
 	m.Update(press("enter"))
-	if m.app.ClientID != testCEClient || m.step != stepState {
-		t.Fatalf("picked %q, step %s (%s)", m.app.ClientID, m.step, m.idErr)
+	if m.flow.App().ClientID != testCEClient || m.step() != stepState {
+		t.Fatalf("picked %q, step %s (%s)", m.flow.App().ClientID, m.step(), m.clientID.err)
 	}
+}
+
+// signInAs signs in anew as a (sign in as someone else) and reads the state again.
+func signInAs(m *Model, a *flows.Admin) {
+	m.Update(press("o"))
+	m.Update(signedInMsg{attempt: m.attempt, admin: a})
+	reread(m, result(m.flow.App().Key, false, nil))
 }

@@ -1,7 +1,7 @@
 package cli
 
-// Issue 12 ("the wizard tells the truth"), the command-line bullets, in-process
-// against the demo tenant. Each failed before the issue's changes.
+// What the commands print, in-process against the demo tenant: next steps that name
+// the cause, reports, formats, help examples, the wizard's terminal check.
 
 import (
 	"os"

@@ -7,7 +7,7 @@ import (
 
 // consent-url accepts organizations as tenant: Microsoft documents it for admin
 // consent (the signed-in admin's home tenant); a pasted AOS consent link works as
-// --client-id (issue 10).
+// --client-id.
 func TestConsentURLOrganizationsAndPastedLink(t *testing.T) {
 	const id = "11111111-2222-3333-4444-555555555555"
 	code, out, errOut := runFlowsCmd(t, "consent-url", "--app", "ce", "--tenant", "organizations", "--client-id", id)

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/ui"
+	"github.com/d365consent/d365consent/internal/wizard"
+)
+
+// walk is what one run of the wizard showed: the steps the flow entered, how it
+// ended, the exit code and every d365consent command line it printed.
+type walk struct {
+	steps    []wizard.Step
+	status   flows.Status // of the last verification, "" when none
+	code     int
+	commands []string
+}
+
+// TestWizardParityAcrossRenderers walks every demo scenario through line mode and the
+// full screen, with the real emulator and MSAL sign-in, the admin taking the obvious
+// path (CE, Enter through each step, q where the wizard can go no further), and
+// requires the same steps, outcome, exit code and printed commands from both.
+func TestWizardParityAcrossRenderers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks every scenario twice against the demo tenant")
+	}
+	for _, sc := range emulator.Scenarios() {
+		for _, app := range []string{"1", "2"} { // CE, UO
+			t.Run(sc.Name+"/"+app, func(t *testing.T) {
+				t.Parallel()
+				walkBoth(t, sc.Name, app)
+			})
+		}
+	}
+}
+
+func walkBoth(t *testing.T, scenario, app string) {
+	line := walkLineMode(t, scenario, app)
+	full := walkFullScreen(t, scenario, app)
+	if !reflect.DeepEqual(line, full) {
+		t.Errorf("the renderers differ:\nline mode   %+v\nfull screen %+v", line, full)
+	}
+	t.Logf("%+v", line)
+	if len(line.steps) < 4 || line.steps[0] != wizard.Choose || line.code == 0 && line.status != flows.StatusComplete {
+		t.Errorf("implausible walk: %+v", line)
+	}
+}
+
+// demoWizard starts the scenario's demo tenant, no browser opened (each page is
+// answered with a, through the demo browser), and returns the wizard's options and target as the demo command
+// builds them.
+func demoWizard(t *testing.T, scenario string, accessible bool) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
+	t.Helper()
+	out := &lockedBuffer{}
+	a := newFactory(strings.NewReader(""), out, out, []string{"TERM=xterm-256color", "LANG=en_US.UTF-8"})
+	a.opts.Accessible = accessible
+	env, err := startDemo(context.Background(), a, scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Close() })
+	cfg := env.Config
+	cfg.Browser = nil // as demo --no-browser: the admin answers each page with a
+	tgt := wizardTarget{cfg: cfg, catalog: env.Catalog, approver: &demoApprover{env}, demo: true, scenario: scenario}
+	sess, err := flows.NewSession(tgt.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, out, tgt, a.wizardOptions(tgt, sess)
+}
+
+func (a *Factory) finish(o ui.Outcome, out *lockedBuffer, t wizardTarget, shown string) walk {
+	w := walk{steps: o.Steps, code: exitCode(a.wizardOutcome(o, t))}
+	if o.Result != nil {
+		w.status = o.Result.Status
+	}
+	for _, l := range strings.Split(shown+"\n"+out.String(), "\n") {
+		if l = strings.TrimSpace(l); commandLine.MatchString(l) && !slices.Contains(w.commands, l) {
+			w.commands = append(w.commands, l)
+		}
+	}
+	slices.Sort(w.commands)
+	return w
+}
+
+// commandLine is a d365consent command line the wizard printed.
+var commandLine = regexp.MustCompile(`^d365consent [a-z][a-z-]* --`)
+
+// linePrompts are line mode's questions and the admin's answers for app ("1" CE, "2"
+// UO): Enter through each step, a on each browser page.
+func linePrompts(app string) [][2]string {
+	return [][2]string{
+		{"Type a number from 1 to", app},
+		{"Press Enter to sign in", ""},
+		{"Demo: type a and press Enter", "a"},
+		{"Press Enter to open the admin consent page", ""},
+		{"Save a report", ""},
+	}
+}
+
+func walkLineMode(t *testing.T, scenario, app string) walk {
+	a, out, tgt, opts := demoWizard(t, scenario, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	in := answer(ctx, out, linePrompts(app))
+	o, err := ui.RunAccessible(ctx, opts, in, out)
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("line mode: %v %v\n%s", err, ctx.Err(), out.String())
+	}
+	return a.finish(o, out, tgt, "")
+}
+
+// answer types each prompt's answer once the prompt is on screen, in whatever order
+// the prompts come; the input ends with ctx.
+func answer(ctx context.Context, out *lockedBuffer, prompts [][2]string) io.Reader {
+	r, w := io.Pipe()
+	go func() {
+		defer w.Close()
+		seen := 0
+		for ctx.Err() == nil {
+			text := out.String()[seen:]
+			at, end, ans := -1, 0, ""
+			for _, p := range prompts {
+				if i := strings.Index(text, p[0]); i >= 0 && (at < 0 || i < at) {
+					at, end, ans = i, i+len(p[0]), p[1]
+				}
+			}
+			if at < 0 {
+				time.Sleep(5 * time.Millisecond) // polls the output; the bound is ctx
+				continue
+			}
+			seen += end
+			if _, err := io.WriteString(w, ans+"\n"); err != nil {
+				return
+			}
+		}
+	}()
+	return r
+}
+
+// screen is the full-screen model under teatest, its step and text readable while the
+// program runs.
+type screen struct {
+	*ui.Model
+	mu    *sync.Mutex
+	state *screenState
+}
+
+type screenState struct {
+	step    string
+	entries int
+	text    string
+	shown   strings.Builder // every frame's text, for the commands printed
+}
+
+func (s screen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := s.Model.Update(msg)
+	text := s.Model.Text()
+	s.mu.Lock()
+	s.state.step, s.state.entries, s.state.text = s.Model.Step(), len(s.Model.Outcome().Steps), text
+	s.state.shown.WriteString(text + "\n")
+	s.mu.Unlock()
+	return s, cmd
+}
+
+// fullScreenKey is the admin's key on a screen, "" to wait: the same answers as
+// linePrompts.
+func fullScreenKey(step, text string) string {
+	if strings.Contains(text, "Sign in again:") {
+		return "a"
+	}
+	switch step {
+	case "choose", "review":
+		return "enter"
+	case "current-state":
+		switch {
+		case strings.Contains(text, "Enter opens the admin consent page"), strings.Contains(text, "Enter shows the summary"):
+			return "enter"
+		case strings.Contains(text, "offers no consent link"):
+			return "q"
+		}
+	case "sign-in", "consent":
+		if strings.Contains(text, "approve in the demo browser") { // the page's URL is on screen
+			return "a"
+		}
+	case "summary":
+		if strings.Contains(text, "enter finish") {
+			return "enter"
+		}
+	case "error":
+		return "q"
+	}
+	return ""
+}
+
+func walkFullScreen(t *testing.T, scenario, app string) walk {
+	a, out, tgt, opts := demoWizard(t, scenario, false)
+	m := ui.New(context.Background(), opts)
+	t.Cleanup(m.Close)
+	s := screen{Model: m, mu: &sync.Mutex{}, state: &screenState{}}
+	tm := teatest.NewTestModel(t, s, teatest.WithInitialTermSize(120, 60),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tm.WaitFinished(t, teatest.WithFinalTimeout(90*time.Second))
+	}()
+	pressed := map[string]bool{}
+	for {
+		select {
+		case <-done:
+			s.mu.Lock()
+			shown := s.state.shown.String()
+			s.mu.Unlock()
+			return a.finish(m.Outcome(), out, tgt, shown)
+		case <-time.After(5 * time.Millisecond): // polls the screen; the bound is WaitFinished's
+		}
+		s.mu.Lock()
+		step, entries, text := s.state.step, s.state.entries, s.state.text
+		s.mu.Unlock()
+		// Once per step entry and browser page: a new sign-in prompt has a new URL.
+		id := fmt.Sprint(entries, fullScreenKey(step, text), firstURL(text))
+		if k := fullScreenKey(step, text); k != "" && !pressed[id] {
+			pressed[id] = true
+			if step == "choose" {
+				tm.Send(keyPress(app)) // the app's number moves the cursor to it
+			}
+			tm.Send(keyPress(k))
+		}
+	}
+}
+
+func keyPress(k string) tea.KeyPressMsg {
+	if k == "enter" {
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	}
+	return tea.KeyPressMsg{Code: rune(k[0]), Text: k}
+}
+
+// firstURL is the first line of text that starts a URL, "" when none.
+func firstURL(text string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "http") {
+			return l
+		}
+	}
+	return ""
+}

@@ -1,0 +1,329 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"strings"
+	"sync"
+
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/wizard"
+)
+
+// The waits of line mode: the sign-in and the consent run in the background while the
+// admin's lines are read (a to answer the page in the demo browser, Enter to check
+// now, a pasted address, q).
+
+func (r *plainRun) signIn(w wizard.Work) wizard.Work {
+	r.say("%s", firstUseNotice)
+	if _, err := r.ask("Press Enter to sign in (q quits):"); err != nil {
+		return r.stop(err)
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	signIn := r.opts.Engine.SignIn
+	if w == wizard.SignInAgainWork && r.caps.SwitchAccount != nil {
+		signIn = r.caps.SwitchAccount
+	}
+	type res struct {
+		a   *flows.Admin
+		err error
+	}
+	done := make(chan res, 1)
+	prompts := make(chan flows.SignInPrompt, 4)
+	var mu sync.Mutex
+	finished := false
+	go func() {
+		a, err := signIn(ctx, func(p flows.SignInPrompt) {
+			mu.Lock()
+			later := finished
+			mu.Unlock()
+			if later {
+				// A later step's token refresh or claims challenge: say it now, the
+				// step waits for the new sign-in.
+				r.sayReprompt(p)
+				return
+			}
+			select {
+			case prompts <- p:
+			case <-ctx.Done():
+			}
+		})
+		mu.Lock()
+		finished = true
+		mu.Unlock()
+		done <- res{a, err}
+	}()
+	approved := make(chan error, 1)
+	var cur *flows.SignInPrompt
+	for {
+		select {
+		case p := <-prompts:
+			cur = &p
+			r.showPrompt(p)
+			r.approveHint()
+		case d := <-done:
+			// A prompt sent just before the sign-in ended (the select may pick either
+			// when both are ready): shown the same way before moving on.
+			for len(prompts) > 0 {
+				r.showPrompt(<-prompts)
+			}
+			return r.flow.SignedIn(d.a, d.err)
+		case err := <-approved:
+			return r.flow.ApproveFailed(err)
+		case l, ok := <-r.lines:
+			switch {
+			case !ok:
+				r.lines = nil // end of input: keep waiting, Ctrl+C still cancels
+			case strings.EqualFold(l, "q"):
+				return r.stop(errQuitKey)
+			case strings.EqualFold(l, "a") && r.opts.Approver != nil && cur != nil:
+				r.approvePrompt(ctx, *cur, approved)
+			}
+		}
+	}
+}
+
+func (r *plainRun) showPrompt(p flows.SignInPrompt) {
+	r.notify("signin", p.URL)
+	if p.Consent != "" {
+		r.say("%s", p.Consent)
+	}
+	if p.DeviceCode {
+		if p.Reason != "" {
+			r.say("%s", safetext.Sanitize(p.Reason))
+		}
+		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
+	} else {
+		r.say("Sign in in your browser. If it did not open, open this page:")
+	}
+	r.say("%s", safetext.Sanitize(p.URL)) // whole, on its own line
+}
+
+// approvePrompt answers the sign-in page in the demo browser; a failure is sent on
+// failed (the flow shows it as the step's error).
+func (r *plainRun) approvePrompt(ctx context.Context, p flows.SignInPrompt, failed chan<- error) {
+	go func() {
+		var err error
+		if p.DeviceCode && r.caps.ApproveDevice != nil {
+			err = r.caps.ApproveDevice(ctx, p.UserCode)
+		} else {
+			err = r.opts.Approver.Approve(ctx, p.URL)
+		}
+		if err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+			failed <- err
+		}
+	}()
+}
+
+// verify reads the app's grants while reading the admin's lines: a answers a sign-in
+// again in the demo browser, q quits.
+func (r *plainRun) verify() wizard.Work {
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	type res struct {
+		r   *flows.Result
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		v, err := r.opts.Engine.Verify(ctx, r.flow.App())
+		done <- res{v, err}
+	}()
+	approved := make(chan error, 1)
+	for {
+		select {
+		case d := <-done:
+			r.takeReprompt()
+			return r.flow.Verified(d.r, d.err)
+		case err := <-approved:
+			return r.flow.ApproveFailed(err)
+		case l, ok := <-r.lines:
+			switch {
+			case !ok:
+				r.lines = nil
+			case strings.EqualFold(l, "q"):
+				return r.stop(errQuitKey)
+			case strings.EqualFold(l, "a") && r.opts.Approver != nil:
+				if p := r.takeReprompt(); p != nil {
+					r.approvePrompt(ctx, *p, approved)
+				}
+			}
+		}
+	}
+}
+
+// takeReprompt returns the sign-in again on screen, if any, and forgets it.
+func (r *plainRun) takeReprompt() *flows.SignInPrompt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.reprompt
+	r.reprompt = nil
+	return p
+}
+
+// sayReprompt asks the admin to sign in again after the sign-in step.
+func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
+	r.mu.Lock()
+	r.reprompt = &p
+	r.mu.Unlock()
+	r.notify("signin", p.URL)
+	if p.Consent != "" {
+		r.say("%s", p.Consent)
+	}
+	r.say("%s", signInAgainLine(p))
+	if p.DeviceCode {
+		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
+	} else {
+		r.say("Sign in in your browser. If it did not open, open this page:")
+	}
+	r.say("%s", safetext.Sanitize(p.URL))
+	r.approveHint()
+}
+
+func (r *plainRun) notify(kind, url string) {
+	if r.opts.OnURL != nil {
+		r.opts.OnURL(kind, url)
+	}
+}
+
+func (r *plainRun) approveHint() {
+	if r.opts.Approver != nil {
+		r.say("Demo: type a and press Enter to answer the page in the demo browser as the signed-in account.")
+	}
+}
+
+// consentWait is a running consent wait of line mode.
+type consentWait struct {
+	w        ConsentWaiter
+	caps     waiterCapabilities
+	url      string
+	ctx      context.Context
+	approved chan error
+	visible  int
+	paused   bool
+	recorded bool
+}
+
+func (r *plainRun) consent() wizard.Work {
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	w, err := r.opts.Engine.StartConsent(ctx, r.flow.App())
+	if err != nil {
+		return r.flow.ConsentStarted(err)
+	}
+	defer w.Close()
+	c := &consentWait{w: w, caps: waiterCapabilitiesOf(w), url: safetext.Sanitize(w.ConsentURL()), ctx: ctx,
+		approved: make(chan error, 1), visible: -1}
+	r.notify("consent", c.url)
+	r.say("Open this admin consent page as an admin and Accept:")
+	r.say("%s", c.url)
+	if c.caps.Production && c.caps.Paste != nil {
+		r.say("%s", productionNotice+"If the page shows an error, or you want to be sure, paste the address your browser ended on (or the AADSTS code it shows) and press Enter.")
+	}
+	r.say("Press Enter to check now; q quits.")
+	r.approveHint()
+	events := w.Events()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return r.flow.ConsentClosed()
+			}
+			if next, leave := r.consentEvent(c, ev); leave {
+				return next
+			}
+		case err := <-c.approved:
+			return r.flow.ApproveFailed(err)
+		case l, ok := <-r.lines:
+			if !ok {
+				r.lines = nil
+				continue
+			}
+			if leave := r.consentLine(c, l); leave {
+				return wizard.NoWork
+			}
+		case <-r.ctx.Done():
+			r.flow.Cancel()
+			return wizard.NoWork
+		}
+	}
+}
+
+// consentEvent says what an event of the wait changed and hands it to the flow; leave
+// reports the step is over.
+func (r *plainRun) consentEvent(c *consentWait, ev flows.ConsentEvent) (wizard.Work, bool) {
+	if ev.Visible != c.visible {
+		c.visible = ev.Visible
+		r.say("%d of %d permissions visible in Microsoft Graph.", ev.Visible, ev.Total)
+	}
+	if ev.Redirected && !c.recorded {
+		c.recorded = true
+		r.say("The browser came back: Entra ID recorded the consent. Waiting for Microsoft Graph to show every grant (replication can take a minute).")
+	}
+	if ev.Paused != nil && !c.paused {
+		// The account cannot grant it: say so once, and who can.
+		r.say("%s", safetext.Sanitize(ev.Paused.Cause))
+		r.say("What to do: %s", safetext.Sanitize(ev.Paused.NextStep))
+		if c.caps.Resume != nil {
+			r.say("Type w and press Enter to wait here for another admin's consent; q stops.")
+		}
+	}
+	c.paused = ev.Paused != nil
+	if ev.Err != nil && (errors.Is(ev.Err, flows.ErrCancelled) || errors.Is(ev.Err, context.Canceled)) {
+		r.flow.Cancel()
+		return wizard.NoWork, true
+	}
+	next := r.flow.ConsentEvent(ev)
+	return next, r.flow.Step() != wizard.Consent
+}
+
+// consentLine acts on a line typed during the wait; leave reports the run ended.
+func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
+	switch {
+	case strings.EqualFold(l, "q"):
+		r.flow.Quit() // paused: the account cannot grant it, incomplete
+		return true
+	case strings.EqualFold(l, "w") && c.paused && c.caps.Resume != nil:
+		c.caps.Resume()
+		r.flow.Resume()
+		c.paused = false
+		r.say("Waiting for another admin's consent. Press Enter to check now; q quits.")
+	case strings.EqualFold(l, "a") && r.opts.Approver != nil:
+		if p := r.takeReprompt(); p != nil {
+			r.approvePrompt(c.ctx, *p, c.approved) // the sign-in again comes first
+			break
+		}
+		r.approveConsent(c)
+	case c.caps.Paste != nil && (strings.Contains(l, "://") || strings.HasPrefix(strings.ToUpper(l), "AADSTS")):
+		if err := c.caps.Paste(l); err != nil {
+			r.say("That could not be read: %s", safetext.Sanitize(err.Error()))
+		} else {
+			r.say("Got it: reading what the browser ended on.")
+		}
+	default:
+		c.w.Recheck()
+	}
+	return false
+}
+
+// approveConsent answers the consent page in the demo browser; as in the full screen,
+// the publisher page's address is handed to the wait like the admin's paste.
+func (r *plainRun) approveConsent(c *consentWait) {
+	go func() {
+		landed, err := r.caps.ApproveConsent(c.ctx, c.url)
+		if err != nil {
+			if c.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+				c.approved <- err
+			}
+			return
+		}
+		if c.caps.Paste != nil && landed != "" {
+			if err := c.caps.Paste(landed); err != nil {
+				r.say("The consent page's answer could not be read: %s", safetext.Sanitize(err.Error()))
+			}
+		}
+		c.w.Recheck()
+	}()
+}

@@ -1,0 +1,320 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+
+	"github.com/d365consent/d365consent/internal/flows"
+)
+
+// ChooseApp picks the i-th catalog app and shows its review.
+func (f *Flow) ChooseApp(i int) Work {
+	if f.step != Choose || i < 0 || i >= len(f.apps) {
+		return NoWork
+	}
+	f.appIdx = i
+	f.selectApp()
+	f.enter(Review)
+	return NoWork
+}
+
+// Continue goes on from the review: ask for a client id when none is known, sign in
+// when not signed in yet, else read the current state.
+func (f *Flow) Continue() Work {
+	if f.step != Review {
+		return NoWork
+	}
+	f.selectApp()
+	if f.app.ClientID == "" {
+		f.enter(ClientID)
+		return NoWork
+	}
+	return f.afterClientID()
+}
+
+func (f *Flow) afterClientID() Work {
+	if f.admin != nil {
+		return f.verifyIn(State)
+	}
+	return f.signIn()
+}
+
+// EnterClientID takes what the admin typed on the client id step: a GUID, or the
+// consent link AOS gives (its client_id and redirect_uri). A parse error leaves the
+// step as it is.
+func (f *Flow) EnterClientID(s string) (Work, error) {
+	if f.step != ClientID {
+		return NoWork, nil
+	}
+	id, redirect, err := flows.ParseClientIDInput(s)
+	if err != nil {
+		return NoWork, err
+	}
+	f.typedID, f.typedRedirect = id, redirect
+	f.selectApp()
+	return f.afterClientID(), nil
+}
+
+// FindInTenant looks the app up in the tenant from the client id step, signing in
+// first when needed.
+func (f *Flow) FindInTenant() Work {
+	if f.step != ClientID {
+		return NoWork
+	}
+	if f.admin == nil {
+		f.findAfterSignIn = true
+		return f.signIn()
+	}
+	return FindAppsWork
+}
+
+func (f *Flow) signIn() Work {
+	f.enter(SignIn)
+	if f.signInAgain {
+		f.signInAgain = false
+		return SignInAgainWork
+	}
+	return SignInWork
+}
+
+// verifyIn enters s (State or Summary) with its verification not read yet.
+func (f *Flow) verifyIn(s Step) Work {
+	f.enter(s)
+	if s == State {
+		f.before = nil
+	} else {
+		f.result = nil
+	}
+	return VerifyWork
+}
+
+// SignedIn is the end of the sign-in.
+func (f *Flow) SignedIn(admin *flows.Admin, err error) Work {
+	if f.step != SignIn {
+		return NoWork
+	}
+	if err != nil {
+		return f.fail(SignIn, err)
+	}
+	f.admin = admin
+	if f.findAfterSignIn {
+		f.findAfterSignIn = false
+		f.enter(ClientID)
+		return FindAppsWork
+	}
+	return f.verifyIn(State)
+}
+
+// Verified is the end of a verification, of the current state or the final one.
+func (f *Flow) Verified(r *flows.Result, err error) Work {
+	if f.step != State && f.step != Summary {
+		return NoWork
+	}
+	if err != nil {
+		return f.fail(f.step, err)
+	}
+	if f.step == State {
+		f.before = r
+	} else {
+		f.result = r
+	}
+	f.outcome.Result = r
+	return NoWork
+}
+
+// Proceed is Enter on the current state: the consent page when consent can help,
+// else the summary of what was read; nothing while it is read or when the app is
+// not in the tenant.
+func (f *Flow) Proceed() Work {
+	if f.step != State || f.before == nil || f.Blocked() {
+		return NoWork
+	}
+	if !flows.ConsentCanHelp(f.before) {
+		f.enter(Summary)
+		f.result = f.before
+		f.outcome.Result = f.before
+		return NoWork
+	}
+	f.enter(Consent)
+	f.paused, f.redirected = nil, false
+	return ConsentWork
+}
+
+// ConsentStarted is the end of starting the consent wait.
+func (f *Flow) ConsentStarted(err error) Work {
+	if f.step != Consent || err == nil {
+		return NoWork
+	}
+	return f.fail(Consent, err)
+}
+
+// ConsentEvent is one event of the consent wait. When the step is no longer Consent
+// afterwards, or ev.Err is set, the renderer closes the wait.
+func (f *Flow) ConsentEvent(ev flows.ConsentEvent) Work {
+	if f.step != Consent {
+		return NoWork
+	}
+	f.paused = ev.Paused
+	f.redirected = f.redirected || ev.Redirected
+	switch {
+	case ev.Err != nil:
+		return f.consentFailed(ev)
+	case ev.Done && ev.Result != nil:
+		f.toSummary(ev.Result)
+	case ev.Done:
+		return f.verifyIn(Summary)
+	}
+	return NoWork
+}
+
+func (f *Flow) consentFailed(ev flows.ConsentEvent) Work {
+	f.paused = nil
+	switch {
+	case errors.Is(ev.Err, flows.ErrCancelled) || errors.Is(ev.Err, context.Canceled):
+		return NoWork
+	case errors.Is(ev.Err, flows.ErrCannotFix):
+		// A state consent cannot fix: its cause and next step.
+		if ev.Result != nil {
+			f.outcome.Result = ev.Result
+		}
+	case errors.Is(ev.Err, flows.ErrIncomplete) && ev.Result != nil:
+		// Timed out: what Graph shows, with the way forward.
+		f.toSummary(ev.Result)
+		f.note = "Stopped waiting: not every grant is visible in Microsoft Graph yet."
+		if bl := flows.Blockers(ev.Result); len(bl) > 0 {
+			f.note = "Stopped waiting: " + bl[0].Cause
+		}
+		return NoWork
+	}
+	return f.fail(Consent, ev.Err)
+}
+
+func (f *Flow) toSummary(r *flows.Result) {
+	f.enter(Summary)
+	f.result = r
+	f.outcome.Result = r
+}
+
+// ConsentClosed: the wait ended without a final event; the summary verifies itself.
+func (f *Flow) ConsentClosed() Work {
+	if f.step != Consent {
+		return NoWork
+	}
+	f.paused = nil
+	return f.verifyIn(Summary)
+}
+
+// Resume: the admin waits for another admin's consent (the renderer resumes the wait).
+func (f *Flow) Resume() {
+	if f.step == Consent && !f.done {
+		f.paused = nil
+	}
+}
+
+// ApproveFailed: the demo browser could not answer the step's page.
+func (f *Flow) ApproveFailed(err error) Work {
+	if f.step == Error || f.done {
+		return NoWork
+	}
+	return f.fail(f.step, err)
+}
+
+// SwitchAccount signs in anew as another account.
+func (f *Flow) SwitchAccount() Work {
+	if f.step != State && f.step != Consent {
+		return NoWork
+	}
+	f.signInAgain = true
+	f.admin = nil
+	f.paused = nil
+	return f.signIn()
+}
+
+func (f *Flow) fail(from Step, err error) Work {
+	f.enter(Error)
+	f.err, f.errFrom = err, from
+	return NoWork
+}
+
+// Back goes one step back, keeping the choices made so far; from the choose step it
+// ends the run.
+func (f *Flow) Back() Work {
+	switch f.step {
+	case Choose:
+		f.end(flows.ErrCancelled)
+	case Review:
+		f.enter(Choose)
+	case ClientID, SignIn, State:
+		f.enter(Review)
+	case Consent, Summary:
+		f.paused = nil
+		return f.verifyIn(State)
+	case Error:
+		if f.errFrom == Consent || f.errFrom == Summary {
+			return f.verifyIn(State)
+		}
+		f.enter(Review)
+	}
+	return NoWork
+}
+
+// Retry runs the work that failed again.
+func (f *Flow) Retry() Work {
+	if f.step != Error {
+		return NoWork
+	}
+	switch f.errFrom {
+	case SignIn:
+		return f.signIn()
+	case State, Summary:
+		return f.verifyIn(f.errFrom)
+	case Consent:
+		f.enter(Consent)
+		f.paused, f.redirected = nil, false
+		return ConsentWork
+	}
+	f.enter(Review)
+	return NoWork
+}
+
+// Quit ends the run where it is (q): finished on the summary or a state that needs
+// nothing, the error on the error step, the pause of a consent the account cannot
+// grant, else cancelled.
+func (f *Flow) Quit() { f.end(f.quitErr()) }
+
+func (f *Flow) quitErr() error {
+	switch f.step {
+	case Summary:
+		return nil
+	case State:
+		if f.before != nil && (f.before.Status == flows.StatusComplete || f.Blocked()) {
+			return nil
+		}
+	case Error:
+		return f.err
+	case Consent:
+		if f.paused != nil {
+			return f.paused // the account cannot grant it: incomplete
+		}
+	}
+	return flows.ErrCancelled
+}
+
+// Cancel ends the run as cancelled (Ctrl+C, the end of input).
+func (f *Flow) Cancel() { f.end(flows.ErrCancelled) }
+
+// Finish ends the run from the summary (Enter).
+func (f *Flow) Finish() {
+	if f.step == Summary && f.result != nil {
+		f.end(nil)
+	}
+}
+
+func (f *Flow) end(err error) {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.outcome.Err = err
+	f.outcome.Finished = err == nil
+}
