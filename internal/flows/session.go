@@ -130,7 +130,15 @@ type Session struct {
 	lastPrompt func(SignInPrompt)
 	// grantRead: the token covers allScopes (EnsureGrantRead succeeded).
 	grantRead bool
+	// signedIn is who the last sign-in's ID token names (display-safe; no token).
+	signedIn signedInClaims
 }
+
+// signedInClaims is the signed-in account as the sign-in's ID token names it
+// (entra/identity-platform/id-token-claims-reference: preferred_username, name, oid,
+// tid): who is signed in when Graph cannot say (/me refused for a partner's GDAP
+// technician, who has no user object in the customer tenant).
+type signedInClaims struct{ upn, name, oid, tid string }
 
 // NewSession checks cfg and builds the MSAL client and the Graph client.
 func NewSession(cfg Config) (*Session, error) {
@@ -384,8 +392,9 @@ func (s *Session) authenticateWith(ctx context.Context, prompt func(SignInPrompt
 	start := s.clock.Now()
 	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant), "claims", claims != "")
 	var err error
+	var tok *entra.Token
 	if s.cfg.DeviceCode {
-		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
+		tok, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
 			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: dc.Message, DeviceCode: true})
 			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
 				go func() {
@@ -396,7 +405,7 @@ func (s *Session) authenticateWith(ctx context.Context, prompt func(SignInPrompt
 			}
 		}, claims)
 	} else {
-		_, err = s.auth.Interactive(ctx, func(u string) error {
+		tok, err = s.auth.Interactive(ctx, func(u string) error {
 			show(SignInPrompt{URL: u})
 			if s.cfg.Browser == nil {
 				return nil
@@ -423,6 +432,11 @@ func (s *Session) authenticateWith(ctx context.Context, prompt func(SignInPrompt
 		return s.wrapAuth(explain.SignIn, "signing in", err)
 	}
 	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start))
+	if tok != nil {
+		s.mu.Lock()
+		s.signedIn = signedInClaims{upn: tok.Username, name: tok.Name, oid: tok.ObjectID, tid: tok.TenantID}
+		s.mu.Unlock()
+	}
 	return nil
 }
 
@@ -464,13 +478,26 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 		if reps[id] == nil {
 			return nil, fmt.Errorf("reading the signed-in admin: no reply for %s", id)
 		}
-		if reps[id].Err != nil {
-			return nil, fmt.Errorf("reading the signed-in admin: %w", reps[id].Err)
-		}
 	}
 	var me meReply
-	if err := jsonUnmarshal(reps["me"].Body, &me); err != nil {
+	if r := reps["me"]; r.Err != nil {
+		// A partner's GDAP technician has no user object in the customer tenant, so
+		// /me may be refused or not found there
+		// (partner-center/customers/gdap-introduction): who signed in is what the
+		// sign-in's ID token says.
+		s.mu.Lock()
+		id := s.signedIn
+		s.mu.Unlock()
+		if (r.Status != http.StatusForbidden && r.Status != http.StatusNotFound) || id.upn == "" {
+			return nil, fmt.Errorf("reading the signed-in admin: %w", r.Err)
+		}
+		s.logger.Info("/me unavailable: the signed-in identity comes from the sign-in's claims", "status", r.Status)
+		me = meReply{ID: id.oid, DisplayName: id.name, UserPrincipalName: id.upn}
+	} else if err := jsonUnmarshal(r.Body, &me); err != nil {
 		return nil, fmt.Errorf("reading /me: %w", err)
+	}
+	if reps["org"].Err != nil {
+		return nil, fmt.Errorf("reading the signed-in admin: %w", reps["org"].Err)
 	}
 	a := &Admin{UPN: me.UserPrincipalName, DisplayName: me.DisplayName, ObjectID: me.ID}
 	for _, raw := range reps["org"].Value {
