@@ -233,7 +233,7 @@ var codes = map[int]entry{
 	70021: {
 		text: text{"No matching federated credential",
 			"No federated identity credential of the app trusts the token's issuer, subject and audience together.",
-			"Add a federated credential to the monitoring app with the issuer, subject and audience (api://AzureADTokenExchange) of your cluster or pipeline token."},
+			"Add a federated credential to the monitoring app with the issuer, subject and audience of your cluster or pipeline token (the audience is api://AzureADTokenExchange in the global cloud, api://AzureADTokenExchangeUSGov in US Government clouds, api://AzureADTokenExchangeChina in China)."},
 	},
 	700211: {
 		text: text{"No federated credential for this issuer",
@@ -243,7 +243,7 @@ var codes = map[int]entry{
 	700212: {
 		text: text{"No federated credential for this audience",
 			"A federated credential matches the issuer and subject, but not the token's audience.",
-			"Request the token with audience api://AzureADTokenExchange, or add that audience to the federated credential."},
+			"Request the token with the cloud's audience — api://AzureADTokenExchange (global), api://AzureADTokenExchangeUSGov (US Government), api://AzureADTokenExchangeChina (China) — or add that audience to the federated credential."},
 	},
 	700213: {
 		text: text{"No federated credential for this subject",
@@ -256,9 +256,11 @@ var codes = map[int]entry{
 			"This is a bug in the request: please report it."},
 	},
 	9001023: {
-		text: text{"App identity needs a tenant",
-			"App-only tokens cannot be requested from /common or /organizations.",
-			"Name the tenant with --tenant or AZURE_TENANT_ID."},
+		// reference-error-codes: "The grant type isn't supported over the /common or
+		// /consumers endpoints. Please use the /organizations or tenant-specific endpoint."
+		text: text{"This sign-in needs /organizations or a tenant",
+			"The grant type used is not supported at the /common or /consumers endpoints.",
+			"Name the tenant with --tenant (or AZURE_TENANT_ID for an app identity); without one the tool uses /organizations."},
 	},
 	90002: {
 		text: text{"Tenant not found",

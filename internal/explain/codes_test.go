@@ -203,6 +203,24 @@ func TestSignInErrorsAreTheSignInAppsOwn(t *testing.T) {
 	}
 }
 
+// The words of codes whose meaning is easy to get wrong: AADSTS9001023 is about the
+// /common and /consumers endpoints (not /organizations); a workload identity's
+// audience differs per cloud (workload-identity-federation-create-trust).
+func TestEndpointAndAudienceMeanings(t *testing.T) {
+	x := Explain(callErr(9001023, false))
+	if !strings.Contains(x.Meaning, "/common or /consumers") || !strings.Contains(x.Fix, "/organizations") || strings.Contains(x.Meaning, "/organizations") {
+		t.Errorf("AADSTS9001023: %s | %s", x.Meaning, x.Fix)
+	}
+	for _, code := range []int{70021, 700212} {
+		x := Explain(callErr(code, false))
+		for _, aud := range []string{"api://AzureADTokenExchange ", "api://AzureADTokenExchangeUSGov", "api://AzureADTokenExchangeChina"} {
+			if !strings.Contains(x.Fix+" ", aud) {
+				t.Errorf("AADSTS%d lacks %q: %s", code, aud, x.Fix)
+			}
+		}
+	}
+}
+
 // partnerAndTransientCodes are explained for a partner's customer tenants (90099) and
 // Entra ID's own temporary failure (90033).
 var partnerAndTransientCodes = []int{90099, 90033}
