@@ -60,7 +60,8 @@ type AppClient struct {
 
 // NewApp builds the MSAL confidential client.
 func NewApp(o AppOptions) (*AppClient, error) {
-	opts := []confidential.Option{confidential.WithInstanceDiscovery(o.InstanceDiscovery)}
+	opts := []confidential.Option{confidential.WithInstanceDiscovery(o.InstanceDiscovery),
+		confidential.WithClientCapabilities(ClientCapabilities())}
 	if o.HTTPClient != nil {
 		opts = append(opts, confidential.WithHTTPClient(o.HTTPClient))
 	}

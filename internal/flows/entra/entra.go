@@ -16,6 +16,13 @@ import (
 	"github.com/d365consent/d365consent/internal/safetext"
 )
 
+// ClientCapabilities are the capabilities both MSAL clients declare: "cp1", so
+// Microsoft Graph sends claims challenges (Continuous Access Evaluation, Conditional
+// Access step-up) to this client instead of refusing it outright; a resource sends
+// them only to clients that declare it (entra/identity-platform/claims-challenge,
+// "Client capabilities").
+func ClientCapabilities() []string { return []string{"cp1"} }
+
 // Options configure a Client.
 type Options struct {
 	// Authority is the authority URL, e.g. https://login.microsoftonline.com/organizations.
@@ -61,6 +68,7 @@ func New(o Options) (*Client, error) {
 	opts := []public.Option{
 		public.WithAuthority(o.Authority),
 		public.WithInstanceDiscovery(o.InstanceDiscovery),
+		public.WithClientCapabilities(ClientCapabilities()),
 	}
 	if o.HTTPClient != nil {
 		opts = append(opts, public.WithHTTPClient(o.HTTPClient))
