@@ -13,7 +13,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
-	"golang.org/x/crypto/pkcs12"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/d365consent/d365consent/internal/safetext"
 )
@@ -121,14 +121,16 @@ func ParseCertificate(data []byte, password string) ([]*x509.Certificate, crypto
 		}
 		return certs, key, nil
 	}
-	key, cert, err := pkcs12.Decode(data, password)
+	// go-pkcs12 reads the certificate's chain and both the legacy (3DES/RC2, SHA-1)
+	// and the modern (PBES2 with AES, OpenSSL 3's default) encryptions.
+	key, cert, chain, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
 			return nil, nil, errors.New("PKCS#12: wrong password (set it in D365CONSENT_CERTIFICATE_PASSWORD)")
 		}
 		return nil, nil, fmt.Errorf("neither PEM nor a readable PKCS#12 file: %w", err)
 	}
-	return []*x509.Certificate{cert}, key, nil
+	return append([]*x509.Certificate{cert}, chain...), key, nil
 }
 
 // AssertionFileCredential is a federated credential whose assertion is the token
