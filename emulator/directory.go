@@ -109,6 +109,20 @@ type servicePrincipal struct {
 	App            *application
 	AccountEnabled bool
 	VisibleAt      time.Time
+	// Renamed is the display name a tenant admin gave the enterprise application
+	// ("" = the app's own): displayName changes, appDisplayName (the publisher's
+	// registration) does not (entra/identity-platform/application-properties; graph
+	// resources/serviceprincipal: appDisplayName "The display name exposed by the
+	// associated application").
+	Renamed string
+}
+
+// displayName is the service principal's displayName as Graph shows it.
+func (sp *servicePrincipal) displayName() string {
+	if sp.Renamed != "" {
+		return sp.Renamed
+	}
+	return sp.App.DisplayName
 }
 
 type grant struct {

@@ -153,6 +153,15 @@ var scenarioDefs = []scenarioDef{
 		}, signInClientNew: true},
 	{Scenario: Scenario{"first-use", "a Global Administrator uses the tool for the first time in this tenant: sign-in asks only User.Read; reading the grants asks the sign-in client's Directory.Read.All on a second page that says why, for the admin alone"},
 		signInClientNew: true},
+	{Scenario: Scenario{"renamed-app", "CE was consented and a tenant admin renamed its enterprise application: the wizard still finds it by the publisher's name (appDisplayName) and its client id, shows the tenant's name as a label, and can consent again"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", skipValues("", "user_impersonation"))
+			if a, ok := cat.App("ce"); ok {
+				if sp := d.spByAppID(a.ClientID, time.Time{}); sp != nil {
+					sp.Renamed = "Contoso Dynamics backup (renamed by IT)"
+				}
+			}
+		}},
 	{Scenario: Scenario{"cloud-app-admin", "the admin is Cloud Application Administrator: may grant the delegated rows, not Microsoft Graph application permissions; admin consent is refused (AADSTS90094)"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			d.users[0].Roles = []string{CloudAppAdminTemplateID}
