@@ -14,6 +14,9 @@ import (
 
 type emulatorOptions struct {
 	Addr, PagesAddr, Scenario string
+	// Proxy runs the HTTPS proxy of the Microsoft-named mode; ProxyAddr is its address.
+	Proxy     bool
+	ProxyAddr string
 }
 
 // newEmulatorCmd is the emulator command; runF, when not nil, runs instead of
@@ -42,11 +45,24 @@ and access tokens carry its issuer.
 Point the other commands at it with --authority-host, --graph-url and SSL_CERT_FILE, and
 the same --cloud (--graph-url moves the endpoint; the scopes stay the cloud's).
 
+With --proxy the tenant takes Microsoft's names: an HTTPS proxy on 127.0.0.1 answers
+for the cloud's sign-in and Graph hosts (login.microsoftonline.com, graph.microsoft.com)
+and, in the global cloud, the Azure Resource Manager tenant and subscription lists
+(management.azure.com), with certificates signed by the emulator's CA, and refuses every
+other host. Clients that cannot be given another authority (Azure CLI, CLI for
+Microsoft 365, MSAL Python) then reach the demo tenant unmodified, and so do the other
+commands with their default endpoints:
+
+  HTTPS_PROXY=http://127.0.0.1:PORT SSL_CERT_FILE=PATH d365consent verify ...
+  HTTPS_PROXY=... REQUESTS_CA_BUNDLE=PATH az login --use-device-code --allow-no-subscriptions
+  HTTPS_PROXY=... NODE_EXTRA_CA_CERTS=PATH m365 login --authType deviceCode
+
 Scenarios:
 ` + help,
 		Example: `  d365consent emulator
   d365consent emulator --scenario partial --addr 127.0.0.1:8443
-  d365consent emulator --cloud usgov --scenario consented`,
+  d365consent emulator --cloud usgov --scenario consented
+  d365consent emulator --proxy --scenario partial`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -58,6 +74,8 @@ Scenarios:
 	cmd.Flags().StringVar(&o.Addr, "addr", "127.0.0.1:0", "HTTPS address (authority, token, Graph); loopback only")
 	cmd.Flags().StringVar(&o.PagesAddr, "pages-addr", "127.0.0.1:0", "plain-HTTP address of the sign-in and consent pages; loopback only")
 	cmd.Flags().StringVar(&o.Scenario, "scenario", "fresh", "starting state: "+strings.Join(names, ", "))
+	cmd.Flags().BoolVar(&o.Proxy, "proxy", false, "also run an HTTPS proxy that answers for Microsoft's host names with the demo tenant")
+	cmd.Flags().StringVar(&o.ProxyAddr, "proxy-addr", "127.0.0.1:0", "address of the --proxy proxy; loopback only")
 	return cmd
 }
 
@@ -72,7 +90,11 @@ func runEmulator(ctx context.Context, a *Factory, o emulatorOptions) error {
 		return err
 	}
 	// --cloud: the tenant imitates that cloud's Graph scope prefix and token issuer.
-	srv, err := a.startEmulator(emulator.Options{Scenario: o.Scenario, Addr: o.Addr, HTTPAddr: o.PagesAddr, Catalog: cat, Cloud: a.opts.Cloud})
+	opts := emulator.Options{Scenario: o.Scenario, Addr: o.Addr, HTTPAddr: o.PagesAddr, Catalog: cat, Cloud: a.opts.Cloud}
+	if o.Proxy {
+		opts.Proxy = o.ProxyAddr
+	}
+	srv, err := a.startEmulator(opts)
 	if err != nil {
 		return flows.Usagef("%v", err)
 	}
@@ -92,6 +114,9 @@ func runEmulator(ctx context.Context, a *Factory, o emulatorOptions) error {
 	w := a.out()
 	fmt.Fprintf(w, "authority: %s/%s\n", srv.AuthorityHost(), srv.TenantID())
 	fmt.Fprintf(w, "graph: %s\n", srv.GraphURL())
+	if p := srv.ProxyURL(); p != "" {
+		fmt.Fprintf(w, "proxy: %s\n", p)
+	}
 	fmt.Fprintf(w, "pages: %s\n", srv.PagesURL())
 	fmt.Fprintf(w, "ca-cert: %s\n", f.Name())
 	fmt.Fprintf(w, "tenant: %s\n", srv.TenantID())
@@ -108,6 +133,14 @@ func runEmulator(ctx context.Context, a *Factory, o emulatorOptions) error {
 			roles = "no admin role"
 		}
 		fmt.Fprintf(w, "user: %s (%s)\n", u.UPN, roles)
+	}
+	if p := srv.ProxyURL(); p != "" {
+		fmt.Fprintf(a.errOut(), `Clients reach the demo tenant by its Microsoft names through the proxy:
+  export HTTPS_PROXY=%[1]s
+  export SSL_CERT_FILE=%[2]s        # d365consent, curl, OpenSSL
+  export REQUESTS_CA_BUNDLE=%[2]s   # Azure CLI, MSAL Python
+  export NODE_EXTRA_CA_CERTS=%[2]s  # CLI for Microsoft 365, Node.js
+`, p, f.Name())
 	}
 	fmt.Fprintln(a.errOut(), "Running until Ctrl+C.")
 	<-ctx.Done()

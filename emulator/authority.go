@@ -173,7 +173,7 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 		"device_authorization_endpoint":         s.authorityHost + "/" + seg + "/oauth2/v2.0/devicecode",
 		"jwks_uri":                              s.authorityHost + "/" + seg + "/discovery/v2.0/keys",
 		"end_session_endpoint":                  s.pagesURL + "/" + seg + "/oauth2/v2.0/logout",
-		"userinfo_endpoint":                     s.authorityHost + "/v1.0/me",
+		"userinfo_endpoint":                     s.graphURL + "/v1.0/me",
 		"response_modes_supported":              []string{"query", "fragment", "form_post"},
 		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
 		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},

@@ -217,23 +217,40 @@ func newDirectory(cat *permissions.Catalog, now time.Time) *directory {
 	return d
 }
 
-// firstPartyApps are Microsoft's apps: the three resources (with every permission
-// the catalog names added by value if the built-in definition lacks it) and the
-// sign-in client.
+// newScope is a delegated permission of resource res; id "" = a stable made-up id.
+func newScope(res, value, name, desc string, adminOnly bool, id string) permissionScope {
+	if id == "" {
+		id = stableID("scope:" + res + ":" + value)
+	}
+	return permissionScope{ID: id, Value: value, AdminDisplayName: name, AdminDescription: desc,
+		UserDisplayName: name, UserDescription: desc, AdminOnly: adminOnly}
+}
+
+// newRole is an application permission of resource res; id "" = a stable made-up id.
+func newRole(res, value, name, desc, id string) appRole {
+	if id == "" {
+		id = stableID("role:" + res + ":" + value)
+	}
+	return appRole{ID: id, Value: value, DisplayName: name, Description: desc}
+}
+
+// firstPartyApps are Microsoft's apps every demo tenant has: the resource APIs (with
+// whatever the catalog requires that their definitions lack, by value), Azure Resource
+// Manager, and the public clients admins sign in with.
 func firstPartyApps(cat *permissions.Catalog) []*application {
-	scope := func(res, value, name, desc string, adminOnly bool, id string) permissionScope {
-		if id == "" {
-			id = stableID("scope:" + res + ":" + value)
-		}
-		return permissionScope{ID: id, Value: value, AdminDisplayName: name, AdminDescription: desc,
-			UserDisplayName: name, UserDescription: desc, AdminOnly: adminOnly}
+	byID := resourceAPIs()
+	addRequired(byID, cat)
+	out := publicClients()
+	for _, a := range byID {
+		out = append(out, a)
 	}
-	role := func(res, value, name, desc, id string) appRole {
-		if id == "" {
-			id = stableID("role:" + res + ":" + value)
-		}
-		return appRole{ID: id, Value: value, DisplayName: name, Description: desc}
-	}
+	return out
+}
+
+// resourceAPIs are Microsoft Graph, Dynamics CRM and Dynamics ERP with the scopes and
+// roles the demo uses (Graph's ids as published in its permissions reference), by appId.
+func resourceAPIs() map[string]*application {
+	scope, role := newScope, newRole
 	g := permissions.GraphAppID
 	graph := &application{AppID: g, DisplayName: "Microsoft Graph", Publisher: "Microsoft", OwnerTenant: microsoftTenantID,
 		Scopes: []permissionScope{
@@ -276,8 +293,12 @@ func firstPartyApps(cat *permissions.Catalog) []*application {
 			role(e, "Connector.FullAccess", "Connector.FullAccess", "Allows the application to access Dynamics AX connectors without a signed-in user.", ""),
 		},
 	}
-	byID := map[string]*application{g: graph, c: crm, e: erp}
-	// Add whatever the catalog requires that the definitions above lack, by value.
+	return map[string]*application{g: graph, c: crm, e: erp}
+}
+
+// addRequired adds the permissions the catalog requires that byID's definitions lack.
+func addRequired(byID map[string]*application, cat *permissions.Catalog) {
+	scope, role := newScope, newRole
 	for _, a := range cat.Apps {
 		for _, p := range a.Permissions {
 			res := byID[strings.ToLower(p.ResourceAppID)]
@@ -297,6 +318,11 @@ func firstPartyApps(cat *permissions.Catalog) []*application {
 			}
 		}
 	}
+}
+
+// publicClients are Azure Resource Manager and the public clients admins sign in with.
+func publicClients() []*application {
+	scope := newScope
 	arm := &application{AppID: ManagementAppID, DisplayName: "Windows Azure Service Management API", Publisher: "Microsoft",
 		OwnerTenant: microsoftTenantID, IdentifierURIs: ManagementResources(),
 		Scopes: []permissionScope{
@@ -310,7 +336,7 @@ func firstPartyApps(cat *permissions.Catalog) []*application {
 	signin := &application{AppID: SignInClientID, DisplayName: "Microsoft Graph Command Line Tools", Publisher: "Microsoft",
 		OwnerTenant: microsoftTenantID, ReplyURLs: nativeReplies, Public: true}
 	azureAdmin := map[string][]string{
-		g: {"openid", "profile", "offline_access", "email", "User.Read", "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All",
+		permissions.GraphAppID: {"openid", "profile", "offline_access", "email", "User.Read", "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All",
 			"DelegatedPermissionGrant.ReadWrite.All", "Directory.AccessAsUser.All", "Group.ReadWrite.All", "User.ReadWrite.All"},
 		ManagementAppID: {"user_impersonation"},
 	}
@@ -318,11 +344,7 @@ func firstPartyApps(cat *permissions.Catalog) []*application {
 		OwnerTenant: microsoftTenantID, ReplyURLs: nativeReplies, Public: true, PreAuthorized: azureAdmin}
 	ps := &application{AppID: AzurePowerShellClientID, DisplayName: "Microsoft Azure PowerShell", Publisher: "Microsoft",
 		OwnerTenant: microsoftTenantID, ReplyURLs: nativeReplies, Public: true, PreAuthorized: azureAdmin}
-	out := []*application{signin, cli, ps, arm}
-	for _, a := range byID {
-		out = append(out, a)
-	}
-	return out
+	return []*application{signin, cli, ps, arm}
 }
 
 func (a *application) scope(value string) *permissionScope {

@@ -23,6 +23,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,10 @@ type Options struct {
 	// CloudInstance is the cloud the tenant's OpenID configuration reports (zero =
 	// Cloud's); see cloudinstance.go.
 	CloudInstance CloudInstance
+	// Proxy, when set, is the loopback address of an HTTPS forward proxy that answers
+	// for the cloud's Microsoft host names with this tenant (proxy.go); the tenant's
+	// issuers, discovery documents and links then carry those names.
+	Proxy string
 }
 
 // Faults are injected into Graph (and, for Latency, every HTTPS request).
@@ -166,7 +171,9 @@ type Server struct {
 	httpsLn, httpLn net.Listener
 	httpsSrv        *http.Server
 	httpSrv         *http.Server
-	authorityHost   string // https://127.0.0.1:P
+	authorityHost   string // https://127.0.0.1:P, or the cloud's sign-in host behind the proxy
+	graphURL        string // the same, or the cloud's Graph host behind the proxy
+	proxy           *proxy // nil unless Options.Proxy
 	pagesURL        string // http://127.0.0.1:P2
 
 	client      *http.Client // trusts the certificate
@@ -254,6 +261,17 @@ func Start(opts Options) (*Server, error) {
 	s.dir = newDirectory(s.catalog, s.now())
 	sc.apply(s.dir, s.catalog)
 
+	if err := s.listen(opts, cl); err != nil {
+		return nil, err
+	}
+	s.serve()
+	return s, nil
+}
+
+// listen opens the HTTPS listener (authority and Graph), the plain HTTP one (the pages
+// a browser opens) and, with opts.Proxy, the proxy that answers for Microsoft's names;
+// it builds the clients that reach them.
+func (s *Server) listen(opts Options, cl clouds.Cloud) error {
 	addr, haddr := opts.Addr, opts.HTTPAddr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -261,20 +279,36 @@ func Start(opts Options) (*Server, error) {
 	if haddr == "" {
 		haddr = "127.0.0.1:0"
 	}
+	var err error
 	if s.httpsLn, err = listenLoopback(addr); err != nil {
-		return nil, err
+		return err
 	}
 	if s.httpLn, err = listenLoopback(haddr); err != nil {
 		s.httpsLn.Close()
-		return nil, err
+		return err
 	}
 	s.authorityHost = "https://" + s.httpsLn.Addr().String()
+	s.graphURL = s.authorityHost
 	s.pagesURL = "http://" + s.httpLn.Addr().String()
 
 	s.client = s.newClient(&tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12})
+	if opts.Proxy != "" {
+		if s.proxy, err = s.startProxy(opts.Proxy); err != nil {
+			s.httpsLn.Close()
+			s.httpLn.Close()
+			return err
+		}
+		s.authorityHost, s.graphURL = cl.LoginURL, cl.GraphURL
+		proxyURL, _ := url.Parse(s.proxy.URL())
+		s.client.Transport.(*http.Transport).Proxy = http.ProxyURL(proxyURL)
+	}
 	s.pagesClient = s.newClient(nil)
 	s.pagesClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return nil
+}
 
+// serve starts serving both listeners.
+func (s *Server) serve() {
 	s.httpsSrv = &http.Server{
 		Handler:           hostGuard(s.httpsLn.Addr().String(), http.HandlerFunc(s.serveHTTPS)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -290,7 +324,6 @@ func Start(opts Options) (*Server, error) {
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); _ = s.httpsSrv.ServeTLS(s.httpsLn, "", "") }()
 	go func() { defer s.wg.Done(); _ = s.httpSrv.Serve(s.httpLn) }()
-	return s, nil
 }
 
 func (s *Server) newClient(tc *tls.Config) *http.Client {
@@ -357,6 +390,9 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 	defer cancel()
 	err := errors.Join(shutdown(ctx, s.httpsSrv), shutdown(ctx, s.httpSrv))
+	if s.proxy != nil {
+		err = errors.Join(err, s.proxy.close(ctx))
+	}
 	s.wg.Wait()
 	for _, t := range s.transports {
 		t.CloseIdleConnections()
@@ -389,16 +425,28 @@ func (s *Server) Faults() Faults {
 	return s.faults
 }
 
-// AuthorityHost is "https://127.0.0.1:PORT"; an authority is AuthorityHost()+"/"+tenant.
+// AuthorityHost is "https://127.0.0.1:PORT" (with Options.Proxy, the cloud's sign-in
+// host, e.g. https://login.microsoftonline.com); an authority is AuthorityHost()+"/"+tenant.
 func (s *Server) AuthorityHost() string { return s.authorityHost }
 
-// GraphURL is the Graph base URL; Graph is served under /v1.0.
-func (s *Server) GraphURL() string { return s.authorityHost }
+// GraphURL is the Graph base URL (with Options.Proxy, the cloud's Graph host, e.g.
+// https://graph.microsoft.com); Graph is served under /v1.0.
+func (s *Server) GraphURL() string { return s.graphURL }
+
+// ProxyURL is the HTTPS proxy's address for HTTPS_PROXY ("" without Options.Proxy).
+func (s *Server) ProxyURL() string {
+	if s.proxy == nil {
+		return ""
+	}
+	return s.proxy.URL()
+}
+
+// HTTPClient returns a client that trusts the emulator's certificate (and, with
+// Options.Proxy, goes through the proxy).
 
 // PagesURL is the plain-HTTP base URL of the browser pages.
 func (s *Server) PagesURL() string { return s.pagesURL }
 
-// HTTPClient returns a client that trusts the emulator's certificate.
 func (s *Server) HTTPClient() *http.Client { return s.client }
 
 // CertPool holds the emulator's self-signed certificate.

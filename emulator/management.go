@@ -21,8 +21,8 @@ var ErrManagementToken = errors.New("invalid Azure Resource Manager access token
 // Manager (its audience one of ManagementResources, or its appId), by this tenant's
 // issuer, and unexpired ("This value must be validated, reject the token if the value
 // doesn't match the intended audience", entra/identity-platform/access-token-claims-reference).
-// It serves the Azure Resource Manager endpoints a client signs in to (the tenant
-// and subscription lists of `az login`), which this package does not serve itself.
+// It guards the Azure Resource Manager endpoints a client signs in to (the tenant
+// and subscription lists of `az login`, served through the proxy: proxy_resourcemanager.go).
 func (s *Server) VerifyManagementToken(authorization string) (ManagementCaller, error) {
 	scheme, tok, _ := strings.Cut(authorization, " ")
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {

@@ -102,7 +102,7 @@ func (s *Server) contextURL(ctx string, q url.Values) string {
 			ctx += list
 		}
 	}
-	return s.authorityHost + "/v1.0/$metadata#" + ctx
+	return s.graphURL + "/v1.0/$metadata#" + ctx
 }
 
 // directoryObjectProps are the properties $select may name on a directoryObject

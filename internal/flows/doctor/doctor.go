@@ -287,54 +287,9 @@ func Run(ctx context.Context, cfg Config) *Report {
 			p.emit(c)
 		}
 	}
-	var (
-		wg                 sync.WaitGroup
-		login, graph       hostResult
-		tenant, signin     []Check
-		tenantInfo         *Tenant
-		netOn              = cfg.wants("network") || cfg.wants("clock")
-		tenantOn, clientOn = cfg.wants("tenant"), cfg.wants("signin")
-	)
-	if netOn {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			graph = probeHost(ctx, &cfg, p, "graph", "Graph", cfg.Cloud.GraphURL, graphProbePath(cfg.Cloud.GraphURL))
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if netOn {
-			login = probeHost(ctx, &cfg, p, "login", "sign-in", cfg.Cloud.AuthorityHost, loginProbePath(cfg.Cloud.AuthorityHost))
-		}
-		if !tenantOn && !clientOn {
-			return
-		}
-		// The tenant and sign-in client checks go to the sign-in host: when it cannot
-		// be reached their ✗ would only repeat the network's.
-		blocked := ""
-		if login.failed() {
-			blocked = "HTTPS to " + hostOf(cfg.Cloud.AuthorityHost) + " fails (see the network checks above)"
-		}
-		var iwg sync.WaitGroup
-		if tenantOn {
-			iwg.Add(1)
-			go func() {
-				defer iwg.Done()
-				tenant, tenantInfo = tenantChecks(ctx, &cfg, p, blocked)
-			}()
-		}
-		if clientOn {
-			iwg.Add(1)
-			go func() {
-				defer iwg.Done()
-				signin = signinChecks(ctx, &cfg, p, blocked)
-			}()
-		}
-		iwg.Wait()
-	}()
-	wg.Wait()
+	pr := runProbes(ctx, &cfg, p)
+	login, graph := pr.login, pr.graph
+	tenant, signin, tenantInfo := pr.tenant, pr.signin, pr.tenantInfo
 
 	r.Checks = append(r.Checks, machine...)
 	if cfg.wants("network") {
@@ -360,6 +315,51 @@ func Run(ctx context.Context, cfg Config) *Report {
 	}
 	r.Status = overall(r.Checks)
 	return r
+}
+
+// probes are the network, tenant and sign-in client checks of one run.
+type probes struct {
+	login, graph   hostResult
+	tenant, signin []Check
+	tenantInfo     *Tenant
+}
+
+// runProbes probes the Graph host and the sign-in host at once; the tenant and sign-in
+// client checks follow the sign-in host's probe (when it cannot be reached their ✗
+// would only repeat the network's).
+func runProbes(ctx context.Context, cfg *Config, p *progress) probes {
+	var (
+		pr                 probes
+		wg                 sync.WaitGroup
+		netOn              = cfg.wants("network") || cfg.wants("clock")
+		tenantOn, clientOn = cfg.wants("tenant"), cfg.wants("signin")
+	)
+	if netOn {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pr.graph = probeHost(ctx, cfg, p, "graph", "Graph", cfg.Cloud.GraphURL, graphProbePath(cfg.Cloud.GraphURL))
+		}()
+	}
+	if netOn {
+		pr.login = probeHost(ctx, cfg, p, "login", "sign-in", cfg.Cloud.AuthorityHost, loginProbePath(cfg.Cloud.AuthorityHost))
+	}
+	blocked := ""
+	if pr.login.failed() {
+		blocked = "HTTPS to " + hostOf(cfg.Cloud.AuthorityHost) + " fails (see the network checks above)"
+	}
+	if tenantOn {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pr.tenant, pr.tenantInfo = tenantChecks(ctx, cfg, p, blocked)
+		}()
+	}
+	if clientOn {
+		pr.signin = signinChecks(ctx, cfg, p, blocked)
+	}
+	wg.Wait()
+	return pr
 }
 
 func overall(checks []Check) string {

@@ -81,192 +81,236 @@ func bindConn(ctx context.Context, conn net.Conn) (stop func() bool) {
 // A failed step ends the probe; the steps after it are not listed.
 func probeHost(ctx context.Context, cfg *Config, p *progress, key, label, base, path string) hostResult {
 	host, hp := hostOf(base), hostPortOf(base)
-	res := hostResult{host: host}
-	idp := "network." + key + "."
-	add := func(c Check) {
-		c.Group = "network"
-		if c.Status == Fail {
-			res.fail = true
-		}
-		res.checks = append(res.checks, c)
-		p.emit(c)
-	}
-	start := func(id, title string) {
-		p.emit(Check{ID: idp + id, Group: "network", Title: title})
-	}
+	pr := &hostProbe{ctx: ctx, cfg: cfg, p: p, res: hostResult{host: host}, idp: "network." + key + ".", host: host, hp: hp}
 	u, err := url.Parse(base + path)
 	if err != nil {
-		add(Check{ID: idp + "dns", Title: "DNS " + host, Status: Fail, Evidence: err.Error(), Fix: "Check --authority-host / --graph-url."})
-		return res
+		pr.add(Check{ID: pr.idp + "dns", Title: "DNS " + host, Status: Fail, Evidence: err.Error(), Fix: "Check --authority-host / --graph-url."})
+		return pr.res
 	}
-	proxy, err := cfg.Proxy(u)
-	if err != nil {
-		add(Check{ID: idp + "proxy", Title: "Proxy for " + host, Status: Fail, Summary: "proxy setting is not a valid URL",
-			Evidence: "the proxy setting is not a URL Go can use (see Proxy above)",
-			Fix:      "Set HTTPS_PROXY to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."})
-		return res
-	}
-	dialHP := hp
-	if proxy != nil {
-		switch proxy.Scheme {
-		case "http", "https":
-			dialHP = proxy.Host
-			if proxy.Port() == "" {
-				port := "80"
-				if proxy.Scheme == "https" {
-					port = "443"
-				}
-				dialHP = net.JoinHostPort(proxy.Hostname(), port)
-			}
-		default:
-			add(Check{ID: idp + "proxy", Title: "Proxy for " + host, Status: Warn,
-				Summary:  "proxy not checked step by step",
-				Evidence: "connections to " + host + " go through " + redactURL(proxy) + ", which this check does not speak",
-				Fix:      "Use an http:// proxy in HTTPS_PROXY if sign-in fails through this one."})
-			return res
-		}
+	dialHP, ok := pr.route(u)
+	if !ok {
+		return pr.res
 	}
 	dialHost, dialPort, _ := net.SplitHostPort(dialHP)
-	viaProxy := ""
-	if proxy != nil {
-		viaProxy = " (proxy)"
+	addrs, ok := pr.resolve(dialHost)
+	if !ok {
+		return pr.res
 	}
+	conn, ok := pr.connect(addrs, dialHost, dialPort)
+	if !ok {
+		return pr.res
+	}
+	defer conn.Close()
+	if pr.proxy != nil {
+		if conn, ok = pr.tunnel(conn); !ok {
+			return pr.res
+		}
+	}
+	if u.Scheme != "https" {
+		pr.res.httpStep(ctx, cfg, p, pr.add, pr.idp, conn, u, host, false)
+		return pr.res
+	}
+	tconn, trusted, ok := pr.handshake(conn)
+	if !ok {
+		return pr.res
+	}
+	pr.res.httpStep(ctx, cfg, p, pr.add, pr.idp, tconn, u, host, !trusted)
+	return pr.res
+}
 
-	// DNS.
-	start("dns", "DNS "+dialHost+viaProxy)
-	var addrs []string
+// hostProbe is one host's probe in progress: each step adds its check and says
+// whether the next step can run.
+type hostProbe struct {
+	ctx      context.Context
+	cfg      *Config
+	p        *progress
+	res      hostResult
+	idp      string // check id prefix: "network.<key>."
+	host, hp string // the host, and host:port of the endpoint
+	proxy    *url.URL
+	viaProxy string // " (proxy)" when the connection goes through one
+}
+
+func (pr *hostProbe) add(c Check) {
+	c.Group = "network"
+	if c.Status == Fail {
+		pr.res.fail = true
+	}
+	pr.res.checks = append(pr.res.checks, c)
+	pr.p.emit(c)
+}
+
+func (pr *hostProbe) start(id, title string) {
+	pr.p.emit(Check{ID: pr.idp + id, Group: "network", Title: title})
+}
+
+// route is the host:port to dial for u: the endpoint, or the proxy that the
+// environment names for it.
+func (pr *hostProbe) route(u *url.URL) (string, bool) {
+	proxy, err := pr.cfg.Proxy(u)
+	if err != nil {
+		pr.add(Check{ID: pr.idp + "proxy", Title: "Proxy for " + pr.host, Status: Fail, Summary: "proxy setting is not a valid URL",
+			Evidence: "the proxy setting is not a URL Go can use (see Proxy above)",
+			Fix:      "Set HTTPS_PROXY to the proxy's address, e.g. http://proxy.example.com:8080, or unset it."})
+		return "", false
+	}
+	if proxy == nil {
+		return pr.hp, true
+	}
+	switch proxy.Scheme {
+	case "http", "https":
+	default:
+		pr.add(Check{ID: pr.idp + "proxy", Title: "Proxy for " + pr.host, Status: Warn,
+			Summary:  "proxy not checked step by step",
+			Evidence: "connections to " + pr.host + " go through " + redactURL(proxy) + ", which this check does not speak",
+			Fix:      "Use an http:// proxy in HTTPS_PROXY if sign-in fails through this one."})
+		return "", false
+	}
+	pr.proxy, pr.viaProxy = proxy, " (proxy)"
+	if proxy.Port() != "" {
+		return proxy.Host, true
+	}
+	port := "80"
+	if proxy.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(proxy.Hostname(), port), true
+}
+
+// resolve looks dialHost up (an IP address needs no lookup).
+func (pr *hostProbe) resolve(dialHost string) ([]string, bool) {
+	title := "DNS " + dialHost + pr.viaProxy
+	pr.start("dns", title)
 	if ip := net.ParseIP(dialHost); ip != nil {
-		add(Check{ID: idp + "dns", Title: "DNS " + dialHost + viaProxy, Status: OK, Evidence: "an IP address: no lookup needed"})
-		addrs = []string{dialHost}
-	} else {
-		sctx, cancel := cfg.stepCtx(ctx)
-		t0 := time.Now()
-		addrs, err = cfg.Resolver.LookupHost(sctx, dialHost)
-		d := time.Since(t0)
-		cancel()
-		c := Check{ID: idp + "dns", Title: "DNS " + dialHost + viaProxy, Duration: d}
-		if err != nil || len(addrs) == 0 {
-			c.Status, c.Summary = Fail, "DNS cannot resolve "+dialHost
-			c.Evidence = dialHost + ": " + dnsErrorText(err, cfg.limit(ctx))
-			if proxy != nil {
-				c.Fix = "The proxy's name in HTTPS_PROXY does not resolve: check HTTPS_PROXY with the network team, or unset it if this network needs no proxy."
-			} else {
-				c.Fix = "This machine's DNS cannot resolve " + dialHost + ": check the network connection and DNS server, or set HTTPS_PROXY if the web goes through a proxy here."
-			}
-			add(c)
-			return res
-		}
-		c.Status = OK
-		shown := addrs
-		more := ""
-		if len(shown) > 3 {
-			shown, more = shown[:3], fmt.Sprintf(" (+%d more)", len(addrs)-3)
-		}
-		c.Evidence = dialHost + " → " + strings.Join(shown, ", ") + more
-		add(c)
+		pr.add(Check{ID: pr.idp + "dns", Title: title, Status: OK, Evidence: "an IP address: no lookup needed"})
+		return []string{dialHost}, true
 	}
+	sctx, cancel := pr.cfg.stepCtx(pr.ctx)
+	t0 := time.Now()
+	addrs, err := pr.cfg.Resolver.LookupHost(sctx, dialHost)
+	d := time.Since(t0)
+	cancel()
+	c := Check{ID: pr.idp + "dns", Title: title, Duration: d}
+	if err != nil || len(addrs) == 0 {
+		c.Status, c.Summary = Fail, "DNS cannot resolve "+dialHost
+		c.Evidence = dialHost + ": " + dnsErrorText(err, pr.cfg.limit(pr.ctx))
+		if pr.proxy != nil {
+			c.Fix = "The proxy's name in HTTPS_PROXY does not resolve: check HTTPS_PROXY with the network team, or unset it if this network needs no proxy."
+		} else {
+			c.Fix = "This machine's DNS cannot resolve " + dialHost + ": check the network connection and DNS server, or set HTTPS_PROXY if the web goes through a proxy here."
+		}
+		pr.add(c)
+		return nil, false
+	}
+	c.Status = OK
+	shown := addrs
+	more := ""
+	if len(shown) > 3 {
+		shown, more = shown[:3], fmt.Sprintf(" (+%d more)", len(addrs)-3)
+	}
+	c.Evidence = dialHost + " → " + strings.Join(shown, ", ") + more
+	pr.add(c)
+	return addrs, true
+}
 
-	// TCP connect.
-	tcpTitle := "Connect " + net.JoinHostPort(dialHost, dialPort) + viaProxy
-	start("tcp", tcpTitle)
+// connect dials the first of up to three addresses that answers.
+func (pr *hostProbe) connect(addrs []string, dialHost, dialPort string) (net.Conn, bool) {
+	title := "Connect " + net.JoinHostPort(dialHost, dialPort) + pr.viaProxy
+	pr.start("tcp", title)
 	var conn net.Conn
 	var addr string
+	var err error
 	t0 := time.Now()
 	for i, a := range addrs {
 		if i == 3 {
 			break
 		}
 		addr = net.JoinHostPort(a, dialPort)
-		sctx, cancel := cfg.stepCtx(ctx)
-		conn, err = cfg.Dialer.DialContext(sctx, "tcp", addr)
+		sctx, cancel := pr.cfg.stepCtx(pr.ctx)
+		conn, err = pr.cfg.Dialer.DialContext(sctx, "tcp", addr)
 		cancel()
 		if err == nil {
 			break
 		}
 	}
-	c := Check{ID: idp + "tcp", Title: tcpTitle, Duration: time.Since(t0)}
+	c := Check{ID: pr.idp + "tcp", Title: title, Duration: time.Since(t0)}
 	if err != nil {
 		c.Status = Fail
-		c.Summary, c.Evidence = dialErrorText(err, addr, cfg.limit(ctx))
-		if proxy != nil {
+		c.Summary, c.Evidence = dialErrorText(err, addr, pr.cfg.limit(pr.ctx))
+		if pr.proxy != nil {
 			c.Fix = "Nothing accepts connections at the proxy address in HTTPS_PROXY: check it with the network team, or unset HTTPS_PROXY if this network needs no proxy."
 		} else {
-			c.Fix = "Ask the network team to allow outbound HTTPS (TCP " + dialPort + ") to " + host + ", or set HTTPS_PROXY if the web goes through a proxy here."
+			c.Fix = "Ask the network team to allow outbound HTTPS (TCP " + dialPort + ") to " + pr.host + ", or set HTTPS_PROXY if the web goes through a proxy here."
 		}
-		add(c)
-		return res
+		pr.add(c)
+		return nil, false
 	}
-	defer conn.Close()
 	c.Status, c.Evidence = OK, "connected to "+addr
-	add(c)
+	pr.add(c)
+	return conn, true
+}
 
-	// Proxy CONNECT.
-	if proxy != nil {
-		title := "Proxy CONNECT " + hp
-		start("proxy", title)
-		t0 := time.Now()
-		sctx, cancel := cfg.stepCtx(ctx)
-		pc, status, hdr, err := connectTunnel(sctx, cfg, conn, proxy, hp)
-		cancel()
-		c := Check{ID: idp + "proxy", Title: title, Duration: time.Since(t0)}
-		proxyShown := redactURL(proxy)
-		switch {
-		case err != nil:
-			c.Status, c.Summary = Fail, "proxy did not answer CONNECT"
-			c.Evidence = proxyShown + ": " + ioErrorText(err, cfg.limit(ctx))
-			c.Fix = "Ask the network team whether " + proxyShown + " is the proxy to use for HTTPS, and to allow CONNECT to " + hp + "."
-		case status == http.StatusProxyAuthRequired:
-			c.Status, c.Summary = Fail, "proxy wants authentication (407)"
-			c.Evidence = fmt.Sprintf("%s answered 407 Proxy Authentication Required (wants %s)", proxyShown, schemesOf(hdr))
-			if proxy.User != nil {
-				c.Fix = "The proxy refused the user name and password in HTTPS_PROXY (Go sends them as Basic): check them, or ask the network team to let " + host + " through without proxy sign-in."
-			} else {
-				c.Fix = "Ask the network team to let " + host + " through the proxy without sign-in, or put Basic credentials in HTTPS_PROXY (http://user:password@proxy:port)."
-			}
-		case status != http.StatusOK:
-			c.Status, c.Summary = Fail, fmt.Sprintf("proxy refused CONNECT (%d)", status)
-			c.Evidence = fmt.Sprintf("%s refused CONNECT %s: %d %s", proxyShown, hp, status, http.StatusText(status))
-			c.Fix = "Ask the network team to allow HTTPS (CONNECT) to " + hp + " through the proxy."
-		default:
-			c.Status = OK
-			c.Evidence = proxyShown + " opened a tunnel to " + hp + " (the proxy resolves " + host + ")"
+// tunnel asks the proxy on conn for a CONNECT tunnel to the endpoint.
+func (pr *hostProbe) tunnel(conn net.Conn) (net.Conn, bool) {
+	host, hp, proxy := pr.host, pr.hp, pr.proxy
+	title := "Proxy CONNECT " + hp
+	pr.start("proxy", title)
+	t0 := time.Now()
+	sctx, cancel := pr.cfg.stepCtx(pr.ctx)
+	pc, status, hdr, err := connectTunnel(sctx, pr.cfg, conn, proxy, hp)
+	cancel()
+	c := Check{ID: pr.idp + "proxy", Title: title, Duration: time.Since(t0)}
+	proxyShown := redactURL(proxy)
+	switch {
+	case err != nil:
+		c.Status, c.Summary = Fail, "proxy did not answer CONNECT"
+		c.Evidence = proxyShown + ": " + ioErrorText(err, pr.cfg.limit(pr.ctx))
+		c.Fix = "Ask the network team whether " + proxyShown + " is the proxy to use for HTTPS, and to allow CONNECT to " + hp + "."
+	case status == http.StatusProxyAuthRequired:
+		c.Status, c.Summary = Fail, "proxy wants authentication (407)"
+		c.Evidence = fmt.Sprintf("%s answered 407 Proxy Authentication Required (wants %s)", proxyShown, schemesOf(hdr))
+		if proxy.User != nil {
+			c.Fix = "The proxy refused the user name and password in HTTPS_PROXY (Go sends them as Basic): check them, or ask the network team to let " + host + " through without proxy sign-in."
+		} else {
+			c.Fix = "Ask the network team to let " + host + " through the proxy without sign-in, or put Basic credentials in HTTPS_PROXY (http://user:password@proxy:port)."
 		}
-		add(c)
-		if c.Status != OK {
-			return res
-		}
-		conn = pc
+	case status != http.StatusOK:
+		c.Status, c.Summary = Fail, fmt.Sprintf("proxy refused CONNECT (%d)", status)
+		c.Evidence = fmt.Sprintf("%s refused CONNECT %s: %d %s", proxyShown, hp, status, http.StatusText(status))
+		c.Fix = "Ask the network team to allow HTTPS (CONNECT) to " + hp + " through the proxy."
+	default:
+		c.Status = OK
+		c.Evidence = proxyShown + " opened a tunnel to " + hp + " (the proxy resolves " + host + ")"
 	}
+	pr.add(c)
+	return pc, c.Status == OK
+}
 
-	if u.Scheme != "https" {
-		res.httpStep(ctx, cfg, p, add, idp, conn, u, host, false)
-		return res
-	}
-
-	// TLS handshake and chain.
-	title := "TLS " + host
-	start("tls", title)
-	t0 = time.Now()
+// handshake runs TLS on conn and judges the chain; trusted is false when the chain
+// is one Go would refuse (named, not fatal: TLS inspection).
+func (pr *hostProbe) handshake(conn net.Conn) (tconn *tls.Conn, trusted, ok bool) {
+	title := "TLS " + pr.host
+	pr.start("tls", title)
+	t0 := time.Now()
 	// The chain is verified below, by hand, so that a chain Go would refuse can still
 	// be named (TLS inspection); nothing is sent on the connection before that
 	// verification except the probe request, which carries no credential.
-	tconn := tls.Client(conn, &tls.Config{ServerName: host, InsecureSkipVerify: true}) //nolint:gosec // verified by hand below
-	sctx, cancel := cfg.stepCtx(ctx)
-	err = tconn.HandshakeContext(sctx)
+	tconn = tls.Client(conn, &tls.Config{ServerName: pr.host, InsecureSkipVerify: true}) //nolint:gosec // verified by hand below
+	sctx, cancel := pr.cfg.stepCtx(pr.ctx)
+	err := tconn.HandshakeContext(sctx)
 	cancel()
-	c = Check{ID: idp + "tls", Title: title, Duration: time.Since(t0)}
+	c := Check{ID: pr.idp + "tls", Title: title, Duration: time.Since(t0)}
 	if err != nil {
 		c.Status = Fail
-		c.Summary = "TLS handshake with " + host + " failed"
-		c.Evidence = "connected, but " + tlsErrorText(err, cfg.limit(ctx))
-		c.Fix = "Something between here and " + host + " (a firewall or proxy) breaks HTTPS: ask the network team to allow HTTPS to " + host + " unmodified."
-		add(c)
-		return res
+		c.Summary = "TLS handshake with " + pr.host + " failed"
+		c.Evidence = "connected, but " + tlsErrorText(err, pr.cfg.limit(pr.ctx))
+		c.Fix = "Something between here and " + pr.host + " (a firewall or proxy) breaks HTTPS: ask the network team to allow HTTPS to " + pr.host + " unmodified."
+		pr.add(c)
+		return nil, false, false
 	}
-	trusted := judgeChain(cfg, &c, host, tconn.ConnectionState())
-	add(c)
-	res.httpStep(ctx, cfg, p, add, idp, tconn, u, host, !trusted)
-	return res
+	trusted = judgeChain(pr.cfg, &c, pr.host, tconn.ConnectionState())
+	pr.add(c)
+	return tconn, trusted, true
 }
 
 // httpStep sends the probe request on conn and records the answer and its Date.
