@@ -146,6 +146,10 @@ type ConsentEvent struct {
 	// error.
 	Done bool
 	Err  error
+	// Revoked, on the final event, are the tenant-wide grants beyond the required set
+	// the app held at the first poll and no longer holds (Revoked): what consent took
+	// away. RevokeNotice says it.
+	Revoked []ExtraGrant
 }
 
 // Consent is a running admin consent: the loopback listener (when the redirect URI is
@@ -328,7 +332,7 @@ func (c *Consent) run(ctx context.Context) {
 	// known to be granting it; othersGrant: Resume said another admin is.
 	var paused *BlockedError
 	othersGrant := false
-	var last *Result
+	var last, first *Result
 	var redirectCh <-chan ConsentRedirect
 	if c.listener != nil {
 		redirectCh = c.listener.Result()
@@ -342,7 +346,7 @@ func (c *Consent) run(ctx context.Context) {
 	fastFrom := start // the 2-minute fast window starts here (again after a consent result)
 	final := func(err error) {
 		ev := ConsentEvent{Elapsed: clock.Now().Sub(start), Result: last, Redirected: redirected, Done: true, Err: err,
-			NotVisible: notVisible, LastNotVisible: lastNotVisible}
+			NotVisible: notVisible, LastNotVisible: lastNotVisible, Revoked: Revoked(first, last)}
 		if last != nil {
 			ev.Visible, ev.Total = last.Granted(), len(last.Permissions)
 		}
@@ -411,6 +415,9 @@ func (c *Consent) run(ctx context.Context) {
 		} else {
 			notVisible, lastNotVisible = 0, nil
 			last = r
+			if first == nil {
+				first = r
+			}
 			g := grantedKey(r)
 			if g != granted {
 				if firstGranted >= 0 && r.Granted() > firstGranted {
@@ -425,7 +432,7 @@ func (c *Consent) run(ctx context.Context) {
 			log.Info("consent poll", "n", poll, "visible", ev.Visible, "total", ev.Total, "elapsed", ev.Elapsed, "redirected", redirected)
 			if r.Status == StatusComplete {
 				log.Info("consent wait ended", "elapsed", ev.Elapsed, "visible", ev.Visible, "total", ev.Total, "redirected", redirected)
-				ev.Done = true
+				ev.Done, ev.Revoked = true, Revoked(first, r)
 				c.send(ev)
 				return
 			}
