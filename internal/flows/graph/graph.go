@@ -42,6 +42,9 @@ type TokenFunc func(ctx context.Context) (string, error)
 const (
 	// DefaultMaxRetries is how many times one request is retried after 429/503/504.
 	DefaultMaxRetries = 5
+	// MaxResends bounds how often a read is sent again after a broken connection
+	// or a cut reply (do); a Graph that keeps failing is reported, not waited on.
+	MaxResends = 2
 	// MaxRetryAfter caps a server's Retry-After so a bad header cannot stall us for hours.
 	MaxRetryAfter = 2 * time.Minute
 	baseBackoff   = time.Second
@@ -280,10 +283,14 @@ func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 	}
 }
 
-// do sends one HTTP request (retrying 429/503/504) and returns the 2xx body.
-func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]byte, error) {
+// do sends one HTTP request (retrying 429/503/504) and returns the 2xx body. A
+// request that only reads (safe: a GET, or a $batch of GETs) is also sent again when
+// the connection broke or the reply was cut (bounded like the retries above): a
+// read repeated changes nothing (RFC 9110 §9.2.2, idempotent methods).
+func (c *Client) do(ctx context.Context, method, rawURL string, body []byte, safe bool) ([]byte, error) {
 	path := strings.TrimPrefix(rawURL, c.base)
 	challenged := false
+	resends := 0
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token(ctx)
 		if err != nil {
@@ -314,12 +321,31 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 				return nil, context.Cause(ctx)
 			}
 			// A transport error may carry what a proxy answered (its status line).
-			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
+			err = safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
+			if safe && resends < MaxResends {
+				resends++
+				if err := c.sleep(ctx, c.retryDelay("", attempt), 0); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, err
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if err != nil {
-			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
+			if ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
+			err = safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
+			if safe && resends < MaxResends {
+				resends++
+				if err := c.sleep(ctx, c.retryDelay("", attempt), 0); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, err
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil
@@ -373,7 +399,7 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.do(ctx, http.MethodGet, u, nil)
+	data, err := c.do(ctx, http.MethodGet, u, nil, true)
 	if err != nil {
 		return err
 	}
