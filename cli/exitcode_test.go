@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/flows/graph"
@@ -99,6 +100,9 @@ func TestExitCodeMap(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", flows.ErrNotTerminal), 2},
 		{fmt.Errorf("verifying grants: %w", flows.ErrIncomplete), 3},
 		{fmt.Errorf("signing in: %w", flows.ErrRefused), 4},
+		// Entra ID's own transient failure (AADSTS90033) is "try again", not a refusal.
+		{&explain.AuthError{Op: "signing in", Explanation: &explain.Explanation{Code: 90033}, Err: errors.New("AADSTS90033")}, 1},
+		{&explain.AuthError{Op: "signing in", Explanation: &explain.Explanation{Code: 90094}, Err: errors.New("AADSTS90094")}, 4},
 		{fmt.Errorf("verifying grants: %w", &graph.Error{Status: 403, Code: "Authorization_RequestDenied"}), 4},
 		{fmt.Errorf("verifying grants: %w", &graph.Error{Status: 404, Code: "Request_ResourceNotFound"}), 1},
 		{&graph.Error{Status: 500}, 1},
