@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -114,9 +115,13 @@ const (
 	testTenant   = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 )
 
-// testCatalog is the embedded catalog with client ids, like the demo tenant's.
+// testCatalog is the fixture catalog (permissions/testdata, see internal/testkit) with
+// client ids, like the demo tenant's: the shipped catalog can change without a test here.
 func testCatalog() *permissions.Catalog {
-	c := permissions.Embedded()
+	c, err := permissions.LoadFile(filepath.Join("..", "..", "permissions", "testdata", "fixture-catalog.json"))
+	if err != nil {
+		panic(err)
+	}
 	for i := range c.Apps {
 		switch c.Apps[i].Key {
 		case "ce":
