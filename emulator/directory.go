@@ -64,6 +64,9 @@ type user struct {
 	// UserType is "Member" or "Guest"; a guest's HomeTenant is the tenant that
 	// issued its account (entra/external-id/user-properties).
 	UserType, HomeTenant string
+	// CustomRoles are custom directory roles assigned to the user (customRole ids):
+	// invisible to memberOf, listed by roleManagement.
+	CustomRoles []string
 }
 
 type directoryRole struct {
@@ -161,15 +164,17 @@ type assignment struct {
 
 // directory is the tenant's state. The Server's mutex guards it.
 type directory struct {
-	tenant  tenant
-	users   []*user
-	roles   []directoryRole
-	apps    map[string]*application // by appId (lower case): every app known to Entra ID
-	groups  []*group
-	st      scenarioState // policies and the demo user a scenario sets (policies.go)
-	sps     []*servicePrincipal
-	grants  []*grant
-	assigns []*assignment
+	tenant tenant
+	users  []*user
+	roles  []directoryRole
+	apps   map[string]*application // by appId (lower case): every app known to Entra ID
+	groups []*group
+	// customRoles are the tenant's custom directory role definitions.
+	customRoles []customRole
+	st          scenarioState // policies and the demo user a scenario sets (policies.go)
+	sps         []*servicePrincipal
+	grants      []*grant
+	assigns     []*assignment
 }
 
 func newDirectory(cat *permissions.Catalog, now time.Time) *directory {

@@ -212,6 +212,8 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 			return *r
 		}
 		return s.listServicePrincipals(path, q, h, p.dir)
+	case path == "roleManagement/directory/roleAssignments":
+		return s.roleAssignments(q, p) // roles.go
 	case path == "oauth2PermissionGrants":
 		if r := s.grantReadDenied(p, grantReadScopes); r != nil {
 			return *r

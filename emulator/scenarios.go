@@ -162,6 +162,12 @@ var scenarioDefs = []scenarioDef{
 				}
 			}
 		}},
+	{Scenario: Scenario{"custom-role", "the admin holds no built-in admin role but a custom directory role that may grant tenant-wide consent (managePermissionGrantsForAll): invisible to memberOf, read through roleManagement; the role check says unknown (never pauses) and consent to the delegated rows succeeds"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			r := customRole{ID: stableID("customrole:consent"), DisplayName: "Consent Granter (custom)", Actions: []string{ConsentGrantAction}}
+			d.customRoles = append(d.customRoles, r)
+			d.users[0].Roles, d.users[0].CustomRoles = []string{GlobalReaderTemplateID}, []string{r.ID}
+		}},
 	{Scenario: Scenario{"cloud-app-admin", "the admin is Cloud Application Administrator: may grant the delegated rows, not Microsoft Graph application permissions; admin consent is refused (AADSTS90094)"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			d.users[0].Roles = []string{CloudAppAdminTemplateID}

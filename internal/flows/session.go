@@ -111,6 +111,12 @@ type Admin struct {
 	// RoleWarning explains the verdict when !CanConsent: a missing role and PIM
 	// activation, a delegated-only role, or roles that could not be read.
 	RoleWarning string
+	// CustomRoles are the custom directory roles the user holds (roles_custom.go);
+	// CustomRolesErr is why they could not be read.
+	CustomRoles    []CustomRole
+	CustomRolesErr error
+	// customAsked: the custom roles were asked for (the user's object id was known).
+	customAsked bool
 }
 
 // Session is one admin's sign-in against one cloud and tenant.
@@ -299,12 +305,17 @@ func (s *Session) rereadRoles(ctx context.Context) {
 	if a == nil || a.RolesRead {
 		return
 	}
-	reps, err := s.graph.BatchAll(ctx, []graph.Request{{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL}})
+	reqs := []graph.Request{{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL}}
+	if a.customAsked {
+		reqs = append(reqs, graph.Request{ID: "custom", Method: http.MethodGet, URL: customRolesURL(s.signedInOID())})
+	}
+	reps, err := s.graph.BatchAll(ctx, reqs)
 	if err != nil {
 		s.logger.Warn("reading directory roles again", "err", err)
 		return
 	}
 	c := *a
+	c.setCustom(reps)
 	c.setRoles(reps["roles"])
 	s.mu.Lock()
 	s.admin = &c
@@ -455,17 +466,29 @@ type orgReply struct {
 	} `json:"verifiedDomains"`
 }
 
-// adminRequests read the signed-in admin: /me, /organization and the roles.
-func adminRequests() []graph.Request {
-	return []graph.Request{
+// adminRequests read the signed-in admin: /me, /organization and the roles (built-in
+// from the memberships; custom from the role assignments, when the sign-in named
+// the user's object id).
+func (s *Session) adminRequests() []graph.Request {
+	reqs := []graph.Request{
 		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
 		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
 		{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL},
 	}
+	if oid := s.signedInOID(); permissions.IsGUID(oid) {
+		reqs = append(reqs, graph.Request{ID: "custom", Method: http.MethodGet, URL: customRolesURL(oid)})
+	}
+	return reqs
+}
+
+func (s *Session) signedInOID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.signedIn.oid
 }
 
 func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
-	reps, err := s.graph.BatchAll(ctx, adminRequests())
+	reps, err := s.graph.BatchAll(ctx, s.adminRequests())
 	if err != nil {
 		return nil, fmt.Errorf("reading the signed-in admin: %w", graphCtxErr(ctx, err))
 	}
@@ -515,6 +538,7 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 		}
 		break
 	}
+	a.setCustom(reps)
 	a.setRoles(reps["roles"])
 	switch {
 	case errors.Is(a.RolesErr, errLimitedRoles) && !s.hasGrantRead():
@@ -539,7 +563,7 @@ func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*A
 	if err := s.EnsureGrantRead(ctx); err != nil {
 		return nil, nil, err
 	}
-	reqs := append(adminRequests(), VerificationRequests(app)...)
+	reqs := append(s.adminRequests(), VerificationRequests(app)...)
 	before, start := s.graph.Requests(), s.clock.Now()
 	reps, err := s.graph.BatchAll(ctx, reqs)
 	s.logger.Info("verification with the admin", "app", app.Key, "requests", len(reqs), "duration", s.clock.Now().Sub(start),
@@ -594,7 +618,17 @@ func (a *Admin) setRoles(r *graph.Response) {
 
 // RoleCheck is the verdict on the admin's roles for app (nil = any app).
 func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
-	return JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app)
+	return a.withCustomRoles(JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app))
+}
+
+// setCustom reads the custom role request's reply, when it was asked.
+func (a *Admin) setCustom(reps map[string]*graph.Response) {
+	r, asked := reps["custom"]
+	a.customAsked = asked
+	a.CustomRoles, a.CustomRolesErr = nil, nil
+	if asked {
+		a.CustomRoles, a.CustomRolesErr = parseCustomRoles(r)
+	}
 }
 
 // wrapAuth is wrapAuth with the explanation for src and the cloud's lookup link.
