@@ -378,3 +378,34 @@ func TestAppClientDeclaresCP1(t *testing.T) {
 		t.Fatalf("token requests %v, want one client_credentials request declaring cp1", sent)
 	}
 }
+
+// blankDeviceCode answers the device-code request with an empty JSON object.
+type blankDeviceCode struct{ next http.RoundTripper }
+
+func (b blankDeviceCode) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/devicecode") {
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{}`)), Request: req}, nil
+	}
+	return b.next.RoundTrip(req)
+}
+
+// A device-code reply without a user code or address is named malformed at once,
+// instead of showing "open  and enter the code" and then blaming a timeout.
+func TestEmptyDeviceCodeReplyIsMalformed(t *testing.T) {
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := entra.New(entra.Options{Authority: srv.AuthorityHost() + "/" + srv.TenantID(), ClientID: srv.SignInClientID(),
+		HTTPClient: &http.Client{Transport: blankDeviceCode{srv.HTTPClient().Transport}}, Scopes: []string{srv.GraphScopePrefix() + "/User.Read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := 0
+	_, err = c.DeviceCodeFlow(context.Background(), func(entra.DeviceCode) { shown++ })
+	if err == nil || shown != 0 || !strings.Contains(err.Error(), "malformed") {
+		t.Fatalf("err %v after %d prompts, want a malformed-reply error and no prompt", err, shown)
+	}
+}
