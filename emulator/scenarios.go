@@ -162,7 +162,7 @@ var scenarioDefs = []scenarioDef{
 				}
 			}
 		}},
-	{Scenario: Scenario{"custom-role", "the admin holds no built-in admin role but a custom directory role that may grant tenant-wide consent (managePermissionGrantsForAll): invisible to memberOf, read through roleManagement; the role check says unknown (never pauses) and consent to the delegated rows succeeds"},
+	{Scenario: Scenario{"custom-role", "the admin holds no built-in admin role but a custom directory role that may grant tenant-wide consent (managePermissionGrantsForAll): invisible to memberOf, read through roleManagement; the role check says unknown (never pauses), and Entra ID decides on the consent page: the role grants delegated permissions, not Microsoft Graph application permissions (AADSTS90094)"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			r := customRole{ID: stableID("customrole:consent"), DisplayName: "Consent Granter (custom)", Actions: []string{ConsentGrantAction}}
 			d.customRoles = append(d.customRoles, r)
