@@ -60,6 +60,7 @@ read it (a row "signin-consent", AADSTS90099 or 65001).`,
 	f.StringVar(&o.Tenants, "tenants", "", "one link per tenant listed in FILE (one id or domain per line, # comments; - = stdin)")
 	f.StringVar(&o.Format, "format", "table", "with --tenants: table or csv")
 	f.BoolVar(&o.SignInClient, "signin-client", false, "print the sign-in app's admin consent link (a partner's customers answering AADSTS90099 or 65001)")
+	addRememberFlag(f, &a.opts.Remember)
 	return cmd
 }
 
@@ -103,6 +104,12 @@ func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 		return flows.Usagef("--format is for --tenants")
 	}
 	tenant := t.cfg.Tenant
+	if tenant == "" && t.cfg.Remember != nil {
+		// The tenant the remembered sign-in used last: no sign-in, no network.
+		if acc, ok := t.cfg.Remember.Account(); ok {
+			tenant = acc.LastTenant()
+		}
+	}
 	if tenant == "" {
 		return flows.Usagef("--tenant is required: the tenant's id or a domain such as contoso.onmicrosoft.com")
 	}

@@ -125,5 +125,8 @@ func (a *Factory) realConfig() (flows.Config, error) {
 	if !a.opts.NoBrowser {
 		cfg.Browser = a.browser
 	}
+	if a.opts.Remember {
+		a.remember(context.Background(), &cfg)
+	}
 	return a.withDebug(cfg), nil
 }

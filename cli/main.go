@@ -124,7 +124,7 @@ func run(ctx context.Context, app *Factory, args []string) (code int) {
 		if err != nil {
 			errText = err.Error()
 		}
-		app.debugLog.Info("exit", "exitCode", exitCode(err), "err", errText)
+		app.debugLog.Info("exit", "exitCode", exitCode(err), "err", errText, "peakRSSKiB", peakRSSKiB())
 	}
 	return exitCode(err)
 }

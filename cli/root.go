@@ -17,6 +17,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/clouds"
+	"github.com/d365consent/d365consent/internal/credstore"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
@@ -58,6 +59,10 @@ type Factory struct {
 	publicCAs func(host string) []string
 	// exit ends the process when a command does not stop after a signal.
 	exit func(code int)
+	// secrets is the credential store that keeps --remember's key, and cacheDir the
+	// directory of its encrypted cache files (os.UserCacheDir).
+	secrets  credstore.Secrets
+	cacheDir func() (string, error)
 
 	opts sharedOptions
 
@@ -77,6 +82,8 @@ func newFactory(stdin io.Reader, stdout, stderr io.Writer, environ []string) *Fa
 		stamp:         releaseStamp{version, commit, date},
 		buildInfo:     debug.ReadBuildInfo,
 		exit:          os.Exit,
+		secrets:       credstore.Keyring{},
+		cacheDir:      os.UserCacheDir,
 	}
 }
 
@@ -95,6 +102,8 @@ type sharedOptions struct {
 	Timeout        time.Duration
 	Catalog        string
 	Debug          string
+	// Remember is --remember (the wizard, verify, consent-url).
+	Remember bool
 }
 
 // exampleClientID stands in for the AvePoint app's client id in help examples
@@ -188,7 +197,9 @@ func newRootCmd(a *Factory) *cobra.Command {
 		newDemoCmd(a, nil),
 		newDoctorCmd(a, nil),
 		newEmulatorCmd(a, nil),
+		newLogoutCmd(a, nil),
 		newPermissionsCmd(a, nil),
+		newStatusCmd(a, nil),
 		newVerifyCmd(a, nil),
 		newVersionCmd(a, nil),
 	)
@@ -244,6 +255,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	f.StringVar(&a.opts.Catalog, "catalog", "", "read the app catalog from this JSON file instead of the built-in one")
 	f.StringVar(&a.opts.Debug, "debug", "", "append a debug log to FILE (JSON lines: requests, ids, timings; tokens redacted)")
 
+	addRememberFlag(root.Flags(), &a.opts.Remember)
 	root.RunE = wizardRunE(a)
 	root.Version = a.versionString()
 	return root

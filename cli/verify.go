@@ -78,6 +78,7 @@ Graph 403); 5 drift from --baseline; 2 bad input; 1 other errors; with --tenants
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo), e.g. partial")
 	addDemoFaultsFlag(f, &o.DemoFaults) // hidden, tests only (verify_faults.go)
 	addFleetFlags(f, &o.Fleet)
+	addRememberFlag(f, &a.opts.Remember)
 	annotateValues(cmd, "auth", "interactive", "device-code", "certificate", "secret", "workload-identity")
 	return cmd
 }
@@ -87,6 +88,8 @@ type commandTarget struct {
 	cfg     flows.Config
 	catalog *permissions.Catalog
 	demo    *demoEnv
+	// closeRemembered writes the remembered sign-in (--remember) at the end.
+	closeRemembered func()
 }
 
 // defaultApp is --app, or "ce" against the demo tenant (so `verify --demo` just works).
@@ -109,11 +112,17 @@ func (t *commandTarget) Close() {
 	if t.demo != nil {
 		_ = t.demo.Close()
 	}
+	if t.closeRemembered != nil {
+		t.closeRemembered()
+	}
 }
 
 func (a *Factory) target(ctx context.Context, demo bool, scenario string) (*commandTarget, error) {
 	if scenario != "" && !demo {
 		return nil, flows.Usagef("--scenario needs --demo")
+	}
+	if demo && a.opts.Remember {
+		return nil, flows.Usagef("--remember keeps a real sign-in: the demo tenant needs none")
 	}
 	if demo {
 		env, err := startDemo(ctx, a, scenario)
@@ -130,7 +139,7 @@ func (a *Factory) target(ctx context.Context, demo bool, scenario string) (*comm
 	if err != nil {
 		return nil, err
 	}
-	return &commandTarget{cfg: cfg, catalog: cat}, nil
+	return &commandTarget{cfg: cfg, catalog: cat, closeRemembered: func() { a.closeRemembered(cfg) }}, nil
 }
 
 // pickApp finds --app in the catalog and applies --client-id.
@@ -169,7 +178,7 @@ func runVerify(ctx context.Context, a *Factory, o verifyOptions) error {
 	if err := checkDemoFaults(o); err != nil {
 		return err
 	}
-	if o.Fleet.Tenants != "" || o.Fleet.appAuth() {
+	if o.Fleet.fleetCheck() || o.Fleet.appAuth() {
 		return runVerifyMany(ctx, a, o) // many tenants, or an app identity (verify_fleet.go)
 	}
 	var baseline *fleet.Baseline
@@ -234,6 +243,9 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 		}
 		if p.Consent != "" {
 			fmt.Fprintln(w, p.Consent)
+		}
+		if p.Remembered != "" {
+			fmt.Fprintln(w, p.Remembered)
 		}
 		if p.DeviceCode {
 			if p.Reason != "" {

@@ -11,11 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // verify's fleet and unattended options: --tenants FILE, --parallel, --auth with an
@@ -27,6 +29,8 @@ type fleetFlags struct {
 	Certificate      string
 	IdentityClientID string
 	Baseline         string
+	// Resume is --resume REPORT.json: check only the tenants that report did not finish.
+	Resume string
 }
 
 func addFleetFlags(f *pflag.FlagSet, o *fleetFlags) {
@@ -36,7 +40,11 @@ func addFleetFlags(f *pflag.FlagSet, o *fleetFlags) {
 	f.StringVar(&o.Certificate, "certificate", "", "with --auth certificate: the app's certificate and key (PEM, or PKCS#12 with its password in "+flows.EnvCertificatePassword+")")
 	f.StringVar(&o.IdentityClientID, "identity-client-id", "", "with an app identity: its application (client) id (default: "+flows.EnvAzureClientID+")")
 	f.StringVar(&o.Baseline, "baseline", "", "compare with an earlier verify --format json FILE and report drift (exit 5)")
+	f.StringVar(&o.Resume, "resume", "", "continue an interrupted fleet check: keep the rows its --format json REPORT.json finished, check the rest (its tenants, or --tenants FILE)")
 }
+
+// fleetCheck reports whether verify checks a tenant list (--tenants or --resume).
+func (o fleetFlags) fleetCheck() bool { return o.Tenants != "" || o.Resume != "" }
 
 func (o fleetFlags) appAuth() bool {
 	switch flows.AppAuth(o.Auth) {
@@ -49,12 +57,12 @@ func (o fleetFlags) appAuth() bool {
 // checkVerifyFlags validates the format and the fleet flags.
 func checkVerifyFlags(o verifyOptions) error {
 	formats := []string{"text", "json", "markdown"}
-	if o.Fleet.Tenants != "" {
-		formats = append(formats, "csv")
+	if o.Fleet.fleetCheck() {
+		formats = append(formats, "csv", "ndjson")
 	}
 	if err := enumFlag("format", o.Format, formats...); err != nil {
-		if o.Format == "csv" {
-			return flows.Usagef("--format csv needs --tenants (one line per tenant)")
+		if o.Format == "csv" || o.Format == "ndjson" {
+			return flows.Usagef("--format %s needs --tenants (one line per tenant)", o.Format)
 		}
 		return err
 	}
@@ -98,6 +106,19 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 			return err
 		}
 	}
+	var resume *fleet.Resume
+	if o.Fleet.Resume != "" {
+		var err error
+		if resume, err = fleet.LoadResume(o.Fleet.Resume); err != nil {
+			return err
+		}
+		if tenants == nil {
+			tenants = resume.Tenants
+		}
+		if len(tenants) == 0 {
+			return flows.Usagef("--resume %s lists no tenants", o.Fleet.Resume)
+		}
+	}
 	var baseline *fleet.Baseline
 	if o.Fleet.Baseline != "" {
 		var err error
@@ -115,7 +136,7 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	t.signInWithDeviceCode(o.DeviceCode)
 	demoMonitor := ""
 	if t.demo != nil {
-		if o.Fleet.Tenants != "" {
+		if o.Fleet.fleetCheck() {
 			if _, err := t.demo.Server.AddDemoCustomers(); err != nil {
 				return err
 			}
@@ -135,6 +156,11 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	}
 	if baseline != nil {
 		if err := baseline.CheckApp(flows.ResultApp{Key: app.Key, ClientID: app.ClientID}); err != nil {
+			return err
+		}
+	}
+	if resume != nil {
+		if err := resume.CheckApp(flows.ResultApp{Key: app.Key, ClientID: app.ClientID}); err != nil {
 			return err
 		}
 	}
@@ -179,7 +205,7 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		}
 		fc.Tokens, fc.SignedInAs, fc.SignInClientID = s, admin.UPN, cfg.SignInClientID
 	}
-	if o.Fleet.Tenants == "" {
+	if !o.Fleet.fleetCheck() {
 		// One tenant, unattended: the single-tenant output and exit codes.
 		r, err := flows.VerifyTenant(ctx, flows.TenantCheck{Cloud: fc.Cloud, HTTPClient: fc.HTTPClient, Clock: fc.Clock,
 			Tokens: fc.Tokens, SignedInAs: fc.SignedInAs, AppOnly: fc.AppOnly}, app, tenants[0])
@@ -195,7 +221,17 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		}
 		fmt.Fprintf(w, "\r%s ", fleet.ProgressLine(0, len(tenants), 30))
 	}
-	res, err := fleet.Verify(ctx, fc, app, tenants)
+	// csv and ndjson stream each row as its tenant finishes; a row the stream has
+	// written needs its full result only for a JSON report or a baseline.
+	stream, err := fleet.NewStream(a.stdout, o.Format)
+	if err != nil {
+		return err
+	}
+	if stream != nil {
+		fc.OnRow = func(r fleet.Row) { _ = stream.Row(r) }
+		fc.DropResults = o.Report == "" && baseline == nil
+	}
+	res, err := verifyFleet(ctx, fc, app, tenants, resume, stream)
 	if fc.Progress != nil {
 		fmt.Fprintf(a.stderr, "\r%s\r", strings.Repeat(" ", 60))
 	}
@@ -225,6 +261,34 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	return withCode(code, fleet.SummaryLine(res, drift))
 }
 
+// verifyFleet checks tenants, or with resume only those the report did not finish
+// (its finished rows streamed first, then kept in input order).
+func verifyFleet(ctx context.Context, fc fleet.Config, app *permissions.App, tenants []string, resume *fleet.Resume, stream fleet.Stream) (*fleet.Result, error) {
+	if resume == nil {
+		return fleet.Verify(ctx, fc, app, tenants)
+	}
+	kept, check := resume.Split(tenants)
+	if stream != nil {
+		for _, t := range tenants {
+			if row, ok := kept[strings.ToLower(t)]; ok {
+				_ = stream.Row(row)
+			}
+		}
+	}
+	now := &fleet.Result{App: flows.ResultApp{Key: app.Key, DisplayName: app.DisplayName, ClientID: app.ClientID},
+		Cloud: fc.Cloud.Name, CheckedAt: time.Now().UTC(), SignedInAs: fc.SignedInAs, AppOnly: fc.AppOnly}
+	if fc.Clock != nil {
+		now.CheckedAt = fc.Clock.Now().UTC()
+	}
+	if len(check) > 0 {
+		var err error
+		if now, err = fleet.Verify(ctx, fc, app, check); err != nil {
+			return nil, err
+		}
+	}
+	return fleet.Merge(tenants, kept, now), nil
+}
+
 // emitFleet prints a fleet check in --format, and --report FILE when asked; code is
 // the check's exit code, which the JSON document's summary carries.
 func (a *Factory) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Drift, code int) error {
@@ -235,8 +299,8 @@ func (a *Factory) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Dri
 		if data, err = fleet.JSON(res, drift, code); err == nil {
 			_, err = a.stdout.Write(data)
 		}
-	case "csv":
-		err = fleet.WriteCSV(a.stdout, res)
+	case "csv", "ndjson":
+		// Streamed row by row as each tenant finished (verifyFleet).
 	case "markdown":
 		err = fleet.WriteMarkdown(a.stdout, res, drift)
 	default:

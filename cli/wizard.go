@@ -67,6 +67,7 @@ func (a *Factory) runWizard(ctx context.Context, t wizardTarget) error {
 	if err != nil {
 		return err
 	}
+	defer a.closeRemembered(t.cfg)
 	opts := a.wizardOptions(t, sess)
 	var out ui.Outcome
 	if a.lineMode() {

@@ -49,6 +49,8 @@ type authCode struct {
 type refreshGrant struct {
 	ClientID, UserID string
 	Scopes           []string
+	// Revoked: RevokeSignInSessions invalidated it.
+	Revoked bool
 }
 
 type deviceGrant struct {
@@ -477,6 +479,7 @@ func (s *Server) redeemCode(f url.Values, clientID string, scopes scopeSet) (map
 	case c.Challenge != "" && !pkceMatches(c.Challenge, c.Method, f.Get("code_verifier")):
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 50148, Message: "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."}
 	}
+	s.signIns.Add(1)
 	return s.tokenResponse(clientID, s.dir.userByID(c.UserID), scopes, containsFold(scopes.values, "offline_access")), nil
 }
 
@@ -486,6 +489,9 @@ func (s *Server) redeemRefresh(f url.Values, clientID string, scopes scopeSet) (
 	rg := s.refresh[f.Get("refresh_token")]
 	if rg == nil || rg.ClientID != clientID {
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 9002313, Message: "Invalid request. Request is malformed or invalid. The refresh token is invalid or was issued to another client."}
+	}
+	if rg.Revoked {
+		return nil, revokedGrant()
 	}
 	if len(scopes.raw) == 0 { // the scopes of the grant the refresh token came from
 		scopes, _ = s.parseScopes(strings.Join(rg.Scopes, " "))
@@ -524,6 +530,7 @@ func (s *Server) redeemDeviceCode(f url.Values, clientID string) (map[string]any
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 54005, Message: "The device code was already redeemed."}
 	}
 	d.Status = "redeemed"
+	s.signIns.Add(1)
 	return s.tokenResponse(clientID, s.dir.userByID(d.UserID), d.Scopes, containsFold(d.Scopes.values, "offline_access")), nil
 }
 

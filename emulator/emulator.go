@@ -182,6 +182,7 @@ type Server struct {
 
 	graphRequests atomic.Int64
 	tokenRequests atomic.Int64
+	signIns       atomic.Int64
 	refreshes     atomic.Int64
 
 	mu            sync.Mutex

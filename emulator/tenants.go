@@ -297,6 +297,10 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 		s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 9002313, Message: "Invalid request. Request is malformed or invalid. The refresh token is invalid or was issued to another client."})
 		return
 	}
+	if rg.Revoked {
+		s.writeOAuthError(w, revokedGrant())
+		return
+	}
 	home := s.dir.userByID(rg.UserID)
 	u := c.partner[rg.UserID]
 	if home == nil || u == nil || c.access == AccessNone {

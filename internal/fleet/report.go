@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,6 +33,9 @@ type Document struct {
 	Results []*flows.Result `json:"results"`
 	Summary Summary         `json:"summary"`
 	Drift   *Drift          `json:"drift,omitempty"`
+	// NotChecked lists the tenants a cancelled check did not finish, in input
+	// order (verify --resume checks them).
+	NotChecked []string `json:"notChecked,omitempty"`
 }
 
 // Summary counts the rows by status.
@@ -81,7 +83,7 @@ func (f *Result) Summary(drift *Drift) Summary {
 		default:
 			s.Errors++
 		}
-		if r.Result != nil {
+		if r.Checked || r.Result != nil {
 			s.Checked++
 		}
 	}
@@ -99,7 +101,8 @@ func (f *Result) Summary(drift *Drift) Summary {
 // which the summary carries.
 func (f *Result) Document(drift *Drift, exitCode int) *Document {
 	doc := &Document{Schema: Schema, App: f.App, Cloud: f.Cloud, CheckedAt: f.CheckedAt, SignedInAs: f.SignedInAs,
-		Authentication: "delegated", Rows: f.Rows, Results: []*flows.Result{}, Summary: f.Summary(drift), Drift: drift}
+		Authentication: "delegated", Rows: f.Rows, Results: []*flows.Result{}, Summary: f.Summary(drift), Drift: drift,
+		NotChecked: f.Pending}
 	doc.Summary.ExitCode = exitCode
 	if f.AppOnly {
 		doc.Authentication = "app-only"
@@ -151,7 +154,7 @@ func SummaryLine(f *Result, drift *Drift) string {
 // missingCell is a row's missing permissions for one table cell.
 func missingCell(r Row) string {
 	if len(r.Missing) == 0 {
-		if r.Result == nil {
+		if r.Result == nil && !r.Checked {
 			return "-"
 		}
 		return "none"
@@ -221,18 +224,16 @@ func csvCell(s string) string {
 // WriteCSV writes one line per row: tenant, tenant_id, tenant_name, status,
 // missing (semicolon-separated), error, aadsts.
 func WriteCSV(w io.Writer, f *Result) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"tenant", "tenant_id", "tenant_name", "status", "missing", "error", "aadsts"})
-	for _, r := range f.Rows {
-		code := ""
-		if r.AADSTS != 0 {
-			code = strconv.Itoa(r.AADSTS)
-		}
-		_ = cw.Write([]string{csvCell(r.Tenant), csvCell(r.TenantID), csvCell(r.TenantName), string(r.Status),
-			csvCell(strings.Join(r.Missing, "; ")), csvCell(errorCell(r)), code})
+	s, err := NewStream(w, "csv")
+	if err != nil {
+		return err
 	}
-	cw.Flush()
-	return cw.Error()
+	for _, r := range f.Rows {
+		if err := s.Row(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func mdCell(s string) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/clouds"
+	"github.com/d365consent/d365consent/internal/credstore"
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/entra"
 	"github.com/d365consent/d365consent/internal/flows/graph"
@@ -66,6 +67,9 @@ type Config struct {
 	// Timeout bounds the wait for consent (0 = DefaultTimeout).
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// Remember, when set, keeps the sign-in between runs (--remember): the account
+	// it remembers signs in silently, and a new sign-in is remembered.
+	Remember *credstore.Cache
 }
 
 // SignInPrompt is what the user must see to sign in: the URL (interactive, always
@@ -84,6 +88,9 @@ type SignInPrompt struct {
 	// Consent, when set, says why this sign-in asks for more than the first one:
 	// for which client, what the consent grants and to whom (signin.GrantReadConsent).
 	Consent string
+	// Remembered says why the remembered sign-in (--remember) could not be used,
+	// e.g. Entra ID refused its refresh token; "" otherwise.
+	Remembered string
 }
 
 // Admin is the signed-in user and what the tenant says about them.
@@ -138,6 +145,8 @@ type Session struct {
 	grantRead bool
 	// signedIn is who the last sign-in's ID token names (display-safe; no token).
 	signedIn signedInClaims
+	// resumeTried: the remembered account was tried (once per session).
+	resumeTried bool
 }
 
 // signedInClaims is the signed-in account as the sign-in's ID token names it
@@ -181,6 +190,7 @@ func NewSession(cfg Config) (*Session, error) {
 		HTTPClient:        entra.RetryingClient(cfg.HTTPClient, cfg.Clock.After),
 		Scopes:            signInScopes,
 		InstanceDiscovery: known,
+		Cache:             cfg.Remember,
 	})
 	if err != nil {
 		return nil, err
@@ -392,17 +402,21 @@ func (s *Session) authenticateWith(ctx context.Context, prompt func(SignInPrompt
 	s.mu.Lock()
 	s.lastPrompt = prompt
 	s.mu.Unlock()
+	remembered, done, err := s.resume(ctx, claims)
+	if done || err != nil {
+		return err
+	}
 	var prompted atomic.Bool
 	show := func(p SignInPrompt) {
 		prompted.Store(true)
 		p.Reason = s.cfg.DeviceCodeReason
 		p.Claims = claims != ""
 		p.Consent = consent
+		p.Remembered, remembered = remembered, "" // said once
 		prompt(p)
 	}
 	start := s.clock.Now()
 	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant), "claims", claims != "")
-	var err error
 	var tok *entra.Token
 	if s.cfg.DeviceCode {
 		tok, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
@@ -443,12 +457,63 @@ func (s *Session) authenticateWith(ctx context.Context, prompt func(SignInPrompt
 		return s.wrapAuth(explain.SignIn, "signing in", err)
 	}
 	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start))
-	if tok != nil {
-		s.mu.Lock()
-		s.signedIn = signedInClaims{upn: tok.Username, name: tok.Name, oid: tok.ObjectID, tid: tok.TenantID}
-		s.mu.Unlock()
-	}
+	s.keepIdentity(tok)
 	return nil
+}
+
+// resume signs in silently with the remembered account (Config.Remember), the
+// first time the session signs in. done is true when that worked; otherwise
+// reason says why the remembered sign-in was not used ("" when none was
+// remembered), for the prompt of the interactive sign-in that follows.
+func (s *Session) resume(ctx context.Context, claims string) (reason string, done bool, err error) {
+	s.mu.Lock()
+	tried := s.resumeTried
+	s.resumeTried = true
+	s.mu.Unlock()
+	if s.cfg.Remember == nil || tried || claims != "" || !s.auth.Resume(ctx) {
+		return "", false, nil
+	}
+	start := s.clock.Now()
+	tok, serr := s.auth.Silent(ctx)
+	if serr == nil {
+		s.keepIdentity(tok)
+		s.logger.Info("signed in with the remembered account", "duration", s.clock.Now().Sub(start))
+		return "", true, nil
+	}
+	if ctx.Err() != nil {
+		return "", false, fmt.Errorf("signing in: %w", ctxDone(ctx, AwaitEntra, s.clock.Now().Sub(start)))
+	}
+	s.logger.Info("the remembered sign-in was refused: signing in again", "err", serr.Error())
+	s.auth.Forget()
+	reason = "Your remembered sign-in could not be used"
+	if x := explain.ExplainIn(serr, explain.SignIn, s.cfg.Cloud.ErrorLookupURL); x != nil && x.Code != 0 {
+		reason += fmt.Sprintf(" (AADSTS%d: %s)", x.Code, strings.TrimSuffix(orText(x.Title, x.Description), "."))
+	} else {
+		reason += " (" + firstLine(serr.Error()) + ")"
+	}
+	return reason + "; signing in again.", false, nil
+}
+
+// keepIdentity remembers who tok's ID token names (nil: nothing to keep).
+func (s *Session) keepIdentity(tok *entra.Token) {
+	if tok == nil {
+		return
+	}
+	s.mu.Lock()
+	s.signedIn = signedInClaims{upn: tok.Username, name: tok.Name, oid: tok.ObjectID, tid: tok.TenantID}
+	s.mu.Unlock()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }
 
 type meReply struct {

@@ -90,6 +90,9 @@ func (r *plainRun) showPrompt(p flows.SignInPrompt) {
 	if p.Consent != "" {
 		r.say("%s", p.Consent)
 	}
+	if p.Remembered != "" {
+		r.say("%s", p.Remembered)
+	}
 	if p.DeviceCode {
 		if p.Reason != "" {
 			r.say("%s", safetext.Sanitize(p.Reason))

@@ -55,6 +55,9 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 	if p.Consent != "" {
 		b.WriteString(wrap(p.Consent, w) + "\n\n")
 	}
+	if p.Remembered != "" {
+		b.WriteString(m.th.Warn.Render(wrap(p.Remembered, w)) + "\n\n")
+	}
 	if p.Claims {
 		b.WriteString(m.th.Warn.Render(wrap("Your tenant asks you to sign in again (multi-factor authentication or a Conditional Access policy).", w)) + "\n\n")
 	}

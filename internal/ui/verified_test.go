@@ -40,7 +40,7 @@ func verified(t *testing.T, scenario, app string) *flows.Result {
 	if r, ok := verifiedCache[k]; ok {
 		return clone(r)
 	}
-	srv, err := emulator.Start(emulator.Options{Scenario: scenario})
+	srv, err := emulator.Start(emulator.Options{Scenario: scenario, Catalog: testCatalog()})
 	if err != nil {
 		t.Fatal(err)
 	}

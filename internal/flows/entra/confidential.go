@@ -34,7 +34,7 @@ func (c *Client) SilentTenant(ctx context.Context, tenant string, scopes []strin
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
-	return toToken(res), nil
+	return c.toToken(res), nil
 }
 
 // AppOptions configure an AppClient: an app identity (a confidential client) that

@@ -13,6 +13,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
+	"github.com/d365consent/d365consent/internal/credstore"
 	"github.com/d365consent/d365consent/internal/safetext"
 )
 
@@ -34,6 +35,8 @@ type Options struct {
 	Scopes []string
 	// InstanceDiscovery is off for authorities MSAL does not know (emulator, overrides).
 	InstanceDiscovery bool
+	// Cache, when set, remembers the sign-in between runs (MSAL's external cache).
+	Cache *credstore.Cache
 }
 
 // DeviceCode is what a user needs to finish a device-code sign-in elsewhere. Its
@@ -58,6 +61,7 @@ type Token struct {
 type Client struct {
 	pca    public.Client
 	scopes []string
+	cache  *credstore.Cache
 
 	mu      sync.Mutex
 	account *public.Account
@@ -73,11 +77,61 @@ func New(o Options) (*Client, error) {
 	if o.HTTPClient != nil {
 		opts = append(opts, public.WithHTTPClient(o.HTTPClient))
 	}
+	if o.Cache != nil {
+		opts = append(opts, public.WithCache(o.Cache))
+	}
 	pca, err := public.New(o.ClientID, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("configuring sign-in: %w", err)
 	}
-	return &Client{pca: pca, scopes: o.Scopes}, nil
+	return &Client{pca: pca, scopes: o.Scopes, cache: o.Cache}, nil
+}
+
+// Resume takes the remembered account (Options.Cache) as the signed-in one, so
+// Silent can serve its tokens without a sign-in. It reports whether one was found.
+func (c *Client) Resume(ctx context.Context) bool {
+	if c.cache == nil {
+		return false
+	}
+	want, ok := c.cache.Account()
+	if !ok {
+		return false
+	}
+	accs, err := c.pca.Accounts(ctx)
+	if err != nil {
+		return false
+	}
+	for _, a := range accs {
+		if a.HomeAccountID == want.HomeAccountID {
+			c.mu.Lock()
+			c.account = &a
+			c.mu.Unlock()
+			return true
+		}
+	}
+	return false
+}
+
+// RemoveAccount removes every token of the account homeAccountID from MSAL's cache
+// (and so from the remembered one).
+func (c *Client) RemoveAccount(ctx context.Context, homeAccountID string) error {
+	accs, err := c.pca.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range accs {
+		if a.HomeAccountID == homeAccountID {
+			if err := c.pca.RemoveAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+	}
+	c.mu.Lock()
+	if c.account != nil && c.account.HomeAccountID == homeAccountID {
+		c.account = nil
+	}
+	c.mu.Unlock()
+	return nil
 }
 
 // Interactive signs in through a browser (authorization code + PKCE, loopback redirect).
@@ -157,7 +211,7 @@ func (c *Client) SilentFor(ctx context.Context, scopes []string) (*Token, error)
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
-	return toToken(res), nil
+	return c.toToken(res), nil
 }
 
 // Scopes are the scopes sign-ins and Silent request.
@@ -181,7 +235,17 @@ func (c *Client) keep(res public.AuthResult) *Token {
 	c.mu.Lock()
 	c.account = &acc
 	c.mu.Unlock()
-	return toToken(res)
+	return c.toToken(res)
+}
+
+// toToken is toToken, noting in the remembered cache which tenant the account got a
+// token for (status shows it).
+func (c *Client) toToken(res public.AuthResult) *Token {
+	t := toToken(res)
+	if c.cache != nil {
+		c.cache.Remember(res.Account.HomeAccountID, t.Username, t.TenantID)
+	}
+	return t
 }
 
 func toToken(res public.AuthResult) *Token {
