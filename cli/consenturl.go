@@ -10,6 +10,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 type consentURLOptions struct {
@@ -20,6 +21,9 @@ type consentURLOptions struct {
 	// Tenants is --tenants FILE: one link per tenant; Format is table or csv.
 	Tenants string
 	Format  string
+	// SignInClient prints the sign-in app's admin consent links instead of the
+	// AvePoint app's (a partner's customers that answer AADSTS90099 or 65001).
+	SignInClient bool
 }
 
 // newConsentURLCmd is the consent-url command; runF, when not nil, runs instead of
@@ -31,10 +35,15 @@ func newConsentURLCmd(a *Factory, runF func(context.Context, *consentURLOptions)
 		Short: "Print the admin consent link for an app (and a QR code of it)",
 		Long: `consent-url prints the admin consent URL a Global Administrator or Privileged Role
 Administrator of the tenant opens to grant the app its permissions. No sign-in is needed;
-the tenant may be its id or one of its domains. --qr also draws the link as a QR code.`,
+the tenant may be its id or one of its domains. --qr also draws the link as a QR code.
+--signin-client prints instead the link that consents, for the customer's organisation,
+to the app d365consent signs in with (Microsoft Graph Command Line Tools unless
+--signin-client-id): what a partner's customer tenant needs before verify --tenants can
+read it (a row "signin-consent", AADSTS90099 or 65001).`,
 		Example: `  d365consent consent-url --app ce --tenant contoso.onmicrosoft.com --client-id ` + exampleClientID + `
   d365consent consent-url --app ce --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --client-id ` + exampleClientID + ` --qr
-  d365consent consent-url --app ce --client-id ` + exampleClientID + ` --tenants customers.txt --format csv`,
+  d365consent consent-url --app ce --client-id ` + exampleClientID + ` --tenants customers.txt --format csv
+  d365consent consent-url --signin-client --tenants customers.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -50,6 +59,7 @@ the tenant may be its id or one of its domains. --qr also draws the link as a QR
 	f.StringVar(&o.Scenario, "scenario", "", "demo tenant scenario (with --demo)")
 	f.StringVar(&o.Tenants, "tenants", "", "one link per tenant listed in FILE (one id or domain per line, # comments; - = stdin)")
 	f.StringVar(&o.Format, "format", "table", "with --tenants: table or csv")
+	f.BoolVar(&o.SignInClient, "signin-client", false, "print the sign-in app's admin consent link (a partner's customers answering AADSTS90099 or 65001)")
 	addRememberFlag(f, &a.opts.Remember)
 	return cmd
 }
@@ -60,9 +70,19 @@ func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 		return err
 	}
 	defer t.Close()
-	app, err := a.pickApp(t.catalog, t.defaultApp(o.App))
-	if err != nil {
-		return err
+	link := func(tenant string) (string, error) {
+		return flows.SignInClientConsentURL(t.cfg.Cloud, tenant, t.cfg.SignInClientID)
+	}
+	var app *permissions.App
+	if !o.SignInClient {
+		if app, err = a.pickApp(t.catalog, t.defaultApp(o.App)); err != nil {
+			return err
+		}
+		link = func(tenant string) (string, error) {
+			return flows.AdminConsentURL(t.cfg.Cloud, tenant, app.ClientID, flows.NewState(), app.RedirectURI)
+		}
+	} else if o.App != "" {
+		return flows.Usagef("--signin-client prints the sign-in app's link: drop --app")
 	}
 	if o.Tenants != "" {
 		if o.QR || a.opts.Tenant != "" {
@@ -75,10 +95,10 @@ func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 		if err != nil {
 			return err
 		}
-		if app.ReauthorizeOnly {
+		if app != nil && app.ReauthorizeOnly {
 			fmt.Fprintf(a.errOut(), "Note: %s can only be re-authorized in tenants where it already exists.\n", app.DisplayName)
 		}
-		return consentURLs(a.stdout, t.cfg.Cloud, app, tenants, o.Format)
+		return consentURLs(a.stdout, link, tenants, o.Format)
 	}
 	if o.Format != "table" {
 		return flows.Usagef("--format is for --tenants")
@@ -93,10 +113,10 @@ func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 	if tenant == "" {
 		return flows.Usagef("--tenant is required: the tenant's id or a domain such as contoso.onmicrosoft.com")
 	}
-	if app.ReauthorizeOnly {
+	if app != nil && app.ReauthorizeOnly {
 		fmt.Fprintf(a.errOut(), "Note: %s can only be re-authorized in tenants where it already exists.\n", app.DisplayName)
 	}
-	u, err := flows.AdminConsentURL(t.cfg.Cloud, tenant, app.ClientID, flows.NewState(), app.RedirectURI)
+	u, err := link(tenant)
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,11 @@ const (
 	exitIncomplete = 3
 	exitRefused    = 4
 	exitDrift      = 5
-	exitCancelled  = 130
-	exitTerminated = 143 // 128 + SIGTERM
+	// exitSignInConsent: a fleet check met a tenant where the sign-in client needs
+	// consent (AADSTS90099 or 65001 for its token).
+	exitSignInConsent = 6
+	exitCancelled     = 130
+	exitTerminated    = 143 // 128 + SIGTERM
 )
 
 // ExitCode documents one exit code.
@@ -45,6 +48,7 @@ func exitCodeTable() []ExitCode {
 		{exitOK, "ok", "Success; for verify, every required permission is granted."},
 		{exitIncomplete, "incomplete", "Consent is incomplete or absent: at least one required permission is not granted."},
 		{exitDrift, "drift", "verify --baseline: the result differs from the baseline (a grant revoked or added, a newly required permission)."},
+		{exitSignInConsent, "signin-consent", "verify --tenants: in at least one tenant the sign-in app needs consent (AADSTS90099 or 65001 for its token); the row names the customer admin's consent link (consent-url --signin-client) or Partner Center pre-consent."},
 		{exitRefused, "refused", "Sign-in or consent was refused by Entra ID (an AADSTS error such as 65004 or 90094), or Microsoft Graph refused the read (HTTP 403)."},
 		{exitError, "error", "An error: network, Microsoft Graph, a file that could not be written."},
 		{exitUsage, "usage", "Bad usage or input: an unknown flag or value, a malformed GUID or URL, no terminal for the wizard."},
@@ -129,6 +133,8 @@ func fleetStatusExit(s fleet.Status) int {
 		return exitOK
 	case fleet.StatusIncomplete, fleet.StatusNotConsented:
 		return exitIncomplete
+	case fleet.StatusSignInConsent:
+		return exitSignInConsent
 	case fleet.StatusNoAccess, fleet.StatusRefused, fleet.StatusForbidden:
 		return exitRefused
 	}

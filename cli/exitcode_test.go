@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/flows/graph"
@@ -57,8 +58,8 @@ func exitConstants(t *testing.T) map[string]int {
 // order) fails here.
 func TestExitCodeTableHasEveryCode(t *testing.T) {
 	consts := exitConstants(t)
-	if len(consts) != 8 {
-		t.Fatalf("read %d exit constants from exitcode.go, want 8: %v", len(consts), consts)
+	if len(consts) != 9 {
+		t.Fatalf("read %d exit constants from exitcode.go, want 9: %v", len(consts), consts)
 	}
 	rows := map[int]int{}
 	names := map[string]bool{}
@@ -81,7 +82,7 @@ func TestExitCodeTableHasEveryCode(t *testing.T) {
 	for _, e := range ExitCodes() {
 		listed = append(listed, e.Code)
 	}
-	if want := []int{0, 1, 2, 3, 4, 5, 130, 143}; !slices.Equal(listed, want) {
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 130, 143}; !slices.Equal(listed, want) {
 		t.Errorf("ExitCodes lists %v, want %v", listed, want)
 	}
 }
@@ -99,6 +100,9 @@ func TestExitCodeMap(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", flows.ErrNotTerminal), 2},
 		{fmt.Errorf("verifying grants: %w", flows.ErrIncomplete), 3},
 		{fmt.Errorf("signing in: %w", flows.ErrRefused), 4},
+		// Entra ID's own transient failure (AADSTS90033) is "try again", not a refusal.
+		{&explain.AuthError{Op: "signing in", Explanation: &explain.Explanation{Code: 90033}, Err: errors.New("AADSTS90033")}, 1},
+		{&explain.AuthError{Op: "signing in", Explanation: &explain.Explanation{Code: 90094}, Err: errors.New("AADSTS90094")}, 4},
 		{fmt.Errorf("verifying grants: %w", &graph.Error{Status: 403, Code: "Authorization_RequestDenied"}), 4},
 		{fmt.Errorf("verifying grants: %w", &graph.Error{Status: 404, Code: "Request_ResourceNotFound"}), 1},
 		{&graph.Error{Status: 500}, 1},
@@ -120,14 +124,15 @@ func TestExitCodeMap(t *testing.T) {
 	}
 }
 
-// TestWorstExitOrder: the documented order 0 < 3 < 5 < 4 < 1 (README "Exit
-// codes"), then usage, then the signals.
+// TestWorstExitOrder: the documented order 0 < 3 < 5 < 6 < 4 < 1 (README "Exit
+// codes"), then usage, then the signals. A tenant whose sign-in client needs consent
+// (6) has a known fix, so it ranks below a refusal (4) of unknown cause.
 func TestWorstExitOrder(t *testing.T) {
 	var order []int
 	for _, e := range exitCodeTable() {
 		order = append(order, e.Code)
 	}
-	if want := []int{0, 3, 5, 4, 1, 2, 130, 143}; !slices.Equal(order, want) {
+	if want := []int{0, 3, 5, 6, 4, 1, 2, 130, 143}; !slices.Equal(order, want) {
 		t.Fatalf("best to worst %v, want %v", order, want)
 	}
 	for _, c := range []struct {
@@ -239,9 +244,9 @@ func TestManPageExitCodes(t *testing.T) {
 	codes, _, _ = strings.Cut(codes, ".SH ENVIRONMENT")
 	var want strings.Builder
 	for _, e := range ExitCodes() {
-		fmt.Fprintf(&want, ".TP\n\\fB%d\\fP (%s)\n%s\n", e.Code, e.Name, roffEscape(e.Meaning))
+		fmt.Fprintf(&want, ".TP\n\\fB%d\\fP (%s)\n%s\n", e.Code, roffEscape(e.Name), roffEscape(e.Meaning))
 	}
-	want.WriteString(".PP\nWhen more than one applies (the rows of verify \\-\\-tenants, drift on an incomplete result), the worst wins, from best to worst: 0, 3, 5, 4, 1, 2, 130, 143.\n")
+	want.WriteString(".PP\nWhen more than one applies (the rows of verify \\-\\-tenants, drift on an incomplete result), the worst wins, from best to worst: 0, 3, 5, 6, 4, 1, 2, 130, 143.\n")
 	if codes != want.String() {
 		t.Fatalf("EXIT CODES\n got %q\nwant %q", codes, want.String())
 	}

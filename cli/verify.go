@@ -15,6 +15,7 @@ import (
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/wizard"
@@ -191,6 +192,10 @@ func runVerify(ctx context.Context, a *Factory, o verifyOptions) error {
 	// --timeout bounds the whole check, sign-in and Graph: verify never hangs.
 	ctx, cancel := withCommandTimeout(ctx, a.opts.Timeout)
 	defer cancel()
+	// A retry Graph asks us to wait for is said on stderr, with until when.
+	ctx = graph.WithRetryNotice(ctx, func(wait time.Duration, status int) {
+		fmt.Fprintln(a.errOut(), flows.RetryNotice(wait, status, a.clock.Now()))
+	})
 	t, err := a.target(ctx, o.Demo, o.Scenario)
 	if err != nil {
 		return err
@@ -238,6 +243,9 @@ func signInPrompter(w io.Writer, demo bool) func(flows.SignInPrompt) {
 	return func(p flows.SignInPrompt) {
 		if demo {
 			return
+		}
+		if p.Consent != "" {
+			fmt.Fprintln(w, p.Consent)
 		}
 		if p.Remembered != "" {
 			fmt.Fprintln(w, p.Remembered)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -140,19 +141,40 @@ func TestVerifyFaultThrottle(t *testing.T) {
 		}
 	})
 	t.Run("endless burst", func(t *testing.T) {
+		// Each wait is said with until when; the one that no longer fits in
+		// --timeout ends the run at once, naming the wait and the time left.
 		r := verifyWithFaults(t, "throttle=100000,retry-after=1s", 3*time.Second)
-		wantTimedOut(t, r, 3*time.Second)
+		wantThrottledOut(t, r, "Microsoft Graph asked us to wait 1s (HTTP 429), longer than the ")
+		if !strings.Contains(r.stderr, "Microsoft Graph asked us to wait 1 s (HTTP 429); retrying at ") {
+			t.Errorf("no wait said on stderr: %q", r.stderr)
+		}
 		if r.graphRequests > 4 { // one per Retry-After second, never a tight loop
 			t.Errorf("%d Graph requests in %s: spinning", r.graphRequests, r.elapsed)
 		}
 	})
 	t.Run("Retry-After beyond the timeout", func(t *testing.T) {
 		r := verifyWithFaults(t, "throttle=1,retry-after=10m", graphBudget)
-		wantTimedOut(t, r, graphBudget)
-		if r.graphRequests != 1 {
-			t.Errorf("%d Graph requests, want 1", r.graphRequests)
+		wantThrottledOut(t, r, "Microsoft Graph asked us to wait 2m0s (HTTP 429), longer than the ")
+		if r.graphRequests != 1 || strings.Contains(r.stderr, "retrying at") {
+			t.Errorf("%d Graph requests, want 1 and no retry promised: %q", r.graphRequests, r.stderr)
+		}
+		if r.elapsed > graphBudget {
+			t.Errorf("took %s: it waited for --timeout %s instead of failing at once", r.elapsed, graphBudget)
 		}
 	})
+}
+
+// wantThrottledOut: exit 1, the error line names Graph's wait (what) and the time
+// left, and the explanation says to raise --timeout.
+func wantThrottledOut(t *testing.T, r faultRun, what string) {
+	t.Helper()
+	if r.code != exitError {
+		t.Errorf("exit %d, want %d", r.code, exitError)
+	}
+	if !strings.Contains(r.stderr, "d365consent: verifying grants: "+what) || !strings.Contains(r.stderr, "left: not waiting") ||
+		!strings.Contains(r.stderr, "raise --timeout") {
+		t.Errorf("stderr %q, want %q… left: not waiting, and the advice to raise --timeout", r.stderr, what)
+	}
 }
 
 // TestVerifyFaultHang: Graph accepts the request and never answers.
@@ -228,5 +250,24 @@ func TestVerifyServerNeverAnswers(t *testing.T) {
 	defer mu.Unlock()
 	if accepted == 0 || accepted > 3 {
 		t.Errorf("%d connections: want a few, not none and not a loop", accepted)
+	}
+}
+
+// A Retry-After that fits in --timeout is said on stderr with until when, then
+// retried; one longer than what --timeout leaves fails at once (exit 1) naming the
+// wait, instead of sleeping until the timeout.
+func TestVerifySaysGraphsWaitAndFailsAtOnceWhenItOutlastsTheTimeout(t *testing.T) {
+	code, _, errOut := runFlowsCmd(t, "verify", "--demo", "--scenario", "consented", "--app", "ce", "--demo-faults", "throttle=1,retry-after=1s")
+	if code != 0 || !regexp.MustCompile(`Microsoft Graph asked us to wait 1 s \(HTTP 429\); retrying at \d\d:\d\d:\d\d…`).MatchString(errOut) {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	// Graph's Retry-After is capped at 2 min (graph.MaxRetryAfter), still more than 1 min.
+	start := time.Now()
+	code, _, errOut = runFlowsCmd(t, "verify", "--demo", "--scenario", "consented", "--app", "ce", "--demo-faults", "throttle=1,retry-after=5m", "--timeout", "1m")
+	if code != 1 || !strings.Contains(errOut, "wait 2m0s (HTTP 429), longer than the 1m0s left") || strings.Contains(errOut, "retrying at") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("took %s: it waited for the timeout", d)
 	}
 }

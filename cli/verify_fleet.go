@@ -203,7 +203,7 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		if err != nil {
 			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 		}
-		fc.Tokens, fc.SignedInAs = s, admin.UPN
+		fc.Tokens, fc.SignedInAs, fc.SignInClientID = s, admin.UPN, cfg.SignInClientID
 	}
 	if !o.Fleet.fleetCheck() {
 		// One tenant, unattended: the single-tenant output and exit codes.
@@ -403,11 +403,11 @@ func jsonIndent(v any) ([]byte, error) {
 }
 
 // consentURLs prints one admin consent link per tenant (consent-url --tenants).
-func consentURLs(w io.Writer, cloud flows.Cloud, app *permissions.App, tenants []string, format string) error {
+func consentURLs(w io.Writer, link func(tenant string) (string, error), tenants []string, format string) error {
 	type line struct{ tenant, url string }
 	var lines []line
 	for _, t := range tenants {
-		u, err := flows.AdminConsentURL(cloud, t, app.ClientID, flows.NewState(), app.RedirectURI)
+		u, err := link(t)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/d365consent/d365consent/internal/signin"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -54,13 +56,13 @@ func TestVerifyFleetJSON(t *testing.T) {
 	want := []string{
 		"fabrikam.onmicrosoft.com complete", "northwindtraders.onmicrosoft.com incomplete",
 		"tailspintoys.onmicrosoft.com not-consented", "woodgrovebank.onmicrosoft.com no-access",
-		"litware.onmicrosoft.com refused", "adatum.onmicrosoft.com not-consented",
+		"litware.onmicrosoft.com signin-consent", "adatum.onmicrosoft.com not-consented",
 		"wingtiptoys.onmicrosoft.com incomplete", "nosuch.onmicrosoft.com refused",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rows %q", got)
 	}
-	wantSum := fleet.Summary{Tenants: 8, Checked: 5, Complete: 1, Incomplete: 2, NotConsented: 2, NoAccess: 1, Refused: 2, ExitCode: 4}
+	wantSum := fleet.Summary{Tenants: 8, Checked: 5, Complete: 1, Incomplete: 2, NotConsented: 2, NoAccess: 1, SignInConsent: 1, Refused: 1, ExitCode: 4}
 	if doc.Schema != fleet.Schema || doc.Authentication != "delegated" || len(doc.Results) != 5 || doc.Summary != wantSum {
 		t.Fatalf("schema %s auth %s results %d summary %+v", doc.Schema, doc.Authentication, len(doc.Results), doc.Summary)
 	}
@@ -71,6 +73,23 @@ func TestVerifyFleetJSON(t *testing.T) {
 	}
 	if doc.Rows[6].Missing[0] != "service principal disabled (accountEnabled false)" || doc.Rows[3].AADSTS != 50020 {
 		t.Fatalf("%+v / %+v", doc.Rows[6], doc.Rows[3])
+	}
+}
+
+// TestVerifyFleetSignInConsentRow: a GDAP customer where the sign-in client is not
+// authorised (AADSTS90099) is its own row status with the fix in the row (the
+// customer admin's consent link for the sign-in client, or Partner Center), and its
+// own exit code, 6.
+func TestVerifyFleetSignInConsentRow(t *testing.T) {
+	code, out, errOut := runFlowsCmd(t, "verify", "--demo", "--tenants", fleetFile(t, "litware.onmicrosoft.com\nfabrikam.onmicrosoft.com\n"))
+	if code != 6 {
+		t.Fatalf("exit %d, want 6\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"signin-consent", "AADSTS90099", "/litware.onmicrosoft.com/v2.0/adminconsent?client_id=" + signin.ClientID, "Partner Center",
+		"1 sign-in app needs consent"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
 
@@ -132,6 +151,29 @@ func TestConsentURLTenants(t *testing.T) {
 		if r[0] != tenant || !strings.Contains(r[1], "/"+tenant+"/adminconsent?client_id=") {
 			t.Fatalf("%q", r)
 		}
+	}
+}
+
+// TestConsentURLSignInClientTenants: --signin-client prints, per tenant, the link that
+// consents the sign-in app for the customer's organisation (v2.0 admin consent with
+// its Graph scopes), not the AvePoint app's; naming an app with it is bad usage.
+func TestConsentURLSignInClientTenants(t *testing.T) {
+	code, out, errOut := runFlowsCmd(t, "consent-url", "--demo", "--signin-client", "--tenants", fleetFile(t, "litware.onmicrosoft.com\n"), "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%v %q", err, out)
+	}
+	u, err := url.Parse(recs[1][1])
+	if err != nil || recs[1][0] != "litware.onmicrosoft.com" || !strings.HasSuffix(u.Path, "/litware.onmicrosoft.com/v2.0/adminconsent") ||
+		u.Query().Get("client_id") != signin.ClientID || !strings.HasSuffix(u.Query().Get("scope"), "/Directory.Read.All") ||
+		u.Query().Get("redirect_uri") != "http://localhost" {
+		t.Fatalf("sign-in client link %q", recs[1])
+	}
+	if code, _, errOut := runFlowsCmd(t, "consent-url", "--demo", "--signin-client", "--app", "ce", "--tenant", "litware.onmicrosoft.com"); code != 2 {
+		t.Errorf("--signin-client with --app: exit %d (%s)", code, errOut)
 	}
 }
 

@@ -136,6 +136,13 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 				pressed["signin"]++
 				tt.send("a")
 			}
+		case strings.Contains(s, "4/6 Current state") && strings.Contains(s, "approve in the demo browser"):
+			// Reading the grants asks the sign-in client's Directory.Read.All in a
+			// second sign-in (first use of the tool in the tenant).
+			if pressed["grant-read"] == 0 {
+				pressed["grant-read"]++
+				tt.send("a")
+			}
 		case strings.Contains(s, "4/6 Current state"):
 			switch {
 			case strings.Contains(s, "offers no consent link"):

@@ -23,7 +23,7 @@ func TestChromiumSignInAndAdminConsent(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		testkit.MissingTool(t, "chromium", err.Error())
 	}
-	srv := startServer(t, Options{})
+	srv := startServer(t, Options{Scenario: "first-use"}) // the sign-in client's consent page too
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 

@@ -64,6 +64,9 @@ type user struct {
 	// UserType is "Member" or "Guest"; a guest's HomeTenant is the tenant that
 	// issued its account (entra/external-id/user-properties).
 	UserType, HomeTenant string
+	// CustomRoles are custom directory roles assigned to the user (customRole ids):
+	// invisible to memberOf, listed by roleManagement.
+	CustomRoles []string
 }
 
 type directoryRole struct {
@@ -109,6 +112,20 @@ type servicePrincipal struct {
 	App            *application
 	AccountEnabled bool
 	VisibleAt      time.Time
+	// Renamed is the display name a tenant admin gave the enterprise application
+	// ("" = the app's own): displayName changes, appDisplayName (the publisher's
+	// registration) does not (entra/identity-platform/application-properties; graph
+	// resources/serviceprincipal: appDisplayName "The display name exposed by the
+	// associated application").
+	Renamed string
+}
+
+// displayName is the service principal's displayName as Graph shows it.
+func (sp *servicePrincipal) displayName() string {
+	if sp.Renamed != "" {
+		return sp.Renamed
+	}
+	return sp.App.DisplayName
 }
 
 type grant struct {
@@ -147,15 +164,17 @@ type assignment struct {
 
 // directory is the tenant's state. The Server's mutex guards it.
 type directory struct {
-	tenant  tenant
-	users   []*user
-	roles   []directoryRole
-	apps    map[string]*application // by appId (lower case): every app known to Entra ID
-	groups  []*group
-	st      scenarioState // policies and the demo user a scenario sets (policies.go)
-	sps     []*servicePrincipal
-	grants  []*grant
-	assigns []*assignment
+	tenant tenant
+	users  []*user
+	roles  []directoryRole
+	apps   map[string]*application // by appId (lower case): every app known to Entra ID
+	groups []*group
+	// customRoles are the tenant's custom directory role definitions.
+	customRoles []customRole
+	st          scenarioState // policies and the demo user a scenario sets (policies.go)
+	sps         []*servicePrincipal
+	grants      []*grant
+	assigns     []*assignment
 }
 
 func newDirectory(cat *permissions.Catalog, now time.Time) *directory {

@@ -212,6 +212,8 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 			return *r
 		}
 		return s.listServicePrincipals(path, q, h, p.dir)
+	case path == "roleManagement/directory/roleAssignments":
+		return s.roleAssignments(q, p) // roles.go
 	case path == "oauth2PermissionGrants":
 		if r := s.grantReadDenied(p, grantReadScopes); r != nil {
 			return *r
@@ -517,7 +519,7 @@ func spJSON(sp *servicePrincipal) map[string]any {
 	replies := append([]string{}, a.ReplyURLs...)
 	tags := append([]string{}, a.Tags...)
 	return map[string]any{"id": sp.ID, "deletedDateTime": nil, "accountEnabled": sp.AccountEnabled, "appId": a.AppID,
-		"appDisplayName": a.DisplayName, "displayName": a.DisplayName, "appOwnerOrganizationId": a.OwnerTenant,
+		"appDisplayName": a.DisplayName, "displayName": sp.displayName(), "appOwnerOrganizationId": a.OwnerTenant,
 		"publisherName": a.Publisher, "servicePrincipalType": "Application", "signInAudience": "AzureADMultipleOrgs",
 		"servicePrincipalNames": append([]string{a.AppID}, a.IdentifierURIs...), "replyUrls": replies, "tags": tags,
 		"appRoles": roles, "oauth2PermissionScopes": scopes, "appRoleAssignmentRequired": false}

@@ -185,7 +185,7 @@ func TestMSALDeviceCode(t *testing.T) {
 }
 
 func TestMSALDeviceCodeDeclined(t *testing.T) {
-	srv := startServer(t, Options{})
+	srv := startServer(t, Options{Scenario: "first-use"})
 	ctx := testCtx(t)
 	pca := newPublic(t, srv, "organizations")
 	dc, err := pca.AcquireTokenByDeviceCode(ctx, signInScopes)
@@ -210,7 +210,7 @@ func TestMSALDeviceCodeDeclined(t *testing.T) {
 }
 
 func TestMSALDeclinedConsent(t *testing.T) {
-	srv := startServer(t, Options{})
+	srv := startServer(t, Options{Scenario: "first-use"})
 	ctx := testCtx(t)
 	b := srv.Browser("")
 	b.Decline = true
@@ -239,7 +239,7 @@ func TestMSALWrongState(t *testing.T) {
 }
 
 func TestMSALNonAdminCannotConsentAdminScope(t *testing.T) {
-	srv := startServer(t, Options{}) // fresh: nobody consented Directory.Read.All for the sign-in client
+	srv := startServer(t, Options{Scenario: "first-use"}) // first use: nobody consented Directory.Read.All for the sign-in client
 	ctx := testCtx(t)
 	_, err, berr := interactive(ctx, newPublic(t, srv, "organizations"), srv.Browser("alex@"+demoDomain), signInScopes, nil)
 	if berr != nil {

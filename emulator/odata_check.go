@@ -43,6 +43,7 @@ var (
 	// expressions on multi-valued properties" (servicePrincipalNames, tags).
 	servicePrincipalFilter = schemaOf("ServicePrincipal",
 		filterProp{name: "accountEnabled", ops: ops("eq", "ne", "not", "in")},
+		filterProp{name: "appDisplayName", ops: ops("eq", "ne", "not", "ge", "le", "in", "startsWith", "null")},
 		filterProp{name: "appId", ops: ops("eq", "ne", "not", "in", "startsWith")},
 		filterProp{name: "appOwnerOrganizationId", ops: ops("eq", "ne", "not", "ge", "le")},
 		filterProp{name: "appRoleAssignmentRequired", ops: ops("eq", "ne", "not")},

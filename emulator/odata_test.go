@@ -161,7 +161,7 @@ func TestGraphFilterGrantsAndAssignments(t *testing.T) {
 		"oauth2PermissionGrants?$filter=" + url.QueryEscape("clientId eq '"+spID+"'"):                                                    2,
 		"oauth2PermissionGrants?$filter=" + url.QueryEscape("clientId eq '"+spID+"' and consentType eq 'AllPrincipals'"):                 2,
 		"oauth2PermissionGrants?$filter=" + url.QueryEscape("clientId eq '"+spID+"' and resourceId eq '"+graphSP["id"].(string)+"'"):     1,
-		"oauth2PermissionGrants?$filter=" + url.QueryEscape("consentType eq 'Principal'"):                                                0,
+		"oauth2PermissionGrants?$filter=" + url.QueryEscape("consentType eq 'Principal'"):                                                1, // the demo user's own consent to the sign-in client
 		"servicePrincipals/" + spID + "/oauth2PermissionGrants?$filter=" + url.QueryEscape("resourceId eq '"+graphSP["id"].(string)+"'"): 1,
 		"servicePrincipals/" + spID + "/appRoleAssignments?$filter=" + url.QueryEscape("resourceId eq '"+graphSP["id"].(string)+"'"):     1,
 		"servicePrincipals/" + spID + "/appRoleAssignments?$filter=" + url.QueryEscape("startswith(principalDisplayName,'AvePoint')"):    1,

@@ -348,6 +348,8 @@ func (s *Server) queryOptions(path string, q url.Values) *graphResult {
 		allowed = append(list, "$filter", "$expand", "$orderby", "$search")
 	case path == "oauth2PermissionGrants":
 		allowed = append(list, "$filter")
+	case path == "roleManagement/directory/roleAssignments": // rbacapplication-list-roleassignments
+		allowed = append(list, "$filter", "$expand")
 	case m != nil || reByID.MatchString(path):
 		if m == nil {
 			m = reByID.FindStringSubmatch(path)

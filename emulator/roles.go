@@ -1,6 +1,11 @@
 package emulator
 
-import "time"
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
 
 // Directory role template ids beyond the two that may grant everything. Ids from
 // entra/identity/role-based-access-control/permissions-reference.
@@ -100,7 +105,7 @@ func (d *directory) canGrantAll(u *user) bool {
 // permissions of APIs other than Microsoft Graph)
 // (entra/identity/enterprise-apps/grant-admin-consent, "Prerequisites").
 func (d *directory) canGrantDelegated(u *user) bool {
-	return d.canGrantAll(u) || d.hasAnyRole(u, CloudAppAdminTemplateID, AppAdminTemplateID)
+	return d.canGrantAll(u) || d.hasAnyRole(u, CloudAppAdminTemplateID, AppAdminTemplateID) || d.customRoleGrants(u)
 }
 
 // roleByTemplate finds the directory role object for a template id.
@@ -165,4 +170,85 @@ func (d *directory) replaceDelegated(client, resource *servicePrincipal, scopes 
 	if len(scopes) > 0 {
 		d.grantDelegated(client, resource, "AllPrincipals", "", scopes, visibleAt)
 	}
+}
+
+// customRole is a custom directory role definition
+// (entra/identity/role-based-access-control/custom-create): its allowed resource
+// actions. managePermissionGrantsForAll.{policy} lets its holder grant tenant-wide
+// consent under that permission grant policy
+// (entra/identity/enterprise-apps/grant-admin-consent, "Prerequisites";
+// role-based-access-control/custom-consent-permissions).
+type customRole struct {
+	ID, DisplayName string
+	Actions         []string
+}
+
+// ConsentGrantAction is the custom role action that lets its holder grant tenant-wide
+// consent under Microsoft's company-admin permission grant policy.
+const ConsentGrantAction = "microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-company-admin"
+
+// customRoleGrants: one of the user's custom roles may grant tenant-wide consent to
+// delegated permissions.
+func (d *directory) customRoleGrants(u *user) bool {
+	for _, id := range u.CustomRoles {
+		for _, r := range d.customRoles {
+			if r.ID == id && containsFold(r.Actions, ConsentGrantAction) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rePrincipalFilter is the one $filter the demo tenant's role assignment list takes.
+var rePrincipalFilter = regexp.MustCompile(`^\s*principalId\s+eq\s+'([^']*)'\s*$`)
+
+// roleAssignmentScopes: graph/api/rbacapplication-list-roleassignments, delegated
+// RoleManagement.Read.Directory least privileged; Directory.Read.All among the higher.
+var roleAssignmentScopes = []string{"RoleManagement.Read.Directory", "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.ReadWrite.All"}
+
+// roleAssignments answers GET /roleManagement/directory/roleAssignments with
+// $filter=principalId eq '…' (required here) and an optional $expand=roleDefinition:
+// the principal's built-in and custom role assignments at directory scope. s.mu held.
+func (s *Server) roleAssignments(q url.Values, p *principal) graphResult {
+	if r := s.need(p, roleAssignmentScopes...); r != nil {
+		return *r
+	}
+	m := rePrincipalFilter.FindStringSubmatch(q.Get("$filter"))
+	if m == nil {
+		return s.graphError(400, "Request_UnsupportedQuery", "This demo tenant lists role assignments by $filter=principalId eq '<id>' only.")
+	}
+	expand := strings.EqualFold(strings.TrimSpace(q.Get("$expand")), "roleDefinition")
+	var u *user
+	for _, cand := range p.dir.users {
+		if strings.EqualFold(cand.ID, m[1]) {
+			u = cand
+		}
+	}
+	items := []map[string]any{}
+	add := func(defID string, def map[string]any) {
+		a := map[string]any{"id": stableID("assignment:" + m[1] + defID), "principalId": m[1], "roleDefinitionId": defID, "directoryScopeId": "/"}
+		if expand {
+			a["roleDefinition"] = def
+		}
+		items = append(items, a)
+	}
+	if u != nil {
+		for _, t := range u.Roles {
+			name := t
+			if r := p.dir.roleByTemplate(t); r != nil {
+				name = r.DisplayName
+			}
+			add(t, map[string]any{"id": t, "displayName": name, "isBuiltIn": true, "templateId": t, "rolePermissions": []any{}})
+		}
+		for _, id := range u.CustomRoles {
+			for _, r := range p.dir.customRoles {
+				if r.ID == id {
+					add(r.ID, map[string]any{"id": r.ID, "displayName": r.DisplayName, "isBuiltIn": false, "templateId": r.ID,
+						"rolePermissions": []any{map[string]any{"allowedResourceActions": r.Actions}}})
+				}
+			}
+		}
+	}
+	return s.collection("roleManagement/directory/roleAssignments", q, "roleManagement/directory/roleAssignments", items, "unifiedRoleAssignment")
 }

@@ -32,6 +32,11 @@ type scenarioDef struct {
 	// setup builds the starting state on the new directory (nil: a fresh tenant):
 	// objects, grants, roles, and the policies and demo user of scenarioState.
 	setup func(d *directory, cat *permissions.Catalog)
+	// signInClientNew: the demo user has never consented to the sign-in client here
+	// (its first use of the tool in this tenant). Otherwise the demo user consented
+	// to it earlier, for themselves alone (a Principal grant of what the sign-in
+	// asks), so a walk signs in with one browser trip.
+	signInClientNew bool
 }
 
 // scenarioDefs are the demo tenant's scenarios, in the order `demo --scenario`
@@ -135,6 +140,33 @@ var scenarioDefs = []scenarioDef{
 			consentSignInClient(d)
 			a := d.users[0]
 			a.Roles, a.EligibleRoles = []string{GlobalReaderTemplateID}, []string{GlobalAdminTemplateID}
+		}},
+	{Scenario: Scenario{"pim-first-use", "a PIM-eligible Global Administrator (Global Reader active) signs in for the first time: sign-in asks only User.Read and succeeds; reading the grants asks the sign-in client's Directory.Read.All, which needs an admin (AADSTS90094, explained as the sign-in client's)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			// The sign-in client holds no consent yet. User.Read may be consented by
+			// the user; Directory.Read.All needs an administrator
+			// (graph/permissions-reference; entra/identity/enterprise-apps/user-admin-consent-overview),
+			// and an eligible role is no role until activated
+			// (entra/id-governance/privileged-identity-management/pim-how-to-activate-role).
+			a := d.users[0]
+			a.Roles, a.EligibleRoles = []string{GlobalReaderTemplateID}, []string{GlobalAdminTemplateID}
+		}, signInClientNew: true},
+	{Scenario: Scenario{"first-use", "a Global Administrator uses the tool for the first time in this tenant: sign-in asks only User.Read; reading the grants asks the sign-in client's Directory.Read.All on a second page that says why, for the admin alone"},
+		signInClientNew: true},
+	{Scenario: Scenario{"renamed-app", "CE was consented and a tenant admin renamed its enterprise application: the wizard still finds it by the publisher's name (appDisplayName) and its client id, shows the tenant's name as a label, and can consent again"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			consentAll(d, cat, "ce", skipValues("", "user_impersonation"))
+			if a, ok := cat.App("ce"); ok {
+				if sp := d.spByAppID(a.ClientID, time.Time{}); sp != nil {
+					sp.Renamed = "Contoso Dynamics backup (renamed by IT)"
+				}
+			}
+		}},
+	{Scenario: Scenario{"custom-role", "the admin holds no built-in admin role but a custom directory role that may grant tenant-wide consent (managePermissionGrantsForAll): invisible to memberOf, read through roleManagement; the role check says unknown (never pauses), and Entra ID decides on the consent page: the role grants delegated permissions, not Microsoft Graph application permissions (AADSTS90094)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			r := customRole{ID: stableID("customrole:consent"), DisplayName: "Consent Granter (custom)", Actions: []string{ConsentGrantAction}}
+			d.customRoles = append(d.customRoles, r)
+			d.users[0].Roles, d.users[0].CustomRoles = []string{GlobalReaderTemplateID}, []string{r.ID}
 		}},
 	{Scenario: Scenario{"cloud-app-admin", "the admin is Cloud Application Administrator: may grant the delegated rows, not Microsoft Graph application permissions; admin consent is refused (AADSTS90094)"},
 		setup: func(d *directory, cat *permissions.Catalog) {
@@ -301,6 +333,13 @@ func (sc scenarioDef) apply(d *directory, cat *permissions.Catalog) {
 	if sc.setup != nil {
 		sc.setup(d, cat)
 	}
+	if !sc.signInClientNew {
+		u := d.st.demoUser
+		if u == nil {
+			u = d.users[0]
+		}
+		consentSignInClientFor(d, u)
+	}
 }
 
 // demoCatalog gives each app a stable demo client id, and the loopback redirect URI
@@ -368,6 +407,16 @@ func userConsentOnly(d *directory, cat *permissions.Catalog, key string) {
 // consentSignInClient grants the sign-in client, tenant-wide, what a sign-in asks of
 // Graph: MSAL's OpenID Connect scopes and the tool's own (internal/signin), as an admin
 // consent on the first sign-in leaves them.
+// consentSignInClientFor grants the sign-in client what a sign-in asks of Graph, for
+// u alone: the consent a user gives on the sign-in client's own consent page with
+// "Consent on behalf of your organization" unticked
+// (entra/identity-platform/permissions-consent-overview, "User consent").
+func consentSignInClientFor(d *directory, u *user) {
+	client := d.spByAppID(SignInClientID, time.Time{})
+	graph := d.spByAppID(permissions.GraphAppID, time.Time{})
+	d.grantDelegated(client, graph, "Principal", u.ID, append(signin.OpenIDScopes(), signin.Values()...), time.Time{})
+}
+
 func consentSignInClient(d *directory) {
 	client := d.spByAppID(SignInClientID, time.Time{})
 	graph := d.spByAppID(permissions.GraphAppID, time.Time{})

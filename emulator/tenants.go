@@ -331,6 +331,14 @@ func (s *Server) customerRefresh(w http.ResponseWriter, c *customer, clientID, s
 	have := c.dir.consentedScopes(client, graph, u.ID)
 	for _, sc := range scopes.values {
 		if !containsFold(have, sc) {
+			if c.access == AccessGDAP {
+				// A partner's delegated admin and an app nobody authorised in the
+				// customer tenant: reference-error-codes AADSTS90099.
+				s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 90099, Message: fmt.Sprintf(
+					"The application '%s' (%s) has not been authorized in the tenant '%s'. Applications must be authorized to access the external tenant before partner delegated administrators can use them. Provide pre-consent or execute the appropriate Partner Center API to authorize the application.",
+					client.App.DisplayName, clientID, c.dir.tenant.ID)})
+				return
+			}
 			// AADSTS65001 DelegationDoesNotExist (reference-error-codes).
 			s.writeOAuthError(w, &oauthError{Code: "invalid_grant", AADSTS: 65001, SubError: "consent_required", Message: fmt.Sprintf(
 				"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.",

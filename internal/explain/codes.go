@@ -38,6 +38,12 @@ type entry struct {
 	signInAgain retry
 	// noAccess: the account has no way into the tenant (a fleet check's "no access").
 	noAccess bool
+	// signInConsent: the sign-in client is not consented (or not authorised for
+	// partner delegated administrators) in the tenant a token was asked of.
+	signInConsent bool
+	// transient: Entra ID's own temporary failure; trying again later helps, and it
+	// is no refusal.
+	transient bool
 }
 
 // codes is every AADSTS code this tool knows, with all its attributes. Adding a code
@@ -51,22 +57,45 @@ var codes = map[int]entry{
 		text: text{"Consent has not been granted",
 			"Nobody has consented to this app using these permissions in your tenant yet, so Entra ID will not issue it a token.",
 			"Grant admin consent with this tool (or Entra admin center > Enterprise applications > the app > Permissions > Grant admin consent), signed in as a Global Administrator or Privileged Role Administrator."},
-		signInAgain: helps,
+		signInAgain:   helps,
+		signInConsent: true,
+		bySource: map[Source]text{
+			SignIn: {"The sign-in app is not consented in this tenant",
+				"Nobody has consented to the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) reading the directory (Directory.Read.All) in this tenant, so Entra ID will not issue it a token. This is about the sign-in app, not the AvePoint app.",
+				"Sign in again and accept the sign-in app's consent page; Directory.Read.All needs an administrator (Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator): activate an eligible role in PIM first, or have such an admin consent for the sign-in app, " +
+					"or use the organisation's own public client with --signin-client-id."},
+		},
 	},
 	65004: {
 		text: text{"Consent was declined",
 			"The consent page was closed with Cancel, so nothing was granted.",
 			"Open the consent link again and choose Accept. If you did not mean to grant it, nothing changed in your tenant."},
+		bySource: map[Source]text{
+			SignIn: {"The sign-in app's consent was declined",
+				"The consent page of the app d365consent signs in with was closed with Cancel, so it may not read the directory and cannot read the AvePoint app's grants.",
+				"Run again and choose Accept on the sign-in app's page (leave \"Consent on behalf of your organization\" unticked unless every user should have it), or use --signin-client-id with the organisation's own public client."},
+		},
 	},
 	90094: {
 		text: text{"Admin approval is required",
 			"The permissions need an administrator's consent and the account that signed in cannot grant it (or a tenant policy blocks user consent).",
 			"Sign in with a Global Administrator or Privileged Role Administrator account; if the role is eligible through PIM, activate it first."},
+		bySource: map[Source]text{
+			SignIn: {"The sign-in app needs an administrator's consent",
+				"The app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) asks to read the directory (Directory.Read.All, read-only) so it can read the AvePoint app's grants; that permission needs an administrator's consent, which this account cannot give. Nothing about the AvePoint app was asked or changed.",
+				"Activate an eligible Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator role in PIM and run again; or have such an admin sign in once and accept the sign-in app's consent (for themselves, or ticked for the organisation so Global Readers and Directory Readers can run verify); " +
+					"or use the organisation's own public client with --signin-client-id."},
+		},
 	},
 	90095: {
 		text: text{"An approval request was filed (admin consent workflow)",
 			"The tenant's admin consent workflow is on and the account that signed in cannot grant this consent, so Entra ID filed a request for approval instead; nothing is granted yet.",
 			"The reviewers named in the tenant's admin consent settings (Entra admin center > Enterprise applications > Consent and permissions > Admin consent settings) approve it under Enterprise applications > Admin consent requests — or a Global Administrator or Privileged Role Administrator opens the consent link directly. Run verify after approval."},
+		bySource: map[Source]text{
+			SignIn: {"An approval request was filed for the sign-in app",
+				"The tenant's admin consent workflow is on and this account cannot consent, so Entra ID filed a request for the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) to read the directory (Directory.Read.All, read-only). The request is for the sign-in app, not the AvePoint app; nothing is granted yet.",
+				"Tell the reviewers what the request is for: d365consent reads the AvePoint app's grants with it, read-only. After approval (Enterprise applications > Admin consent requests), run again. Or sign in with an account that can consent (activate its PIM role first), or use --signin-client-id with the organisation's own public client."},
+		},
 	},
 	7000112: {
 		text: text{"The app is disabled in this tenant",
@@ -84,6 +113,11 @@ var codes = map[int]entry{
 		text: text{"App not found in this directory",
 			"Entra ID does not know an application with this client id in the tenant or cloud the request went to.",
 			"Check the client id (--client-id), the tenant (--tenant) and the cloud (--cloud); a client id from another cloud does not exist here."},
+		bySource: map[Source]text{
+			SignIn: {"Sign-in app not found",
+				"Entra ID does not know the app given with --signin-client-id in this tenant or cloud.",
+				"Check --signin-client-id, --tenant and --cloud, or omit --signin-client-id to sign in with Microsoft Graph Command Line Tools."},
+		},
 	},
 	50011: {
 		text: text{"Redirect URI mismatch",
@@ -199,7 +233,7 @@ var codes = map[int]entry{
 	70021: {
 		text: text{"No matching federated credential",
 			"No federated identity credential of the app trusts the token's issuer, subject and audience together.",
-			"Add a federated credential to the monitoring app with the issuer, subject and audience (api://AzureADTokenExchange) of your cluster or pipeline token."},
+			"Add a federated credential to the monitoring app with the issuer, subject and audience of your cluster or pipeline token (the audience is api://AzureADTokenExchange in the global cloud, api://AzureADTokenExchangeUSGov in US Government clouds, api://AzureADTokenExchangeChina in China)."},
 	},
 	700211: {
 		text: text{"No federated credential for this issuer",
@@ -209,7 +243,7 @@ var codes = map[int]entry{
 	700212: {
 		text: text{"No federated credential for this audience",
 			"A federated credential matches the issuer and subject, but not the token's audience.",
-			"Request the token with audience api://AzureADTokenExchange, or add that audience to the federated credential."},
+			"Request the token with the cloud's audience — api://AzureADTokenExchange (global), api://AzureADTokenExchangeUSGov (US Government), api://AzureADTokenExchangeChina (China) — or add that audience to the federated credential."},
 	},
 	700213: {
 		text: text{"No federated credential for this subject",
@@ -222,9 +256,11 @@ var codes = map[int]entry{
 			"This is a bug in the request: please report it."},
 	},
 	9001023: {
-		text: text{"App identity needs a tenant",
-			"App-only tokens cannot be requested from /common or /organizations.",
-			"Name the tenant with --tenant or AZURE_TENANT_ID."},
+		// reference-error-codes: "The grant type isn't supported over the /common or
+		// /consumers endpoints. Please use the /organizations or tenant-specific endpoint."
+		text: text{"This sign-in needs /organizations or a tenant",
+			"The grant type used is not supported at the /common or /consumers endpoints.",
+			"Name the tenant with --tenant (or AZURE_TENANT_ID for an app identity); without one the tool uses /organizations."},
 	},
 	90002: {
 		text: text{"Tenant not found",
@@ -245,7 +281,22 @@ var codes = map[int]entry{
 	90072:  {noAccess: true}, // external account does not exist on the tenant
 	500212: {noAccess: true}, // NotAllowedByOutboundPolicyTenant
 	530034: {noAccess: true}, // DelegatedAdminBlockedDueToSuspiciousActivity
-	90099:  {noAccess: true}, // application not authorized for partner delegated administrators
+	// reference-error-codes: "Applications must be authorized to access the external
+	// tenant before partner delegated administrators can use them. Provide
+	// pre-consent or execute the appropriate Partner Center API."
+	90099: {
+		text: text{"The sign-in app is not authorised in the customer tenant",
+			"A partner (GDAP) administrator may use an app in a customer tenant only once the app is consented there: the app d365consent signs in with (Microsoft Graph Command Line Tools unless --signin-client-id is set) is not.",
+			"A Global Administrator of the customer tenant opens the sign-in app's consent link (d365consent consent-url --signin-client --tenants FILE prints one per tenant) and accepts for the organisation, or the partner pre-consents the app through Partner Center (application consent API)."},
+		signInConsent: true,
+	},
+	// reference-error-codes: AADSTS90033 MsodsServiceUnavailable, "A transient error has occurred. Try again."
+	90033: {
+		text: text{"Entra ID had a transient error",
+			"Entra ID could not answer just now (a temporary failure on its side); nothing was refused.",
+			"Try again in a minute. If it keeps failing, check Microsoft 365 service health and give support the correlation id."},
+		transient: true,
+	},
 	// A silent token refresh refused; a new interactive sign-in satisfies it.
 	50173:  {signInAgain: helps}, // FreshTokenNeeded: the grant was revoked, a fresh sign-in is needed
 	70043:  {signInAgain: helps}, // BadTokenDueToSignInFrequency: the refresh token expired (Conditional Access sign-in frequency)

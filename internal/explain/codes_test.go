@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -48,8 +49,9 @@ func TestExplainEveryDesignCode(t *testing.T) {
 			explained++
 		}
 	}
-	if want := len(designCodes) + len(appIdentityCodes); explained != want {
-		t.Errorf("codes explains %d codes, want %d (%d for consent and sign-in, %d for app identities)", explained, want, len(designCodes), len(appIdentityCodes))
+	if want := len(designCodes) + len(appIdentityCodes) + len(partnerAndTransientCodes); explained != want {
+		t.Errorf("codes explains %d codes, want %d (%d for consent and sign-in, %d for app identities, %d partner and transient)",
+			explained, want, len(designCodes), len(appIdentityCodes), len(partnerAndTransientCodes))
 	}
 }
 
@@ -166,6 +168,63 @@ func TestExplainInContext(t *testing.T) {
 	}
 }
 
+// A sign-in error is the sign-in app's: its explanation names the sign-in app and its
+// own next steps, and never sends the admin to the AvePoint app's consent link.
+func TestSignInErrorsAreTheSignInAppsOwn(t *testing.T) {
+	for _, tc := range []struct {
+		code  int
+		title string
+		fix   []string
+	}{
+		{65001, "The sign-in app is not consented in this tenant", []string{"not the AvePoint app", "--signin-client-id", "PIM"}},
+		{90094, "The sign-in app needs an administrator's consent", []string{"Directory.Read.All", "PIM", "--signin-client-id", "Global Readers"}},
+		{90095, "An approval request was filed for the sign-in app", []string{"not the AvePoint app", "Admin consent requests", "read-only"}},
+		{65004, "The sign-in app's consent was declined", []string{"Accept", "--signin-client-id"}},
+		{700016, "Sign-in app not found", []string{"--signin-client-id"}},
+	} {
+		x := ExplainIn(callErr(tc.code, false), SignIn, nil)
+		if x == nil || x.Title != tc.title {
+			t.Errorf("AADSTS%d at sign-in: %+v, want title %q", tc.code, x, tc.title)
+			continue
+		}
+		for _, w := range tc.fix {
+			if !strings.Contains(x.Meaning+" "+x.Fix, w) {
+				t.Errorf("AADSTS%d at sign-in lacks %q: %s | %s", tc.code, w, x.Meaning, x.Fix)
+			}
+		}
+		for _, bad := range []string{"with this tool", "opens the consent link", "Open the consent link", "--client-id "} {
+			if strings.Contains(x.Fix, bad) {
+				t.Errorf("AADSTS%d at sign-in gives the AvePoint app's step %q: %s", tc.code, bad, x.Fix)
+			}
+		}
+		if c := ExplainIn(callErr(tc.code, false), Consent, nil); c.Title == tc.title {
+			t.Errorf("AADSTS%d at consent reads like the sign-in app's: %q", tc.code, c.Title)
+		}
+	}
+}
+
+// The words of codes whose meaning is easy to get wrong: AADSTS9001023 is about the
+// /common and /consumers endpoints (not /organizations); a workload identity's
+// audience differs per cloud (workload-identity-federation-create-trust).
+func TestEndpointAndAudienceMeanings(t *testing.T) {
+	x := Explain(callErr(9001023, false))
+	if !strings.Contains(x.Meaning, "/common or /consumers") || !strings.Contains(x.Fix, "/organizations") || strings.Contains(x.Meaning, "/organizations") {
+		t.Errorf("AADSTS9001023: %s | %s", x.Meaning, x.Fix)
+	}
+	for _, code := range []int{70021, 700212} {
+		x := Explain(callErr(code, false))
+		for _, aud := range []string{"api://AzureADTokenExchange ", "api://AzureADTokenExchangeUSGov", "api://AzureADTokenExchangeChina"} {
+			if !strings.Contains(x.Fix+" ", aud) {
+				t.Errorf("AADSTS%d lacks %q: %s", code, aud, x.Fix)
+			}
+		}
+	}
+}
+
+// partnerAndTransientCodes are explained for a partner's customer tenants (90099) and
+// Entra ID's own temporary failure (90033).
+var partnerAndTransientCodes = []int{90099, 90033}
+
 // appIdentityCodes are the codes an app identity (verify --auth certificate|secret|
 // workload-identity) and a partner's per-tenant tokens meet, each explained.
 var appIdentityCodes = []int{7000215, 7000222, 700027, 700024, 700021, 70021, 700211, 700212, 700213, 1002012, 9001023, 90002, 500213}
@@ -189,13 +248,13 @@ func TestAppIdentityCodesAreExplained(t *testing.T) {
 // access"), and no others.
 func TestMeansNoAccess(t *testing.T) {
 	want := map[int]bool{50020: true, 16000: true, 50034: true, 51004: true, 50014: true, 90072: true,
-		500212: true, 500213: true, 530034: true, 90099: true}
+		500212: true, 500213: true, 530034: true}
 	for code := range want {
 		if !MeansNoAccess(code) {
 			t.Errorf("MeansNoAccess(%d) = false", code)
 		}
 	}
-	for _, code := range []int{0, 65001, 53003, 50076, 700016, 7000215, 12345} {
+	for _, code := range []int{0, 65001, 90099, 53003, 50076, 700016, 7000215, 12345} {
 		if MeansNoAccess(code) {
 			t.Errorf("MeansNoAccess(%d) = true", code)
 		}
@@ -211,6 +270,41 @@ func TestMeansNoAccess(t *testing.T) {
 	}
 	if n != len(want) {
 		t.Errorf("%d codes mean no access, want %d", n, len(want))
+	}
+}
+
+// AADSTS90099 (a partner's delegated admin using an app not authorised in the
+// customer tenant) and 65001 say the sign-in client needs consent there; no other
+// code does. 90099 names the sign-in app's consent link and Partner Center.
+func TestNeedsSignInClientConsent(t *testing.T) {
+	for code, want := range map[int]bool{90099: true, 65001: true, 50020: false, 90094: false, 53003: false, 0: false} {
+		if got := NeedsSignInClientConsent(code); got != want {
+			t.Errorf("NeedsSignInClientConsent(%d) = %v", code, got)
+		}
+	}
+	x := Explain(callErr(90099, false))
+	if x.Title != "The sign-in app is not authorised in the customer tenant" || !strings.Contains(x.Fix, "Partner Center") || !strings.Contains(x.Fix, "consent-url --signin-client") {
+		t.Errorf("AADSTS90099: %+v", x)
+	}
+}
+
+// AADSTS90033 and the OAuth errors server_error and temporarily_unavailable are
+// Entra ID's own temporary failures: transient, never a refusal.
+func TestTransientIsNoRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		err       error
+		transient bool
+	}{
+		{callErr(90033, false), true},
+		{errors.New(`{"error":"temporarily_unavailable","error_description":"busy"}`), true},
+		{errors.New(`{"error":"server_error","error_description":"oops"}`), true},
+		{callErr(90094, false), false},
+		{callErr(65001, false), false},
+	} {
+		err := &AuthError{Op: "signing in", Explanation: Explain(tc.err), Err: tc.err}
+		if errors.Is(err, ErrTransient) != tc.transient || errors.Is(err, ErrRefused) == tc.transient {
+			t.Errorf("%v: transient %v refused %v, want transient %v", tc.err, errors.Is(err, ErrTransient), errors.Is(err, ErrRefused), tc.transient)
+		}
 	}
 }
 

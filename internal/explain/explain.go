@@ -21,8 +21,12 @@ import (
 )
 
 // ErrRefused means Entra ID refused sign-in or consent (an AADSTS error,
-// access_denied...). Every *AuthError matches it.
+// access_denied...). Every *AuthError matches it, but a transient one.
 var ErrRefused = errors.New("refused by Entra ID")
+
+// ErrTransient means Entra ID failed for a reason of its own that trying again
+// later may clear (AADSTS90033, server_error, temporarily_unavailable): no refusal.
+var ErrTransient = errors.New("a transient Entra ID error")
 
 // Explanation is an Entra ID error in plain words, with the raw details support asks for.
 //
@@ -70,8 +74,32 @@ func (e *AuthError) Error() string {
 // Unwrap returns the underlying error.
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// Is makes AuthError match ErrRefused.
-func (e *AuthError) Is(target error) bool { return target == ErrRefused }
+// Is makes AuthError match ErrRefused, or ErrTransient when Entra ID's failure was
+// its own temporary one.
+func (e *AuthError) Is(target error) bool {
+	t := IsTransient(e.Explanation)
+	return (target == ErrRefused && !t) || (target == ErrTransient && t)
+}
+
+// IsTransient reports whether x is Entra ID's own temporary failure: trying again
+// later helps (reference-error-codes AADSTS90033; the OAuth errors server_error and
+// temporarily_unavailable, v2-oauth2-auth-code-flow "Error codes": "Retry the request").
+func IsTransient(x *Explanation) bool {
+	if x == nil {
+		return false
+	}
+	if x.Code != 0 {
+		return codes[x.Code].transient
+	}
+	return x.OAuthError == "server_error" || x.OAuthError == "temporarily_unavailable"
+}
+
+// NeedsSignInClientConsent reports whether code says the sign-in client has no
+// consent in the tenant a token was asked of (AADSTS65001, or AADSTS90099 for a
+// partner's delegated administrators): a fleet row's "signin-consent".
+func NeedsSignInClientConsent(code int) bool {
+	return codes[code].signInConsent
+}
 
 // ConsentRedirectError is the error an admin consent redirect carried back
 // (?error=…&error_subcode=…&error_description=…). Its fields are display-safe when it

@@ -97,6 +97,8 @@ func fleetConfig(f *fixture, tokens flows.TenantTokens) fleet.Config {
 		HTTPClient: f.srv.HTTPClient(),
 		Tokens:     tokens,
 		SignedInAs: f.srv.DemoUser(),
+		// The sign-in client a signin-consent row links to.
+		SignInClientID: f.srv.SignInClientID(),
 	}
 }
 

@@ -45,8 +45,13 @@ const (
 	// StatusNoAccess: the account cannot act in the tenant (AADSTS50020 and kin:
 	// no guest account, no GDAP relationship, a cross-tenant access policy).
 	StatusNoAccess Status = "no-access"
-	// StatusRefused: Entra ID refused the token for another reason (consent of the
-	// sign-in client missing, Conditional Access, MFA, unknown tenant…).
+	// StatusSignInConsent: the sign-in client needs consent in this tenant: Entra ID
+	// answered AADSTS90099 (an app not authorised for partner delegated
+	// administrators) or 65001 (nobody consented it) for the tenant's token. Row.Fix
+	// has the customer admin's consent link.
+	StatusSignInConsent Status = "signin-consent"
+	// StatusRefused: Entra ID refused the token for another reason (Conditional
+	// Access, MFA, unknown tenant…).
 	StatusRefused Status = "refused"
 	// StatusForbidden: Graph answered 403: the caller lacks a directory role
 	// (delegated) or a Graph application permission (app-only).
@@ -68,6 +73,9 @@ type Row struct {
 	// Error explains why the tenant could not be checked; AADSTS is its code.
 	Error  string `json:"error,omitempty"`
 	AADSTS int    `json:"aadsts,omitempty"`
+	// Fix is what clears the row, when the tool knows: for StatusSignInConsent, the
+	// customer admin's consent link for the sign-in client, or Partner Center.
+	Fix string `json:"fix,omitempty"`
 	// Result is the full single-tenant verification (nil when not checked).
 	Result *flows.Result `json:"-"`
 	// GraphRequests counts this tenant's Graph HTTP requests.
@@ -84,6 +92,9 @@ type Config struct {
 	Clock      flows.Clock
 	Logger     *slog.Logger
 	Tokens     flows.TenantTokens
+	// SignInClientID is the sign-in client a delegated check uses ("" app-only): a
+	// row that needs its consent links to it.
+	SignInClientID string
 	// SignedInAs names the caller in each result (the admin's UPN, or the app).
 	SignedInAs string
 	// AppOnly: the caller is an app identity (no /me, no role check).
@@ -165,6 +176,9 @@ func Verify(ctx context.Context, cfg Config, app *permissions.App, tenants []str
 				row, ok := verifyRow(ctx, check, cfg.Logger, app, tenants[i])
 				if !ok {
 					continue // cancelled mid-tenant: not a finished row
+				}
+				if row.Status == StatusSignInConsent && !cfg.AppOnly {
+					row.Fix = signInConsentFix(cfg, tenants[i])
 				}
 				mu.Lock()
 				if cfg.OnRow != nil {
@@ -255,12 +269,28 @@ func classify(err error) (Status, string, int) {
 		} else if x.OAuthError != "" {
 			text = x.OAuthError + ": " + x.Title
 		}
-		if explain.MeansNoAccess(x.Code) {
+		switch {
+		case explain.MeansNoAccess(x.Code):
 			return StatusNoAccess, text, x.Code
+		case explain.NeedsSignInClientConsent(x.Code):
+			return StatusSignInConsent, text, x.Code
+		case explain.IsTransient(x):
+			return StatusError, text + " (try again)", x.Code
 		}
 		return StatusRefused, text, x.Code
 	}
 	return StatusError, safetext.Sanitize(err.Error()), 0
+}
+
+// signInConsentFix is a signin-consent row's fix: the customer admin's consent link
+// for the sign-in client, or the partner's pre-consent (reference-error-codes,
+// AADSTS90099: "Provide pre-consent or execute the appropriate Partner Center API").
+func signInConsentFix(cfg Config, tenant string) string {
+	fix := "a Global Administrator of this tenant consents to the sign-in app for the organisation"
+	if u, err := flows.SignInClientConsentURL(cfg.Cloud, tenant, cfg.SignInClientID); err == nil {
+		fix += " at " + u
+	}
+	return fix + ", or the partner pre-consents it through Partner Center"
 }
 
 // ParseTenantList reads a tenant list: one tenant id (GUID) or domain per line;

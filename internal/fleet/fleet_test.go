@@ -47,7 +47,7 @@ func TestFleetIsolatesEachTenantsFailure(t *testing.T) {
 			"Microsoft Graph User.Read (Delegated): missing", "Microsoft Graph Directory.Read.All (Application): missing",
 			"Dynamics CRM user_impersonation (Delegated): missing"}},
 		{"woodgrove.onmicrosoft.com", "", fleet.StatusNoAccess, 50020, []string{}},
-		{"litware.onmicrosoft.com", "", fleet.StatusRefused, 65001, []string{}},
+		{"litware.onmicrosoft.com", "", fleet.StatusSignInConsent, 90099, []string{}},
 		{"adatum.onmicrosoft.com", "Adatum", fleet.StatusNotConsented, 0, []string{
 			"Microsoft Graph User.Read (Delegated): missing", "Microsoft Graph Directory.Read.All (Application): missing",
 			"Dynamics CRM user_impersonation (Delegated): resource missing in the tenant"}},
@@ -74,12 +74,26 @@ func TestFleetIsolatesEachTenantsFailure(t *testing.T) {
 	if !strings.Contains(res.Rows[3].Error, "AADSTS50020") {
 		t.Fatalf("no-access row error %q", res.Rows[3].Error)
 	}
+	// The GDAP customer without the sign-in client: the row's fix is the customer
+	// admin's consent link for the sign-in client, or Partner Center.
+	wantLink, err := flows.SignInClientConsentURL(f.session.Config().Cloud, "litware.onmicrosoft.com", f.srv.SignInClientID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fix := res.Rows[4].Fix; !strings.Contains(fix, " at "+wantLink+",") || !strings.Contains(fix, "Partner Center") {
+		t.Fatalf("signin-consent row fix %q, want the link %s", fix, wantLink)
+	}
+	for i, r := range res.Rows {
+		if i != 4 && r.Fix != "" {
+			t.Errorf("%s has a fix %q", r.Tenant, r.Fix)
+		}
+	}
 	// The summary counts these rows: four tenants checked (a result each), three not.
-	wantSummary := fleet.Summary{Tenants: 7, Checked: 4, Complete: 1, Incomplete: 1, NotConsented: 2, NoAccess: 1, Refused: 2}
+	wantSummary := fleet.Summary{Tenants: 7, Checked: 4, Complete: 1, Incomplete: 1, NotConsented: 2, NoAccess: 1, SignInConsent: 1, Refused: 1}
 	if got := res.Summary(nil); got != wantSummary {
 		t.Fatalf("summary\n got %+v\nwant %+v", got, wantSummary)
 	}
-	if got, want := fleet.SummaryLine(res, nil), "7 of 7 tenants: 1 complete, 1 incomplete, 2 not consented, 1 no access, 2 refused."; got != want {
+	if got, want := fleet.SummaryLine(res, nil), "7 of 7 tenants: 1 complete, 1 incomplete, 2 not consented, 1 no access, 1 sign-in app needs consent, 1 refused."; got != want {
 		t.Fatalf("summary line %q, want %q", got, want)
 	}
 }

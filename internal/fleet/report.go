@@ -40,16 +40,18 @@ type Document struct {
 
 // Summary counts the rows by status.
 type Summary struct {
-	Tenants      int  `json:"tenants"`
-	Checked      int  `json:"checked"`
-	Complete     int  `json:"complete"`
-	Incomplete   int  `json:"incomplete"`
-	NotConsented int  `json:"notConsented"`
-	NoAccess     int  `json:"noAccess"`
-	Refused      int  `json:"refused"`
-	Forbidden    int  `json:"forbidden"`
-	Errors       int  `json:"errors"`
-	Cancelled    bool `json:"cancelled"`
+	Tenants      int `json:"tenants"`
+	Checked      int `json:"checked"`
+	Complete     int `json:"complete"`
+	Incomplete   int `json:"incomplete"`
+	NotConsented int `json:"notConsented"`
+	NoAccess     int `json:"noAccess"`
+	// SignInConsent counts tenants where the sign-in client needs consent.
+	SignInConsent int  `json:"signInConsent,omitempty"`
+	Refused       int  `json:"refused"`
+	Forbidden     int  `json:"forbidden"`
+	Errors        int  `json:"errors"`
+	Cancelled     bool `json:"cancelled"`
 	// NotChecked counts tenants left when the check was cancelled.
 	NotChecked int `json:"notChecked"`
 	Drifted    int `json:"drifted,omitempty"`
@@ -72,6 +74,8 @@ func (f *Result) Summary(drift *Drift) Summary {
 			s.NotConsented++
 		case StatusNoAccess:
 			s.NoAccess++
+		case StatusSignInConsent:
+			s.SignInConsent++
 		case StatusRefused:
 			s.Refused++
 		case StatusForbidden:
@@ -133,7 +137,8 @@ func SummaryLine(f *Result, drift *Drift) string {
 	for _, p := range []struct {
 		n    int
 		what string
-	}{{s.Incomplete, "incomplete"}, {s.NotConsented, "not consented"}, {s.NoAccess, "no access"}, {s.Refused, "refused"},
+	}{{s.Incomplete, "incomplete"}, {s.NotConsented, "not consented"}, {s.NoAccess, "no access"},
+		{s.SignInConsent, "sign-in app needs consent"}, {s.Refused, "refused"},
 		{s.Forbidden, "forbidden"}, {s.Errors, "could not be checked"}, {s.Drifted, "drifted from the baseline"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
@@ -161,7 +166,11 @@ func errorCell(r Row) string {
 	if r.Error == "" {
 		return ""
 	}
-	return strings.ReplaceAll(r.Error, "\n", " ")
+	cell := strings.ReplaceAll(r.Error, "\n", " ")
+	if r.Fix != "" {
+		cell += " — fix: " + r.Fix
+	}
+	return cell
 }
 
 // WriteTable writes the rows as an aligned text table (tenant, tenant name,

@@ -134,9 +134,13 @@ func NewAppSession(cfg Config, id AppIdentity) (*AppSession, error) {
 		return nil, Usagef("%v", err)
 	}
 	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
+	var after entra.After
+	if cfg.Clock != nil {
+		after = cfg.Clock.After
+	}
 	client, err := entra.NewApp(entra.AppOptions{
 		Authority: cfg.Cloud.Authority(id.Tenant), ClientID: id.ClientID, Credential: cred,
-		HTTPClient: cfg.HTTPClient, Scope: cfg.Cloud.GraphScope(".default"), InstanceDiscovery: known,
+		HTTPClient: entra.RetryingClient(cfg.HTTPClient, after), Scope: cfg.Cloud.GraphScope(".default"), InstanceDiscovery: known,
 	})
 	if err != nil {
 		return nil, err

@@ -63,9 +63,14 @@ func trimTo(s string, n int) string {
 // AppCandidate is a service principal in the tenant that may be the app.
 // Its text is display-safe: it is decoded from Graph by graph.Unmarshal.
 type AppCandidate struct {
-	ID                     string
-	AppID                  string
-	DisplayName            string
+	ID    string
+	AppID string
+	// DisplayName is the tenant's name for the enterprise application, which its
+	// admins may change (application-properties): a label only, never matched.
+	DisplayName string
+	// AppDisplayName is the publisher's name of the app registration, which the
+	// tenant cannot change (graph resources/serviceprincipal, appDisplayName).
+	AppDisplayName         string
 	AppOwnerOrganizationID string
 	// CreatedDateTime is zero when Graph does not say (servicePrincipal in v1.0 does
 	// not document it; shown as "unknown").
@@ -83,13 +88,14 @@ type candidateReply struct {
 	ID                     string `json:"id"`
 	AppID                  string `json:"appId"`
 	DisplayName            string `json:"displayName"`
+	AppDisplayName         string `json:"appDisplayName"`
 	AppOwnerOrganizationID string `json:"appOwnerOrganizationId"`
 	CreatedDateTime        string `json:"createdDateTime"`
 	AccountEnabled         *bool  `json:"accountEnabled"`
 }
 
 func (r candidateReply) candidate() AppCandidate {
-	c := AppCandidate{ID: r.ID, AppID: strings.ToLower(r.AppID), DisplayName: r.DisplayName,
+	c := AppCandidate{ID: r.ID, AppID: strings.ToLower(r.AppID), DisplayName: r.DisplayName, AppDisplayName: r.AppDisplayName,
 		AppOwnerOrganizationID: r.AppOwnerOrganizationID, AccountEnabled: r.AccountEnabled == nil || *r.AccountEnabled}
 	if t, err := time.Parse(time.RFC3339, r.CreatedDateTime); err == nil {
 		c.CreatedDateTime = t.UTC()
@@ -100,13 +106,19 @@ func (r candidateReply) candidate() AppCandidate {
 // odataString quotes s as an OData string literal (” for ').
 func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// FindApps lists the tenant's service principals named like app in the catalog
-// (re-authorization: the app is already there), newest first. The admin picks one.
+// FindApps lists the tenant's service principals of the catalog's app
+// (re-authorization: the app is already there), newest first; the admin picks one.
+// They are found by the publisher's registration name (appDisplayName), which a
+// tenant admin cannot change, not by the enterprise application's displayName, which
+// they can (entra/identity-platform/application-properties): a renamed app is found.
 func (s *Session) FindApps(ctx context.Context, app *permissions.App) ([]AppCandidate, error) {
 	if app == nil || app.DisplayName == "" {
 		return nil, Usagef("no app to look for")
 	}
-	path := "/servicePrincipals?$filter=" + url.QueryEscape("displayName eq "+odataString(app.DisplayName))
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		return nil, err
+	}
+	path := "/servicePrincipals?$filter=" + url.QueryEscape("appDisplayName eq "+odataString(app.DisplayName))
 	items, err := s.graph.GetAll(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("looking for %s in the tenant: %w", app.DisplayName, graphCtxErr(ctx, err))
@@ -204,18 +216,24 @@ func (e *WrongAppError) Explain() *explain.Explanation {
 }
 
 // guardTarget compares the client id's service principal (nil = not in the tenant:
-// nothing to compare) with the catalog's app name.
+// nothing to compare) with the catalog's app, by what the tenant cannot change: the
+// publisher's registration name (appDisplayName), never the displayName a tenant
+// admin may have renamed.
 func guardTarget(app *permissions.App, sp *AppCandidate) error {
 	// The catalog's name, possibly decorated (the demo's hostile tenant appends escape
 	// sequences): a mistyped GUID that points at some other app never carries it.
-	if sp == nil || strings.Contains(normName(sp.DisplayName), normName(app.DisplayName)) {
+	if sp == nil || sp.AppDisplayName != "" && strings.Contains(normName(sp.AppDisplayName), normName(app.DisplayName)) {
 		return nil
 	}
 	var grants []string
 	for _, p := range app.Permissions {
 		grants = append(grants, p.API+" "+p.Value+" ("+string(p.Type)+")")
 	}
-	return &WrongAppError{ClientID: app.ClientID, Found: sp.DisplayName, Owner: sp.AppOwnerOrganizationID,
+	found := sp.AppDisplayName // the publisher's name; the tenant's label when Graph gave none
+	if found == "" {
+		found = sp.DisplayName
+	}
+	return &WrongAppError{ClientID: app.ClientID, Found: found, Owner: sp.AppOwnerOrganizationID,
 		Expected: app.DisplayName, Grants: grants}
 }
 
@@ -226,8 +244,11 @@ func normName(s string) string { return strings.ToLower(strings.Join(strings.Fie
 // GUID must never grant another app tenant-wide Directory.Read.All. StartConsent calls
 // it before anything is opened.
 func (s *Session) CheckConsentTarget(ctx context.Context, app *permissions.App) error {
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		return err
+	}
 	var r candidateReply
-	path := "/servicePrincipals(appId='" + url.PathEscape(app.ClientID) + "')?$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled"
+	path := "/servicePrincipals(appId='" + url.PathEscape(app.ClientID) + "')?$select=id,appId,displayName,appDisplayName,appOwnerOrganizationId,accountEnabled"
 	err := s.graph.Get(ctx, path, &r)
 	var ge *graph.Error
 	switch {

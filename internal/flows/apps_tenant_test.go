@@ -96,7 +96,7 @@ func TestCheckConsentTargetAbsentOrUnreadable(t *testing.T) {
 	err := f.session.CheckConsentTarget(context.Background(), ce)
 	var ge *graph.Error
 	prefix := "checking which app client id " + ce.ClientID + " is: Microsoft Graph GET /servicePrincipals(appId='" + ce.ClientID +
-		"')?$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled: HTTP 504 GatewayTimeout: "
+		"')?$select=id,appId,displayName,appDisplayName,appOwnerOrganizationId,accountEnabled: HTTP 504 GatewayTimeout: "
 	if !errors.As(err, &ge) || ge.Status != 504 || !strings.HasPrefix(fmt.Sprint(err), prefix) || errors.Is(err, flows.ErrUsage) {
 		t.Fatalf("an unreadable service principal: %v, want the Graph 504 read failure starting %q", err, prefix)
 	}
@@ -150,5 +150,24 @@ func TestFindAppsAbsentUnreadableOrUndated(t *testing.T) {
 	prefix := "looking for " + ce.DisplayName + " in the tenant: Microsoft Graph GET /servicePrincipals?$filter="
 	if !errors.As(err, &ge) || ge.Status != 504 || !strings.HasPrefix(fmt.Sprint(err), prefix) {
 		t.Fatalf("list unreadable: %v, want the Graph 504 starting %q", err, prefix)
+	}
+}
+
+// A tenant admin renamed the enterprise application: the app is still found by the
+// publisher's name (appDisplayName), shown with the tenant's label, and consent to it
+// is not stopped as "another app" (application-properties: displayName is the
+// tenant's to change, appDisplayName is not).
+func TestRenamedAppIsStillTheApp(t *testing.T) {
+	f := start(t, "renamed-app", emulator.Faults{}, nil, nil)
+	ce := f.app(t, "ce")
+	cands, err := f.session.FindApps(context.Background(), ce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cands) != 1 || cands[0].AppID != ce.ClientID || cands[0].DisplayName != "Contoso Dynamics backup (renamed by IT)" || cands[0].AppDisplayName != ce.DisplayName {
+		t.Fatalf("candidates %+v, want the renamed CE app", cands)
+	}
+	if err := f.session.CheckConsentTarget(context.Background(), ce); err != nil {
+		t.Fatalf("renamed app stopped as another app: %v", err)
 	}
 }

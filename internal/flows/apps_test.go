@@ -58,7 +58,7 @@ func TestConsentTargetGuard(t *testing.T) {
 	// fromGraph is the candidate as the tenant's reply makes it: decoded from
 	// Graph's JSON, which is where its text is made display-safe.
 	fromGraph := func(name string) *AppCandidate {
-		data, _ := json.Marshal(map[string]string{"id": "sp1", "appId": app.ClientID, "displayName": name})
+		data, _ := json.Marshal(map[string]string{"id": "sp1", "appId": app.ClientID, "displayName": "Renamed by the tenant", "appDisplayName": name})
 		var r candidateReply
 		if err := jsonUnmarshal(data, &r); err != nil {
 			t.Fatal(err)
@@ -73,11 +73,14 @@ func TestConsentTargetGuard(t *testing.T) {
 		says []string
 	}{
 		{"absent: consent will create it", nil, true, nil},
-		{"the catalog's app", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName}, true, nil},
-		{"same name, other case and spaces", &AppCandidate{AppID: app.ClientID, DisplayName: "  avepoint cloud backup for dynamics customer engagement "}, true, nil},
+		{"the catalog's app", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName, AppDisplayName: app.DisplayName}, true, nil},
+		{"renamed by a tenant admin: still the app", &AppCandidate{AppID: app.ClientID, DisplayName: "Our backup", AppDisplayName: app.DisplayName}, true, nil},
+		{"same name, other case and spaces", &AppCandidate{AppID: app.ClientID, AppDisplayName: "  avepoint cloud backup for dynamics customer engagement "}, true, nil},
+		{"another app renamed to look like it", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName, AppDisplayName: "Contoso Payroll"}, false, []string{"STOP"}},
+		{"no publisher's name: cannot tell", &AppCandidate{AppID: app.ClientID, DisplayName: app.DisplayName}, false, []string{"STOP"}},
 		{"the catalog's name with decorations", fromGraph(app.DisplayName + "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"), true, nil},
-		{"a name that merely starts the same", &AppCandidate{AppID: app.ClientID, DisplayName: "AvePoint Cloud Backup"}, false, []string{"STOP"}},
-		{"another app", &AppCandidate{AppID: app.ClientID, DisplayName: "Contoso Payroll", AppOwnerOrganizationID: "11111111-2222-3333-4444-555555555555"}, false,
+		{"a name that merely starts the same", &AppCandidate{AppID: app.ClientID, AppDisplayName: "AvePoint Cloud Backup"}, false, []string{"STOP"}},
+		{"another app", &AppCandidate{AppID: app.ClientID, DisplayName: "Contoso Payroll", AppDisplayName: "Contoso Payroll", AppOwnerOrganizationID: "11111111-2222-3333-4444-555555555555"}, false,
 			[]string{"STOP", "Contoso Payroll", app.ClientID, "Directory.Read.All", "Application", "whole tenant", app.DisplayName, "11111111-2222-3333-4444-555555555555"}},
 		{"hostile name is sanitized", fromGraph("Evil\x1b[31m app"), false, []string{`"Evil app"`}},
 	} {

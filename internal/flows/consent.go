@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -40,6 +41,31 @@ func AdminConsentURL(cloud Cloud, tenant, clientID, state, redirectURI string) (
 		q.Set("redirect_uri", redirectURI)
 	}
 	return cloud.consentHost() + "/" + url.PathEscape(tenant) + "/adminconsent?" + q.Encode(), nil
+}
+
+// SignInClientConsentURL is the link a Global Administrator of tenant opens to
+// consent, for the whole organisation, to what the sign-in client (clientID) asks of
+// Microsoft Graph: the v2.0 admin consent endpoint with the scopes named, returning
+// to http://localhost, a reply URL every public client of the sign-in registers
+// (entra/identity-platform/v2-admin-consent, "Request the permissions from a
+// directory admin"). A partner hands it to a customer whose tenant answers AADSTS90099
+// or 65001 for the sign-in client.
+func SignInClientConsentURL(cloud Cloud, tenant, clientID string) (string, error) {
+	if !permissions.IsGUID(clientID) {
+		return "", Usagef("sign-in client id %q is not a GUID: pass --signin-client-id", clientID)
+	}
+	if err := validTenant(tenant); err != nil {
+		return "", err
+	}
+	scopes := make([]string, 0, 2)
+	for _, v := range signin.Values() {
+		scopes = append(scopes, cloud.GraphScope(v))
+	}
+	q := url.Values{}
+	q.Set("client_id", clientID)
+	q.Set("scope", strings.Join(scopes, " "))
+	q.Set("redirect_uri", "http://localhost")
+	return cloud.consentHost() + "/" + url.PathEscape(tenant) + "/v2.0/adminconsent?" + q.Encode(), nil
 }
 
 var errNoTenant = Usagef("no tenant: pass --tenant (a tenant id or a domain such as contoso.onmicrosoft.com)")
@@ -121,6 +147,10 @@ type ConsentEvent struct {
 	// error.
 	Done bool
 	Err  error
+	// Revoked, on the final event, are the tenant-wide grants beyond the required set
+	// the app held at the first poll and no longer holds (Revoked): what consent took
+	// away. RevokeNotice says it.
+	Revoked []ExtraGrant
 }
 
 // Consent is a running admin consent: the loopback listener (when the redirect URI is
@@ -313,7 +343,7 @@ func (c *Consent) run(ctx context.Context) {
 	// known to be granting it; othersGrant: Resume said another admin is.
 	var paused *BlockedError
 	othersGrant := false
-	var last *Result
+	var last, first *Result
 	var redirectCh <-chan ConsentRedirect
 	if c.listener != nil {
 		redirectCh = c.listener.Result()
@@ -327,7 +357,7 @@ func (c *Consent) run(ctx context.Context) {
 	fastFrom := start // the 2-minute fast window starts here (again after a consent result)
 	final := func(err error) {
 		ev := ConsentEvent{Elapsed: clock.Now().Sub(start), Result: last, Redirected: redirected, Done: true, Err: err,
-			NotVisible: notVisible, LastNotVisible: lastNotVisible}
+			NotVisible: notVisible, LastNotVisible: lastNotVisible, Revoked: Revoked(first, last)}
 		if last != nil {
 			ev.Visible, ev.Total = last.Granted(), len(last.Permissions)
 		}
@@ -396,6 +426,9 @@ func (c *Consent) run(ctx context.Context) {
 		} else {
 			notVisible, lastNotVisible = 0, nil
 			last = r
+			if first == nil {
+				first = r
+			}
 			g := grantedKey(r)
 			if g != granted {
 				if firstGranted >= 0 && r.Granted() > firstGranted {
@@ -410,7 +443,7 @@ func (c *Consent) run(ctx context.Context) {
 			log.Info("consent poll", "n", poll, "visible", ev.Visible, "total", ev.Total, "elapsed", ev.Elapsed, "redirected", redirected)
 			if r.Status == StatusComplete {
 				log.Info("consent wait ended", "elapsed", ev.Elapsed, "visible", ev.Visible, "total", ev.Total, "redirected", redirected)
-				ev.Done = true
+				ev.Done, ev.Revoked = true, Revoked(first, r)
 				c.send(ev)
 				return
 			}

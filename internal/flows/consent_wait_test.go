@@ -19,6 +19,7 @@ import (
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
@@ -128,13 +129,19 @@ func TestConsentWaitToleratesFailures(t *testing.T) {
 	tr := &scriptedTransport{}
 	clock := newFakeClock(true)
 	f := start(t, "consented", emulator.Faults{}, clock, flaky(tr))
-	// Poll 1: a network error. Poll 2: 503 on the envelope, through every retry.
-	// Poll 3: a network error. Poll 4 goes through.
-	script := []string{"net"}
-	for i := 0; i <= 5; i++ { // the first try and DefaultMaxRetries retries
+	// Poll 1: a network error, through every resend of the read. Poll 2: 503 on
+	// the envelope, through every retry. Poll 3: a network error again. Poll 4 goes
+	// through.
+	var script []string
+	for i := 0; i <= graph.MaxResends; i++ {
+		script = append(script, "net")
+	}
+	for i := 0; i <= graph.DefaultMaxRetries; i++ { // the first try and every retry
 		script = append(script, "503")
 	}
-	script = append(script, "net")
+	for i := 0; i <= graph.MaxResends; i++ {
+		script = append(script, "net")
+	}
 	tr.arm(script, "")
 	c, err := f.session.StartConsent(context.Background(), f.app(t, "ce"))
 	if err != nil {

@@ -177,8 +177,18 @@ func start(t testing.TB, scenario string, faults emulator.Faults, clock *fakeClo
 	if _, err := s.SignIn(ctx, func(p flows.SignInPrompt) { prompts = append(prompts, p) }); err != nil {
 		t.Fatalf("sign-in: %v", err)
 	}
-	if len(prompts) != 1 || prompts[0].URL == "" {
+	if len(prompts) != 1 || prompts[0].URL == "" || prompts[0].Consent != "" {
 		t.Fatalf("prompts %+v: the URL must be shown before the browser opens it", prompts)
+	}
+	// Ready to read grants: a sign-in client not consented yet asks for
+	// Directory.Read.All now, with the reason on screen.
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		t.Fatalf("asking to read the grants: %v", err)
+	}
+	for _, p := range prompts[1:] {
+		if p.URL == "" || p.Consent == "" {
+			t.Fatalf("prompt %+v: a sign-in for more permissions must say why", p)
+		}
 	}
 	return &fixture{srv: srv, session: s, browser: b, clock: clock, catalog: srv.Catalog()}
 }

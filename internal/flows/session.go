@@ -85,6 +85,9 @@ type SignInPrompt struct {
 	// Claims is set when this sign-in answers a claims challenge or a refresh that
 	// needs the admin again (MFA, Conditional Access).
 	Claims bool
+	// Consent, when set, says why this sign-in asks for more than the first one:
+	// for which client, what the consent grants and to whom (signin.GrantReadConsent).
+	Consent string
 	// Remembered says why the remembered sign-in (--remember) could not be used,
 	// e.g. Entra ID refused its refresh token; "" otherwise.
 	Remembered string
@@ -115,6 +118,12 @@ type Admin struct {
 	// RoleWarning explains the verdict when !CanConsent: a missing role and PIM
 	// activation, a delegated-only role, or roles that could not be read.
 	RoleWarning string
+	// CustomRoles are the custom directory roles the user holds (roles_custom.go);
+	// CustomRolesErr is why they could not be read.
+	CustomRoles    []CustomRole
+	CustomRolesErr error
+	// customAsked: the custom roles were asked for (the user's object id was known).
+	customAsked bool
 }
 
 // Session is one admin's sign-in against one cloud and tenant.
@@ -125,12 +134,26 @@ type Session struct {
 	clock  Clock
 	logger *slog.Logger
 
+	// signInScopes are what the first sign-in asks for; allScopes add what reading
+	// the grants needs (fully qualified with the cloud's Graph resource URI).
+	signInScopes, allScopes []string
+
 	mu         sync.Mutex
 	admin      *Admin
 	lastPrompt func(SignInPrompt)
+	// grantRead: the token covers allScopes (EnsureGrantRead succeeded).
+	grantRead bool
+	// signedIn is who the last sign-in's ID token names (display-safe; no token).
+	signedIn signedInClaims
 	// resumeTried: the remembered account was tried (once per session).
 	resumeTried bool
 }
+
+// signedInClaims is the signed-in account as the sign-in's ID token names it
+// (entra/identity-platform/id-token-claims-reference: preferred_username, name, oid,
+// tid): who is signed in when Graph cannot say (/me refused for a partner's GDAP
+// technician, who has no user object in the customer tenant).
+type signedInClaims struct{ upn, name, oid, tid string }
 
 // NewSession checks cfg and builds the MSAL client and the Graph client.
 func NewSession(cfg Config) (*Session, error) {
@@ -152,23 +175,27 @@ func NewSession(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	scopes := signin.Values()
-	for i, s := range scopes {
-		scopes[i] = cfg.Cloud.GraphScope(s) // the resource URI, never --graph-url
+	qualify := func(vs []string) []string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = cfg.Cloud.GraphScope(v) // the resource URI, never --graph-url
+		}
+		return out
 	}
+	signInScopes, allScopes := qualify(signin.SignInValues()), qualify(signin.Values())
 	known := clouds.IsLoginURL(cfg.Cloud.AuthorityHost)
 	auth, err := entra.New(entra.Options{
 		Authority:         cfg.Cloud.Authority(cfg.Tenant),
 		ClientID:          cfg.SignInClientID,
-		HTTPClient:        cfg.HTTPClient,
-		Scopes:            scopes,
+		HTTPClient:        entra.RetryingClient(cfg.HTTPClient, cfg.Clock.After),
+		Scopes:            signInScopes,
 		InstanceDiscovery: known,
 		Cache:             cfg.Remember,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger}
+	s := &Session{cfg: cfg, auth: auth, clock: cfg.Clock, logger: cfg.Logger, signInScopes: signInScopes, allScopes: allScopes}
 	s.graph = graph.New(cfg.Cloud.GraphURL, cfg.HTTPClient, s.token, graph.WithClock(cfg.Clock), graph.WithClaimsChallenge(s.ClaimsChallenge))
 	return s, nil
 }
@@ -236,6 +263,87 @@ func (s *Session) ClaimsChallenge(ctx context.Context, claims string) error {
 	return s.authenticate(ctx, p, claims)
 }
 
+// EnsureGrantRead makes sure the sign-in may read the app's grants: the first
+// sign-in asks only for signin.SignInValues, so the first screens need no
+// administrator; reading the grants needs signin.GrantReadValues (incremental
+// consent, entra/identity-platform/consent-types). When the sign-in client already
+// holds them (a consent given earlier), a silent token covers them; otherwise the
+// admin signs in again with the line of signin.GrantReadConsent on screen (through
+// Progress and SignInPrompt.Consent). A refusal is explained as the sign-in
+// client's (explain.SignIn), never the AvePoint app's.
+func (s *Session) EnsureGrantRead(ctx context.Context) error {
+	if s.hasGrantRead() {
+		return nil
+	}
+	_, err := s.auth.SilentFor(ctx, s.allScopes)
+	if err == nil {
+		s.auth.SetScopes(s.allScopes)
+		s.markGrantRead()
+		s.rereadRoles(ctx)
+		return nil
+	}
+	const op = "asking to read the app's grants"
+	if errors.Is(err, entra.ErrNoAccount) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", op, ctxDone(ctx, AwaitEntra, 0))
+	}
+	need, _ := explain.NeedsInteraction(err)
+	p := s.reprompt()
+	if !need || p == nil {
+		return s.wrapAuth(explain.SignIn, op, err)
+	}
+	note := signin.GrantReadConsent(s.cfg.SignInClientID)
+	s.logger.Info("reading the grants needs more consent for the sign-in client: signing in again", "scopes", strings.Join(signin.GrantReadValues(), " "))
+	Progress(ctx, note)
+	s.auth.SetScopes(s.allScopes)
+	if err := s.authenticateWith(ctx, p, "", note); err != nil {
+		s.auth.SetScopes(s.signInScopes) // the first sign-in's token still serves /me
+		return err
+	}
+	s.markGrantRead()
+	s.rereadRoles(ctx)
+	return nil
+}
+
+// rereadRoles reads the signed-in admin's roles again when the first sign-in's token
+// could not (User.Read sees directory roles without their details:
+// graph/api/user-list-memberof, "limited information"). A failure keeps "unknown".
+func (s *Session) rereadRoles(ctx context.Context) {
+	a := s.Admin()
+	if a == nil || a.RolesRead {
+		return
+	}
+	reqs := []graph.Request{{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL}}
+	if a.customAsked {
+		reqs = append(reqs, graph.Request{ID: "custom", Method: http.MethodGet, URL: customRolesURL(s.signedInOID())})
+	}
+	reps, err := s.graph.BatchAll(ctx, reqs)
+	if err != nil {
+		s.logger.Warn("reading directory roles again", "err", err)
+		return
+	}
+	c := *a
+	c.setCustom(reps)
+	c.setRoles(reps["roles"])
+	s.mu.Lock()
+	s.admin = &c
+	s.mu.Unlock()
+}
+
+func (s *Session) hasGrantRead() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grantRead
+}
+
+func (s *Session) markGrantRead() {
+	s.mu.Lock()
+	s.grantRead = true
+	s.mu.Unlock()
+}
+
 // SignIn signs the admin in (interactive, or device code when configured), then reads
 // /me, /organization and their directory roles. prompt is called with what the user
 // must see — for interactive sign-in always before the browser is opened.
@@ -285,6 +393,12 @@ func (s *Session) Authenticate(ctx context.Context, prompt func(SignInPrompt)) e
 // authenticate runs the interactive or device code sign-in (claims: a claims
 // challenge to satisfy, "" for none) and remembers prompt for later re-prompts.
 func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), claims string) error {
+	return s.authenticateWith(ctx, prompt, claims, "")
+}
+
+// authenticateWith is authenticate with a line saying why this sign-in asks for
+// more (SignInPrompt.Consent; "" for none).
+func (s *Session) authenticateWith(ctx context.Context, prompt func(SignInPrompt), claims, consent string) error {
 	s.mu.Lock()
 	s.lastPrompt = prompt
 	s.mu.Unlock()
@@ -297,13 +411,15 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 		prompted.Store(true)
 		p.Reason = s.cfg.DeviceCodeReason
 		p.Claims = claims != ""
+		p.Consent = consent
 		p.Remembered, remembered = remembered, "" // said once
 		prompt(p)
 	}
 	start := s.clock.Now()
 	s.logger.Info("sign-in started", "deviceCode", s.cfg.DeviceCode, "authority", s.cfg.Cloud.Authority(s.cfg.Tenant), "claims", claims != "")
+	var tok *entra.Token
 	if s.cfg.DeviceCode {
-		_, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
+		tok, err = s.auth.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) {
 			show(SignInPrompt{URL: dc.VerificationURL, UserCode: dc.UserCode, Message: dc.Message, DeviceCode: true})
 			if b, ok := s.cfg.Browser.(DeviceLoginBrowser); ok {
 				go func() {
@@ -314,7 +430,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 			}
 		}, claims)
 	} else {
-		_, err = s.auth.Interactive(ctx, func(u string) error {
+		tok, err = s.auth.Interactive(ctx, func(u string) error {
 			show(SignInPrompt{URL: u})
 			if s.cfg.Browser == nil {
 				return nil
@@ -341,6 +457,7 @@ func (s *Session) authenticate(ctx context.Context, prompt func(SignInPrompt), c
 		return s.wrapAuth(explain.SignIn, "signing in", err)
 	}
 	s.logger.Info("sign-in finished", "duration", s.clock.Now().Sub(start))
+	s.keepIdentity(tok)
 	return nil
 }
 
@@ -357,8 +474,9 @@ func (s *Session) resume(ctx context.Context, claims string) (reason string, don
 		return "", false, nil
 	}
 	start := s.clock.Now()
-	_, serr := s.auth.Silent(ctx)
+	tok, serr := s.auth.Silent(ctx)
 	if serr == nil {
+		s.keepIdentity(tok)
 		s.logger.Info("signed in with the remembered account", "duration", s.clock.Now().Sub(start))
 		return "", true, nil
 	}
@@ -374,6 +492,16 @@ func (s *Session) resume(ctx context.Context, claims string) (reason string, don
 		reason += " (" + firstLine(serr.Error()) + ")"
 	}
 	return reason + "; signing in again.", false, nil
+}
+
+// keepIdentity remembers who tok's ID token names (nil: nothing to keep).
+func (s *Session) keepIdentity(tok *entra.Token) {
+	if tok == nil {
+		return
+	}
+	s.mu.Lock()
+	s.signedIn = signedInClaims{upn: tok.Username, name: tok.Name, oid: tok.ObjectID, tid: tok.TenantID}
+	s.mu.Unlock()
 }
 
 func firstLine(s string) string {
@@ -403,17 +531,29 @@ type orgReply struct {
 	} `json:"verifiedDomains"`
 }
 
-// adminRequests read the signed-in admin: /me, /organization and the roles.
-func adminRequests() []graph.Request {
-	return []graph.Request{
+// adminRequests read the signed-in admin: /me, /organization and the roles (built-in
+// from the memberships; custom from the role assignments, when the sign-in named
+// the user's object id).
+func (s *Session) adminRequests() []graph.Request {
+	reqs := []graph.Request{
 		{ID: "me", Method: http.MethodGet, URL: "/me?$select=id,displayName,userPrincipalName"},
 		{ID: "org", Method: http.MethodGet, URL: "/organization?$select=id,displayName,verifiedDomains"},
 		{ID: "roles", Method: http.MethodGet, URL: RolesRequestURL},
 	}
+	if oid := s.signedInOID(); permissions.IsGUID(oid) {
+		reqs = append(reqs, graph.Request{ID: "custom", Method: http.MethodGet, URL: customRolesURL(oid)})
+	}
+	return reqs
+}
+
+func (s *Session) signedInOID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.signedIn.oid
 }
 
 func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
-	reps, err := s.graph.BatchAll(ctx, adminRequests())
+	reps, err := s.graph.BatchAll(ctx, s.adminRequests())
 	if err != nil {
 		return nil, fmt.Errorf("reading the signed-in admin: %w", graphCtxErr(ctx, err))
 	}
@@ -426,13 +566,26 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 		if reps[id] == nil {
 			return nil, fmt.Errorf("reading the signed-in admin: no reply for %s", id)
 		}
-		if reps[id].Err != nil {
-			return nil, fmt.Errorf("reading the signed-in admin: %w", reps[id].Err)
-		}
 	}
 	var me meReply
-	if err := jsonUnmarshal(reps["me"].Body, &me); err != nil {
+	if r := reps["me"]; r.Err != nil {
+		// A partner's GDAP technician has no user object in the customer tenant, so
+		// /me may be refused or not found there
+		// (partner-center/customers/gdap-introduction): who signed in is what the
+		// sign-in's ID token says.
+		s.mu.Lock()
+		id := s.signedIn
+		s.mu.Unlock()
+		if (r.Status != http.StatusForbidden && r.Status != http.StatusNotFound) || id.upn == "" {
+			return nil, fmt.Errorf("reading the signed-in admin: %w", r.Err)
+		}
+		s.logger.Info("/me unavailable: the signed-in identity comes from the sign-in's claims", "status", r.Status)
+		me = meReply{ID: id.oid, DisplayName: id.name, UserPrincipalName: id.upn}
+	} else if err := jsonUnmarshal(r.Body, &me); err != nil {
 		return nil, fmt.Errorf("reading /me: %w", err)
+	}
+	if reps["org"].Err != nil {
+		return nil, fmt.Errorf("reading the signed-in admin: %w", reps["org"].Err)
 	}
 	a := &Admin{UPN: me.UserPrincipalName, DisplayName: me.DisplayName, ObjectID: me.ID}
 	for _, raw := range reps["org"].Value {
@@ -450,8 +603,13 @@ func (s *Session) buildAdmin(reps map[string]*graph.Response) (*Admin, error) {
 		}
 		break
 	}
+	a.setCustom(reps)
 	a.setRoles(reps["roles"])
-	if a.RolesErr != nil {
+	switch {
+	case errors.Is(a.RolesErr, errLimitedRoles) && !s.hasGrantRead():
+		// Expected before the grants are read: EnsureGrantRead reads them again.
+		s.logger.Info("directory roles not readable with the first sign-in's permissions", "err", a.RolesErr)
+	case a.RolesErr != nil:
 		s.logger.Warn("reading directory roles", "err", a.RolesErr)
 	}
 	return a, nil
@@ -467,7 +625,10 @@ func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*A
 	if !permissions.IsGUID(app.ClientID) {
 		return nil, nil, Usagef("app %s has no client id: pass --client-id (a GUID)", app.Key)
 	}
-	reqs := append(adminRequests(), VerificationRequests(app)...)
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		return nil, nil, err
+	}
+	reqs := append(s.adminRequests(), VerificationRequests(app)...)
 	before, start := s.graph.Requests(), s.clock.Now()
 	reps, err := s.graph.BatchAll(ctx, reqs)
 	s.logger.Info("verification with the admin", "app", app.Key, "requests", len(reqs), "duration", s.clock.Now().Sub(start),
@@ -522,7 +683,17 @@ func (a *Admin) setRoles(r *graph.Response) {
 
 // RoleCheck is the verdict on the admin's roles for app (nil = any app).
 func (a *Admin) RoleCheck(app *permissions.App) RoleCheck {
-	return JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app)
+	return a.withCustomRoles(JudgeRoles(a.UPN, a.DirectoryRoles, a.RolesErr, app))
+}
+
+// setCustom reads the custom role request's reply, when it was asked.
+func (a *Admin) setCustom(reps map[string]*graph.Response) {
+	r, asked := reps["custom"]
+	a.customAsked = asked
+	a.CustomRoles, a.CustomRolesErr = nil, nil
+	if asked {
+		a.CustomRoles, a.CustomRolesErr = parseCustomRoles(r)
+	}
 }
 
 // wrapAuth is wrapAuth with the explanation for src and the cloud's lookup link.

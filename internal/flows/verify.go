@@ -79,6 +79,9 @@ func (s *Session) Verify(ctx context.Context, app *permissions.App) (*Result, er
 	if !permissions.IsGUID(app.ClientID) {
 		return nil, Usagef("app %s has no client id: pass --client-id (a GUID)", app.Key)
 	}
+	if err := s.EnsureGrantRead(ctx); err != nil {
+		return nil, err
+	}
 	before, start := s.graph.Requests(), s.clock.Now()
 	Progress(ctx, "Checking Microsoft Graph…")
 	reps, err := s.graph.BatchAll(ctx, VerificationRequests(app))

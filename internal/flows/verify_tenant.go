@@ -24,7 +24,9 @@ type TenantTokens interface {
 // tenant where they are a guest or hold GDAP roles), obtained silently: MSAL redeems
 // the sign-in's refresh token at that tenant's authority.
 func (s *Session) TenantToken(ctx context.Context, tenant string) (string, error) {
-	t, err := s.auth.SilentTenant(ctx, tenant)
+	// The grants are read there: ask for everything the sign-in needs, so a sign-in
+	// client not consented in that tenant says so (AADSTS65001 or 90099).
+	t, err := s.auth.SilentTenant(ctx, tenant, s.allScopes)
 	if err != nil {
 		return "", wrapAuth("getting a token for tenant "+safetext.Sanitize(tenant), err)
 	}

@@ -87,6 +87,9 @@ func (r *plainRun) signIn(w wizard.Work) wizard.Work {
 
 func (r *plainRun) showPrompt(p flows.SignInPrompt) {
 	r.notify("signin", p.URL)
+	if p.Consent != "" {
+		r.say("%s", p.Consent)
+	}
 	if p.Remembered != "" {
 		r.say("%s", p.Remembered)
 	}
@@ -169,6 +172,9 @@ func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
 	r.reprompt = &p
 	r.mu.Unlock()
 	r.notify("signin", p.URL)
+	if p.Consent != "" {
+		r.say("%s", p.Consent)
+	}
 	r.say("%s", signInAgainLine(p))
 	if p.DeviceCode {
 		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))

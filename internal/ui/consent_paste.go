@@ -2,12 +2,13 @@ package ui
 
 import (
 	"errors"
-
-	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // Paste-back on the consent screen: on the production path the browser ends on the
@@ -15,10 +16,7 @@ import (
 // address it ended on (or the AADSTS code the page shows) into the wait.
 
 // firstUseNotice is said before sign-in: the sign-in client's own consent.
-const firstUseNotice = "First sign-in in this tenant? Microsoft asks you to let the sign-in app " +
-	"(Microsoft Graph Command Line Tools, or your --signin-client-id) read the directory; accepting creates its service " +
-	"principal with a consent for you alone. Leave \"Consent on behalf of your organization\" UNTICKED (ticked, it " +
-	"would let the tool read the directory for every user)."
+const firstUseNotice = signin.FirstUseNotice
 
 // productionNotice explains the consent screen's real path: nothing comes back.
 const productionNotice = "After Accept (or Cancel) the browser lands on AvePoint's page and nothing comes back here: " +

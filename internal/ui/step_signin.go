@@ -52,6 +52,9 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		return b.String(), nil
 	}
 	p := m.signIn.prompt
+	if p.Consent != "" {
+		b.WriteString(wrap(p.Consent, w) + "\n\n")
+	}
 	if p.Remembered != "" {
 		b.WriteString(m.th.Warn.Render(wrap(p.Remembered, w)) + "\n\n")
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
-	"golang.org/x/crypto/pkcs12"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/d365consent/d365consent/internal/safetext"
 )
@@ -21,15 +21,16 @@ import (
 // SilentTenant returns a token for the signed-in account in another tenant (a
 // customer tenant where a partner admin is a guest or has GDAP roles): MSAL looks
 // for a cached token of that tenant, else redeems the account's refresh token at
-// that tenant's authority. tenant is a tenant id or domain.
-func (c *Client) SilentTenant(ctx context.Context, tenant string) (*Token, error) {
+// that tenant's authority. tenant is a tenant id or domain; scopes are what the
+// token must carry (a scope nobody consented there answers AADSTS65001).
+func (c *Client) SilentTenant(ctx context.Context, tenant string, scopes []string) (*Token, error) {
 	c.mu.Lock()
 	acc := c.account
 	c.mu.Unlock()
 	if acc == nil {
 		return nil, ErrNoAccount
 	}
-	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc), public.WithTenantID(tenant))
+	res, err := c.pca.AcquireTokenSilent(ctx, scopes, public.WithSilentAccount(*acc), public.WithTenantID(tenant))
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
@@ -59,7 +60,8 @@ type AppClient struct {
 
 // NewApp builds the MSAL confidential client.
 func NewApp(o AppOptions) (*AppClient, error) {
-	opts := []confidential.Option{confidential.WithInstanceDiscovery(o.InstanceDiscovery)}
+	opts := []confidential.Option{confidential.WithInstanceDiscovery(o.InstanceDiscovery),
+		confidential.WithClientCapabilities(ClientCapabilities())}
 	if o.HTTPClient != nil {
 		opts = append(opts, confidential.WithHTTPClient(o.HTTPClient))
 	}
@@ -119,14 +121,16 @@ func ParseCertificate(data []byte, password string) ([]*x509.Certificate, crypto
 		}
 		return certs, key, nil
 	}
-	key, cert, err := pkcs12.Decode(data, password)
+	// go-pkcs12 reads the certificate's chain and both the legacy (3DES/RC2, SHA-1)
+	// and the modern (PBES2 with AES, OpenSSL 3's default) encryptions.
+	key, cert, chain, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
 			return nil, nil, errors.New("PKCS#12: wrong password (set it in D365CONSENT_CERTIFICATE_PASSWORD)")
 		}
 		return nil, nil, fmt.Errorf("neither PEM nor a readable PKCS#12 file: %w", err)
 	}
-	return []*x509.Certificate{cert}, key, nil
+	return append([]*x509.Certificate{cert}, chain...), key, nil
 }
 
 // AssertionFileCredential is a federated credential whose assertion is the token

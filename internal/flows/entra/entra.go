@@ -17,6 +17,13 @@ import (
 	"github.com/d365consent/d365consent/internal/safetext"
 )
 
+// ClientCapabilities are the capabilities both MSAL clients declare: "cp1", so
+// Microsoft Graph sends claims challenges (Continuous Access Evaluation, Conditional
+// Access step-up) to this client instead of refusing it outright; a resource sends
+// them only to clients that declare it (entra/identity-platform/claims-challenge,
+// "Client capabilities").
+func ClientCapabilities() []string { return []string{"cp1"} }
+
 // Options configure a Client.
 type Options struct {
 	// Authority is the authority URL, e.g. https://login.microsoftonline.com/organizations.
@@ -65,6 +72,7 @@ func New(o Options) (*Client, error) {
 	opts := []public.Option{
 		public.WithAuthority(o.Authority),
 		public.WithInstanceDiscovery(o.InstanceDiscovery),
+		public.WithClientCapabilities(ClientCapabilities()),
 	}
 	if o.HTTPClient != nil {
 		opts = append(opts, public.WithHTTPClient(o.HTTPClient))
@@ -136,7 +144,7 @@ func (c *Client) Interactive(ctx context.Context, openURL func(string) error, cl
 	if len(claims) > 0 && claims[0] != "" {
 		opts = append(opts, public.WithClaims(claims[0]))
 	}
-	res, err := c.pca.AcquireTokenInteractive(ctx, c.scopes, opts...)
+	res, err := c.pca.AcquireTokenInteractive(ctx, c.Scopes(), opts...)
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
@@ -149,12 +157,19 @@ func (c *Client) DeviceCodeFlow(ctx context.Context, show func(DeviceCode), clai
 	if len(claims) > 0 && claims[0] != "" {
 		opts = append(opts, public.WithClaims(claims[0]))
 	}
-	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.scopes, opts...)
+	dc, err := c.pca.AcquireTokenByDeviceCode(ctx, c.Scopes(), opts...)
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
-	show(DeviceCode{UserCode: safetext.Sanitize(dc.Result.UserCode), VerificationURL: safetext.Sanitize(dc.Result.VerificationURL),
-		Message: safetext.Sanitize(dc.Result.Message)})
+	code := DeviceCode{UserCode: safetext.Sanitize(dc.Result.UserCode), VerificationURL: safetext.Sanitize(dc.Result.VerificationURL),
+		Message: safetext.Sanitize(dc.Result.Message)}
+	if code.UserCode == "" || code.VerificationURL == "" {
+		// v2-oauth2-device-code, "Device authorization response": user_code and
+		// verification_uri are required; without them nobody can sign in, and
+		// waiting would only end in a timeout.
+		return nil, ErrMalformedDeviceCode
+	}
+	show(code)
 	res, err := dc.AuthenticationResult(ctx)
 	if err != nil {
 		return nil, safetext.WrapError(err)
@@ -170,23 +185,49 @@ func (c *Client) Forget() {
 	c.mu.Unlock()
 }
 
+// ErrMalformedDeviceCode means Entra ID's device-code reply had no user code or
+// verification address (an empty or cut reply).
+var ErrMalformedDeviceCode = errors.New("Entra ID's device-code reply was malformed (no user code or verification address): try again")
+
 // ErrNoAccount means Silent was called before a sign-in.
 var ErrNoAccount = errors.New("not signed in")
 
 // Silent returns a token for the signed-in account from the cache, refreshing it
 // with the refresh token when it expired.
 func (c *Client) Silent(ctx context.Context) (*Token, error) {
+	return c.SilentFor(ctx, c.Scopes())
+}
+
+// SilentFor is Silent for scopes other than the Client's (incremental consent: a
+// refresh for a scope nobody consented answers AADSTS65001, consent_required).
+func (c *Client) SilentFor(ctx context.Context, scopes []string) (*Token, error) {
 	c.mu.Lock()
 	acc := c.account
 	c.mu.Unlock()
 	if acc == nil {
 		return nil, ErrNoAccount
 	}
-	res, err := c.pca.AcquireTokenSilent(ctx, c.scopes, public.WithSilentAccount(*acc))
+	res, err := c.pca.AcquireTokenSilent(ctx, scopes, public.WithSilentAccount(*acc))
 	if err != nil {
 		return nil, safetext.WrapError(err)
 	}
 	return c.toToken(res), nil
+}
+
+// Scopes are the scopes sign-ins and Silent request.
+func (c *Client) Scopes() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.scopes...)
+}
+
+// SetScopes changes the scopes later sign-ins and Silent request: the signed-in
+// account asks for more once it needs more (incremental consent,
+// entra/identity-platform/consent-types).
+func (c *Client) SetScopes(scopes []string) {
+	c.mu.Lock()
+	c.scopes = append([]string(nil), scopes...)
+	c.mu.Unlock()
 }
 
 func (c *Client) keep(res public.AuthResult) *Token {

@@ -24,6 +24,16 @@ import (
 
 const claims = `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`
 
+// sentClaims is the claims parameter MSAL sends for a challenge's claims: the
+// challenge merged with the client capability cp1 every request declares
+// (entra/identity-platform/claims-challenge: xms_cc).
+func sentClaims(challenge string) string {
+	if challenge == "" {
+		return `{"access_token":{"xms_cc":{"values":["cp1"]}}}`
+	}
+	return strings.TrimSuffix(challenge, "}}") + `,"xms_cc":{"values":["cp1"]}}}`
+}
+
 // recorder is an http.RoundTripper that keeps each request's URL and form body.
 type recorder struct {
 	next http.RoundTripper
@@ -85,7 +95,7 @@ func TestInteractiveKeepsTheAccountUntilForget(t *testing.T) {
 	if tok, err := c.Silent(ctx); tok != nil || !errors.Is(err, entra.ErrNoAccount) {
 		t.Fatalf("Silent before sign-in = %v, %v; want ErrNoAccount", tok, err)
 	}
-	if tok, err := c.SilentTenant(ctx, srv.TenantID()); tok != nil || !errors.Is(err, entra.ErrNoAccount) {
+	if tok, err := c.SilentTenant(ctx, srv.TenantID(), c.Scopes()); tok != nil || !errors.Is(err, entra.ErrNoAccount) {
 		t.Fatalf("SilentTenant before sign-in = %v, %v; want ErrNoAccount", tok, err)
 	}
 	var opened []string
@@ -97,12 +107,15 @@ func TestInteractiveKeepsTheAccountUntilForget(t *testing.T) {
 	if tok.Username != srv.DemoUser() || tok.TenantID != srv.TenantID() || tok.AccessToken == "" || tok.ObjectID == "" || tok.Name == "" {
 		t.Fatalf("interactive token %+v", *tok)
 	}
-	if len(opened) != 1 || strings.Contains(opened[0], "claims=") {
-		t.Fatalf("sign-in URLs %q: one, without claims", opened)
+	if len(opened) != 1 {
+		t.Fatalf("sign-in URLs %q: want one", opened)
+	}
+	if u, _ := url.Parse(opened[0]); u.Query().Get("claims") != sentClaims("") {
+		t.Fatalf("sign-in URL %q: want only the cp1 capability as claims", opened[0])
 	}
 	for name, get := range map[string]func() (*entra.Token, error){
 		"Silent":       func() (*entra.Token, error) { return c.Silent(ctx) },
-		"SilentTenant": func() (*entra.Token, error) { return c.SilentTenant(ctx, srv.TenantID()) },
+		"SilentTenant": func() (*entra.Token, error) { return c.SilentTenant(ctx, srv.TenantID(), c.Scopes()) },
 	} {
 		again, err := get()
 		if err != nil || again.Username != tok.Username || again.TenantID != tok.TenantID || again.AccessToken == "" {
@@ -122,7 +135,7 @@ func TestInteractiveSendsClaimsOnlyWhenGiven(t *testing.T) {
 	for _, tc := range []struct {
 		claims []string
 		want   string
-	}{{[]string{claims}, claims}, {[]string{""}, ""}} {
+	}{{[]string{claims}, sentClaims(claims)}, {[]string{""}, sentClaims("")}} {
 		var got []string
 		if _, err := c.Interactive(ctx, func(u string) error {
 			p, _ := url.Parse(u)
@@ -171,9 +184,9 @@ func TestDeviceCodeFlow(t *testing.T) {
 			if tok.Username != srv.DemoUser() || tok.TenantID != srv.TenantID() || tok.AccessToken == "" {
 				t.Fatalf("device-code token %+v", *tok)
 			}
-			want := ""
+			want := sentClaims("")
 			if len(tc.claims) > 0 {
-				want = tc.claims[0]
+				want = sentClaims(tc.claims[0])
 			}
 			dc := rec.sent("/devicecode")
 			if len(dc) != 1 || dc[0].Get("claims") != want {
@@ -332,4 +345,67 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// Both MSAL clients declare the client capability cp1 on their token requests, so
+// Microsoft Graph may send them claims challenges (claims-challenge: only to clients
+// that declare it): the app identity's client credentials request too.
+func TestAppClientDeclaresCP1(t *testing.T) {
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	id, err := srv.RegisterApp(emulator.AppRegistration{DisplayName: "monitor", Secret: "s3cret", GraphRoles: []string{"Application.Read.All"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := entra.SecretCredential("s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{next: srv.HTTPClient().Transport}
+	a, err := entra.NewApp(entra.AppOptions{Authority: srv.AuthorityHost() + "/" + srv.TenantID(), ClientID: id, Credential: cred,
+		HTTPClient: &http.Client{Transport: rec}, Scope: srv.GraphScopePrefix() + "/.default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Token(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	sent := rec.sent("/oauth2/v2.0/token")
+	if len(sent) != 1 || sent[0].Get("grant_type") != "client_credentials" || sent[0].Get("claims") != sentClaims("") {
+		t.Fatalf("token requests %v, want one client_credentials request declaring cp1", sent)
+	}
+}
+
+// blankDeviceCode answers the device-code request with an empty JSON object.
+type blankDeviceCode struct{ next http.RoundTripper }
+
+func (b blankDeviceCode) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/devicecode") {
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{}`)), Request: req}, nil
+	}
+	return b.next.RoundTrip(req)
+}
+
+// A device-code reply without a user code or address is named malformed at once,
+// instead of showing "open  and enter the code" and then blaming a timeout.
+func TestEmptyDeviceCodeReplyIsMalformed(t *testing.T) {
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := entra.New(entra.Options{Authority: srv.AuthorityHost() + "/" + srv.TenantID(), ClientID: srv.SignInClientID(),
+		HTTPClient: &http.Client{Transport: blankDeviceCode{srv.HTTPClient().Transport}}, Scopes: []string{srv.GraphScopePrefix() + "/User.Read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := 0
+	_, err = c.DeviceCodeFlow(context.Background(), func(entra.DeviceCode) { shown++ })
+	if err == nil || shown != 0 || !strings.Contains(err.Error(), "malformed") {
+		t.Fatalf("err %v after %d prompts, want a malformed-reply error and no prompt", err, shown)
+	}
 }

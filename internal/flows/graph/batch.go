@@ -107,7 +107,11 @@ func (c *Client) sendBatch(ctx context.Context, reqs []Request) ([]Response, err
 	if err != nil {
 		return nil, err
 	}
-	data, err := c.do(ctx, http.MethodPost, c.base+"/$batch", body)
+	safe := true // a $batch of reads only may be sent again
+	for _, r := range reqs {
+		safe = safe && r.Method == http.MethodGet
+	}
+	data, err := c.do(ctx, http.MethodPost, c.base+"/$batch", body, safe)
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,9 @@ type TokenFunc func(ctx context.Context) (string, error)
 const (
 	// DefaultMaxRetries is how many times one request is retried after 429/503/504.
 	DefaultMaxRetries = 5
+	// MaxResends bounds how often a read is sent again after a broken connection
+	// or a cut reply (do); a Graph that keeps failing is reported, not waited on.
+	MaxResends = 2
 	// MaxRetryAfter caps a server's Retry-After so a bad header cannot stall us for hours.
 	MaxRetryAfter = 2 * time.Minute
 	baseBackoff   = time.Second
@@ -258,18 +261,20 @@ func (c *Client) retryDelay(retryAfter string, attempt int) time.Duration {
 	return d/2 + rand.N(d/2)
 }
 
-// sleep waits d before a retry. A wait that would outlast ctx's deadline ends at once
-// with a ThrottledError (status is what asked for the wait).
+// sleep waits d before a retry. A wait that would outlast ctx's deadline is not
+// started: it fails at once with a ThrottledError naming the wait and the time left
+// (status is what asked for the wait).
 func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 	if d <= 0 {
 		return context.Cause(ctx)
 	}
-	noticeRetry(ctx, d, status)
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		// No retry can happen in time: wait out the deadline, then say why.
-		<-ctx.Done()
-		return &ThrottledError{Wait: d, Status: status, Cause: context.Cause(ctx)}
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < d {
+			// No retry can happen in time: say so now rather than at the deadline.
+			return &ThrottledError{Wait: d, Status: status, Left: max(left, 0)}
+		}
 	}
+	noticeRetry(ctx, d, status)
 	select {
 	case <-ctx.Done():
 		return context.Cause(ctx)
@@ -278,10 +283,14 @@ func (c *Client) sleep(ctx context.Context, d time.Duration, status int) error {
 	}
 }
 
-// do sends one HTTP request (retrying 429/503/504) and returns the 2xx body.
-func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]byte, error) {
+// do sends one HTTP request (retrying 429/503/504) and returns the 2xx body. A
+// request that only reads (safe: a GET, or a $batch of GETs) is also sent again when
+// the connection broke or the reply was cut (bounded like the retries above): a
+// read repeated changes nothing (RFC 9110 §9.2.2, idempotent methods).
+func (c *Client) do(ctx context.Context, method, rawURL string, body []byte, safe bool) ([]byte, error) {
 	path := strings.TrimPrefix(rawURL, c.base)
 	challenged := false
+	resends := 0
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token(ctx)
 		if err != nil {
@@ -312,12 +321,31 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 				return nil, context.Cause(ctx)
 			}
 			// A transport error may carry what a proxy answered (its status line).
-			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
+			err = safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
+			if safe && resends < MaxResends {
+				resends++
+				if err := c.sleep(ctx, c.retryDelay("", attempt), 0); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, err
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if err != nil {
-			return nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
+			if ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
+			err = safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
+			if safe && resends < MaxResends {
+				resends++
+				if err := c.sleep(ctx, c.retryDelay("", attempt), 0); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, err
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil
@@ -371,7 +399,7 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	if err != nil {
 		return err
 	}
-	data, err := c.do(ctx, http.MethodGet, u, nil)
+	data, err := c.do(ctx, http.MethodGet, u, nil, true)
 	if err != nil {
 		return err
 	}
@@ -409,12 +437,14 @@ func (c *Client) GetAll(ctx context.Context, path string) ([]json.RawMessage, er
 }
 
 // ThrottledError is a wait Graph asked for (Retry-After) that outlasts the caller's
-// deadline: the call waits out the deadline (it is "retried within --timeout") and
-// ends with this error, which names both the deadline's cause and the wait.
+// deadline: the call ends at once with this error, which names the wait and the time
+// that was left.
 type ThrottledError struct {
 	Wait   time.Duration
 	Status int
-	// Cause is why the context ended (e.g. the command's --timeout).
+	// Left is the time the caller's deadline (e.g. --timeout) still allowed.
+	Left time.Duration
+	// Cause is why the context ended, when it had.
 	Cause error
 }
 
@@ -423,7 +453,7 @@ func (e *ThrottledError) Error() string {
 	if e.Cause != nil {
 		return e.Cause.Error() + " (" + s + ")"
 	}
-	return s + ", longer than the time left"
+	return fmt.Sprintf("%s, longer than the %s left: not waiting", s, e.Left.Round(time.Second))
 }
 
 // Unwrap returns the context's cause.

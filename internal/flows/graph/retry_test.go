@@ -147,25 +147,29 @@ func TestBatchEnvelopeRetried(t *testing.T) {
 	}
 }
 
-// A wait that would outlast the caller's deadline (--timeout) is not slept through
-// the clock: the call ends at the deadline with an error naming both the deadline's
-// cause and Graph's wait.
+// A wait that would outlast the caller's deadline (--timeout) is not started: the
+// call fails at once (well before the deadline) with an error naming Graph's wait and
+// the time that was left, and no retry notice promises a retry.
 func TestRetryAfterBeyondDeadline(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "90")
 		w.WriteHeader(429)
 	}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeoutCause(context.Background(), 300*time.Millisecond, errors.New("no answer within --timeout 300ms"))
+	ctx, cancel := context.WithTimeoutCause(context.Background(), time.Minute, errors.New("no answer within --timeout 1m"))
 	defer cancel()
 	clk := &instantClock{}
 	c := New(srv.URL, srv.Client(), token, WithClock(clk))
-	_, err := c.Batch(ctx, []Request{{ID: "1", Method: "GET", URL: "/me"}})
+	notices := 0
+	_, err := c.Batch(WithRetryNotice(ctx, func(time.Duration, int) { notices++ }), []Request{{ID: "1", Method: "GET", URL: "/me"}})
 	var te *ThrottledError
-	if !errors.As(err, &te) || te.Wait != 90*time.Second || len(clk.waits) != 0 || c.Requests() != 1 {
-		t.Fatalf("err = %v, waits %v, %d requests", err, clk.waits, c.Requests())
+	if !errors.As(err, &te) || te.Wait != 90*time.Second || len(clk.waits) != 0 || c.Requests() != 1 || notices != 0 {
+		t.Fatalf("err = %v, waits %v, %d requests, %d notices", err, clk.waits, c.Requests(), notices)
 	}
-	if got := err.Error(); got != "no answer within --timeout 300ms (Microsoft Graph asked us to wait 1m30s (HTTP 429))" {
+	if ctx.Err() != nil {
+		t.Fatal("the call waited for the deadline")
+	}
+	if got := err.Error(); got != "Microsoft Graph asked us to wait 1m30s (HTTP 429), longer than the 1m0s left: not waiting" {
 		t.Fatalf("text %q", got)
 	}
 }
