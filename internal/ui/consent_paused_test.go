@@ -141,3 +141,29 @@ func TestConsentPausedQuitEndsIncomplete(t *testing.T) {
 		t.Fatalf("q: confirm %v, outcome %v", m.confirmQuit, m.Outcome().Err)
 	}
 }
+
+// The race the line-mode wait can meet: a pause the wait sent before the admin's w
+// arrives after it. It is stale (the wait never pauses after a resume): said once.
+func TestAccessibleStalePauseAfterResume(t *testing.T) {
+	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter("https://login.example/adminconsent")}}
+	pause := &flows.BlockedError{Reason: flows.BlockNoRole, Cause: "alex cannot grant admin consent (AADSTS90094). The wait is paused.", NextStep: "Who can grant it: a Global Administrator."}
+	w.ch <- flows.ConsentEvent{Total: 3, Paused: pause}
+	eng := &pausingEngine{fakeEngine: &fakeEngine{prompt: &flows.SignInPrompt{URL: "https://login.example/authorize"}, admin: testAdmin(false),
+		verify: []*flows.Result{result("ce", false, nil)}}, w: w}
+	out, in := answerLines([]lineStep{
+		{prompt: "Type a number", answer: "1"}, {prompt: "Press Enter to sign in"}, {prompt: "open the admin consent page"},
+		{prompt: "Type w and press Enter", answer: "w"},
+		{prompt: "Waiting for another admin's consent", do: func() {
+			w.ch <- flows.ConsentEvent{Total: 3, Paused: pause} // sent before the resume, read after it
+			w.ch <- flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}
+		}},
+		{prompt: "Save a report"},
+	})
+	o, err := RunAccessible(context.Background(), Options{Engine: eng, Catalog: testCatalog(), Now: func() time.Time { return fixedNow }}, in, out)
+	if err != nil || o.Err != nil || o.Result == nil || o.Result.Status != flows.StatusComplete {
+		t.Fatalf("outcome = %+v, %v\n%s", o, err, out.String())
+	}
+	if text := out.String(); strings.Count(text, "alex cannot grant admin consent") != 1 || w.resumes.Load() != 1 {
+		t.Fatalf("resumes %d:\n%s", w.resumes.Load(), text)
+	}
+}
