@@ -19,7 +19,6 @@ const (
 	corrID  = "11111111-2222-3333-4444-555555555555"
 )
 
-
 func entraDescription(code int) string {
 	return fmt.Sprintf("AADSTS%d: Something <happened> & more.\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: 2025-03-04 05:06:07Z", code, traceID, corrID)
 }
