@@ -1,6 +1,6 @@
 package e2e
 
-// Issue 12, "every command we print runs as printed": this test collects every
+// Every command we print runs as printed: this test collects every
 // d365consent command line the program and its docs print — the help of every
 // command, README code blocks, verify's checklists, reports and error messages for
 // every demo scenario — and runs each one against the emulator, asserting that none
