@@ -99,33 +99,11 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	if err := checkDemoFaults(o); err != nil {
 		return err
 	}
-	var tenants []string
-	if o.Fleet.Tenants != "" {
-		var err error
-		if tenants, err = a.readTenants(o.Fleet.Tenants); err != nil {
-			return err
-		}
+	in, err := loadFleetInputs(a, o)
+	if err != nil {
+		return err
 	}
-	var resume *fleet.Resume
-	if o.Fleet.Resume != "" {
-		var err error
-		if resume, err = fleet.LoadResume(o.Fleet.Resume); err != nil {
-			return err
-		}
-		if tenants == nil {
-			tenants = resume.Tenants
-		}
-		if len(tenants) == 0 {
-			return flows.Usagef("--resume %s lists no tenants", o.Fleet.Resume)
-		}
-	}
-	var baseline *fleet.Baseline
-	if o.Fleet.Baseline != "" {
-		var err error
-		if baseline, err = fleet.LoadBaseline(o.Fleet.Baseline); err != nil {
-			return err
-		}
-	}
+	tenants, resume, baseline := in.tenants, in.resume, in.baseline
 	ctx, cancel := withCommandTimeout(ctx, a.opts.Timeout)
 	defer cancel()
 	t, err := a.target(ctx, o.Demo, o.Scenario)
@@ -166,6 +144,65 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	}
 	cfg := t.cfg
 	fc := fleet.Config{Cloud: cfg.Cloud, HTTPClient: cfg.HTTPClient, Clock: cfg.Clock, Logger: cfg.Logger, Parallel: o.Fleet.Parallel}
+	if tenants, err = fleetSignIn(ctx, a, o, t, &fc, demoMonitor, tenants); err != nil {
+		return err
+	}
+	if !o.Fleet.fleetCheck() {
+		// One tenant, unattended: the single-tenant output and exit codes.
+		r, err := flows.VerifyTenant(ctx, flows.TenantCheck{Cloud: fc.Cloud, HTTPClient: fc.HTTPClient, Clock: fc.Clock,
+			Tokens: fc.Tokens, SignedInAs: fc.SignedInAs, AppOnly: fc.AppOnly}, app, tenants[0])
+		if err != nil {
+			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
+		}
+		return a.emitVerify(o, r, baseline, t)
+	}
+	return runFleetCheck(ctx, a, o, fc, app, tenants, resume, baseline)
+}
+
+// fleetInputs are the files a fleet check reads before it signs in.
+type fleetInputs struct {
+	tenants  []string
+	resume   *fleet.Resume
+	baseline *fleet.Baseline
+}
+
+// loadFleetInputs reads --tenants, --resume and --baseline: bad input stops the
+// command before any sign-in.
+func loadFleetInputs(a *Factory, o verifyOptions) (fleetInputs, error) {
+	var tenants []string
+	if o.Fleet.Tenants != "" {
+		var err error
+		if tenants, err = a.readTenants(o.Fleet.Tenants); err != nil {
+			return fleetInputs{}, err
+		}
+	}
+	var resume *fleet.Resume
+	if o.Fleet.Resume != "" {
+		var err error
+		if resume, err = fleet.LoadResume(o.Fleet.Resume); err != nil {
+			return fleetInputs{}, err
+		}
+		if tenants == nil {
+			tenants = resume.Tenants
+		}
+		if len(tenants) == 0 {
+			return fleetInputs{}, flows.Usagef("--resume %s lists no tenants", o.Fleet.Resume)
+		}
+	}
+	var baseline *fleet.Baseline
+	if o.Fleet.Baseline != "" {
+		var err error
+		if baseline, err = fleet.LoadBaseline(o.Fleet.Baseline); err != nil {
+			return fleetInputs{}, err
+		}
+	}
+	return fleetInputs{tenants, resume, baseline}, nil
+}
+
+// fleetSignIn signs in once for the whole fleet, as the app identity (--auth
+// certificate|secret|workload-identity) or as the admin, and sets fc's tokens.
+func fleetSignIn(ctx context.Context, a *Factory, o verifyOptions, t *commandTarget, fc *fleet.Config, demoMonitor string, tenants []string) ([]string, error) {
+	cfg := t.cfg
 	if o.Fleet.appAuth() {
 		clientID, tenant := o.Fleet.IdentityClientID, a.opts.Tenant
 		if t.demo != nil {
@@ -178,14 +215,14 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		}
 		id, err := flows.AppIdentityFromEnv(flows.AppAuth(o.Fleet.Auth), clientID, tenant, o.Fleet.Certificate, a.getenv)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s, err := flows.NewAppSession(cfg, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.SignIn(ctx); err != nil {
-			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
+			return nil, reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 		}
 		fc.Tokens, fc.SignedInAs, fc.AppOnly = s, s.SignedInAs(), true
 		if tenants == nil {
@@ -197,23 +234,20 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 		}
 		s, err := flows.NewSession(cfg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		admin, err := s.SignIn(ctx, signInPrompter(a.errOut(), o.Demo))
 		if err != nil {
-			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
+			return nil, reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
 		}
 		fc.Tokens, fc.SignedInAs, fc.SignInClientID = s, admin.UPN, cfg.SignInClientID
 	}
-	if !o.Fleet.fleetCheck() {
-		// One tenant, unattended: the single-tenant output and exit codes.
-		r, err := flows.VerifyTenant(ctx, flows.TenantCheck{Cloud: fc.Cloud, HTTPClient: fc.HTTPClient, Clock: fc.Clock,
-			Tokens: fc.Tokens, SignedInAs: fc.SignedInAs, AppOnly: fc.AppOnly}, app, tenants[0])
-		if err != nil {
-			return reportFlowError(a, a.withDiagnosis(ctx, o.Demo, err))
-		}
-		return a.emitVerify(o, r, baseline, t)
-	}
+	return tenants, nil
+}
+
+// runFleetCheck checks the tenants with a progress line on a terminal, streams or
+// prints the rows, compares them with the baseline and returns the worst row's code.
+func runFleetCheck(ctx context.Context, a *Factory, o verifyOptions, fc fleet.Config, app *permissions.App, tenants []string, resume *fleet.Resume, baseline *fleet.Baseline) error {
 	if a.isTerminal(a.stderr) {
 		w := a.stderr
 		fc.Progress = func(done, total int, _ fleet.Row) {

@@ -1,6 +1,6 @@
 package e2e
 
-// Issue 12, "every command we print runs as printed": this test collects every
+// Every command we print runs as printed: this test collects every
 // d365consent command line the program and its docs print — the help of every
 // command, README code blocks, verify's checklists, reports and error messages for
 // every demo scenario — and runs each one against the emulator, asserting that none
@@ -440,31 +440,43 @@ func runBinary(t *testing.T, dir string, env []string, stdin []byte, args []stri
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "NO_COLOR=1", "TERM=dumb"), env...)
 	cmd.Stdin = bytes.NewReader(stdin)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
+	code, stdout, stderr, err := runWatched(cmd, func(line string) { onLine(ctx, cmd, line) })
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", strings.Join(args, " "), err)
+	}
+	return code, stdout, stderr
+}
+
+// runWatched runs cmd, handing each line of its stderr to onLine as it comes (to
+// approve a device code, say), and returns its exit code, stdout and stderr; err is
+// set only when cmd could not run at all.
+func runWatched(cmd *exec.Cmd, onLine func(line string)) (code int, stdout, stderr string, err error) {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		return -1, "", "", err
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return -1, "", "", err
 	}
 	var errText strings.Builder
-	sc := bufio.NewScanner(stderr)
+	sc := bufio.NewScanner(pipe)
 	for sc.Scan() {
 		errText.WriteString(sc.Text() + "\n")
-		onLine(ctx, cmd, sc.Text())
+		if onLine != nil {
+			onLine(sc.Text())
+		}
 	}
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, stdout.String(), errText.String()
+		return 0, out.String(), errText.String(), nil
 	case errors.As(err, &ee):
-		return ee.ExitCode(), stdout.String(), errText.String()
+		return ee.ExitCode(), out.String(), errText.String(), nil
 	}
-	t.Fatalf("%s: %v", strings.Join(args, " "), err)
-	return -1, "", ""
+	return -1, out.String(), errText.String(), err
 }
 
 // runWizardLine runs a wizard command line in tmux, waits for its first screen, quits

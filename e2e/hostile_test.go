@@ -94,7 +94,7 @@ func TestHostileWizardScreens(t *testing.T) {
 	keys("a")
 	check("Signed in as Adele clickevil Vance", "tenant Contoso clickevil", "Mail.Readclickevil")
 	// The tenant has no Dynamics CRM: consent cannot help (AADSTS650052), so none is
-	// offered and the cause names the (sanitized) API (issue 12).
+	// offered and the cause names the (sanitized) API.
 	check("What will fix it", "AADSTS650052", "The tenant needs Dynamics CRM first")
 	keys("Enter")
 	check("Summary", "What will fix it")

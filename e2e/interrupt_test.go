@@ -14,7 +14,7 @@ import (
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
-// Interruption of the built binary (issue 6): SIGINT exits 130 and SIGTERM 143 during
+// Interruption of the built binary: SIGINT exits 130 and SIGTERM 143 during
 // sign-in, verification and the consent wait; the terminal is restored and every
 // port the run opened can be bound again at once.
 

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -137,29 +134,16 @@ func runPython(t *testing.T, py string, env, args []string, onLine func(ctx cont
 	defer cancel()
 	cmd := exec.CommandContext(ctx, py, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var errText strings.Builder
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		errText.WriteString(sc.Text() + "\n")
+	code, stdout, stderr, err := runWatched(cmd, func(line string) {
 		if onLine != nil {
-			onLine(ctx, sc.Text())
+			onLine(ctx, line)
 		}
-	}
-	if err := cmd.Wait(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("%s %s: exit %d\nstdout:\n%s\nstderr:\n%s", filepath.Base(py), strings.Join(args[1:2], " "), ee.ExitCode(), stdout.String(), errText.String())
-		}
+	})
+	switch {
+	case err != nil:
 		t.Fatal(err)
+	case code != 0:
+		t.Fatalf("%s %s: exit %d\nstdout:\n%s\nstderr:\n%s", filepath.Base(py), strings.Join(args[1:2], " "), code, stdout, stderr)
 	}
-	return stdout.String()
+	return stdout
 }

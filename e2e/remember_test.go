@@ -117,23 +117,11 @@ func runWithEnv(t testing.TB, env, args []string, onLine func(ctx context.Contex
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(env, "NO_COLOR=1", "TERM=dumb")
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
+	code, stdout, stderr, err := runWatched(cmd, func(line string) { onLine(ctx, line) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var errText strings.Builder
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		errText.WriteString(sc.Text() + "\n")
-		onLine(ctx, sc.Text())
-	}
-	_ = cmd.Wait()
-	return cmd.ProcessState.ExitCode(), stdout.String(), errText.String()
+	return code, stdout, stderr
 }
 
 // TestRememberWithSecretService: against the real Secret Service (gnome-keyring on a

@@ -1,6 +1,6 @@
 package e2e
 
-// Issue 12: a walk of every demo scenario (emulator.Scenarios, so new ones are
+// A walk of every demo scenario (emulator.Scenarios, so new ones are
 // covered without touching this file) at 80×24 and 120×40, in parallel tmux
 // sessions, driven by what the screen shows — never by sleeps. For each walk: it
 // ends before any wait reaches its timeout, the last screen names the outcome, the
@@ -44,7 +44,7 @@ var cannotFixEnds = map[string]int{
 // exit code of a refusal, 4, not 1.
 var graphRefusedEnds = map[string]bool{"restricted-reader/ce": true}
 
-// pausesFirst are walks whose demo admin cannot grant the consent (issue 10): the
+// pausesFirst are walks whose demo admin cannot grant the consent: the
 // consent screen must pause the wait at once and say so before the walk presses a
 // (which then shows Entra ID's own refusal). UO ends earlier in both tenants (not in the
 // tenant: re-authorize only), so only CE reaches the consent screen.

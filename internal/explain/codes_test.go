@@ -7,6 +7,12 @@ import (
 	"testing"
 )
 
+// A new code is one entry in codes.go and, here, one of the lists below (which kind of
+// code it is) plus its words in TestExplanationsSayWhatTheirCodeMeans.
+
+// designCodes is every AADSTS code of consent and sign-in the tool explains.
+var designCodes = []int{65001, 65004, 90094, 90095, 700016, 50011, 50020, 50105, 900971, 500113, 7000218, 90008, 650051, 650052, 16000, 50076, 50079, 53003, 7000112}
+
 func TestExplainEveryDesignCode(t *testing.T) {
 	shapes := map[string]func(int) error{
 		"form_post":      formPostErr,

@@ -19,9 +19,6 @@ const (
 	corrID  = "11111111-2222-3333-4444-555555555555"
 )
 
-// designCodes is every AADSTS code of consent and sign-in the tool explains.
-var designCodes = []int{65001, 65004, 90094, 90095, 700016, 50011, 50020, 50105, 900971, 500113, 7000218, 90008, 650051, 650052, 16000, 50076, 50079, 53003, 7000112}
-
 func entraDescription(code int) string {
 	return fmt.Sprintf("AADSTS%d: Something <happened> & more.\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: 2025-03-04 05:06:07Z", code, traceID, corrID)
 }

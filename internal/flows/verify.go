@@ -108,30 +108,65 @@ func (s *Session) Verify(ctx context.Context, app *permissions.App) (*Result, er
 // value against its resource's service principal, then look for the grant or
 // assignment that gives it.
 func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, error) {
-	r := &Result{
+	e := &evaluation{app: app, reps: reps, r: &Result{
 		Schema:      ResultSchema,
 		App:         ResultApp{Key: app.Key, DisplayName: app.DisplayName, ClientID: app.ClientID},
 		NextStep:    NextStep(app),
 		Permissions: []PermissionCheck{},
 		Extra:       []ExtraGrant{},
 		Warnings:    []string{},
+	}}
+	for _, step := range []func() error{e.readApp, e.readResources, e.readGrantLists} {
+		if err := step(); err != nil {
+			return nil, err
+		}
 	}
+	e.checkPermissions()
+	e.addExtras()
+	e.setStatus()
+	return e.r, nil
+}
+
+// evaluation is one evaluate in progress: the replies read so far and the Result.
+type evaluation struct {
+	app  *permissions.App
+	reps map[string]*graph.Response
+	r    *Result
+
+	appSP       *spReply             // nil: the app has no service principal (not consented)
+	resources   map[string]*resource // by lower-case appId
+	byObjectID  map[string]*spReply  // the resources' service principals by object id
+	grants      []grantReply
+	assignments []assignmentReply
+	usedScope   map[string]bool // resourceId|scope value (lower case) of required scopes
+	usedRole    map[string]bool // ids of assignments that give a required role
+}
+
+// resource is a required resource's service principal, or missing from the tenant.
+type resource struct {
+	sp      *spReply
+	missing bool
+}
+
+// readApp reads the app's service principal: 404 is "not consented".
+func (e *evaluation) readApp() error {
+	app, reps, r := e.app, e.reps, e.r
 	appRep := reps["app"]
 	if appRep == nil {
-		return nil, fmt.Errorf("no reply for the app's service principal")
+		return fmt.Errorf("no reply for the app's service principal")
 	}
-	var appSP *spReply
 	switch {
 	case appRep.Err == nil:
-		appSP = &spReply{}
+		appSP := &spReply{}
 		if err := jsonUnmarshal(appRep.Body, appSP); err != nil {
-			return nil, fmt.Errorf("decoding the app's service principal: %w", err)
+			return fmt.Errorf("decoding the app's service principal: %w", err)
 		}
 		// A reply that is not the app's service principal proves nothing about it.
 		if appSP.ID == "" || !strings.EqualFold(appSP.AppID, app.ClientID) {
-			return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for the service principal of %s",
+			return fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for the service principal of %s",
 				appSP.AppID, appSP.ID, app.ClientID)
 		}
+		e.appSP = appSP
 		enabled := appSP.AccountEnabled == nil || *appSP.AccountEnabled
 		r.ServicePrincipal = &ResultSP{ID: appSP.ID, AccountEnabled: enabled, DisplayName: appSP.DisplayName}
 		if !enabled {
@@ -143,88 +178,95 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 	case appRep.Status == http.StatusNotFound:
 		// Not consented: no service principal.
 	default:
-		return nil, appRep.Err
+		return appRep.Err
 	}
+	return nil
+}
 
-	// Resources by appId.
-	type resource struct {
-		sp      *spReply
-		missing bool
-	}
-	resources := map[string]*resource{}
-	byObjectID := map[string]*spReply{}
+// readResources reads each required resource's service principal: 404 is a resource
+// missing from the tenant (AADSTS650052 territory).
+func (e *evaluation) readResources() error {
+	app, r := e.app, e.r
+	e.resources, e.byObjectID = map[string]*resource{}, map[string]*spReply{}
 	for i, res := range app.Resources() {
-		rep := reps["r"+strconv.Itoa(i)]
+		rep := e.reps["r"+strconv.Itoa(i)]
 		rs := &resource{}
 		switch {
 		case rep == nil:
-			return nil, fmt.Errorf("no reply for resource %s", res)
+			return fmt.Errorf("no reply for resource %s", res)
 		case rep.Err == nil:
 			rs.sp = &spReply{}
 			if err := jsonUnmarshal(rep.Body, rs.sp); err != nil {
-				return nil, fmt.Errorf("decoding resource %s: %w", res, err)
+				return fmt.Errorf("decoding resource %s: %w", res, err)
 			}
 			if rs.sp.ID == "" || !strings.EqualFold(rs.sp.AppID, res) {
-				return nil, fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for resource %s",
+				return fmt.Errorf("Microsoft Graph answered with another object (appId %q, id %q) for resource %s",
 					rs.sp.AppID, rs.sp.ID, res)
 			}
-			byObjectID[rs.sp.ID] = rs.sp
+			e.byObjectID[rs.sp.ID] = rs.sp
 		case rep.Status == http.StatusNotFound:
 			rs.missing = true
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s (%s) has no service principal in this tenant: "+
 				"its permissions cannot be granted until the tenant has the service (AADSTS650052).", app.APIName(res), res))
 		default:
-			return nil, rep.Err
+			return rep.Err
 		}
-		resources[strings.ToLower(res)] = rs
+		e.resources[strings.ToLower(res)] = rs
 	}
+	return nil
+}
 
-	var grants []grantReply
-	var assignments []assignmentReply
-	if appSP != nil {
-		for _, name := range []string{"grants", "assignments"} {
-			switch rep := reps[name]; {
-			case rep == nil:
-				return nil, fmt.Errorf("no reply for the app's %s", name)
-			case rep.Status == http.StatusNotFound:
-				// The service principal is visible but its lists are not yet: Entra ID
-				// replicates them separately. Not visible yet, never "not consented".
-				r.Replicating = true
-				rep.Value = nil
-			case rep.Err != nil:
-				return nil, rep.Err
-			}
-		}
-		if r.Replicating {
-			r.Warnings = append(r.Warnings, "Microsoft Graph shows the app's service principal but not yet all of its grants (404 on the lists right after consent: replication). Run verify again in a minute.")
-		}
-		for _, raw := range reps["grants"].Value {
-			var g grantReply
-			if err := jsonUnmarshal(raw, &g); err != nil {
-				return nil, fmt.Errorf("decoding a permission grant: %w", err)
-			}
-			grants = append(grants, g)
-		}
-		for _, raw := range reps["assignments"].Value {
-			var a assignmentReply
-			if err := jsonUnmarshal(raw, &a); err != nil {
-				return nil, fmt.Errorf("decoding an app role assignment: %w", err)
-			}
-			assignments = append(assignments, a)
+// readGrantLists reads the app's delegated grants and app role assignments. A 404 on
+// a list while the service principal is visible is replication, never "not consented".
+func (e *evaluation) readGrantLists() error {
+	if e.appSP == nil {
+		return nil
+	}
+	r, reps := e.r, e.reps
+	for _, name := range []string{"grants", "assignments"} {
+		switch rep := reps[name]; {
+		case rep == nil:
+			return fmt.Errorf("no reply for the app's %s", name)
+		case rep.Status == http.StatusNotFound:
+			// Entra ID replicates the lists separately from the service principal.
+			r.Replicating = true
+			rep.Value = nil
+		case rep.Err != nil:
+			return rep.Err
 		}
 	}
+	if r.Replicating {
+		r.Warnings = append(r.Warnings, "Microsoft Graph shows the app's service principal but not yet all of its grants (404 on the lists right after consent: replication). Run verify again in a minute.")
+	}
+	for _, raw := range reps["grants"].Value {
+		var g grantReply
+		if err := jsonUnmarshal(raw, &g); err != nil {
+			return fmt.Errorf("decoding a permission grant: %w", err)
+		}
+		e.grants = append(e.grants, g)
+	}
+	for _, raw := range reps["assignments"].Value {
+		var a assignmentReply
+		if err := jsonUnmarshal(raw, &a); err != nil {
+			return fmt.Errorf("decoding an app role assignment: %w", err)
+		}
+		e.assignments = append(e.assignments, a)
+	}
+	return nil
+}
 
-	usedScope := map[string]bool{} // resourceId|scope value (lower case)
-	usedRole := map[string]bool{}  // assignment id
-	for _, p := range app.Permissions {
+// checkPermissions gives each required permission its status and evidence.
+func (e *evaluation) checkPermissions() {
+	e.usedScope, e.usedRole = map[string]bool{}, map[string]bool{}
+	for _, p := range e.app.Permissions {
 		pc := PermissionCheck{
 			API: p.API, ResourceAppID: p.ResourceAppID, Permission: p.Value, FriendlyName: p.FriendlyName,
 			Type: string(p.Type), Status: PermMissing, NewlyRequired: p.NewlyRequired,
 		}
-		rs := resources[strings.ToLower(p.ResourceAppID)]
+		rs := e.resources[strings.ToLower(p.ResourceAppID)]
 		if rs.missing {
 			pc.Status = PermResourceMissing
-			r.Permissions = append(r.Permissions, pc)
+			e.r.Permissions = append(e.r.Permissions, pc)
 			continue
 		}
 		defs := rs.sp.OAuth2PermissionScopes
@@ -233,68 +275,83 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 		}
 		def := findDef(defs, p.Value)
 		if def == nil {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s does not publish the %s permission %s in this tenant.", p.API, strings.ToLower(string(p.Type)), p.Value))
-			r.Permissions = append(r.Permissions, pc)
+			e.r.Warnings = append(e.r.Warnings, fmt.Sprintf("%s does not publish the %s permission %s in this tenant.", p.API, strings.ToLower(string(p.Type)), p.Value))
+			e.r.Permissions = append(e.r.Permissions, pc)
 			continue
 		}
 		pc.ID = def.ID
 		if p.Type == permissions.Delegated {
-			userOnly := false
-			for _, g := range grants {
-				if !strings.EqualFold(g.ResourceID, rs.sp.ID) || !hasScope(g.Scope, p.Value) {
-					continue
-				}
-				if strings.EqualFold(g.ConsentType, "AllPrincipals") {
-					pc.Status, pc.Evidence = PermGranted, g.ID
-					break
-				}
-				userOnly = true
-			}
-			if pc.Status != PermGranted && userOnly {
-				pc.Status = PermUserConsentOnly
-			}
-			usedScope[strings.ToLower(rs.sp.ID+"|"+p.Value)] = true
+			e.checkScope(&pc, rs.sp.ID, p.Value)
 		} else {
-			for _, a := range assignments {
-				if strings.EqualFold(a.ResourceID, rs.sp.ID) && strings.EqualFold(a.AppRoleID, def.ID) {
-					pc.Status, pc.Evidence = PermGranted, a.ID
-					usedRole[a.ID] = true
-					break
-				}
-			}
+			e.checkRole(&pc, rs.sp.ID, def.ID)
 		}
-		r.Permissions = append(r.Permissions, pc)
+		e.r.Permissions = append(e.r.Permissions, pc)
 	}
+}
 
-	// Extra grants: what the app holds beyond the required set.
-	seenExtra := map[ExtraGrant]bool{}
-	addExtra := func(e ExtraGrant) {
-		if !seenExtra[e] {
-			seenExtra[e] = true
-			r.Extra = append(r.Extra, e)
+// checkScope: a delegated permission is granted only by an AllPrincipals grant on its
+// resource whose scope holds the value; a Principal grant alone is user consent only.
+func (e *evaluation) checkScope(pc *PermissionCheck, resourceID, value string) {
+	userOnly := false
+	for _, g := range e.grants {
+		if !strings.EqualFold(g.ResourceID, resourceID) || !hasScope(g.Scope, value) {
+			continue
+		}
+		if strings.EqualFold(g.ConsentType, "AllPrincipals") {
+			pc.Status, pc.Evidence = PermGranted, g.ID
+			break
+		}
+		userOnly = true
+	}
+	if pc.Status != PermGranted && userOnly {
+		pc.Status = PermUserConsentOnly
+	}
+	e.usedScope[strings.ToLower(resourceID+"|"+value)] = true
+}
+
+// checkRole: an application permission is granted by an assignment of its app role on
+// its resource.
+func (e *evaluation) checkRole(pc *PermissionCheck, resourceID, roleID string) {
+	for _, a := range e.assignments {
+		if strings.EqualFold(a.ResourceID, resourceID) && strings.EqualFold(a.AppRoleID, roleID) {
+			pc.Status, pc.Evidence = PermGranted, a.ID
+			e.usedRole[a.ID] = true
+			return
 		}
 	}
-	for _, g := range grants {
+}
+
+// addExtras lists what the app holds tenant-wide beyond the required set, sorted.
+func (e *evaluation) addExtras() {
+	app, r := e.app, e.r
+	seenExtra := map[ExtraGrant]bool{}
+	addExtra := func(x ExtraGrant) {
+		if !seenExtra[x] {
+			seenExtra[x] = true
+			r.Extra = append(r.Extra, x)
+		}
+	}
+	for _, g := range e.grants {
 		if !strings.EqualFold(g.ConsentType, "AllPrincipals") {
 			continue
 		}
 		api := "resource " + g.ResourceID
-		if sp := byObjectID[g.ResourceID]; sp != nil {
+		if sp := e.byObjectID[g.ResourceID]; sp != nil {
 			api = app.APIName(sp.AppID)
 		}
 		for _, v := range strings.Fields(g.Scope) {
-			if !usedScope[strings.ToLower(g.ResourceID+"|"+v)] {
+			if !e.usedScope[strings.ToLower(g.ResourceID+"|"+v)] {
 				addExtra(ExtraGrant{API: api, Permission: safetext.Sanitize(v), Type: string(permissions.Delegated)})
 			}
 		}
 	}
-	for _, a := range assignments {
-		if usedRole[a.ID] {
+	for _, a := range e.assignments {
+		if e.usedRole[a.ID] {
 			continue
 		}
 		required := false
 		api, value := a.ResourceDisplayName, a.AppRoleID
-		if sp := byObjectID[a.ResourceID]; sp != nil {
+		if sp := e.byObjectID[a.ResourceID]; sp != nil {
 			api = app.APIName(sp.AppID)
 			if d := findDefByID(sp.AppRoles, a.AppRoleID); d != nil {
 				value = d.Value
@@ -316,9 +373,13 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 	slices.SortFunc(r.Extra, func(a, b ExtraGrant) int {
 		return strings.Compare(a.API+"\x00"+a.Type+"\x00"+a.Permission, b.API+"\x00"+b.Type+"\x00"+b.Permission)
 	})
+}
 
+// setStatus decides the overall status.
+func (e *evaluation) setStatus() {
+	app, r := e.app, e.r
 	switch {
-	case appSP == nil:
+	case e.appSP == nil:
 		r.Status = StatusNotConsented
 		if app.ReauthorizeOnly {
 			r.ReauthorizeOnlyBlocked = true
@@ -336,7 +397,6 @@ func evaluate(app *permissions.App, reps map[string]*graph.Response) (*Result, e
 			}
 		}
 	}
-	return r, nil
 }
 
 func reauthorizeOnlyMessage(app *permissions.App) string {
