@@ -54,10 +54,17 @@ type refreshGrant struct {
 
 type deviceGrant struct {
 	DeviceCode, UserCode, ClientID string
-	Scopes                         scopeSet // of the device authorization request
-	Expires                        time.Time
-	UserID                         string
-	Status                         string // pending, approved, declined, redeemed
+	// Tenant is the authority's tenant segment of the device authorization request:
+	// the sign-in at /devicelogin happens there (a guest signs in at the tenant that
+	// invited it, not at /organizations).
+	Tenant  string
+	Scopes  scopeSet // of the device authorization request
+	Expires time.Time
+	UserID  string
+	Status  string // pending, approved, declined, redeemed
+	// Refusal is why Entra ID ended the sign-in (Conditional Access, a guest at the
+	// wrong authority); nil when the user declined.
+	Refusal *oauthError
 }
 
 // oauthError is Entra ID's token endpoint error.
@@ -360,6 +367,14 @@ func (s *Server) redeemDeviceCode(f url.Values, clientID string) (map[string]any
 		return nil, &oauthError{Code: "expired_token", AADSTS: 70019, Message: "Verification code expired."}
 	case d.Status == "pending":
 		return nil, &oauthError{Code: "authorization_pending", AADSTS: 70016, Message: "OAuth 2.0 device flow error. Authorization is pending. Continue polling."}
+	case d.Status == "declined" && d.Refusal != nil:
+		// A sign-in Entra ID refused (not the user) answers the poll with that refusal:
+		// "AADSTS53003: Access has been blocked by Conditional Access policies" is what
+		// a device code client receives when Conditional Access blocks the sign-in
+		// (entra/identity/conditional-access/troubleshoot-conditional-access).
+		e := *d.Refusal
+		e.Code = "invalid_grant"
+		return nil, &e
 	case d.Status == "declined":
 		return nil, &oauthError{Code: "authorization_declined", AADSTS: 70000, Message: "The user denied the authorization request."}
 	case d.Status == "redeemed":
@@ -403,7 +418,7 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, seg string) 
 		s.writeOAuthError(w, oerr)
 		return
 	}
-	d := &deviceGrant{DeviceCode: "DAQABAAEAAA" + randomToken(48), UserCode: userCode(), ClientID: clientID, Scopes: scopes,
+	d := &deviceGrant{DeviceCode: "DAQABAAEAAA" + randomToken(48), UserCode: userCode(), ClientID: clientID, Tenant: seg, Scopes: scopes,
 		Expires: s.now().Add(15 * time.Minute), Status: "pending"}
 	s.devices[d.DeviceCode] = d
 	uri := s.pagesURL + "/devicelogin"

@@ -254,6 +254,9 @@ func (s *Server) finishError(w http.ResponseWriter, t *txn, code, subcode string
 	delete(s.txns, t.ID)
 	if t.Kind == "device" {
 		t.Device.Status = "declined"
+		if subcode != "cancel" {
+			t.Device.Refusal = e
+		}
 		s.errorPage(w, http.StatusOK, e, "")
 		return
 	}
@@ -321,7 +324,7 @@ func (s *Server) deviceLogin(w http.ResponseWriter, r *http.Request) {
 			"Message": "AADSTS70019: The code you entered has expired or was already used. Get a new code from the device you're trying to sign in to and try again."})
 		return
 	}
-	t := &txn{ID: randomToken(24), Kind: "device", Tenant: "organizations", ClientID: d.ClientID, Scopes: d.Scopes.values,
+	t := &txn{ID: randomToken(24), Kind: "device", Tenant: d.Tenant, ClientID: d.ClientID, Scopes: d.Scopes.values,
 		Resource: d.Scopes.resource.AppID, Device: d, Created: s.now()}
 	s.txns[t.ID] = t
 	s.pickerPage(w, t, "Pick an account", s.dir.apps[strings.ToLower(d.ClientID)].DisplayName)
