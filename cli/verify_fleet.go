@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/permissions"
@@ -115,8 +117,12 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 	demoMonitor := ""
 	if t.demo != nil {
 		if o.Fleet.fleetCheck() {
-			if _, err := t.demo.Server.AddDemoCustomers(); err != nil {
+			customers, err := t.demo.Server.AddDemoCustomers()
+			if err != nil {
 				return err
+			}
+			if in.demoFleet && tenants == nil {
+				tenants = demoFleetTenants(a.errOut(), o.Fleet.Tenants, customers)
 			}
 		}
 		if o.Fleet.appAuth() {
@@ -161,16 +167,36 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 
 // fleetInputs are the files a fleet check reads before it signs in.
 type fleetInputs struct {
-	tenants  []string
-	resume   *fleet.Resume
-	baseline *fleet.Baseline
+	tenants []string
+	// demoFleet: --demo with a --tenants file that does not exist: the demo partner
+	// fleet's customers are checked (a newcomer runs the README's line as printed).
+	demoFleet bool
+	resume    *fleet.Resume
+	baseline  *fleet.Baseline
+}
+
+// demoFleetTenants are the demo partner fleet's customer domains, for a --tenants
+// file that does not exist; the note on w says so and how to write that file.
+func demoFleetTenants(w io.Writer, name string, customers []emulator.TenantInfo) []string {
+	domains := make([]string, len(customers))
+	for i, c := range customers {
+		domains[i] = c.Domain
+	}
+	fmt.Fprintf(w, "%s does not exist: checking the demo partner fleet's %d customers. To edit the list, write them to the file first:\n  printf '%%s\\n' %s > %s\n",
+		name, len(domains), strings.Join(domains, " "), name)
+	return domains
 }
 
 // loadFleetInputs reads --tenants, --resume and --baseline: bad input stops the
 // command before any sign-in.
 func loadFleetInputs(a *Factory, o verifyOptions) (fleetInputs, error) {
 	var tenants []string
-	if o.Fleet.Tenants != "" {
+	demoFleet := false
+	if o.Demo && o.Fleet.Tenants != "-" && o.Fleet.Tenants != "" {
+		_, err := os.Stat(o.Fleet.Tenants)
+		demoFleet = errors.Is(err, fs.ErrNotExist)
+	}
+	if o.Fleet.Tenants != "" && !demoFleet {
 		var err error
 		if tenants, err = a.readTenants(o.Fleet.Tenants); err != nil {
 			return fleetInputs{}, err
@@ -196,7 +222,7 @@ func loadFleetInputs(a *Factory, o verifyOptions) (fleetInputs, error) {
 			return fleetInputs{}, err
 		}
 	}
-	return fleetInputs{tenants, resume, baseline}, nil
+	return fleetInputs{tenants, demoFleet, resume, baseline}, nil
 }
 
 // fleetSignIn signs in once for the whole fleet, as the app identity (--auth

@@ -385,7 +385,10 @@ func runPrinted(t *testing.T, emu *testEmulator, line string) (int, string) {
 	if data, err := os.ReadFile("../permissions/catalog.json"); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "my-catalog.json"), data, 0o600)
 	}
-	_ = os.WriteFile(filepath.Join(dir, "customers.txt"), []byte("# customer tenants\n"+emu.srv.TenantID()+"\ncontoso.onmicrosoft.com\n"), 0o600)
+	// A demo line runs as a newcomer has it: no customers.txt (the demo fleet stands in).
+	if !contains(fields, "--demo") {
+		_ = os.WriteFile(filepath.Join(dir, "customers.txt"), []byte("# customer tenants\n"+emu.srv.TenantID()+"\ncontoso.onmicrosoft.com\n"), 0o600)
+	}
 	for name, data := range emu.fixtures {
 		_ = os.WriteFile(filepath.Join(dir, name), data, 0o600)
 	}
