@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"time"
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -58,7 +60,16 @@ func startDemo(ctx context.Context, a *Factory, scenario string) (*demoEnv, erro
 		}
 		cat = c
 	}
-	opts := emulator.Options{Scenario: scenario, Catalog: cat}
+	// The demo tenant imitates --cloud (its Graph resource URI and token issuers) and
+	// registers --signin-client-id as the admin's own sign-in app, as a real tenant
+	// would have it: the fix the signin-app-blocked screen recommends works here.
+	if _, err := flows.LookupCloud(a.opts.Cloud); err != nil {
+		return nil, err
+	}
+	opts := emulator.Options{Scenario: scenario, Catalog: cat, Cloud: a.opts.Cloud}
+	if id := a.opts.SignInClientID; id != "" && !strings.EqualFold(id, signin.ClientID) {
+		opts.SignInClientID = id
+	}
 	if v := a.getenv("D365CONSENT_DEMO_LATENCY"); v != "" {
 		// Hidden test hook: slow every demo HTTPS request, so a test's signal lands
 		// during sign-in or verification.
@@ -77,8 +88,8 @@ func startDemo(ctx context.Context, a *Factory, scenario string) (*demoEnv, erro
 	if tenant == "" {
 		tenant = srv.TenantID()
 	}
-	// The demo tenant is a global-cloud tenant: its scopes name Graph by the URI it
-	// reports (https://graph.microsoft.com), its endpoints are its own; --cloud,
+	// The demo tenant's scopes name Graph by the URI it reports for its cloud
+	// (https://graph.microsoft.com for global), its endpoints are its own;
 	// --authority-host and --graph-url are for real tenants and do not apply here.
 	return &demoEnv{
 		Server: srv,
@@ -91,9 +102,27 @@ func startDemo(ctx context.Context, a *Factory, scenario string) (*demoEnv, erro
 			DeviceCode:     a.opts.DeviceCode,
 			Timeout:        a.opts.Timeout,
 		}),
-		Catalog: srv.Catalog(),
+		Catalog: demoCatalog(srv.Catalog(), a.opts.Cloud),
 		Browser: b,
 	}, nil
+}
+
+// demoCatalog is the demo tenant's catalog for cloud: the tenant registers each app
+// under its one client id whatever cloud it imitates, so that id is the app's there.
+func demoCatalog(cat *permissions.Catalog, cloud string) *permissions.Catalog {
+	if cloud == "" || cloud == "global" {
+		return cat
+	}
+	for i := range cat.Apps {
+		app := &cat.Apps[i]
+		ids := maps.Clone(app.ClientIDs)
+		if ids == nil {
+			ids = map[string]string{}
+		}
+		ids[cloud] = app.ClientID
+		app.ClientIDs = ids
+	}
+	return cat
 }
 
 // Close stops the demo tenant.

@@ -135,12 +135,19 @@ func (a *Factory) lineMode() bool {
 // commandFlags are the flags that make a printed d365consent command run against
 // the same target as this run (ui.Options.CommandFlags).
 func (a *Factory) commandFlags(t wizardTarget) []string {
-	if t.demo {
-		return []string{"--demo", "--scenario", t.scenario}
-	}
 	var f []string
+	if t.demo {
+		f = append(f, "--demo", "--scenario", t.scenario)
+	}
 	if a.opts.Cloud != "" && a.opts.Cloud != "global" {
 		f = append(f, "--cloud", a.opts.Cloud)
+	}
+	if t.demo {
+		// The demo tenant's own sign-in app and cloud, as this run had them.
+		if a.opts.SignInClientID != "" && a.opts.SignInClientID != signin.ClientID {
+			f = append(f, "--signin-client-id", a.opts.SignInClientID)
+		}
+		return f
 	}
 	if a.opts.AuthorityHost != "" {
 		f = append(f, "--authority-host", a.opts.AuthorityHost)

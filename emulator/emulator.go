@@ -54,6 +54,12 @@ type Options struct {
 	// CloudInstance is the cloud the tenant's OpenID configuration reports (zero =
 	// Cloud's); see cloudinstance.go.
 	CloudInstance CloudInstance
+	// SignInClientID, when set, is the admin's own sign-in app: an app registration of
+	// the demo tenant with public client flows allowed and the native reply URLs
+	// (entra/identity-platform/quickstart-register-app, "Configure platform
+	// settings", "Allow public client flows"), used in place of Microsoft Graph
+	// Command Line Tools. Like any app, it asks for consent on first use.
+	SignInClientID string
 	// Proxy, when set, is the loopback address of an HTTPS forward proxy that answers
 	// for the cloud's Microsoft host names with this tenant (proxy.go); the tenant's
 	// issuers, discovery documents and links then carry those names.
@@ -205,6 +211,8 @@ type Server struct {
 	closed        bool
 	wg            sync.WaitGroup
 	cloudInstance CloudInstance
+	// signInClientID is Options.SignInClientID, lower case ("" = the default).
+	signInClientID string
 }
 
 // Start builds the scenario's tenant and starts both listeners.
@@ -238,7 +246,8 @@ func Start(opts Options) (*Server, error) {
 		devices:  map[string]*deviceGrant{},
 		closing:  make(chan struct{}),
 
-		cloudInstance: opts.CloudInstance,
+		cloudInstance:  opts.CloudInstance,
+		signInClientID: strings.ToLower(opts.SignInClientID),
 	}
 	if s.cloudInstance == (CloudInstance{}) {
 		s.cloudInstance = CloudInstance{Name: cl.Instance, RegionScope: cl.RegionScope, RegionSubScope: cl.RegionSubScope}
@@ -260,6 +269,12 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.catalog = demoCatalog(cat, sc)
 	s.dir = newDirectory(s.catalog, s.now())
+	if s.signInClientID != "" && s.dir.apps[s.signInClientID] == nil {
+		own := &application{AppID: s.signInClientID, DisplayName: "Your sign-in app", Publisher: s.dir.tenant.DisplayName,
+			OwnerTenant: s.dir.tenant.ID, ReplyURLs: []string{"http://localhost", "https://login.microsoftonline.com/common/oauth2/nativeclient"}, Public: true}
+		s.dir.apps[own.AppID] = own
+		s.dir.addSP(own, true, s.now())
+	}
 	sc.apply(s.dir, s.catalog)
 
 	if err := s.listen(opts, cl); err != nil {
@@ -465,8 +480,14 @@ func (s *Server) TenantDomain() string { return s.dir.tenant.Domains[0] }
 // TenantName is the demo tenant's display name.
 func (s *Server) TenantName() string { return s.dir.tenant.DisplayName }
 
-// SignInClientID is the wizard's sign-in client, registered in the demo tenant.
-func (s *Server) SignInClientID() string { return SignInClientID }
+// SignInClientID is the wizard's sign-in client registered in the demo tenant:
+// Options.SignInClientID, else Microsoft Graph Command Line Tools.
+func (s *Server) SignInClientID() string {
+	if s.signInClientID != "" {
+		return s.signInClientID
+	}
+	return SignInClientID
+}
 
 // Scenario is the starting state the tenant was built from.
 func (s *Server) Scenario() Scenario { return s.scenario.Scenario }
