@@ -63,8 +63,10 @@ func startDemo(ctx context.Context, a *Factory, scenario string) (*demoEnv, erro
 	// The demo tenant imitates --cloud (its Graph resource URI and token issuers) and
 	// registers --signin-client-id as the admin's own sign-in app, as a real tenant
 	// would have it: the fix the signin-app-blocked screen recommends works here.
-	if _, err := flows.LookupCloud(a.opts.Cloud); err != nil {
-		return nil, err
+	if a.opts.Cloud != "" {
+		if _, err := flows.LookupCloud(a.opts.Cloud); err != nil {
+			return nil, err
+		}
 	}
 	opts := emulator.Options{Scenario: scenario, Catalog: cat, Cloud: a.opts.Cloud}
 	if id := a.opts.SignInClientID; id != "" && !strings.EqualFold(id, signin.ClientID) {
