@@ -307,7 +307,7 @@ func (r *plainRun) explainError() wizard.Work {
 func (r *plainRun) sayExplanation(e *explain.Explanation) {
 	r.say("%s. %s", safetext.Sanitize(e.Title), safetext.Sanitize(e.Meaning))
 	r.say("What to do: %s", safetext.Sanitize(e.Fix))
-	if d := strings.Join(strings.Fields(safetext.Sanitize(e.Description)), " "); d != "" && d != e.Meaning {
+	if d := strings.Join(strings.Fields(entraSaid(e)), " "); d != "" {
 		r.say("Entra ID said: %s", d)
 	}
 	if ids := explain.SupportIDs(e); len(ids) > 0 {

@@ -51,14 +51,15 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 		if e.Fix != "" {
 			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(e.Fix), w) + "\n")
 		}
-		if len(supportLines(e)) > 0 || e.Description != "" {
+		said := entraSaid(e)
+		if len(supportLines(e)) > 0 || said != "" {
 			b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
 		}
 		for _, l := range supportLines(e) {
 			b.WriteString(m.th.Subtle.Render(idLine(l[0], l[1], w)) + "\n")
 		}
-		if e.Description != "" {
-			b.WriteString(m.th.Subtle.Render(wrap(safetext.Sanitize(e.Description), w)) + "\n")
+		if said != "" {
+			b.WriteString(m.th.Subtle.Render(wrap(said, w)) + "\n")
 		}
 		if e.Link != "" {
 			b.WriteString(m.linkLines(safetext.Sanitize(e.Link), w) + "\n")
@@ -78,6 +79,22 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 		keys = append(keys, switchAccountKey)
 	}
 	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
+}
+
+// entraSaid is Entra ID's own text of e, sanitized, without the "AADSTSnnnnn:" it
+// starts with when the error code line says that code already; "" when nothing is left
+// or it only repeats the meaning.
+func entraSaid(e *explain.Explanation) string {
+	d := strings.TrimSpace(safetext.Sanitize(e.Description))
+	if e.Code != 0 {
+		if rest, ok := strings.CutPrefix(d, fmt.Sprintf("AADSTS%d", e.Code)); ok {
+			d = strings.TrimSpace(strings.TrimPrefix(rest, ":"))
+		}
+	}
+	if strings.Join(strings.Fields(d), " ") == strings.Join(strings.Fields(e.Meaning), " ") {
+		return ""
+	}
+	return d
 }
 
 // supportLines are the ids support asks for, label and value, each kept whole.
