@@ -66,7 +66,7 @@ func Write(w io.Writer, apps []permissions.App, to Options) error {
 		for j, p := range a.Permissions {
 			rows[j] = []string{p.API, p.Display(), string(p.Type), p.Purpose, permissions.YesNo(p.NewlyRequired)}
 		}
-		widths, ok := columnWidths([]string{"API", "Permission", "Type", "Purpose", "New?"}, rows, longestValue(a.Permissions), width)
+		widths, ok := columnWidths(tableHeaders(), rows, longestValue(a.Permissions), width)
 		if !ok {
 			writeCards(&b, a, width, dot, bold, faint)
 			b.WriteString(lipgloss.Wrap("Next step: "+a.Consent, width, " "))
@@ -75,7 +75,7 @@ func Write(w io.Writer, apps []permissions.App, to Options) error {
 		}
 		t := table.New().
 			Border(border).
-			Headers("API", "Permission", "Type", "Purpose", "New?").
+			Headers(tableHeaders()...).
 			Rows(rows...).
 			Wrap(true).
 			StyleFunc(func(row, col int) lipgloss.Style {
@@ -97,8 +97,12 @@ func Write(w io.Writer, apps []permissions.App, to Options) error {
 	return err
 }
 
+// tableHeaders are the table's column names. "Newly required", as the publisher's
+// table says: "New?" reads as "new to my tenant".
+func tableHeaders() []string { return []string{"API", "Permission", "Type", "Purpose", "Newly required"} }
+
 // columnWidths sizes the table's content columns to fit total terminal columns.
-// API, Type and New? keep their natural width (they are short and must not break
+// API, Type and Newly required keep their natural width (they are short and must not break
 // mid-word); Permission and Purpose share what is left, Purpose taking the larger
 // part, and wrap. Borders and one space of padding each side are accounted for.
 // It reports false when even the narrowest readable table does not fit: the

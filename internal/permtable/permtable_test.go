@@ -160,15 +160,15 @@ func TestTableHeaderAloneIsBold(t *testing.T) {
 // (room for the longest permission value unbroken plus 20 columns) still gives a table;
 // one column less gives cards.
 func TestColumnWidthsAtTheEdge(t *testing.T) {
-	headers := []string{"API", "Permission", "Type", "Purpose", "New?"}
+	headers := tableHeaders()
 	rows := [][]string{{"Graph", "User.Read (Sign in)", "Delegated", strings.Repeat("word ", 20), "Yes"}}
 	const minPerm = len("User.Read")
-	// overhead: 6 borders + 2 padding × 5 columns; fixed: API 5, Type 9, New? 4
-	edge := (len(headers) + 1 + 2*len(headers)) + 5 + 9 + 4 + minPerm + 20
+	// overhead: 6 borders + 2 padding × 5 columns; fixed: API 5, Type 9, Newly required 14
+	edge := (len(headers) + 1 + 2*len(headers)) + 5 + 9 + 14 + minPerm + 20
 	w, ok := columnWidths(headers, rows, minPerm, edge)
 	// Permission takes 2/5 of the 29 columns left (11), Purpose the other 18.
-	if !ok || w[0] != 5 || w[1] != 11 || w[2] != 9 || w[3] != 18 || w[4] != 4 {
-		t.Fatalf("at %d columns: %v %v, want [5 11 9 18 4]", edge, w, ok)
+	if !ok || w[0] != 5 || w[1] != 11 || w[2] != 9 || w[3] != 18 || w[4] != 14 {
+		t.Fatalf("at %d columns: %v %v, want [5 11 9 18 14]", edge, w, ok)
 	}
 	if w, ok := columnWidths(headers, rows, minPerm, edge-1); ok {
 		t.Fatalf("at %d columns: %v, want no table", edge-1, w)
