@@ -126,3 +126,28 @@ func TestHostileWizardAccessible(t *testing.T) {
 	testkit.CheckInert(t, "accessible wizard stdout", out)
 	testkit.CheckInert(t, "accessible wizard stderr", errOut)
 }
+
+// The hostile scenario's description names what carries the hostile text (and no
+// consent error, which the scenario never shows); the wizard shows the tenant's name
+// and the granted scope inert.
+func TestHostileScenarioShowsWhatItsDescriptionNames(t *testing.T) {
+	var desc string
+	for _, s := range emulator.Scenarios() {
+		if s.Name == "hostile" {
+			desc = s.Description
+		}
+	}
+	want := "its, the admin's and the apps' names and a granted scope carry escape sequences"
+	if !strings.Contains(desc, want) || strings.Contains(desc, "error") {
+		t.Fatalf("description %q does not say %q", desc, want)
+	}
+	out, errOut, _ := runAccessibleDemo(t, nil, []string{"TERM=xterm-256color"},
+		[]string{"demo", "--scenario", "hostile", "--no-browser", "--accessible"},
+		[][2]string{{"Type a number", "1"}, {"Press Enter to sign in", ""}, {"in the demo browser as the signed-in account", "a"},
+			{"Save a report", ""}})
+	for _, shown := range []string{"Contoso clickevil Demo", "Mail.Readclickevil"} {
+		if !strings.Contains(out, shown) {
+			t.Errorf("the wizard did not show %q:\n%s\n%s", shown, out, errOut)
+		}
+	}
+}
