@@ -28,7 +28,7 @@ func tokenFor(srv *Server, upn string) string {
 	consentSignInClient(srv.dir)
 	u := srv.dir.userByUPN(upn)
 	scopes, _ := srv.parseScopes("User.Read")
-	return srv.tokenResponse(SignInClientID, u, scopes, false)["access_token"].(string)
+	return srv.tokenResponse(SignInClientID, u, scopes, false, false)["access_token"].(string)
 }
 
 func graphDo(t testing.TB, srv *Server, token, method, path string, body any) (int, http.Header, map[string]any) {
