@@ -485,6 +485,7 @@ func TestScenarioStartingStates(t *testing.T) {
 		"pim-first-use":         {absentCE, absentUO},
 		"first-use":             {absentCE, absentUO},
 		"custom-role":           {absentCE, absentUO},
+		"custom-role-group":     {absentCE, absentUO},
 		"renamed-app":           {want{true, true, all("missing", "user_impersonation")}, absentUO},
 		"cloud-app-admin":       {absentCE, absentUO},
 		"group-role":            {absentCE, absentUO},
