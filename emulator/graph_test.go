@@ -493,6 +493,7 @@ func TestScenarioStartingStates(t *testing.T) {
 		"restricted-reader":     {full, absentUO},
 		"consent-workflow":      {absentCE, absentUO},
 		"mfa-required":          {absentCE, absentUO},
+		"session-revoked":       {absentCE, absentUO},
 		"ca-blocked":            {absentCE, absentUO},
 		"signin-app-blocked":    {absentCE, absentUO},
 		"soft-deleted":          {absentCE, absentUO},

@@ -211,6 +211,8 @@ var scenarioDefs = []scenarioDef{
 			d.st.demoUser = d.users[2]
 			d.st.consentWorkflow = true
 		}},
+	{Scenario: Scenario{"session-revoked", "continuous access evaluation: Microsoft Graph answers the first request of a client that declares the capability cp1 with a claims challenge (insufficient_claims, cae.go); the wizard asks to sign in again with the claims, then goes on"},
+		faults: Faults{ClaimsChallenge: 1}},
 	{Scenario: Scenario{"mfa-required", "Conditional Access starts requiring MFA after the first sign-in: the token refresh fails with AADSTS50076 and the wizard asks to sign in again, then goes on"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			d.st.mfaRequired = true

@@ -44,3 +44,17 @@ func TestGraphClaimsChallengeToCP1Client(t *testing.T) {
 		t.Fatalf("the sign-in again asks for %q, want the challenge's nbf and the cp1 capability", claims)
 	}
 }
+
+// The session-revoked demo scenario sends that challenge once: the sign-in prompts a
+// second time with the claims and reads the admin.
+func TestSessionRevokedScenarioChallenges(t *testing.T) {
+	srv, s, _ := openSession(t, emulator.Options{Scenario: "session-revoked"}, nil, nil)
+	var prompts []flows.SignInPrompt
+	admin, err := s.SignIn(context.Background(), func(p flows.SignInPrompt) { prompts = append(prompts, p) })
+	if err != nil || admin == nil || admin.UPN != srv.DemoUser() {
+		t.Fatalf("sign-in: %+v %v", admin, err)
+	}
+	if n := srv.Faults().ClaimsChallenge; n != 0 || len(prompts) != 2 || !prompts[1].Claims {
+		t.Fatalf("%d challenges left, prompts %+v: want one challenge answered by a second sign-in", n, prompts)
+	}
+}
