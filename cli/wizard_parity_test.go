@@ -29,6 +29,9 @@ type walk struct {
 	status   flows.Status // of the last verification, "" when none
 	code     int
 	commands []string
+	// mayRevoke, revoked: the wizard said which tenant-wide grants consent may revoke
+	// (before it) and which it revoked (after it).
+	mayRevoke, revoked bool
 }
 
 // TestWizardParityAcrossRenderers walks every demo scenario through line mode and the
@@ -89,7 +92,10 @@ func (a *Factory) finish(o ui.Outcome, out *lockedBuffer, t wizardTarget, shown 
 	if o.Result != nil {
 		w.status = o.Result.Status
 	}
-	for _, l := range strings.Split(shown+"\n"+out.String(), "\n") {
+	all := shown + "\n" + out.String()
+	w.mayRevoke = strings.Contains(all, "Granting admin consent may revoke")
+	w.revoked = strings.Contains(all, "Consent removed grants")
+	for _, l := range strings.Split(all, "\n") {
 		if l = strings.TrimSpace(l); commandLine.MatchString(l) && !slices.Contains(w.commands, l) {
 			w.commands = append(w.commands, l)
 		}
@@ -282,4 +288,18 @@ func firstURL(text string) string {
 		}
 	}
 	return ""
+}
+
+// TestWizardNamesRevokedGrants: CE in messy-grants holds user_impersonation on Dynamics
+// ERP tenant-wide, beyond what it requests; admin consent replaces that grant. Both
+// renderers say before consent that it may go and after consent that it went.
+func TestWizardNamesRevokedGrants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks a scenario twice against the demo tenant")
+	}
+	for name, w := range map[string]walk{"line mode": walkLineMode(t, "messy-grants", "1"), "full screen": walkFullScreen(t, "messy-grants", "1")} {
+		if !w.mayRevoke || !w.revoked {
+			t.Errorf("%s: said it may revoke %v, said it revoked %v: %+v", name, w.mayRevoke, w.revoked, w)
+		}
+	}
 }

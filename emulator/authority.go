@@ -199,7 +199,11 @@ func (s *Server) openIDConfig(w http.ResponseWriter, r *http.Request, seg string
 }
 
 // tokenResponse issues tokens for user, for the resource of scopes; s.mu held.
-func (s *Server) tokenResponse(clientID string, u *user, scopes scopeSet, withRefresh bool) map[string]any {
+//
+// cp1: the token request declared the client capability cp1 (its claims parameter,
+// declaresCP1); the access token then carries xms_cc, which Graph reads to send
+// claims challenges (cae.go).
+func (s *Server) tokenResponse(clientID string, u *user, scopes scopeSet, withRefresh, cp1 bool) map[string]any {
 	now := s.now()
 	tid := s.dir.tenant.ID
 	consented, _ := s.consentFor(clientID, scopes.resource, u)
@@ -207,14 +211,18 @@ func (s *Server) tokenResponse(clientID string, u *user, scopes scopeSet, withRe
 	if a := s.dir.apps[strings.ToLower(clientID)]; a != nil {
 		appName = a.DisplayName
 	}
-	at := s.signJWT(map[string]any{
+	atClaims := map[string]any{
 		"aud": s.audience(scopes), "iss": s.issuerV1(),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"appid": clientID, "app_displayname": appName, "idtyp": "user", "ver": "1.0",
 		"oid": u.ID, "sub": stableID("sub:" + u.ID + clientID), "tid": tid, "upn": u.UPN, "unique_name": u.UPN,
 		"name": u.DisplayName, "given_name": u.GivenName, "family_name": u.Surname,
 		"scp": strings.Join(consented, " "), "wids": s.dir.activeRoles(u), "uti": randomToken(16), "scenario": s.scenario.Name,
-	})
+	}
+	if cp1 {
+		atClaims["xms_cc"] = []string{"cp1"}
+	}
+	at := s.signJWT(atClaims)
 	idt := s.signJWT(map[string]any{
 		"aud": clientID, "iss": s.authorityHost + "/" + tid + "/v2.0",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
@@ -323,7 +331,7 @@ func (s *Server) redeemCode(f url.Values, clientID string, scopes scopeSet) (map
 		return nil, &oauthError{Code: "invalid_grant", AADSTS: 50148, Message: "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE."}
 	}
 	s.signIns.Add(1)
-	return s.tokenResponse(clientID, s.dir.userByID(c.UserID), scopes, containsFold(scopes.values, "offline_access")), nil
+	return s.tokenResponse(clientID, s.dir.userByID(c.UserID), scopes, containsFold(scopes.values, "offline_access"), declaresCP1(f)), nil
 }
 
 // redeemRefresh is the refresh token grant; a refresh can need MFA again or consent
@@ -348,7 +356,7 @@ func (s *Server) redeemRefresh(f url.Values, clientID string, scopes scopeSet) (
 			"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", clientID, s.dir.apps[strings.ToLower(clientID)].DisplayName)}
 	}
 	s.refreshes.Add(1)
-	return s.tokenResponse(clientID, u, scopes, containsFold(scopes.values, "offline_access")), nil
+	return s.tokenResponse(clientID, u, scopes, containsFold(scopes.values, "offline_access"), declaresCP1(f)), nil
 }
 
 // redeemDeviceCode is the device code grant's polling; pending, declined, expired and
@@ -382,7 +390,7 @@ func (s *Server) redeemDeviceCode(f url.Values, clientID string) (map[string]any
 	}
 	d.Status = "redeemed"
 	s.signIns.Add(1)
-	return s.tokenResponse(clientID, s.dir.userByID(d.UserID), d.Scopes, containsFold(d.Scopes.values, "offline_access")), nil
+	return s.tokenResponse(clientID, s.dir.userByID(d.UserID), d.Scopes, containsFold(d.Scopes.values, "offline_access"), declaresCP1(f)), nil
 }
 
 func pkceMatches(challenge, method, verifier string) bool {

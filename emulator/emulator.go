@@ -108,6 +108,10 @@ type Faults struct {
 	// Hang makes Graph accept every request and never answer it (until the client
 	// gives up or the server closes): a service that is up but stuck.
 	Hang bool
+	// ClaimsChallenge answers the next N Graph requests whose access token declares
+	// the client capability cp1 with a continuous access evaluation claims challenge
+	// (cae.go); a token without it is served as before.
+	ClaimsChallenge int
 }
 
 func (f Faults) merge(over Faults) Faults {
@@ -156,6 +160,9 @@ func (f Faults) merge(over Faults) Faults {
 	if over.Hang {
 		f.Hang = true
 	}
+	if over.ClaimsChallenge != 0 {
+		f.ClaimsChallenge = over.ClaimsChallenge
+	}
 	return f
 }
 
@@ -191,11 +198,13 @@ type Server struct {
 	signIns       atomic.Int64
 	refreshes     atomic.Int64
 
-	mu            sync.Mutex
-	faults        Faults
-	rng           *rand.Rand // draws UnavailableRate; seeded with Faults.Seed
-	orderRng      *rand.Rand // orders $batch responses; seeded with Faults.Seed
-	lagCalls      int        // reads answered by a lagging replica (Faults.LaggingReplica)
+	mu       sync.Mutex
+	faults   Faults
+	rng      *rand.Rand // draws UnavailableRate; seeded with Faults.Seed
+	orderRng *rand.Rand // orders $batch responses; seeded with Faults.Seed
+	lagCalls int        // reads answered by a lagging replica (Faults.LaggingReplica)
+	// caeRevoked: the uti of access tokens a claims challenge revoked (cae.go).
+	caeRevoked    map[string]bool
 	closing       chan struct{}
 	throttleUntil time.Time
 	dir           *directory

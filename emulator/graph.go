@@ -128,6 +128,9 @@ func (s *Server) authenticate(r *http.Request) (*principal, *graphResult) {
 	if p == nil {
 		return deny(reason)
 	}
+	if res := s.claimsChallenge(claims); res != nil {
+		return nil, res
+	}
 	return p, nil
 }
 

@@ -28,7 +28,7 @@ func tokenFor(srv *Server, upn string) string {
 	consentSignInClient(srv.dir)
 	u := srv.dir.userByUPN(upn)
 	scopes, _ := srv.parseScopes("User.Read")
-	return srv.tokenResponse(SignInClientID, u, scopes, false)["access_token"].(string)
+	return srv.tokenResponse(SignInClientID, u, scopes, false, false)["access_token"].(string)
 }
 
 func graphDo(t testing.TB, srv *Server, token, method, path string, body any) (int, http.Header, map[string]any) {
@@ -485,6 +485,7 @@ func TestScenarioStartingStates(t *testing.T) {
 		"pim-first-use":         {absentCE, absentUO},
 		"first-use":             {absentCE, absentUO},
 		"custom-role":           {absentCE, absentUO},
+		"custom-role-group":     {absentCE, absentUO},
 		"renamed-app":           {want{true, true, all("missing", "user_impersonation")}, absentUO},
 		"cloud-app-admin":       {absentCE, absentUO},
 		"group-role":            {absentCE, absentUO},
@@ -492,6 +493,7 @@ func TestScenarioStartingStates(t *testing.T) {
 		"restricted-reader":     {full, absentUO},
 		"consent-workflow":      {absentCE, absentUO},
 		"mfa-required":          {absentCE, absentUO},
+		"session-revoked":       {absentCE, absentUO},
 		"ca-blocked":            {absentCE, absentUO},
 		"signin-app-blocked":    {absentCE, absentUO},
 		"soft-deleted":          {absentCE, absentUO},

@@ -54,6 +54,7 @@ type group struct {
 	ID, DisplayName, Description string
 	AssignableToRole             bool
 	Roles                        []string // role template ids assigned to the group
+	CustomRoles                  []string // custom role ids assigned to the group (customRole)
 	Members                      []string // user ids
 }
 
@@ -190,7 +191,13 @@ const ConsentGrantAction = "microsoft.directory/servicePrincipals/managePermissi
 // customRoleGrants: one of the user's custom roles may grant tenant-wide consent to
 // delegated permissions.
 func (d *directory) customRoleGrants(u *user) bool {
-	for _, id := range u.CustomRoles {
+	ids := append([]string(nil), u.CustomRoles...)
+	for _, g := range d.groupsOf(u) {
+		if g.AssignableToRole {
+			ids = append(ids, g.CustomRoles...)
+		}
+	}
+	for _, id := range ids {
 		for _, r := range d.customRoles {
 			if r.ID == id && containsFold(r.Actions, ConsentGrantAction) {
 				return true
@@ -219,10 +226,17 @@ func (s *Server) roleAssignments(q url.Values, p *principal) graphResult {
 		return s.graphError(400, "Request_UnsupportedQuery", "This demo tenant lists role assignments by $filter=principalId eq '<id>' only.")
 	}
 	expand := strings.EqualFold(strings.TrimSpace(q.Get("$expand")), "roleDefinition")
-	var u *user
+	// The principal is a user or a role-assignable group, which holds built-in and
+	// custom roles for its members (role-based-access-control/groups-concept).
+	var roles, custom []string
 	for _, cand := range p.dir.users {
 		if strings.EqualFold(cand.ID, m[1]) {
-			u = cand
+			roles, custom = cand.Roles, cand.CustomRoles
+		}
+	}
+	for _, g := range p.dir.groups {
+		if strings.EqualFold(g.ID, m[1]) && g.AssignableToRole {
+			roles, custom = g.Roles, g.CustomRoles
 		}
 	}
 	items := []map[string]any{}
@@ -233,15 +247,15 @@ func (s *Server) roleAssignments(q url.Values, p *principal) graphResult {
 		}
 		items = append(items, a)
 	}
-	if u != nil {
-		for _, t := range u.Roles {
+	{
+		for _, t := range roles {
 			name := t
 			if r := p.dir.roleByTemplate(t); r != nil {
 				name = r.DisplayName
 			}
 			add(t, map[string]any{"id": t, "displayName": name, "isBuiltIn": true, "templateId": t, "rolePermissions": []any{}})
 		}
-		for _, id := range u.CustomRoles {
+		for _, id := range custom {
 			for _, r := range p.dir.customRoles {
 				if r.ID == id {
 					add(r.ID, map[string]any{"id": r.ID, "displayName": r.DisplayName, "isBuiltIn": false, "templateId": r.ID,

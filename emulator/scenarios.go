@@ -168,6 +168,13 @@ var scenarioDefs = []scenarioDef{
 			d.customRoles = append(d.customRoles, r)
 			d.users[0].Roles, d.users[0].CustomRoles = []string{GlobalReaderTemplateID}, []string{r.ID}
 		}},
+	{Scenario: Scenario{"custom-role-group", "the admin holds a custom directory role that may grant tenant-wide consent through a role-assignable group: read through the group's role assignments; the role check says unknown (never pauses), and Entra ID decides on the consent page (AADSTS90094 for Microsoft Graph application permissions)"},
+		setup: func(d *directory, cat *permissions.Catalog) {
+			r := customRole{ID: stableID("customrole:consent"), DisplayName: "Consent Granter (custom)", Actions: []string{ConsentGrantAction}}
+			d.customRoles = append(d.customRoles, r)
+			d.users[0].Roles = []string{GlobalReaderTemplateID}
+			d.addGroup("Consent Granters", nil, d.users[0].ID).CustomRoles = []string{r.ID}
+		}},
 	{Scenario: Scenario{"cloud-app-admin", "the admin is Cloud Application Administrator: may grant the delegated rows, not Microsoft Graph application permissions; admin consent is refused (AADSTS90094)"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			d.users[0].Roles = []string{CloudAppAdminTemplateID}
@@ -204,6 +211,8 @@ var scenarioDefs = []scenarioDef{
 			d.st.demoUser = d.users[2]
 			d.st.consentWorkflow = true
 		}},
+	{Scenario: Scenario{"session-revoked", "continuous access evaluation: Microsoft Graph answers the first request of a client that declares the capability cp1 with a claims challenge (insufficient_claims, cae.go); the wizard asks to sign in again with the claims, then goes on"},
+		faults: Faults{ClaimsChallenge: 1}},
 	{Scenario: Scenario{"mfa-required", "Conditional Access starts requiring MFA after the first sign-in: the token refresh fails with AADSTS50076 and the wizard asks to sign in again, then goes on"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			d.st.mfaRequired = true

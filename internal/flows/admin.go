@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/permissions"
@@ -88,6 +91,7 @@ func (s *Session) loadAdmin(ctx context.Context) (*Admin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the signed-in admin: %w", graphCtxErr(ctx, err))
 	}
+	s.addGroupRoles(ctx, reps)
 	return s.buildAdmin(reps)
 }
 
@@ -182,7 +186,15 @@ func (a *Admin) setCustom(reps map[string]*graph.Response) {
 	r, asked := reps["custom"]
 	a.customAsked = asked
 	a.CustomRoles, a.CustomRolesErr = nil, nil
-	if asked {
-		a.CustomRoles, a.CustomRolesErr = parseCustomRoles(r)
+	if !asked {
+		return
+	}
+	a.CustomRoles, a.CustomRolesErr = parseCustomRoles(r)
+	for _, id := range slices.Sorted(maps.Keys(reps)) {
+		if !strings.HasPrefix(id, groupRolePrefix) || a.CustomRolesErr != nil {
+			continue
+		}
+		roles, err := parseCustomRoles(reps[id])
+		a.CustomRoles, a.CustomRolesErr = append(a.CustomRoles, roles...), err
 	}
 }

@@ -27,7 +27,7 @@ const (
 // ConsistencyLevel: eventual and $count=true
 // (https://learn.microsoft.com/graph/aad-advanced-queries); directory roles are
 // picked by @odata.type in code.
-const RolesRequestURL = "/me/transitiveMemberOf?$select=id,displayName,roleTemplateId"
+const RolesRequestURL = "/me/transitiveMemberOf?$select=id,displayName,roleTemplateId,isAssignableToRole"
 
 // DirectoryRole is an active directory role of the signed-in user.
 // Its name is display-safe (graph.Unmarshal).
@@ -74,6 +74,8 @@ type memberReply struct {
 	ID             string `json:"id"`
 	DisplayName    string `json:"displayName"`
 	RoleTemplateID string `json:"roleTemplateId"`
+	// IsAssignableToRole: a role-assignable group, which may hold roles for its members.
+	IsAssignableToRole bool `json:"isAssignableToRole"`
 }
 
 // errLimitedRoles: Graph returned role objects without their properties (the caller

@@ -1,12 +1,15 @@
 package flows
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows/graph"
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // Custom directory roles may grant admin consent too
@@ -95,4 +98,50 @@ func (a *Admin) withCustomRoles(c RoleCheck) RoleCheck {
 		}
 	}
 	return c
+}
+
+// groupRolePrefix names the requests for the role assignments of the user's
+// role-assignable groups: a custom role assigned to such a group is held by its members
+// (entra/identity/role-based-access-control/groups-concept: "You can also create
+// custom roles with specific permissions and assign them to groups") and is not among
+// the user's own role assignments.
+const groupRolePrefix = "custom-group:"
+
+// assignableGroups are the role-assignable groups of a transitiveMemberOf reply.
+func assignableGroups(r *graph.Response) []string {
+	if r == nil || r.Err != nil {
+		return nil
+	}
+	var out []string
+	for _, raw := range r.Value {
+		var m memberReply
+		if jsonUnmarshal(raw, &m) == nil && strings.EqualFold(m.Type, "#microsoft.graph.group") && m.IsAssignableToRole && permissions.IsGUID(m.ID) {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// addGroupRoles reads, when the user's custom roles were asked for, the role
+// assignments of the user's role-assignable groups into reps (groupRolePrefix + id);
+// setCustom reads them with the user's own. A failed read is kept as a missing reply:
+// the custom roles are then unknown, never "none".
+func (s *Session) addGroupRoles(ctx context.Context, reps map[string]*graph.Response) {
+	if _, asked := reps["custom"]; !asked {
+		return
+	}
+	var reqs []graph.Request
+	for _, id := range assignableGroups(reps["roles"]) {
+		reqs = append(reqs, graph.Request{ID: groupRolePrefix + id, Method: http.MethodGet, URL: customRolesURL(id)})
+	}
+	if len(reqs) == 0 {
+		return
+	}
+	got, err := s.graph.BatchAll(ctx, reqs)
+	if err != nil {
+		s.logger.Warn("reading the role assignments of role-assignable groups", "err", err)
+	}
+	for _, r := range reqs {
+		reps[r.ID] = got[r.ID] // nil when not read: parseCustomRoles says "no reply"
+	}
 }

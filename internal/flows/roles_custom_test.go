@@ -13,7 +13,15 @@ import (
 // from the role assignments with their definitions, and makes the verdict "unknown"
 // (never "cannot grant"), so the consent wait does not pause for an admin who can.
 func TestCustomRoleThatMayGrantNeverPauses(t *testing.T) {
-	f := start(t, "custom-role", emulator.Faults{}, newFakeClock(false), nil)
+	for _, scenario := range []string{"custom-role", "custom-role-group"} {
+		t.Run(scenario, func(t *testing.T) { customRoleNeverPauses(t, scenario) })
+	}
+}
+
+// customRoleNeverPauses: the scenario's admin holds "Consent Granter (custom)",
+// directly (custom-role) or through a role-assignable group (custom-role-group).
+func customRoleNeverPauses(t *testing.T, scenario string) {
+	f := start(t, scenario, emulator.Faults{}, newFakeClock(false), nil)
 	a := f.session.Admin()
 	c := a.RoleCheck(f.app(t, "ce"))
 	if c.Verdict != flows.RoleUnknown || !strings.Contains(c.Message, "Consent Granter (custom)") {

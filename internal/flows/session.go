@@ -290,6 +290,7 @@ func (s *Session) rereadRoles(ctx context.Context) {
 		s.logger.Warn("reading directory roles again", "err", err)
 		return
 	}
+	s.addGroupRoles(ctx, reps)
 	c := *a
 	c.setCustom(reps)
 	c.setRoles(reps["roles"])
@@ -503,6 +504,7 @@ func (s *Session) VerifyWithAdmin(ctx context.Context, app *permissions.App) (*A
 	if err != nil {
 		return nil, nil, fmt.Errorf("verifying grants: %w", graphCtxErr(ctx, err))
 	}
+	s.addGroupRoles(ctx, reps)
 	admin, err := s.buildAdmin(reps)
 	if err != nil {
 		return nil, nil, err

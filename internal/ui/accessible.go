@@ -206,6 +206,9 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 		r.say("Admin consent cannot change this, so the wizard offers none. Afterwards, check with:")
 		r.sayCommand(r.flow.Command("verify"))
 	default:
+		if n := r.flow.MayRevokeNotice(); n != "" {
+			r.say("Warning: %s", safetext.Sanitize(n))
+		}
 		if _, err := r.ask("Press Enter to open the admin consent page (q quits):"); err != nil {
 			return r.stop(err)
 		}
@@ -225,6 +228,9 @@ func (r *plainRun) summary(w wizard.Work) wizard.Work {
 		r.say("")
 		r.say("Summary:")
 		r.printResult(final)
+		if n := r.flow.RevokedNotice(); n != "" {
+			r.say("Warning: %s", safetext.Sanitize(n))
+		}
 		if note := r.flow.Note(); note != "" {
 			r.say("%s", note)
 		}

@@ -94,6 +94,9 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 		}
 		b.WriteString(wrap("Re-authorization will add: "+strings.Join(names, ", ")+".", w) + "\n")
 	}
+	if n := m.flow.MayRevokeNotice(); n != "" {
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(n), w) + "\n")
+	}
 	if m.flow.App().ReauthorizeOnly { // UO is re-authorized, never "granted" anew
 		b.WriteString(wrap("Enter opens the admin consent page that re-authorizes the app for every permission.", w))
 	} else {

@@ -70,6 +70,9 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	if ew := m.extrasAndWarnings(r, w); ew != "" {
 		b.WriteString(ew + "\n")
 	}
+	if n := m.flow.RevokedNotice(); n != "" {
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(n), w) + "\n")
+	}
 	next := r.NextStep
 	if next == "" {
 		next = flows.NextStep(m.flow.App())

@@ -139,7 +139,7 @@ func (f *Flow) Proceed() Work {
 		return NoWork
 	}
 	f.enter(Consent)
-	f.paused, f.redirected, f.resumed = nil, false, false
+	f.paused, f.redirected, f.resumed, f.revoked = nil, false, false, nil
 	return ConsentWork
 }
 
@@ -166,6 +166,9 @@ func (f *Flow) ConsentEvent(ev flows.ConsentEvent) Work {
 		f.paused = ev.Paused
 	}
 	f.redirected = f.redirected || ev.Redirected
+	if ev.Done {
+		f.revoked = ev.Revoked
+	}
 	switch {
 	case ev.Err != nil:
 		return f.consentFailed(ev)

@@ -66,6 +66,8 @@ type Flow struct {
 	note       string
 	// consentURL is the admin consent link the consent step showed ("" before).
 	consentURL string
+	// revoked are the tenant-wide grants the last consent took away.
+	revoked []flows.ExtraGrant
 
 	signInAgain, findAfterSignIn bool
 
@@ -223,4 +225,23 @@ func (f *Flow) Blocked() bool {
 // ConsentOffered: the current state is read, and admin consent can change it.
 func (f *Flow) ConsentOffered() bool {
 	return f.before != nil && !f.Blocked() && flows.ConsentCanHelp(f.before)
+}
+
+// MayRevokeNotice is what the current state says before consent is offered about the
+// tenant-wide grants beyond the catalog that consent may revoke; "" when consent is
+// not offered or the app holds none.
+func (f *Flow) MayRevokeNotice() string {
+	if f.step != State || !f.ConsentOffered() {
+		return ""
+	}
+	return flows.RevokeNotice(flows.MayRevoke(f.before), false)
+}
+
+// RevokedNotice is what the summary says about the tenant-wide grants the consent
+// took away; "" when it took none.
+func (f *Flow) RevokedNotice() string {
+	if f.step != Summary {
+		return ""
+	}
+	return flows.RevokeNotice(f.revoked, true)
 }

@@ -314,30 +314,12 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte, saf
 				return nil, err
 			}
 		}
-		c.requests.Add(1)
-		resp, err := c.http.Do(req)
+		resp, data, err := c.roundTrip(ctx, req, method, path)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
-			// A transport error may carry what a proxy answered (its status line).
-			err = safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
-			if safe && resends < MaxResends {
-				resends++
-				if err := c.sleep(ctx, c.retryDelay("", attempt), 0); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			return nil, err
-		}
-		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, context.Cause(ctx)
-			}
-			err = safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
+			// A read that never got its whole answer is safe to send again.
 			if safe && resends < MaxResends {
 				resends++
 				if err := c.sleep(ctx, c.retryDelay("", attempt), 0); err != nil {
@@ -373,6 +355,22 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte, saf
 		}
 		return nil, newError(method, path, resp.StatusCode, resp.Header.Get, data)
 	}
+}
+
+// roundTrip sends req and reads the whole answer. Its error (a transport error, which
+// may carry what a proxy answered, or a cut reply) is display-safe.
+func (c *Client) roundTrip(ctx context.Context, req *http.Request, method, path string) (*http.Response, []byte, error) {
+	c.requests.Add(1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: %w", method, path, err))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	resp.Body.Close()
+	if err != nil {
+		return nil, nil, safetext.WrapError(fmt.Errorf("Microsoft Graph %s %s: reading the reply: %w", method, path, err))
+	}
+	return resp, data, nil
 }
 
 // resolve turns a path ("/me") or an absolute URL (a nextLink) into an absolute URL
