@@ -99,7 +99,9 @@ func Write(w io.Writer, apps []permissions.App, to Options) error {
 
 // tableHeaders are the table's column names. "Newly required", as the publisher's
 // table says: "New?" reads as "new to my tenant".
-func tableHeaders() []string { return []string{"API", "Permission", "Type", "Purpose", "Newly required"} }
+func tableHeaders() []string {
+	return []string{"API", "Permission", "Type", "Purpose", "Newly required"}
+}
 
 // columnWidths sizes the table's content columns to fit total terminal columns.
 // API, Type and Newly required keep their natural width (they are short and must not break
