@@ -127,6 +127,9 @@ func TestSwitchAccountFromTheError(t *testing.T) {
 		{"graph 403 on the state", []ev{chooseE(0), cont, signed(admin, nil), verified(nil, forbidden), switchAcc}, SignIn, SignInAgainWork},
 		{"no role to grant", seq(toState(missing), []ev{proceed, consentEv(flows.ConsentEvent{Done: true, Err: errCFail})}), SignIn, SignInAgainWork},
 		{"network failure", []ev{chooseE(0), cont, signed(admin, nil), verified(nil, errBoom), switchAcc}, Error, NoWork},
+		{"admin approval required (AADSTS90094)", []ev{chooseE(0), cont, signed(nil, errors.New("AADSTS90094: Admin consent is required.")), switchAcc}, SignIn, SignInAgainWork},
+		{"admin consent request filed (AADSTS90095)", []ev{chooseE(0), cont, signed(nil, errors.New("AADSTS90095: A request was filed.")), switchAcc}, SignIn, SignInAgainWork},
+		{"another Entra refusal (AADSTS65004)", []ev{chooseE(0), cont, signed(nil, errors.New("AADSTS65004: The user declined.")), switchAcc}, Error, NoWork},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,5 +186,57 @@ func TestPauseAfterResumeIsStale(t *testing.T) {
 	}
 	if f.Paused() != paused || f.Resumed() {
 		t.Fatalf("a new consent step: paused %v resumed %v", f.Paused(), f.Resumed())
+	}
+}
+
+// A check of the app chosen before is not this app's outcome: back to the choice,
+// another app, quit — nothing was checked for it.
+func TestExitSummaryDropsAnotherAppsCheck(t *testing.T) {
+	ceMissing := *missing
+	ceMissing.App = flows.ResultApp{Key: "ce"}
+	f := New(Options{Target: Target{Catalog: fixture()}})
+	for _, e := range seq(toState(&ceMissing), []ev{back, back, chooseE(1), quit}) {
+		e.do(f)
+	}
+	if got, want := f.Outcome().Summary.Lines(), []Line{{Text: Cancelled}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("lines %+v, want %+v", got, want)
+	}
+}
+
+// What consent cannot fix leaves its fix behind, with the command that checks again.
+func TestExitSummaryNamesWhatWillFixIt(t *testing.T) {
+	f := New(Options{Target: Target{Catalog: fixture()}})
+	for _, e := range seq(toState(noResource), []ev{proceed, finish}) {
+		e.do(f)
+	}
+	want := []Line{
+		{Text: flows.Summary(noResource)},
+		{Text: "What will fix it: " + flows.Blockers(noResource)[0].Fix},
+		{Text: "Check again with:"}, {Text: "d365consent verify --app ce --tenant " + tenantID, Whole: true},
+	}
+	if got := f.Outcome().Summary.Lines(); !reflect.DeepEqual(got, want) {
+		t.Errorf("lines:\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// A complete check names the next step in AOS: the result's, else the app's.
+func TestExitSummaryNextStep(t *testing.T) {
+	cat := fixture()
+	cat.Apps[0].Consent = "Create an app profile in AOS."
+	for _, tt := range []struct {
+		name, resultNext, want string
+	}{
+		{"from the app", "", "Create an app profile in AOS."},
+		{"from the result", "Re-authorize the profile.", "Re-authorize the profile."},
+	} {
+		r := *complete
+		r.NextStep = tt.resultNext
+		f := New(Options{Target: Target{Catalog: cat}})
+		for _, e := range seq(toState(&r), []ev{proceed, finish}) {
+			e.do(f)
+		}
+		if got := f.Outcome().Summary.Next; got != tt.want {
+			t.Errorf("%s: next %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
