@@ -7,7 +7,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,7 +44,7 @@ func (f *fixture) app(t testing.TB, key string) *permissions.App {
 
 // start runs the emulator for scenario with the fixture catalog and signs in as its
 // demo user; clock, when set, is both the emulator's and the session's.
-func start(t testing.TB, scenario string, clock *fakeClock) *fixture {
+func start(t testing.TB, scenario string, clock *testkit.Clock) *fixture {
 	t.Helper()
 	opts := emulator.Options{Scenario: scenario, Catalog: testkit.Catalog(t)}
 	if clock != nil {
@@ -127,30 +126,8 @@ func writeBaseline(t *testing.T, data []byte) string {
 	return path
 }
 
-// fakeClock is a clock whose After advances time itself and fires at once,
-// recording every wait. The emulator reads the same clock (Retry-After).
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.waits = append(c.waits, d)
-	c.now = c.now.Add(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.now
-	return ch
+// newFakeClock is the fleet tests' clock; the emulator reads the same clock
+// (Retry-After).
+func newFakeClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
 }

@@ -169,14 +169,12 @@ func TestFleetSharedBackOff(t *testing.T) {
 	if len(res.Rows) != 6 || res.Throttled == 0 || res.Cancelled {
 		t.Fatalf("rows %d throttled %d cancelled %v", len(res.Rows), res.Throttled, res.Cancelled)
 	}
-	clock.mu.Lock()
-	defer clock.mu.Unlock()
 	found := false
-	for _, w := range clock.waits {
+	for _, w := range clock.Waits() {
 		found = found || w == 3*time.Second
 	}
 	if !found {
-		t.Fatalf("no 3 s wait among %v", clock.waits)
+		t.Fatalf("no 3 s wait among %v", clock.Waits())
 	}
 }
 

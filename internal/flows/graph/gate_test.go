@@ -8,45 +8,24 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
-
-// advClock advances its time by each wait it is asked for (and records the waits).
-type advClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-}
-
-func (c *advClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *advClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.waits = append(c.waits, d)
-	c.now = c.now.Add(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.now
-	return ch
-}
 
 // The gate stays closed for the longest Retry-After reported, not the latest.
 func TestGateHonoursLongestRetryAfter(t *testing.T) {
-	clk := &advClock{now: time.Unix(1_700_000_000, 0)}
+	clk := testkit.NewClock(time.Unix(1_700_000_000, 0))
 	g := NewGate(clk)
-	if err := g.Wait(context.Background()); err != nil || len(clk.waits) != 0 {
-		t.Fatalf("an open gate waited: %v %v", err, clk.waits)
+	if err := g.Wait(context.Background()); err != nil || len(clk.Waits()) != 0 {
+		t.Fatalf("an open gate waited: %v %v", err, clk.Waits())
 	}
 	g.Throttled(3 * time.Second)
 	g.Throttled(time.Second)
 	if err := g.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(clk.waits) != 1 || clk.waits[0] != 3*time.Second || g.Throttles() != 2 {
-		t.Fatalf("waits %v throttles %d", clk.waits, g.Throttles())
+	if len(clk.Waits()) != 1 || clk.Waits()[0] != 3*time.Second || g.Throttles() != 2 {
+		t.Fatalf("waits %v throttles %d", clk.Waits(), g.Throttles())
 	}
 	g.Throttled(time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -59,7 +38,7 @@ func TestGateHonoursLongestRetryAfter(t *testing.T) {
 // A 429 to one client holds back another client sharing the gate: B's request is
 // sent only after A's Retry-After has passed.
 func TestGateHoldsBackOtherClients(t *testing.T) {
-	clk := &advClock{now: time.Unix(1_700_000_000, 0)}
+	clk := testkit.NewClock(time.Unix(1_700_000_000, 0))
 	var mu sync.Mutex
 	var seen []time.Time // clock time of each request the server gets
 	first := true
@@ -87,7 +66,7 @@ func TestGateHoldsBackOtherClients(t *testing.T) {
 	if err := b.Get(context.Background(), "/x", nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != 2 || seen[1].Sub(start) < 3*time.Second || len(clk.waits) != 1 || clk.waits[0] != 3*time.Second {
-		t.Fatalf("B sent at +%s; waits %v", seen[len(seen)-1].Sub(start), clk.waits)
+	if len(seen) != 2 || seen[1].Sub(start) < 3*time.Second || len(clk.Waits()) != 1 || clk.Waits()[0] != 3*time.Second {
+		t.Fatalf("B sent at +%s; waits %v", seen[len(seen)-1].Sub(start), clk.Waits())
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // pagedServer serves /v1.0/items as pages of one item each: page n links to page n+1
@@ -103,7 +105,7 @@ func TestGetAllPageErrors(t *testing.T) {
 // In a $batch only a 429 closes the shared gate (once per 429, for its Retry-After);
 // a 503 is retried but holds back no other client.
 func TestBatchOnlyA429ClosesTheGate(t *testing.T) {
-	clk := &advClock{now: time.Unix(1_700_000_000, 0)}
+	clk := testkit.NewClock(time.Unix(1_700_000_000, 0))
 	srv, calls := batchServer(t, 5, func(n int32, id string) Response {
 		switch {
 		case n == 1 && id == "a":
@@ -126,8 +128,8 @@ func TestBatchOnlyA429ClosesTheGate(t *testing.T) {
 		t.Fatalf("throttles %d, calls %d, out %v", g.Throttles(), calls.Load(), out)
 	}
 	// The batch waited 9 s (the longest Retry-After); the gate was closed for 4 s only.
-	if len(clk.waits) != 1 || clk.waits[0] != 9*time.Second {
-		t.Fatalf("waits %v", clk.waits)
+	if len(clk.Waits()) != 1 || clk.Waits()[0] != 9*time.Second {
+		t.Fatalf("waits %v", clk.Waits())
 	}
 	g.mu.Lock()
 	until := g.until
@@ -143,7 +145,7 @@ func TestBatchOnlyA429ClosesTheGate(t *testing.T) {
 
 // Without a gate a throttled sub-request is simply retried.
 func TestBatchThrottledWithoutGate(t *testing.T) {
-	clk := &advClock{now: time.Unix(1_700_000_000, 0)}
+	clk := testkit.NewClock(time.Unix(1_700_000_000, 0))
 	srv, calls := batchServer(t, 5, func(n int32, id string) Response {
 		if n == 1 {
 			return throttled(id, "2")
@@ -152,7 +154,7 @@ func TestBatchThrottledWithoutGate(t *testing.T) {
 	})
 	c := New(srv.URL, srv.Client(), token, WithClock(clk))
 	out, err := c.Batch(context.Background(), []Request{{ID: "a", Method: "GET", URL: "/a"}})
-	if err != nil || calls.Load() != 2 || out["a"].Status != 200 || len(clk.waits) != 1 || clk.waits[0] != 2*time.Second {
-		t.Fatalf("out %v err %v calls %d waits %v", out, err, calls.Load(), clk.waits)
+	if err != nil || calls.Load() != 2 || out["a"].Status != 200 || len(clk.Waits()) != 1 || clk.Waits()[0] != 2*time.Second {
+		t.Fatalf("out %v err %v calls %d waits %v", out, err, calls.Load(), clk.Waits())
 	}
 }
