@@ -19,13 +19,25 @@ import (
 // as a user would: in tmux (keys in, screens out), with headless Chromium on the demo
 // pages, and with signals. In-process command tests live beside the commands in cli/.
 
-// bin is the binary TestMain built from the module root.
+// bin is the binary TestMain built from the module root, or the one named by
+// D365CONSENT_E2E_BIN: a binary built from an older commit shows which tests fail
+// on the code before a change (go build -o /tmp/old . at that commit, then
+// D365CONSENT_E2E_BIN=/tmp/old go test ./e2e -run TestName).
 var bin string
 
 // shutdownGrace is cli's bound on the wait after a signal before the process exits.
 const shutdownGrace = 2 * time.Second
 
 func TestMain(m *testing.M) {
+	if other := os.Getenv("D365CONSENT_E2E_BIN"); other != "" {
+		abs, err := filepath.Abs(other)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		bin = abs
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "d365consent-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
