@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 type demoOptions struct {
@@ -66,21 +67,25 @@ func runDemo(ctx context.Context, a *Factory, o demoOptions) error {
 		return err
 	}
 	defer env.Close()
-	cfg := env.Config
-	// The demo pages open in the real browser when one can be opened; the scripted
-	// demo browser acts only when the admin presses `a`.
-	cfg.Browser = nil
-	if !a.opts.NoBrowser {
-		cfg.Browser = a.browser
-	}
 	return a.runWizard(ctx, wizardTarget{
-		cfg:      cfg,
+		cfg:      a.demoWizardConfig(env),
 		catalog:  env.Catalog,
 		approver: &demoApprover{env},
 		demo:     true,
 		scenario: o.Scenario,
 		urlFile:  o.URLFile,
 	})
+}
+
+// demoWizardConfig is the demo wizard's config: it signs in and opens pages as the
+// real wizard would on this machine (Factory.chooseSignIn: a device code and QR codes
+// first over SSH or without a display), so a demo shows the path an admin there takes.
+// The demo pages open in the real browser when one can be opened; the scripted demo
+// browser acts only when the admin presses a, on the device code's step too.
+func (a *Factory) demoWizardConfig(env *demoEnv) flows.Config {
+	cfg := env.Config
+	a.chooseSignIn(&cfg)
+	return cfg
 }
 
 // demoApprover walks a demo page (sign-in, admin consent or device login) through the
