@@ -364,18 +364,20 @@ func (m *Model) placeQR(lines []string, keys []key.Binding, w, hLines int) ([]st
 		inline := append(append([]string{""}, qrLines...), "")
 		return slices.Insert(rest, at, inline...), keys, true
 	}
-	if qrLines != nil && (m.qr == qrAsked || m.qrViewHoldsStep()) {
+	ownFits := false
+	if qrLines != nil {
 		own, ownKeys := m.qrView(qrLines, w)
-		if len(own) <= m.room(hLines, ownKeys, w) {
+		ownFits = len(own) <= m.room(hLines, ownKeys, w)
+		if ownFits && (m.qr == qrAsked || m.qrViewHoldsStep()) {
 			return own, ownKeys, true
 		}
 	}
 	var hint []string
 	switch {
-	case m.qr == qrFirst && qrLines != nil:
+	case ownFits:
 		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit beside the rest of this step: r shows it on a view of its own.", w)), "\n")
 	case m.qrCommand() != "" && m.step() == stepConsent:
-		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it, or run:", w))+"\n"+m.qrCommand(), "\n")
+		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it, or run:", w))+"\n"+wrap(m.qrCommand(), w), "\n")
 	default:
 		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it to see it.", w)), "\n")
 	}
