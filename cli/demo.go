@@ -29,10 +29,13 @@ func newDemoCmd(a *Factory, runF func(context.Context, *demoOptions) error) *cob
 		Use:   "demo [--scenario S]",
 		Short: "Run the wizard against the embedded demo tenant (no account, no network)",
 		Long: `demo starts an embedded Entra ID + Microsoft Graph tenant on 127.0.0.1 and runs the same
-wizard against it. The sign-in and consent pages open in your browser when one can be opened;
-on every browser step, the a key answers the page through the demo's own browser as the
-scenario's demo user (the account that signs in; in non-admin that is an ordinary user, and
-Entra refuses the consent as it would), so the whole demo also runs in a bare terminal or over SSH.
+wizard against it. It signs in as the real wizard would on this machine: through your browser
+when one can be opened, and over SSH or without a display with a device code and QR codes
+first. On every browser step and on the device code, the a key answers the page through the
+demo's own browser as the scenario's demo user (the account that signs in; in non-admin that
+is an ordinary user, and Entra refuses the consent as it would), so the whole demo also runs
+in a bare terminal or over SSH. --no-browser opens no browser and changes nothing else, as in
+the real wizard.
 
 Scenarios:
 ` + strings.TrimRight(list, "\n"),
