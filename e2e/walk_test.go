@@ -11,9 +11,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
@@ -84,26 +88,29 @@ func TestWalkEveryScenario(t *testing.T) {
 	sizes := []struct{ w, h int }{{80, 24}, {120, 40}}
 	sem := make(chan struct{}, 6)
 	for _, sc := range emulator.Scenarios() {
-		for i, sz := range sizes {
-			app := []string{"ce", "uo"}[i] // both apps and both sizes per scenario
-			t.Run(fmt.Sprintf("%s/%s/%dx%d", sc.Name, app, sz.w, sz.h), func(t *testing.T) {
-				t.Parallel()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				walk(t, sc.Name, app, sz.w, sz.h)
-			})
+		for _, app := range []string{"ce", "uo"} {
+			for _, sz := range sizes {
+				t.Run(fmt.Sprintf("%s/%s/%dx%d", sc.Name, app, sz.w, sz.h), func(t *testing.T) {
+					t.Parallel()
+					sem <- struct{}{}
+					defer func() { <-sem }()
+					walk(t, sc.Name, app, sz.w, sz.h)
+				})
+			}
 		}
 	}
 }
 
 func walk(t *testing.T, scenario, app string, w, h int) {
 	dir := t.TempDir()
-	tt := tmuxSize(t, w, h, fmt.Sprintf("cd %s && %s demo --scenario %s --no-browser --timeout %s", dir, bin, scenario, walkTimeout))
+	urls := filepath.Join(dir, "urls") // every browser URL the wizard shows, whole
+	tt := tmuxSize(t, w, h, fmt.Sprintf("cd %s && %s demo --scenario %s --no-browser --timeout %s --url-file %s", dir, bin, scenario, walkTimeout, urls))
 	start := time.Now()
 	deadline := start.Add(walkTimeout + 15*time.Second)
 	pressed := map[string]int{} // the step and attempt a key was pressed for
 	var end *walkEnd
 	var last string
+	var seen []string // every screen the walk saw, each drawn whole
 	for end == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("the walk did not end in %s; screen:\n%s", time.Since(start).Round(time.Second), last)
@@ -113,7 +120,11 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 			time.Sleep(40 * time.Millisecond)
 			continue
 		}
+		if tt.screen() != s {
+			continue // caught while being drawn: look again
+		}
 		last = s
+		seen = append(seen, s)
 		switch {
 		case strings.Contains(s, "EXIT="):
 			t.Fatalf("the wizard exited on its own:\n%s", s)
@@ -145,7 +156,7 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 			}
 		case strings.Contains(s, "4/6 Current state"):
 			switch {
-			case strings.Contains(s, "offers no consent link"):
+			case strings.Contains(strings.Join(strings.Fields(s), " "), "offers no consent link"): // wrapped at 80
 				end = &walkEnd{"blocked", s}
 			case strings.Contains(s, "Enter opens the admin"), strings.Contains(s, "Enter shows the"):
 				if pressed["state"] == 0 {
@@ -180,12 +191,13 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	for i := 0; i < 5 && strings.Contains(last, "more below (pgdn)"); i++ {
 		tt.send("PgDn")
 		for w := time.Now().Add(5 * time.Second); time.Now().Before(w); time.Sleep(40 * time.Millisecond) {
-			if s := tt.screen(); s != last {
+			if s := tt.screen(); s != last && tt.screen() == s {
 				last = s
 				break
 			}
 		}
 		end.screen += "\n" + last
+		seen = append(seen, last)
 	}
 	t.Logf("%s after %s", end.kind, took.Round(100*time.Millisecond))
 	// It ended before any wait ran out.
@@ -203,8 +215,9 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	if scenario == "registration-behind" && app == "uo" {
 		wants = append(wants, newlyRequired(t, scenario, app).Value+" stayed missing")
 	}
+	flatEnd := strings.Join(strings.Fields(end.screen), " ") // words wrapped at 80 columns read whole
 	for _, wnt := range wants {
-		if !strings.Contains(end.screen, wnt) {
+		if !strings.Contains(flatEnd, wnt) {
 			t.Errorf("%s end screen lacks %q:\n%s", end.kind, wnt, end.screen)
 		}
 	}
@@ -230,6 +243,9 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 			}
 		}
 	}
+	// Nothing the admin needs is cut on any screen, and the exit keeps what the end
+	// screen showed (walk_checks_test.go).
+	checkWhole(t, seen, end, w, urls, after)
 	// Every command the end screens print runs (the demo's own commands: no network).
 	for _, p := range extractCommands(end.screen+"\n"+after, scenario) {
 		args := strings.Fields(p.line)[1:]
@@ -284,4 +300,51 @@ func TestDumbTerminalLineMode(t *testing.T) {
 	tt.send("q")
 	tt.send("Enter")
 	tt.waitFor("EXIT=130")
+}
+
+// checkWhole fails the walk for a URL, command or id that a screen it saw shows cut, and
+// for what the end screen showed (and the consent link, when consent is not complete)
+// that the normal screen after exit does not keep whole. urls is the wizard's
+// --url-file: the browser URLs it showed, whole.
+func checkWhole(t *testing.T, seen []string, end *walkEnd, width int, urls, after string) {
+	t.Helper()
+	data, _ := os.ReadFile(urls)
+	var knownURLs, consentURLs []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if kind, u, ok := strings.Cut(l, " "); ok {
+			knownURLs = append(knownURLs, u)
+			if kind == "consent" {
+				consentURLs = append(consentURLs, u)
+			}
+		}
+	}
+	for _, u := range screenURLs(ansi.Strip(after), 1<<20, nil) { // the exit summary's, whole
+		knownURLs = append(knownURLs, u.text)
+	}
+	var knownCommands []string
+	for _, p := range extractCommands(after, "") {
+		knownCommands = append(knownCommands, p.line)
+	}
+	reported := map[string]bool{}
+	for _, s := range seen {
+		for _, p := range screenProblems(s, width, knownURLs, knownCommands) {
+			if !reported[p] {
+				reported[p] = true
+				t.Errorf("%s, on the screen:\n%s", p, s)
+			}
+		}
+	}
+	var must []string // the consent link a screen showed, when consent is not complete
+	if end.kind != "complete" {
+		for _, s := range seen {
+			for _, u := range screenURLs(s, width, knownURLs) {
+				if slices.Contains(consentURLs, u.text) && !slices.Contains(must, u.text) {
+					must = append(must, u.text)
+				}
+			}
+		}
+	}
+	for _, p := range lostOnExit(end.screen, width, knownURLs, after, must...) {
+		t.Errorf("%s; the end screen:\n%s\nafter exit:\n%s", p, end.screen, after)
+	}
 }
