@@ -1,23 +1,23 @@
 package e2e
 
 // A walk of every demo scenario (emulator.Scenarios, so new ones are
-// covered without touching this file) at 80×24 and 120×40, in parallel tmux
-// sessions, driven by what the screen shows — never by sleeps. For each walk: it
-// ends before any wait reaches its timeout, the last screen names the outcome, the
-// exit status matches it, the terminal is restored, and every d365consent command
-// the end screens print runs (not exit 2).
+// covered without touching this file) with both apps at 80×24 and 120×40, in
+// parallel tmux sessions, driven by what the screen shows — never by sleeps. For
+// each walk: it ends before any wait reaches its timeout, the last screen names the
+// outcome, the exit status matches it, the terminal is restored, no screen shows a
+// URL, command or id cut and the normal screen after exit keeps the end screen's
+// links, check-later command, error codes and support ids whole
+// (walk_checks_test.go), and every d365consent command the end screens print runs
+// (not exit 2).
 
 import (
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/flows"
@@ -111,6 +111,7 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	var end *walkEnd
 	var last string
 	var seen []string // every screen the walk saw, each drawn whole
+	problems := func(s string) []string { return screenProblems(s, w, shownURLFile(urls), nil) }
 	for end == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("the walk did not end in %s; screen:\n%s", time.Since(start).Round(time.Second), last)
@@ -120,7 +121,7 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 			time.Sleep(40 * time.Millisecond)
 			continue
 		}
-		if tt.screen() != s {
+		if tt.screen() != s || tt.halfDrawn(s, problems) {
 			continue // caught while being drawn: look again
 		}
 		last = s
@@ -191,7 +192,7 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	for i := 0; i < 5 && strings.Contains(last, "more below (pgdn)"); i++ {
 		tt.send("PgDn")
 		for w := time.Now().Add(5 * time.Second); time.Now().Before(w); time.Sleep(40 * time.Millisecond) {
-			if s := tt.screen(); s != last && tt.screen() == s {
+			if s := tt.screen(); s != last && tt.screen() == s && !tt.halfDrawn(s, problems) {
 				last = s
 				break
 			}
@@ -300,51 +301,4 @@ func TestDumbTerminalLineMode(t *testing.T) {
 	tt.send("q")
 	tt.send("Enter")
 	tt.waitFor("EXIT=130")
-}
-
-// checkWhole fails the walk for a URL, command or id that a screen it saw shows cut, and
-// for what the end screen showed (and the consent link, when consent is not complete)
-// that the normal screen after exit does not keep whole. urls is the wizard's
-// --url-file: the browser URLs it showed, whole.
-func checkWhole(t *testing.T, seen []string, end *walkEnd, width int, urls, after string) {
-	t.Helper()
-	data, _ := os.ReadFile(urls)
-	var knownURLs, consentURLs []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if kind, u, ok := strings.Cut(l, " "); ok {
-			knownURLs = append(knownURLs, u)
-			if kind == "consent" {
-				consentURLs = append(consentURLs, u)
-			}
-		}
-	}
-	for _, u := range screenURLs(ansi.Strip(after), 1<<20, nil) { // the exit summary's, whole
-		knownURLs = append(knownURLs, u.text)
-	}
-	var knownCommands []string
-	for _, p := range extractCommands(after, "") {
-		knownCommands = append(knownCommands, p.line)
-	}
-	reported := map[string]bool{}
-	for _, s := range seen {
-		for _, p := range screenProblems(s, width, knownURLs, knownCommands) {
-			if !reported[p] {
-				reported[p] = true
-				t.Errorf("%s, on the screen:\n%s", p, s)
-			}
-		}
-	}
-	var must []string // the consent link a screen showed, when consent is not complete
-	if end.kind != "complete" {
-		for _, s := range seen {
-			for _, u := range screenURLs(s, width, knownURLs) {
-				if slices.Contains(consentURLs, u.text) && !slices.Contains(must, u.text) {
-					must = append(must, u.text)
-				}
-			}
-		}
-	}
-	for _, p := range lostOnExit(end.screen, width, knownURLs, after, must...) {
-		t.Errorf("%s; the end screen:\n%s\nafter exit:\n%s", p, end.screen, after)
-	}
 }
