@@ -179,11 +179,13 @@ func segments(line string) []segment {
 // A command is recognised by its first words: this program's name followed by a
 // flag, or by one or two command words and then a flag, an argument that is a
 // name, path or address (it holds . @ / = or a shell operator), a comment, a
-// closing parenthesis or the end — not prose such as "d365consent takes a ..."; `export NAME=`; or
-// environment assignments (NAME=value) leading a command line.
+// closing parenthesis or the end — not prose such as "d365consent takes a ...";
+// `export NAME=`; a line that starts with printf or source; or environment
+// assignments (NAME=value) leading a command line.
 var (
 	programCmd = regexp.MustCompile(`(^|\s)([(<]*d365consent(( [a-z][a-z-]*){1,2}( -| \S*[.@/=>|<]|\)|$|  | #)| -))`)
 	exportCmd  = regexp.MustCompile(`(^|\s)(export [A-Za-z_][A-Za-z0-9_]*=)`)
+	shellCmd   = regexp.MustCompile(`^ *()((printf|source) \S)`)
 	envCmd     = regexp.MustCompile(`^ *()([A-Z_][A-Z0-9_]*=\S*( [A-Z_][A-Z0-9_]*=\S*)* [a-z])`)
 )
 
@@ -195,7 +197,7 @@ func commandStart(s string) int {
 		return -1
 	}
 	best := -1
-	for _, re := range []*regexp.Regexp{programCmd, exportCmd, envCmd} {
+	for _, re := range []*regexp.Regexp{programCmd, exportCmd, shellCmd, envCmd} {
 		if m := re.FindStringSubmatchIndex(s); m != nil && (best < 0 || m[4] < best) {
 			best = m[4]
 		}

@@ -115,7 +115,8 @@ func TestUnits(t *testing.T) {
 		"app d365consent signs in with":                  {"app", "d365consent", "signs", "in", "with"},
 		"HTTPS_PROXY=... SSL_CERT_FILE=PATH az login -x": {"HTTPS_PROXY=... SSL_CERT_FILE=PATH az login -x"},
 		"  HTTPS_PROXY=x d365consent verify ...":         {"HTTPS_PROXY=x d365consent verify ..."},
-		"source <(d365consent completion bash)":          {"source", "<(d365consent completion bash)"},
+		"source <(d365consent completion bash)":          {"source <(d365consent completion bash)"},
+		"  printf '%s\\n' a.com b.com > customers.txt":   {"printf '%s\\n' a.com b.com > customers.txt"},
 		"sign-in and re-authorize":                       {"sign-in", "and", "re-authorize"},
 	} {
 		if got := textwrap.Units(in); strings.Join(got, "|") != strings.Join(want, "|") {
