@@ -190,7 +190,7 @@ func BenchmarkRenderTable(b *testing.B) {
 	}
 }
 
-// TestTableWrapsAtWords: at 80 and 120 columns, with the shipped catalog and the
+// TestTableWrapsAtWords: at 80, 100 (the default) and 120 columns, with the shipped catalog and the
 // fixture, no line is wider than the terminal and no word is split: every word of
 // the output (borders aside) is a word of the catalog's texts, hyphenated words
 // ("re-authorize") included.
@@ -209,7 +209,7 @@ func TestTableWrapsAtWords(t *testing.T) {
 		for _, w := range strings.Fields(strings.Join(src, " ")) {
 			words[w] = true
 		}
-		for _, width := range []int{80, 120} {
+		for _, width := range []int{80, 100, 120} {
 			var b bytes.Buffer
 			if err := Write(&b, apps, Options{Width: width}); err != nil {
 				t.Fatal(err)
