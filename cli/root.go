@@ -156,9 +156,17 @@ func isTerminal(w any) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// termWidth is the width of stdout when it is a terminal (else 0).
-func (a *Factory) termWidth() int {
-	if f, ok := a.stdout.(*os.File); ok && a.isTerminal(f) {
+// termWidth is the width text on stdout is wrapped to; see widthOf.
+func (a *Factory) termWidth() int { return a.widthOf(a.stdout) }
+
+// widthOf is the width text written to w is wrapped to: the terminal's when w is a
+// terminal whose size can be read, else COLUMNS when set (a pipe wrapped on
+// purpose; the in-process tests), else 80 for a terminal whose size cannot be read,
+// else 0: a pipe or file gets full lines.
+func (a *Factory) widthOf(w io.Writer) int {
+	f, ok := w.(*os.File)
+	tty := ok && a.isTerminal(f)
+	if tty {
 		if w, _, err := termSize(f); err == nil && w > 0 {
 			return w
 		}
@@ -168,6 +176,9 @@ func (a *Factory) termWidth() int {
 		if _, err := fmt.Sscanf(v, "%d", &n); err == nil && n > 0 {
 			return n
 		}
+	}
+	if tty {
+		return 80
 	}
 	return 0
 }
@@ -238,6 +249,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
+	root.SetHelpFunc(a.helpFunc(root.HelpFunc()))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &flows.UsageError{Msg: err.Error() + " (see '" + cmd.CommandPath() + " --help')"}
 	})
