@@ -95,6 +95,7 @@ func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options 
 		Catalog:  t.catalog,
 		ClientID: a.opts.ClientID,
 		Cloud:    a.opts.Cloud,
+		Tenant:   a.opts.Tenant,
 		Demo:     t.demo,
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
