@@ -95,6 +95,7 @@ func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options 
 		Catalog:  t.catalog,
 		ClientID: a.opts.ClientID,
 		Cloud:    a.opts.Cloud,
+		Tenant:   a.opts.Tenant,
 		Demo:     t.demo,
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
@@ -234,5 +235,5 @@ func browserUX(b browser.Browser, environ []string, demo bool) (noBrowser, qrFir
 // commandTarget is what the command lines printed for this run run against
 // (wizard.Target.Command builds them, for both renderers and for the outcome).
 func (a *Factory) commandTarget(t wizardTarget) wizard.Target {
-	return wizard.Target{Catalog: t.catalog, Cloud: a.opts.Cloud, ClientIDFlag: a.opts.ClientID, Demo: t.demo, Flags: a.commandFlags(t)}
+	return wizard.Target{Catalog: t.catalog, Cloud: a.opts.Cloud, ClientIDFlag: a.opts.ClientID, Tenant: a.opts.Tenant, Demo: t.demo, Flags: a.commandFlags(t)}
 }

@@ -127,7 +127,7 @@ var scenarioDefs = []scenarioDef{
 				}
 			}
 		}},
-	{Scenario: Scenario{"hostile", "a tenant that attacks the terminal: its, the admin's and the apps' names and a granted scope carry escape sequences, C1 controls and bidi overrides"},
+	{Scenario: Scenario{"hostile", "a tenant that attacks the terminal: its name, the admin's name and a granted scope, all on the wizard's screens, carry escape sequences, C1 controls and bidi overrides (so do the apps' names, which only the browser's consent page shows)"},
 		setup: hostileSetup},
 	{Scenario: Scenario{"staggered-replication", "after consent the app appears at once, its grants 3 s later and its app roles 6 s later, some polls get 404 or 503 meanwhile: the wizard keeps waiting and ends with all granted"},
 		faults: Faults{GrantsDelay: 3 * time.Second, AssignmentsDelay: 6 * time.Second, LaggingReplica: true}},

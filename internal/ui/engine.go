@@ -113,6 +113,9 @@ type Options struct {
 	ClientID string
 	// Cloud is --cloud ("" = global): the catalog's client ids are per cloud.
 	Cloud string
+	// Tenant is --tenant as given ("" = none): printed commands name it when the run
+	// learnt no tenant (wizard.Target.Tenant).
+	Tenant string
 	// App preselects an app key ("ce", "uo"); "" lets the admin choose.
 	App string
 	// Demo marks the embedded demo tenant (shown in the header).
@@ -150,7 +153,7 @@ type Options struct {
 // wizardOptions are the flow's options of this run.
 func (o Options) wizardOptions() wizard.Options {
 	return wizard.Options{App: o.App, Target: wizard.Target{Catalog: o.Catalog, Cloud: o.Cloud,
-		ClientIDFlag: o.ClientID, Demo: o.Demo, Flags: o.CommandFlags}}
+		ClientIDFlag: o.ClientID, Tenant: o.Tenant, Demo: o.Demo, Flags: o.CommandFlags}}
 }
 
 func (o Options) now() time.Time {

@@ -176,10 +176,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		p := sanitizePrompt(msg.prompt)
 		m.reprompt = &p
 		// The step waits for that sign-in now, not for what it was doing before.
-		m.status = "Waiting for you to sign in again in the browser…"
-		if p.DeviceCode {
-			m.status = "Waiting for you to enter the code and sign in again…"
-		}
+		m.status = signInAgainStatus(p)
 		m.notifyURL("signin", p.URL)
 		return m.waitReprompt()
 	case promptMsg:
@@ -216,6 +213,15 @@ func (m *Model) onPaste(msg tea.PasteMsg) tea.Cmd {
 		m.consent.paste, cmd = m.consent.paste.Update(msg)
 	}
 	return cmd
+}
+
+// signInAgainStatus is the status line while a sign-in asked for again (MFA on a token
+// refresh, a claims challenge) waits for the admin.
+func signInAgainStatus(p flows.SignInPrompt) string {
+	if p.DeviceCode {
+		return "Waiting for you to enter the code and sign in again…"
+	}
+	return "Waiting for you to sign in again in the browser…"
 }
 
 func sanitizePrompt(p flows.SignInPrompt) flows.SignInPrompt {

@@ -187,6 +187,11 @@ func (m *Model) onPrompt(msg promptMsg) tea.Cmd {
 		return nil
 	}
 	p := sanitizePrompt(msg.prompt)
+	if m.signIn.prompt != nil || p.Claims {
+		// A sign-in asked for again within the step (MFA on the token refresh that
+		// reads the account): the step waits for the admin now, not for that read.
+		m.status = signInAgainStatus(p)
+	}
 	m.signIn.prompt = &p
 	m.notifyURL("signin", p.URL)
 	return waitPrompt(m.signIn.prompts, m.attempt)
