@@ -223,7 +223,7 @@ func TestRegistrationBehindErrorScreenAgreesWithItself(t *testing.T) {
 		consent := uoToConsent(tt)
 		tt.keys("p")
 		tt.waitFor("enter: read it")
-		tt.typeText(declinedLanding(t, shownURL(consent, "Open this page as an admin and Accept:")))
+		tt.typeText(declinedLanding(t, urlUnder(consent, "Open this page as an admin and Accept:")))
 		tt.keys("Enter")
 		s := tt.waitFor("Something went wrong", "Consent was declined")
 		if n := strings.Count(s, "AADSTS65004"); n != 1 {

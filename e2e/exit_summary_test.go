@@ -52,9 +52,9 @@ func (tt *tmuxTerm) typeText(s string) {
 	}
 }
 
-// shownURL is the URL the screen shows under the line lead, its lines (the full
+// urlUnder is the URL the screen shows under the line lead, its lines (the full
 // screen wraps it to the window) joined again; "" when the screen shows none.
-func shownURL(screen, lead string) string {
+func urlUnder(screen, lead string) string {
 	lines := strings.Split(screen, "\n")
 	for i, l := range lines {
 		if strings.TrimSpace(l) != lead {
@@ -132,7 +132,7 @@ func TestExitOnAPausedConsentPrintsTheLinkToSend(t *testing.T) {
 	if !strings.Contains(flat(pause), "send them the consent link") {
 		t.Errorf("the pause does not say to send the consent link:\n%s", pause)
 	}
-	link := shownURL(pause, "Open this page as an admin and Accept:")
+	link := urlUnder(pause, "Open this page as an admin and Accept:")
 	if !strings.HasPrefix(link, "http://127.0.0.1:") || !strings.Contains(link, "/adminconsent?") {
 		t.Fatalf("no consent link on the pause:\n%s", pause)
 	}
@@ -282,7 +282,7 @@ func TestExitKeepsTheSummaryEveryWayOut(t *testing.T) {
 		tt := demoTmux(t, 80, 24, "fresh")
 		signInToState(tt)
 		consent := stateToConsent(tt)
-		link := shownURL(consent, "Open this page as an admin and Accept:")
+		link := urlUnder(consent, "Open this page as an admin and Accept:")
 		tt.keys("q")
 		tt.waitFor("Quit anyway?")
 		tt.keys("y")
@@ -341,7 +341,7 @@ func TestExitKeepsTheSummaryEveryWayOut(t *testing.T) {
 			tt := tmuxSize(t, 100, 30, fmt.Sprintf("FORCE_HYPERLINK=%s script -qfec '%s demo --scenario non-admin --no-browser' %s", force, bin, raw))
 			signInToState(tt)
 			pause := stateToConsent(tt)
-			link := shownURL(pause, "Open this page as an admin and Accept:")
+			link := urlUnder(pause, "Open this page as an admin and Accept:")
 			tt.waitFor("What to do:")
 			tt.keys("q")
 			tt.exited(3)
