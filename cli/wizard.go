@@ -14,7 +14,6 @@ import (
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
-	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -230,10 +229,4 @@ func browserUX(b browser.Browser, environ []string, demo bool) (noBrowser, qrFir
 	sb, system := b.(*browser.System)
 	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
 	return !system || cannotOpen, !demo && (cannotOpen || browser.SSHSession(environ))
-}
-
-// commandTarget is what the command lines printed for this run run against
-// (wizard.Target.Command builds them, for both renderers and for the outcome).
-func (a *Factory) commandTarget(t wizardTarget) wizard.Target {
-	return wizard.Target{Catalog: t.catalog, Cloud: a.opts.Cloud, ClientIDFlag: a.opts.ClientID, Tenant: a.opts.Tenant, Demo: t.demo, Flags: a.commandFlags(t)}
 }
