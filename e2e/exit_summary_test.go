@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,6 +88,9 @@ func lineWithPrefix(s, prefix string) string {
 	}
 	return ""
 }
+
+// guidRE is a whole GUID, as Microsoft's ids are.
+var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // checkCommandRuns runs a printed d365consent command line as printed (its words) and
 // fails when it is not understood (exit 2); it returns the exit status.
@@ -238,10 +242,17 @@ func TestExitAfterAFailureLeavesThePlainWords(t *testing.T) {
 	t.Run("Microsoft Graph refuses the read (403)", func(t *testing.T) {
 		tt := demoTmux(t, 100, 30, "restricted-reader")
 		signInToState(tt)
-		tt.waitFor("Something went wrong", "Microsoft Graph refused to show this to your account")
+		shown := tt.waitFor("Something went wrong", "Microsoft Graph refused to show this to your account", "Request id:")
+		reqID := strings.TrimSpace(strings.TrimPrefix(lineWithPrefix(shown, "Request id:"), "Request id:"))
+		if !guidRE.MatchString(reqID) {
+			t.Fatalf("the error screen shows no whole Graph request id:\n%s", shown)
+		}
 		tt.keys("q")
 		tt.exited(4)
 		after := tt.joinedScreen()
+		if !hasLine(after, "Request id: "+reqID) {
+			t.Errorf("Graph's request id %s is gone after exit:\n%s", reqID, after)
+		}
 		for _, want := range []string{"Could not read the app's current state.", "Check again with:",
 			"d365consent verify --app ce --demo --scenario restricted-reader"} {
 			if !hasLine(after, want) {

@@ -344,7 +344,7 @@ func brokenCommands(text string, known []string) []string {
 
 // supportIDRE finds a support id on a screen: its label and value, on one row or the
 // value alone on the next (the error screen's idLine).
-var supportIDRE = regexp.MustCompile(`(Correlation id|Trace id):\s+([0-9A-Za-z-]+)`)
+var supportIDRE = regexp.MustCompile(`(Correlation id|Trace id|Client request id|Request id):\s+([0-9A-Za-z-]+)`)
 
 // aadstsRE finds an Entra ID error code.
 var aadstsRE = regexp.MustCompile(`AADSTS\d+`)
