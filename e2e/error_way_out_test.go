@@ -22,27 +22,6 @@ import (
 	"github.com/d365consent/d365consent/internal/testkit"
 )
 
-// waitForWithin is waitFor with a deadline of d, for waits the product makes long on
-// purpose (flows.RegistrationSettle).
-func (tt *tmuxTerm) waitForWithin(d time.Duration, wants ...string) string {
-	tt.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		s := tt.screen()
-		ok := true
-		for _, w := range wants {
-			ok = ok && strings.Contains(s, w)
-		}
-		if ok {
-			return s
-		}
-		if time.Now().After(deadline) {
-			tt.t.Fatalf("screen never showed %q in %s; screen:\n%s", wants, d, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func TestVerifyFailureExitCodeAndJSONDocument(t *testing.T) {
 	port := closedPort(t)
 	for _, tc := range []struct {

@@ -143,12 +143,8 @@ func TestExitOnAPausedConsentPrintsTheLinkToSend(t *testing.T) {
 	tt.keys("q")
 	tt.exited(3)
 	after := tt.joinedScreen()
-	for _, want := range []string{"Send this admin consent link to an admin who can grant it:", link,
-		"Check again with:", "d365consent verify --app ce --demo --scenario non-admin"} {
-		if !hasLine(after, want) {
-			t.Errorf("the normal screen lacks the line %q:\n%s", want, after)
-		}
-	}
+	wantLines(t, after, "Send this admin consent link to an admin who can grant it:", link,
+		"Check again with:", "d365consent verify --app ce --demo --scenario non-admin")
 }
 
 func TestExitThroughTheQuitConfirmationPrintsTheCheckCommand(t *testing.T) {
@@ -223,11 +219,7 @@ func TestExitAfterAFailureLeavesThePlainWords(t *testing.T) {
 		tt.exited(1)
 		after := tt.joinedScreen()
 		check := "d365consent verify --app ce --tenant contoso.onmicrosoft.com --client-id 11111111-2222-3333-4444-555555555555 --authority-host " + authority
-		for _, want := range []string{"Sign-in did not complete.", "Check again with:", check} {
-			if !hasLine(after, want) {
-				t.Errorf("the normal screen lacks the line %q:\n%s", want, after)
-			}
-		}
+		wantLines(t, after, "Sign-in did not complete.", "Check again with:", check)
 		for _, prefix := range []string{fmt.Sprintf("Connection refused. Nothing accepted the connection to 127.0.0.1:%d", port), "What to do: Check the address and any firewall."} {
 			if lineWithPrefix(after, prefix) == "" {
 				t.Errorf("the normal screen lacks a line starting %q:\n%s", prefix, after)
@@ -253,12 +245,8 @@ func TestExitAfterAFailureLeavesThePlainWords(t *testing.T) {
 		if !hasLine(after, "Request id: "+reqID) {
 			t.Errorf("Graph's request id %s is gone after exit:\n%s", reqID, after)
 		}
-		for _, want := range []string{"Could not read the app's current state.", "Check again with:",
-			"d365consent verify --app ce --demo --scenario restricted-reader"} {
-			if !hasLine(after, want) {
-				t.Errorf("the normal screen lacks the line %q:\n%s", want, after)
-			}
-		}
+		wantLines(t, after, "Could not read the app's current state.", "Check again with:",
+			"d365consent verify --app ce --demo --scenario restricted-reader")
 		for _, prefix := range []string{"Microsoft Graph refused to show this to your account. Graph answered 403",
 			"What to do: Sign in as a Global Administrator, Privileged Role Administrator, Global Reader or Directory Reader"} {
 			if lineWithPrefix(after, prefix) == "" {
@@ -282,11 +270,7 @@ func TestExitKeepsTheSummaryEveryWayOut(t *testing.T) {
 		tt.keys("q")
 		tt.exited(3)
 		after := tt.joinedScreen()
-		for _, want := range []string{"Incomplete: 2 of 3 permissions granted.", "Check again with:", "d365consent verify --app ce --demo --scenario partial"} {
-			if !hasLine(after, want) {
-				t.Errorf("the normal screen lacks the line %q:\n%s", want, after)
-			}
-		}
+		wantLines(t, after, "Incomplete: 2 of 3 permissions granted.", "Check again with:", "d365consent verify --app ce --demo --scenario partial")
 	})
 	t.Run("quit confirmed during the consent wait", func(t *testing.T) {
 		t.Parallel()
@@ -299,12 +283,8 @@ func TestExitKeepsTheSummaryEveryWayOut(t *testing.T) {
 		tt.keys("y")
 		tt.exited(3)
 		after := tt.joinedScreen()
-		for _, want := range []string{"Admin consent link (open it as an admin, or send it to one):", link,
-			"Check again with:", "d365consent verify --app ce --demo --scenario fresh"} {
-			if !hasLine(after, want) {
-				t.Errorf("the normal screen lacks the line %q:\n%s", want, after)
-			}
-		}
+		wantLines(t, after, "Admin consent link (open it as an admin, or send it to one):", link,
+			"Check again with:", "d365consent verify --app ce --demo --scenario fresh")
 	})
 	t.Run("q on the error screen", func(t *testing.T) {
 		t.Parallel()
@@ -319,11 +299,7 @@ func TestExitKeepsTheSummaryEveryWayOut(t *testing.T) {
 		wants := []string{"Admin consent did not complete.", "For support:", "Error code: AADSTS650051",
 			lineWithPrefix(errScreen, "Correlation id:"), lineWithPrefix(errScreen, "Trace id:"),
 			"https://login.microsoftonline.com/error?code=650051", "Check again with:", "d365consent verify --app ce --demo --scenario soft-deleted"}
-		for _, want := range wants {
-			if !hasLine(after, want) {
-				t.Errorf("the normal screen lacks the line %q:\n%s", want, after)
-			}
-		}
+		wantLines(t, after, wants...)
 		if lineWithPrefix(after, "Service principal conflict. ") == "" {
 			t.Errorf("the plain-words error is not left on the normal screen:\n%s", after)
 		}
