@@ -86,7 +86,7 @@ type Flow struct {
 	// pause) and whether the step waits for its approval.
 	approval Approval
 	request  *flows.BlockedError
-	note       string
+	note     string
 	// consentURL is the admin consent link the consent step showed ("" before).
 	consentURL string
 	// revoked are the tenant-wide grants the last consent took away.
