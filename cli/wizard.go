@@ -99,7 +99,8 @@ func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options 
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
 	}
-	opts.Can = ui.Capabilities{SwitchAccount: sess.SignInAgain, FindApps: sess.FindApps}
+	eng := sessionEngine{s: sess}
+	opts.Can = ui.Capabilities{SwitchAccount: sess.SignInAgain, FindApps: sess.FindApps, AwaitConsent: eng.AwaitConsent}
 	if t.approver != nil {
 		opts.Approver = t.approver
 		opts.Can.ApproveConsent, opts.Can.ApproveDevice = t.approver.ApproveConsent, t.approver.ApproveDevice
@@ -208,6 +209,16 @@ func (e sessionEngine) Verify(ctx context.Context, app *permissions.App) (*flows
 
 func (e sessionEngine) StartConsent(ctx context.Context, app *permissions.App) (ui.ConsentWaiter, error) {
 	c, err := e.s.StartConsent(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	return consentWaiter{c}, nil
+}
+
+// AwaitConsent waits for consent someone else grants (a reviewer's approval) without
+// opening the consent page (ui.Capabilities.AwaitConsent).
+func (e sessionEngine) AwaitConsent(ctx context.Context, app *permissions.App) (ui.ConsentWaiter, error) {
+	c, err := e.s.AwaitConsent(ctx, app)
 	if err != nil {
 		return nil, err
 	}

@@ -69,9 +69,19 @@ func walkBoth(t *testing.T, scenario, app string) {
 // builds them.
 func demoWizard(t *testing.T, scenario string, accessible bool) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
 	t.Helper()
+	return demoWizardWith(t, scenario, accessible, nil)
+}
+
+// demoWizardWith is demoWizard with setup applied to the Factory first (a test's own
+// emulator start, for instance).
+func demoWizardWith(t *testing.T, scenario string, accessible bool, setup func(*Factory)) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
+	t.Helper()
 	out := &lockedBuffer{}
 	a := newFactory(strings.NewReader(""), out, out, []string{"TERM=xterm-256color", "LANG=en_US.UTF-8"})
 	a.opts.Accessible = accessible
+	if setup != nil {
+		setup(a)
+	}
 	env, err := startDemo(context.Background(), a, scenario)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +127,8 @@ func linePrompts(app string) [][2]string {
 		{"Press Enter to open the admin consent page", ""},
 		{"Save a report", ""},
 		{"to sign in as someone else, or just Enter to quit", ""},
+		// The admin consent workflow filed a request: wait for its reviewer.
+		{"Type w to wait here for the approval", "w"},
 	}
 }
 
@@ -205,6 +217,9 @@ func fullScreenKey(step, text string) string {
 		if strings.Contains(text, "approve in the demo browser") { // the page's URL is on screen
 			return "a"
 		}
+		if strings.Contains(text, "w wait for the approval") { // the page filed a request
+			return "w"
+		}
 	case "summary":
 		if strings.Contains(text, "enter finish") {
 			return "enter"
@@ -231,6 +246,11 @@ func walkFullScreen(t *testing.T, scenario, app string) walk {
 // every frame's text.
 func driveFullScreen(t *testing.T, scenario string, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
 	a, out, tgt, opts := demoWizard(t, scenario, false)
+	return driveModel(t, a, out, tgt, opts, keyFor)
+}
+
+// driveModel is driveFullScreen with the demo wizard already built.
+func driveModel(t *testing.T, a *Factory, out *lockedBuffer, tgt wizardTarget, opts ui.Options, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
 	m := ui.New(context.Background(), opts)
 	t.Cleanup(m.Close)
 	s := screen{Model: m, mu: &sync.Mutex{}, state: &screenState{}}

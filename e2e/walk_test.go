@@ -50,7 +50,8 @@ var graphRefusedEnds = map[string]bool{"restricted-reader/ce": true}
 
 // pausesFirst are walks whose demo admin cannot grant the consent: the
 // consent screen must pause the wait at once and say so before the walk presses a
-// (which then shows Entra ID's own refusal). UO ends earlier in both tenants (not in the
+// (which then shows Entra ID's own refusal, or in consent-workflow files a request
+// whose approval the walk waits for with w). UO ends earlier in both tenants (not in the
 // tenant: re-authorize only), so only CE reaches the consent screen.
 var pausesFirst = map[string]bool{
 	"cloud-app-admin/ce":  true,
@@ -66,6 +67,7 @@ var walkWants = map[string]map[string][]string{
 	"registration-behind": {"ce": {allGranted("ce")},
 		"uo": {"Consent went through", "stayed missing", "re-authorize the app profile"}},
 	"staggered-replication": {"ce": {allGranted("ce")}},
+	"consent-workflow":      {"ce": {allGranted("ce")}}, // after the reviewer's approval
 	"non-admin":             {"ce": {"AADSTS90094"}},
 	"no-dynamics":           {"ce": {"The tenant needs Dynamics CRM first"}, "uo": {"The tenant needs Dynamics ERP first"}},
 	"disabled":              {"ce": {"disabled", "Enable"}, "uo": {"disabled", "Enable"}},
@@ -166,6 +168,13 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 				}
 			case strings.Contains(s, "more below (pgdn)"): // what to do is further down
 				tt.send("PgDn")
+			}
+		case strings.Contains(s, "5/6 Admin consent") && strings.Contains(s, "w wait for the approval"):
+			// The consent page filed a request (admin consent workflow): wait for the
+			// scenario's reviewer to approve it.
+			if pressed["approval"] == 0 {
+				pressed["approval"]++
+				tt.send("w")
 			}
 		case strings.Contains(s, "5/6 Admin consent") && strings.Contains(s, "approve in the demo browser"):
 			if pausesFirst[scenario+"/"+app] && !strings.Contains(s, "wait for another admin") {

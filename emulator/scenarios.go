@@ -204,12 +204,15 @@ var scenarioDefs = []scenarioDef{
 			consentAll(d, cat, "ce", nil)
 			d.st.demoUser = d.users[2]
 		}},
-	{Scenario: Scenario{"consent-workflow", "the admin consent workflow is on and the demo user cannot consent: consent files a request (AADSTS90095); the wizard says who approves it"},
+	{Scenario: Scenario{"consent-workflow", "the admin consent workflow is on and the demo user cannot consent: consent files a request (AADSTS90095); the wizard says who approves it, and w waits for the approval, which the reviewer (Adele Vance, Global Administrator) gives 5 s after the request is filed"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			consentSignInClient(d)
 			d.users[2].Roles = []string{DirectoryReadersTemplateID}
 			d.st.demoUser = d.users[2]
 			d.st.consentWorkflow = true
+			// A designated reviewer approves in the admin center
+			// (entra/identity/enterprise-apps/review-admin-consent-requests).
+			d.st.reviewer, d.st.reviewDelay = d.users[0], 5*time.Second
 		}},
 	{Scenario: Scenario{"session-revoked", "continuous access evaluation: Microsoft Graph answers the first request of a client that declares the capability cp1 with a claims challenge (insufficient_claims, cae.go); the wizard asks to sign in again with the claims, then goes on"},
 		faults: Faults{ClaimsChallenge: 1}},

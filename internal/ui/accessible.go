@@ -117,7 +117,7 @@ func (r *plainRun) step(w wizard.Work) wizard.Work {
 	case wizard.State:
 		return r.state(w)
 	case wizard.Consent:
-		return r.consent()
+		return r.consent(w)
 	case wizard.Summary:
 		return r.summary(w)
 	}

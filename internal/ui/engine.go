@@ -74,6 +74,11 @@ type Capabilities struct {
 	ApproveConsent func(ctx context.Context, url string) (landedOn string, err error)
 	// ApproveDevice completes a device-code sign-in in the demo browser.
 	ApproveDevice func(ctx context.Context, userCode string) error
+	// AwaitConsent waits for consent someone else grants — a reviewer approving the
+	// request the admin consent workflow filed — reading Graph as StartConsent's wait
+	// does, without opening the consent page or filing another request
+	// (flows.Session.AwaitConsent). Nil: no w to wait for the approval.
+	AwaitConsent func(ctx context.Context, app *permissions.App) (ConsentWaiter, error)
 }
 
 // capabilities are o.Can, with the consent page answered by Approve when the

@@ -247,6 +247,9 @@ func (m *Model) apply(w wizard.Work) tea.Cmd {
 	if m.flow.Done() {
 		return m.quit()
 	}
+	if m.step() == stepConsent && m.flow.Approval() == wizard.ApprovalRequested {
+		m.closeWaiter() // a request was filed: the wait stops until the admin waits for its approval
+	}
 	var cmds []tea.Cmd
 	if n := len(m.flow.Outcome().Steps); n != m.entries {
 		m.entries = n
@@ -305,9 +308,10 @@ func (m *Model) closeWaiter() {
 	}
 }
 
-// consentMayBeHalfDone: the admin may be in the middle of the consent page.
+// consentMayBeHalfDone: the admin may be in the middle of the consent page (not
+// once the page filed a request: its reviewers act in the admin center).
 func (m *Model) consentMayBeHalfDone() bool {
-	return m.step() == stepConsent && m.consent.waiter != nil && m.flow.Paused() == nil
+	return m.step() == stepConsent && m.consent.waiter != nil && m.flow.Paused() == nil && m.flow.Approval() == wizard.NoApproval
 }
 
 // currentURL is the browser URL of the step, if any.

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 // View renders the current step: a header, the step's body clipped to the window,
@@ -255,13 +256,18 @@ func (m *Model) body(w int) screen {
 // spin is a spinner frame and the elapsed time of the current wait, both derived
 // from the injected clock so a frame is reproducible.
 func (m *Model) spin() string {
-	el := m.opts.now().Sub(m.waitAt)
-	if el < 0 {
-		el = 0
-	}
+	return m.spinFrame() + " " + m.th.Subtle.Render(fmtElapsed(m.elapsed()))
+}
+
+// spinFrame is the spinner frame alone.
+func (m *Model) spinFrame() string {
 	frames := m.g.Spinner
-	f := frames[int(el/(100*time.Millisecond))%len(frames)]
-	return m.th.Accent.Render(f) + " " + m.th.Subtle.Render(fmtElapsed(el))
+	return m.th.Accent.Render(frames[int(m.elapsed()/(100*time.Millisecond))%len(frames)])
+}
+
+// elapsed is how long the current wait has run.
+func (m *Model) elapsed() time.Duration {
+	return max(m.opts.now().Sub(m.waitAt), 0)
 }
 
 func fmtElapsed(d time.Duration) string {
@@ -373,7 +379,8 @@ func (m *Model) qrView(w int) (string, bool) {
 // urlKeys are the keys of a step that shows a browser URL.
 func (m *Model) urlKeys() []key.Binding {
 	ks := []key.Binding{m.keys.Copy, m.keys.QR}
-	if m.opts.Approver != nil {
+	if m.opts.Approver != nil && !(m.step() == stepConsent && m.flow.Approval() != wizard.NoApproval) {
+		// Once the consent page filed a request, answering it again would file another.
 		ks = append(ks, m.keys.Approve)
 	}
 	return ks

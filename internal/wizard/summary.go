@@ -95,8 +95,11 @@ func (f *Flow) summary() ExitSummary {
 	if f.consentURL != "" {
 		s.ConsentURL = f.consentURL
 		s.ConsentLabel = "Admin consent link (open it as an admin, or send it to one):"
-		if blocked != nil && blocked.Reason == flows.BlockNoRole {
+		switch {
+		case blocked != nil && blocked.Reason == flows.BlockNoRole:
 			s.ConsentLabel = "Send this admin consent link to an admin who can grant it:"
+		case blocked != nil && blocked.Reason == flows.BlockApprovalRequested:
+			s.ConsentLabel = "Admin consent link (a Global Administrator or Privileged Role Administrator may open it instead of approving the request):"
 		}
 	}
 	if f.app != nil && f.app.ClientID != "" {
