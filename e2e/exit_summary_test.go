@@ -183,7 +183,8 @@ func TestExitOnTheConsentWorkflowGivesTheCheckCommand(t *testing.T) {
 		code int
 	}{
 		{"q on the pause", nil, 3},
-		{"q on the approval request", [][2]string{{"a", "An approval request was filed"}}, 4},
+		// The page files a request (AADSTS90095): consent is pending, not refused.
+		{"q on the filed request", [][2]string{{"a", "w wait for the approval"}}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := demoTmux(t, 100, 40, "consent-workflow")
