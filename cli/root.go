@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"io"
@@ -190,7 +191,7 @@ func (a *Factory) printError(err error) {
 
 // newRootCmd is the command tree: the root (the wizard) and every command.
 func newRootCmd(a *Factory) *cobra.Command {
-	root := newRootOnly(a)
+	root := newRootOnly(a, nil)
 	root.AddCommand(
 		newCompletionCmd(a),
 		newConsentURLCmd(a, nil),
@@ -210,8 +211,9 @@ func newRootCmd(a *Factory) *cobra.Command {
 }
 
 // newRootOnly is the root command without its commands: the shared flags, their
-// check before any command runs, and the wizard as its own run.
-func newRootOnly(a *Factory) *cobra.Command {
+// check before any command runs, and the wizard as its own run. runF, when not nil,
+// runs instead of the wizard with the shared options (tests of the wizard's flags).
+func newRootOnly(a *Factory, runF func(context.Context, *sharedOptions) error) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "d365consent",
 		Short: "Grant and verify admin consent for Cloud Backup for Dynamics 365",
@@ -257,6 +259,9 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 
 	addRememberFlag(root.Flags(), &a.opts.Remember)
 	root.RunE = wizardRunE(a)
+	if runF != nil {
+		root.RunE = func(cmd *cobra.Command, _ []string) error { return runF(cmd.Context(), &a.opts) }
+	}
 	root.Version = a.versionString()
 	return root
 }
