@@ -68,8 +68,12 @@ func (m *Model) frame() frame {
 		body, keys = qr, []key.Binding{m.keys.QR}
 	}
 	if m.confirmQuit {
+		verify := m.flow.Command("verify")
+		if note := m.flow.Target().CommandNote(); note != "" {
+			verify += "\n" + m.th.Subtle.Render(wrap(note, w))
+		}
 		body = m.th.Warn.Render("Consent may be half done in the browser.") + "\n" +
-			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + m.flow.Command("verify") + "\n" +
+			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + verify + "\n" +
 			"\n\n" + "Quit anyway? " + m.th.Key.Render("y") + " yes  " + m.th.Key.Render("n") + " no, keep waiting"
 		keys = []key.Binding{m.keys.Yes, m.keys.No}
 	}
