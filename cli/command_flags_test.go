@@ -13,6 +13,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/fleet"
+	"github.com/d365consent/d365consent/internal/signin"
 )
 
 // Each command's flags reach its options struct: the command is built with a runF
@@ -38,7 +39,7 @@ func flagsFactory(t *testing.T) *Factory {
 
 // parseFlags runs args through a root holding only cmd, built on f.
 func parseFlags(f *Factory, cmd *cobra.Command, args []string) error {
-	root := newRootOnly(f)
+	root := newRootOnly(f, nil)
 	root.AddCommand(cmd)
 	root.SetArgs(args)
 	return cobraUsage(root.ExecuteContext(context.Background()))
@@ -168,5 +169,43 @@ func TestFlagErrorsStopBeforeTheRun(t *testing.T) {
 				t.Errorf("ran %v, exit %d, error %v; want %q", ran, exitCode(err), err, tc.want)
 			}
 		})
+	}
+}
+
+// The wizard is the root command's own run: its flags reach the shared options.
+func TestWizardFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want sharedOptions
+	}{
+		{nil, sharedOptions{Cloud: "global", SignInClientID: signin.ClientID, Timeout: 10 * time.Minute}},
+		{[]string{"--tenant", "contoso.onmicrosoft.com", "--cloud", "usgov", "--device-code", "--accessible", "--remember", "--timeout", "5m"},
+			sharedOptions{Tenant: "contoso.onmicrosoft.com", Cloud: "usgov", SignInClientID: signin.ClientID, DeviceCode: true, Accessible: true, Remember: true, Timeout: 5 * time.Minute}},
+		{[]string{"--client-id", exampleClientID, "--signin-client-id", exampleIdentityID, "--no-browser", "--no-color"},
+			sharedOptions{Cloud: "global", ClientID: exampleClientID, SignInClientID: exampleIdentityID, NoBrowser: true, NoColor: true, Timeout: 10 * time.Minute}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			f := flagsFactory(t)
+			var got *sharedOptions
+			root := newRootOnly(f, func(_ context.Context, o *sharedOptions) error { got = o; return nil })
+			root.SetArgs(tc.args)
+			if err := cobraUsage(root.ExecuteContext(context.Background())); err != nil {
+				t.Fatalf("error %v", err)
+			}
+			if got == nil {
+				t.Fatal("runF was not called")
+			}
+			if *got != tc.want {
+				t.Errorf("options\n got %+v\nwant %+v", *got, tc.want)
+			}
+		})
+	}
+	// A shared flag's check runs before the wizard: a bad value never reaches it.
+	f := flagsFactory(t)
+	root := newRootOnly(f, func(context.Context, *sharedOptions) error { t.Error("the wizard ran with --timeout 0"); return nil })
+	root.SetArgs([]string{"--timeout", "0s"})
+	if err := cobraUsage(root.ExecuteContext(context.Background())); err == nil || !strings.Contains(err.Error(), "--timeout must be positive") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -25,7 +25,7 @@ func TestVerifyNextStepNamesTheCause(t *testing.T) {
 		{"no-dynamics", "ce", []string{"has no service principal in this tenant", "AADSTS650052", "The tenant needs Dynamics CRM first"},
 			[]string{"Grant admin consent", "consent-url"}},
 		{"no-dynamics", "uo", []string{"The tenant needs Dynamics ERP first"}, []string{"Grant admin consent", "consent-url"}},
-		{"reauth", "uo", []string{"Re-authorize the app", "d365consent demo --scenario reauth", "d365consent verify --demo --scenario reauth --app uo"},
+		{"reauth", "uo", []string{"Re-authorize the app", "d365consent demo --scenario reauth", "starts a fresh demo tenant"},
 			[]string{"Grant admin consent", "create"}},
 		{"partial", "ce", []string{"Grant admin consent", "d365consent demo --scenario partial"}, []string{"consent-url"}},
 	} {

@@ -143,11 +143,15 @@ func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error 
 // scenario ("  name  description") for the help of demo and emulator.
 func scenarioHelp() (names []string, help string) {
 	var b strings.Builder
+	col := 0
+	for _, s := range emulator.Scenarios() {
+		col = max(col, len(s.Name)+2)
+	}
 	for _, s := range emulator.Scenarios() {
 		names = append(names, s.Name)
 		b.WriteString("  ")
 		b.WriteString(s.Name)
-		b.WriteString(strings.Repeat(" ", max(1, 22-len(s.Name))))
+		b.WriteString(strings.Repeat(" ", col-len(s.Name)))
 		b.WriteString(s.Description)
 		b.WriteString("\n")
 	}

@@ -133,7 +133,7 @@ func runDoctor(ctx context.Context, a *Factory, o doctorOptions) error {
 	r := doctor.Run(ctx, cfg)
 	prog.clear()
 
-	text := doctor.TextOptions{Glyphs: caps.Glyphs, Color: true}
+	text := doctor.TextOptions{Glyphs: caps.Glyphs, Color: true, Width: a.termWidth()}
 	switch o.Format {
 	case "json":
 		err = doctor.WriteJSON(a.stdout, r)
@@ -153,7 +153,7 @@ func runDoctor(ctx context.Context, a *Factory, o doctorOptions) error {
 		case "markdown":
 			err = doctor.WriteMarkdown(&buf, r)
 		default:
-			text.Color = false
+			text.Color, text.Width = false, 0
 			err = doctor.WriteText(&buf, r, text)
 		}
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows/doctor"
+	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/ui"
 )
 
@@ -36,21 +37,28 @@ func (a *Factory) diagnose(ctx context.Context, demo bool, err error) *doctor.Di
 	return doctor.Diagnose(dctx, cfg, err)
 }
 
-// withDiagnosis prints a network, TLS or clock failure with the doctor's verdict on
-// stderr and returns it silenced (its exit code unchanged); other errors pass through.
+// withDiagnosis prints a network, TLS or clock failure on stderr as the doctor's
+// verdict, its fix, the error itself and the doctor command, and returns it silenced (its exit code unchanged); other errors pass through.
 func (a *Factory) withDiagnosis(ctx context.Context, demo bool, err error) error {
 	d := a.diagnose(ctx, demo, err)
 	if d == nil {
 		return err
 	}
 	w := a.errOut()
-	explained := explain.Explain(err) != nil // AADSTS700024: reportFlowError explains it next
-	if !explained {
-		a.printError(err)
+	// AADSTS700024 (a clock skew): reportFlowError explains the refusal next, so the
+	// doctor's verdict is a line under it. Otherwise the verdict is the plain words
+	// first, and the error as it happened comes after, for a ticket.
+	explained := explain.Explain(err) != nil
+	if explained {
+		fmt.Fprintf(w, "  doctor: %s\n", d.Verdict)
+	} else {
+		fmt.Fprintf(w, "d365consent: %s\n", d.Verdict)
 	}
-	fmt.Fprintf(w, "  doctor: %s\n", d.Verdict)
 	if d.Fix != "" {
 		fmt.Fprintf(w, "  fix:    %s\n", d.Fix)
+	}
+	if !explained {
+		fmt.Fprintf(w, "  detail: %s\n", safetext.Sanitize(err.Error()))
 	}
 	fmt.Fprintf(w, "  every check, for a ticket: %s\n", a.doctorCommand())
 	if explained {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -134,6 +135,9 @@ func runEmulator(ctx context.Context, a *Factory, o emulatorOptions) error {
 		}
 		fmt.Fprintf(w, "user: %s (%s)\n", u.UPN, roles)
 	}
+	if srv.ProxyURL() == "" {
+		writeEmulatorCommands(a.errOut(), srv, f.Name(), a.opts.Cloud)
+	}
 	if p := srv.ProxyURL(); p != "" {
 		fmt.Fprintf(a.errOut(), `Clients reach the demo tenant by its Microsoft names through the proxy:
   export HTTPS_PROXY=%[1]s
@@ -145,4 +149,25 @@ func runEmulator(ctx context.Context, a *Factory, o emulatorOptions) error {
 	fmt.Fprintln(a.errOut(), "Running until Ctrl+C.")
 	<-ctx.Done()
 	return nil
+}
+
+// writeEmulatorCommands prints d365consent command lines that run as printed against
+// the standalone emulator srv: its endpoints, its sign-in client, the same --cloud,
+// and for the commands that connect its CA (caFile) in SSL_CERT_FILE.
+func writeEmulatorCommands(w io.Writer, srv *emulator.Server, caFile, cloud string) {
+	apps := srv.Catalog().Apps
+	if len(apps) == 0 {
+		return
+	}
+	app := apps[0]
+	var cloudFlag []string
+	if cloud != "" && cloud != "global" {
+		cloudFlag = []string{"--cloud", cloud}
+	}
+	target := append([]string{"--app", app.Key, "--tenant", srv.TenantID(), "--client-id", app.ClientID}, cloudFlag...)
+	verify := append(append([]string{"SSL_CERT_FILE=" + caFile, "d365consent", "verify"}, target...),
+		"--signin-client-id", srv.SignInClientID(), "--authority-host", srv.AuthorityHost(), "--graph-url", srv.GraphURL(), "--device-code")
+	consentURL := append(append([]string{"d365consent", "consent-url"}, target...), "--authority-host", srv.AuthorityHost())
+	fmt.Fprintf(w, "Point d365consent at it (each line runs as printed; sign in as a listed user):\n  %s\n  %s\n",
+		strings.Join(verify, " "), strings.Join(consentURL, " "))
 }

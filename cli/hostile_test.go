@@ -127,9 +127,9 @@ func TestHostileWizardAccessible(t *testing.T) {
 	testkit.CheckInert(t, "accessible wizard stderr", errOut)
 }
 
-// The hostile scenario's description names what carries the hostile text (and no
-// consent error, which the scenario never shows); the wizard shows the tenant's name
-// and the granted scope inert.
+// The hostile scenario's description names what carries the hostile text on the
+// wizard's screens (and no consent error, which the scenario never shows); the wizard
+// (line mode) shows the tenant's name and the granted scope inert.
 func TestHostileScenarioShowsWhatItsDescriptionNames(t *testing.T) {
 	var desc string
 	for _, s := range emulator.Scenarios() {
@@ -137,7 +137,7 @@ func TestHostileScenarioShowsWhatItsDescriptionNames(t *testing.T) {
 			desc = s.Description
 		}
 	}
-	want := "its, the admin's and the apps' names and a granted scope carry escape sequences"
+	want := "its name, the admin's name and a granted scope, all on the wizard's screens, carry escape sequences"
 	if !strings.Contains(desc, want) || strings.Contains(desc, "error") {
 		t.Fatalf("description %q does not say %q", desc, want)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"io"
@@ -155,9 +156,17 @@ func isTerminal(w any) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// termWidth is the width of stdout when it is a terminal (else 0).
-func (a *Factory) termWidth() int {
-	if f, ok := a.stdout.(*os.File); ok && a.isTerminal(f) {
+// termWidth is the width text on stdout is wrapped to; see widthOf.
+func (a *Factory) termWidth() int { return a.widthOf(a.stdout) }
+
+// widthOf is the width text written to w is wrapped to: the terminal's when w is a
+// terminal whose size can be read, else COLUMNS when set (a pipe wrapped on
+// purpose; the in-process tests), else 80 for a terminal whose size cannot be read,
+// else 0: a pipe or file gets full lines.
+func (a *Factory) widthOf(w io.Writer) int {
+	f, ok := w.(*os.File)
+	tty := ok && a.isTerminal(f)
+	if tty {
 		if w, _, err := termSize(f); err == nil && w > 0 {
 			return w
 		}
@@ -167,6 +176,9 @@ func (a *Factory) termWidth() int {
 		if _, err := fmt.Sscanf(v, "%d", &n); err == nil && n > 0 {
 			return n
 		}
+	}
+	if tty {
+		return 80
 	}
 	return 0
 }
@@ -190,7 +202,7 @@ func (a *Factory) printError(err error) {
 
 // newRootCmd is the command tree: the root (the wizard) and every command.
 func newRootCmd(a *Factory) *cobra.Command {
-	root := newRootOnly(a)
+	root := newRootOnly(a, nil)
 	root.AddCommand(
 		newCompletionCmd(a),
 		newConsentURLCmd(a, nil),
@@ -210,8 +222,9 @@ func newRootCmd(a *Factory) *cobra.Command {
 }
 
 // newRootOnly is the root command without its commands: the shared flags, their
-// check before any command runs, and the wizard as its own run.
-func newRootOnly(a *Factory) *cobra.Command {
+// check before any command runs, and the wizard as its own run. runF, when not nil,
+// runs instead of the wizard with the shared options (tests of the wizard's flags).
+func newRootOnly(a *Factory, runF func(context.Context, *sharedOptions) error) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "d365consent",
 		Short: "Grant and verify admin consent for Cloud Backup for Dynamics 365",
@@ -236,6 +249,7 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
+	root.SetHelpFunc(a.helpFunc(root.HelpFunc()))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &flows.UsageError{Msg: err.Error() + " (see '" + cmd.CommandPath() + " --help')"}
 	})
@@ -257,6 +271,9 @@ Run without a command it starts the wizard against the real Microsoft cloud.`,
 
 	addRememberFlag(root.Flags(), &a.opts.Remember)
 	root.RunE = wizardRunE(a)
+	if runF != nil {
+		root.RunE = func(cmd *cobra.Command, _ []string) error { return runF(cmd.Context(), &a.opts) }
+	}
 	root.Version = a.versionString()
 	return root
 }

@@ -313,6 +313,8 @@ func reportFlowError(a *Factory, err error) error {
 type nextStep struct {
 	consentURL, wizard, verify string
 	reauthorize                bool // the app can only be re-authorized (UO)
+	// demoNote says that the demo wizard starts a fresh demo tenant ("" off the demo).
+	demoNote string
 }
 
 // nextCommands builds r's next-step commands for verify's target.
@@ -328,8 +330,9 @@ func (a *Factory) nextCommands(r *flows.Result, t *commandTarget, o verifyOption
 			scen = "fresh"
 		}
 		return nextStep{
-			wizard: "d365consent demo --scenario " + scen,
-			verify: "d365consent verify --demo --scenario " + scen + " --app " + r.App.Key,
+			wizard:   "d365consent demo --scenario " + scen,
+			verify:   "d365consent verify --demo --scenario " + scen + " --app " + r.App.Key,
+			demoNote: wizard.Target{Demo: true}.CommandNote(),
 		}
 	}
 	if a.opts.Cloud != "" && a.opts.Cloud != "global" {
@@ -351,13 +354,20 @@ func (a *Factory) nextCommands(r *flows.Result, t *commandTarget, o verifyOption
 	if app, ok := t.catalog.App(r.App.Key); a.opts.ClientID != "" || !ok || app.ClientID == "" {
 		ids = append(ids, "--client-id", r.App.ClientID)
 	}
+	// A tenant reached through overridden endpoints with a certificate trusted through
+	// SSL_CERT_FILE (the standalone emulator's CA) needs it again in the commands that
+	// connect, or they fail on an unknown authority.
+	var trust []string
+	if ca := a.getenv("SSL_CERT_FILE"); ca != "" && (a.opts.AuthorityHost != "" || a.opts.GraphURL != "") {
+		trust = []string{"SSL_CERT_FILE=" + ca}
+	}
 	join := func(sub string, extra ...string) string {
 		return strings.Join(append(append(append([]string{"d365consent", sub}, ids...), flags...), extra...), " ")
 	}
 	return nextStep{
 		consentURL: join("consent-url"),
-		wizard:     strings.Join(append([]string{"d365consent"}, flags...), " "),
-		verify:     join("verify"),
+		wizard:     strings.Join(append(append(trust, "d365consent"), flags...), " "),
+		verify:     strings.Join(append(trust, join("verify")), " "),
 	}
 }
 
@@ -440,7 +450,9 @@ func writeConsentSteps(w io.Writer, r *flows.Result, next nextStep) {
 		verb = "Re-authorize the app (admin consent to its new permissions)"
 	}
 	if next.consentURL == "" { // the demo tenant: its links die with the command
-		fmt.Fprintf(w, "%s in the demo wizard:\n  %s\nthen check with:\n  %s\n", verb, next.wizard, next.verify)
+		// No "then check with" verify: it would start a fresh demo tenant again and
+		// send the admin back here. The wizard checks the grants itself.
+		fmt.Fprintf(w, "%s in the demo wizard, which then checks the grants itself:\n  %s\n%s\n", verb, next.wizard, next.demoNote)
 		return
 	}
 	fmt.Fprintf(w, "%s as a Global Administrator or Privileged Role Administrator: run the wizard\n  %s\nor open the link that this prints:\n  %s\nthen check again:\n  %s\n", verb, next.wizard, next.consentURL, next.verify)

@@ -42,6 +42,9 @@ type verifyError struct {
 	TraceID       string `json:"traceId,omitempty"`
 	Timestamp     string `json:"timestamp,omitempty"`
 	Link          string `json:"link,omitempty"`
+	// RequestID and ClientRequestID are Microsoft Graph's ids of a refused request.
+	RequestID       string `json:"requestId,omitempty"`
+	ClientRequestID string `json:"clientRequestId,omitempty"`
 	// HTTPStatus is Microsoft Graph's status code when Graph refused (403).
 	HTTPStatus int `json:"httpStatus,omitempty"`
 }
@@ -73,6 +76,7 @@ func newVerifyFailure(app *permissions.App, tenant, cloud string, now time.Time,
 		doc.Error.Title, doc.Error.Meaning, doc.Error.Fix = x.Title, x.Meaning, x.Fix
 		doc.Error.AADSTS, doc.Error.OAuthError = x.Code, x.OAuthError
 		doc.Error.CorrelationID, doc.Error.TraceID, doc.Error.Timestamp, doc.Error.Link = x.CorrelationID, x.TraceID, x.Timestamp, x.Link
+		doc.Error.RequestID, doc.Error.ClientRequestID = x.RequestID, x.ClientRequestID
 	}
 	var ge *graph.Error
 	if errors.As(err, &ge) {

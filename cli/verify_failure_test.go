@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/d365consent/d365consent/permissions"
 )
 
 // verify --format json prints a verify/v1 document for a check that could not be
@@ -38,8 +40,9 @@ func TestVerifyJSONOnFailure(t *testing.T) {
 				Permissions []json.RawMessage `json:"permissions"`
 				Error       struct {
 					Message, Title, Fix string
-					AADSTS              int `json:"aadsts"`
-					HTTPStatus          int `json:"httpStatus"`
+					AADSTS              int    `json:"aadsts"`
+					HTTPStatus          int    `json:"httpStatus"`
+					RequestID           string `json:"requestId"`
 				} `json:"error"`
 			}
 			if err := json.Unmarshal([]byte(out), &doc); err != nil {
@@ -48,6 +51,10 @@ func TestVerifyJSONOnFailure(t *testing.T) {
 			if doc.Schema != "d365consent.verify/v1" || doc.Status != tt.status || doc.App.Key != "ce" || doc.Permissions == nil ||
 				doc.Error.Title != tt.title || doc.Error.Fix == "" || doc.Error.Message == "" || doc.Error.AADSTS != tt.aadsts || doc.Error.HTTPStatus != tt.httpStatus {
 				t.Errorf("document %+v", doc)
+			}
+			// Graph's refusal carries its request id, whole, for Graph support.
+			if (tt.httpStatus == 403) != permissions.IsGUID(doc.Error.RequestID) {
+				t.Errorf("request id %q for HTTP %d", doc.Error.RequestID, tt.httpStatus)
 			}
 		})
 	}

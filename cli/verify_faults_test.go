@@ -204,10 +204,12 @@ func TestVerifyConnectionRefused(t *testing.T) {
 	if r.code != exitError {
 		t.Errorf("exit %d, want %d", r.code, exitError)
 	}
-	// The error, then the doctor's verdict (cli/doctor_hook.go) and the doctor command.
+	// The doctor's verdict (cli/doctor_hook.go), its fix, the error and the doctor command.
 	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-	if len(lines) != 4 || !strings.Contains(lines[0], "connection refused") ||
-		lines[1] != "  doctor: connection refused by "+strings.TrimPrefix(addr, "https://") {
+	if len(lines) != 4 || lines[0] != "d365consent: connection refused by "+strings.TrimPrefix(addr, "https://") ||
+		!strings.HasPrefix(lines[1], "  fix:    ") ||
+		!strings.HasPrefix(lines[2], "  detail: signing in: ") || !strings.Contains(lines[2], "connection refused") ||
+		!strings.HasPrefix(lines[3], "  every check, for a ticket: d365consent doctor ") {
 		t.Errorf("want the error saying connection refused and the doctor's verdict, got %q", r.stderr)
 	}
 	// The message is the refusal, not the 5 s --timeout: it did not wait for the limit.

@@ -19,6 +19,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/fleet"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/textwrap"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -122,7 +123,7 @@ func runVerifyMany(ctx context.Context, a *Factory, o verifyOptions) error {
 				return err
 			}
 			if in.demoFleet && tenants == nil {
-				tenants = demoFleetTenants(a.errOut(), o.Fleet.Tenants, customers)
+				tenants = demoFleetTenants(a.errOut(), a.widthOf(a.stderr), o.Fleet.Tenants, customers)
 			}
 		}
 		if o.Fleet.appAuth() {
@@ -176,14 +177,15 @@ type fleetInputs struct {
 }
 
 // demoFleetTenants are the demo partner fleet's customer domains, for a --tenants
-// file that does not exist; the note on w says so and how to write that file.
-func demoFleetTenants(w io.Writer, name string, customers []emulator.TenantInfo) []string {
+// file that does not exist; the note on w says so, wrapped at words to width, and
+// how to write that file: a command on one line, however long.
+func demoFleetTenants(w io.Writer, width int, name string, customers []emulator.TenantInfo) []string {
 	domains := make([]string, len(customers))
 	for i, c := range customers {
 		domains[i] = c.Domain
 	}
-	fmt.Fprintf(w, "%s does not exist: checking the demo partner fleet's %d customers. To edit the list, write them to the file first:\n  printf '%%s\\n' %s > %s\n",
-		name, len(domains), strings.Join(domains, " "), name)
+	note := fmt.Sprintf("%s does not exist: checking the demo partner fleet's %d customers. To edit the list, write them to the file first:", name, len(domains))
+	fmt.Fprintf(w, "%s\n  printf '%%s\\n' %s > %s\n", textwrap.Wrap(note, width), strings.Join(domains, " "), name)
 	return domains
 }
 
@@ -364,7 +366,7 @@ func (a *Factory) emitFleet(o verifyOptions, res *fleet.Result, drift *fleet.Dri
 	case "markdown":
 		err = fleet.WriteMarkdown(a.stdout, res, drift)
 	default:
-		err = fleet.WriteTable(a.out(), res, drift)
+		err = fleet.WriteTableWidth(a.out(), res, drift, a.termWidth())
 	}
 	if err != nil || o.Report == "" {
 		return err

@@ -14,7 +14,6 @@ import (
 	"github.com/d365consent/d365consent/internal/signin"
 	"github.com/d365consent/d365consent/internal/termcaps"
 	"github.com/d365consent/d365consent/internal/ui"
-	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -95,11 +94,13 @@ func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options 
 		Catalog:  t.catalog,
 		ClientID: a.opts.ClientID,
 		Cloud:    a.opts.Cloud,
+		Tenant:   a.opts.Tenant,
 		Demo:     t.demo,
 		NoColor:  a.noColor() || !caps.Color,
 		Glyphs:   caps.Glyphs,
 	}
-	opts.Can = ui.Capabilities{SwitchAccount: sess.SignInAgain, FindApps: sess.FindApps}
+	eng := sessionEngine{s: sess}
+	opts.Can = ui.Capabilities{SwitchAccount: sess.SignInAgain, FindApps: sess.FindApps, AwaitConsent: eng.AwaitConsent}
 	if t.approver != nil {
 		opts.Approver = t.approver
 		opts.Can.ApproveConsent, opts.Can.ApproveDevice = t.approver.ApproveConsent, t.approver.ApproveDevice
@@ -214,6 +215,16 @@ func (e sessionEngine) StartConsent(ctx context.Context, app *permissions.App) (
 	return consentWaiter{c}, nil
 }
 
+// AwaitConsent waits for consent someone else grants (a reviewer's approval) without
+// opening the consent page (ui.Capabilities.AwaitConsent).
+func (e sessionEngine) AwaitConsent(ctx context.Context, app *permissions.App) (ui.ConsentWaiter, error) {
+	c, err := e.s.AwaitConsent(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	return consentWaiter{c}, nil
+}
+
 // consentWaiter adapts *flows.Consent (whose URL is a field) to ui.ConsentWaiter.
 type consentWaiter struct {
 	*flows.Consent
@@ -230,10 +241,4 @@ func browserUX(b browser.Browser, environ []string) (noBrowser, qrFirst bool) {
 	sb, system := b.(*browser.System)
 	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
 	return !system || cannotOpen, cannotOpen || browser.SSHSession(environ)
-}
-
-// commandTarget is what the command lines printed for this run run against
-// (wizard.Target.Command builds them, for both renderers and for the outcome).
-func (a *Factory) commandTarget(t wizardTarget) wizard.Target {
-	return wizard.Target{Catalog: t.catalog, Cloud: a.opts.Cloud, ClientIDFlag: a.opts.ClientID, Demo: t.demo, Flags: a.commandFlags(t)}
 }

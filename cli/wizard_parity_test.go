@@ -73,17 +73,28 @@ func walkBoth(t *testing.T, scenario, app string) {
 // page is answered with a, through the demo browser), and returns the wizard's options
 // and target as the demo command builds them.
 func demoWizard(t *testing.T, scenario string, accessible bool) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
-	return demoWizardOn(t, desktop(), scenario, accessible)
+	t.Helper()
+	return demoWizardWith(t, scenario, accessible, nil)
 }
 
-// demoWizardOn is demoWizard on machine mc: the demo signs in and shows pages as the
-// real wizard would there (Factory.demoWizardConfig).
-func demoWizardOn(t *testing.T, mc machine, scenario string, accessible bool) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
+// demoWizardWith is demoWizard with setup applied to the Factory first (a test's own
+// emulator start, for instance).
+func demoWizardWith(t *testing.T, scenario string, accessible bool, setup func(*Factory)) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
+	t.Helper()
+	return demoWizardOn(t, desktop(), scenario, accessible, setup)
+}
+
+// demoWizardOn is demoWizardWith on machine mc: the demo signs in and shows pages as
+// the real wizard would there (Factory.demoWizardConfig).
+func demoWizardOn(t *testing.T, mc machine, scenario string, accessible bool, setup func(*Factory)) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
 	t.Helper()
 	out := &lockedBuffer{}
 	a := mc.factory(strings.NewReader(""), out)
 	a.opts.Accessible = accessible
 	a.opts.NoBrowser = true // as demo --no-browser: the admin answers each page with a
+	if setup != nil {
+		setup(a)
+	}
 	env, err := startDemo(context.Background(), a, scenario)
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +145,8 @@ func linePrompts(app string) [][2]string {
 		{"Press Enter to open the admin consent page", ""},
 		{"Save a report", ""},
 		{"to sign in as someone else, or just Enter to quit", ""},
+		// The admin consent workflow filed a request: wait for its reviewer.
+		{"Type w to wait here for the approval", "w"},
 	}
 }
 
@@ -222,6 +235,9 @@ func fullScreenKey(step, text string) string {
 		if strings.Contains(text, "approve in the demo browser") { // the page's URL is on screen
 			return "a"
 		}
+		if strings.Contains(text, "w wait for the approval") { // the page filed a request
+			return "w"
+		}
 	case "summary":
 		if strings.Contains(text, "enter finish") {
 			return "enter"
@@ -259,7 +275,17 @@ func driveFullScreen(t *testing.T, scenario string, keyFor func(step, text strin
 
 // driveFullScreenOn is driveFullScreen on machine mc in a width×height window.
 func driveFullScreenOn(t *testing.T, mc machine, width, height int, scenario string, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
-	a, out, tgt, opts := demoWizardOn(t, mc, scenario, false)
+	a, out, tgt, opts := demoWizardOn(t, mc, scenario, false, nil)
+	return driveModelIn(t, width, height, a, out, tgt, opts, keyFor)
+}
+
+// driveModel is driveFullScreen with the demo wizard already built.
+func driveModel(t *testing.T, a *Factory, out *lockedBuffer, tgt wizardTarget, opts ui.Options, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
+	return driveModelIn(t, 120, 60, a, out, tgt, opts, keyFor)
+}
+
+// driveModelIn is driveModel in a width×height window.
+func driveModelIn(t *testing.T, width, height int, a *Factory, out *lockedBuffer, tgt wizardTarget, opts ui.Options, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
 	m := ui.New(context.Background(), opts)
 	t.Cleanup(m.Close)
 	s := screen{Model: m, mu: &sync.Mutex{}, state: &screenState{}}

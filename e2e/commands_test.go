@@ -232,7 +232,7 @@ func TestEveryPrintedCommandRuns(t *testing.T) {
 	// The collector must see what the issue listed, or it proves nothing.
 	for _, want := range []string{
 		"d365consent consent-url --app ce --tenant contoso.onmicrosoft.com --client-id",
-		"d365consent verify --demo --scenario partial --app ce",
+		"d365consent demo --scenario reauth", // printed by verify --demo --scenario reauth --app uo
 		"SSL_CERT_FILE=$CA_CERT d365consent verify --app ce",
 		"d365consent demo --scenario",
 		"d365consent permissions --format csv",

@@ -113,7 +113,14 @@ func (tt *tmuxTerm) screen() string {
 // waitFor waits until the screen shows every one of wants.
 func (tt *tmuxTerm) waitFor(wants ...string) string {
 	tt.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	return tt.waitForWithin(15*time.Second, wants...)
+}
+
+// waitForWithin is waitFor with a deadline of d, for waits the product makes long on
+// purpose (flows.RegistrationSettle).
+func (tt *tmuxTerm) waitForWithin(d time.Duration, wants ...string) string {
+	tt.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		s := tt.screen()
 		ok := true
@@ -124,7 +131,7 @@ func (tt *tmuxTerm) waitFor(wants ...string) string {
 			return s
 		}
 		if time.Now().After(deadline) {
-			tt.t.Fatalf("screen never showed %q; screen:\n%s", wants, s)
+			tt.t.Fatalf("screen never showed %q in %s; screen:\n%s", wants, d, s)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

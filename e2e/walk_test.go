@@ -1,16 +1,20 @@
 package e2e
 
 // A walk of every demo scenario (emulator.Scenarios, so new ones are
-// covered without touching this file) at 80×24 and 120×40, in parallel tmux
-// sessions, driven by what the screen shows — never by sleeps. For each walk: it
-// ends before any wait reaches its timeout, the last screen names the outcome, the
-// exit status matches it, the terminal is restored, and every d365consent command
-// the end screens print runs (not exit 2).
+// covered without touching this file) with both apps at 80×24 and 120×40, in
+// parallel tmux sessions, driven by what the screen shows — never by sleeps. For
+// each walk: it ends before any wait reaches its timeout, the last screen names the
+// outcome, the exit status matches it, the terminal is restored, no screen shows a
+// URL, command or id cut and the normal screen after exit keeps the end screen's
+// links, check-later command, error codes and support ids whole
+// (walk_checks_test.go), and every d365consent command the end screens print runs
+// (not exit 2).
 
 import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +50,8 @@ var graphRefusedEnds = map[string]bool{"restricted-reader/ce": true}
 
 // pausesFirst are walks whose demo admin cannot grant the consent: the
 // consent screen must pause the wait at once and say so before the walk presses a
-// (which then shows Entra ID's own refusal). UO ends earlier in both tenants (not in the
+// (which then shows Entra ID's own refusal, or in consent-workflow files a request
+// whose approval the walk waits for with w). UO ends earlier in both tenants (not in the
 // tenant: re-authorize only), so only CE reaches the consent screen.
 var pausesFirst = map[string]bool{
 	"cloud-app-admin/ce":  true,
@@ -62,6 +67,7 @@ var walkWants = map[string]map[string][]string{
 	"registration-behind": {"ce": {allGranted("ce")},
 		"uo": {"Consent went through", "stayed missing", "re-authorize the app profile"}},
 	"staggered-replication": {"ce": {allGranted("ce")}},
+	"consent-workflow":      {"ce": {allGranted("ce")}}, // after the reviewer's approval
 	"non-admin":             {"ce": {"AADSTS90094"}},
 	"no-dynamics":           {"ce": {"The tenant needs Dynamics CRM first"}, "uo": {"The tenant needs Dynamics ERP first"}},
 	"disabled":              {"ce": {"disabled", "Enable"}, "uo": {"disabled", "Enable"}},
@@ -84,26 +90,30 @@ func TestWalkEveryScenario(t *testing.T) {
 	sizes := []struct{ w, h int }{{80, 24}, {120, 40}}
 	sem := make(chan struct{}, 6)
 	for _, sc := range emulator.Scenarios() {
-		for i, sz := range sizes {
-			app := []string{"ce", "uo"}[i] // both apps and both sizes per scenario
-			t.Run(fmt.Sprintf("%s/%s/%dx%d", sc.Name, app, sz.w, sz.h), func(t *testing.T) {
-				t.Parallel()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				walk(t, sc.Name, app, sz.w, sz.h)
-			})
+		for _, app := range []string{"ce", "uo"} {
+			for _, sz := range sizes {
+				t.Run(fmt.Sprintf("%s/%s/%dx%d", sc.Name, app, sz.w, sz.h), func(t *testing.T) {
+					t.Parallel()
+					sem <- struct{}{}
+					defer func() { <-sem }()
+					walk(t, sc.Name, app, sz.w, sz.h)
+				})
+			}
 		}
 	}
 }
 
 func walk(t *testing.T, scenario, app string, w, h int) {
 	dir := t.TempDir()
-	tt := tmuxSize(t, w, h, fmt.Sprintf("cd %s && %s demo --scenario %s --no-browser --timeout %s", dir, bin, scenario, walkTimeout))
+	urls := filepath.Join(dir, "urls") // every browser URL the wizard shows, whole
+	tt := tmuxSize(t, w, h, fmt.Sprintf("cd %s && %s demo --scenario %s --no-browser --timeout %s --url-file %s", dir, bin, scenario, walkTimeout, urls))
 	start := time.Now()
 	deadline := start.Add(walkTimeout + 15*time.Second)
 	pressed := map[string]int{} // the step and attempt a key was pressed for
 	var end *walkEnd
 	var last string
+	var seen []string // every screen the walk saw, each drawn whole
+	problems := func(s string) []string { return screenProblems(s, w, shownURLFile(urls), nil) }
 	for end == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("the walk did not end in %s; screen:\n%s", time.Since(start).Round(time.Second), last)
@@ -113,7 +123,11 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 			time.Sleep(40 * time.Millisecond)
 			continue
 		}
+		if tt.screen() != s || tt.halfDrawn(s, problems) {
+			continue // caught while being drawn: look again
+		}
 		last = s
+		seen = append(seen, s)
 		switch {
 		case strings.Contains(s, "EXIT="):
 			t.Fatalf("the wizard exited on its own:\n%s", s)
@@ -145,7 +159,7 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 			}
 		case strings.Contains(s, "4/6 Current state"):
 			switch {
-			case strings.Contains(s, "offers no consent link"):
+			case strings.Contains(strings.Join(strings.Fields(s), " "), "offers no consent link"): // wrapped at 80
 				end = &walkEnd{"blocked", s}
 			case strings.Contains(s, "Enter opens the admin"), strings.Contains(s, "Enter shows the"):
 				if pressed["state"] == 0 {
@@ -154,6 +168,13 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 				}
 			case strings.Contains(s, "more below (pgdn)"): // what to do is further down
 				tt.send("PgDn")
+			}
+		case strings.Contains(s, "5/6 Admin consent") && strings.Contains(s, "w wait for the approval"):
+			// The consent page filed a request (admin consent workflow): wait for the
+			// scenario's reviewer to approve it.
+			if pressed["approval"] == 0 {
+				pressed["approval"]++
+				tt.send("w")
 			}
 		case strings.Contains(s, "5/6 Admin consent") && strings.Contains(s, "approve in the demo browser"):
 			if pausesFirst[scenario+"/"+app] && !strings.Contains(s, "wait for another admin") {
@@ -180,12 +201,13 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	for i := 0; i < 5 && strings.Contains(last, "more below (pgdn)"); i++ {
 		tt.send("PgDn")
 		for w := time.Now().Add(5 * time.Second); time.Now().Before(w); time.Sleep(40 * time.Millisecond) {
-			if s := tt.screen(); s != last {
+			if s := tt.screen(); s != last && tt.screen() == s && !tt.halfDrawn(s, problems) {
 				last = s
 				break
 			}
 		}
 		end.screen += "\n" + last
+		seen = append(seen, last)
 	}
 	t.Logf("%s after %s", end.kind, took.Round(100*time.Millisecond))
 	// It ended before any wait ran out.
@@ -203,8 +225,9 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 	if scenario == "registration-behind" && app == "uo" {
 		wants = append(wants, newlyRequired(t, scenario, app).Value+" stayed missing")
 	}
+	flatEnd := strings.Join(strings.Fields(end.screen), " ") // words wrapped at 80 columns read whole
 	for _, wnt := range wants {
-		if !strings.Contains(end.screen, wnt) {
+		if !strings.Contains(flatEnd, wnt) {
 			t.Errorf("%s end screen lacks %q:\n%s", end.kind, wnt, end.screen)
 		}
 	}
@@ -230,6 +253,9 @@ func walk(t *testing.T, scenario, app string, w, h int) {
 			}
 		}
 	}
+	// Nothing the admin needs is cut on any screen, and the exit keeps what the end
+	// screen showed (walk_checks_test.go).
+	checkWhole(t, seen, end, w, urls, after)
 	// Every command the end screens print runs (the demo's own commands: no network).
 	for _, p := range extractCommands(end.screen+"\n"+after, scenario) {
 		args := strings.Fields(p.line)[1:]

@@ -87,36 +87,16 @@ func TestE2ECtrlCDuringConsentAsksFirst(t *testing.T) {
 	tt.keys("y")
 	tt.exited(3) // the state was read: incomplete, however the admin leaves
 	s := tt.joinedScreen()
-	for _, want := range []string{"Admin consent link (open it as an admin, or send it to one):", "Check again with:",
-		"d365consent verify --app ce --demo --scenario fresh"} {
-		if !hasLine(s, want) {
-			t.Errorf("the normal screen lacks the line %q:\n%s", want, s)
-		}
-	}
+	wantLines(t, s, "Admin consent link (open it as an admin, or send it to one):", "Check again with:",
+		"d365consent verify --app ce --demo --scenario fresh")
 }
 
-// TestE2EExitKeepsTheConsentLink: at 80x24, q on a consent this account cannot grant
-// exits 3 and leaves on the normal screen the link to send, whole on one line (the
-// terminal's own wrap, which copies as one line), and the command that checks later.
-func TestE2EExitKeepsTheConsentLink(t *testing.T) {
-	dir := t.TempDir()
-	urls := filepath.Join(dir, "urls")
-	tt := tmuxSize(t, 80, 24, bin+" demo --scenario non-admin --no-browser --url-file "+urls)
-	tt.waitFor("Which app")
-	tt.keys("Enter", "Enter")
-	tt.waitFor("approve in the demo browser")
-	tt.keys("a")
-	tt.waitFor("Enter opens the admin consent page")
-	tt.keys("Enter")
-	tt.waitFor("What to do:")
-	link := waitURL(t, urls, "consent")
-	tt.keys("q")
-	tt.exited(3)
-	joined := tt.joinedScreen()
-	for _, want := range []string{"Send this admin consent link to an admin who can grant it:", link,
-		"Check again with:", "d365consent verify --app ce --demo --scenario non-admin"} {
-		if !hasLine(joined, want) {
-			t.Errorf("the normal screen lacks the line %q:\n%s", want, joined)
+// wantLines fails t for each of wants that is not a line of the normal screen s.
+func wantLines(t *testing.T, s string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !hasLine(s, want) {
+			t.Errorf("the normal screen lacks the line %q:\n%s", want, s)
 		}
 	}
 }

@@ -154,6 +154,14 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 		s.deviceCode(w, r, seg)
 	case "/discovery/instance":
 		s.instanceDiscovery(w, r)
+	case "/adminconsent", "/v2.0/adminconsent", "/oauth2/v2.0/authorize", "/oauth2/authorize":
+		// Entra ID serves its sign-in and consent pages at the authority host: the link
+		// consent-url prints is https://login.microsoftonline.com/{tenant}/adminconsent
+		// (entra/identity/enterprise-apps/grant-admin-consent, "Construct the URL for
+		// granting tenant-wide admin consent"). The demo tenant's pages are on plain HTTP,
+		// which any browser opens without trusting its CA: the authority sends the
+		// browser there.
+		http.Redirect(w, r, s.pagesURL+r.URL.RequestURI(), http.StatusFound)
 	default:
 		s.writeOAuthError(w, &oauthError{Status: http.StatusNotFound, Code: "invalid_request", AADSTS: 90002,
 			Message: "The endpoint " + p + " does not exist in the demo tenant."})

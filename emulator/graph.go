@@ -185,6 +185,7 @@ func (s *Server) dispatch(method, path string, q url.Values, h http.Header, p *p
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.reviewDue(s.now())
 	if p.user == nil && (path == "me" || strings.HasPrefix(path, "me/")) {
 		// An app-only token has no signed-in user (https://learn.microsoft.com/graph/api/user-get).
 		return s.graphError(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")

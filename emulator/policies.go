@@ -26,6 +26,12 @@ type scenarioState struct {
 	// cannot consent files a request instead, and is told AADSTS90095.
 	consentWorkflow bool
 	requests        []ConsentRequest
+	// reviewer, when set, is the scenario's designated reviewer of the admin consent
+	// workflow: it approves each request reviewDelay after it was filed, by the
+	// emulator's clock (reviewDue). Without one, a request waits for
+	// ApproveConsentRequest.
+	reviewer    *user
+	reviewDelay time.Duration
 	// softDeleted: app ids whose service principal sits in the recycle bin
 	// (graph/api/directory-deleteditems-get): invisible to Graph, and consent
 	// conflicts with it (AADSTS650051).
@@ -36,13 +42,85 @@ type scenarioState struct {
 type ConsentRequest struct {
 	ClientID, AppName, UPN string
 	Created                time.Time
+	// Approved is when a reviewer approved it (zero while it is pending), ApprovedBy
+	// the reviewer's UPN.
+	Approved   time.Time
+	ApprovedBy string
 }
 
 // ConsentRequests lists the requests filed through the admin consent workflow.
 func (s *Server) ConsentRequests() []ConsentRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.reviewDue(s.now())
 	return append([]ConsentRequest(nil), s.dir.st.requests...)
+}
+
+// ApproveConsentRequest approves the pending admin consent workflow request for the
+// app with client id clientID, as a reviewer does in the Entra admin center
+// (Enterprise applications > Admin consent requests > Review permissions and consent >
+// Accept): that grants tenant-wide admin consent to what the app registration
+// requests, and closes every pending request for the app
+// (https://learn.microsoft.com/entra/identity/enterprise-apps/review-admin-consent-requests).
+// The grants replicate as an admin's consent does (Faults). The reviewer is the
+// scenario's, else the tenant's Global Administrator.
+func (s *Server) ApproveConsentRequest(clientID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.reviewDue(now)
+	for _, r := range s.dir.st.requests {
+		if strings.EqualFold(r.ClientID, clientID) && r.Approved.IsZero() {
+			by := s.dir.st.reviewer
+			if by == nil {
+				by = s.dir.users[0]
+			}
+			return s.approveRequests(r.ClientID, by, now)
+		}
+	}
+	return fmt.Errorf("emulator: no pending admin consent request for %s", clientID)
+}
+
+// approveRequests grants admin consent to the app with client id clientID as by, at
+// at, and marks its pending requests approved. s.mu held.
+func (s *Server) approveRequests(clientID string, by *user, at time.Time) error {
+	app := s.dir.apps[strings.ToLower(clientID)]
+	if app == nil {
+		return fmt.Errorf("emulator: no app %s", clientID)
+	}
+	if err := s.grantAdminConsent(app, at); err != nil {
+		return err
+	}
+	for i := range s.dir.st.requests {
+		if r := &s.dir.st.requests[i]; strings.EqualFold(r.ClientID, clientID) && r.Approved.IsZero() {
+			r.Approved, r.ApprovedBy = at, by.UPN
+		}
+	}
+	return nil
+}
+
+// reviewDue lets the scenario's reviewer approve the requests filed reviewDelay or
+// more before now, each at its due time. Called where the tenant is read, so the
+// approval happens by the emulator's clock without a timer of its own. s.mu held.
+func (s *Server) reviewDue(now time.Time) {
+	st := &s.dir.st
+	if st.reviewer == nil {
+		return
+	}
+	for _, r := range st.requests {
+		if due := r.Created.Add(st.reviewDelay); r.Approved.IsZero() && !now.Before(due) {
+			_ = s.approveRequests(r.ClientID, st.reviewer, due) // an app the tenant cannot consent to stays pending
+		}
+	}
+}
+
+// grantAdminConsent does what Accept on the admin consent page does for app at now:
+// the service principal, its grants and assignments, replicating as the faults say
+// (PropagationDelay, GrantsDelay, AssignmentsDelay). s.mu held.
+func (s *Server) grantAdminConsent(app *application, now time.Time) error {
+	spAt := now.Add(s.faults.PropagationDelay)
+	_, err := s.dir.applyConsentStaggered(app, now, spAt, spAt.Add(s.faults.GrantsDelay), spAt.Add(s.faults.AssignmentsDelay), nil, false)
+	return err
 }
 
 // signInPolicy is what Entra ID decides once the account is chosen for a sign-in

@@ -127,7 +127,7 @@ var scenarioDefs = []scenarioDef{
 				}
 			}
 		}},
-	{Scenario: Scenario{"hostile", "a tenant that attacks the terminal: its, the admin's and the apps' names and a granted scope carry escape sequences, C1 controls and bidi overrides"},
+	{Scenario: Scenario{"hostile", "a tenant that attacks the terminal: its name, the admin's name and a granted scope, all on the wizard's screens, carry escape sequences, C1 controls and bidi overrides (so do the apps' names, which only the browser's consent page shows)"},
 		setup: hostileSetup},
 	{Scenario: Scenario{"staggered-replication", "after consent the app appears at once, its grants 3 s later and its app roles 6 s later, some polls get 404 or 503 meanwhile: the wizard keeps waiting and ends with all granted"},
 		faults: Faults{GrantsDelay: 3 * time.Second, AssignmentsDelay: 6 * time.Second, LaggingReplica: true}},
@@ -204,12 +204,15 @@ var scenarioDefs = []scenarioDef{
 			consentAll(d, cat, "ce", nil)
 			d.st.demoUser = d.users[2]
 		}},
-	{Scenario: Scenario{"consent-workflow", "the admin consent workflow is on and the demo user cannot consent: consent files a request (AADSTS90095); the wizard says who approves it"},
+	{Scenario: Scenario{"consent-workflow", "the admin consent workflow is on and the demo user cannot consent: consent files a request (AADSTS90095); the wizard says who approves it, and w waits for the approval, which the reviewer (Adele Vance, Global Administrator) gives 5 s after the request is filed"},
 		setup: func(d *directory, cat *permissions.Catalog) {
 			consentSignInClient(d)
 			d.users[2].Roles = []string{DirectoryReadersTemplateID}
 			d.st.demoUser = d.users[2]
 			d.st.consentWorkflow = true
+			// A designated reviewer approves in the admin center
+			// (entra/identity/enterprise-apps/review-admin-consent-requests).
+			d.st.reviewer, d.st.reviewDelay = d.users[0], 5*time.Second
 		}},
 	{Scenario: Scenario{"session-revoked", "continuous access evaluation: Microsoft Graph answers the first request of a client that declares the capability cp1 with a claims challenge (insufficient_claims, cae.go); the wizard asks to sign in again with the claims, then goes on"},
 		faults: Faults{ClaimsChallenge: 1}},

@@ -428,9 +428,7 @@ func (s *Server) finishAdminConsent(w http.ResponseWriter, t *txn, u *user, acce
 		return
 	}
 	app := s.dir.apps[strings.ToLower(t.ClientID)]
-	now := s.now()
-	spAt := now.Add(s.faults.PropagationDelay)
-	if _, err := s.dir.applyConsentStaggered(app, now, spAt, spAt.Add(s.faults.GrantsDelay), spAt.Add(s.faults.AssignmentsDelay), nil, false); err != nil {
+	if err := s.grantAdminConsent(app, s.now()); err != nil {
 		s.finishAdminError(w, t, "invalid_client", "", &oauthError{AADSTS: 650052, Message: strings.TrimPrefix(err.Error(), "AADSTS650052: ")})
 		return
 	}

@@ -44,7 +44,7 @@ func Describe(err error) *Explanation {
 		return &Explanation{Title: "Microsoft Graph refused to show this to your account",
 			Meaning:     "Graph answered 403 (" + ge.Code + "): reading the app's grants and app role assignments needs a directory role of the signed-in account, and this account has none that allows it. It does not mean the permissions are missing.",
 			Fix:         "Sign in as a Global Administrator, Privileged Role Administrator, Global Reader or Directory Reader (activate the role in PIM first if it is eligible), or have such an admin check it with this tool.",
-			Description: ge.Error()}
+			Description: ge.Message, RequestID: ge.RequestID, ClientRequestID: ge.ClientRequestID, Timestamp: ge.Date}
 	}
 	// Our own messages may name an AADSTS code (a blocker's cause): they are read
 	// first, Entra ID's errors next.

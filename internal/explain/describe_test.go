@@ -157,3 +157,25 @@ func TestDescribeEntraError(t *testing.T) {
 		t.Fatal("Describe differs from Explain on an AuthError")
 	}
 }
+
+// A Graph refusal keeps the ids Graph support asks for, whole, and its own text
+// without them: the request id is said once, as a support line.
+func TestDescribeGraphRefusalKeepsItsRequestIDs(t *testing.T) {
+	err := fmt.Errorf("verifying grants: %w", &graph.Error{Method: "GET", Path: "/servicePrincipals", Status: 403, Code: "Authorization_RequestDenied",
+		Message: "Insufficient privileges to complete the operation.", RequestID: "43791e2a-485c-4f84-9f99-45b1a5be34a4",
+		ClientRequestID: "5b0c6e2f-0000-4000-8000-000000000001", Date: "2026-12-06T21:00:00"})
+	x := Describe(err)
+	if x == nil {
+		t.Fatal("no explanation")
+	}
+	want := []string{"Timestamp: 2026-12-06T21:00:00", "Request id: 43791e2a-485c-4f84-9f99-45b1a5be34a4", "Client request id: 5b0c6e2f-0000-4000-8000-000000000001"}
+	if got := SupportIDs(x); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("support ids\n got %q\nwant %q", got, want)
+	}
+	if x.Description != "Insufficient privileges to complete the operation." || x.Source() != "Microsoft Graph" {
+		t.Errorf("description %q from %s", x.Description, x.Source())
+	}
+	if (&Explanation{CorrelationID: "c"}).Source() != "Entra ID" {
+		t.Error("an Entra ID refusal is said to come from Graph")
+	}
+}

@@ -45,6 +45,10 @@ type Explanation struct {
 	CorrelationID string
 	TraceID       string
 	Timestamp     string
+	// RequestID and ClientRequestID are Microsoft Graph's ids of a refused request
+	// (its error's innerError), which Graph support asks for.
+	RequestID       string
+	ClientRequestID string
 	// Link is Microsoft's error lookup page for the code.
 	Link string
 }
@@ -300,29 +304,45 @@ func MeansNoAccess(code int) bool {
 	return codes[code].noAccess
 }
 
-// SupportIDs are the explanation's ids for support, "label: value", each whole: the AADSTS code
-// (and OAuth error), correlation id, trace id and timestamp. Empty when err carries none.
-func SupportIDs(e *Explanation) []string {
+// SupportFields are the explanation's ids for support, label and value, each whole:
+// the AADSTS code (and OAuth error), correlation id, trace id and timestamp of an
+// Entra ID refusal, Microsoft Graph's request ids. Empty when e carries none.
+func SupportFields(e *Explanation) [][2]string {
 	if e == nil {
 		return nil
 	}
-	var out []string
+	var out [][2]string
 	switch {
 	case e.Code != 0 && e.OAuthError != "":
-		out = append(out, fmt.Sprintf("Error code: AADSTS%d (%s)", e.Code, e.OAuthError))
+		out = append(out, [2]string{"Error code:", fmt.Sprintf("AADSTS%d (%s)", e.Code, e.OAuthError)})
 	case e.Code != 0:
-		out = append(out, fmt.Sprintf("Error code: AADSTS%d", e.Code))
+		out = append(out, [2]string{"Error code:", fmt.Sprintf("AADSTS%d", e.Code)})
 	case e.OAuthError != "":
-		out = append(out, "Error code: "+e.OAuthError)
+		out = append(out, [2]string{"Error code:", e.OAuthError})
 	}
-	if e.CorrelationID != "" {
-		out = append(out, "Correlation id: "+e.CorrelationID)
+	for _, f := range [][2]string{{"Correlation id:", e.CorrelationID}, {"Trace id:", e.TraceID}, {"Timestamp:", e.Timestamp},
+		{"Request id:", e.RequestID}, {"Client request id:", e.ClientRequestID}} {
+		if f[1] != "" {
+			out = append(out, f)
+		}
 	}
-	if e.TraceID != "" {
-		out = append(out, "Trace id: "+e.TraceID)
+	return out
+}
+
+// Source is who refused: Microsoft Graph when the explanation carries Graph's request
+// ids, Entra ID otherwise. Its Description is that service's own text.
+func (e *Explanation) Source() string {
+	if e.RequestID != "" || e.ClientRequestID != "" {
+		return "Microsoft Graph"
 	}
-	if e.Timestamp != "" {
-		out = append(out, "Timestamp: "+e.Timestamp)
+	return "Entra ID"
+}
+
+// SupportIDs are SupportFields as lines, "label value".
+func SupportIDs(e *Explanation) []string {
+	var out []string
+	for _, f := range SupportFields(e) {
+		out = append(out, f[0]+" "+f[1])
 	}
 	return out
 }

@@ -174,12 +174,31 @@ type Consent struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	once     sync.Once
+	// othersGrant: someone other than the signed-in account grants the consent
+	// (AwaitConsent), so the wait never pauses for that account's roles.
+	othersGrant bool
 }
 
 // StartConsent starts the listener (if the app's redirect URI is a loopback one) and
 // polling, then opens the consent URL with the configured Browser, if any. Read
 // Events until it is closed; Close stops everything and frees the port.
 func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Consent, error) {
+	return s.startConsent(ctx, app, false)
+}
+
+// AwaitConsent waits for a consent someone else grants — a reviewer approving the
+// request the admin consent workflow filed (ApprovalRequested) — exactly as
+// StartConsent's wait does (the same verification, the same tolerance of replication,
+// --timeout), but it opens no browser, starts no loopback listener and so files no
+// new request: nothing comes back from the admin center, only Microsoft Graph shows
+// the grants. It does not pause for the signed-in account's roles (that account is
+// not the one granting). URL is the admin consent link, for the record.
+func (s *Session) AwaitConsent(ctx context.Context, app *permissions.App) (*Consent, error) {
+	return s.startConsent(ctx, app, true)
+}
+
+// startConsent starts a consent wait; awaiting: someone else grants it (AwaitConsent).
+func (s *Session) startConsent(ctx context.Context, app *permissions.App, awaiting bool) (*Consent, error) {
 	if app == nil || !permissions.IsGUID(app.ClientID) {
 		return nil, Usagef("no client id for the app: pass --client-id (a GUID)")
 	}
@@ -187,12 +206,15 @@ func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Cons
 	if err := validTenant(tenant); err != nil {
 		return nil, err
 	}
-	if err := s.CheckConsentTarget(ctx, app); err != nil {
-		return nil, err
+	if !awaiting {
+		// Nothing is opened when awaiting: there is no page to send the admin to.
+		if err := s.CheckConsentTarget(ctx, app); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Consent{
-		s: s, app: app, cancel: cancel,
+		s: s, app: app, cancel: cancel, othersGrant: awaiting,
 		events:  make(chan ConsentEvent, 8),
 		recheck: make(chan struct{}, 1),
 		pasted:  make(chan ConsentRedirect, 1),
@@ -203,6 +225,9 @@ func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Cons
 	state := NewState()
 	c.state = state
 	redirect := app.RedirectURI
+	if awaiting {
+		redirect = "" // nothing comes back to a listener from the admin center
+	}
 	if redirect != "" && IsLoopbackRedirect(redirect) {
 		u, _ := url.Parse(redirect)
 		host := "127.0.0.1"
@@ -229,7 +254,7 @@ func (s *Session) StartConsent(ctx context.Context, app *permissions.App) (*Cons
 	c.URL, c.RedirectURI = u, redirect
 	c.wg.Add(1)
 	go c.run(ctx)
-	if b := s.cfg.Browser; b != nil {
+	if b := s.cfg.Browser; b != nil && !awaiting {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
@@ -342,14 +367,14 @@ func (c *Consent) run(ctx context.Context) {
 	// paused: the signed-in account cannot grant it (roleBlocker) and nobody else is
 	// known to be granting it; othersGrant: Resume said another admin is.
 	var paused *BlockedError
-	othersGrant := false
+	othersGrant := c.othersGrant
 	var last, first *Result
 	var redirectCh <-chan ConsentRedirect
 	if c.listener != nil {
 		redirectCh = c.listener.Result()
 	}
 	log := c.s.logger
-	log.Info("consent wait started", "app", c.app.Key, "listener", c.listener != nil, "timeout", c.s.cfg.Timeout)
+	log.Info("consent wait started", "app", c.app.Key, "listener", c.listener != nil, "timeout", c.s.cfg.Timeout, "othersGrant", othersGrant)
 	notVisible := 0
 	var lastNotVisible error
 	firstGranted, granted := -1, ""

@@ -51,6 +51,9 @@ const (
 	BlockCannotRead         BlockReason = "cannot-read"
 	BlockReauthorizeOnly    BlockReason = "reauthorize-only"
 	BlockRegistrationBehind BlockReason = "registration-behind"
+	// BlockApprovalRequested: the admin consent workflow turned the consent into a
+	// request for its reviewers (ApprovalRequested).
+	BlockApprovalRequested BlockReason = "approval-requested"
 )
 
 // BlockedError ends a consent wait at once: the state is one consent cannot fix.
@@ -200,6 +203,22 @@ func roleBlocker(app *permissions.App, r *Result, admin *Admin) *BlockedError {
 		NextStep: "Who can grant it: a Global Administrator or Privileged Role Administrator of this tenant; send them the consent link (it works for any admin of this tenant). " +
 			"If you hold such a role as eligible in Privileged Identity Management (PIM), activate it and sign in again. " +
 			"With the admin consent workflow on, opening the link yourself files a request for its reviewers instead."}
+}
+
+// ApprovalRequested is where a consent stands once the tenant's admin consent workflow
+// turned it into a request for the workflow's reviewers (AADSTS90095, err: the
+// explained result): nothing is granted until a reviewer approves it in the Entra
+// admin center (Enterprise applications > Admin consent requests), and approving
+// grants tenant-wide admin consent to what the app requests
+// (https://learn.microsoft.com/entra/identity/enterprise-apps/review-admin-consent-requests).
+// Reading the grants needs no more than verification does; Session.AwaitConsent waits
+// for them. errors.Is matches ErrIncomplete (exit 3): the consent is pending, not refused.
+func ApprovalRequested(err error) *BlockedError {
+	return &BlockedError{Reason: BlockApprovalRequested, Err: err,
+		Cause: "An approval request was filed through the tenant's admin consent workflow (AADSTS90095): nothing is granted until a reviewer approves it.",
+		NextStep: "A reviewer of the admin consent workflow approves it in the Entra admin center > Enterprise applications > Admin consent requests " +
+			"(approving grants admin consent for the whole tenant); or a Global Administrator or Privileged Role Administrator opens the admin consent link. " +
+			"Then check the grants with verify."}
 }
 
 // classifyPollError sorts a failed poll: transient (not visible yet: 5xx, 429 after

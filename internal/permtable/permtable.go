@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"charm.land/lipgloss/v2/table"
 
+	"github.com/d365consent/d365consent/internal/textwrap"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -25,7 +26,8 @@ type Options struct {
 }
 
 // Write writes each app as a header block and a bordered table that fits
-// width columns, wrapping long cells (the purpose) rather than cutting them.
+// width columns, wrapping long cells (the purpose) at words (textwrap) rather than
+// cutting them.
 func Write(w io.Writer, apps []permissions.App, to Options) error {
 	width, styled := to.Width, to.Styled
 	border, dot := lipgloss.NormalBorder(), "·"
@@ -53,13 +55,13 @@ func Write(w io.Writer, apps []permissions.App, to Options) error {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		b.WriteString(lipgloss.Wrap(bold.Render(a.DisplayName), width, " "))
+		b.WriteString(textwrap.Wrap(bold.Render(a.DisplayName), width))
 		b.WriteString("\n")
 		meta := fmt.Sprintf("%s %s %s %s key %q %s %s", a.AppType, dot, a.SetupMethod, dot, a.Key, dot, a.NewOrUpdated)
-		b.WriteString(faint.Render(lipgloss.Wrap(meta, width, " ")))
+		b.WriteString(faint.Render(textwrap.Wrap(meta, width)))
 		b.WriteString("\n")
 		if a.Notice != "" {
-			b.WriteString(warn.Render(lipgloss.Wrap("Re-authorize only: "+a.Notice, width, " ")))
+			b.WriteString(warn.Render(textwrap.Wrap("Re-authorize only: "+a.Notice, width)))
 			b.WriteString("\n")
 		}
 		rows := make([][]string, len(a.Permissions))
@@ -69,9 +71,14 @@ func Write(w io.Writer, apps []permissions.App, to Options) error {
 		widths, ok := columnWidths(tableHeaders(), rows, longestValue(a.Permissions), width)
 		if !ok {
 			writeCards(&b, a, width, dot, bold, faint)
-			b.WriteString(lipgloss.Wrap("Next step: "+a.Consent, width, " "))
+			b.WriteString(textwrap.Wrap("Next step: "+a.Consent, width))
 			b.WriteString("\n")
 			continue
+		}
+		for j := range rows {
+			for col, cell := range rows[j] {
+				rows[j][col] = textwrap.Wrap(cell, widths[col])
+			}
 		}
 		t := table.New().
 			Border(border).
@@ -90,7 +97,7 @@ func Write(w io.Writer, apps []permissions.App, to Options) error {
 		}
 		b.WriteString(t.Render())
 		b.WriteString("\n")
-		b.WriteString(lipgloss.Wrap("Next step: "+a.Consent, width, " "))
+		b.WriteString(textwrap.Wrap("Next step: "+a.Consent, width))
 		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
@@ -162,12 +169,12 @@ func longestValue(ps []permissions.Permission) int {
 func writeCards(b *strings.Builder, a permissions.App, width int, dot string, bold, faint lipgloss.Style) {
 	for _, p := range a.Permissions {
 		b.WriteString("\n")
-		b.WriteString(bold.Render(lipgloss.Wrap(p.Display(), width, " ")))
+		b.WriteString(bold.Render(textwrap.Wrap(p.Display(), width)))
 		b.WriteString("\n")
 		meta := fmt.Sprintf("%s %s %s %s newly required: %s", p.API, dot, p.Type, dot, permissions.YesNo(p.NewlyRequired))
-		b.WriteString(faint.Render(lipgloss.Wrap(meta, width, " ")))
+		b.WriteString(faint.Render(textwrap.Wrap(meta, width)))
 		b.WriteString("\n")
-		b.WriteString(lipgloss.Wrap(p.Purpose, width, " "))
+		b.WriteString(textwrap.Wrap(p.Purpose, width))
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")

@@ -189,3 +189,42 @@ func BenchmarkRenderTable(b *testing.B) {
 		}
 	}
 }
+
+// TestTableWrapsAtWords: at 80, 100 (the default) and 120 columns, with the shipped catalog and the
+// fixture, no line is wider than the terminal and no word is split: every word of
+// the output (borders aside) is a word of the catalog's texts, hyphenated words
+// ("re-authorize") included.
+func TestTableWrapsAtWords(t *testing.T) {
+	for _, apps := range [][]permissions.App{permissions.Embedded().Apps, testkit.Catalog(t).Apps} {
+		var src []string
+		src = append(src, tableHeaders()...)
+		src = append(src, "Next step:", "Re-authorize only:", "newly required:", "key", "·", "-")
+		for _, a := range apps {
+			src = append(src, a.DisplayName, string(a.AppType), string(a.SetupMethod), strconv.Quote(a.Key), string(a.NewOrUpdated), a.Notice, a.Consent)
+			for _, p := range a.Permissions {
+				src = append(src, p.API, p.Display(), string(p.Type), p.Purpose, permissions.YesNo(p.NewlyRequired))
+			}
+		}
+		words := map[string]bool{}
+		for _, w := range strings.Fields(strings.Join(src, " ")) {
+			words[w] = true
+		}
+		for _, width := range []int{80, 100, 120} {
+			var b bytes.Buffer
+			if err := Write(&b, apps, Options{Width: width}); err != nil {
+				t.Fatal(err)
+			}
+			testkit.CheckWidth(t, b.String(), width)
+			for _, w := range strings.Fields(strings.Map(func(r rune) rune {
+				if strings.ContainsRune("│┌┐└┘├┤┬┴┼─", r) {
+					return ' '
+				}
+				return r
+			}, b.String())) {
+				if !words[w] {
+					t.Errorf("width %d: %q is no word of the catalog (a split word?)\n%s", width, w, b.String())
+				}
+			}
+		}
+	}
+}

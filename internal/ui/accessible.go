@@ -117,7 +117,7 @@ func (r *plainRun) step(w wizard.Work) wizard.Work {
 	case wizard.State:
 		return r.state(w)
 	case wizard.Consent:
-		return r.consent()
+		return r.consent(w)
 	case wizard.Summary:
 		return r.summary(w)
 	}
@@ -314,7 +314,7 @@ func (r *plainRun) sayExplanation(e *explain.Explanation) {
 	r.say("%s. %s", safetext.Sanitize(e.Title), safetext.Sanitize(e.Meaning))
 	r.say("What to do: %s", safetext.Sanitize(e.Fix))
 	if d := strings.Join(strings.Fields(entraSaid(e)), " "); d != "" {
-		r.say("Entra ID said: %s", d)
+		r.say("%s said: %s", e.Source(), d)
 	}
 	if ids := explain.SupportIDs(e); len(ids) > 0 {
 		r.say("For support:")

@@ -6,6 +6,7 @@ import (
 	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/wizard"
@@ -207,9 +208,20 @@ type consentWait struct {
 	visible  int
 	paused   bool
 	recorded bool
+	// since is when the wait for the approval started (zero for the consent wait).
+	since time.Time
 }
 
-func (r *plainRun) consent() wizard.Work {
+// consent runs the consent step: the consent wait (ConsentWork), the wait for the
+// approval of a filed request (AwaitApprovalWork), or the choice once a request was
+// filed.
+func (r *plainRun) consent(work wizard.Work) wizard.Work {
+	switch {
+	case work == wizard.AwaitApprovalWork:
+		return r.awaitApproval()
+	case r.flow.Approval() == wizard.ApprovalRequested:
+		return r.requestFiled()
+	}
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	w, err := r.opts.Engine.StartConsent(ctx, r.flow.App())
@@ -228,6 +240,71 @@ func (r *plainRun) consent() wizard.Work {
 	}
 	r.say("Press Enter to check now; q quits.")
 	r.approveHint()
+	return r.consentLoop(c)
+}
+
+// requestFiled says who approves the request the admin consent workflow filed and
+// reads the admin's choice: w waits here for the approval, o signs in as someone
+// else, q leaves with the link and the command that checks later.
+func (r *plainRun) requestFiled() wizard.Work {
+	req := r.flow.Request()
+	r.say("%s", safetext.Sanitize(req.Cause))
+	r.say("What to do: %s", safetext.Sanitize(req.NextStep))
+	var choices []string
+	if r.caps.AwaitConsent != nil {
+		choices = append(choices, "w to wait here for the approval")
+	}
+	if r.caps.SwitchAccount != nil {
+		choices = append(choices, "o to sign in as someone else")
+	}
+	prompt := "Press q and Enter to quit and print the command to check later:"
+	if len(choices) > 0 {
+		prompt = "Type " + strings.Join(choices, ", or ") + ", and press Enter; q quits and prints the command to check later:"
+	}
+	for {
+		l, err := r.ask(prompt)
+		switch {
+		case err != nil:
+			r.stop(err)
+			r.sayExitSummary()
+			return wizard.NoWork
+		case strings.EqualFold(l, "w") && r.caps.AwaitConsent != nil:
+			return r.flow.AwaitApproval()
+		case strings.EqualFold(l, "o") && r.caps.SwitchAccount != nil:
+			return r.flow.SwitchAccount()
+		}
+	}
+}
+
+// awaitApproval waits for a reviewer's approval of the filed request: Graph is read
+// as in the consent wait; no page is opened and no request filed.
+func (r *plainRun) awaitApproval() wizard.Work {
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	w, err := r.caps.AwaitConsent(ctx, r.flow.App())
+	if err != nil {
+		return r.flow.ConsentStarted("", err)
+	}
+	defer w.Close()
+	url := r.flow.Outcome().Summary.ConsentURL // the link the admin was shown
+	c := &consentWait{w: w, caps: waiterCapabilitiesOf(w), url: url, ctx: ctx, approved: make(chan error, 1), visible: -1, since: r.opts.now()}
+	r.flow.ConsentStarted(url, nil)
+	r.say("Waiting for a reviewer of the admin consent workflow to approve the request (Entra admin center > Enterprise applications > Admin consent requests). " +
+		"Press Enter to check now; q quits and prints the command to check later.")
+	return r.consentLoop(c)
+}
+
+// sayExitSummary says what the run leaves behind once it ended (wizard.ExitSummary):
+// each URL and command whole on a line of its own.
+func (r *plainRun) sayExitSummary() {
+	for _, l := range r.flow.Outcome().Summary.Lines() {
+		r.say("%s", l.Text)
+	}
+}
+
+// consentLoop reads the wait's events and the admin's lines until the step is over.
+func (r *plainRun) consentLoop(c *consentWait) wizard.Work {
+	w := c.w
 	events := w.Events()
 	for {
 		select {
@@ -283,7 +360,7 @@ func (r *plainRun) consentEvent(c *consentWait, ev flows.ConsentEvent) (wizard.W
 		return wizard.NoWork, true
 	}
 	next := r.flow.ConsentEvent(ev)
-	return next, r.flow.Step() != wizard.Consent
+	return next, r.flow.Step() != wizard.Consent || r.flow.Approval() == wizard.ApprovalRequested
 }
 
 // consentLine acts on a line typed during the wait; leave reports the run ended.
@@ -291,6 +368,9 @@ func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
 	switch {
 	case strings.EqualFold(l, "q"):
 		r.flow.Quit() // paused: the account cannot grant it, incomplete
+		if r.flow.Request() != nil {
+			r.sayExitSummary()
+		}
 		return true
 	case strings.EqualFold(l, "w") && c.paused && c.caps.Resume != nil:
 		c.caps.Resume()
@@ -302,7 +382,9 @@ func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
 			r.approvePrompt(c.ctx, *p, c.approved) // the sign-in again comes first
 			break
 		}
-		r.approveConsent(c)
+		if r.flow.Approval() == wizard.NoApproval { // again would file another request
+			r.approveConsent(c)
+		}
 	case c.caps.Paste != nil && (strings.Contains(l, "://") || strings.HasPrefix(strings.ToUpper(l), "AADSTS")):
 		if err := c.caps.Paste(l); errors.Is(err, flows.ErrPasteUnmatched) {
 			r.say("Not proof of consent: %s.", err)
@@ -313,6 +395,9 @@ func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
 		}
 	default:
 		c.w.Recheck()
+		if !c.since.IsZero() {
+			r.say("Waited %s for the approval; checking Microsoft Graph now.", fmtElapsed(r.opts.now().Sub(c.since)))
+		}
 	}
 	return false
 }

@@ -74,6 +74,11 @@ type Capabilities struct {
 	ApproveConsent func(ctx context.Context, url string) (landedOn string, err error)
 	// ApproveDevice completes a device-code sign-in in the demo browser.
 	ApproveDevice func(ctx context.Context, userCode string) error
+	// AwaitConsent waits for consent someone else grants — a reviewer approving the
+	// request the admin consent workflow filed — reading Graph as StartConsent's wait
+	// does, without opening the consent page or filing another request
+	// (flows.Session.AwaitConsent). Nil: no w to wait for the approval.
+	AwaitConsent func(ctx context.Context, app *permissions.App) (ConsentWaiter, error)
 }
 
 // capabilities are o.Can, with the consent page answered by Approve when the
@@ -113,6 +118,9 @@ type Options struct {
 	ClientID string
 	// Cloud is --cloud ("" = global): the catalog's client ids are per cloud.
 	Cloud string
+	// Tenant is --tenant as given ("" = none): printed commands name it when the run
+	// learnt no tenant (wizard.Target.Tenant).
+	Tenant string
 	// App preselects an app key ("ce", "uo"); "" lets the admin choose.
 	App string
 	// Demo marks the embedded demo tenant (shown in the header).
@@ -150,7 +158,7 @@ type Options struct {
 // wizardOptions are the flow's options of this run.
 func (o Options) wizardOptions() wizard.Options {
 	return wizard.Options{App: o.App, Target: wizard.Target{Catalog: o.Catalog, Cloud: o.Cloud,
-		ClientIDFlag: o.ClientID, Demo: o.Demo, Flags: o.CommandFlags}}
+		ClientIDFlag: o.ClientID, Tenant: o.Tenant, Demo: o.Demo, Flags: o.CommandFlags}}
 }
 
 func (o Options) now() time.Time {

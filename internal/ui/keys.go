@@ -66,6 +66,9 @@ var (
 	// waitOthersKey ends a paused consent wait (flows.ConsentEvent.Paused): another
 	// admin is granting consent, so wait for it.
 	waitOthersKey = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wait for another admin's consent"))
+	// awaitApprovalKey waits on the consent screen for a reviewer to approve the
+	// request the admin consent workflow filed (wizard.Flow.AwaitApproval).
+	awaitApprovalKey = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wait for the approval"))
 	// pasteKey opens the paste-back field on the consent screen.
 	pasteKey = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste where the browser ended"))
 )

@@ -176,10 +176,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		p := sanitizePrompt(msg.prompt)
 		m.reprompt = &p
 		// The step waits for that sign-in now, not for what it was doing before.
-		m.status = "Waiting for you to sign in again in the browser…"
-		if p.DeviceCode {
-			m.status = "Waiting for you to enter the code and sign in again…"
-		}
+		m.status = signInAgainStatus(p)
 		m.notifyURL("signin", p.URL)
 		return m.waitReprompt()
 	case promptMsg:
@@ -218,6 +215,15 @@ func (m *Model) onPaste(msg tea.PasteMsg) tea.Cmd {
 	return cmd
 }
 
+// signInAgainStatus is the status line while a sign-in asked for again (MFA on a token
+// refresh, a claims challenge) waits for the admin.
+func signInAgainStatus(p flows.SignInPrompt) string {
+	if p.DeviceCode {
+		return "Waiting for you to enter the code and sign in again…"
+	}
+	return "Waiting for you to sign in again in the browser…"
+}
+
 func sanitizePrompt(p flows.SignInPrompt) flows.SignInPrompt {
 	p.URL, p.Message, p.UserCode = safetext.Sanitize(p.URL), safetext.Sanitize(p.Message), safetext.Sanitize(p.UserCode)
 	return p
@@ -240,6 +246,9 @@ func (m *Model) dropped(err error) bool {
 func (m *Model) apply(w wizard.Work) tea.Cmd {
 	if m.flow.Done() {
 		return m.quit()
+	}
+	if m.step() == stepConsent && m.flow.Approval() == wizard.ApprovalRequested {
+		m.closeWaiter() // a request was filed: the wait stops until the admin waits for its approval
 	}
 	var cmds []tea.Cmd
 	if n := len(m.flow.Outcome().Steps); n != m.entries {
@@ -302,9 +311,10 @@ func (m *Model) closeWaiter() {
 	}
 }
 
-// consentMayBeHalfDone: the admin may be in the middle of the consent page.
+// consentMayBeHalfDone: the admin may be in the middle of the consent page (not
+// once the page filed a request: its reviewers act in the admin center).
 func (m *Model) consentMayBeHalfDone() bool {
-	return m.step() == stepConsent && m.consent.waiter != nil && m.flow.Paused() == nil
+	return m.step() == stepConsent && m.consent.waiter != nil && m.flow.Paused() == nil && m.flow.Approval() == wizard.NoApproval
 }
 
 // currentURL is the browser URL of the step, if any.

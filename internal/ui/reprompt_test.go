@@ -108,3 +108,21 @@ func TestAccessibleSignInAgain(t *testing.T) {
 		t.Fatalf("no sign-in-again notice:\n%s", out.String())
 	}
 }
+
+// A sign-in asked for again within the sign-in step (MFA on the token refresh that
+// reads the account) changes the status line to what the step waits for: the admin,
+// not the Graph read it interrupted.
+func TestSecondPromptDuringSignInSaysWhatItWaitsFor(t *testing.T) {
+	m := newTestModel(t, &fakeEngine{})
+	at(m, stepSignIn)
+	m.Update(promptMsg{attempt: m.attempt, prompt: flows.SignInPrompt{URL: "https://login.example/authorize"}})
+	m.Update(progressMsg{attempt: m.attempt, text: "Signed in; reading your account and roles from Microsoft Graph…"})
+	if s := m.Text(); !strings.Contains(s, "reading your account and roles") {
+		t.Fatalf("the read is not shown while it runs:\n%s", s)
+	}
+	m.Update(promptMsg{attempt: m.attempt, prompt: flows.SignInPrompt{URL: "https://login.example/authorize?claims=x", Claims: true}})
+	s := m.Text()
+	if m.step() != stepSignIn || !strings.Contains(s, "Waiting for you to sign in again in the browser…") || strings.Contains(s, "reading your account and roles") {
+		t.Errorf("step %s:\n%s", m.step(), s)
+	}
+}

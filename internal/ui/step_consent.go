@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 // Admin consent. The URL is on screen; the flow watches for the browser's redirect
@@ -36,13 +37,17 @@ func (m *Model) consentKey(k tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.urlKey(k); ok {
 		return cmd
 	}
+	if key.Matches(k, awaitApprovalKey) && m.canAwaitApproval() {
+		m.newAttempt() // events of the stopped wait are stale
+		return m.apply(m.flow.AwaitApproval())
+	}
 	if key.Matches(k, waitOthersKey) && m.canResume() {
 		m.consent.caps.Resume()
 		m.flow.Resume()
 		m.flash = "Waiting for another admin to accept the consent page…"
 		return nil
 	}
-	if key.Matches(k, switchAccountKey) && m.flow.Paused() != nil && m.caps.SwitchAccount != nil {
+	if key.Matches(k, switchAccountKey) && m.canSwitchAccount() {
 		m.closeWaiter()
 		return m.apply(m.flow.SwitchAccount())
 	}
@@ -59,14 +64,36 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		b.WriteString(m.spin() + " Preparing the admin consent page…")
 		return b.String(), []key.Binding{m.keys.Back}
 	}
-	b.WriteString(m.urlBlock("Open this page as an admin and Accept:", m.consent.url, w, true))
+	approval := m.flow.Approval()
+	head := "Open this page as an admin and Accept:"
+	if approval != wizard.NoApproval {
+		head = "Admin consent link (a Global Administrator or Privileged Role Administrator may open it instead):"
+	}
+	b.WriteString(m.urlBlock(head, m.consent.url, w, true))
 	b.WriteString("\n")
-	if m.consent.caps.Production {
+	if m.consent.caps.Production && approval == wizard.NoApproval {
 		b.WriteString(m.productionLines(w) + "\n")
 	}
 	ev := m.consent.event
 	status, doing := m.consentProgress()
-	if p := m.flow.Paused(); p != nil {
+	if r := m.flow.Request(); r != nil && approval == wizard.ApprovalRequested {
+		// The admin consent workflow filed a request: who approves it, and w to wait.
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(r.Cause), w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(r.NextStep), w) + "\n")
+		if m.canAwaitApproval() {
+			b.WriteString(m.th.Subtle.Render(wrap("Press w to wait here for the approval; q leaves and prints the command to check later.", w)) + "\n")
+		}
+		if m.caps.SwitchAccount != nil {
+			b.WriteString(m.th.Subtle.Render(wrap("Press o to sign in as someone else.", w)) + "\n")
+		}
+		b.WriteString(wrap(m.th.Subtle.Render(status+doing), w) + "\n")
+	} else if approval == wizard.ApprovalAwaited {
+		// What it waits for, for how long, and how to leave.
+		b.WriteString(wrap(m.spinFrame()+" Waiting for a reviewer of the admin consent workflow to approve the request "+
+			"(Entra admin center > Enterprise applications > Admin consent requests) · waited "+fmtElapsed(m.elapsed())+
+			" · q leaves and prints the command to check later", w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render(status)+doing, w) + "\n")
+	} else if p := m.flow.Paused(); p != nil {
 		// The account cannot grant it: say so and who can, not a spinner.
 		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(p.Cause), w) + "\n")
 		b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(p.NextStep), w) + "\n")
@@ -93,14 +120,21 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 			b.WriteString("\n" + m.th.Subtle.Render(m.g.Bullet+" "+p.API+" · "+p.Value))
 		}
 	}
-	keys := append([]key.Binding{m.keys.Recheck}, m.urlKeys()...)
+	var keys []key.Binding
+	if m.consent.waiter != nil {
+		keys = append(keys, m.keys.Recheck)
+	}
+	keys = append(keys, m.urlKeys()...)
+	if m.canAwaitApproval() {
+		keys = append(keys, awaitApprovalKey)
+	}
 	if m.canResume() {
 		keys = append(keys, waitOthersKey)
 	}
-	if m.flow.Paused() != nil && m.caps.SwitchAccount != nil {
+	if m.canSwitchAccount() {
 		keys = append(keys, switchAccountKey)
 	}
-	if m.consent.caps.Paste != nil {
+	if m.consent.caps.Paste != nil && m.consent.waiter != nil {
 		keys = append(keys, pasteKey)
 	}
 	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
@@ -129,10 +163,25 @@ func (m *Model) consentProgress() (status, doing string) {
 // progress.
 func (m *Model) consentWaitLine() string {
 	status, doing := m.consentProgress()
-	if m.flow.Paused() != nil {
+	switch {
+	case m.flow.Approval() == wizard.ApprovalAwaited:
+		return m.spinFrame() + " Waiting for the admin consent workflow's approval · waited " + fmtElapsed(m.elapsed()) + " · " + m.th.Header.Render(status) + doing
+	case m.flow.Paused() != nil, m.flow.Approval() == wizard.ApprovalRequested:
 		return m.th.Warn.Render(m.g.Warn+" Paused") + " · " + m.th.Subtle.Render(status) + doing
 	}
 	return m.spin() + " Waiting for consent · " + m.th.Header.Render(status) + doing
+}
+
+// canAwaitApproval: the admin consent workflow filed a request and the engine can
+// wait for its approval (w).
+func (m *Model) canAwaitApproval() bool {
+	return m.flow.Approval() == wizard.ApprovalRequested && m.caps.AwaitConsent != nil
+}
+
+// canSwitchAccount: the consent cannot come from this account (a pause, a filed
+// request) and the engine can sign in as someone else (o).
+func (m *Model) canSwitchAccount() bool {
+	return (m.flow.Paused() != nil || m.flow.Approval() == wizard.ApprovalRequested) && m.caps.SwitchAccount != nil
 }
 
 // qrCommand is the command that prints the consent link's QR code, for a window too

@@ -2,11 +2,12 @@ package ui
 
 import (
 	"fmt"
-	"github.com/d365consent/d365consent/internal/explain"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/safetext"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -97,26 +98,12 @@ func entraSaid(e *explain.Explanation) string {
 	return d
 }
 
-// supportLines are the ids support asks for, label and value, each kept whole.
+// supportLines are the ids support asks for, label and value, each kept whole
+// (explain.SupportFields, display-safe).
 func supportLines(e *explain.Explanation) [][2]string {
-	var out [][2]string
-	if e.Code != 0 {
-		code := fmt.Sprintf("AADSTS%d", e.Code)
-		if e.OAuthError != "" {
-			code += " (" + safetext.Sanitize(e.OAuthError) + ")"
-		}
-		out = append(out, [2]string{"Error code:", code})
-	} else if e.OAuthError != "" {
-		out = append(out, [2]string{"Error code:", safetext.Sanitize(e.OAuthError)})
-	}
-	if e.CorrelationID != "" {
-		out = append(out, [2]string{"Correlation id:", safetext.Sanitize(e.CorrelationID)})
-	}
-	if e.TraceID != "" {
-		out = append(out, [2]string{"Trace id:", safetext.Sanitize(e.TraceID)})
-	}
-	if e.Timestamp != "" {
-		out = append(out, [2]string{"Time:", safetext.Sanitize(e.Timestamp)})
+	out := explain.SupportFields(e)
+	for i := range out {
+		out[i][1] = safetext.Sanitize(out[i][1])
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/wizard"
 )
 
 // View renders the current step: a header, the step's body clipped to the window,
@@ -67,8 +68,12 @@ func (m *Model) frame() frame {
 		body = asciiText.Replace(body)
 	}
 	if m.confirmQuit {
+		verify := m.flow.Command("verify")
+		if note := m.flow.Target().CommandNote(); note != "" {
+			verify += "\n" + m.th.Subtle.Render(wrap(note, w))
+		}
 		body = m.th.Warn.Render("Consent may be half done in the browser.") + "\n" +
-			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + m.flow.Command("verify") + "\n" +
+			wrap("If you quit now, the wizard stops waiting; you can check later with:", w) + "\n" + verify + "\n" +
 			"\n\n" + "Quit anyway? " + m.th.Key.Render("y") + " yes  " + m.th.Key.Render("n") + " no, keep waiting"
 		keys = []key.Binding{m.keys.Yes, m.keys.No}
 	}
@@ -256,13 +261,18 @@ func (m *Model) body(w int) screen {
 // spin is a spinner frame and the elapsed time of the current wait, both derived
 // from the injected clock so a frame is reproducible.
 func (m *Model) spin() string {
-	el := m.opts.now().Sub(m.waitAt)
-	if el < 0 {
-		el = 0
-	}
+	return m.spinFrame() + " " + m.th.Subtle.Render(fmtElapsed(m.elapsed()))
+}
+
+// spinFrame is the spinner frame alone.
+func (m *Model) spinFrame() string {
 	frames := m.g.Spinner
-	f := frames[int(el/(100*time.Millisecond))%len(frames)]
-	return m.th.Accent.Render(f) + " " + m.th.Subtle.Render(fmtElapsed(el))
+	return m.th.Accent.Render(frames[int(m.elapsed()/(100*time.Millisecond))%len(frames)])
+}
+
+// elapsed is how long the current wait has run.
+func (m *Model) elapsed() time.Duration {
+	return max(m.opts.now().Sub(m.waitAt), 0)
 }
 
 func fmtElapsed(d time.Duration) string {
@@ -413,8 +423,10 @@ func (m *Model) qrView(qrLines []string, w int) ([]string, []key.Binding) {
 	lines = append(lines, qrLines...)
 	lines = append(lines, strings.Split(wrapNoHyphen(status, w), "\n")...)
 	keys := []key.Binding{qrBackKey}
-	if m.opts.Approver != nil {
-		keys = append(keys, m.keys.Approve)
+	for _, k := range m.urlKeys() {
+		if k.Help().Key == m.keys.Approve.Help().Key { // where the step offers it
+			keys = append(keys, k)
+		}
 	}
 	return lines, keys
 }
@@ -425,7 +437,8 @@ var qrBackKey = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "back to the
 // urlKeys are the keys of a step that shows a browser URL.
 func (m *Model) urlKeys() []key.Binding {
 	ks := []key.Binding{m.keys.Copy, m.keys.QR}
-	if m.opts.Approver != nil {
+	if m.opts.Approver != nil && !(m.step() == stepConsent && m.flow.Approval() != wizard.NoApproval) {
+		// Once the consent page filed a request, answering it again would file another.
 		ks = append(ks, m.keys.Approve)
 	}
 	return ks

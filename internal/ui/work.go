@@ -138,6 +138,17 @@ func (m *Model) start(w wizard.Work) tea.Cmd {
 			w, err := eng.StartConsent(ctx, app)
 			return consentStartedMsg{attempt: att, waiter: w, err: err}
 		}, m.tick(), prog)
+	case wizard.AwaitApprovalWork:
+		// The consent link and the last check stay on screen: nothing is opened again.
+		await := m.caps.AwaitConsent
+		if await == nil {
+			m.busy = false
+			return nil
+		}
+		return tea.Batch(func() tea.Msg {
+			w, err := await(ctx, app)
+			return consentStartedMsg{attempt: att, waiter: w, err: err}
+		}, m.tick(), prog)
 	case wizard.FindAppsWork:
 		m.busy = false
 		return m.findApps()
@@ -189,6 +200,11 @@ func (m *Model) onPrompt(msg promptMsg) tea.Cmd {
 		return nil
 	}
 	p := sanitizePrompt(msg.prompt)
+	if m.signIn.prompt != nil || p.Claims {
+		// A sign-in asked for again within the step (MFA on the token refresh that
+		// reads the account): the step waits for the admin now, not for that read.
+		m.status = signInAgainStatus(p)
+	}
 	m.signIn.prompt = &p
 	// A new page (a sign-in again, a new device code): the answer to the last one is
 	// done or moot, and a answers this one.
@@ -228,9 +244,15 @@ func (m *Model) onConsentStarted(msg consentStartedMsg) tea.Cmd {
 	}
 	m.consent.waiter = msg.waiter
 	m.consent.caps = waiterCapabilitiesOf(msg.waiter)
-	m.consent.url = safetext.Sanitize(msg.waiter.ConsentURL())
-	m.flow.ConsentStarted(m.consent.url, nil)
-	m.notifyURL("consent", m.consent.url)
+	if m.flow.Approval() == wizard.ApprovalAwaited && m.consent.url != "" {
+		// Waiting for the approval: the link the admin was shown stays, and nothing
+		// is opened.
+		m.flow.ConsentStarted(m.consent.url, nil)
+	} else {
+		m.consent.url = safetext.Sanitize(msg.waiter.ConsentURL())
+		m.flow.ConsentStarted(m.consent.url, nil)
+		m.notifyURL("consent", m.consent.url)
+	}
 	m.waitAt = m.opts.now()
 	return tea.Batch(waitEvent(msg.waiter, m.attempt), m.tick())
 }
@@ -410,7 +432,8 @@ func (m *Model) approve() tea.Cmd {
 			}
 			return approvedMsg{attempt: att, page: page, err: ap.Approve(ctx, p.URL), again: again}
 		}, m.tick())
-	case m.step() == stepConsent && m.consent.url != "":
+	case m.step() == stepConsent && m.consent.url != "" && m.flow.Approval() == wizard.NoApproval:
+		// Once a request is filed, answering the page again would only file another.
 		u, approveConsent := m.consent.url, m.caps.ApproveConsent
 		m.approving = u
 		return tea.Batch(func() tea.Msg {

@@ -40,6 +40,9 @@ type Target struct {
 	Cloud string
 	// ClientIDFlag is --client-id as given ("" = none).
 	ClientIDFlag string
+	// Tenant is --tenant as given ("" = none): the tenant a printed command names
+	// when the run learnt none (sign-in did not complete).
+	Tenant string
 	// Demo marks the demo tenant, whose tenant id is new each run.
 	Demo bool
 	// Flags make a printed command run against the same target (--cloud usgov,
@@ -48,7 +51,7 @@ type Target struct {
 }
 
 // Command is the d365consent command line sub for app in tenant that runs as printed:
-// --app, the tenant (not in the demo), the client id when the catalog has none for the
+// --app, the tenant (not in the demo; tenant, else Target.Tenant), the client id when the catalog has none for the
 // cloud or --client-id gave it, the target's flags, then extra. It is the one builder
 // of the command lines the wizard and its outcome print.
 func (t Target) Command(sub string, app *permissions.App, tenant string, extra ...string) string {
@@ -57,6 +60,9 @@ func (t Target) Command(sub string, app *permissions.App, tenant string, extra .
 		parts = append(parts, "--app", app.Key)
 	}
 	if !t.Demo {
+		if tenant == "" {
+			tenant = t.Tenant
+		}
 		if tenant != "" {
 			parts = append(parts, "--tenant", safetext.Sanitize(tenant))
 		}

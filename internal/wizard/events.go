@@ -140,6 +140,7 @@ func (f *Flow) Proceed() Work {
 	}
 	f.enter(Consent)
 	f.paused, f.redirected, f.resumed, f.revoked = nil, false, false, nil
+	f.approval, f.request = NoApproval, nil
 	return ConsentWork
 }
 
@@ -150,7 +151,9 @@ func (f *Flow) ConsentStarted(url string, err error) Work {
 		return NoWork
 	}
 	if err == nil {
-		f.consentURL = url
+		if f.approval != ApprovalAwaited { // the approval wait keeps the link the admin was shown
+			f.consentURL = url
+		}
 		return NoWork
 	}
 	return f.fail(Consent, err)
@@ -159,7 +162,7 @@ func (f *Flow) ConsentStarted(url string, err error) Work {
 // ConsentEvent is one event of the consent wait. When the step is no longer Consent
 // afterwards, or ev.Err is set, the renderer closes the wait.
 func (f *Flow) ConsentEvent(ev flows.ConsentEvent) Work {
-	if f.step != Consent {
+	if f.step != Consent || f.approval == ApprovalRequested { // no wait runs: a stale event
 		return NoWork
 	}
 	if !f.resumed { // after a resume the wait never pauses again: a pause is stale
@@ -184,6 +187,10 @@ func (f *Flow) consentFailed(ev flows.ConsentEvent) Work {
 	f.paused = nil
 	switch {
 	case errors.Is(ev.Err, flows.ErrCancelled) || errors.Is(ev.Err, context.Canceled):
+		return NoWork
+	case requestFiled(ev.Err):
+		// A pasted (or redirected) AADSTS90095: the request waits for its reviewers.
+		f.fileRequest(ev.Err)
 		return NoWork
 	case errors.Is(ev.Err, flows.ErrCannotFix):
 		// A state consent cannot fix: its cause and next step.
@@ -224,12 +231,44 @@ func (f *Flow) Resume() {
 	}
 }
 
-// ApproveFailed: the demo browser could not answer the step's page.
+// ApproveFailed: the demo browser could not answer the step's page. On the consent
+// page that can be the admin consent workflow filing a request (AADSTS90095): the step
+// stays, waiting for its approval is the admin's choice (AwaitApproval).
 func (f *Flow) ApproveFailed(err error) Work {
 	if f.step == Error || f.done {
 		return NoWork
 	}
+	if f.step == Consent && requestFiled(err) {
+		f.fileRequest(err)
+		return NoWork
+	}
 	return f.fail(f.step, err)
+}
+
+// requestFiled: err is Entra ID's answer that the admin consent workflow filed a
+// request instead of granting (AADSTS90095, reference-error-codes:
+// AdminConsentRequiredRequestAccess).
+func requestFiled(err error) bool {
+	x := explain.Explain(err)
+	return x != nil && x.Code == 90095
+}
+
+// fileRequest: the consent became a request for the workflow's reviewers; the
+// consent wait stops (the renderer closes it) until the admin waits for the approval.
+func (f *Flow) fileRequest(err error) {
+	f.paused = nil
+	f.approval, f.request = ApprovalRequested, flows.ApprovalRequested(err)
+}
+
+// AwaitApproval waits on the consent step for a reviewer to approve the filed
+// request (w): the wait reads Graph for the grants as the consent wait does, without
+// opening the consent page again or filing another request.
+func (f *Flow) AwaitApproval() Work {
+	if f.step != Consent || f.done || f.approval != ApprovalRequested {
+		return NoWork
+	}
+	f.approval = ApprovalAwaited
+	return AwaitApprovalWork
 }
 
 // SwitchAccount signs in anew as another account: from the state, the consent wait,
@@ -262,6 +301,7 @@ func (f *Flow) Back() Work {
 		f.enter(Review)
 	case Consent, Summary:
 		f.paused = nil
+		f.approval, f.request = NoApproval, nil
 		return f.verifyIn(State)
 	case Error:
 		if f.errFrom == Consent || f.errFrom == Summary {
@@ -285,6 +325,9 @@ func (f *Flow) Retry() Work {
 	case Consent:
 		f.enter(Consent)
 		f.paused, f.redirected, f.resumed = nil, false, false
+		if f.approval == ApprovalAwaited {
+			return AwaitApprovalWork // the request stays filed: wait for it again
+		}
 		return ConsentWork
 	}
 	f.enter(Review)
@@ -304,6 +347,8 @@ func (f *Flow) leaveErr() error {
 	switch {
 	case f.step == Error:
 		return f.err
+	case f.step == Consent && f.request != nil:
+		return f.request // filed, waiting (or not) for its approval: incomplete
 	case f.step == Consent && f.paused != nil:
 		return f.paused // the account cannot grant it: incomplete
 	case f.outcome.Result != nil:

@@ -18,6 +18,25 @@ const (
 	VerifyWork                  // verify App() in the tenant, then Verified
 	ConsentWork                 // start the consent wait for App(), then ConsentStarted and ConsentEvent
 	FindAppsWork                // list the tenant's apps named like CatalogApp(); the renderer shows them
+	// AwaitApprovalWork starts a wait for the approval of the filed request: it reads
+	// Graph as the consent wait does but opens no page and files no request
+	// (flows.Session.AwaitConsent); then ConsentStarted and ConsentEvent.
+	AwaitApprovalWork
+)
+
+// Approval is where the consent step stands with the tenant's admin consent workflow
+// (https://learn.microsoft.com/entra/identity/enterprise-apps/configure-admin-consent-workflow).
+type Approval int
+
+const (
+	// NoApproval: no request was filed; the consent wait waits for an admin's consent.
+	NoApproval Approval = iota
+	// ApprovalRequested: Entra ID filed a request for the workflow's reviewers
+	// (AADSTS90095) and the consent wait stopped; AwaitApproval waits for the approval.
+	ApprovalRequested
+	// ApprovalAwaited: the consent step reads Microsoft Graph until a reviewer's
+	// approval grants the permissions.
+	ApprovalAwaited
 )
 
 // Options configure a Flow.
@@ -63,7 +82,11 @@ type Flow struct {
 	// not pause again.
 	resumed    bool
 	redirected bool
-	note       string
+	// approval and request: the admin consent workflow filed a request (request, its
+	// pause) and whether the step waits for its approval.
+	approval Approval
+	request  *flows.BlockedError
+	note     string
 	// consentURL is the admin consent link the consent step showed ("" before).
 	consentURL string
 	// revoked are the tenant-wide grants the last consent took away.
@@ -171,6 +194,13 @@ func (f *Flow) ErrFrom() Step { return f.errFrom }
 
 // Paused is set while the consent wait stopped polling: the account cannot grant it.
 func (f *Flow) Paused() *flows.BlockedError { return f.paused }
+
+// Approval is where the consent step stands with the admin consent workflow.
+func (f *Flow) Approval() Approval { return f.approval }
+
+// Request is the request the admin consent workflow filed on this consent step (its
+// cause and who approves it), nil when none was filed.
+func (f *Flow) Request() *flows.BlockedError { return f.request }
 
 // Resumed: the admin waits for another admin's consent on this consent step.
 func (f *Flow) Resumed() bool { return f.resumed }

@@ -17,6 +17,10 @@ type ExitSummary struct {
 	Verdict string
 	// Fixes are what will fix what admin consent cannot.
 	Fixes []string
+	// Why is, for each of Fixes, the cause it fixes in plain words, with the Entra ID
+	// error code consent would meet ("" when the verdict says it): on the summary screen
+	// a warning said it, and the warnings do not outlive the full screen.
+	Why []string
 	// Problem is the plain-words error the run ended on (nil for none): its title,
 	// meaning and fix.
 	Problem *explain.Explanation
@@ -57,6 +61,7 @@ func (f *Flow) summary() ExitSummary {
 		s.Verdict = safetext.Sanitize(blocked.Cause)
 		if blocked.NextStep != "" {
 			s.Fixes = append(s.Fixes, safetext.Sanitize(blocked.NextStep))
+			s.Why = append(s.Why, "")
 		}
 	case errors.Is(o.Err, flows.ErrCancelled):
 		s.Verdict = Cancelled
@@ -77,6 +82,7 @@ func (f *Flow) summary() ExitSummary {
 				continue
 			}
 			s.Fixes = append(s.Fixes, safetext.Sanitize(b.Fix))
+			s.Why = append(s.Why, safetext.Sanitize(b.Cause))
 		}
 	}
 	if complete {
@@ -89,8 +95,11 @@ func (f *Flow) summary() ExitSummary {
 	if f.consentURL != "" {
 		s.ConsentURL = f.consentURL
 		s.ConsentLabel = "Admin consent link (open it as an admin, or send it to one):"
-		if blocked != nil && blocked.Reason == flows.BlockNoRole {
+		switch {
+		case blocked != nil && blocked.Reason == flows.BlockNoRole:
 			s.ConsentLabel = "Send this admin consent link to an admin who can grant it:"
+		case blocked != nil && blocked.Reason == flows.BlockApprovalRequested:
+			s.ConsentLabel = "Admin consent link (a Global Administrator or Privileged Role Administrator may open it instead of approving the request):"
 		}
 	}
 	if f.app != nil && f.app.ClientID != "" {
@@ -136,7 +145,10 @@ func (s ExitSummary) Lines() []Line {
 			out = append(out, Line{Text: p.Link, Whole: true, URL: true})
 		}
 	}
-	for _, f := range s.Fixes {
+	for i, f := range s.Fixes {
+		if i < len(s.Why) && s.Why[i] != "" {
+			add("Why: " + s.Why[i])
+		}
 		add("What will fix it: " + f)
 	}
 	if s.ConsentURL != "" {

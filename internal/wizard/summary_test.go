@@ -203,7 +203,9 @@ func TestExitSummaryDropsAnotherAppsCheck(t *testing.T) {
 	}
 }
 
-// What consent cannot fix leaves its fix behind, with the command that checks again.
+// What consent cannot fix leaves its cause (with the error code consent would meet,
+// which a warning said on the summary screen) and its fix behind, with the command
+// that checks again.
 func TestExitSummaryNamesWhatWillFixIt(t *testing.T) {
 	f := New(Options{Target: Target{Catalog: fixture()}})
 	for _, e := range seq(toState(noResource), []ev{proceed, finish}) {
@@ -211,11 +213,16 @@ func TestExitSummaryNamesWhatWillFixIt(t *testing.T) {
 	}
 	want := []Line{
 		{Text: flows.Summary(noResource)},
+		{Text: "Why: " + flows.Blockers(noResource)[0].Cause},
 		{Text: "What will fix it: " + flows.Blockers(noResource)[0].Fix},
 		{Text: "Check again with:"}, {Text: "d365consent verify --app ce --tenant " + tenantID, Whole: true},
 	}
-	if got := f.Outcome().Summary.Lines(); !reflect.DeepEqual(got, want) {
+	got := f.Outcome().Summary.Lines()
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("lines:\n%+v\nwant\n%+v", got, want)
+	}
+	if len(got) < 2 || !strings.Contains(got[1].Text, "AADSTS650052") {
+		t.Errorf("the cause does not keep the code consent would meet: %+v", got)
 	}
 }
 

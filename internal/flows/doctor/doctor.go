@@ -95,14 +95,6 @@ func (r *Report) Failed() bool {
 	return false
 }
 
-// ExitCode is 0 when nothing is ✗, 1 otherwise.
-func (r *Report) ExitCode() int {
-	if r.Failed() {
-		return 1
-	}
-	return 0
-}
-
 // Check returns the check with the given id, or nil.
 func (r *Report) Check(id string) *Check {
 	for i := range r.Checks {

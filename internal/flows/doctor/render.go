@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/textwrap"
 )
 
 // groupTitles orders and names the report's sections.
@@ -51,6 +52,10 @@ type TextOptions struct {
 	Color bool
 	// NoLatency leaves the step timings out (golden tests).
 	NoLatency bool
+	// Width wraps the report at words to this many columns: a check's title under
+	// its title, its evidence and fix under their text; commands and URLs whole
+	// (textwrap). 0 writes every line in full (a pipe, a file).
+	Width int
 }
 
 func colour(s Status, text string, on bool) string {
@@ -77,11 +82,12 @@ func latency(d time.Duration) string {
 // its mark, title, latency, evidence and fix; then the result line.
 func WriteText(w io.Writer, r *Report, o TextOptions) error {
 	var b strings.Builder
+	wrap := func(s string) string { return textwrap.Wrap(s, o.Width) }
 	head := "d365consent doctor: " + r.Cloud + " cloud (" + hostOf(r.AuthorityHost) + ", " + hostOf(r.GraphURL) + ")"
 	if r.Tenant != nil {
 		head += ", tenant " + r.Tenant.Query
 	}
-	b.WriteString(head + "\n")
+	b.WriteString(wrap(head) + "\n")
 	for _, g := range groupTitles {
 		section := ""
 		for _, c := range r.Checks {
@@ -89,21 +95,21 @@ func WriteText(w io.Writer, r *Report, o TextOptions) error {
 				continue
 			}
 			if t := sectionTitle(r, g.title, c); t != section {
-				b.WriteString("\n" + t + "\n")
+				b.WriteString("\n" + wrap(t) + "\n")
 				section = t
 			}
-			line := "  " + colour(c.Status, Glyph(c.Status, o.Glyphs), o.Color) + " " + c.Title
+			title := c.Title
 			if l := latency(c.Duration); l != "" && !o.NoLatency {
-				line += "  (" + l + ")"
+				title += "  (" + l + ")"
 			}
-			b.WriteString(line + "\n")
-			b.WriteString("      " + c.Evidence + "\n")
+			b.WriteString(textwrap.Hang("  "+colour(c.Status, Glyph(c.Status, o.Glyphs), o.Color)+" ", title, o.Width) + "\n")
+			b.WriteString(textwrap.Hang("      ", c.Evidence, o.Width) + "\n")
 			if c.Fix != "" && c.Status != OK {
-				b.WriteString("      fix: " + c.Fix + "\n")
+				b.WriteString(textwrap.Hang("      fix: ", c.Fix, o.Width) + "\n")
 			}
 		}
 	}
-	b.WriteString("\n" + ResultLine(r) + "\n")
+	b.WriteString("\n" + wrap(ResultLine(r)) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
