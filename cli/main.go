@@ -30,7 +30,7 @@ var errHangup = fmt.Errorf("hangup: %w", flows.ErrCancelled)
 const shutdownGrace = 2 * time.Second
 
 // Main runs the command line args (without the program name) with the given
-// streams and environment, and returns the process exit code. SIGINT and SIGTERM
+// streams and environment, and returns the process exit code. SIGINT, SIGTERM and SIGHUP
 // cancel the run (see runWithSignals).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
 	f := newFactory(stdin, stdout, stderr, environ)
