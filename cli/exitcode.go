@@ -25,6 +25,7 @@ const (
 	// exitSignInConsent: a fleet check met a tenant where the sign-in client needs
 	// consent (AADSTS90099 or 65001 for its token).
 	exitSignInConsent = 6
+	exitHangup        = 129 // 128 + SIGHUP
 	exitCancelled     = 130
 	exitTerminated    = 143 // 128 + SIGTERM
 )
@@ -53,6 +54,7 @@ func exitCodeTable() []ExitCode {
 		{exitError, "error", "An error: network, Microsoft Graph, a file that could not be written."},
 		{exitUsage, "usage", "Bad usage or input: an unknown flag or value, a malformed GUID or URL, no terminal for the wizard."},
 		{exitCancelled, "cancelled", "Cancelled (Ctrl+C or SIGINT, Esc out of the wizard); verify --tenants prints the rows finished so far."},
+		{exitHangup, "hangup", "The terminal closed (SIGHUP): the run stopped and cleaned up as after Ctrl+C."},
 		{exitTerminated, "terminated", "Terminated by SIGTERM."},
 	}
 }
@@ -95,6 +97,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, errTerminated):
 		return exitTerminated
+	case errors.Is(err, errHangup):
+		return exitHangup
 	case errors.As(err, &ce) && !errors.Is(err, flows.ErrCancelled):
 		// A fleet check or a drift comparison decided the code (withCode).
 		return ce.code

@@ -21,28 +21,32 @@ import (
 // errTerminated is the cancellation cause when SIGTERM stopped the run (exit 143).
 var errTerminated = fmt.Errorf("terminated: %w", flows.ErrCancelled)
 
+// errHangup is the cancellation cause when the terminal closed (SIGHUP, exit 129):
+// the run stops as after Ctrl+C, so its listeners close and its files go.
+var errHangup = fmt.Errorf("hangup: %w", flows.ErrCancelled)
+
 // shutdownGrace bounds how long main waits, after a signal, for the command to
 // close its listeners and restore the terminal before exiting anyway.
 const shutdownGrace = 2 * time.Second
 
 // Main runs the command line args (without the program name) with the given
-// streams and environment, and returns the process exit code. SIGINT and SIGTERM
+// streams and environment, and returns the process exit code. SIGINT, SIGTERM and SIGHUP
 // cancel the run (see runWithSignals).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
 	f := newFactory(stdin, stdout, stderr, environ)
 	return runWithSignals(f.exit, func(ctx context.Context) int { return run(ctx, f, args) })
 }
 
-// runWithSignals runs cmd with SIGINT and SIGTERM cancelling its context (the flows
+// runWithSignals runs cmd with SIGINT, SIGTERM and SIGHUP cancelling its context (the flows
 // then close their listeners, the wizard restores the terminal). After a signal it
 // waits up to shutdownGrace for that; a second signal, or the end of the grace,
-// calls exit at once. SIGINT exits 130, SIGTERM 143.
+// calls exit at once. SIGINT exits 130, SIGTERM 143, SIGHUP 129.
 //
 // The command runs on the calling goroutine; a watcher goroutine waits for the
 // signals.
 func runWithSignals(exit func(code int), cmd func(context.Context) int) int {
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -62,8 +66,11 @@ func runWithSignals(exit func(code int), cmd func(context.Context) int) int {
 		case sig = <-sigs:
 		}
 		cause := error(flows.ErrCancelled)
-		if sig == syscall.SIGTERM {
+		switch sig {
+		case syscall.SIGTERM:
 			cause = errTerminated
+		case syscall.SIGHUP:
+			cause = errHangup
 		}
 		cancel(cause)
 		caught <- cause

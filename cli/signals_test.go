@@ -40,6 +40,7 @@ func TestRunWithSignals(t *testing.T) {
 	}{
 		{"SIGINT stops the command", syscall.SIGINT, false, 130},
 		{"SIGTERM stops the command", syscall.SIGTERM, false, 143},
+		{"SIGHUP (the terminal closed) stops the command", syscall.SIGHUP, false, 129},
 		{"a second signal exits at once", syscall.SIGTERM, true, 143},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -289,7 +289,9 @@ func TestDemoFollowsSigninClientAndCloud(t *testing.T) {
 // link consent-url prints with its sign-in page, not a 404.
 func TestEmulatorPrintedCommandsRun(t *testing.T) {
 	pathDir, dir := binOnPath(t), t.TempDir()
-	tt := tmuxSize(t, 400, 50, shellLine(pathDir, dir, "d365consent emulator --scenario partial"))
+	// Ctrl+C is a real SIGINT here (the emulator does not read keys): the pane's
+	// shell traps it so that it lives on to print the exit status.
+	tt := tmuxSize(t, 400, 50, "trap true INT; "+shellLine(pathDir, dir, "d365consent emulator --scenario partial"))
 	s := tt.waitFor("Running until Ctrl+C")
 	values := map[string]string{}
 	var printed []string
@@ -356,5 +358,11 @@ func TestEmulatorPrintedCommandsRun(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("the emulator answers the printed consent link %s with %s, want its sign-in page", link, resp.Status)
+	}
+	// Ctrl+C stops it, and its certificate file goes with it.
+	tt.keys("C-c")
+	tt.exited(130)
+	if _, err := os.Stat(values["ca-cert"]); !os.IsNotExist(err) {
+		t.Errorf("the emulator left its certificate %s behind (%v)", values["ca-cert"], err)
 	}
 }

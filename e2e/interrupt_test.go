@@ -162,3 +162,64 @@ func TestInterruptWizardBinary(t *testing.T) {
 		})
 	}
 }
+
+// TestEmulatorStopsCleanlyOnEverySignal: the standalone emulator stops on Ctrl+C
+// (130), SIGTERM (143) and a closed terminal (SIGHUP, 129), and each time removes the
+// certificate file it wrote.
+func TestEmulatorStopsCleanlyOnEverySignal(t *testing.T) {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			// Its output goes to files (no copying goroutine): ready is "Running until Ctrl+C".
+			dir := t.TempDir()
+			stdout, err := os.Create(filepath.Join(dir, "stdout"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdout.Close()
+			stderr, err := os.Create(filepath.Join(dir, "stderr"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stderr.Close()
+			cmd := exec.Command(bin, "emulator", "--scenario", "fresh")
+			cmd.Env = append(os.Environ(), "NO_COLOR=1")
+			cmd.Stdout, cmd.Stderr = stdout, stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = cmd.Process.Kill() }()
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			testkit.WaitFileFor(t, stderr.Name(), "Running until Ctrl+C")
+			out, _ := os.ReadFile(stdout.Name())
+			ca := ""
+			for _, l := range strings.Split(string(out), "\n") {
+				if v, ok := strings.CutPrefix(l, "ca-cert: "); ok {
+					ca = strings.TrimSpace(v)
+				}
+			}
+			if _, err := os.Stat(ca); err != nil {
+				t.Fatalf("no certificate file %q while it runs: %v\n%s", ca, err, out)
+			}
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-exited:
+			case <-time.After(shutdownGrace + time.Second):
+				t.Fatalf("still running after %s", tc.sig)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != tc.code {
+				errOut, _ := os.ReadFile(stderr.Name())
+				t.Errorf("exit %d after %s, want %d\nstderr: %s", code, tc.sig, tc.code, errOut)
+			}
+			if _, err := os.Stat(ca); !os.IsNotExist(err) {
+				t.Errorf("after %s the certificate %s is still there (%v)", tc.sig, ca, err)
+			}
+		})
+	}
+}

@@ -19,7 +19,7 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, environ
 		tea.WithInput(in),
 		tea.WithOutput(out),
 		tea.WithEnvironment(environ),
-		// SIGINT and SIGTERM cancel ctx in main (exit 130 / 143); Ctrl+C in the
+		// SIGINT, SIGTERM and SIGHUP cancel ctx in main (exit 130 / 143 / 129); Ctrl+C in the
 		// wizard is a key, not a signal, and is unaffected.
 		tea.WithoutSignalHandler(),
 	}
