@@ -95,6 +95,27 @@ func validTenant(t string) error {
 	return nil
 }
 
+// ConsentLinkWithoutState is the admin consent link u without its state: the same
+// consent page, in fewer characters, for a QR code that does not fit with it. The
+// state only serves a result that comes back to this machine (the loopback listener,
+// a pasted address); a phone that scans the code never brings its result back, and
+// the consent wait learns of the consent by reading Microsoft Graph, as it does for
+// any consent that no matching redirect reports. u is returned unchanged when it has
+// no state or cannot be parsed.
+func ConsentLinkWithoutState(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	q := p.Query()
+	if !q.Has("state") {
+		return u
+	}
+	q.Del("state")
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
 // NewState returns a random, URL-safe state value (256 bits).
 func NewState() string {
 	b := make([]byte, 32)
