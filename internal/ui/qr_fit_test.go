@@ -12,111 +12,174 @@ import (
 	"github.com/d365consent/d365consent/internal/browser"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // Over SSH (QR codes first, no browser, the demo's a) the device code step and the
 // consent step fit the window at 80×24 and 120×40: the device code and its page on
 // one unbroken line, the QR code whole or not at all (on a view of its own when it
 // does not fit beside the rest, the key that toggles it on screen), and on the consent
-// step the wait's status and the permission rows above the fold.
+// step the wait's status and the permission rows above the fold. Asked for with r,
+// the consent link's QR code is shown whole: at 120×40 on a view under the header
+// with the wait; at 80×24, where no code of the whole link fits, on a view that takes
+// the whole window, encoding the link without its state (at level L), with one line
+// under it. Both for a link shaped as production's and as the demo tenant's.
 func TestSSHScreensFitTheWindow(t *testing.T) {
 	const (
 		deviceURL = "https://microsoft.com/devicelogin"
 		userCode  = "GQ7WZ2K8N"
-		// An admin consent link as long as the demo tenant's.
-		consentURL = "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient +
-			"&state=alrAodKur3SHROB2JqaxKX5vBLYtctTrKCtBfCHwfLQ"
 	)
+	links := map[string]string{
+		// A tenant id, the app's client id and a state of 43 characters: 180 characters.
+		"production": "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient +
+			"&state=alrAodKur3SHROB2JqaxKX5vBLYtctTrKCtBfCHwfLQ",
+		// The demo tenant's pages are on this machine's loopback.
+		"demo": "http://127.0.0.1:40855/" + testTenant + "/adminconsent?client_id=" + testCEClient +
+			"&state=8ZTGsBqWp2_vHnlT8VbP5c08rp5HkVz35BkZPWu4jGw",
+	}
 	ssh := func(o *Options) {
 		o.QRFirst, o.NoBrowser, o.Approver = true, true, &fakeApprover{}
 	}
-	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
-		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
-			w := newFakeWaiter(consentURL)
-			eng := &fakeEngine{
-				prompt: &flows.SignInPrompt{URL: deviceURL, UserCode: userCode, DeviceCode: true,
-					Reason: flows.ChooseSignIn(false, sshSystem()).Reason},
-				release: make(chan struct{}),
-				admin:   testAdmin(true),
-				verify:  []*flows.Result{verified(t, "fresh", "ce")},
-				waiter:  w,
-			}
-			s := startSession(t, eng, size.w, size.h, ssh)
-			s.waitFor("Which app")
-			s.keys("enter")
-			s.waitFor("Review permissions")
-			s.keys("enter")
-
-			// The device code: first the QR code, whole, with the code and its page on
-			// one line and the wait; r shows the page, r the QR code again.
-			qr := qrRows(deviceURL, size.w)
-			view := s.waitFor(userCode)
-			checkFits(t, view, size.w, size.h)
-			codeLine := "enter the code " + userCode + " at " + deviceURL
-			if !hasLineWith(view, codeLine) {
-				t.Errorf("no line %q:\n%s", codeLine, view)
-			}
-			if n := qrRowsShown(view, qr); n != len(qr) {
-				t.Errorf("device code step, QR first: %d of the QR code's %d rows on screen:\n%s", n, len(qr), view)
-			}
-			for _, want := range []string{"Waiting for you to enter the code and sign in…", "a approve in the demo browser"} {
-				if !strings.Contains(view, want) {
-					t.Errorf("device code step lacks %q:\n%s", want, view)
+	for _, shape := range []string{"production", "demo"} {
+		for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", shape, size.w, size.h), func(t *testing.T) {
+				consentURL := links[shape]
+				w := newFakeWaiter(consentURL)
+				eng := &fakeEngine{
+					prompt: &flows.SignInPrompt{URL: deviceURL, UserCode: userCode, DeviceCode: true,
+						Reason: flows.ChooseSignIn(false, sshSystem()).Reason},
+					release: make(chan struct{}),
+					admin:   testAdmin(true),
+					verify:  []*flows.Result{verified(t, "fresh", "ce")},
+					waiter:  w,
 				}
-			}
-			if !strings.Contains(view, "r back to the page") && !strings.Contains(view, "r QR code") {
-				t.Errorf("the key that toggles the QR code is not on screen:\n%s", view)
-			}
-			ownView := !strings.Contains(view, "First sign-in in this tenant?")
-			if ownView != (size.h == 24) {
-				t.Errorf("the QR code on a view of its own: %v at %dx%d:\n%s", ownView, size.w, size.h, view)
-			}
-			s.keys("r")
-			view = waitView(t, s, func(v string) bool { return qrRowsShown(v, qr) == 0 })
-			checkFits(t, view, size.w, size.h)
-			if n := qrRowsShown(view, qr); n != 0 || !hasLineWith(view, codeLine) || !strings.Contains(view, "r QR code") {
-				t.Errorf("after r: %d QR rows, code line %v:\n%s", n, hasLineWith(view, codeLine), view)
-			}
-			s.keys("r")
-			waitView(t, s, func(v string) bool { return qrRowsShown(v, qr) == len(qr) })
-			close(eng.release)
-
-			// The consent: the status and every permission row above the fold; the
-			// link's QR code whole when asked for, or not at all.
-			s.waitFor("Enter opens the admin consent page")
-			s.keys("enter")
-			view = s.waitFor("0/3 visible")
-			checkFits(t, view, size.w, size.h)
-			for _, row := range []string{"Waiting for consent · 0/3 visible in Microsoft Graph", "Microsoft Graph · User.Read",
-				"Microsoft Graph · Directory.Read.All", "Dynamics CRM · user_impersonation"} {
-				if !strings.Contains(view, row) {
-					t.Errorf("consent step at %dx%d: %q is not above the fold:\n%s", size.w, size.h, row, view)
-				}
-			}
-			cqr := qrRows(consentURL, size.w)
-			if n := qrRowsShown(view, cqr); n != 0 {
-				t.Errorf("the consent link's QR code pushed into the step (%d rows):\n%s", n, view)
-			}
-			hint := map[int]string{24: "The QR code does not fit this window: enlarge it, or run: d365consent consent-url --app ce --tenant " + testTenant + " --qr",
-				40: "The QR code does not fit beside the rest of this step: r shows it on a view of its own."}[size.h]
-			if !strings.Contains(strings.Join(strings.Fields(view), " "), hint) {
-				t.Errorf("no line says how to get the QR code (%q):\n%s", hint, view)
-			}
-			s.keys("r")
-			if size.h == 24 { // 80×24 cannot hold the link's QR code: never half of it
-				view = s.waitFor("The QR code does not fit this window")
-				if n := qrRowsShown(view, cqr); n != 0 {
-					t.Errorf("%d rows of a QR code that does not fit:\n%s", n, view)
-				}
-				return
-			}
-			view = waitView(t, s, func(v string) bool { return qrRowsShown(v, cqr) > 0 })
-			checkFits(t, view, size.w, size.h)
-			if n := qrRowsShown(view, cqr); n != len(cqr) || !strings.Contains(view, "0/3 visible") || !strings.Contains(view, "r back to the page") {
-				t.Errorf("r on the consent step: %d of %d QR rows:\n%s", n, len(cqr), view)
-			}
-		})
+				s := startSession(t, eng, size.w, size.h, ssh)
+				s.waitFor("Which app")
+				s.keys("enter")
+				s.waitFor("Review permissions")
+				s.keys("enter")
+				checkDeviceCodeFits(t, s, deviceURL, userCode, size.w, size.h)
+				close(eng.release)
+				checkConsentQRFits(t, s, consentURL, size.w, size.h)
+			})
+		}
 	}
+}
+
+// checkDeviceCodeFits: the device code step shows first the QR code, whole, with the
+// code and its page on one line and the wait; r shows the page, r the QR code again.
+func checkDeviceCodeFits(t *testing.T, s *session, deviceURL, userCode string, w, h int) {
+	t.Helper()
+	qr := qrRows(deviceURL, w)
+	view := s.waitFor(userCode)
+	checkFits(t, view, w, h)
+	codeLine := "enter the code " + userCode + " at " + deviceURL
+	if !hasLineWith(view, codeLine) {
+		t.Errorf("no line %q:\n%s", codeLine, view)
+	}
+	if n := qrRowsShown(view, qr); n != len(qr) {
+		t.Errorf("device code step, QR first: %d of the QR code's %d rows on screen:\n%s", n, len(qr), view)
+	}
+	for _, want := range []string{"Waiting for you to enter the code and sign in…", "a approve in the demo browser"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("device code step lacks %q:\n%s", want, view)
+		}
+	}
+	if !strings.Contains(view, "r back to the page") && !strings.Contains(view, "r QR code") {
+		t.Errorf("the key that toggles the QR code is not on screen:\n%s", view)
+	}
+	ownView := !strings.Contains(view, "First sign-in in this tenant?")
+	if ownView != (h == 24) {
+		t.Errorf("the QR code on a view of its own: %v at %dx%d:\n%s", ownView, w, h, view)
+	}
+	s.keys("r")
+	view = waitView(t, s, func(v string) bool { return qrRowsShown(v, qr) == 0 })
+	checkFits(t, view, w, h)
+	if n := qrRowsShown(view, qr); n != 0 || !hasLineWith(view, codeLine) || !strings.Contains(view, "r QR code") {
+		t.Errorf("after r: %d QR rows, code line %v:\n%s", n, hasLineWith(view, codeLine), view)
+	}
+	s.keys("r")
+	waitView(t, s, func(v string) bool { return qrRowsShown(v, qr) == len(qr) })
+}
+
+// checkConsentQRFits: the consent step keeps its status and every permission row
+// above the fold, a line says r shows the link's QR code; r shows it whole (see
+// TestSSHScreensFitTheWindow), decoding to the link it encodes; r goes back.
+func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
+	t.Helper()
+	s.waitFor("Enter opens the admin consent page")
+	s.keys("enter")
+	view := s.waitFor("0/3 visible")
+	checkFits(t, view, w, h)
+	rows := []string{"Waiting for consent · 0/3 visible in Microsoft Graph", "Microsoft Graph · User.Read",
+		"Microsoft Graph · Directory.Read.All", "Dynamics CRM · user_impersonation"}
+	for _, row := range rows {
+		if !strings.Contains(view, row) {
+			t.Errorf("consent step at %dx%d: %q is not above the fold:\n%s", w, h, row, view)
+		}
+	}
+	if n := len(shownQR(view)); n != 0 {
+		t.Errorf("the consent link's QR code pushed into the step (%d rows):\n%s", n, view)
+	}
+	hint := "The QR code does not fit beside the rest of this step: r shows it on a view of its own."
+	if !strings.Contains(strings.Join(strings.Fields(view), " "), hint) {
+		t.Errorf("no line says how to get the QR code (%q):\n%s", hint, view)
+	}
+
+	s.keys("r")
+	link, maxRows := consentURL, 0 // 120×40: the whole link, level M
+	if h == 24 {
+		link, maxRows = flows.ConsentLinkWithoutState(consentURL), h-1 // one line under it
+	}
+	q, err := termcaps.FitQRCode(link, termcaps.Unicode, termcaps.QRStyle{Color: true, DarkBackground: true}, w, maxRows)
+	if err != nil || q.Low != (h == 24) {
+		t.Fatalf("the QR code of %s in %d×%d: low %v, %v", link, w, maxRows, q.Low, err)
+	}
+	want := make([]string, len(q.Lines))
+	for i, l := range q.Lines {
+		want[i] = ansi.Strip(l)
+	}
+	view = waitView(t, s, func(v string) bool { return qrRowsShown(v, want) > 0 })
+	checkFits(t, view, w, h)
+	if n := qrRowsShown(view, want); n != len(want) {
+		t.Errorf("r on the consent step: %d of the QR code's %d rows:\n%s", n, len(want), view)
+	}
+	if got, err := testkit.DecodeQR(shownQR(view)); err != nil || got != link {
+		t.Errorf("the QR code shown decodes to %q (%v), want %s", got, err, link)
+	}
+	lines := strings.Split(view, "\n")
+	if h == 24 {
+		// The whole window: the code and one line under it, no header.
+		under := "Opens the same consent page; the result is read from Microsoft Graph · r back"
+		if len(lines) != h || lines[h-1] != under || strings.Contains(view, "d365consent") {
+			t.Errorf("the QR code's own view at 80×24: %d lines, last %q; want %d, %q:\n%s", len(lines), lines[len(lines)-1], h, under, view)
+		}
+	} else if !strings.Contains(view, "0/3 visible") || !strings.Contains(view, "r back to the page") || !hasLineWith(view, "Admin consent") {
+		t.Errorf("the QR code's own view at %dx%d lacks the header, the wait or r:\n%s", w, h, view)
+	}
+
+	s.keys("r")
+	view = waitView(t, s, func(v string) bool { return strings.Contains(v, "0/3 visible") && qrRowsShown(v, want) == 0 })
+	if !strings.Contains(view, rows[len(rows)-1]) || !strings.Contains(view, "r QR code") {
+		t.Errorf("r back from the QR code:\n%s", view)
+	}
+}
+
+// shownQR is the QR code on a view: the longest run of lines made of half blocks
+// and spaces only, with ink (without the blank lines of its quiet zone).
+func shownQR(view string) []string {
+	var best, run []string
+	for _, l := range strings.Split(view, "\n") {
+		if strings.Trim(l, " █▀▄") == "" && strings.ContainsAny(l, "█▀▄") {
+			run = append(run, l)
+			if len(run) > len(best) {
+				best = run
+			}
+			continue
+		}
+		run = nil
+	}
+	return best
 }
 
 // sshSystem is the system browser of an SSH session.

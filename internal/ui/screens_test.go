@@ -19,6 +19,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
 
@@ -244,34 +245,44 @@ func TestCopySaysRequested(t *testing.T) {
 	}
 }
 
-// TestQRNeverHalf: a QR code is drawn whole or not at all; when it does not fit, one
-// line says how to get it, with a command that runs as printed.
+// TestQRNeverHalf: a QR code asked for is drawn whole or not at all: under the link
+// where the step fits with it, on a view that takes the whole window where only that
+// fits (the link without its state, at 120×24), at level M where it fits, else L;
+// else one line says how to get it, with a command that runs as printed.
 func TestQRNeverHalf(t *testing.T) {
 	url := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient + "&state=Zm9vYmFy"
-	qr := ansi.Strip(renderQR(url, 200, true, true, termcaps.Unicode))
-	qrLines := strings.Split(qr, "\n")
-	for _, h := range []int{24, 40, 80} {
+	stateless := flows.ConsentLinkWithoutState(url)
+	for _, tc := range []struct {
+		h    int
+		link string // the link the QR code shown encodes; "" none
+		low  bool   // drawn at level L: M does not fit
+	}{{20, "", false}, {24, stateless, true}, {40, url, true}, {80, url, false}} {
 		m := newTestModel(t, &fakeEngine{})
 		at(m, stepConsent)
 		m.consent.url = url
 		m.qr = qrAsked
-		m.Update(tea.WindowSizeMsg{Width: 120, Height: h})
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: tc.h})
 		text := m.Text()
-		first, last := strings.Contains(text, qrLines[0]), strings.Contains(text, qrLines[len(qrLines)-1])
-		if first != last {
-			t.Errorf("height %d: half a QR code drawn:\n%s", h, text)
-		}
-		if !first && !strings.Contains(text, "d365consent consent-url --app ce --tenant "+testTenant+" --qr") {
-			t.Errorf("height %d: no QR and no hint:\n%s", h, text)
-		}
-		if h == 80 && !first {
-			t.Errorf("height %d: the QR code fits but is not drawn", h)
-		}
-		if h == 80 { // drawn as consent-url --qr draws it: termcaps.QRCode, black on white
-			want, _, _ := termcaps.QRCode(url, termcaps.Unicode, termcaps.QRStyle{Color: true, DarkBackground: true})
-			if raw := m.render(); !strings.Contains(raw, want[0]) || !strings.Contains(raw, want[len(want)-1]) {
-				t.Errorf("the wizard's QR code is not termcaps.QRCode's")
+		shown := shownQR(text)
+		if tc.link == "" {
+			if len(shown) != 0 || !strings.Contains(text, "d365consent consent-url --app ce --tenant "+testTenant+" --qr") {
+				t.Errorf("height %d: %d QR rows, or no hint:\n%s", tc.h, len(shown), text)
 			}
+			continue
+		}
+		style := termcaps.QRStyle{Color: true, DarkBackground: true}
+		q, err := termcaps.FitQRCode(tc.link, termcaps.Unicode, style, 0, 0) // level M
+		if tc.low {
+			q, err = termcaps.FitQRCode(tc.link, termcaps.Unicode, style, 0, len(q.Lines)-1)
+		}
+		if err != nil || q.Low != tc.low {
+			t.Fatalf("the QR code of %s: low %v, %v", tc.link, q.Low, err)
+		}
+		if raw := m.render(); !strings.Contains(raw, strings.Join(q.Lines, "\n")) {
+			t.Errorf("height %d: the QR code of %s is not whole on screen, as termcaps draws it:\n%s", tc.h, tc.link, text)
+		}
+		if got, err := testkit.DecodeQR(shown); err != nil || got != tc.link {
+			t.Errorf("height %d: the QR code decodes to %q (%v), want %s", tc.h, got, err, tc.link)
 		}
 	}
 }

@@ -50,8 +50,9 @@ type frame struct {
 	lines          []string
 	room           int
 	focus          [2]int
-	// qrShown: the step's QR code is on screen, whole (placeQR).
-	qrShown bool
+	// qr is where the step's QR code is on screen, whole (placeQR); qrWhole: the
+	// lines fill the window, without header or footer.
+	qr qrPlace
 }
 
 func (m *Model) frame() frame {
@@ -80,7 +81,11 @@ func (m *Model) frame() frame {
 	body = wrapNoHyphen(body, w)
 	f := frame{header: m.header(w), lines: strings.Split(body, "\n"), focus: sc.focus}
 	hLines := strings.Count(f.header, "\n") + 1
-	f.lines, keys, f.qrShown = m.placeQR(f.lines, keys, w, hLines)
+	f.lines, keys, f.qr = m.placeQR(f.lines, keys, w, hLines)
+	if f.qr == qrWhole {
+		f.header, f.room = "", m.height
+		return f
+	}
 	f.footer = m.footer(w, keys)
 	f.room = m.height - hLines - (strings.Count(f.footer, "\n") + 1) - 1
 	if len(f.lines) > max(f.room, 3) {
@@ -97,6 +102,9 @@ func (m *Model) frame() frame {
 
 func (m *Model) render() string {
 	f := m.frame()
+	if f.qr == qrWhole {
+		return strings.Join(f.lines, "\n")
+	}
 	body := m.scrollWindow(f.lines, f.room)
 	return f.header + "\n" + body + "\n" + padTo(body, f.room) + f.footer
 }
@@ -351,47 +359,83 @@ const (
 // replaces it with the QR code, a line saying how to get it, or nothing.
 const qrSlot = "\uE000qr\uE000"
 
+// qrPlace is where placeQR put the step's QR code.
+type qrPlace int
+
+const (
+	// qrNone: not on screen (hidden, or a line says how to get it).
+	qrNone qrPlace = iota
+	// qrInline: under the step's URL.
+	qrInline
+	// qrOwn: on a view of its own under the header.
+	qrOwn
+	// qrWhole: on a view of its own that takes the whole window: the QR code and a
+	// line under it saying what it opens and which key goes back (qrWholeView).
+	qrWhole
+)
+
 // placeQR lays out the step's QR code at its slot in lines (the wrapped body; hLines
 // the header's lines): whole under the URL when the body still fits the window with
-// it, else whole on a view of its own (qrView) when asked for, else one line saying
+// it, else whole on a view of its own (ownQRView) when asked for, else one line saying
 // how to get it. A QR code is never drawn in part. It returns the lines and keys to
-// show and whether the QR code is among them.
-func (m *Model) placeQR(lines []string, keys []key.Binding, w, hLines int) ([]string, []key.Binding, bool) {
+// show and where the QR code is.
+func (m *Model) placeQR(lines []string, keys []key.Binding, w, hLines int) ([]string, []key.Binding, qrPlace) {
 	at := slices.Index(lines, qrSlot)
 	if at < 0 {
-		return lines, keys, false
+		return lines, keys, qrNone
 	}
 	rest := slices.Delete(slices.Clone(lines), at, at+1)
 	url := m.currentURL()
 	if m.qr == qrHidden || url == "" {
-		return rest, keys, false
+		return rest, keys, qrNone
 	}
-	var qrLines []string
-	if qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g); qr != "" {
-		qrLines = strings.Split(qr, "\n")
-	}
-	if qrLines != nil && len(rest)+len(qrLines)+2 <= m.room(hLines, keys, w) {
+	if qrLines := m.fitQR(url, w, m.room(hLines, keys, w)-len(rest)-2); qrLines != nil {
 		inline := append(append([]string{""}, qrLines...), "")
-		return slices.Insert(rest, at, inline...), keys, true
+		return slices.Insert(rest, at, inline...), keys, qrInline
 	}
-	ownFits := false
-	if qrLines != nil {
-		own, ownKeys := m.qrView(qrLines, w)
-		ownFits = len(own) <= m.room(hLines, ownKeys, w)
-		if ownFits && (m.qr == qrAsked || m.qrViewHoldsStep()) {
-			return own, ownKeys, true
-		}
+	own, ownKeys, place := m.ownQRView(w, hLines)
+	if place != qrNone && (m.qr == qrAsked || m.qrViewHoldsStep()) {
+		return own, ownKeys, place
 	}
 	var hint []string
 	switch {
-	case ownFits:
+	case place != qrNone:
 		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit beside the rest of this step: r shows it on a view of its own.", w)), "\n")
 	case m.qrCommand() != "" && m.step() == stepConsent:
 		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it, or run:", w))+"\n"+wrap(m.qrCommand(), w), "\n")
 	default:
 		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it to see it.", w)), "\n")
 	}
-	return slices.Insert(rest, at, hint...), keys, false
+	return slices.Insert(rest, at, hint...), keys, qrNone
+}
+
+// ownQRView is the step's QR code on a view of its own, the first that fits the
+// window of: the view under the header with the step's text (qrView), then the whole
+// window (qrWholeView); each first with the step's URL, then, for the admin consent
+// link, with the link without its state (flows.ConsentLinkWithoutState: the same
+// consent page in fewer modules; the wait reads the consent from Microsoft Graph, so
+// a code scanned on a phone, whose result never comes back here, needs no state).
+// qrNone: no QR code of the URL fits the window.
+func (m *Model) ownQRView(w, hLines int) ([]string, []key.Binding, qrPlace) {
+	url := m.currentURL()
+	links := []string{url}
+	if m.step() == stepConsent {
+		if short := flows.ConsentLinkWithoutState(url); short != url {
+			links = append(links, short)
+		}
+	}
+	for _, link := range links {
+		stateless := link != url
+		head, status, keys := m.qrView(w, stateless)
+		if qrLines := m.fitQR(link, w, m.room(hLines, keys, w)-len(head)-len(status)); qrLines != nil {
+			return append(append(head, qrLines...), status...), keys, qrOwn
+		}
+		under := m.qrWholeLine(w, stateless)
+		if qrLines := m.fitQR(link, w, m.height-len(under)); qrLines != nil {
+			return append(qrLines, under...), nil, qrWhole
+		}
+	}
+	return nil, nil, qrNone
 }
 
 // room is the number of body lines the window has under the header (hLines) and
@@ -408,27 +452,54 @@ func (m *Model) qrViewHoldsStep() bool {
 	return m.step() == stepSignIn && p != nil && p.DeviceCode
 }
 
-// qrView is the step's QR code on a view of its own: with the code to enter and its
-// page on one line (the device code's) or the page's URL, the QR code whole, and the
-// wait's status line; r goes back to the page, a still answers it in the demo.
-func (m *Model) qrView(qrLines []string, w int) ([]string, []key.Binding) {
-	var head, status string
+// qrView is what the QR code's own view under the header shows above the code (the
+// code to enter and its page on one line, the device code's; or the page's URL) and
+// under it (the wait's status line), and its keys: r goes back to the page, a still
+// answers it in the demo. stateless: the code is of the consent link without its
+// state, which a line says.
+func (m *Model) qrView(w int, stateless bool) (head, status []string, keys []key.Binding) {
+	var top, bottom string
 	if p := m.signIn.prompt; m.qrViewHoldsStep() {
-		head, status = m.deviceCodeLines(p.URL, p.UserCode, w), m.signInWaitLine()
+		top, bottom = m.deviceCodeLines(p.URL, p.UserCode, w), m.signInWaitLine()
 	} else {
-		head = m.th.Header.Render(wrap("Scan to open the admin consent page, or open it as an admin:", w)) + "\n" + m.linkLines(m.currentURL(), w)
-		status = m.consentWaitLine()
+		top = m.th.Header.Render(wrap("Scan to open the admin consent page, or open it as an admin:", w)) + "\n" + m.linkLines(m.currentURL(), w)
+		bottom = m.consentWaitLine()
+		if stateless {
+			top += "\n" + m.th.Subtle.Render(wrap(qrStatelessNote, w))
+		}
 	}
-	lines := strings.Split(wrapNoHyphen(head, w), "\n")
-	lines = append(lines, qrLines...)
-	lines = append(lines, strings.Split(wrapNoHyphen(status, w), "\n")...)
-	keys := []key.Binding{qrBackKey}
+	head = strings.Split(wrapNoHyphen(top, w), "\n")
+	status = strings.Split(wrapNoHyphen(bottom, w), "\n")
+	keys = []key.Binding{qrBackKey}
 	for _, k := range m.urlKeys() {
 		if k.Help().Key == m.keys.Approve.Help().Key { // where the step offers it
 			keys = append(keys, k)
 		}
 	}
-	return lines, keys
+	return head, status, keys
+}
+
+// qrStatelessNote says what the QR code of the consent link without its state opens,
+// and where the wizard learns of the consent.
+const qrStatelessNote = "The QR code opens the same consent page; the result is read from Microsoft Graph."
+
+// qrWholeLine is the line under a QR code that takes the whole window: what the code
+// opens and the key that goes back (wrapped where the window is narrow).
+func (m *Model) qrWholeLine(w int, stateless bool) []string {
+	var what string
+	switch {
+	case m.qrViewHoldsStep():
+		what = "Scan to open the sign-in page; enter the code " + m.signIn.prompt.UserCode
+	case stateless:
+		what = "Opens the same consent page; the result is read from Microsoft Graph"
+	default:
+		what = "Scan to open the admin consent page"
+	}
+	line := m.th.Subtle.Render(what+" · ") + m.th.Key.Render("r") + m.th.Subtle.Render(" back")
+	if !m.g.Unicode {
+		line = asciiText.Replace(line)
+	}
+	return strings.Split(wrapNoHyphen(line, w), "\n")
 }
 
 // qrBackKey is r on a QR code's own view: back to the page.
@@ -454,7 +525,7 @@ func (m *Model) urlKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		return tea.SetClipboard(url), true
 	case key.Matches(k, m.keys.QR) && url != "":
 		// r hides a QR code on screen (or one asked for that cannot fit), else asks for it.
-		if m.qr == qrAsked || m.frame().qrShown {
+		if m.qr == qrAsked || m.frame().qr != qrNone {
 			m.qr = qrHidden
 		} else {
 			m.qr = qrAsked
