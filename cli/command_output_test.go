@@ -146,7 +146,7 @@ func TestQRSameAsWizard(t *testing.T) {
 	env := []string{"TERM=xterm-256color", "LANG=en_US.UTF-8"}
 	u := "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=" + exampleClientID + "&state=x"
 	for _, tty := range []bool{false, true} {
-		got, err := drawQR(u, env, tty, tty)
+		got, _, err := drawQR(u, env, tty, tty, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

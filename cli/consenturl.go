@@ -2,8 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -127,23 +131,62 @@ func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 	fmt.Fprintln(a.stdout, u)
 	if o.QR {
 		tty := a.isTerminal(a.stdout)
-		qr, err := drawQR(u, a.environ, tty && !a.noColor(), tty)
+		qr, encoded, err := drawQR(u, a.environ, tty && !a.noColor(), tty, a.widthOf(a.stdout), a.heightOf(a.stdout))
+		if big := (*termcaps.QRTooLargeError)(nil); errors.As(err, &big) {
+			return fmt.Errorf("the QR code needs %d lines and %d columns, more than this terminal shows at once: enlarge the window and run this again, or open the link above by hand", big.Rows+1, big.Width)
+		}
 		if err != nil {
 			return err
+		}
+		if encoded != u {
+			fmt.Fprintln(a.errOut(), "Note: to fit this terminal, the QR code leaves out the link's state: it opens the same consent page.")
 		}
 		fmt.Fprint(a.stdout, qr)
 	}
 	return nil
 }
 
-// drawQR renders u as a QR code with termcaps.QRCode, exactly as the wizard draws
-// it: black on white where colour is on (a terminal without NO_COLOR), else plain
-// glyphs, dark ink in a file or pipe.
-func drawQR(u string, environ []string, color, toTerminal bool) (string, error) {
-	caps := termcaps.Detect(environ, runtime.GOOS)
-	lines, _, err := termcaps.QRCode(u, caps.Glyphs, termcaps.QRStyle{Color: color && caps.Color, DarkBackground: toTerminal})
-	if err != nil {
-		return "", err
+// heightOf is the number of lines of the terminal w is, else LINES when set (the
+// in-process tests), else 0: a pipe or file has no height.
+func (a *Factory) heightOf(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && a.isTerminal(f) {
+		if _, h, err := termSize(f); err == nil && h > 0 {
+			return h
+		}
 	}
-	return strings.Join(lines, "\n") + "\n", nil
+	if n, err := strconv.Atoi(a.getenv("LINES")); err == nil && n > 0 {
+		return n
+	}
+	return 0
+}
+
+// drawQR renders u as a QR code with termcaps.FitQRCode, exactly as the wizard
+// draws it: black on white where colour is on (a terminal without NO_COLOR), else
+// plain glyphs, dark ink in a file or pipe. On a terminal of width×height (0: no
+// limit) the code must be seen whole, with the shell's prompt under it: level M
+// where it fits, else level L, else, for an admin consent link, the link without its
+// state (flows.ConsentLinkWithoutState: the same consent page; nothing reads the
+// state of a link this command prints). encoded is the link the code holds; a
+// *termcaps.QRTooLargeError when no code fits.
+func drawQR(u string, environ []string, color, toTerminal bool, width, height int) (qr, encoded string, err error) {
+	caps := termcaps.Detect(environ, runtime.GOOS)
+	st := termcaps.QRStyle{Color: color && caps.Color, DarkBackground: toTerminal}
+	rows := 0
+	if height > 0 {
+		rows = max(height-1, 1)
+	}
+	links := []string{u}
+	if short := flows.ConsentLinkWithoutState(u); short != u {
+		links = append(links, short)
+	}
+	for _, link := range links {
+		var q termcaps.QR
+		if q, err = termcaps.FitQRCode(link, caps.Glyphs, st, width, rows); err == nil {
+			return strings.Join(q.Lines, "\n") + "\n", link, nil
+		}
+		if !errors.As(err, new(*termcaps.QRTooLargeError)) {
+			return "", "", err
+		}
+	}
+	return "", "", err
 }
