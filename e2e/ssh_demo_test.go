@@ -3,12 +3,15 @@ package e2e
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // sshEnv runs a command line as in an SSH session: the demo takes the path the real
@@ -20,7 +23,9 @@ var deviceCodeAt = regexp.MustCompile(`enter the code (\S+) at (https?://\S+)`)
 
 // TestSSHDemo: the demo over SSH signs in with a device code and shows its QR code
 // first, whole, at 80×24 and 120×40; the consent step keeps its wait and permission
-// rows on screen; the demo runs to the end (exit 0) with a on every page.
+// rows on screen, and r shows the consent link's QR code whole (at 80×24 on the whole
+// window, the link without its state), decoding to the link; the demo runs to the
+// end (exit 0) with a on every page.
 func TestSSHDemo(t *testing.T) {
 	for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
@@ -45,6 +50,7 @@ func TestSSHDemo(t *testing.T) {
 					t.Errorf("the consent step at %dx%d lacks %q above the fold:\n%s", sz.w, sz.h, row, s)
 				}
 			}
+			checkConsentQR(t, tt, s, sz.w, sz.h)
 			tt.keys("a")
 			tt.waitFor("All 3 permissions are granted")
 			tt.keys("Enter")
@@ -97,4 +103,77 @@ func checkQRWhole(t *testing.T, screen, url string, w int) {
 		}
 	}
 	t.Errorf("the QR code of %s (%d rows) is not whole on screen:\n%s", url, len(rows), screen)
+}
+
+// checkConsentQR presses r on the consent step (screen: the step) and checks the
+// consent link's QR code is on screen whole and decodes to the link shown (at 80×24
+// without its state, on a view of its own with one line under it); r goes back.
+func checkConsentQR(t *testing.T, tt *tmuxTerm, screen string, w, h int) {
+	t.Helper()
+	link := linkOnScreen(screen, "http://127.0.0.1:", w)
+	if !strings.Contains(link, "/adminconsent?client_id=") || !strings.Contains(link, "&state=") {
+		t.Fatalf("no consent link on the step:\n%s", screen)
+	}
+	want, under, maxRows := link, "r back to the page", 0
+	if h == 24 {
+		want, under, maxRows = flows.ConsentLinkWithoutState(link), "Opens the same consent page; the result is read from Microsoft Graph · r back", h-1
+	}
+	tt.keys("r")
+	s := tt.waitFor(under)
+	q, err := termcaps.FitQRCode(want, termcaps.Unicode, termcaps.QRStyle{Color: true, DarkBackground: true}, w, maxRows)
+	if err != nil {
+		t.Fatalf("the QR code of %s: %v", want, err)
+	}
+	var rows []string // its rows with ink, as tmux shows them
+	for _, r := range q.Lines {
+		if r = strings.TrimRight(ansi.Strip(r), " "); r != "" {
+			rows = append(rows, r)
+		}
+	}
+	ink := inkLines(s)
+	if !slices.Equal(ink, rows) {
+		t.Errorf("at %dx%d the QR code of %s is not whole on screen (%d of %d rows):\n%s", w, h, want, len(ink), len(rows), s)
+	}
+	if got, err := testkit.DecodeQR(ink); err != nil || got != want {
+		t.Errorf("the QR code on screen decodes to %q (%v), want %s", got, err, want)
+	}
+	if lines := strings.Split(strings.TrimRight(s, "\n"), "\n"); h == 24 && lines[len(lines)-1] != under {
+		t.Errorf("the last line at 80×24: %q, want %q", lines[len(lines)-1], under)
+	}
+	tt.keys("r")
+	tt.waitFor("0/3 visible in Microsoft Graph", "r QR code")
+}
+
+// linkOnScreen is the URL that starts with prefix, joined again from the lines the
+// wizard cut it into at the window's edge (w columns).
+func linkOnScreen(screen, prefix string, w int) string {
+	lines := strings.Split(screen, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, prefix) {
+			continue
+		}
+		link := l
+		for ; len(lines[i]) == w && i+1 < len(lines); i++ {
+			link += lines[i+1]
+		}
+		return strings.TrimSpace(link)
+	}
+	return ""
+}
+
+// inkLines are the lines of screen made of half blocks and spaces only, with ink:
+// the longest such run (a QR code without its blank quiet-zone rows).
+func inkLines(screen string) []string {
+	var best, run []string
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Trim(l, " █▀▄") == "" && strings.ContainsAny(l, "█▀▄") {
+			run = append(run, l)
+			if len(run) > len(best) {
+				best = run
+			}
+			continue
+		}
+		run = nil
+	}
+	return best
 }
