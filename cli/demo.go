@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/flows"
 )
 
 type demoOptions struct {
@@ -28,10 +29,13 @@ func newDemoCmd(a *Factory, runF func(context.Context, *demoOptions) error) *cob
 		Use:   "demo [--scenario S]",
 		Short: "Run the wizard against the embedded demo tenant (no account, no network)",
 		Long: `demo starts an embedded Entra ID + Microsoft Graph tenant on 127.0.0.1 and runs the same
-wizard against it. The sign-in and consent pages open in your browser when one can be opened;
-on every browser step, the a key answers the page through the demo's own browser as the
-scenario's demo user (the account that signs in; in non-admin that is an ordinary user, and
-Entra refuses the consent as it would), so the whole demo also runs in a bare terminal or over SSH.
+wizard against it. It signs in as the real wizard would on this machine: through your browser
+when one can be opened, and over SSH or without a display with a device code and QR codes
+first. On every browser step and on the device code, the a key answers the page through the
+demo's own browser as the scenario's demo user (the account that signs in; in non-admin that
+is an ordinary user, and Entra refuses the consent as it would), so the whole demo also runs
+in a bare terminal or over SSH. --no-browser opens no browser and changes nothing else, as in
+the real wizard.
 
 Scenarios:
 ` + strings.TrimRight(list, "\n"),
@@ -66,21 +70,25 @@ func runDemo(ctx context.Context, a *Factory, o demoOptions) error {
 		return err
 	}
 	defer env.Close()
-	cfg := env.Config
-	// The demo pages open in the real browser when one can be opened; the scripted
-	// demo browser acts only when the admin presses `a`.
-	cfg.Browser = nil
-	if !a.opts.NoBrowser {
-		cfg.Browser = a.browser
-	}
 	return a.runWizard(ctx, wizardTarget{
-		cfg:      cfg,
+		cfg:      a.demoWizardConfig(env),
 		catalog:  env.Catalog,
 		approver: &demoApprover{env},
 		demo:     true,
 		scenario: o.Scenario,
 		urlFile:  o.URLFile,
 	})
+}
+
+// demoWizardConfig is the demo wizard's config: it signs in and opens pages as the
+// real wizard would on this machine (Factory.chooseSignIn: a device code and QR codes
+// first over SSH or without a display), so a demo shows the path an admin there takes.
+// The demo pages open in the real browser when one can be opened; the scripted demo
+// browser acts only when the admin presses a, on the device code's step too.
+func (a *Factory) demoWizardConfig(env *demoEnv) flows.Config {
+	cfg := env.Config
+	a.chooseSignIn(&cfg)
+	return cfg
 }
 
 // demoApprover walks a demo page (sign-in, admin consent or device login) through the

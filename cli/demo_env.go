@@ -140,24 +140,31 @@ func (a *Factory) realConfig() (flows.Config, error) {
 	if err != nil {
 		return flows.Config{}, err
 	}
-	// Over SSH or without a display the browser sign-in cannot be finished (it
-	// returns to http://localhost here): the device code flow, with the reason shown.
-	choice := flows.ChooseSignIn(a.opts.DeviceCode, a.browser)
 	cfg := flows.Config{
-		Cloud:            cloud,
-		Tenant:           a.opts.Tenant,
-		SignInClientID:   a.opts.SignInClientID,
-		HTTPClient:       a.httpClient(),
-		Clock:            a.clock,
-		DeviceCode:       choice.DeviceCode,
-		DeviceCodeReason: choice.Reason,
-		Timeout:          a.opts.Timeout,
+		Cloud:          cloud,
+		Tenant:         a.opts.Tenant,
+		SignInClientID: a.opts.SignInClientID,
+		HTTPClient:     a.httpClient(),
+		Clock:          a.clock,
+		Timeout:        a.opts.Timeout,
 	}
-	if !a.opts.NoBrowser {
-		cfg.Browser = a.browser
-	}
+	a.chooseSignIn(&cfg)
 	if a.opts.Remember {
 		a.remember(context.Background(), &cfg)
 	}
 	return a.withDebug(cfg), nil
+}
+
+// chooseSignIn sets how the wizard signs in and opens pages on this machine, for the
+// real cloud and the demo alike: the pages open in the system browser unless
+// --no-browser, and over SSH or without a display (flows.ChooseSignIn) the sign-in
+// uses a device code, with the reason shown, because the browser sign-in returns to
+// http://localhost here, out of reach of a browser elsewhere.
+func (a *Factory) chooseSignIn(cfg *flows.Config) {
+	choice := flows.ChooseSignIn(a.opts.DeviceCode, a.browser)
+	cfg.DeviceCode, cfg.DeviceCodeReason = choice.DeviceCode, choice.Reason
+	cfg.Browser = nil
+	if !a.opts.NoBrowser {
+		cfg.Browser = a.browser
+	}
 }

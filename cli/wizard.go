@@ -105,7 +105,7 @@ func (a *Factory) wizardOptions(t wizardTarget, sess *flows.Session) ui.Options 
 		opts.Approver = t.approver
 		opts.Can.ApproveConsent, opts.Can.ApproveDevice = t.approver.ApproveConsent, t.approver.ApproveDevice
 	}
-	opts.NoBrowser, opts.QRFirst = browserUX(t.cfg.Browser, a.environ, t.demo)
+	opts.NoBrowser, opts.QRFirst = browserUX(t.cfg.Browser, a.environ)
 	opts.Diagnose = a.wizardDiagnoser(t.demo)
 	if t.urlFile != "" {
 		opts.OnURL = func(kind, url string) {
@@ -236,10 +236,11 @@ func (c consentWaiter) ConsentURL() string { return c.URL }
 
 // browserUX decides how URL screens read: noBrowser when no browser will open (so
 // they say "open this page", not "your browser should open"), and qrFirst when the
-// admin's browser is on another device (SSH, a headless box) — not in the demo, whose
-// pages live on this machine's loopback, out of a phone's reach.
-func browserUX(b browser.Browser, environ []string, demo bool) (noBrowser, qrFirst bool) {
+// admin's browser is on another device (SSH, a headless box). The demo decides as the
+// real wizard does on the same machine, so a demo over SSH shows what an admin over SSH
+// sees.
+func browserUX(b browser.Browser, environ []string) (noBrowser, qrFirst bool) {
 	sb, system := b.(*browser.System)
 	cannotOpen := system && sb.Available() != nil // SSH, no display, no opener
-	return !system || cannotOpen, !demo && (cannotOpen || browser.SSHSession(environ))
+	return !system || cannotOpen, cannotOpen || browser.SSHSession(environ)
 }

@@ -149,12 +149,20 @@ func escOutAfterState() func(step, text string) string {
 
 // switchOnError is the obvious path to the first error, o there (sign in as someone
 // else), then the obvious path again, q on the next error.
+// The next key waits until the screen has left the error: the driver may read the
+// error screen once more before o is handled, and a q there would quit instead.
 func switchOnError() func(step, text string) string {
-	switched := false
+	switched, left := false, false
 	return func(step, text string) string {
 		if step == "error" && !switched && strings.Contains(text, "Press o to sign in as someone else.") {
 			switched = true
 			return "o"
+		}
+		if switched && !left {
+			if step == "error" {
+				return ""
+			}
+			left = true
 		}
 		return obvious(step, text)
 	}

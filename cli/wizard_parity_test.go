@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/d365consent/d365consent/emulator"
+	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/ui"
 	"github.com/d365consent/d365consent/internal/wizard"
@@ -32,6 +33,10 @@ type walk struct {
 	// mayRevoke, revoked: the wizard said which tenant-wide grants consent may revoke
 	// (before it) and which it revoked (after it).
 	mayRevoke, revoked bool
+	// refusal is the AADSTS code of the error the run ended on (0: none or no code), and
+	// supportIDs whether its correlation and trace ids were printed.
+	refusal    int
+	supportIDs bool
 }
 
 // TestWizardParityAcrossRenderers walks every demo scenario through line mode and the
@@ -64,9 +69,9 @@ func walkBoth(t *testing.T, scenario, app string) {
 	}
 }
 
-// demoWizard starts the scenario's demo tenant, no browser opened (each page is
-// answered with a, through the demo browser), and returns the wizard's options and target as the demo command
-// builds them.
+// demoWizard starts the scenario's demo tenant on a desktop, no browser opened (each
+// page is answered with a, through the demo browser), and returns the wizard's options
+// and target as the demo command builds them.
 func demoWizard(t *testing.T, scenario string, accessible bool) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
 	t.Helper()
 	return demoWizardWith(t, scenario, accessible, nil)
@@ -76,9 +81,17 @@ func demoWizard(t *testing.T, scenario string, accessible bool) (*Factory, *lock
 // emulator start, for instance).
 func demoWizardWith(t *testing.T, scenario string, accessible bool, setup func(*Factory)) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
 	t.Helper()
+	return demoWizardOn(t, desktop(), scenario, accessible, setup)
+}
+
+// demoWizardOn is demoWizardWith on machine mc: the demo signs in and shows pages as
+// the real wizard would there (Factory.demoWizardConfig).
+func demoWizardOn(t *testing.T, mc machine, scenario string, accessible bool, setup func(*Factory)) (*Factory, *lockedBuffer, wizardTarget, ui.Options) {
+	t.Helper()
 	out := &lockedBuffer{}
-	a := newFactory(strings.NewReader(""), out, out, []string{"TERM=xterm-256color", "LANG=en_US.UTF-8"})
+	a := mc.factory(strings.NewReader(""), out)
 	a.opts.Accessible = accessible
+	a.opts.NoBrowser = true // as demo --no-browser: the admin answers each page with a
 	if setup != nil {
 		setup(a)
 	}
@@ -87,9 +100,7 @@ func demoWizardWith(t *testing.T, scenario string, accessible bool, setup func(*
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Close() })
-	cfg := env.Config
-	cfg.Browser = nil // as demo --no-browser: the admin answers each page with a
-	tgt := wizardTarget{cfg: cfg, catalog: env.Catalog, approver: &demoApprover{env}, demo: true, scenario: scenario}
+	tgt := wizardTarget{cfg: a.demoWizardConfig(env), catalog: env.Catalog, approver: &demoApprover{env}, demo: true, scenario: scenario}
 	sess, err := flows.NewSession(tgt.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +113,11 @@ func (a *Factory) finish(o ui.Outcome, out *lockedBuffer, t wizardTarget, shown 
 	if o.Result != nil {
 		w.status = o.Result.Status
 	}
+	if x := explain.Explain(o.Err); x != nil {
+		w.refusal = x.Code
+	}
 	all := shown + "\n" + out.String()
+	w.supportIDs = strings.Contains(all, "Correlation id: ") && strings.Contains(all, "Trace id: ")
 	w.mayRevoke = strings.Contains(all, "Granting admin consent may revoke")
 	w.revoked = strings.Contains(all, "Consent removed grants")
 	for _, l := range strings.Split(all, "\n") {
@@ -113,6 +128,9 @@ func (a *Factory) finish(o ui.Outcome, out *lockedBuffer, t wizardTarget, shown 
 	slices.Sort(w.commands)
 	return w
 }
+
+// deviceCodeLine is a line that gives a device code to enter.
+var deviceCodeLine = regexp.MustCompile(`enter the code \S`)
 
 // commandLine is a d365consent command line the wizard printed.
 var commandLine = regexp.MustCompile(`^d365consent [a-z][a-z-]* --`)
@@ -231,30 +249,47 @@ func fullScreenKey(step, text string) string {
 }
 
 func walkFullScreen(t *testing.T, scenario, app string) walk {
-	a, out, tgt, o, shown := driveFullScreen(t, scenario, func(step, text string) string {
+	w, _ := walkFullScreenOn(t, desktop(), 120, 60, scenario, app)
+	return w
+}
+
+// walkFullScreenOn walks the full-screen wizard on machine mc in a width×height window,
+// the admin taking the obvious path; it returns the walk and every frame's text.
+func walkFullScreenOn(t *testing.T, mc machine, width, height int, scenario, app string) (walk, string) {
+	a, out, tgt, o, shown := driveFullScreenOn(t, mc, width, height, scenario, func(step, text string) string {
 		if step == "choose" {
 			return app + "enter" // the app's number moves the cursor to it
 		}
 		return fullScreenKey(step, text)
 	})
-	return a.finish(o, out, tgt, shown)
+	return a.finish(o, out, tgt, shown), shown
 }
 
-// driveFullScreen runs the full-screen wizard on the scenario's demo tenant, pressing
-// the keys keyFor gives for each screen ("" waits; "1enter" is 1, then Enter) once per
-// step entry, browser page and key, until the program ends. It returns the outcome and
-// every frame's text.
+// driveFullScreen runs the full-screen wizard on the scenario's demo tenant on a
+// desktop in a 120×60 window, pressing the keys keyFor gives for each screen ("" waits;
+// "1enter" is 1, then Enter) once per step entry, browser page and key, until the
+// program ends. It returns the outcome and every frame's text.
 func driveFullScreen(t *testing.T, scenario string, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
-	a, out, tgt, opts := demoWizard(t, scenario, false)
-	return driveModel(t, a, out, tgt, opts, keyFor)
+	return driveFullScreenOn(t, desktop(), 120, 60, scenario, keyFor)
+}
+
+// driveFullScreenOn is driveFullScreen on machine mc in a width×height window.
+func driveFullScreenOn(t *testing.T, mc machine, width, height int, scenario string, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
+	a, out, tgt, opts := demoWizardOn(t, mc, scenario, false, nil)
+	return driveModelIn(t, width, height, a, out, tgt, opts, keyFor)
 }
 
 // driveModel is driveFullScreen with the demo wizard already built.
 func driveModel(t *testing.T, a *Factory, out *lockedBuffer, tgt wizardTarget, opts ui.Options, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
+	return driveModelIn(t, 120, 60, a, out, tgt, opts, keyFor)
+}
+
+// driveModelIn is driveModel in a width×height window.
+func driveModelIn(t *testing.T, width, height int, a *Factory, out *lockedBuffer, tgt wizardTarget, opts ui.Options, keyFor func(step, text string) string) (*Factory, *lockedBuffer, wizardTarget, ui.Outcome, string) {
 	m := ui.New(context.Background(), opts)
 	t.Cleanup(m.Close)
 	s := screen{Model: m, mu: &sync.Mutex{}, state: &screenState{}}
-	tm := teatest.NewTestModel(t, s, teatest.WithInitialTermSize(120, 60),
+	tm := teatest.NewTestModel(t, s, teatest.WithInitialTermSize(width, height),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
 	done := make(chan struct{})
 	go func() {
@@ -300,10 +335,11 @@ func keyPress(k string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: rune(k[0]), Text: k}
 }
 
-// firstURL is the first line of text that starts a URL, "" when none.
+// firstURL is the first line of text that starts a URL or gives a device code, ""
+// when none: a new sign-in page or code is a new line.
 func firstURL(text string) string {
 	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, "http") {
+		if strings.HasPrefix(l, "http") || deviceCodeLine.MatchString(l) {
 			return l
 		}
 	}

@@ -17,19 +17,16 @@ func TestBrowserUX(t *testing.T) {
 		name               string
 		b                  browser.Browser
 		env                []string
-		demo               bool
 		noBrowser, qrFirst bool
 	}{
-		{"desktop", desktop, nil, false, false, false},
-		{"--no-browser", nil, nil, false, true, false},
-		{"ssh", sshBrowser, ssh, false, true, true},
-		{"ssh --no-browser", nil, ssh, false, true, true},
-		{"headless linux", headless, nil, false, true, true},
-		{"demo over ssh", sshBrowser, ssh, true, true, false},
-		{"demo desktop", desktop, nil, true, false, false},
+		{"desktop", desktop, nil, false, false},
+		{"--no-browser", nil, nil, true, false},
+		{"ssh", sshBrowser, ssh, true, true},
+		{"ssh --no-browser", nil, ssh, true, true},
+		{"headless linux", headless, nil, true, true},
 	}
 	for _, tt := range tests {
-		nb, qr := browserUX(tt.b, tt.env, tt.demo)
+		nb, qr := browserUX(tt.b, tt.env)
 		if nb != tt.noBrowser || qr != tt.qrFirst {
 			t.Errorf("%s: noBrowser %v qrFirst %v, want %v %v", tt.name, nb, qr, tt.noBrowser, tt.qrFirst)
 		}

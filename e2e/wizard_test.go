@@ -119,7 +119,9 @@ func TestE2EHeadlessChromium(t *testing.T) {
 		chromium = testkit.NeedTool(t, "chromium")
 	}
 	urls := filepath.Join(t.TempDir(), "urls")
-	tt := startTmux(t, "demo", "--scenario", "fresh", "--no-browser", "--url-file", urls)
+	// On a desktop (a display): the demo signs in through the browser there, as the
+	// real wizard does.
+	tt := startTmuxCmd(t, "env DISPLAY=:0 "+bin+" demo --scenario fresh --no-browser --url-file "+urls)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),

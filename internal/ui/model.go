@@ -45,8 +45,8 @@ type chrome struct {
 	flash string
 	// confirmQuit asks before quitting a consent that may be half done.
 	confirmQuit bool
-	// showQR shows the QR code of the step's URL.
-	showQR bool
+	// qr is how the QR code of the step's URL is shown (placeQR).
+	qr qrMode
 	scroller
 }
 
@@ -266,7 +266,10 @@ func (m *Model) enter() tea.Cmd {
 		m.closeWaiter()
 	}
 	m.newAttempt()
-	m.showQR = m.opts.QRFirst
+	m.qr = qrHidden
+	if m.opts.QRFirst {
+		m.qr = qrFirst
+	}
 	m.consent.pasting = false
 	m.reprompt = nil
 	m.scroll = 0

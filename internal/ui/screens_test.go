@@ -254,7 +254,7 @@ func TestQRNeverHalf(t *testing.T) {
 		m := newTestModel(t, &fakeEngine{})
 		at(m, stepConsent)
 		m.consent.url = url
-		m.showQR = true
+		m.qr = qrAsked
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: h})
 		text := m.Text()
 		first, last := strings.Contains(text, qrLines[0]), strings.Contains(text, qrLines[len(qrLines)-1])

@@ -63,17 +63,17 @@ func TestViewChangesNothing(t *testing.T) {
 		m := newTestModel(t, &fakeEngine{})
 		at(m, st)
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 12})
-		m.showQR = true
+		m.qr = qrAsked
 		for range 5 {
 			m.Update(press("down"))
 		}
-		before, qr := m.scroller, m.showQR
+		before, qr := m.scroller, m.qr
 		first := m.Text()
 		for range 3 {
 			_ = m.View()
 		}
-		if m.scroller != before || m.showQR != qr || m.Text() != first {
-			t.Errorf("%s: View changed the model: scroll %+v → %+v, showQR %v → %v", st, before, m.scroller, qr, m.showQR)
+		if m.scroller != before || m.qr != qr || m.Text() != first {
+			t.Errorf("%s: View changed the model: scroll %+v → %+v, qr %v → %v", st, before, m.scroller, qr, m.qr)
 		}
 	}
 	m := newTestModel(t, &fakeEngine{})

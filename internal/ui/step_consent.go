@@ -69,24 +69,13 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	if approval != wizard.NoApproval {
 		head = "Admin consent link (a Global Administrator or Privileged Role Administrator may open it instead):"
 	}
-	b.WriteString(m.urlBlock(head, m.consent.url, w, m.qrCommand(), m.showQR))
+	b.WriteString(m.urlBlock(head, m.consent.url, w, true))
 	b.WriteString("\n")
 	if m.consent.caps.Production && approval == wizard.NoApproval {
 		b.WriteString(m.productionLines(w) + "\n")
 	}
 	ev := m.consent.event
-	total := ev.Total
-	if total == 0 && m.flow.App() != nil {
-		total = len(m.flow.App().Permissions)
-	}
-	status := fmt.Sprintf("%d/%d visible in Microsoft Graph", ev.Visible, total)
-	doing := m.status
-	if doing == "" && !m.checkedAt.IsZero() {
-		doing = "checked " + ago(m.opts.now().Sub(m.checkedAt))
-	}
-	if doing != "" {
-		doing = " · " + m.th.Subtle.Render(doing)
-	}
+	status, doing := m.consentProgress()
 	if r := m.flow.Request(); r != nil && approval == wizard.ApprovalRequested {
 		// The admin consent workflow filed a request: who approves it, and w to wait.
 		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(r.Cause), w) + "\n")
@@ -116,12 +105,12 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		}
 		b.WriteString(wrap(m.th.Subtle.Render(status+doing), w) + "\n")
 	} else {
-		b.WriteString(wrap(m.spin()+" Waiting for consent · "+m.th.Header.Render(status)+doing, w) + "\n")
+		b.WriteString(wrap(m.consentWaitLine(), w) + "\n")
 	}
 	if m.flow.Redirected() {
 		b.WriteString(m.th.OK.Render(m.g.Check) + " " + wrap("The browser came back: Entra ID recorded the consent. Waiting for Graph to show every grant (replication can take a minute).", w-2) + "\n")
 	}
-	if m.approving {
+	if m.approving != "" {
 		b.WriteString(m.th.Subtle.Render("Answering the consent page in the demo browser as "+m.who()+"…") + "\n")
 	}
 	if ev.Result != nil {
@@ -149,6 +138,38 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		keys = append(keys, pasteKey)
 	}
 	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
+}
+
+// consentProgress is the wait's progress ("n/m visible in Microsoft Graph") and what it
+// is doing (" · checked 3 s ago"; "" when nothing).
+func (m *Model) consentProgress() (status, doing string) {
+	ev := m.consent.event
+	total := ev.Total
+	if total == 0 && m.flow.App() != nil {
+		total = len(m.flow.App().Permissions)
+	}
+	status = fmt.Sprintf("%d/%d visible in Microsoft Graph", ev.Visible, total)
+	doing = m.status
+	if doing == "" && !m.checkedAt.IsZero() {
+		doing = "checked " + ago(m.opts.now().Sub(m.checkedAt))
+	}
+	if doing != "" {
+		doing = " · " + m.th.Subtle.Render(doing)
+	}
+	return status, doing
+}
+
+// consentWaitLine is the consent wait's status line: waiting, or paused, and its
+// progress.
+func (m *Model) consentWaitLine() string {
+	status, doing := m.consentProgress()
+	switch {
+	case m.flow.Approval() == wizard.ApprovalAwaited:
+		return m.spinFrame() + " Waiting for the admin consent workflow's approval · waited " + fmtElapsed(m.elapsed()) + " · " + m.th.Header.Render(status) + doing
+	case m.flow.Paused() != nil, m.flow.Approval() == wizard.ApprovalRequested:
+		return m.th.Warn.Render(m.g.Warn+" Paused") + " · " + m.th.Subtle.Render(status) + doing
+	}
+	return m.spin() + " Waiting for consent · " + m.th.Header.Render(status) + doing
 }
 
 // canAwaitApproval: the admin consent workflow filed a request and the engine can

@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // signInModel is the sign-in step's own state: the prompt on screen and the channel
@@ -65,20 +66,36 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 		if p.Reason != "" {
 			b.WriteString(wrap(safetext.Sanitize(p.Reason), w) + "\n\n")
 		}
-		b.WriteString(m.urlBlock("Open this page on any device:", p.URL, w, "", m.showQR))
-		b.WriteString("and enter the code " + m.th.Key.Render(p.UserCode) + "\n")
+		b.WriteString(m.deviceCodeLines(p.URL, p.UserCode, w) + "\n" + qrSlot + "\n")
 	} else {
 		lead := "Your browser should open this page; if it did not, open it yourself:"
 		if m.opts.NoBrowser {
 			lead = "Open this page in a browser on this machine (sign-in returns to http://localhost here):"
 		}
 		// Never a QR code of a localhost sign-in.
-		b.WriteString(m.urlBlock(lead, p.URL, w, "", false))
+		b.WriteString(m.urlBlock(lead, p.URL, w, false))
 	}
 	b.WriteString("\n" + m.th.Subtle.Render(wrap(firstUseNotice, w)) + "\n")
-	b.WriteString("\n" + m.spin() + " " + orText(m.status, "Waiting for you to sign in in the browser…"))
-	if m.approving {
+	b.WriteString("\n" + m.signInWaitLine())
+	if m.approving != "" {
 		b.WriteString("\n" + m.th.Subtle.Render("Signing in in the demo browser…"))
 	}
 	return b.String(), append(m.signInKeys(), m.keys.Back)
+}
+
+// signInWaitLine is the sign-in step's status line.
+func (m *Model) signInWaitLine() string {
+	return m.spin() + " " + orText(m.status, "Waiting for you to sign in in the browser…")
+}
+
+// deviceCodeLines say where to enter the device code: "On any device, enter the code X
+// at URL" on one line when it fits the width, the URL never broken by the words around
+// it; else the page on lines of its own and the code after it.
+func (m *Model) deviceCodeLines(url, code string, w int) string {
+	line := "On any device, enter the code " + m.th.Key.Render(code) + " at "
+	if ansi.StringWidth(line)+ansi.StringWidth(url) <= w {
+		return line + m.linkLines(url, w)
+	}
+	return m.th.Header.Render(wrap("Open this page on any device:", w)) + "\n" + m.linkLines(url, w) + "\n" +
+		"and enter the code " + m.th.Key.Render(code)
 }

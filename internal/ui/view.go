@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,8 @@ type frame struct {
 	lines          []string
 	room           int
 	focus          [2]int
+	// qrShown: the step's QR code is on screen, whole (placeQR).
+	qrShown bool
 }
 
 func (m *Model) frame() frame {
@@ -63,9 +66,6 @@ func (m *Model) frame() frame {
 	if !m.g.Unicode {
 		body = asciiText.Replace(body)
 	}
-	if qr, ok := m.qrView(w); ok {
-		body, keys = qr, []key.Binding{m.keys.QR}
-	}
 	if m.confirmQuit {
 		verify := m.flow.Command("verify")
 		if note := m.flow.Target().CommandNote(); note != "" {
@@ -79,6 +79,7 @@ func (m *Model) frame() frame {
 	body = wrapNoHyphen(body, w)
 	f := frame{header: m.header(w), lines: strings.Split(body, "\n"), focus: sc.focus}
 	hLines := strings.Count(f.header, "\n") + 1
+	f.lines, keys, f.qrShown = m.placeQR(f.lines, keys, w, hLines)
 	f.footer = m.footer(w, keys)
 	f.room = m.height - hLines - (strings.Count(f.footer, "\n") + 1) - 1
 	if len(f.lines) > max(f.room, 3) {
@@ -318,66 +319,119 @@ func (m *Model) linkLines(url string, w int) string {
 	return strings.Join(pieces, "\n")
 }
 
-// qrFits reports whether a QR code of qrLines lines fits in the window with the
-// other lines of the screen (header, footer, the URL and its label, the status).
-func (m *Model) qrFits(qrLines, otherLines int) bool {
-	return qrLines+otherLines+5 <= m.height
+// urlBlock shows a browser URL: always on screen, whole, on lines of its own, with
+// the copy and QR keys; qr: the step offers the URL's QR code (placeQR puts it where
+// the block ends).
+func (m *Model) urlBlock(label, url string, w int, qr bool) string {
+	b := m.th.Header.Render(wrap(label, w)) + "\n" + m.linkLines(url, w) + "\n"
+	if qr {
+		b += qrSlot + "\n"
+	}
+	return b
 }
 
-// urlBlock shows a browser URL: always on screen, whole, on lines of its own, with
-// the copy and QR keys, and the QR code when toggled on and it fits the window whole;
-// else one line saying how to get it (qrHint).
-func (m *Model) urlBlock(label, url string, w int, qrHint string, showQR bool) string {
-	var b strings.Builder
-	b.WriteString(m.th.Header.Render(wrap(label, w)) + "\n")
-	links := m.linkLines(url, w)
-	b.WriteString(links + "\n")
-	if showQR {
-		qr, inline := m.qrInline(url, w)
-		if inline {
-			b.WriteString("\n" + qr + "\n")
-		} else {
-			if qrHint != "" {
-				b.WriteString(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it, or run:", w)) + "\n" + qrHint + "\n")
-			} else {
-				b.WriteString(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it to see it.", w)) + "\n")
-			}
+// qrMode is how a step shows the QR code of its URL.
+type qrMode int
+
+const (
+	// qrHidden: not shown; r shows it.
+	qrHidden qrMode = iota
+	// qrFirst: shown from the start (Options.QRFirst: the admin's browser is on another
+	// device): under the URL when the whole step fits the window with it, else on a
+	// view of its own where that view holds what the step needs (the device code's),
+	// else one line says r shows it, so the wait and the permission rows stay in sight.
+	qrFirst
+	// qrAsked: asked for with r: under the URL when the whole step fits with it, else
+	// on a view of its own.
+	qrAsked
+)
+
+// qrSlot is the line a step's body leaves where its QR code goes (urlBlock): frame
+// replaces it with the QR code, a line saying how to get it, or nothing.
+const qrSlot = "\uE000qr\uE000"
+
+// placeQR lays out the step's QR code at its slot in lines (the wrapped body; hLines
+// the header's lines): whole under the URL when the body still fits the window with
+// it, else whole on a view of its own (qrView) when asked for, else one line saying
+// how to get it. A QR code is never drawn in part. It returns the lines and keys to
+// show and whether the QR code is among them.
+func (m *Model) placeQR(lines []string, keys []key.Binding, w, hLines int) ([]string, []key.Binding, bool) {
+	at := slices.Index(lines, qrSlot)
+	if at < 0 {
+		return lines, keys, false
+	}
+	rest := slices.Delete(slices.Clone(lines), at, at+1)
+	url := m.currentURL()
+	if m.qr == qrHidden || url == "" {
+		return rest, keys, false
+	}
+	var qrLines []string
+	if qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g); qr != "" {
+		qrLines = strings.Split(qr, "\n")
+	}
+	if qrLines != nil && len(rest)+len(qrLines)+2 <= m.room(hLines, keys, w) {
+		inline := append(append([]string{""}, qrLines...), "")
+		return slices.Insert(rest, at, inline...), keys, true
+	}
+	ownFits := false
+	if qrLines != nil {
+		own, ownKeys := m.qrView(qrLines, w)
+		ownFits = len(own) <= m.room(hLines, ownKeys, w)
+		if ownFits && (m.qr == qrAsked || m.qrViewHoldsStep()) {
+			return own, ownKeys, true
 		}
 	}
-	return b.String()
+	var hint []string
+	switch {
+	case ownFits:
+		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit beside the rest of this step: r shows it on a view of its own.", w)), "\n")
+	case m.qrCommand() != "" && m.step() == stepConsent:
+		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it, or run:", w))+"\n"+wrap(m.qrCommand(), w), "\n")
+	default:
+		hint = strings.Split(m.th.Subtle.Render(wrap("The QR code does not fit this window: enlarge it to see it.", w)), "\n")
+	}
+	return slices.Insert(rest, at, hint...), keys, false
 }
 
-// qrInline is the QR code of url and whether it fits the window under the URL and its
-// label.
-func (m *Model) qrInline(url string, w int) (string, bool) {
-	qr := renderQR(url, w, m.dark, !m.opts.NoColor, m.g)
-	others := strings.Count(m.linkLines(url, w), "\n") + 1 + 1 + 2
-	return qr, qr != "" && m.qrFits(strings.Count(qr, "\n")+1, others)
+// room is the number of body lines the window has under the header (hLines) and
+// above a footer of keys, when the body needs no scrolling.
+func (m *Model) room(hLines int, keys []key.Binding, w int) int {
+	return m.height - hLines - (strings.Count(m.footer(w, keys), "\n") + 1) - 1
 }
 
-// qrView is the QR code of the step's URL on a view of its own, when the admin asked
-// for it (r), it does not fit under the URL, and it fits the window alone: shown whole
-// with what the page needs (the device code), r going back.
-func (m *Model) qrView(w int) (string, bool) {
-	url := m.currentURL()
-	if !m.showQR || url == "" || m.confirmQuit || m.showingReprompt() {
-		return "", false
-	}
-	qr, inline := m.qrInline(url, w)
-	if qr == "" || inline {
-		return "", false
-	}
-	head := "Scan to open the page on a phone (r goes back to the page):"
-	if p := m.signIn.prompt; m.step() == stepSignIn && p != nil && p.DeviceCode {
-		head = "Scan to open the sign-in page, then enter the code " + m.th.Header.Render(p.UserCode) + " (r goes back):"
-	}
-	head = wrap(head, w)
-	// header (2 lines), the head, the QR, a blank line, the footer (1 line)
-	if strings.Count(qr, "\n")+1+strings.Count(head, "\n")+1+4 > m.height {
-		return "", false
-	}
-	return head + "\n" + qr, true
+// qrViewHoldsStep: the QR code's own view holds everything the step needs, so it may
+// come first: the device code's (the code, its page, the wait); not the consent's,
+// whose permission rows it would hide.
+func (m *Model) qrViewHoldsStep() bool {
+	p := m.signIn.prompt
+	return m.step() == stepSignIn && p != nil && p.DeviceCode
 }
+
+// qrView is the step's QR code on a view of its own: with the code to enter and its
+// page on one line (the device code's) or the page's URL, the QR code whole, and the
+// wait's status line; r goes back to the page, a still answers it in the demo.
+func (m *Model) qrView(qrLines []string, w int) ([]string, []key.Binding) {
+	var head, status string
+	if p := m.signIn.prompt; m.qrViewHoldsStep() {
+		head, status = m.deviceCodeLines(p.URL, p.UserCode, w), m.signInWaitLine()
+	} else {
+		head = m.th.Header.Render(wrap("Scan to open the admin consent page, or open it as an admin:", w)) + "\n" + m.linkLines(m.currentURL(), w)
+		status = m.consentWaitLine()
+	}
+	lines := strings.Split(wrapNoHyphen(head, w), "\n")
+	lines = append(lines, qrLines...)
+	lines = append(lines, strings.Split(wrapNoHyphen(status, w), "\n")...)
+	keys := []key.Binding{qrBackKey}
+	for _, k := range m.urlKeys() {
+		if k.Help().Key == m.keys.Approve.Help().Key { // where the step offers it
+			keys = append(keys, k)
+		}
+	}
+	return lines, keys
+}
+
+// qrBackKey is r on a QR code's own view: back to the page.
+var qrBackKey = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "back to the page"))
 
 // urlKeys are the keys of a step that shows a browser URL.
 func (m *Model) urlKeys() []key.Binding {
@@ -398,7 +452,13 @@ func (m *Model) urlKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.flash = "Copy requested (OSC 52): if your terminal does not support it, select the URL above."
 		return tea.SetClipboard(url), true
 	case key.Matches(k, m.keys.QR) && url != "":
-		m.showQR = !m.showQR
+		// r hides a QR code on screen (or one asked for that cannot fit), else asks for it.
+		if m.qr == qrAsked || m.frame().qrShown {
+			m.qr = qrHidden
+		} else {
+			m.qr = qrAsked
+		}
+		m.scroll = 0
 		return nil, true
 	case key.Matches(k, m.keys.Approve) && m.opts.Approver != nil:
 		return m.approve(), true

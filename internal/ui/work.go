@@ -29,8 +29,9 @@ type runner struct {
 	ticking   bool
 	tickSeq   int
 	// tickEvery is the spinner's frame interval (tests shorten it).
-	tickEvery  time.Duration
-	approving  bool
+	tickEvery time.Duration
+	// approving is the page the demo browser is answering (a), "" when none.
+	approving  string
 	rootCtx    context.Context
 	rootCancel context.CancelFunc
 	stepCtx    context.Context
@@ -75,6 +76,7 @@ type (
 	}
 	approvedMsg struct {
 		attempt int
+		page    string // the page answered (runner.approving)
 		err     error
 		landed  string // the consent page's end address, to paste back
 		// again: it answered a sign-in again (repromptMsg), not the step's own page
@@ -99,7 +101,7 @@ func (r *runner) newAttempt() {
 	}
 	r.attempt++
 	r.waitAt = time.Time{}
-	r.busy, r.approving = false, false
+	r.busy, r.approving = false, ""
 	r.status, r.checkedAt = "", time.Time{}
 	r.stepCtx, r.stepCancel = context.WithCancel(r.rootCtx)
 	ch := make(chan string, 8)
@@ -205,6 +207,9 @@ func (m *Model) onPrompt(msg promptMsg) tea.Cmd {
 		m.status = signInAgainStatus(p)
 	}
 	m.signIn.prompt = &p
+	// A new page (a sign-in again, a new device code): the answer to the last one is
+	// done or moot, and a answers this one.
+	m.approving = ""
 	m.notifyURL("signin", p.URL)
 	return waitPrompt(m.signIn.prompts, m.attempt)
 }
@@ -280,10 +285,10 @@ func (m *Model) onConsentEvent(msg consentEventMsg) tea.Cmd {
 }
 
 func (m *Model) onApproved(msg approvedMsg) tea.Cmd {
-	if msg.attempt != m.attempt {
-		return nil
+	if msg.attempt != m.attempt || msg.page != m.approving {
+		return nil // a page no longer on screen
 	}
-	m.approving = false
+	m.approving = ""
 	if msg.err != nil {
 		if m.dropped(msg.err) {
 			return nil
@@ -325,7 +330,7 @@ func (m *Model) onSaved(msg savedMsg) {
 
 // waiting reports whether the current step shows a spinner.
 func (m *Model) waiting() bool {
-	return m.busy || (m.step() == stepConsent && m.consent.waiter != nil) || m.approving
+	return m.busy || (m.step() == stepConsent && m.consent.waiter != nil) || m.approving != ""
 }
 
 // tick drives the spinner and the elapsed time; one chain at a time.
@@ -406,7 +411,7 @@ func waitEvent(w ConsentWaiter, att int) tea.Cmd {
 // approve walks the current browser page as the demo admin (demo mode's `a`).
 func (m *Model) approve() tea.Cmd {
 	ap := m.opts.Approver
-	if ap == nil || m.approving {
+	if ap == nil || m.approving != "" {
 		return nil
 	}
 	ctx, att := m.stepCtx, m.attempt
@@ -420,20 +425,21 @@ func (m *Model) approve() tea.Cmd {
 	switch {
 	case prompt != nil:
 		p := *prompt
-		m.approving = true
+		page := p.URL + " " + p.UserCode
+		m.approving = page
 		return tea.Batch(func() tea.Msg {
 			if p.DeviceCode && m.caps.ApproveDevice != nil {
-				return approvedMsg{attempt: att, err: m.caps.ApproveDevice(ctx, p.UserCode), again: again}
+				return approvedMsg{attempt: att, page: page, err: m.caps.ApproveDevice(ctx, p.UserCode), again: again}
 			}
-			return approvedMsg{attempt: att, err: ap.Approve(ctx, p.URL), again: again}
+			return approvedMsg{attempt: att, page: page, err: ap.Approve(ctx, p.URL), again: again}
 		}, m.tick())
 	case m.step() == stepConsent && m.consent.url != "" && m.flow.Approval() == wizard.NoApproval:
 		// Once a request is filed, answering the page again would only file another.
 		u, approveConsent := m.consent.url, m.caps.ApproveConsent
-		m.approving = true
+		m.approving = u
 		return tea.Batch(func() tea.Msg {
 			landed, err := approveConsent(ctx, u)
-			return approvedMsg{attempt: att, err: err, landed: landed}
+			return approvedMsg{attempt: att, page: u, err: err, landed: landed}
 		}, m.tick())
 	}
 	return nil
