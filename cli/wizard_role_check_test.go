@@ -43,13 +43,22 @@ func fullScreenRoleCheck(t *testing.T, scenario, signInApp string, pauses bool) 
 	return run
 }
 
-// lineModeRoleCheck is fullScreenRoleCheck in line mode (q on a paused consent).
-func lineModeRoleCheck(t *testing.T, scenario, signInApp string) roleCheckRun {
+// lineModeRoleCheck is fullScreenRoleCheck in line mode: when the consent must
+// pause, the consent page is not answered (Enter checks now) and q quits the pause.
+func lineModeRoleCheck(t *testing.T, scenario, signInApp string, pauses bool) roleCheckRun {
 	t.Helper()
 	a, out, tgt, opts := demoWizardWith(t, scenario, true, func(f *Factory) { f.opts.SignInClientID = signInApp })
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	prompts := append([][2]string{{"Type w and press Enter to wait here for another admin's consent", "q"}}, linePrompts("1")...)
+	prompts := linePrompts("1")
+	if pauses {
+		// The consent wait's own "Demo: type a" comes right under its check-now line:
+		// matched together, it is answered with Enter, never a.
+		prompts = append([][2]string{
+			{"Press Enter to check now; q quits.\nDemo: type a and press Enter", ""},
+			{"Type w and press Enter to wait here for another admin's consent", "q"},
+		}, prompts...)
+	}
 	o, err := ui.RunAccessible(ctx, opts, answer(ctx, out, prompts), out)
 	if err != nil || ctx.Err() != nil {
 		t.Fatalf("line mode: %v %v\n%s", err, ctx.Err(), out.String())
@@ -77,7 +86,7 @@ func TestRoleCheckReadAgainAfterFirstUseSignIn(t *testing.T) {
 	if all := strings.Join(strings.Fields(full.all), " "); !strings.Contains(all, header) || strings.Contains(all, "the session needs a new sign-in") {
 		t.Errorf("full screen: the second sign-in does not say it is for reading the grants")
 	}
-	line := lineModeRoleCheck(t, "first-use", "")
+	line := lineModeRoleCheck(t, "first-use", "", false)
 	if !strings.Contains(line.state, "Warning, role check: Could not read your directory roles") ||
 		!strings.Contains(line.state, "Role check (read again with the new sign-in): Global Administrator. You can grant admin consent.") {
 		t.Errorf("line mode: the role check is not said again once read:\n%s", line.state)
@@ -107,7 +116,7 @@ func TestRoleCheckReadAgainPausesTheConsent(t *testing.T) {
 	if !strings.Contains(full.all, "wait for another admin") || full.code != exitIncomplete {
 		t.Errorf("full screen: exit %d; the consent did not pause", full.code)
 	}
-	line := lineModeRoleCheck(t, "cloud-app-admin", ownApp)
+	line := lineModeRoleCheck(t, "cloud-app-admin", ownApp, true)
 	if !strings.Contains(line.state, "Warning, role check (read again with the new sign-in): admin@") ||
 		!strings.Contains(line.state, "is Cloud Application Administrator") {
 		t.Errorf("line mode: the role check is not said again once read:\n%s", line.state)
@@ -132,7 +141,7 @@ func TestRoleCheckPIMFirstUseEndsOnTheSignInAppRefusal(t *testing.T) {
 	if !strings.Contains(flat, header) || strings.Contains(flat, "the session needs a new sign-in") {
 		t.Errorf("full screen: the second sign-in does not say it is for reading the grants")
 	}
-	line := lineModeRoleCheck(t, "pim-first-use", "")
+	line := lineModeRoleCheck(t, "pim-first-use", "", false)
 	if !strings.Contains(line.all, header) || strings.Contains(line.all, "the session needs a new sign-in") {
 		t.Errorf("line mode: the second sign-in does not say it is for reading the grants:\n%s", line.all)
 	}
