@@ -215,7 +215,7 @@ func TestDemoFollowsSigninClientAndCloud(t *testing.T) {
 	t.Run("signin-app-blocked's recommended --signin-client-id works", func(t *testing.T) {
 		pathDir, dir := binOnPath(t), t.TempDir()
 		urls := filepath.Join(dir, "urls")
-		tt := tmuxSize(t, 100, 40, shellLine(pathDir, dir, "d365consent demo --scenario signin-app-blocked --no-browser --url-file "+urls))
+		tt := tmuxSize(t, 100, 40, shellLine(pathDir, dir, desktopEnv(t)+"d365consent demo --scenario signin-app-blocked --no-browser --url-file "+urls))
 		tt.waitFor("Which app")
 		tt.keys("Enter", "Enter")
 		tt.waitFor("approve in the demo browser")
@@ -227,7 +227,7 @@ func TestDemoFollowsSigninClientAndCloud(t *testing.T) {
 		tt.keys("q")
 		tt.exited(4)
 
-		tt = tmuxSize(t, 100, 40, shellLine(pathDir, dir, "d365consent demo --scenario signin-app-blocked --no-browser --signin-client-id "+ownClient+" --url-file "+urls+"2"))
+		tt = tmuxSize(t, 100, 40, shellLine(pathDir, dir, desktopEnv(t)+"d365consent demo --scenario signin-app-blocked --no-browser --signin-client-id "+ownClient+" --url-file "+urls+"2"))
 		tt.waitFor("Which app")
 		tt.keys("Enter", "Enter")
 		tt.waitFor("approve in the demo browser")
@@ -255,7 +255,7 @@ func TestDemoFollowsSigninClientAndCloud(t *testing.T) {
 	t.Run("--cloud usgov", func(t *testing.T) {
 		pathDir, dir := binOnPath(t), t.TempDir()
 		urls := filepath.Join(dir, "urls")
-		tt := tmuxSize(t, 100, 40, shellLine(pathDir, dir, "d365consent demo --scenario partial --cloud usgov --no-browser --url-file "+urls))
+		tt := tmuxSize(t, 100, 40, shellLine(pathDir, dir, desktopEnv(t)+"d365consent demo --scenario partial --cloud usgov --no-browser --url-file "+urls))
 		tt.waitFor("Which app")
 		tt.keys("Enter", "Enter")
 		tt.waitFor("approve in the demo browser")

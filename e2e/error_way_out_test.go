@@ -80,7 +80,8 @@ func TestVerifyFailureExitCodeAndJSONDocument(t *testing.T) {
 
 func TestRestrictedReaderSignsInAsSomeoneElse(t *testing.T) {
 	urls := filepath.Join(t.TempDir(), "urls")
-	tt := tmuxSize(t, 100, 30, fmt.Sprintf("%s demo --scenario restricted-reader --no-browser --url-file %s", bin, urls))
+	// On a desktop: o starts a browser sign-in that asks which account.
+	tt := tmuxSize(t, 100, 30, fmt.Sprintf("%s%s demo --scenario restricted-reader --no-browser --url-file %s", desktopEnv(t), bin, urls))
 	signInToState(tt)
 	refused := tt.waitFor("Something went wrong", "Microsoft Graph refused to show this to your account")
 	if !strings.Contains(refused, "o sign in as someone else") {
@@ -103,7 +104,8 @@ func TestRestrictedReaderSignsInAsSomeoneElse(t *testing.T) {
 }
 
 func TestSecondSignInStatusSaysWhatItWaitsFor(t *testing.T) {
-	tt := demoTmux(t, 100, 40, "mfa-required")
+	// On a desktop: the second sign-in is a browser page.
+	tt := tmuxSize(t, 100, 40, fmt.Sprintf("%s%s demo --scenario mfa-required --no-browser", desktopEnv(t), bin))
 	signInToState(tt)
 	s := tt.waitFor("Your tenant asks you to sign in again")
 	if !strings.Contains(s, "Waiting for you to sign in again in the browser") || strings.Contains(s, "reading your account and roles") {

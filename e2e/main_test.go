@@ -98,6 +98,19 @@ func tmuxSize(t *testing.T, w, h int, cmdline string) *tmuxTerm {
 	return &tmuxTerm{t: t, name: name}
 }
 
+// desktopEnv is the env prefix of a command line that runs as on a Linux desktop,
+// where the wizard and the demo sign in through the browser: a display, and an
+// xdg-open on PATH (a stub that fails: these runs pass --no-browser and must never
+// open anything). Without it this machine is headless and they use a device code.
+func desktopEnv(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "xdg-open"), []byte("#!/bin/sh\necho \"xdg-open ran: $*\" >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return "env DISPLAY=:0 PATH=" + dir + ":$PATH "
+}
+
 // joinedScreen is the pane and its scrollback with the lines the terminal wrapped
 // joined again (-J): a line printed whole reads whole, however wide.
 func (tt *tmuxTerm) joinedScreen() string {

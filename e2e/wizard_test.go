@@ -121,7 +121,7 @@ func TestE2EHeadlessChromium(t *testing.T) {
 	urls := filepath.Join(t.TempDir(), "urls")
 	// On a desktop (a display): the demo signs in through the browser there, as the
 	// real wizard does.
-	tt := startTmuxCmd(t, "env DISPLAY=:0 "+bin+" demo --scenario fresh --no-browser --url-file "+urls)
+	tt := startTmuxCmd(t, desktopEnv(t)+bin+" demo --scenario fresh --no-browser --url-file "+urls)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),

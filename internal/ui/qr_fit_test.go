@@ -59,7 +59,7 @@ func TestSSHScreensFitTheWindow(t *testing.T) {
 			if n := qrRowsShown(view, qr); n != len(qr) {
 				t.Errorf("device code step, QR first: %d of the QR code's %d rows on screen:\n%s", n, len(qr), view)
 			}
-			for _, want := range []string{"Waiting for you to sign in", "a approve in the demo browser"} {
+			for _, want := range []string{"Waiting for you to enter the code and sign in…", "a approve in the demo browser"} {
 				if !strings.Contains(view, want) {
 					t.Errorf("device code step lacks %q:\n%s", want, view)
 				}

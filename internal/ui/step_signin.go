@@ -83,9 +83,13 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 	return b.String(), append(m.signInKeys(), m.keys.Back)
 }
 
-// signInWaitLine is the sign-in step's status line.
+// signInWaitLine is the sign-in step's status line: what the sign-in waits for.
 func (m *Model) signInWaitLine() string {
-	return m.spin() + " " + orText(m.status, "Waiting for you to sign in in the browser…")
+	waiting := "Waiting for you to sign in in the browser…"
+	if p := m.signIn.prompt; p != nil && p.DeviceCode {
+		waiting = "Waiting for you to enter the code and sign in…"
+	}
+	return m.spin() + " " + orText(m.status, waiting)
 }
 
 // deviceCodeLines say where to enter the device code: "On any device, enter the code X
