@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/d365consent/d365consent/internal/clouds"
 )
@@ -321,6 +322,23 @@ func IsGUID(s string) bool {
 	return true
 }
 
+// textProblem says why s cannot be catalog text, "" when it can: catalog text is
+// printed in terminals and reports as it is, so it holds no control character (C0,
+// DEL, C1: escape sequences, line breaks inside a field) and no bidirectional
+// override or isolate (U+202A-U+202E, U+2066-U+2069), which reorder what a reader
+// sees; nor invalid UTF-8.
+func textProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range s {
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return fmt.Sprintf("contains the control character U+%04X: catalog text is printed as it is, so it must hold none", r)
+		}
+	}
+	return ""
+}
+
 // validKey reports whether key is 1-16 lower-case letters, digits or '-', starting
 // with a letter.
 func validKey(key string) bool {
@@ -373,6 +391,13 @@ func (c *Catalog) Validate() error {
 		case len(a.Permissions) == 0:
 			return bad("permissions", "the app lists no permission")
 		}
+		for _, f := range [][2]string{{"category", a.Category}, {"appType", a.AppType}, {"setupMethod", a.SetupMethod},
+			{"displayName", a.DisplayName}, {"newOrUpdated", a.NewOrUpdated}, {"consent", a.Consent}, {"profileNote", a.ProfileNote},
+			{"redirectUri", a.RedirectURI}, {"creationClosedOn", a.CreationClosedOn}, {"notice", a.Notice}} {
+			if problem := textProblem(f[1]); problem != "" {
+				return bad(f[0], problem)
+			}
+		}
 		for cloud, id := range a.ClientIDs {
 			if !slices.Contains(CloudNames, cloud) {
 				return bad("clientIds", fmt.Sprintf("unknown cloud %q (use %s)", cloud, strings.Join(CloudNames, ", ")))
@@ -406,6 +431,11 @@ func (c *Catalog) Validate() error {
 				return pbad("purpose", "must not be empty")
 			case p.ID != "" && !IsGUID(p.ID):
 				return pbad("id", fmt.Sprintf("%q is not a GUID", p.ID))
+			}
+			for _, f := range [][2]string{{"api", p.API}, {"value", p.Value}, {"friendlyName", p.FriendlyName}, {"purpose", p.Purpose}} {
+				if problem := textProblem(f[1]); problem != "" {
+					return pbad(f[0], problem)
+				}
 			}
 			k := strings.ToLower(p.ResourceAppID) + "|" + strings.ToLower(p.Value) + "|" + string(p.Type)
 			if seen[k] {
