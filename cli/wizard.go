@@ -203,6 +203,8 @@ func (e sessionEngine) SignIn(ctx context.Context, prompt func(flows.SignInPromp
 	return e.s.SignIn(ctx, prompt)
 }
 
+func (e sessionEngine) Admin() *flows.Admin { return e.s.Admin() }
+
 func (e sessionEngine) Verify(ctx context.Context, app *permissions.App) (*flows.Result, error) {
 	return e.s.Verify(ctx, app)
 }

@@ -218,7 +218,7 @@ func (s screen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // fullScreenKey is the admin's key on a screen, "" to wait: the same answers as
 // linePrompts.
 func fullScreenKey(step, text string) string {
-	if strings.Contains(text, "Sign in again:") {
+	if strings.Contains(text, "Sign in again:") || strings.Contains(text, "One more sign-in:") {
 		return "a"
 	}
 	switch step {

@@ -80,6 +80,33 @@ func errMessage(body map[string]any) string {
 	return m
 }
 
+// https://learn.microsoft.com/graph/api/user-list-memberof ("Important": a caller
+// that may not read a member's type gets it "with limited information", only
+// @odata.type and id, other properties null), as graph/api/user-list-transitivememberof:
+// with User.Read alone both lists name the signed-in user's directory role without
+// its details; with Directory.Read.All (what the sign-in client is given to read the
+// grants) both list it whole.
+func TestMembershipsGiveRolesWithLimitedInformationUnderUserRead(t *testing.T) {
+	srv := startServer(t, Options{Scenario: "first-use"})
+	admin := srv.DemoUser()
+	for _, list := range []string{"me/memberOf", "me/transitiveMemberOf"} {
+		path := list + "?$select=id,displayName,roleTemplateId"
+		code, _, body := graphDoH(t, srv, tokenWith(t, srv, admin, "User.Read"), path, nil)
+		roles := directoryRoles(items(body))
+		if code != 200 || len(roles) != 1 {
+			t.Fatalf("%s with User.Read: %d %v", list, code, body)
+		}
+		if r := roles[0]; r["id"] == nil || r["displayName"] != nil || r["roleTemplateId"] != nil {
+			t.Errorf("%s with User.Read: %v, want only @odata.type and id", list, r)
+		}
+		code, _, body = graphDoH(t, srv, tokenWith(t, srv, admin, "User.Read Directory.Read.All"), path, nil)
+		roles = directoryRoles(items(body))
+		if code != 200 || len(roles) != 1 || roles[0]["roleTemplateId"] != GlobalAdminTemplateID || roles[0]["displayName"] != "Global Administrator" {
+			t.Errorf("%s with Directory.Read.All: %d %v", list, code, body)
+		}
+	}
+}
+
 // graph/api/user-list-transitivememberof: User.Read is the least privileged
 // permission for the signed-in user's memberships; without permission to read a
 // member's type the object comes back with only @odata.type and id ("limited

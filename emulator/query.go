@@ -114,9 +114,13 @@ var directoryObjectProps = []string{"id", "deletedDateTime", "displayName", "des
 
 // Scopes that let a delegated caller read each type of object in full. Without
 // them, a directoryObject collection still lists the object, with only
-// @odata.type and id ("limited information", graph/permissions-overview: "Limited
-// information returned for inaccessible member objects"; quoted on
-// graph/api/user-list-transitivememberof).
+// @odata.type and id, every other property null ("limited information",
+// graph/permissions-overview: "Limited information returned for inaccessible member
+// objects"; the "Important" note of
+// https://learn.microsoft.com/graph/api/user-list-memberof and of
+// graph/api/user-list-transitivememberof): a User.Read token lists the signed-in
+// user's directory roles without displayName or roleTemplateId, a Directory.Read.All
+// token lists them whole.
 var (
 	roleReadScopes  = []string{"RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"}
 	groupReadScopes = []string{"GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/d365consent/d365consent/internal/clouds"
 )
@@ -321,6 +322,62 @@ func IsGUID(s string) bool {
 	return true
 }
 
+// validatePermission checks permission j of the app named name; seen holds the
+// resource, value and type of the app's permissions before it.
+func validatePermission(name string, j int, p Permission, seen map[string]bool) error {
+	pname := p.Value
+	if pname == "" {
+		pname = fmt.Sprintf("permissions[%d]", j)
+	}
+	pbad := func(field, problem string) error {
+		return &ValidationError{App: name, Permission: pname, Field: field, Problem: problem}
+	}
+	switch {
+	case strings.TrimSpace(p.Value) == "" || strings.ContainsAny(p.Value, " \t\r\n"):
+		return pbad("value", "must be a non-empty permission value without spaces")
+	case strings.TrimSpace(p.API) == "":
+		return pbad("api", "must not be empty")
+	case !IsGUID(p.ResourceAppID):
+		return pbad("resourceAppId", fmt.Sprintf("%q is not a GUID", p.ResourceAppID))
+	case !p.Type.Valid():
+		return pbad("type", fmt.Sprintf("must be Delegated or Application, got %q", p.Type))
+	case strings.TrimSpace(p.FriendlyName) == "":
+		return pbad("friendlyName", "must not be empty")
+	case strings.TrimSpace(p.Purpose) == "":
+		return pbad("purpose", "must not be empty")
+	case p.ID != "" && !IsGUID(p.ID):
+		return pbad("id", fmt.Sprintf("%q is not a GUID", p.ID))
+	}
+	for _, f := range [][2]string{{"api", p.API}, {"value", p.Value}, {"friendlyName", p.FriendlyName}, {"purpose", p.Purpose}} {
+		if problem := textProblem(f[1]); problem != "" {
+			return pbad(f[0], problem)
+		}
+	}
+	k := strings.ToLower(p.ResourceAppID) + "|" + strings.ToLower(p.Value) + "|" + string(p.Type)
+	if seen[k] {
+		return pbad("value", "listed twice for the same resource and type")
+	}
+	seen[k] = true
+	return nil
+}
+
+// textProblem says why s cannot be catalog text, "" when it can: catalog text is
+// printed in terminals and reports as it is, so it holds no control character (C0,
+// DEL, C1: escape sequences, line breaks inside a field) and no bidirectional
+// override or isolate (U+202A-U+202E, U+2066-U+2069), which reorder what a reader
+// sees; nor invalid UTF-8.
+func textProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range s {
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return fmt.Sprintf("contains the control character U+%04X: catalog text is printed as it is, so it must hold none", r)
+		}
+	}
+	return ""
+}
+
 // validKey reports whether key is 1-16 lower-case letters, digits or '-', starting
 // with a letter.
 func validKey(key string) bool {
@@ -373,6 +430,13 @@ func (c *Catalog) Validate() error {
 		case len(a.Permissions) == 0:
 			return bad("permissions", "the app lists no permission")
 		}
+		for _, f := range [][2]string{{"category", a.Category}, {"appType", a.AppType}, {"setupMethod", a.SetupMethod},
+			{"displayName", a.DisplayName}, {"newOrUpdated", a.NewOrUpdated}, {"consent", a.Consent}, {"profileNote", a.ProfileNote},
+			{"redirectUri", a.RedirectURI}, {"creationClosedOn", a.CreationClosedOn}, {"notice", a.Notice}} {
+			if problem := textProblem(f[1]); problem != "" {
+				return bad(f[0], problem)
+			}
+		}
 		for cloud, id := range a.ClientIDs {
 			if !slices.Contains(CloudNames, cloud) {
 				return bad("clientIds", fmt.Sprintf("unknown cloud %q (use %s)", cloud, strings.Join(CloudNames, ", ")))
@@ -384,34 +448,9 @@ func (c *Catalog) Validate() error {
 		keys[a.Key] = true
 		seen := map[string]bool{}
 		for j, p := range a.Permissions {
-			pname := p.Value
-			if pname == "" {
-				pname = fmt.Sprintf("permissions[%d]", j)
+			if err := validatePermission(name, j, p, seen); err != nil {
+				return err
 			}
-			pbad := func(field, problem string) error {
-				return &ValidationError{App: name, Permission: pname, Field: field, Problem: problem}
-			}
-			switch {
-			case strings.TrimSpace(p.Value) == "" || strings.ContainsAny(p.Value, " \t\r\n"):
-				return pbad("value", "must be a non-empty permission value without spaces")
-			case strings.TrimSpace(p.API) == "":
-				return pbad("api", "must not be empty")
-			case !IsGUID(p.ResourceAppID):
-				return pbad("resourceAppId", fmt.Sprintf("%q is not a GUID", p.ResourceAppID))
-			case !p.Type.Valid():
-				return pbad("type", fmt.Sprintf("must be Delegated or Application, got %q", p.Type))
-			case strings.TrimSpace(p.FriendlyName) == "":
-				return pbad("friendlyName", "must not be empty")
-			case strings.TrimSpace(p.Purpose) == "":
-				return pbad("purpose", "must not be empty")
-			case p.ID != "" && !IsGUID(p.ID):
-				return pbad("id", fmt.Sprintf("%q is not a GUID", p.ID))
-			}
-			k := strings.ToLower(p.ResourceAppID) + "|" + strings.ToLower(p.Value) + "|" + string(p.Type)
-			if seen[k] {
-				return pbad("value", "listed twice for the same resource and type")
-			}
-			seen[k] = true
 		}
 	}
 	return nil

@@ -85,6 +85,21 @@ func TestLoadValidation(t *testing.T) {
 			return mutate(t, func(d map[string]any) { perm(d, 0, 2)["purpose"] = "  " })
 		}, "permission user_impersonation, field purpose"},
 		{"id not guid", func(t *testing.T) []byte { return mutate(t, func(d map[string]any) { perm(d, 0, 0)["id"] = "abc" }) }, "permission User.Read, field id"},
+		{"escape sequence in a purpose", func(t *testing.T) []byte {
+			return mutate(t, func(d map[string]any) { perm(d, 0, 2)["purpose"] = "Reads data\x1b]52;c;ZXZpbA==\x07" })
+		}, "permission user_impersonation, field purpose: contains the control character U+001B"},
+		{"line break in a display name", func(t *testing.T) []byte {
+			return mutate(t, func(d map[string]any) { app(d, 1)["displayName"] = "AvePoint\nfake line" })
+		}, "app uo, field displayName: contains the control character U+000A"},
+		{"C1 control in an api name", func(t *testing.T) []byte {
+			return mutate(t, func(d map[string]any) { perm(d, 1, 3)["api"] = "Dynamics\u009bERP" })
+		}, "permission AX.FullAccess, field api: contains the control character U+009B"},
+		{"bidi override in a friendly name", func(t *testing.T) []byte {
+			return mutate(t, func(d map[string]any) { perm(d, 0, 0)["friendlyName"] = "Sign in \u202eevil" })
+		}, "permission User.Read, field friendlyName: contains the control character U+202E"},
+		{"bidi isolate in a notice", func(t *testing.T) []byte {
+			return mutate(t, func(d map[string]any) { app(d, 1)["notice"] = "\u2066x\u2069" })
+		}, "app uo, field notice: contains the control character U+2066"},
 		{"duplicate permission", func(t *testing.T) []byte {
 			return mutate(t, func(d map[string]any) {
 				a := app(d, 0)

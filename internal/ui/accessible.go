@@ -179,14 +179,13 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 	if w == wizard.VerifyWork {
 		admin := r.flow.Admin()
 		r.say("Signed in as %s, tenant %s.", safetext.Sanitize(admin.UPN), safetext.Sanitize(orText(admin.TenantName, admin.TenantID)))
-		if c := roleVerdict(admin, r.flow.App()); c.CanGrantAll() {
-			r.say("Role check: %s. You can grant admin consent.", safetext.Sanitize(strings.Join(c.Roles, ", ")))
-		} else {
-			r.say("Warning, role check: %s", safetext.Sanitize(c.Message))
-		}
+		r.sayRoleCheck("")
 		r.say("Reading the app's grants from Microsoft Graph.")
 		if w = r.verify(); r.flow.Step() != wizard.State || r.flow.Done() {
 			return w
+		}
+		if r.flow.RolesReadAgain() {
+			r.sayRoleCheck("read again with the new sign-in")
 		}
 	}
 	before := r.flow.Before()
@@ -214,6 +213,20 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 		}
 	}
 	return r.flow.Proceed()
+}
+
+// sayRoleCheck says the role verdict for the chosen app; how, when set, says how the
+// roles were read ("read again with the new sign-in").
+func (r *plainRun) sayRoleCheck(how string) {
+	label := "Role check"
+	if how != "" {
+		label += " (" + how + ")"
+	}
+	if c := roleVerdict(r.flow.Admin(), r.flow.App()); c.CanGrantAll() {
+		r.say("%s: %s. You can grant admin consent.", label, safetext.Sanitize(strings.Join(c.Roles, ", ")))
+	} else {
+		r.say("Warning, %s: %s", strings.ToLower(label[:1])+label[1:], safetext.Sanitize(c.Message))
+	}
 }
 
 func (r *plainRun) summary(w wizard.Work) wizard.Work {

@@ -140,7 +140,7 @@ func (r *plainRun) verify() wizard.Work {
 		select {
 		case d := <-done:
 			r.takeReprompt()
-			return r.flow.Verified(d.r, d.err)
+			return r.flow.Verified(d.r, r.opts.Engine.Admin(), d.err)
 		case err := <-approved:
 			return r.flow.ApproveFailed(err)
 		case l, ok := <-r.lines:
@@ -173,10 +173,10 @@ func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
 	r.reprompt = &p
 	r.mu.Unlock()
 	r.notify("signin", p.URL)
+	r.say("%s", wizard.SignInAgainLine(p))
 	if p.Consent != "" {
 		r.say("%s", p.Consent)
 	}
-	r.say("%s", signInAgainLine(p))
 	if p.DeviceCode {
 		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
 	} else {

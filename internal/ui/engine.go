@@ -26,6 +26,9 @@ type Engine interface {
 	Verify(ctx context.Context, app *permissions.App) (*flows.Result, error)
 	// StartConsent starts waiting for admin consent (loopback listener + Graph polling).
 	StartConsent(ctx context.Context, app *permissions.App) (ConsentWaiter, error)
+	// Admin is the signed-in admin as last read (nil before sign-in): Verify reads
+	// the roles again when the sign-in's own token could not read them.
+	Admin() *flows.Admin
 }
 
 // ConsentWaiter is a consent in progress (flows.Consent behind an adapter).

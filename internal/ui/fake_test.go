@@ -25,6 +25,9 @@ type fakeEngine struct {
 	release   chan struct{} // SignIn waits for it when not nil
 	admin     *flows.Admin
 	signInErr error
+	// reread is the admin Admin gives once a Verify ran: the roles read again with
+	// the grant-reading token (nil: the admin is as signed in).
+	reread *flows.Admin
 
 	verify    []*flows.Result // returned in turn; the last one repeats
 	verifyErr error
@@ -61,6 +64,15 @@ func (f *fakeEngine) Verify(ctx context.Context, app *permissions.App) (*flows.R
 	i := min(f.verifies, len(f.verify)-1)
 	f.verifies++
 	return f.verify[i], nil
+}
+
+func (f *fakeEngine) Admin() *flows.Admin {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.verifies > 0 {
+		return f.reread
+	}
+	return nil
 }
 
 func (f *fakeEngine) StartConsent(ctx context.Context, app *permissions.App) (ConsentWaiter, error) {

@@ -16,6 +16,8 @@ import (
 // sign-in's prompt again and waits until that sign-in is done.
 type repromptEngine struct {
 	fakeEngine
+	// again is the sign-in asked for; nil = a device code for MFA (a claims challenge).
+	again    *flows.SignInPrompt
 	mu       sync.Mutex
 	prompt   func(flows.SignInPrompt)
 	signedIn chan struct{}
@@ -37,7 +39,11 @@ func (e *repromptEngine) Verify(ctx context.Context, app *permissions.App) (*flo
 		e.mu.Lock()
 		prompt := e.prompt
 		e.mu.Unlock()
-		prompt(flows.SignInPrompt{DeviceCode: true, UserCode: "RQ7-CODE", URL: "https://login.example/devicelogin", Claims: true})
+		again := flows.SignInPrompt{DeviceCode: true, UserCode: "RQ7-CODE", URL: "https://login.example/devicelogin", Claims: true}
+		if e.again != nil {
+			again = *e.again
+		}
+		prompt(again)
 		select {
 		case <-e.signedIn:
 		case <-ctx.Done():

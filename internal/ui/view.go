@@ -9,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
 
@@ -554,16 +553,7 @@ func (m *Model) repromptView(w int) string {
 	if p.DeviceCode {
 		how = "Open this page and enter the code " + m.th.Header.Render(p.UserCode) + ":"
 	}
-	return m.th.Warn.Render(wrap(m.g.Warn+" "+signInAgainLine(*p), w)) + "\n" + wrap(how, w) + "\n" + m.linkLines(p.URL, w) + "\n"
-}
-
-// signInAgainLine says why the admin must sign in again, in both UIs.
-func signInAgainLine(p flows.SignInPrompt) string {
-	why := "the session needs a new sign-in"
-	if p.Claims {
-		why = "multi-factor authentication or a Conditional Access policy asks for it"
-	}
-	return "Sign in again: " + why + ". This step goes on once you have."
+	return m.th.Warn.Render(wrap(m.g.Warn+" "+wizard.SignInAgainLine(*p), w)) + "\n" + wrap(how, w) + "\n" + m.linkLines(p.URL, w) + "\n"
 }
 
 // showingReprompt: a sign-in again (repromptMsg) is shown over a later step.

@@ -61,6 +61,7 @@ type (
 	verifiedMsg struct {
 		attempt int
 		result  *flows.Result
+		admin   *flows.Admin // the engine's admin after the read
 		err     error
 	}
 	consentStartedMsg struct {
@@ -129,7 +130,7 @@ func (m *Model) start(w wizard.Work) tea.Cmd {
 	case wizard.VerifyWork:
 		return tea.Batch(func() tea.Msg {
 			r, err := eng.Verify(ctx, app)
-			return verifiedMsg{attempt: att, result: r, err: err}
+			return verifiedMsg{attempt: att, result: r, admin: eng.Admin(), err: err}
 		}, m.tick(), prog)
 	case wizard.ConsentWork:
 		m.consent.event = flows.ConsentEvent{}
@@ -227,7 +228,7 @@ func (m *Model) onVerified(msg verifiedMsg) tea.Cmd {
 	}
 	m.busy = false
 	m.reprompt = nil
-	return m.apply(m.flow.Verified(msg.result, msg.err))
+	return m.apply(m.flow.Verified(msg.result, msg.admin, msg.err))
 }
 
 func (m *Model) onConsentStarted(msg consentStartedMsg) tea.Cmd {

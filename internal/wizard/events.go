@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
@@ -99,7 +100,7 @@ func (f *Flow) SignedIn(admin *flows.Admin, err error) Work {
 	if err != nil {
 		return f.fail(SignIn, err)
 	}
-	f.admin = admin
+	f.admin, f.rolesReadAgain = admin, false
 	if f.findAfterSignIn {
 		f.findAfterSignIn = false
 		f.enter(ClientID)
@@ -109,10 +110,15 @@ func (f *Flow) SignedIn(admin *flows.Admin, err error) Work {
 }
 
 // Verified is the end of a verification, of the current state or the final one.
-func (f *Flow) Verified(r *flows.Result, err error) Work {
+// admin is the signed-in admin as the engine knows it once the read ended (nil keeps
+// the admin of the sign-in): the first sign-in's token sees directory roles without
+// their details, and the engine reads them again once it may read the grants
+// (flows.Session.EnsureGrantRead), so the role check shows what the tenant says.
+func (f *Flow) Verified(r *flows.Result, admin *flows.Admin, err error) Work {
 	if f.step != State && f.step != Summary {
 		return NoWork
 	}
+	f.takeAdmin(admin)
 	if err != nil {
 		return f.fail(f.step, err)
 	}
@@ -123,6 +129,25 @@ func (f *Flow) Verified(r *flows.Result, err error) Work {
 	}
 	f.outcome.Result = r
 	return NoWork
+}
+
+// takeAdmin takes the engine's admin after a read when it is the signed-in account;
+// rolesReadAgain says whether it read the roles the sign-in could not.
+func (f *Flow) takeAdmin(a *flows.Admin) {
+	f.rolesReadAgain = false
+	if a == nil || f.admin == nil || a == f.admin || !sameAccount(a, f.admin) {
+		return
+	}
+	f.rolesReadAgain = !f.admin.RolesRead && a.RolesRead
+	f.admin = a
+}
+
+// sameAccount: a and b name the same account (its object id, else its UPN).
+func sameAccount(a, b *flows.Admin) bool {
+	if a.ObjectID != "" && b.ObjectID != "" {
+		return strings.EqualFold(a.ObjectID, b.ObjectID)
+	}
+	return strings.EqualFold(a.UPN, b.UPN)
 }
 
 // Proceed is Enter on the current state: the consent page when consent can help,

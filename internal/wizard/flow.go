@@ -74,7 +74,9 @@ type Flow struct {
 	// typedID and typedRedirect are what the admin gave on the client id step.
 	typedID, typedRedirect string
 
-	admin          *flows.Admin
+	admin *flows.Admin
+	// rolesReadAgain: the last verification read the roles the sign-in could not.
+	rolesReadAgain bool
 	before, result *flows.Result
 	err            error
 	paused         *flows.BlockedError
@@ -165,6 +167,12 @@ func (f *Flow) CatalogApp() *permissions.App { return f.apps[f.appIdx] }
 
 // Admin is the signed-in admin; nil before sign-in.
 func (f *Flow) Admin() *flows.Admin { return f.admin }
+
+// RolesReadAgain reports whether the last verification read the admin's directory
+// roles, which the first sign-in's permissions could not: the role check shown
+// before it ("Could not read your directory roles") changed, and line mode says
+// it again.
+func (f *Flow) RolesReadAgain() bool { return f.rolesReadAgain }
 
 // Before is the state read before consent; nil while it is read.
 func (f *Flow) Before() *flows.Result { return f.before }

@@ -31,7 +31,7 @@ func TestFlowKeepsWhatItLearnt(t *testing.T) {
 		if f.Before() != nil || f.Result() != complete || f.Outcome().Result != complete {
 			t.Fatalf("back to the state keeps the last result, reads the state anew: %v %v", f.Before(), f.Result())
 		}
-		f.Verified(missing, nil)
+		f.Verified(missing, nil, nil)
 		f.Proceed()
 		f.ConsentClosed()
 		if f.Result() != nil || f.Outcome().Result != missing {

@@ -41,7 +41,7 @@ func typeID(s string) ev {
 	return ev{"type " + s, func(f *Flow) Work { w, _ := f.EnterClientID(s); return w }}
 }
 func verified(r *flows.Result, err error) ev {
-	return ev{"verified", func(f *Flow) Work { return f.Verified(r, err) }}
+	return ev{"verified", func(f *Flow) Work { return f.Verified(r, nil, err) }}
 }
 func signed(a *flows.Admin, err error) ev {
 	return ev{"signed in", func(f *Flow) Work { return f.SignedIn(a, err) }}

@@ -36,7 +36,7 @@ func TestFlowRevokeNotices(t *testing.T) {
 	}
 	// Back and consent again, nothing revoked this time: the old notice is gone.
 	f.Back()
-	f.Verified(withExtra, nil)
+	f.Verified(withExtra, nil, nil)
 	f.Proceed()
 	f.ConsentEvent(flows.ConsentEvent{Done: true, Result: complete})
 	if f.RevokedNotice() != "" {
