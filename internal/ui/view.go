@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
 
