@@ -130,7 +130,7 @@ func checkConsentQR(t *testing.T, tt *tmuxTerm, screen string, w, h int) {
 			rows = append(rows, r)
 		}
 	}
-	ink := inkLines(s)
+	ink := testkit.ShownQR(s)
 	if !slices.Equal(ink, rows) {
 		t.Errorf("at %dx%d the QR code of %s is not whole on screen (%d of %d rows):\n%s", w, h, want, len(ink), len(rows), s)
 	}
@@ -159,21 +159,4 @@ func linkOnScreen(screen, prefix string, w int) string {
 		return strings.TrimSpace(link)
 	}
 	return ""
-}
-
-// inkLines are the lines of screen made of half blocks and spaces only, with ink:
-// the longest such run (a QR code without its blank quiet-zone rows).
-func inkLines(screen string) []string {
-	var best, run []string
-	for _, l := range strings.Split(screen, "\n") {
-		if strings.Trim(l, " █▀▄") == "" && strings.ContainsAny(l, "█▀▄") {
-			run = append(run, l)
-			if len(run) > len(best) {
-				best = run
-			}
-			continue
-		}
-		run = nil
-	}
-	return best
 }

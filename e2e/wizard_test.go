@@ -75,12 +75,8 @@ func TestE2EDemoNonAdminCtrlC(t *testing.T) {
 
 func TestE2ECtrlCDuringConsentAsksFirst(t *testing.T) {
 	tt := startTmux(t, "demo", "--scenario", "fresh", "--no-browser")
-	tt.waitFor("Which app")
-	tt.keys("Enter", "Enter")
-	tt.waitFor("approve in the demo browser")
-	tt.keys("a")
-	tt.waitFor("Enter opens the admin consent page")
-	tt.keys("Enter")
+	signInToState(tt)
+	stateToConsent(tt)
 	tt.waitFor("visible in Microsoft Graph")
 	tt.keys("C-c")
 	tt.waitFor("Quit anyway?")

@@ -59,3 +59,21 @@ func DecodeQR(rows []string) (string, error) {
 	}
 	return res.GetText(), nil
 }
+
+// ShownQR is the QR code on a screen: the longest run of lines made of half blocks
+// and spaces only, with ink (a code without the blank lines of its quiet zone), as
+// DecodeQR reads it.
+func ShownQR(screen string) []string {
+	var best, run []string
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Trim(l, " █▀▄") == "" && strings.ContainsAny(l, "█▀▄") {
+			run = append(run, l)
+			if len(run) > len(best) {
+				best = run
+			}
+			continue
+		}
+		run = nil
+	}
+	return best
+}

@@ -118,7 +118,7 @@ func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
 			t.Errorf("consent step at %dx%d: %q is not above the fold:\n%s", w, h, row, view)
 		}
 	}
-	if n := len(shownQR(view)); n != 0 {
+	if n := len(testkit.ShownQR(view)); n != 0 {
 		t.Errorf("the consent link's QR code pushed into the step (%d rows):\n%s", n, view)
 	}
 	hint := "The QR code does not fit beside the rest of this step: r shows it on a view of its own."
@@ -144,7 +144,7 @@ func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
 	if n := qrRowsShown(view, want); n != len(want) {
 		t.Errorf("r on the consent step: %d of the QR code's %d rows:\n%s", n, len(want), view)
 	}
-	if got, err := testkit.DecodeQR(shownQR(view)); err != nil || got != link {
+	if got, err := testkit.DecodeQR(testkit.ShownQR(view)); err != nil || got != link {
 		t.Errorf("the QR code shown decodes to %q (%v), want %s", got, err, link)
 	}
 	lines := strings.Split(view, "\n")
@@ -163,23 +163,6 @@ func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
 	if !strings.Contains(view, rows[len(rows)-1]) || !strings.Contains(view, "r QR code") {
 		t.Errorf("r back from the QR code:\n%s", view)
 	}
-}
-
-// shownQR is the QR code on a view: the longest run of lines made of half blocks
-// and spaces only, with ink (without the blank lines of its quiet zone).
-func shownQR(view string) []string {
-	var best, run []string
-	for _, l := range strings.Split(view, "\n") {
-		if strings.Trim(l, " █▀▄") == "" && strings.ContainsAny(l, "█▀▄") {
-			run = append(run, l)
-			if len(run) > len(best) {
-				best = run
-			}
-			continue
-		}
-		run = nil
-	}
-	return best
 }
 
 // sshSystem is the system browser of an SSH session.

@@ -6,13 +6,14 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/d365consent/d365consent/internal/explain"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/explain"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -263,7 +264,7 @@ func TestQRNeverHalf(t *testing.T) {
 		m.qr = qrAsked
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: tc.h})
 		text := m.Text()
-		shown := shownQR(text)
+		shown := testkit.ShownQR(text)
 		if tc.link == "" {
 			if len(shown) != 0 || !strings.Contains(text, "d365consent consent-url --app ce --tenant "+testTenant+" --qr") {
 				t.Errorf("height %d: %d QR rows, or no hint:\n%s", tc.h, len(shown), text)
