@@ -78,15 +78,8 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 	status, doing := m.consentProgress()
 	if r := m.flow.Request(); r != nil && approval == wizard.ApprovalRequested {
 		// The admin consent workflow filed a request: who approves it, and w to wait.
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(r.Cause), w) + "\n")
-		b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(r.NextStep), w) + "\n")
-		if m.canAwaitApproval() {
-			b.WriteString(m.th.Subtle.Render(wrap("Press w to wait here for the approval; q leaves and prints the command to check later.", w)) + "\n")
-		}
-		if m.caps.SwitchAccount != nil {
-			b.WriteString(m.th.Subtle.Render(wrap("Press o to sign in as someone else.", w)) + "\n")
-		}
-		b.WriteString(wrap(m.th.Subtle.Render(status+doing), w) + "\n")
+		b.WriteString(m.stopLines(r.Cause, r.NextStep, m.canAwaitApproval(),
+			"Press w to wait here for the approval; q leaves and prints the command to check later.", status+doing, w))
 	} else if approval == wizard.ApprovalAwaited {
 		// What it waits for, for how long, and how to leave.
 		b.WriteString(wrap(m.spinFrame()+" Waiting for a reviewer of the admin consent workflow to approve the request "+
@@ -95,15 +88,8 @@ func (m *Model) consentView(w int) (string, []key.Binding) {
 		b.WriteString(wrap(m.th.Header.Render(status)+doing, w) + "\n")
 	} else if p := m.flow.Paused(); p != nil {
 		// The account cannot grant it: say so and who can, not a spinner.
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(p.Cause), w) + "\n")
-		b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(p.NextStep), w) + "\n")
-		if m.canResume() {
-			b.WriteString(m.th.Subtle.Render(wrap("Press w once you have sent the link, to wait here for their consent.", w)) + "\n")
-		}
-		if m.caps.SwitchAccount != nil {
-			b.WriteString(m.th.Subtle.Render(wrap("Press o to sign in as someone else.", w)) + "\n")
-		}
-		b.WriteString(wrap(m.th.Subtle.Render(status+doing), w) + "\n")
+		b.WriteString(m.stopLines(p.Cause, p.NextStep, m.canResume(),
+			"Press w once you have sent the link, to wait here for their consent.", status+doing, w))
 	} else {
 		b.WriteString(wrap(m.consentWaitLine(), w) + "\n")
 	}
@@ -213,4 +199,21 @@ func (m *Model) who() string {
 // canResume: the wait paused and can wait on for another admin's consent.
 func (m *Model) canResume() bool {
 	return m.consent.caps.Resume != nil && m.flow.Paused() != nil
+}
+
+// stopLines are the lines of a consent wait that stopped for someone else (a paused
+// wait, a request filed for the admin consent workflow): why, what to do, the w key's
+// hint when waiting here works, o when another account can be tried, and the status.
+func (m *Model) stopLines(cause, next string, canWait bool, waitHint, status string, w int) string {
+	var b strings.Builder
+	b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(cause), w) + "\n")
+	b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(next), w) + "\n")
+	if canWait {
+		b.WriteString(m.th.Subtle.Render(wrap(waitHint, w)) + "\n")
+	}
+	if m.caps.SwitchAccount != nil {
+		b.WriteString(m.th.Subtle.Render(wrap("Press o to sign in as someone else.", w)) + "\n")
+	}
+	b.WriteString(wrap(m.th.Subtle.Render(status), w) + "\n")
+	return b.String()
 }
