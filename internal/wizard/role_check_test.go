@@ -92,3 +92,26 @@ func TestSignInAgainLineSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// The same account is the same object id when both carry one (a UPN can be renamed
+// between two reads), else the same UPN, whatever its case.
+func TestSameAccount(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b flows.Admin
+		want bool
+	}{
+		{"same object id, UPN renamed", flows.Admin{ObjectID: "0A1B", UPN: "old@contoso.example"}, flows.Admin{ObjectID: "0a1b", UPN: "new@contoso.example"}, true},
+		{"other object id, same UPN", flows.Admin{ObjectID: "0a1b", UPN: "admin@contoso.example"}, flows.Admin{ObjectID: "9f8e", UPN: "admin@contoso.example"}, false},
+		{"only the first has an object id: the UPN decides", flows.Admin{ObjectID: "0a1b", UPN: "Admin@Contoso.example"}, flows.Admin{UPN: "admin@contoso.example"}, true},
+		{"only the second has an object id: the UPN decides", flows.Admin{UPN: "admin@contoso.example"}, flows.Admin{ObjectID: "0a1b", UPN: "other@contoso.example"}, false},
+		{"neither has an object id: the UPN decides", flows.Admin{UPN: "admin@contoso.example"}, flows.Admin{UPN: "ADMIN@contoso.example"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sameAccount(&tc.a, &tc.b); got != tc.want {
+				t.Errorf("sameAccount = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
