@@ -15,12 +15,8 @@ import (
 type ExitSummary struct {
 	// Verdict is the one-line outcome.
 	Verdict string
-	// Fixes are what will fix what admin consent cannot.
-	Fixes []string
-	// Why is, for each of Fixes, the cause it fixes in plain words, with the Entra ID
-	// error code consent would meet ("" when the verdict says it): on the summary screen
-	// a warning said it, and the warnings do not outlive the full screen.
-	Why []string
+	// Fixes are what will fix what admin consent cannot, each with its cause.
+	Fixes []Fix
 	// Problem is the plain-words error the run ended on (nil for none): its title,
 	// meaning and fix.
 	Problem *explain.Explanation
@@ -37,6 +33,16 @@ type ExitSummary struct {
 	CheckNote string
 	// Next is the next step after a complete consent.
 	Next string
+}
+
+// Fix is what will fix something admin consent cannot, and why.
+type Fix struct {
+	// Why is the cause in plain words, with the Entra ID error code consent would meet
+	// ("" when the verdict says it): on the summary screen a warning said it, and the
+	// warnings do not outlive the full screen.
+	Why string
+	// What is the fix.
+	What string
 }
 
 // Cancelled is the verdict of a run left before anything was read.
@@ -60,8 +66,7 @@ func (f *Flow) summary() ExitSummary {
 	case errors.As(o.Err, &blocked):
 		s.Verdict = safetext.Sanitize(blocked.Cause)
 		if blocked.NextStep != "" {
-			s.Fixes = append(s.Fixes, safetext.Sanitize(blocked.NextStep))
-			s.Why = append(s.Why, "")
+			s.Fixes = append(s.Fixes, Fix{What: safetext.Sanitize(blocked.NextStep)})
 		}
 	case errors.Is(o.Err, flows.ErrCancelled):
 		s.Verdict = Cancelled
@@ -81,8 +86,7 @@ func (f *Flow) summary() ExitSummary {
 			if b.FixShown { // the verdict says it
 				continue
 			}
-			s.Fixes = append(s.Fixes, safetext.Sanitize(b.Fix))
-			s.Why = append(s.Why, safetext.Sanitize(b.Cause))
+			s.Fixes = append(s.Fixes, Fix{Why: safetext.Sanitize(b.Cause), What: safetext.Sanitize(b.Fix)})
 		}
 	}
 	if complete {
@@ -145,11 +149,11 @@ func (s ExitSummary) Lines() []Line {
 			out = append(out, Line{Text: p.Link, Whole: true, URL: true})
 		}
 	}
-	for i, f := range s.Fixes {
-		if i < len(s.Why) && s.Why[i] != "" {
-			add("Why: " + s.Why[i])
+	for _, f := range s.Fixes {
+		if f.Why != "" {
+			add("Why: " + f.Why)
 		}
-		add("What will fix it: " + f)
+		add("What will fix it: " + f.What)
 	}
 	if s.ConsentURL != "" {
 		add(s.ConsentLabel)
