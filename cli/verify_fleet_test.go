@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"github.com/d365consent/d365consent/internal/signin"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/d365consent/d365consent/internal/signin"
 
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/fleet"

@@ -19,6 +19,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/internal/ui"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
@@ -315,24 +316,12 @@ func driveModelIn(t *testing.T, width, height int, a *Factory, out *lockedBuffer
 		if k != "" && !pressed[id] {
 			pressed[id] = true
 			if len(k) > 1 && k != "enter" && k != "esc" && k != "ctrl+c" { // "1enter"
-				tm.Send(keyPress(k[:1]))
+				tm.Send(testkit.Key(k[:1]))
 				k = k[1:]
 			}
-			tm.Send(keyPress(k))
+			tm.Send(testkit.Key(k))
 		}
 	}
-}
-
-func keyPress(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: rune(k[0]), Text: k}
 }
 
 // firstURL is the first line of text that starts a URL or gives a device code, ""

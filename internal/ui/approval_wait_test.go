@@ -11,6 +11,7 @@ import (
 
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/internal/wizard"
 	"github.com/d365consent/d365consent/permissions"
 )
@@ -81,7 +82,7 @@ func TestConsentScreenOffersWaitForApproval(t *testing.T) {
 			t.Errorf("offers %q where it does not work:\n%s", never, s)
 		}
 	}
-	m.Update(press("a"))
+	m.Update(testkit.Key("a"))
 	if m.approving != "" {
 		t.Error("a answered the consent page again")
 	}
@@ -98,7 +99,7 @@ func TestConsentScreenOffersWaitForApproval(t *testing.T) {
 // (nothing is half done in this admin's browser) incomplete, on the request.
 func TestWaitForApprovalKey(t *testing.T) {
 	m, _, wait, awaits := approvalModel(t, true)
-	started, ok := startedWaiter(m.update(press("w")))
+	started, ok := startedWaiter(m.update(testkit.Key("w")))
 	if !ok || awaits.Load() != 1 || m.flow.Approval() != wizard.ApprovalAwaited {
 		t.Fatalf("w: started %v, %d waits, approval %v", ok, awaits.Load(), m.flow.Approval())
 	}
@@ -116,11 +117,11 @@ func TestWaitForApprovalKey(t *testing.T) {
 	if strings.Contains(s, "state=other") || strings.Contains(s, "w wait for") || strings.Contains(s, "a approve") {
 		t.Errorf("the wait for the approval shows another link or a key that does not work:\n%s", m.Text())
 	}
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	if wait.rechecks.Load() != 1 {
 		t.Errorf("enter: %d rechecks", wait.rechecks.Load())
 	}
-	m.Update(press("q"))
+	m.Update(testkit.Key("q"))
 	var b *flows.BlockedError
 	if o := m.Outcome(); m.confirmQuit || !errors.As(o.Err, &b) || b.Reason != flows.BlockApprovalRequested || o.Summary.ConsentURL != "https://login.example/adminconsent" || o.Summary.Check == "" {
 		t.Fatalf("q: confirm %v, outcome %v %+v", m.confirmQuit, o.Err, o.Summary)
@@ -130,7 +131,7 @@ func TestWaitForApprovalKey(t *testing.T) {
 	}
 
 	m, _, _, _ = approvalModel(t, true)
-	started, _ = startedWaiter(m.update(press("w")))
+	started, _ = startedWaiter(m.update(testkit.Key("w")))
 	m.Update(started)
 	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Visible: 3, Total: 3, Done: true, Result: result("ce", true, nil)}})
 	if m.step() != stepSummary || !strings.Contains(m.Text(), "All 3 permissions are granted") {

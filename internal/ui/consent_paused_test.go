@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -51,7 +52,7 @@ func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
 		t.Fatalf("step %s, waiter %v: the link must stay on screen", m.step(), m.consent.waiter)
 	}
 	// w: wait for another admin.
-	m.Update(press("w"))
+	m.Update(testkit.Key("w"))
 	if w.resumes.Load() != 1 || m.flow.Paused() != nil || !strings.Contains(m.Text(), "Waiting for consent") {
 		t.Fatalf("w: %d resumes, paused %v:\n%s", w.resumes.Load(), m.flow.Paused(), m.Text())
 	}
@@ -61,11 +62,11 @@ func TestConsentPausedSaysWhoCanGrant(t *testing.T) {
 	if m.flow.Paused() != nil || !strings.Contains(m.Text(), "Waiting for consent") {
 		t.Fatalf("a stale pause after w:\n%s", m.Text())
 	}
-	m.Update(press("q"))
+	m.Update(testkit.Key("q"))
 	if !m.confirmQuit {
 		t.Fatal("q while waiting for another admin did not ask")
 	}
-	m.Update(press("y"))
+	m.Update(testkit.Key("y"))
 	if o := m.Outcome(); o.Err != nil || o.Result == nil || o.Result.Status == flows.StatusComplete {
 		t.Fatalf("y: outcome %v %+v", o.Err, o.Result)
 	}
@@ -81,12 +82,12 @@ func TestConsentPausedSwitchAccount(t *testing.T) {
 	at(m, stepConsent)
 	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x")}}
 	useWaiter(m, w)
-	m.Update(press("o"))
+	m.Update(testkit.Key("o"))
 	if m.step() != stepConsent {
 		t.Fatalf("o while waiting (not paused) left the consent step: %s", m.step())
 	}
 	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Paused: &flows.BlockedError{Reason: flows.BlockNoRole, Cause: "c", NextStep: "n"}}})
-	m.Update(press("o"))
+	m.Update(testkit.Key("o"))
 	if m.step() != stepSignIn || m.consent.waiter != nil || w.closed.Load() != 1 {
 		t.Fatalf("o: step %s, waiter %v, closed %d", m.step(), m.consent.waiter, w.closed.Load())
 	}
@@ -136,7 +137,7 @@ func TestConsentPausedQuitEndsIncomplete(t *testing.T) {
 	w := &resumeWaiter{prodWaiter: &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x")}}
 	useWaiter(m, w)
 	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Total: 3, Paused: &flows.BlockedError{Reason: flows.BlockNoRole, Cause: "c", NextStep: "n"}}})
-	m.Update(press("q"))
+	m.Update(testkit.Key("q"))
 	if m.confirmQuit || !errors.Is(m.Outcome().Err, flows.ErrIncomplete) || !errors.Is(m.Outcome().Err, flows.ErrCannotFix) {
 		t.Fatalf("q: confirm %v, outcome %v", m.confirmQuit, m.Outcome().Err)
 	}

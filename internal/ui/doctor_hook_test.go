@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/internal/wizard"
 
 	tea "charm.land/bubbletea/v2"
@@ -91,7 +92,7 @@ func TestAccessibleDiagnosis(t *testing.T) {
 // returns the Cmd the error screen started.
 func failSignIn(m *Model, err error) tea.Cmd {
 	if m.step() == stepError {
-		m.Update(press("r"))
+		m.Update(testkit.Key("r"))
 	}
 	_, cmd := m.Update(signedInMsg{attempt: m.attempt, err: err})
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // An error without support ids has no "For support:" heading, and o is offered only
@@ -36,7 +37,7 @@ func TestErrorScreenHeadingsAndAnotherAccount(t *testing.T) {
 			if got := strings.Contains(s, "Press o to sign in as someone else."); got != tt.offO {
 				t.Errorf("o offered %v, want %v\n%s", got, tt.offO, s)
 			}
-			m.Update(press("o"))
+			m.Update(testkit.Key("o"))
 			if want := map[bool]string{true: "sign-in", false: "error"}[tt.offO]; m.Step() != want {
 				t.Errorf("after o: step %s, want %s", m.Step(), want)
 			}
@@ -66,9 +67,9 @@ func TestPasteWithoutStateIsNoProof(t *testing.T) {
 	w := &prodWaiter{fakeWaiter: newFakeWaiter("https://login.microsoftonline.com/t/adminconsent?client_id=x&state=s"), err: flows.ErrPasteUnmatched}
 	useWaiter(m, w)
 	m.height = 60
-	m.Update(press("p"))
+	m.Update(testkit.Key("p"))
 	typeText(m, "https://www.avepointonlineservices.com/?admin_consent=True")
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	s := m.Text()
 	if m.step() != stepConsent || m.consent.pasting || !strings.Contains(s, "Not proof of consent: that address carries no state") ||
 		strings.Contains(s, "recorded the consent") {

@@ -14,6 +14,7 @@ import (
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/termcaps"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/internal/testkit/golden"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
@@ -105,7 +106,7 @@ func (s *session) golden(name, want string) {
 
 func (s *session) keys(keys ...string) {
 	for _, k := range keys {
-		s.tm.Send(press(k))
+		s.tm.Send(testkit.Key(k))
 	}
 }
 

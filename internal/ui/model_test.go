@@ -11,29 +11,9 @@ import (
 
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
-
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "pgup":
-		return tea.KeyPressMsg{Code: tea.KeyPgUp}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
 
 func newTestModel(t *testing.T, eng *fakeEngine, mut ...func(*Options)) *Model {
 	t.Helper()
@@ -54,16 +34,16 @@ func at(m *Model, s wizard.Step) {
 	if s == stepChoose {
 		return
 	}
-	m.Update(press("enter")) // the review of the app under the cursor
+	m.Update(testkit.Key("enter")) // the review of the app under the cursor
 	switch s {
 	case stepReview:
 		return
 	case stepClientID:
 		m.flow.Apps()[m.choose.cursor].ClientID = ""
-		m.Update(press("enter"))
+		m.Update(testkit.Key("enter"))
 		return
 	}
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	switch s {
 	case stepSignIn:
 		return
@@ -76,7 +56,7 @@ func at(m *Model, s wizard.Step) {
 	if s == stepState {
 		return
 	}
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	m.Update(consentStartedMsg{attempt: m.attempt, waiter: newFakeWaiter("https://login.example/adminconsent")})
 	if s == stepConsent {
 		return
@@ -116,7 +96,7 @@ func TestTransitions(t *testing.T) {
 				}
 			}},
 		{name: "review enter → sign in", from: stepReview, msg: k("enter"), want: stepSignIn, check: wantCmd},
-		{name: "review enter signed in → state", from: stepState, setup: func(m *Model) { m.Update(press("esc")) },
+		{name: "review enter signed in → state", from: stepState, setup: func(m *Model) { m.Update(testkit.Key("esc")) },
 			msg: k("enter"), want: stepState, check: wantCmd},
 		{name: "review enter without client id → client id", from: stepReview,
 			setup: func(m *Model) { m.flow.Apps()[0].ClientID = "" }, msg: k("enter"), want: stepClientID},
@@ -158,14 +138,14 @@ func TestTransitions(t *testing.T) {
 		{name: "state complete, enter → summary", from: stepState, setup: func(m *Model) { reread(m, result("ce", true, nil)) },
 			msg: k("enter"), want: stepSummary},
 		{name: "state UO blocked, enter stays", from: stepState, setup: func(m *Model) {
-			m.Update(press("esc"))
-			m.Update(press("esc"))
+			m.Update(testkit.Key("esc"))
+			m.Update(testkit.Key("esc"))
 			m.choose.cursor = 1
-			m.Update(press("enter"))
-			m.Update(press("enter"))
+			m.Update(testkit.Key("enter"))
+			m.Update(testkit.Key("enter"))
 			reread(m, result("uo", false, nil))
 		}, msg: k("enter"), want: stepState},
-		{name: "stale verify dropped", from: stepState, setup: func(m *Model) { m.Update(press("esc")); m.Update(press("enter")) },
+		{name: "stale verify dropped", from: stepState, setup: func(m *Model) { m.Update(testkit.Key("esc")); m.Update(testkit.Key("enter")) },
 			msg:  func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt + 5, result: result("ce", true, nil)} },
 			want: stepState, check: func(t *testing.T, m *Model, _ tea.Cmd) {
 				if m.flow.Before() != nil {
@@ -174,7 +154,7 @@ func TestTransitions(t *testing.T) {
 			}},
 		{name: "verify error → error", from: stepState, msg: func(m *Model) tea.Msg { return verifiedMsg{attempt: m.attempt, err: errBoom} }, want: stepError},
 		{name: "state esc → review", from: stepState, msg: k("esc"), want: stepReview},
-		{name: "consent started", from: stepState, setup: func(m *Model) { m.Update(press("enter")) },
+		{name: "consent started", from: stepState, setup: func(m *Model) { m.Update(testkit.Key("enter")) },
 			msg: func(m *Model) tea.Msg { return consentStartedMsg{attempt: m.attempt, waiter: w} }, want: stepConsent,
 			check: func(t *testing.T, m *Model, cmd tea.Cmd) {
 				if m.consent.url == "" || cmd == nil {
@@ -271,7 +251,7 @@ func TestTransitions(t *testing.T) {
 	}
 }
 
-func k(s string) func(*Model) tea.Msg { return func(*Model) tea.Msg { return press(s) } }
+func k(s string) func(*Model) tea.Msg { return func(*Model) tea.Msg { return testkit.Key(s) } }
 
 func wantCmd(t *testing.T, _ *Model, cmd tea.Cmd) {
 	t.Helper()
@@ -287,7 +267,7 @@ func TestLeavingConsentCancelsContext(t *testing.T) {
 	at(m, stepConsent)
 	ctx := m.stepCtx
 	w := m.consent.waiter.(*fakeWaiter)
-	m.Update(press("esc"))
+	m.Update(testkit.Key("esc"))
 	if ctx.Err() == nil {
 		t.Error("consent context not cancelled")
 	}
@@ -301,8 +281,8 @@ func TestQuitClosesEverything(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{})
 	at(m, stepConsent)
 	w := m.consent.waiter.(*fakeWaiter)
-	m.Update(press("ctrl+c"))
-	_, cmd := m.Update(press("y"))
+	m.Update(testkit.Key("ctrl+c"))
+	_, cmd := m.Update(testkit.Key("y"))
 	if cmd == nil || m.rootCtx.Err() == nil || w.closed.Load() == 0 {
 		t.Fatal("quit did not cancel and close")
 	}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -50,7 +51,7 @@ func TestSignInScreenProductionRules(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.NoBrowser, o.QRFirst = true, true })
 	at(m, stepSignIn)
 	m.signIn.prompt = &flows.SignInPrompt{URL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=x&redirect_uri=http%3A%2F%2Flocalhost%3A43123"}
-	m.Update(press("r"))
+	m.Update(testkit.Key("r"))
 	s := m.Text()
 	for _, bad := range []string{"any device", "r QR code", "▀", "█"} {
 		if strings.Contains(s, bad) {
@@ -91,21 +92,21 @@ func TestConsentScreenPasteAndFocus(t *testing.T) {
 	if w.rechecks.Load() != 1 {
 		t.Fatalf("focus: %d rechecks", w.rechecks.Load())
 	}
-	m.Update(press("p"))
+	m.Update(testkit.Key("p"))
 	w.err = flows.Usagef("that address carries no consent result")
 	typeText(m, "https://x.example/")
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	if len(w.pasted) != 1 || w.pasted[0] != "https://x.example/" || !strings.Contains(m.Text(), "carries no consent result") {
 		t.Fatalf("pasted %q:\n%s", w.pasted, m.Text())
 	}
-	m.Update(press("esc"))
+	m.Update(testkit.Key("esc"))
 	if m.step() != stepConsent || m.consent.pasting {
 		t.Fatalf("esc in the paste field left the consent step (%s) or kept the field", m.step())
 	}
-	m.Update(press("p"))
+	m.Update(testkit.Key("p"))
 	w.err = nil
 	typeText(m, "AADSTS65004")
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	if len(w.pasted) != 2 || w.pasted[1] != "AADSTS65004" || m.consent.pasting {
 		t.Fatalf("pasted %q, field open %v", w.pasted, m.consent.pasting)
 	}
@@ -130,7 +131,7 @@ func TestRoleVerdictOnStateScreen(t *testing.T) {
 	if !strings.Contains(s, "Could not read your directory roles") || strings.Contains(s, "no active directory role") {
 		t.Errorf("unreadable roles:\n%s", s)
 	}
-	m.Update(press("o"))
+	m.Update(testkit.Key("o"))
 	if m.step() != stepSignIn || m.flow.Admin() != nil {
 		t.Fatalf("o: step %s", m.step())
 	}
@@ -141,7 +142,7 @@ func TestSwitchAccountUsesSignInAgain(t *testing.T) {
 	eng := &switchEngine{fakeEngine: &fakeEngine{admin: testAdmin(true)}}
 	m := newTestModel(t, eng.fakeEngine, func(o *Options) { o.Engine = eng; o.Can.SwitchAccount = eng.SignInAgain })
 	at(m, stepState)
-	_, cmd := m.Update(press("o"))
+	_, cmd := m.Update(testkit.Key("o"))
 	if cmd == nil {
 		t.Fatal("no sign-in started")
 	}
@@ -169,7 +170,7 @@ func TestClientIDStepTakesConsentLink(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{}, func(o *Options) { o.Catalog = cat })
 	at(m, stepClientID)
 	typeText(m, "https://login.microsoftonline.com/common/adminconsent?client_id="+testCEClient+"&redirect_uri=https%3A%2F%2Faos.example%2Fcb")
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	if m.flow.App().ClientID != testCEClient || m.flow.App().RedirectURI != "https://aos.example/cb" || m.step() != stepSignIn {
 		t.Fatalf("client id %q redirect %q step %s (%s)", m.flow.App().ClientID, m.flow.App().RedirectURI, m.step(), m.clientID.err)
 	}
@@ -214,9 +215,9 @@ func TestPickAppFoundInTenant(t *testing.T) {
 	// Signed in, back on the review, then the client id step.
 	m.flow.Apps()[0].ClientID = testCEClient
 	at(m, stepState)
-	m.Update(press("esc"))
+	m.Update(testkit.Key("esc"))
 	m.flow.Apps()[0].ClientID = ""
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	m.height = 60
 	if !strings.Contains(m.Text(), "ctrl+f find it in your tenant") {
 		t.Fatalf("no find key:\n%s", m.Text())
@@ -232,9 +233,9 @@ func TestPickAppFoundInTenant(t *testing.T) {
 			t.Errorf("candidates lack %q:\n%s", want, s)
 		}
 	}
-	m.Update(press("down"))
-	m.Update(press("up"))
-	m.Update(press("enter"))
+	m.Update(testkit.Key("down"))
+	m.Update(testkit.Key("up"))
+	m.Update(testkit.Key("enter"))
 	if m.flow.App().ClientID != testCEClient || m.step() != stepState {
 		t.Fatalf("picked %q, step %s (%s)", m.flow.App().ClientID, m.step(), m.clientID.err)
 	}
@@ -242,7 +243,7 @@ func TestPickAppFoundInTenant(t *testing.T) {
 
 // signInAs signs in anew as a (sign in as someone else) and reads the state again.
 func signInAs(m *Model, a *flows.Admin) {
-	m.Update(press("o"))
+	m.Update(testkit.Key("o"))
 	m.Update(signedInMsg{attempt: m.attempt, admin: a})
 	reread(m, result(m.flow.App().Key, false, nil))
 }

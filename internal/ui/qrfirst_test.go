@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 )
 
 // Over SSH (QRFirst) the consent step shows the QR code from the start, and without a
@@ -29,7 +30,7 @@ func TestQRFirstAndNoBrowser(t *testing.T) {
 			if hasQR != tt.qrFirst {
 				t.Fatalf("QR shown = %v, want %v:\n%s", hasQR, tt.qrFirst, view)
 			}
-			m.Update(press("r"))
+			m.Update(testkit.Key("r"))
 			view = ansi.Strip(m.View().Content)
 			if again := strings.Contains(view, "▀") || strings.Contains(view, "▄"); again == tt.qrFirst {
 				t.Fatalf("r did not toggle the QR code")

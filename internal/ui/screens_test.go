@@ -94,8 +94,8 @@ func TestWaitSaysWhatItDoes(t *testing.T) {
 func TestGraphRetryNoticeShown(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{})
 	at(m, stepState)
-	m.Update(press("esc"))
-	m.Update(press("enter")) // the state read anew
+	m.Update(testkit.Key("esc"))
+	m.Update(testkit.Key("enter")) // the state read anew
 	m.Update(progressMsg{attempt: m.attempt, text: "Microsoft Graph asked us to wait 2 s (429); retrying then…"})
 	if text := m.Text(); !strings.Contains(text, "Microsoft Graph asked us to wait 2 s (429)") {
 		t.Errorf("no retry notice:\n%s", text)
@@ -108,7 +108,7 @@ func TestReviewTableIsTheVendors(t *testing.T) {
 	for _, w := range []int{80, 100, 160} {
 		m := newTestModel(t, &fakeEngine{})
 		m.choose.cursor = 1 // UO: the longest names
-		m.Update(press("enter"))
+		m.Update(testkit.Key("enter"))
 		m.Update(tea.WindowSizeMsg{Width: w, Height: 200})
 		text := m.Text()
 		header := "" // two lines: "Newly required" wraps in its narrow column
@@ -150,7 +150,7 @@ func TestReviewTableIsTheVendors(t *testing.T) {
 	// 60 columns: cards, each led by its API.
 	m := newTestModel(t, &fakeEngine{})
 	m.choose.cursor = 1
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	m.Update(tea.WindowSizeMsg{Width: 60, Height: 200})
 	text := m.Text()
 	for _, p := range m.flow.App().Permissions {
@@ -165,14 +165,14 @@ func TestReviewTableIsTheVendors(t *testing.T) {
 func TestReviewSelectionStaysOnScreen(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{})
 	m.choose.cursor = 1
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	for i := 0; i < len(m.flow.App().Permissions); i++ {
 		text := m.Text()
 		if !strings.Contains(text, "› "+strings.Fields(m.flow.App().Permissions[i].API)[0]) {
 			t.Fatalf("row %d (%s) not on screen:\n%s", i, m.flow.App().Permissions[i].Value, text)
 		}
-		m.Update(press("down"))
+		m.Update(testkit.Key("down"))
 	}
 }
 
@@ -239,7 +239,7 @@ func TestURLWholeAndLinked(t *testing.T) {
 func TestCopySaysRequested(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{})
 	at(m, stepConsent)
-	m.Update(press("c"))
+	m.Update(testkit.Key("c"))
 	text := m.Text()
 	if strings.Contains(text, "Copied") || !strings.Contains(text, "Copy requested") {
 		t.Errorf("copy flash:\n%s", text)
@@ -322,7 +322,7 @@ func TestConsentOnlyWhenItHelps(t *testing.T) {
 			if !strings.Contains(text, tc.fix) || strings.Contains(text, "Enter opens the admin consent page") {
 				t.Errorf("current state:\n%s", text)
 			}
-			m.Update(press("enter"))
+			m.Update(testkit.Key("enter"))
 			if m.step() != stepSummary || eng.consents != 0 {
 				t.Fatalf("enter went to %s with %d consents", m.step(), eng.consents)
 			}
@@ -352,9 +352,9 @@ func TestSummaryWhoAndCommand(t *testing.T) {
 	at(m, stepSummary)
 	r := result("ce", true, map[string]flows.PermStatus{"User.Read": flows.PermMissing})
 	r.SignedInAs = "admin@contoso.onmicrosoft.com"
-	m.Update(press("esc"))
+	m.Update(testkit.Key("esc"))
 	reread(m, result("ce", false, nil))
-	m.Update(press("enter"))
+	m.Update(testkit.Key("enter"))
 	m.Update(consentStartedMsg{attempt: m.attempt, waiter: newFakeWaiter("https://login.example/adminconsent")})
 	m.Update(consentEventMsg{attempt: m.attempt, event: flows.ConsentEvent{Done: true, Result: r}})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
@@ -371,14 +371,14 @@ func TestSummaryWhoAndCommand(t *testing.T) {
 func TestQuitConfirmKeys(t *testing.T) {
 	m := newTestModel(t, &fakeEngine{})
 	at(m, stepConsent)
-	m.Update(press("q"))
+	m.Update(testkit.Key("q"))
 	text := m.Text()
 	foot := strings.Split(text, "\n")
 	last := foot[len(foot)-1]
 	if strings.Contains(last, "help") || strings.Contains(last, "q quit") || !strings.Contains(last, "y quit anyway") {
 		t.Errorf("quit-confirm footer %q", last)
 	}
-	m.Update(press("?")) // does nothing here
+	m.Update(testkit.Key("?")) // does nothing here
 	if !m.confirmQuit {
 		t.Error("? left the question")
 	}
@@ -438,7 +438,7 @@ func TestSaveErrorReport(t *testing.T) {
 		Description: "AADSTS50076: see https://login.example/cb?code=SECRETCODE&state=abc"}
 	m.Update(verifiedMsg{attempt: m.attempt, err: &explain.AuthError{Op: "signing in", Explanation: x, Err: errors.New("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.sig")}})
 	m.errs.expl = x
-	cmd := m.handleKey(press("s"))
+	cmd := m.handleKey(testkit.Key("s"))
 	m.Update(cmd())
 	if len(files) != 1 {
 		t.Fatalf("files %v", files)

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/internal/wizard"
 )
 
@@ -25,7 +26,7 @@ func TestScrollTallBody(t *testing.T) {
 		t.Fatalf("test assumes the end of the body is hidden at first:\n%s", first)
 	}
 	for i := 0; i < 10; i++ { // far past the end: clamped
-		m.Update(press("pgdown"))
+		m.Update(testkit.Key("pgdown"))
 		m.Text()
 	}
 	last := m.Text()
@@ -36,14 +37,14 @@ func TestScrollTallBody(t *testing.T) {
 		t.Fatalf("%d lines in a %d-line window", n, m.height)
 	}
 	for i := 0; i < 10; i++ {
-		m.Update(press("pgup"))
+		m.Update(testkit.Key("pgup"))
 	}
 	if got := m.Text(); got != first {
 		t.Fatalf("PgUp did not return to the top:\n%s", got)
 	}
-	m.Update(press("pgdown"))
+	m.Update(testkit.Key("pgdown"))
 	for m.step() != stepChoose {
-		m.Update(press("esc"))
+		m.Update(testkit.Key("esc"))
 	}
 	if m.scroll != 0 {
 		t.Fatal("scroll kept across steps")
@@ -65,7 +66,7 @@ func TestViewChangesNothing(t *testing.T) {
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 12})
 		m.qr = qrAsked
 		for range 5 {
-			m.Update(press("down"))
+			m.Update(testkit.Key("down"))
 		}
 		before, qr := m.scroller, m.qr
 		first := m.Text()
@@ -81,7 +82,7 @@ func TestViewChangesNothing(t *testing.T) {
 	at(m, stepReview)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 12})
 	for range 6 {
-		m.Update(press("down"))
+		m.Update(testkit.Key("down"))
 	}
 	if m.scroll == 0 {
 		t.Error("Update did not scroll to the selected row")
@@ -95,11 +96,11 @@ func TestHomeEndAndSuspend(t *testing.T) {
 	m.width, m.height = 60, 20
 	at(m, stepReview)
 	first := m.Text()
-	m.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
+	m.Update(testkit.Key("end"))
 	if last := m.Text(); !strings.Contains(last, "oauth2PermissionGrants") || strings.Contains(last, "more below") {
 		t.Fatalf("End did not show the end:\n%s", last)
 	}
-	m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+	m.Update(testkit.Key("home"))
 	if got := m.Text(); got != first {
 		t.Fatalf("Home did not return to the top:\n%s", got)
 	}
@@ -130,7 +131,7 @@ func TestQRCodeWholeAt80x24(t *testing.T) {
 	if strings.Contains(m.Text(), qr) {
 		t.Fatal("test assumes the QR code is not on the screen before r")
 	}
-	m.Update(press("r"))
+	m.Update(testkit.Key("r"))
 	s := m.Text()
 	if !strings.Contains(s, qr) || !strings.Contains(s, "ABCD-EFGH") {
 		t.Fatalf("r at 80x24 does not show the QR code whole with the code:\n%s", s)
@@ -138,7 +139,7 @@ func TestQRCodeWholeAt80x24(t *testing.T) {
 	if n := strings.Count(s, "\n") + 1; n > 24 {
 		t.Fatalf("%d lines in a 24-line window", n)
 	}
-	m.Update(press("r"))
+	m.Update(testkit.Key("r"))
 	if s := m.Text(); strings.Contains(s, qr) || !strings.Contains(s, "devicelogin") {
 		t.Fatalf("r did not go back to the page:\n%s", s)
 	}
