@@ -12,6 +12,7 @@ import (
 	"github.com/d365consent/d365consent/emulator"
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 type demoOptions struct {
@@ -112,7 +113,8 @@ func (d demoApprover) ApproveConsent(ctx context.Context, url string) (string, e
 			// a non-admin): a refusal, exit 4, like the real consent page's.
 			return "", &explain.AuthError{Op: "admin consent in the demo browser", Explanation: x, Err: err}
 		}
-		return "", err
+		// The page's words are the demo tenant's (its names are the scenario's).
+		return "", safetext.WrapError(err)
 	}
 	return b.LandedOn(), nil
 }
@@ -136,7 +138,7 @@ func (d demoApprover) ApproveDevice(ctx context.Context, userCode string) error 
 	if errors.Is(err, emulator.ErrPageError) {
 		return nil
 	}
-	return err
+	return safetext.WrapError(err)
 }
 
 // scenarioHelp lists the demo tenant's scenarios: their names, and one line per

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // JSONReport renders r as the `verify --format json` contract, indented, with a
@@ -130,8 +132,19 @@ func mdEscape(s string) string {
 
 // WriteReport writes r to path as Markdown (.md, .markdown) or JSON (anything else),
 // atomically: a temporary file in the same directory, synced, then renamed over path,
-// so a reader never sees half a report.
+// so a reader never sees half a report. Its error is display-safe: the operating
+// system's error names the path, whatever the directory is called.
 func WriteReport(path string, r *Result) error {
+	return safetext.WrapError(writeReport(path, r))
+}
+
+// WriteErrorReport writes an error report (ErrorReport) to path, readable by its
+// owner only. Its error is display-safe, as WriteReport's.
+func WriteErrorReport(path string, data []byte) error {
+	return safetext.WrapError(os.WriteFile(path, data, 0o600))
+}
+
+func writeReport(path string, r *Result) error {
 	var data []byte
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".md", ".markdown":

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,25 @@ func TestWriteReportFiles(t *testing.T) {
 	}
 	if len(names) != 3 || names[0] != "REPORT.Markdown" || names[1] != "report.json" || names[2] != "report.md" {
 		t.Fatalf("files left: %q", names)
+	}
+}
+
+// A report that cannot be written says so in display-safe words: the operating
+// system's error names the path, and a directory may be called anything.
+func TestReportWriteErrorsAreDisplaySafe(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "x\x1b]52;c;cm0K\x07\u202eevil\u0085\nname")
+	clean := filepath.Join(filepath.Dir(dir), "xevil name")
+	err := flows.WriteReport(filepath.Join(dir, "r.md"), &flows.Result{})
+	// The temporary file's name has a random number in it.
+	want := regexp.MustCompile("^" + regexp.QuoteMeta("writing report: open "+clean+"/.r.md.") + `\d+\.tmp: no such file or directory$`)
+	if err == nil || !want.MatchString(err.Error()) {
+		t.Errorf("WriteReport: %v, want %s", err, want)
+	}
+	err = flows.WriteErrorReport(filepath.Join(dir, "e.txt"), []byte("x"))
+	if want := "open " + clean + "/e.txt: no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("WriteErrorReport: %v, want %q", err, want)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("WriteErrorReport's error %v no longer unwraps to os.ErrNotExist", err)
 	}
 }

@@ -5,14 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/d365consent/d365consent/internal/explain"
-	"github.com/d365consent/d365consent/internal/safetext"
-	"github.com/d365consent/d365consent/internal/signin"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/d365consent/d365consent/internal/explain"
+	"github.com/d365consent/d365consent/internal/signin"
 
 	"github.com/d365consent/d365consent/internal/flows"
 	"github.com/d365consent/d365consent/internal/wizard"
@@ -171,14 +171,14 @@ func (r *plainRun) clientID() wizard.Work {
 		if err == nil {
 			return w
 		}
-		r.say("%s", safetext.Sanitize(err.Error()))
+		r.say("%s", err.Error())
 	}
 }
 
 func (r *plainRun) state(w wizard.Work) wizard.Work {
 	if w == wizard.VerifyWork {
 		admin := r.flow.Admin()
-		r.say("Signed in as %s, tenant %s.", safetext.Sanitize(admin.UPN), safetext.Sanitize(orText(admin.TenantName, admin.TenantID)))
+		r.say("Signed in as %s, tenant %s.", admin.UPN, orText(admin.TenantName, admin.TenantID))
 		r.sayRoleCheck("")
 		r.say("Reading the app's grants from Microsoft Graph.")
 		if w = r.verify(); r.flow.Step() != wizard.State || r.flow.Done() {
@@ -206,7 +206,7 @@ func (r *plainRun) state(w wizard.Work) wizard.Work {
 		r.sayCommand(r.flow.Command("verify"))
 	default:
 		if n := r.flow.MayRevokeNotice(); n != "" {
-			r.say("Warning: %s", safetext.Sanitize(n))
+			r.say("Warning: %s", n)
 		}
 		if _, err := r.ask("Press Enter to open the admin consent page (q quits):"); err != nil {
 			return r.stop(err)
@@ -223,9 +223,9 @@ func (r *plainRun) sayRoleCheck(how string) {
 		label += " (" + how + ")"
 	}
 	if c := roleVerdict(r.flow.Admin(), r.flow.App()); c.CanGrantAll() {
-		r.say("%s: %s. You can grant admin consent.", label, safetext.Sanitize(strings.Join(c.Roles, ", ")))
+		r.say("%s: %s. You can grant admin consent.", label, strings.Join(c.Roles, ", "))
 	} else {
-		r.say("Warning, %s: %s", strings.ToLower(label[:1])+label[1:], safetext.Sanitize(c.Message))
+		r.say("Warning, %s: %s", strings.ToLower(label[:1])+label[1:], c.Message)
 	}
 }
 
@@ -242,7 +242,7 @@ func (r *plainRun) summary(w wizard.Work) wizard.Work {
 		r.say("Summary:")
 		r.printResult(final)
 		if n := r.flow.RevokedNotice(); n != "" {
-			r.say("Warning: %s", safetext.Sanitize(n))
+			r.say("Warning: %s", n)
 		}
 		if note := r.flow.Note(); note != "" {
 			r.say("%s", note)
@@ -254,7 +254,7 @@ func (r *plainRun) summary(w wizard.Work) wizard.Work {
 		}
 	}
 	admin := r.flow.Admin()
-	r.say("Signed in as %s; tenant id %s.", safetext.Sanitize(admin.UPN), safetext.Sanitize(admin.TenantID))
+	r.say("Signed in as %s; tenant id %s.", admin.UPN, admin.TenantID)
 	if final.Status == flows.StatusComplete {
 		r.say("Next step: %s", orText(final.NextStep, flows.NextStep(r.flow.App())))
 	}
@@ -273,7 +273,7 @@ func (r *plainRun) saveReport(final *flows.Result) {
 	base := absPath(filepath.Join(r.opts.ReportDir, "d365consent-"+r.flow.App().Key+"-"+r.opts.now().UTC().Format("20060102-150405")))
 	for _, ext := range []string{".md", ".json"} {
 		if err := write(base+ext, final); err != nil {
-			r.say("Could not save %s: %s", base+ext, safetext.Sanitize(err.Error()))
+			r.say("Could not save %s: %s", base+ext, err.Error())
 		} else {
 			r.say("Saved %s", base+ext)
 		}
@@ -283,13 +283,13 @@ func (r *plainRun) saveReport(final *flows.Result) {
 func (r *plainRun) printResult(res *flows.Result) {
 	r.say("%s", headline(res))
 	for _, p := range res.Permissions {
-		r.say("- %s %s (%s): %s", safetext.Sanitize(p.API), safetext.Sanitize(p.Permission), safetext.Sanitize(p.Type), flows.StatusLabel(p.Status))
+		r.say("- %s %s (%s): %s", p.API, p.Permission, p.Type, flows.StatusLabel(p.Status))
 	}
 	for _, e := range res.Extra {
-		r.say("Also granted: %s %s (%s)", safetext.Sanitize(e.API), safetext.Sanitize(e.Permission), safetext.Sanitize(e.Type))
+		r.say("Also granted: %s %s (%s)", e.API, e.Permission, e.Type)
 	}
 	for _, w := range res.Warnings {
-		r.say("Warning: %s", safetext.Sanitize(w))
+		r.say("Warning: %s", w)
 	}
 }
 
@@ -304,7 +304,7 @@ func (r *plainRun) explainError() wizard.Work {
 	if e := explain.Describe(err); e != nil {
 		r.sayExplanation(e)
 	} else {
-		r.say("%s", safetext.Sanitize(err.Error()))
+		r.say("%s", err.Error())
 	}
 	for _, l := range diagnoseLines(r.ctx, r.opts.Diagnose, err) {
 		r.say("%s", l)
@@ -324,8 +324,8 @@ func (r *plainRun) explainError() wizard.Work {
 }
 
 func (r *plainRun) sayExplanation(e *explain.Explanation) {
-	r.say("%s. %s", safetext.Sanitize(e.Title), safetext.Sanitize(e.Meaning))
-	r.say("What to do: %s", safetext.Sanitize(e.Fix))
+	r.say("%s. %s", e.Title, e.Meaning)
+	r.say("What to do: %s", e.Fix)
 	if d := strings.Join(strings.Fields(entraSaid(e)), " "); d != "" {
 		r.say("%s said: %s", e.Source(), d)
 	}
@@ -337,7 +337,7 @@ func (r *plainRun) sayExplanation(e *explain.Explanation) {
 	}
 	if e.Link != "" {
 		r.say("More:")
-		r.say("%s", safetext.Sanitize(e.Link))
+		r.say("%s", e.Link)
 	}
 }
 

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 	"sync"
 	"time"
@@ -96,13 +95,13 @@ func (r *plainRun) showPrompt(p flows.SignInPrompt) {
 	}
 	if p.DeviceCode {
 		if p.Reason != "" {
-			r.say("%s", safetext.Sanitize(p.Reason))
+			r.say("%s", p.Reason)
 		}
-		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
+		r.say("Open this page and enter the code %s:", p.UserCode)
 	} else {
 		r.say("Sign in in your browser. If it did not open, open this page:")
 	}
-	r.say("%s", safetext.Sanitize(p.URL)) // whole, on its own line
+	r.say("%s", p.URL) // whole, on its own line
 }
 
 // approvePrompt answers the sign-in page in the demo browser; a failure is sent on
@@ -178,11 +177,11 @@ func (r *plainRun) sayReprompt(p flows.SignInPrompt) {
 		r.say("%s", p.Consent)
 	}
 	if p.DeviceCode {
-		r.say("Open this page and enter the code %s:", safetext.Sanitize(p.UserCode))
+		r.say("Open this page and enter the code %s:", p.UserCode)
 	} else {
 		r.say("Sign in in your browser. If it did not open, open this page:")
 	}
-	r.say("%s", safetext.Sanitize(p.URL))
+	r.say("%s", p.URL)
 	r.approveHint()
 }
 
@@ -229,7 +228,7 @@ func (r *plainRun) consent(work wizard.Work) wizard.Work {
 		return r.flow.ConsentStarted("", err)
 	}
 	defer w.Close()
-	c := &consentWait{w: w, caps: waiterCapabilitiesOf(w), url: safetext.Sanitize(w.ConsentURL()), ctx: ctx,
+	c := &consentWait{w: w, caps: waiterCapabilitiesOf(w), url: w.ConsentURL(), ctx: ctx,
 		approved: make(chan error, 1), visible: -1}
 	r.flow.ConsentStarted(c.url, nil)
 	r.notify("consent", c.url)
@@ -248,8 +247,8 @@ func (r *plainRun) consent(work wizard.Work) wizard.Work {
 // else, q leaves with the link and the command that checks later.
 func (r *plainRun) requestFiled() wizard.Work {
 	req := r.flow.Request()
-	r.say("%s", safetext.Sanitize(req.Cause))
-	r.say("What to do: %s", safetext.Sanitize(req.NextStep))
+	r.say("%s", req.Cause)
+	r.say("What to do: %s", req.NextStep)
 	var choices []string
 	if r.caps.AwaitConsent != nil {
 		choices = append(choices, "w to wait here for the approval")
@@ -348,8 +347,8 @@ func (r *plainRun) consentEvent(c *consentWait, ev flows.ConsentEvent) (wizard.W
 	}
 	if ev.Paused != nil && !c.paused {
 		// The account cannot grant it: say so once, and who can.
-		r.say("%s", safetext.Sanitize(ev.Paused.Cause))
-		r.say("What to do: %s", safetext.Sanitize(ev.Paused.NextStep))
+		r.say("%s", ev.Paused.Cause)
+		r.say("What to do: %s", ev.Paused.NextStep)
 		if c.caps.Resume != nil {
 			r.say("Type w and press Enter to wait here for another admin's consent; q stops.")
 		}
@@ -389,7 +388,7 @@ func (r *plainRun) consentLine(c *consentWait, l string) (leave bool) {
 		if err := c.caps.Paste(l); errors.Is(err, flows.ErrPasteUnmatched) {
 			r.say("Not proof of consent: %s.", err)
 		} else if err != nil {
-			r.say("That could not be read: %s", safetext.Sanitize(err.Error()))
+			r.say("That could not be read: %s", err.Error())
 		} else {
 			r.say("Got it: reading what the browser ended on.")
 		}
@@ -415,7 +414,7 @@ func (r *plainRun) approveConsent(c *consentWait) {
 		}
 		if c.caps.Paste != nil && landed != "" {
 			if err := c.caps.Paste(landed); err != nil {
-				r.say("The consent page's answer could not be read: %s", safetext.Sanitize(err.Error()))
+				r.say("The consent page's answer could not be read: %s", err.Error())
 			}
 		}
 		c.w.Recheck()

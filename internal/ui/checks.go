@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // checkLine renders one permission's status: a mark, the permission and the status
@@ -27,22 +26,22 @@ func (m *Model) checkLine(pc flows.PermissionCheck, w int) string {
 	case flows.PermResourceMissing:
 		mark, status = m.th.Bad.Render(m.g.Cross), "resource missing in the tenant"
 	default:
-		mark, status = m.th.Subtle.Render(m.g.Bullet), safetext.Sanitize(string(pc.Status))
+		mark, status = m.th.Subtle.Render(m.g.Bullet), string(pc.Status)
 	}
 	typ := "Delegated"
 	if pc.Type != "" {
-		typ = safetext.Sanitize(pc.Type)
+		typ = pc.Type
 	}
-	api := safetext.Sanitize(pc.API)
+	api := pc.API
 	if w < 70 {
 		if typ == "Application" {
 			typ = "App"
 		} else {
 			typ = "Del"
 		}
-		return mark + " " + wrapIndent(safetext.Sanitize(pc.Permission)+" ("+typ+") — "+status, w-2, "  ")
+		return mark + " " + wrapIndent(pc.Permission+" ("+typ+") — "+status, w-2, "  ")
 	}
-	left := fmt.Sprintf("%s · %s (%s)", api, safetext.Sanitize(pc.Permission), typ)
+	left := fmt.Sprintf("%s · %s (%s)", api, pc.Permission, typ)
 	return mark + " " + cell(left, 52) + " " + status
 }
 
@@ -76,11 +75,11 @@ func (m *Model) extrasAndWarnings(r *flows.Result, w int) string {
 	if len(r.Extra) > 0 {
 		b.WriteString("\n" + m.th.Header.Render("Also granted (not required):") + "\n")
 		for _, e := range r.Extra {
-			b.WriteString("  " + wrap(safetext.Sanitize(e.API+" · "+e.Permission+" ("+e.Type+")"), w-2) + "\n")
+			b.WriteString("  " + wrap(e.API+" · "+e.Permission+" ("+e.Type+")", w-2) + "\n")
 		}
 	}
 	for _, wn := range r.Warnings {
-		b.WriteString("\n" + m.th.Warn.Render("Warning: ") + wrap(safetext.Sanitize(wn), w-9))
+		b.WriteString("\n" + m.th.Warn.Render("Warning: ") + wrap(wn, w-9))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -7,7 +7,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/signin"
 )
 
@@ -42,7 +41,7 @@ func (m *Model) pasteKeyMsg(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if err != nil {
-			c.pasteErr = safetext.Sanitize(err.Error())
+			c.pasteErr = err.Error()
 			return nil
 		}
 		c.closePaste()

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"github.com/d365consent/d365consent/internal/safetext"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -53,7 +52,7 @@ func (m *Model) onDiagnosis(d diagnosisMsg) {
 		return
 	}
 	m.errs.diag.pending = false
-	m.errs.diag.verdict, m.errs.diag.fix = safetext.Sanitize(d.verdict), safetext.Sanitize(d.fix)
+	m.errs.diag.verdict, m.errs.diag.fix = d.verdict, d.fix
 }
 
 // diagnosisView is the verdict block of the error screen ("" when there is none).
@@ -81,9 +80,9 @@ func diagnoseLines(ctx context.Context, d Diagnoser, err error) []string {
 		return nil
 	}
 	v, fix := run(ctx)
-	out := []string{"Doctor: " + safetext.Sanitize(v)}
+	out := []string{"Doctor: " + v}
 	if fix != "" {
-		out = append(out, "Fix: "+safetext.Sanitize(fix))
+		out = append(out, "Fix: "+fix)
 	}
 	return out
 }

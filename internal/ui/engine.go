@@ -148,7 +148,7 @@ type Options struct {
 	// (e.g. --cloud usgov, --authority-host URL, or --demo --scenario S), so each
 	// runs as printed against the same target.
 	CommandFlags []string
-	// WriteFile writes an error report; nil = os.WriteFile.
+	// WriteFile writes an error report; nil = flows.WriteErrorReport.
 	WriteFile func(path string, data []byte) error
 	// OnURL, when set, is told every browser URL the wizard shows (the --debug hook
 	// that lets the real-browser test open it in Chromium).

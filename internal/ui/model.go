@@ -3,9 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/d365consent/d365consent/internal/explain"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"time"
+
+	"github.com/d365consent/d365consent/internal/explain"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/textinput"
@@ -173,7 +173,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return waitProgress(m.stepCtx, m.progress, m.attempt)
 		}
 	case repromptMsg:
-		p := sanitizePrompt(msg.prompt)
+		p := msg.prompt
 		m.reprompt = &p
 		// The step waits for that sign-in now, not for what it was doing before.
 		m.status = signInAgainStatus(p)
@@ -222,11 +222,6 @@ func signInAgainStatus(p flows.SignInPrompt) string {
 		return "Waiting for you to enter the code and sign in again…"
 	}
 	return "Waiting for you to sign in again in the browser…"
-}
-
-func sanitizePrompt(p flows.SignInPrompt) flows.SignInPrompt {
-	p.URL, p.Message, p.UserCode = safetext.Sanitize(p.URL), safetext.Sanitize(p.Message), safetext.Sanitize(p.UserCode)
-	return p
 }
 
 func (m *Model) notifyURL(kind, url string) {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -40,7 +39,7 @@ func (m *Model) clientIDKey(k tea.KeyPressMsg) tea.Cmd {
 		// A GUID, or the consent link AOS gives (client_id and redirect_uri taken).
 		w, err := m.flow.EnterClientID(m.clientID.input.Value())
 		if err != nil {
-			m.clientID.err = safetext.Sanitize(err.Error())
+			m.clientID.err = err.Error()
 			return nil
 		}
 		m.clientID.input.SetValue(m.flow.App().ClientID)

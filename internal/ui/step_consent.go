@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 	"time"
 
@@ -191,7 +190,7 @@ func ago(d time.Duration) string {
 // who is the signed-in account, as the demo browser acts as it.
 func (m *Model) who() string {
 	if m.flow.Admin() != nil && m.flow.Admin().UPN != "" {
-		return safetext.Sanitize(m.flow.Admin().UPN)
+		return m.flow.Admin().UPN
 	}
 	return "the signed-in account"
 }
@@ -206,8 +205,8 @@ func (m *Model) canResume() bool {
 // hint when waiting here works, o when another account can be tried, and the status.
 func (m *Model) stopLines(cause, next string, canWait bool, waitHint, status string, w int) string {
 	var b strings.Builder
-	b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(cause), w) + "\n")
-	b.WriteString(wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(next), w) + "\n")
+	b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+cause, w) + "\n")
+	b.WriteString(wrap(m.th.Header.Render("What to do: ")+next, w) + "\n")
 	if canWait {
 		b.WriteString(m.th.Subtle.Render(wrap(waitHint, w)) + "\n")
 	}

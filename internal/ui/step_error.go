@@ -2,12 +2,10 @@ package ui
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/explain"
-	"github.com/d365consent/d365consent/internal/safetext"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -44,29 +42,29 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 	e := m.errs.expl
 	if e != nil {
 		if e.Title != "" {
-			b.WriteString(m.th.Header.Render(wrap(safetext.Sanitize(e.Title), w)) + "\n")
+			b.WriteString(m.th.Header.Render(wrap(e.Title, w)) + "\n")
 		}
 		if e.Meaning != "" {
-			b.WriteString(wrap(safetext.Sanitize(e.Meaning), w) + "\n")
+			b.WriteString(wrap(e.Meaning, w) + "\n")
 		}
 		if e.Fix != "" {
-			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+safetext.Sanitize(e.Fix), w) + "\n")
+			b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+e.Fix, w) + "\n")
 		}
 		said := entraSaid(e)
-		if len(supportLines(e)) > 0 || said != "" {
+		if len(explain.SupportFields(e)) > 0 || said != "" {
 			b.WriteString("\n" + m.th.Subtle.Render("For support:") + "\n")
 		}
-		for _, l := range supportLines(e) {
+		for _, l := range explain.SupportFields(e) {
 			b.WriteString(m.th.Subtle.Render(idLine(l[0], l[1], w)) + "\n")
 		}
 		if said != "" {
 			b.WriteString(m.th.Subtle.Render(wrap(said, w)) + "\n")
 		}
 		if e.Link != "" {
-			b.WriteString(m.linkLines(safetext.Sanitize(e.Link), w) + "\n")
+			b.WriteString(m.linkLines(e.Link, w) + "\n")
 		}
 	} else if m.flow.Err() != nil {
-		b.WriteString(wrap(safetext.Sanitize(m.flow.Err().Error()), w) + "\n")
+		b.WriteString(wrap(m.flow.Err().Error(), w) + "\n")
 		// No explanation for this error: still never a dead end.
 		b.WriteString("\n" + wrap(m.th.Header.Render("What to do: ")+"press Enter to try again; if it keeps failing, press s to save an error report for support (redacted: no token, no account name).", w) + "\n")
 	}
@@ -82,11 +80,11 @@ func (m *Model) errorView(w int) (string, []key.Binding) {
 	return strings.TrimRight(b.String(), "\n"), append(keys, m.keys.Back)
 }
 
-// entraSaid is Entra ID's own text of e, sanitized, without the "AADSTSnnnnn:" it
+// entraSaid is Entra ID's own text of e (display-safe: explain sanitizes it), without the "AADSTSnnnnn:" it
 // starts with when the error code line says that code already; "" when nothing is left
 // or it only repeats the meaning.
 func entraSaid(e *explain.Explanation) string {
-	d := strings.TrimSpace(safetext.Sanitize(e.Description))
+	d := strings.TrimSpace(e.Description)
 	if e.Code != 0 {
 		if rest, ok := strings.CutPrefix(d, fmt.Sprintf("AADSTS%d", e.Code)); ok {
 			d = strings.TrimSpace(strings.TrimPrefix(rest, ":"))
@@ -96,16 +94,6 @@ func entraSaid(e *explain.Explanation) string {
 		return ""
 	}
 	return d
-}
-
-// supportLines are the ids support asks for, label and value, each kept whole
-// (explain.SupportFields, display-safe).
-func supportLines(e *explain.Explanation) [][2]string {
-	out := explain.SupportFields(e)
-	for i := range out {
-		out[i][1] = safetext.Sanitize(out[i][1])
-	}
-	return out
 }
 
 // saveErrorReport writes a redacted error report (flows.ErrorReport) next to the
@@ -121,7 +109,7 @@ func (m *Model) saveErrorReport() tea.Cmd {
 	data := flows.ErrorReport(m.flow.Err(), f)
 	write := m.opts.WriteFile
 	if write == nil {
-		write = func(p string, d []byte) error { return os.WriteFile(p, d, 0o600) }
+		write = flows.WriteErrorReport
 	}
 	path := absPath(filepath.Join(m.opts.ReportDir, "d365consent-error-"+m.opts.now().UTC().Format("20060102-150405")+".txt"))
 	att := m.attempt

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -43,7 +42,7 @@ func (m *Model) appsFound(msg appsFoundMsg) {
 	m.clientID.finding = false
 	switch {
 	case msg.err != nil:
-		m.clientID.err = safetext.Sanitize(msg.err.Error())
+		m.clientID.err = msg.err.Error()
 	case len(msg.apps) == 0:
 		m.clientID.err = "No app named \"" + m.flow.CatalogApp().DisplayName + "\" in this tenant: paste its client id or the consent link from AOS."
 	default:
@@ -105,7 +104,7 @@ func (m *Model) candidatesView(w int) string {
 		if i == m.clientID.pick {
 			mark = m.th.Key.Render(m.g.Arrow) + " "
 		}
-		b.WriteString(mark + wrap(safetext.Sanitize(line), w-2) + "\n")
+		b.WriteString(mark + wrap(line, w-2) + "\n")
 	}
 	return b.String()
 }

@@ -1,9 +1,9 @@
 package ui
 
 import (
-	"github.com/d365consent/d365consent/internal/safetext"
-	"github.com/d365consent/d365consent/internal/signin"
 	"strings"
+
+	"github.com/d365consent/d365consent/internal/signin"
 
 	"github.com/d365consent/d365consent/internal/flows"
 
@@ -64,7 +64,7 @@ func (m *Model) signInView(w int) (string, []key.Binding) {
 	}
 	if p.DeviceCode {
 		if p.Reason != "" {
-			b.WriteString(wrap(safetext.Sanitize(p.Reason), w) + "\n\n")
+			b.WriteString(wrap(p.Reason, w) + "\n\n")
 		}
 		b.WriteString(m.deviceCodeLines(p.URL, p.UserCode, w) + "\n" + qrSlot + "\n")
 	} else {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -32,13 +31,13 @@ func (m *Model) adminLines(w int) string {
 		return ""
 	}
 	var b strings.Builder
-	who := safetext.Sanitize(a.UPN)
+	who := a.UPN
 	if a.DisplayName != "" {
-		who = safetext.Sanitize(a.DisplayName) + " <" + who + ">"
+		who = a.DisplayName + " <" + who + ">"
 	}
-	tenant := safetext.Sanitize(a.TenantName)
+	tenant := a.TenantName
 	if tenant == "" {
-		tenant = safetext.Sanitize(a.TenantID)
+		tenant = a.TenantID
 	}
 	b.WriteString(wrap("Signed in as "+who+" · tenant "+tenant, w) + "\n")
 	b.WriteString(m.roleLines(w))
@@ -90,12 +89,12 @@ func (m *Model) stateView(w int) (string, []key.Binding) {
 	if r.ServicePrincipal != nil && len(miss) > 0 {
 		names := make([]string, len(miss))
 		for i, p := range miss {
-			names[i] = safetext.Sanitize(p.Permission)
+			names[i] = p.Permission
 		}
 		b.WriteString(wrap("Re-authorization will add: "+strings.Join(names, ", ")+".", w) + "\n")
 	}
 	if n := m.flow.MayRevokeNotice(); n != "" {
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(n), w) + "\n")
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+n, w) + "\n")
 	}
 	if m.flow.App().ReauthorizeOnly { // UO is re-authorized, never "granted" anew
 		b.WriteString(wrap("Enter opens the admin consent page that re-authorizes the app for every permission.", w))
@@ -116,7 +115,7 @@ func orText(s, def string) string {
 // could not be read, and which rows a delegated-only role blocks.
 func (m *Model) roleLines(w int) string {
 	c := roleVerdict(m.flow.Admin(), m.flow.App())
-	msg := safetext.Sanitize(c.Message)
+	msg := c.Message
 	switch c.Verdict {
 	case flows.RoleCanGrantAll:
 		return m.th.OK.Render(m.g.Check) + " " + wrap(msg, w-2) + "\n"

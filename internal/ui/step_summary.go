@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/d365consent/d365consent/internal/safetext"
 	"path/filepath"
 	"strings"
 
@@ -64,14 +63,14 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	} else {
 		b.WriteString(m.th.Bad.Render(m.g.Cross+" "+wrap(head, w-2)) + "\n")
 	}
-	b.WriteString(m.th.Subtle.Render(wrap(safetext.Sanitize(r.App.DisplayName), w)) + "\n")
+	b.WriteString(m.th.Subtle.Render(wrap(r.App.DisplayName, w)) + "\n")
 	b.WriteString(m.th.Subtle.Render(m.whoAndWhere(r, w)) + "\n\n")
 	b.WriteString(m.checklist(r, w) + "\n")
 	if ew := m.extrasAndWarnings(r, w); ew != "" {
 		b.WriteString(ew + "\n")
 	}
 	if n := m.flow.RevokedNotice(); n != "" {
-		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+safetext.Sanitize(n), w) + "\n")
+		b.WriteString(wrap(m.th.Warn.Render(m.g.Warn+" ")+n, w) + "\n")
 	}
 	next := r.NextStep
 	if next == "" {
@@ -85,7 +84,7 @@ func (m *Model) summaryView(w int) (string, []key.Binding) {
 	blockers := flows.Blockers(r)
 	switch {
 	case r.Status == flows.StatusComplete:
-		b.WriteString(wrap(m.th.Header.Render("Next step: ")+safetext.Sanitize(next), w) + "\n")
+		b.WriteString(wrap(m.th.Header.Render("Next step: ")+next, w) + "\n")
 	case len(blockers) > 0:
 		for _, bl := range blockers {
 			if !bl.CauseShown {
@@ -118,11 +117,11 @@ func (m *Model) whoAndWhere(r *flows.Result, w int) string {
 		who = m.flow.Admin().UPN
 	}
 	if who != "" {
-		parts = append(parts, "Signed in as "+safetext.Sanitize(who))
+		parts = append(parts, "Signed in as "+who)
 	}
-	t := "Tenant " + safetext.Sanitize(orText(r.Tenant.DisplayName, r.Tenant.ID))
+	t := "Tenant " + orText(r.Tenant.DisplayName, r.Tenant.ID)
 	if r.Tenant.ID != "" && r.Tenant.DisplayName != "" {
-		t = "Tenant " + safetext.Sanitize(r.Tenant.DisplayName) + " (" + safetext.Sanitize(r.Tenant.ID) + ")"
+		t = "Tenant " + r.Tenant.DisplayName + " (" + r.Tenant.ID + ")"
 	}
 	parts = append(parts, t)
 	return wrap(strings.Join(parts, " · "), w)

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"sync"
 	"time"
 
@@ -200,7 +199,7 @@ func (m *Model) onPrompt(msg promptMsg) tea.Cmd {
 	if msg.attempt != m.attempt || m.step() != stepSignIn {
 		return nil
 	}
-	p := sanitizePrompt(msg.prompt)
+	p := msg.prompt
 	if m.signIn.prompt != nil || p.Claims {
 		// A sign-in asked for again within the step (MFA on the token refresh that
 		// reads the account): the step waits for the admin now, not for that read.
@@ -250,7 +249,7 @@ func (m *Model) onConsentStarted(msg consentStartedMsg) tea.Cmd {
 		// is opened.
 		m.flow.ConsentStarted(m.consent.url, nil)
 	} else {
-		m.consent.url = safetext.Sanitize(msg.waiter.ConsentURL())
+		m.consent.url = msg.waiter.ConsentURL()
 		m.flow.ConsentStarted(m.consent.url, nil)
 		m.notifyURL("consent", m.consent.url)
 	}
@@ -308,7 +307,7 @@ func (m *Model) onApproved(msg approvedMsg) tea.Cmd {
 		// that address to the wait as the admin's paste would be.
 		if p := m.consent.caps.Paste; p != nil && msg.landed != "" {
 			if err := p(msg.landed); err != nil {
-				m.flash = "The consent page's answer could not be read: " + safetext.Sanitize(err.Error())
+				m.flash = "The consent page's answer could not be read: " + err.Error()
 			}
 		}
 		w.Recheck()
@@ -321,7 +320,7 @@ func (m *Model) onSaved(msg savedMsg) {
 		return
 	}
 	if msg.err != nil {
-		m.flash = "Could not save the report: " + safetext.Sanitize(msg.err.Error())
+		m.flash = "Could not save the report: " + msg.err.Error()
 		return
 	}
 	m.saved = msg.paths
@@ -389,7 +388,7 @@ func waitProgress(ctx context.Context, ch <-chan string, att int) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case s := <-ch:
-			return progressMsg{attempt: att, text: safetext.Sanitize(s)}
+			return progressMsg{attempt: att, text: s}
 		case <-ctx.Done():
 			return nil
 		}

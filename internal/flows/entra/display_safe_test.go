@@ -88,3 +88,47 @@ func TestMSALErrorTextIsDisplaySafe(t *testing.T) {
 	}
 	testkit.CheckInert(t, "Entra ID's description", x.Description)
 }
+
+// hostileDeviceCode answers the device-code request with the hostile scenario's text
+// in every field the admin is shown, and newlines inside the one-line fields.
+type hostileDeviceCode struct{ next http.RoundTripper }
+
+func (h hostileDeviceCode) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(req.URL.Path, "/devicecode") {
+		return h.next.RoundTrip(req)
+	}
+	body, _ := json.Marshal(map[string]any{
+		"device_code":      "dc",
+		"user_code":        "AB" + emulator.HostileText + "\u0085CD",
+		"verification_uri": "https://login.example/device\n" + emulator.HostileText,
+		"message":          "To sign in,\t" + emulator.HostileText + "\r\nenter the code",
+		"expires_in":       900,
+		"interval":         5,
+	})
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(body)), Request: req}, nil
+}
+
+// The device code Entra ID sends (user code, address, message) leaves the adapter
+// display-safe and on one line each: escape sequences, C1 controls and bidi overrides
+// dropped, newlines and tabs made spaces.
+func TestDeviceCodePromptIsDisplaySafe(t *testing.T) {
+	srv, err := emulator.Start(emulator.Options{Scenario: "consented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := entra.New(entra.Options{Authority: srv.AuthorityHost() + "/" + srv.TenantID(), ClientID: srv.SignInClientID(),
+		HTTPClient: &http.Client{Transport: hostileDeviceCode{srv.HTTPClient().Transport}}, Scopes: []string{srv.GraphScopePrefix() + "/User.Read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var got []entra.DeviceCode
+	_, _ = c.DeviceCodeFlow(ctx, func(dc entra.DeviceCode) { got = append(got, dc); cancel() })
+	want := entra.DeviceCode{UserCode: "ABclickevilCD", VerificationURL: "https://login.example/device clickevil",
+		Message: "To sign in, clickevil  enter the code"}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("shown %#v, want once %#v", got, want)
+	}
+}

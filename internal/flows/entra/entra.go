@@ -140,7 +140,10 @@ func (c *Client) RemoveAccount(ctx context.Context, homeAccountID string) error 
 // pick (or add) another account. claims, when not empty, is a claims challenge (MFA,
 // Conditional Access) to satisfy.
 func (c *Client) Interactive(ctx context.Context, openURL func(string) error, claims ...string) (*Token, error) {
-	opts := []public.AcquireInteractiveOption{public.WithOpenURL(openURL), public.WithRedirectURI("http://localhost")}
+	// MSAL builds the address from the authority's discovery document (network
+	// text): it leaves here display-safe, as every string MSAL hands us.
+	open := func(u string) error { return openURL(safetext.Sanitize(u)) }
+	opts := []public.AcquireInteractiveOption{public.WithOpenURL(open), public.WithRedirectURI("http://localhost")}
 	if len(claims) > 0 && claims[0] != "" {
 		opts = append(opts, public.WithClaims(claims[0]))
 	}
