@@ -22,7 +22,7 @@ import (
 // step the wait's status and the permission rows above the fold. Asked for with r,
 // the consent link's QR code is shown whole: at 120×40 on a view under the header
 // with the wait; at 80×24, where no code of the whole link fits, on a view that takes
-// the whole window, encoding the link without its state (at level L), with one line
+// the whole window, encoding the link for another device (at level L), with one line
 // under it. Both for a link shaped as production's and as the demo tenant's.
 func TestSSHScreensFitTheWindow(t *testing.T) {
 	const (
@@ -129,7 +129,7 @@ func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
 	s.keys("r")
 	link, maxRows := consentURL, 0 // 120×40: the whole link, level M
 	if h == 24 {
-		link, maxRows = flows.ConsentLinkWithoutState(consentURL), h-1 // one line under it
+		link, maxRows = flows.ConsentLinkForAnotherDevice(consentURL), h-1 // one line under it
 	}
 	q, err := termcaps.FitQRCode(link, termcaps.Unicode, termcaps.QRStyle{Color: true, DarkBackground: true}, w, maxRows)
 	if err != nil || q.Low != (h == 24) {
@@ -150,7 +150,7 @@ func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
 	lines := strings.Split(view, "\n")
 	if h == 24 {
 		// The whole window: the code and one line under it, no header.
-		under := "Opens the same consent page; the result is read from Microsoft Graph · r back"
+		under := "Consent page; result read from Graph; phone ends on app's reply page · r back"
 		if len(lines) != h || lines[h-1] != under || strings.Contains(view, "d365consent") {
 			t.Errorf("the QR code's own view at 80×24: %d lines, last %q; want %d, %q:\n%s", len(lines), lines[len(lines)-1], h, under, view)
 		}
