@@ -233,3 +233,50 @@ func hasLineWith(view, want string) bool {
 	}
 	return false
 }
+
+// On the view that takes the whole window (80×24: the short link's code and one line
+// under it), the line under the code says what the code opens until the consent wait
+// has news, then the news, cut to one line of at most 80 columns so the code keeps its
+// place: the demo browser's answer (a), permissions becoming visible in Graph, the
+// browser's result recorded.
+func TestWholeWindowQRLineFollowsTheWait(t *testing.T) {
+	const w, h = 80, 24
+	link := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient +
+		"&state=alrAodKur3SHROB2JqaxKX5vBLYtctTrKCtBfCHwfLQ"
+	short := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient
+	waiter := newFakeWaiter(link)
+	eng := &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{verified(t, "fresh", "ce")}, waiter: waiter}
+	s := startSession(t, eng, w, h, func(o *Options) { o.Approver = &fakeApprover{} })
+	s.waitFor("Which app")
+	s.keys("enter")
+	s.waitFor("Review permissions")
+	s.keys("enter")
+	s.waitFor("Enter opens the admin consent page")
+	s.keys("enter")
+	s.waitFor("0/3 visible")
+	s.keys("r")
+
+	lastLine := func(want string) {
+		t.Helper()
+		view := waitView(t, s, func(v string) bool {
+			lines := strings.Split(v, "\n")
+			return len(testkit.ShownQR(v)) > 0 && lines[len(lines)-1] == want
+		})
+		checkFits(t, view, w, h)
+		if lines := strings.Split(view, "\n"); len(lines) != h {
+			t.Errorf("%d lines, want the whole window's %d:\n%s", len(lines), h, view)
+		}
+		if got, err := testkit.DecodeQR(testkit.ShownQR(view)); err != nil || got != short {
+			t.Errorf("the QR code decodes to %q (%v), want %s", got, err, short)
+		}
+	}
+	lastLine("Consent page; result read from Graph; phone ends on app's reply page · r back")
+	s.keys("a")
+	lastLine("Waiting for consent · 0/3 visible · Answered the consent page in the d… · r back")
+	waiter.ch <- flows.ConsentEvent{Visible: 1, Total: 3}
+	lastLine("Waiting for consent · 1/3 visible · Answered the consent page in the d… · r back")
+	s.keys("r", "r") // back to the page and to the code: a key clears the flash
+	lastLine("Waiting for consent · 1/3 visible in Microsoft Graph · r back")
+	waiter.ch <- flows.ConsentEvent{Visible: 2, Total: 3, Redirected: true}
+	lastLine("✓ Consent recorded · 2/3 visible in Microsoft Graph · r back")
+}

@@ -530,13 +530,16 @@ func (m *Model) consentWaitNews() string {
 		return ""
 	}
 	ev := m.consent.event
-	status, _ := m.consentProgress()
 	extra := m.flash
 	if extra == "" && m.approving != "" {
 		extra = "Answering the consent page in the demo browser…"
 	}
 	if extra == "" {
 		extra = m.status
+	}
+	status, _ := m.consentProgress()
+	if extra != "" {
+		status = strings.TrimSuffix(status, " in Microsoft Graph") // room for the news
 	}
 	var state string
 	switch {
