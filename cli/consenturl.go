@@ -139,12 +139,17 @@ func runConsentURL(ctx context.Context, a *Factory, o consentURLOptions) error {
 			return err
 		}
 		if encoded != u {
-			fmt.Fprintln(a.errOut(), "Note: to fit this terminal, the QR code leaves out the link's state: it opens the same consent page.")
+			fmt.Fprintln(a.errOut(), qrShortLinkNote)
 		}
 		fmt.Fprint(a.stdout, qr)
 	}
 	return nil
 }
+
+// qrShortLinkNote says, when the QR code holds the link for another device, what it
+// opens and where its browser ends.
+const qrShortLinkNote = "Note: to fit this terminal, the QR code holds Microsoft's short admin consent link: " +
+	"the same consent page, without this machine's state or return address; the browser that opens it ends on the app's own reply page."
 
 // heightOf is the number of lines of the terminal w is, else LINES when set (the
 // in-process tests), else 0: a pipe or file has no height.
@@ -164,10 +169,11 @@ func (a *Factory) heightOf(w io.Writer) int {
 // draws it: black on white where colour is on (a terminal without NO_COLOR), else
 // plain glyphs, dark ink in a file or pipe. On a terminal of width×height (0: no
 // limit) the code must be seen whole, with the shell's prompt under it: level M
-// where it fits, else level L, else, for an admin consent link, the link without its
-// state (flows.ConsentLinkWithoutState: the same consent page; nothing reads the
-// state of a link this command prints). encoded is the link the code holds; a
-// *termcaps.QRTooLargeError when no code fits.
+// where it fits, else level L, else, for an admin consent link, the link for another
+// device (flows.ConsentLinkForAnotherDevice: the documented short link, the same
+// consent page without the state and a loopback redirect_uri, which name this machine;
+// nothing reads the state of a link this command prints). encoded is the link the
+// code holds; a *termcaps.QRTooLargeError when no code fits.
 func drawQR(u string, environ []string, color, toTerminal bool, width, height int) (qr, encoded string, err error) {
 	caps := termcaps.Detect(environ, runtime.GOOS)
 	st := termcaps.QRStyle{Color: color && caps.Color, DarkBackground: toTerminal}
@@ -176,7 +182,7 @@ func drawQR(u string, environ []string, color, toTerminal bool, width, height in
 		rows = max(height-1, 1)
 	}
 	links := []string{u}
-	if short := flows.ConsentLinkWithoutState(u); short != u {
+	if short := flows.ConsentLinkForAnotherDevice(u); short != u {
 		links = append(links, short)
 	}
 	for _, link := range links {

@@ -24,7 +24,7 @@ var deviceCodeAt = regexp.MustCompile(`enter the code (\S+) at (https?://\S+)`)
 // TestSSHDemo: the demo over SSH signs in with a device code and shows its QR code
 // first, whole, at 80×24 and 120×40; the consent step keeps its wait and permission
 // rows on screen, and r shows the consent link's QR code whole (at 80×24 on the whole
-// window, the link without its state), decoding to the link; the demo runs to the
+// window, the documented short link), decoding to the link; the demo runs to the
 // end (exit 0) with a on every page.
 func TestSSHDemo(t *testing.T) {
 	for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
@@ -107,7 +107,7 @@ func checkQRWhole(t *testing.T, screen, url string, w int) {
 
 // checkConsentQR presses r on the consent step (screen: the step) and checks the
 // consent link's QR code is on screen whole and decodes to the link shown (at 80×24
-// without its state, on a view of its own with one line under it); r goes back.
+// the documented short link, on a view of its own with one line under it); r goes back.
 func checkConsentQR(t *testing.T, tt *tmuxTerm, screen string, w, h int) {
 	t.Helper()
 	link := linkOnScreen(screen, "http://127.0.0.1:", w)
@@ -116,7 +116,7 @@ func checkConsentQR(t *testing.T, tt *tmuxTerm, screen string, w, h int) {
 	}
 	want, under, maxRows := link, "r back to the page", 0
 	if h == 24 {
-		want, under, maxRows = flows.ConsentLinkWithoutState(link), "Opens the same consent page; the result is read from Microsoft Graph · r back", h-1
+		want, under, maxRows = flows.ConsentLinkForAnotherDevice(link), "Consent page; result read from Graph; phone ends on app's reply page · r back", h-1
 	}
 	tt.keys("r")
 	s := tt.waitFor(under)

@@ -592,3 +592,47 @@ func TestAdminConsentParameters(t *testing.T) {
 		t.Fatalf("no reply URL: %v", err)
 	}
 }
+
+// The tenant-wide admin consent URL as Microsoft documents it, client_id alone
+// (entra/identity/enterprise-apps/grant-admin-consent, "Construct the URL for granting
+// tenant-wide admin consent"): the link a phone scans, with no state and no
+// redirect_uri. On the authority host it sends the browser to the consent page; after
+// Accept, Entra ID sends the browser to the app's first registered reply URL, the
+// publisher's page, with admin_consent=True, the tenant and no state — also where the
+// apps registered http://127.0.0.1 besides (loopback-reply) — and Graph shows the
+// grants.
+func TestAdminConsentDocumentedLink(t *testing.T) {
+	for _, scenario := range []string{"fresh", "loopback-reply"} {
+		t.Run(scenario, func(t *testing.T) {
+			srv := startServer(t, Options{Scenario: scenario})
+			ce, _ := srv.Catalog().App("ce")
+			path := "/" + srv.TenantID() + "/adminconsent?client_id=" + ce.ClientID
+			c := *srv.HTTPClient() // trusts the authority host's CA
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := c.Get(srv.AuthorityHost() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != srv.PagesURL()+path {
+				t.Fatalf("the documented link on the authority host: %s, Location %q; want 302 to %s", resp.Status, loc, srv.PagesURL()+path)
+			}
+			b := srv.Browser("")
+			if err := b.Open(testCtx(t), srv.PagesURL()+path); err != nil {
+				t.Fatalf("the consent page of the documented link: %v (visited %v)", err, b.Visited)
+			}
+			if q := landed(t, srv, b); q.Get("admin_consent") != "True" || q.Get("tenant") != srv.TenantID() || q.Has("state") {
+				t.Errorf("the publisher's page received %v; want admin_consent=True, tenant=%s, no state", q, srv.TenantID())
+			}
+			_, enabled, status := verifyApp(t, srv, tokenFor(srv, srv.DemoUser()), ce)
+			if !enabled || len(status) != len(ce.Permissions) {
+				t.Fatalf("after consent: enabled %v, %d of %d permissions: %v", enabled, len(status), len(ce.Permissions), status)
+			}
+			for v, st := range status {
+				if st != "granted" {
+					t.Errorf("%s: %s after consent", v, st)
+				}
+			}
+		})
+	}
+}

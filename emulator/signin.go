@@ -374,7 +374,10 @@ func (s *Server) adminConsent(w http.ResponseWriter, r *http.Request, seg string
 		s.errorPage(w, http.StatusBadRequest, &oauthError{AADSTS: 900971, Message: "No reply address provided."}, "")
 		return
 	case redirect == "":
-		// Without redirect_uri, Entra sends the answer to the app's registered reply URL.
+		// The documented link carries client_id alone
+		// (entra/identity/enterprise-apps/grant-admin-consent, "Construct the URL for
+		// granting tenant-wide admin consent"): without redirect_uri, Entra ID sends the
+		// answer to the app's registered reply URL, the first one registered.
 		redirect = app.ReplyURLs[0]
 	}
 	t := &txn{ID: randomToken(24), Kind: "admin", Tenant: seg, ClientID: app.AppID, RedirectURI: redirect, State: q.Get("state"), Created: s.now()}

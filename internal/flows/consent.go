@@ -95,23 +95,40 @@ func validTenant(t string) error {
 	return nil
 }
 
-// ConsentLinkWithoutState is the admin consent link u without its state: the same
-// consent page, in fewer characters, for a QR code that does not fit with it. The
-// state only serves a result that comes back to this machine (the loopback listener,
-// a pasted address); a phone that scans the code never brings its result back, and
-// the consent wait learns of the consent by reading Microsoft Graph, as it does for
-// any consent that no matching redirect reports. u is returned unchanged when it has
-// no state or cannot be parsed.
-func ConsentLinkWithoutState(u string) string {
+// ConsentLinkForAnotherDevice is the admin consent link u as a device other than
+// this machine (a phone that scans its QR code) can use it: the tenant-wide admin
+// consent URL as Microsoft documents it, https://{login-host}/{tenant}/adminconsent?client_id={client-id}
+// (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent,
+// "Construct the URL for granting tenant-wide admin consent"): the same consent page,
+// in fewer characters. It leaves out
+//   - state, which only serves a result that comes back to this machine (the loopback
+//     listener, a pasted address): a phone's result never does;
+//   - a loopback redirect_uri (http://127.0.0.1:PORT, http://localhost:PORT), which on
+//     a phone names the phone itself. Without redirect_uri Entra ID sends the browser
+//     to the app's registered reply URL, the app's own page.
+//
+// A redirect_uri that is not a loopback one stays: Entra ID redirects only to the
+// app's registered reply URLs (entra/identity-platform/reply-url, "Why do redirect
+// URI(s) need to be added to an app registration?"), so it is the app's own page, one
+// any device reaches, and the browser lands on the one the catalog chose rather than
+// on whichever registered reply URL Entra ID picks.
+// The consent wait learns of a consent granted there by reading Microsoft Graph, as it
+// does for any consent no matching redirect reports. u is returned unchanged when it
+// carries neither or cannot be parsed.
+func ConsentLinkForAnotherDevice(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return u
 	}
 	q := p.Query()
-	if !q.Has("state") {
+	loopback := q.Has("redirect_uri") && IsLoopbackRedirect(q.Get("redirect_uri"))
+	if !q.Has("state") && !loopback {
 		return u
 	}
 	q.Del("state")
+	if loopback {
+		q.Del("redirect_uri")
+	}
 	p.RawQuery = q.Encode()
 	return p.String()
 }

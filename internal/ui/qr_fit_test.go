@@ -22,7 +22,7 @@ import (
 // step the wait's status and the permission rows above the fold. Asked for with r,
 // the consent link's QR code is shown whole: at 120×40 on a view under the header
 // with the wait; at 80×24, where no code of the whole link fits, on a view that takes
-// the whole window, encoding the link without its state (at level L), with one line
+// the whole window, encoding the link for another device (at level L), with one line
 // under it. Both for a link shaped as production's and as the demo tenant's.
 func TestSSHScreensFitTheWindow(t *testing.T) {
 	const (
@@ -129,7 +129,7 @@ func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
 	s.keys("r")
 	link, maxRows := consentURL, 0 // 120×40: the whole link, level M
 	if h == 24 {
-		link, maxRows = flows.ConsentLinkWithoutState(consentURL), h-1 // one line under it
+		link, maxRows = flows.ConsentLinkForAnotherDevice(consentURL), h-1 // one line under it
 	}
 	q, err := termcaps.FitQRCode(link, termcaps.Unicode, termcaps.QRStyle{Color: true, DarkBackground: true}, w, maxRows)
 	if err != nil || q.Low != (h == 24) {
@@ -150,7 +150,7 @@ func checkConsentQRFits(t *testing.T, s *session, consentURL string, w, h int) {
 	lines := strings.Split(view, "\n")
 	if h == 24 {
 		// The whole window: the code and one line under it, no header.
-		under := "Opens the same consent page; the result is read from Microsoft Graph · r back"
+		under := "Consent page; result read from Graph; phone ends on app's reply page · r back"
 		if len(lines) != h || lines[h-1] != under || strings.Contains(view, "d365consent") {
 			t.Errorf("the QR code's own view at 80×24: %d lines, last %q; want %d, %q:\n%s", len(lines), lines[len(lines)-1], h, under, view)
 		}
@@ -232,4 +232,51 @@ func hasLineWith(view, want string) bool {
 		}
 	}
 	return false
+}
+
+// On the view that takes the whole window (80×24: the short link's code and one line
+// under it), the line under the code says what the code opens until the consent wait
+// has news, then the news, cut to one line of at most 80 columns so the code keeps its
+// place: the demo browser's answer (a), permissions becoming visible in Graph, the
+// browser's result recorded.
+func TestWholeWindowQRLineFollowsTheWait(t *testing.T) {
+	const w, h = 80, 24
+	link := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient +
+		"&state=alrAodKur3SHROB2JqaxKX5vBLYtctTrKCtBfCHwfLQ"
+	short := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient
+	waiter := newFakeWaiter(link)
+	eng := &fakeEngine{admin: testAdmin(true), verify: []*flows.Result{verified(t, "fresh", "ce")}, waiter: waiter}
+	s := startSession(t, eng, w, h, func(o *Options) { o.Approver = &fakeApprover{} })
+	s.waitFor("Which app")
+	s.keys("enter")
+	s.waitFor("Review permissions")
+	s.keys("enter")
+	s.waitFor("Enter opens the admin consent page")
+	s.keys("enter")
+	s.waitFor("0/3 visible")
+	s.keys("r")
+
+	lastLine := func(want string) {
+		t.Helper()
+		view := waitView(t, s, func(v string) bool {
+			lines := strings.Split(v, "\n")
+			return len(testkit.ShownQR(v)) > 0 && lines[len(lines)-1] == want
+		})
+		checkFits(t, view, w, h)
+		if lines := strings.Split(view, "\n"); len(lines) != h {
+			t.Errorf("%d lines, want the whole window's %d:\n%s", len(lines), h, view)
+		}
+		if got, err := testkit.DecodeQR(testkit.ShownQR(view)); err != nil || got != short {
+			t.Errorf("the QR code decodes to %q (%v), want %s", got, err, short)
+		}
+	}
+	lastLine("Consent page; result read from Graph; phone ends on app's reply page · r back")
+	s.keys("a")
+	lastLine("Waiting for consent · 0/3 visible · Answered the consent page in the d… · r back")
+	waiter.ch <- flows.ConsentEvent{Visible: 1, Total: 3}
+	lastLine("Waiting for consent · 1/3 visible · Answered the consent page in the d… · r back")
+	s.keys("r", "r") // back to the page and to the code: a key clears the flash
+	lastLine("Waiting for consent · 1/3 visible in Microsoft Graph · r back")
+	waiter.ch <- flows.ConsentEvent{Visible: 2, Total: 3, Redirected: true}
+	lastLine("✓ Consent recorded · 2/3 visible in Microsoft Graph · r back")
 }

@@ -248,16 +248,16 @@ func TestCopySaysRequested(t *testing.T) {
 
 // TestQRNeverHalf: a QR code asked for is drawn whole or not at all: under the link
 // where the step fits with it, on a view that takes the whole window where only that
-// fits (the link without its state, at 120×24), at level M where it fits, else L;
+// fits (the link for another device, at 120×24), at level M where it fits, else L;
 // else one line says how to get it, with a command that runs as printed.
 func TestQRNeverHalf(t *testing.T) {
 	url := "https://login.microsoftonline.com/" + testTenant + "/adminconsent?client_id=" + testCEClient + "&state=Zm9vYmFy"
-	stateless := flows.ConsentLinkWithoutState(url)
+	short := flows.ConsentLinkForAnotherDevice(url)
 	for _, tc := range []struct {
 		h    int
 		link string // the link the QR code shown encodes; "" none
 		low  bool   // drawn at level L: M does not fit
-	}{{20, "", false}, {24, stateless, true}, {40, url, true}, {80, url, false}} {
+	}{{20, "", false}, {24, short, true}, {40, url, true}, {80, url, false}} {
 		m := newTestModel(t, &fakeEngine{})
 		at(m, stepConsent)
 		m.consent.url = url

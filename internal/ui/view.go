@@ -412,25 +412,26 @@ func (m *Model) placeQR(lines []string, keys []key.Binding, w, hLines int) ([]st
 // ownQRView is the step's QR code on a view of its own, the first that fits the
 // window of: the view under the header with the step's text (qrView), then the whole
 // window (qrWholeView); each first with the step's URL, then, for the admin consent
-// link, with the link without its state (flows.ConsentLinkWithoutState: the same
-// consent page in fewer modules; the wait reads the consent from Microsoft Graph, so
-// a code scanned on a phone, whose result never comes back here, needs no state).
-// qrNone: no QR code of the URL fits the window.
+// link, with the link for another device (flows.ConsentLinkForAnotherDevice: the
+// documented short link, without the state and the loopback redirect_uri that only
+// serve a result coming back to this machine; a phone's result never does, and the
+// wait reads the consent from Microsoft Graph). qrNone: no QR code of the URL fits the
+// window.
 func (m *Model) ownQRView(w, hLines int) ([]string, []key.Binding, qrPlace) {
 	url := m.currentURL()
 	links := []string{url}
 	if m.step() == stepConsent {
-		if short := flows.ConsentLinkWithoutState(url); short != url {
+		if short := flows.ConsentLinkForAnotherDevice(url); short != url {
 			links = append(links, short)
 		}
 	}
 	for _, link := range links {
-		stateless := link != url
-		head, status, keys := m.qrView(w, stateless)
+		short := link != url
+		head, status, keys := m.qrView(w, short)
 		if qrLines := m.fitQR(link, w, m.room(hLines, keys, w)-len(head)-len(status)); qrLines != nil {
 			return append(append(head, qrLines...), status...), keys, qrOwn
 		}
-		under := m.qrWholeLine(w, stateless)
+		under := m.qrWholeLine(w, short)
 		if qrLines := m.fitQR(link, w, m.height-len(under)); qrLines != nil {
 			return append(qrLines, under...), nil, qrWhole
 		}
@@ -455,17 +456,17 @@ func (m *Model) qrViewHoldsStep() bool {
 // qrView is what the QR code's own view under the header shows above the code (the
 // code to enter and its page on one line, the device code's; or the page's URL) and
 // under it (the wait's status line), and its keys: r goes back to the page, a still
-// answers it in the demo. stateless: the code is of the consent link without its
-// state, which a line says.
-func (m *Model) qrView(w int, stateless bool) (head, status []string, keys []key.Binding) {
+// answers it in the demo. short: the code is of the consent link for another device,
+// which a note says.
+func (m *Model) qrView(w int, short bool) (head, status []string, keys []key.Binding) {
 	var top, bottom string
 	if p := m.signIn.prompt; m.qrViewHoldsStep() {
 		top, bottom = m.deviceCodeLines(p.URL, p.UserCode, w), m.signInWaitLine()
 	} else {
 		top = m.th.Header.Render(wrap("Scan to open the admin consent page, or open it as an admin:", w)) + "\n" + m.linkLines(m.currentURL(), w)
 		bottom = m.consentWaitLine()
-		if stateless {
-			top += "\n" + m.th.Subtle.Render(wrap(qrStatelessNote, w))
+		if short {
+			top += "\n" + m.th.Subtle.Render(wrap(qrShortLinkNote, w))
 		}
 	}
 	head = strings.Split(wrapNoHyphen(top, w), "\n")
@@ -479,27 +480,84 @@ func (m *Model) qrView(w int, stateless bool) (head, status []string, keys []key
 	return head, status, keys
 }
 
-// qrStatelessNote says what the QR code of the consent link without its state opens,
-// and where the wizard learns of the consent.
-const qrStatelessNote = "The QR code opens the same consent page; the result is read from Microsoft Graph."
+// qrShortLinkNote says what the QR code of the consent link for another device opens
+// and where the result goes: the same consent page; Entra ID sends the phone's browser
+// to the app's registered reply page, not back here, and the wizard reads the consent
+// from Microsoft Graph.
+const qrShortLinkNote = "The QR code holds Microsoft's short admin consent link: the same consent page. " +
+	"The phone's browser ends on the app's own reply page; the wizard reads the result from Microsoft Graph."
+
+// qrShortLinkLine is qrShortLinkNote in one line under a QR code that takes the whole
+// window (77 columns with " · r back").
+const qrShortLinkLine = "Consent page; result read from Graph; phone ends on app's reply page"
 
 // qrWholeLine is the line under a QR code that takes the whole window: what the code
-// opens and the key that goes back (wrapped where the window is narrow).
-func (m *Model) qrWholeLine(w int, stateless bool) []string {
+// opens and the key that goes back (wrapped where the window is narrow); on the
+// consent step, once the wait has news (consentWaitNews), that news instead, cut to
+// one line so the code above keeps its place.
+func (m *Model) qrWholeLine(w int, short bool) []string {
+	back := m.th.Subtle.Render(" · ") + m.th.Key.Render("r") + m.th.Subtle.Render(" back")
+	if news := m.consentWaitNews(); news != "" {
+		tail := "…"
+		if !m.g.Unicode {
+			news, back, tail = asciiText.Replace(news), asciiText.Replace(back), "..."
+		}
+		return []string{ansi.Truncate(news, w-ansi.StringWidth(back), tail) + back}
+	}
 	var what string
 	switch {
 	case m.qrViewHoldsStep():
 		what = "Scan to open the sign-in page; enter the code " + m.signIn.prompt.UserCode
-	case stateless:
-		what = "Opens the same consent page; the result is read from Microsoft Graph"
+	case short:
+		what = qrShortLinkLine
 	default:
 		what = "Scan to open the admin consent page"
 	}
-	line := m.th.Subtle.Render(what+" · ") + m.th.Key.Render("r") + m.th.Subtle.Render(" back")
+	line := m.th.Subtle.Render(what) + back
 	if !m.g.Unicode {
 		line = asciiText.Replace(line)
 	}
 	return strings.Split(wrapNoHyphen(line, w), "\n")
+}
+
+// consentWaitNews is the consent wait's progress in short, once it has any beyond
+// waiting with nothing visible yet: permissions visible in Microsoft Graph, the
+// browser's result recorded, a pause, the admin consent workflow, what the wait is
+// doing (a retry, a sign-in again) or a flash (the demo browser's answer); "" until
+// then, and off the consent step.
+func (m *Model) consentWaitNews() string {
+	if m.step() != stepConsent || m.consent.waiter == nil {
+		return ""
+	}
+	ev := m.consent.event
+	extra := m.flash
+	if extra == "" && m.approving != "" {
+		extra = "Answering the consent page in the demo browser…"
+	}
+	if extra == "" {
+		extra = m.status
+	}
+	status, _ := m.consentProgress()
+	if extra != "" {
+		status = strings.TrimSuffix(status, " in Microsoft Graph") // room for the news
+	}
+	var state string
+	switch {
+	case m.flow.Redirected():
+		state = m.th.OK.Render(m.g.Check+" Consent recorded") + " · " + status
+	case m.flow.Paused() != nil, m.flow.Approval() == wizard.ApprovalRequested:
+		state = m.th.Warn.Render(m.g.Warn+" Paused") + " · " + status
+	case m.flow.Approval() == wizard.ApprovalAwaited:
+		state = "Waiting for approval · " + status
+	case ev.Visible > 0 || ev.NotVisible > 0 || extra != "":
+		state = "Waiting for consent · " + status
+	default:
+		return ""
+	}
+	if extra != "" {
+		state += " · " + m.th.Subtle.Render(extra)
+	}
+	return state
 }
 
 // qrBackKey is r on a QR code's own view: back to the page.
