@@ -132,3 +132,48 @@ func TestSecondPromptDuringSignInSaysWhatItWaitsFor(t *testing.T) {
 		t.Errorf("step %s:\n%s", m.step(), s)
 	}
 }
+
+// deviceSignInEngine signs in with a device code that lands only when signedIn closes,
+// as MSAL's sign-in lands at its next poll of the token endpoint.
+type deviceSignInEngine struct {
+	fakeEngine
+	signedIn chan struct{}
+}
+
+func (e *deviceSignInEngine) SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
+	prompt(flows.SignInPrompt{DeviceCode: true, UserCode: "DC9-CODE", URL: "https://login.example/devicelogin"})
+	select {
+	case <-e.signedIn:
+		return e.admin, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// The demo's a enters the device code at once, but the sign-in lands only at the
+// next poll: the screen says so instead of looking stuck until then.
+func TestDemoDeviceCodeAnsweredSaysTheSignInFollows(t *testing.T) {
+	eng := &deviceSignInEngine{fakeEngine: fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}}, signedIn: make(chan struct{})}
+	ap := &deviceApprover{codes: make(chan string, 1)}
+	s := startSession(t, eng, 100, 40, func(o *Options) { o.App = "ce"; o.Approver = ap; o.Can.ApproveDevice = ap.ApproveDevice })
+	s.waitFor("read-only scopes")
+	s.keys("enter")
+	s.waitFor("DC9-CODE")
+	s.keys("a")
+	select {
+	case code := <-ap.codes:
+		if code != "DC9-CODE" {
+			t.Fatalf("approved code %q", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a did not answer the device code")
+	}
+	s.waitFor("Code entered in the demo browser: signing in at Entra ID's next check, in a few seconds.")
+	close(eng.signedIn)
+	text := s.waitFor("Enter opens the admin consent page")
+	if strings.Contains(text, "Code entered") {
+		t.Errorf("the note about the code outlived the sign-in:\n%s", text)
+	}
+	s.keys("q")
+	s.finish()
+}

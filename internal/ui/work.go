@@ -298,6 +298,13 @@ func (m *Model) onApproved(msg approvedMsg) tea.Cmd {
 		m.flash = "Signed in again in the demo browser as " + m.who() + "."
 		return nil
 	}
+	if p := m.signIn.prompt; m.step() == stepSignIn && p != nil && p.DeviceCode {
+		// The code is entered, but the sign-in lands only when MSAL next polls the
+		// token endpoint, at the interval Entra ID gave (5 s): say so, so the wait
+		// does not look stuck.
+		m.flash = "Code entered in the demo browser: signing in at Entra ID's next check, in a few seconds."
+		return nil
+	}
 	if m.step() != stepConsent {
 		return nil
 	}
