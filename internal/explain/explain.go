@@ -131,8 +131,10 @@ func (e *ConsentRedirectError) Error() string {
 	if e.Subcode != "" {
 		s += " (" + e.Subcode + ")"
 	}
-	if e.Description != "" {
-		s += ": " + e.Description
+	if d := strings.Join(strings.Fields(e.Description), " "); d != "" {
+		// One line: Entra ID's description runs over several ("…\r\nTrace ID: …"),
+		// and an error's text is a line of a log or an exit summary.
+		s += ": " + d
 	}
 	return s
 }

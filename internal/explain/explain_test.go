@@ -158,6 +158,8 @@ func TestExplainErrorShapes(t *testing.T) {
 		{&AuthError{Op: "x", Explanation: &Explanation{Title: "T"}}, "x: T"},
 		{&ConsentRedirectError{ErrorCode: "access_denied", Subcode: "cancel", Description: "AADSTS65004: declined"}, "admin consent: access_denied (cancel): AADSTS65004: declined"},
 		{&ConsentRedirectError{ErrorCode: "access_denied"}, "admin consent: access_denied"},
+		{NewConsentRedirectError("access_denied", "", "AADSTS65004: User declined to consent.\r\nTrace ID: 0f1e\r\nCorrelation ID: 9a8b\r\nTimestamp: 2026-12-06 23:30:00Z"),
+			"admin consent: access_denied: AADSTS65004: User declined to consent. Trace ID: 0f1e Correlation ID: 9a8b Timestamp: 2026-12-06 23:30:00Z"},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("Error() = %q, want %q", got, tc.want)
