@@ -160,12 +160,22 @@ func TestFlagErrorsStopBeforeTheRun(t *testing.T) {
 		{[]string{"verify", "--cloud", "mars"}, `unknown cloud "mars": use global, usgov, usgov-dod or china`},
 		{[]string{"verify", "--parallel", "many"}, `invalid argument "many" for "--parallel" flag`},
 		{[]string{"verify", "--signin-client-id", "nope"}, `--signin-client-id "nope" is not a GUID`},
+		{[]string{"verify", "--authority-host", "https://login.example\x1b]8;;https://evil.example\x07"},
+			`--authority-host "https://login.example\x1b]8;;https://evil.example\a" holds a control character, an escape sequence or a bidirectional control: give it as plain text`},
+		{[]string{"verify", "--authority-host", "https://login.example\u202e/"},
+			`--authority-host "https://login.example\u202e/" holds a control character, an escape sequence or a bidirectional control: give it as plain text`},
+		{[]string{"verify", "--graph-url", "https://graph.example\u009b31m"},
+			`--graph-url "https://graph.example\u009b31m" holds a control character, an escape sequence or a bidirectional control: give it as plain text`},
+		{[]string{"verify", "--graph-url", "https://graph.example\r\nX"},
+			`--graph-url "https://graph.example\r\nX" holds a control character, an escape sequence or a bidirectional control: give it as plain text`},
+		{[]string{"verify", "--tenant", "contoso.com\u2066"},
+			`--tenant "contoso.com\u2066" holds a control character, an escape sequence or a bidirectional control: give it as plain text`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			f := flagsFactory(t)
 			ran := false
 			err := parseFlags(f, newVerifyCmd(f, func(context.Context, *verifyOptions) error { ran = true; return nil }), tc.args)
-			if ran || err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != exitUsage {
+			if ran || err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != exitUsage || strings.ContainsAny(err.Error(), "\x1b\x07\u009b\u202e\u2066\r\n") {
 				t.Errorf("ran %v, exit %d, error %v; want %q", ran, exitCode(err), err, tc.want)
 			}
 		})

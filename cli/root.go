@@ -289,6 +289,13 @@ func (a *Factory) validateShared() error {
 			return flows.Usagef("--client-id %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor an AOS consent link", safetext.Sanitize(a.opts.ClientID))
 		}
 	}
+	// These are printed back in the commands the wizard and verify show: a value a
+	// terminal would act on is refused here, where it enters, not cleaned where shown.
+	for _, f := range [][2]string{{"--tenant", a.opts.Tenant}, {"--authority-host", a.opts.AuthorityHost}, {"--graph-url", a.opts.GraphURL}} {
+		if safetext.Sanitize(f[1]) != f[1] {
+			return flows.Usagef("%s %q holds a control character, an escape sequence or a bidirectional control: give it as plain text", f[0], f[1])
+		}
+	}
 	if !permissions.IsGUID(a.opts.SignInClientID) {
 		return flows.Usagef("--signin-client-id %q is not a GUID", a.opts.SignInClientID)
 	}

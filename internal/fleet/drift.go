@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/flows/graph"
 	"github.com/d365consent/d365consent/internal/safetext"
 )
 
@@ -80,7 +81,9 @@ type Baseline struct {
 	byTenant  map[string]*flows.Result
 }
 
-// LoadBaseline reads a `verify --format json` document of either schema.
+// LoadBaseline reads a `verify --format json` document of either schema. A file is an
+// entry point: its strings are made display-safe here (graph.Unmarshal), and its path
+// too, which the drift section prints.
 func LoadBaseline(path string) (*Baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -92,18 +95,18 @@ func LoadBaseline(path string) (*Baseline, error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, flows.Usagef("--baseline %s: not a verify JSON document: %v", path, err)
 	}
-	b := &Baseline{Path: path, byTenant: map[string]*flows.Result{}}
+	b := &Baseline{Path: safetext.Sanitize(path), byTenant: map[string]*flows.Result{}}
 	switch head.Schema {
 	case flows.ResultSchema:
 		var r flows.Result
-		if err := json.Unmarshal(data, &r); err != nil {
+		if err := graph.Unmarshal(data, &r); err != nil {
 			return nil, flows.Usagef("--baseline %s: %v", path, err)
 		}
 		b.add(&r)
 		b.CheckedAt, b.App = r.CheckedAt, r.App
 	case Schema:
 		var doc Document
-		if err := json.Unmarshal(data, &doc); err != nil {
+		if err := graph.Unmarshal(data, &doc); err != nil {
 			return nil, flows.Usagef("--baseline %s: %v", path, err)
 		}
 		for _, r := range doc.Results {
@@ -125,7 +128,7 @@ func (b *Baseline) add(r *flows.Result) {
 // CheckApp refuses a baseline of another app.
 func (b *Baseline) CheckApp(app flows.ResultApp) error {
 	if !strings.EqualFold(b.App.ClientID, app.ClientID) || b.App.Key != app.Key {
-		return flows.Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, safetext.Sanitize(b.App.Key), safetext.Sanitize(b.App.ClientID), app.Key, app.ClientID)
+		return flows.Usagef("--baseline %s is for %s (%s), not %s (%s)", b.Path, b.App.Key, b.App.ClientID, app.Key, app.ClientID)
 	}
 	return nil
 }

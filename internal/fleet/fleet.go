@@ -256,11 +256,13 @@ func verifyRow(ctx context.Context, check flows.TenantCheck, log *slog.Logger, a
 	return row, true
 }
 
-// classify turns a tenant's failure into its row's status, text and AADSTS code.
+// classify turns a tenant's failure into its row's status, text and AADSTS code. The
+// error's text is display-safe as it comes: Graph's and Entra ID's words were made
+// safe where they entered (graph, entra), the rest is ours.
 func classify(err error) (Status, string, int) {
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == http.StatusForbidden {
-		return StatusForbidden, safetext.Sanitize(err.Error()) + " — the caller lacks a directory role (delegated) or the Graph application permission Directory.Read.All (app-only)", 0
+		return StatusForbidden, err.Error() + " — the caller lacks a directory role (delegated) or the Graph application permission Directory.Read.All (app-only)", 0
 	}
 	if x := explain.Explain(err); x != nil {
 		text := x.Title
@@ -279,7 +281,7 @@ func classify(err error) (Status, string, int) {
 		}
 		return StatusRefused, text, x.Code
 	}
-	return StatusError, safetext.Sanitize(err.Error()), 0
+	return StatusError, err.Error(), 0
 }
 
 // signInConsentFix is a signin-consent row's fix: the customer admin's consent link
@@ -295,7 +297,8 @@ func signInConsentFix(cfg Config, tenant string) string {
 
 // ParseTenantList reads a tenant list: one tenant id (GUID) or domain per line;
 // blank lines and '#' comments (whole-line or trailing) are skipped; duplicates are
-// dropped (case-insensitive). A bad line is a usage error naming its line number.
+// dropped (case-insensitive). A bad line is a usage error naming its line number; the
+// file is an entry point, so the line is sanitized where the error quotes it.
 func ParseTenantList(r io.Reader, name string) ([]string, error) {
 	sc := bufio.NewScanner(io.LimitReader(r, 8<<20))
 	sc.Buffer(make([]byte, 64<<10), 64<<10)

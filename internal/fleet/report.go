@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // Schema is the schema id of `verify --tenants FILE --format json`.
@@ -183,7 +182,7 @@ func WriteTable(w io.Writer, f *Result, drift *Drift) error {
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safetext.Sanitize(r.Tenant), safetext.Sanitize(name), r.Status, safetext.Sanitize(missingCell(r)), safetext.Sanitize(errorCell(r)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Tenant, name, r.Status, missingCell(r), errorCell(r))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -200,11 +199,11 @@ func WriteDriftText(w io.Writer, drift *Drift) {
 		return
 	}
 	if !drift.Drifted() {
-		fmt.Fprintf(w, "\nNo drift since the baseline (%s, checked %s).\n", safetext.Sanitize(drift.Baseline), drift.BaselineCheckedAt.Format(time.RFC3339))
+		fmt.Fprintf(w, "\nNo drift since the baseline (%s, checked %s).\n", drift.Baseline, drift.BaselineCheckedAt.Format(time.RFC3339))
 	} else {
-		fmt.Fprintf(w, "\nDrift since the baseline (%s, checked %s):\n", safetext.Sanitize(drift.Baseline), drift.BaselineCheckedAt.Format(time.RFC3339))
+		fmt.Fprintf(w, "\nDrift since the baseline (%s, checked %s):\n", drift.Baseline, drift.BaselineCheckedAt.Format(time.RFC3339))
 		for _, c := range drift.Changes {
-			fmt.Fprintf(w, "  ~ %s: %s\n", c.TenantID, safetext.Sanitize(c.String()))
+			fmt.Fprintf(w, "  ~ %s: %s\n", c.TenantID, c.String())
 		}
 	}
 	for _, t := range drift.NoBaseline {
@@ -214,7 +213,6 @@ func WriteDriftText(w io.Writer, drift *Drift) {
 
 // csvCell keeps a cell from being read as a formula by a spreadsheet.
 func csvCell(s string) string {
-	s = safetext.Sanitize(s)
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
@@ -237,7 +235,6 @@ func WriteCSV(w io.Writer, f *Result) error {
 }
 
 func mdCell(s string) string {
-	s = safetext.Sanitize(s)
 	s = strings.ReplaceAll(s, "\\", "\\\\")
 	s = strings.ReplaceAll(s, "|", "\\|")
 	return strings.ReplaceAll(s, "\n", " ")

@@ -1,12 +1,11 @@
 package fleet
 
 import (
-	"encoding/json"
 	"os"
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
+	"github.com/d365consent/d365consent/internal/flows/graph"
 )
 
 // Resume is an earlier check's verify-many/v1 report (--resume REPORT.json): the
@@ -23,20 +22,22 @@ type Resume struct {
 }
 
 // LoadResume reads a verify-many/v1 document written by verify --tenants --format
-// json or --report FILE.json. Its text is sanitized here, where it enters.
+// json or --report FILE.json. A file is an entry point: every string of it — rows,
+// results, tenants not checked — is made display-safe here (graph.Unmarshal), so the
+// rows it keeps print as they are, like the rows a check builds.
 func LoadResume(path string) (*Resume, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, flows.Usagef("--resume: %v", err)
 	}
 	var doc Document
-	if err := json.Unmarshal(data, &doc); err != nil {
+	if err := graph.Unmarshal(data, &doc); err != nil {
 		return nil, flows.Usagef("--resume %s: not a verify-many JSON document: %v", path, err)
 	}
 	if doc.Schema != Schema {
-		return nil, flows.Usagef("--resume %s: schema %q is not %s (a verify --tenants --format json report)", path, safetext.Sanitize(doc.Schema), Schema)
+		return nil, flows.Usagef("--resume %s: schema %q is not %s (a verify --tenants --format json report)", path, doc.Schema, Schema)
 	}
-	r := &Resume{Path: path, App: doc.App, Cloud: safetext.Sanitize(doc.Cloud), done: map[string]Row{}}
+	r := &Resume{Path: path, App: doc.App, Cloud: doc.Cloud, done: map[string]Row{}}
 	results := map[string]*flows.Result{}
 	for _, res := range doc.Results {
 		if res != nil {
@@ -44,7 +45,6 @@ func LoadResume(path string) (*Resume, error) {
 		}
 	}
 	for _, row := range doc.Rows {
-		row = sanitizeRow(row)
 		key := strings.ToLower(row.Tenant)
 		if key == "" {
 			continue
@@ -59,7 +59,7 @@ func LoadResume(path string) (*Resume, error) {
 		r.done[key] = row
 	}
 	for _, t := range doc.NotChecked {
-		r.Tenants = append(r.Tenants, strings.ToLower(safetext.Sanitize(t)))
+		r.Tenants = append(r.Tenants, strings.ToLower(t))
 	}
 	return r, nil
 }
@@ -67,7 +67,7 @@ func LoadResume(path string) (*Resume, error) {
 // CheckApp refuses a report of another app.
 func (r *Resume) CheckApp(app flows.ResultApp) error {
 	if !strings.EqualFold(r.App.ClientID, app.ClientID) {
-		return flows.Usagef("--resume %s checked app %s, not %s", r.Path, safetext.Sanitize(r.App.ClientID), app.ClientID)
+		return flows.Usagef("--resume %s checked app %s, not %s", r.Path, r.App.ClientID, app.ClientID)
 	}
 	return nil
 }
@@ -106,15 +106,4 @@ func Merge(tenants []string, kept map[string]Row, now *Result) *Result {
 		}
 	}
 	return &out
-}
-
-func sanitizeRow(r Row) Row {
-	r.Tenant, r.TenantID, r.TenantName, r.Error = safetext.Sanitize(r.Tenant), safetext.Sanitize(r.TenantID), safetext.Sanitize(r.TenantName), safetext.Sanitize(r.Error)
-	missing := make([]string, len(r.Missing))
-	for i, m := range r.Missing {
-		missing[i] = safetext.Sanitize(m)
-	}
-	r.Missing = missing
-	r.Status = Status(safetext.Sanitize(string(r.Status)))
-	return r
 }

@@ -9,7 +9,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"charm.land/lipgloss/v2/table"
 
-	"github.com/d365consent/d365consent/internal/safetext"
 	"github.com/d365consent/d365consent/internal/textwrap"
 )
 
@@ -38,12 +37,12 @@ func WriteTableWidth(w io.Writer, f *Result, drift *Drift, width int) error {
 		if name == "" {
 			name = "-"
 		}
-		tenant := safetext.Sanitize(r.Tenant)
-		errText, urls := pullLinks(safetext.Sanitize(errorCell(r)), len(links))
+		tenant := r.Tenant
+		errText, urls := pullLinks(errorCell(r), len(links))
 		for _, u := range urls {
 			links = append(links, link{tenant, u})
 		}
-		rows[i] = []string{tenant, safetext.Sanitize(name), string(r.Status), safetext.Sanitize(missingCell(r)), errText}
+		rows[i] = []string{tenant, name, string(r.Status), missingCell(r), errText}
 	}
 	var b strings.Builder
 	b.WriteString(fitTable(rows, width))

@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"fmt"
-	"github.com/d365consent/d365consent/internal/safetext"
 	"strings"
 
 	"github.com/d365consent/d365consent/internal/flows"
@@ -53,7 +52,9 @@ type Target struct {
 // Command is the d365consent command line sub for app in tenant that runs as printed:
 // --app, the tenant (not in the demo; tenant, else Target.Tenant), the client id when the catalog has none for the
 // cloud or --client-id gave it, the target's flags, then extra. It is the one builder
-// of the command lines the wizard and its outcome print.
+// of the command lines the wizard and its outcome print. Every part is display-safe
+// as it comes: a tenant id from Graph, --tenant and the target's flags (cli refuses
+// them with control characters), a client id that is a GUID.
 func (t Target) Command(sub string, app *permissions.App, tenant string, extra ...string) string {
 	parts := []string{"d365consent", sub}
 	if app != nil {
@@ -64,10 +65,10 @@ func (t Target) Command(sub string, app *permissions.App, tenant string, extra .
 			tenant = t.Tenant
 		}
 		if tenant != "" {
-			parts = append(parts, "--tenant", safetext.Sanitize(tenant))
+			parts = append(parts, "--tenant", tenant)
 		}
 		if app != nil && app.ClientID != "" && t.needsClientID(app.Key) {
-			parts = append(parts, "--client-id", safetext.Sanitize(app.ClientID))
+			parts = append(parts, "--client-id", app.ClientID)
 		}
 	}
 	parts = append(parts, t.Flags...)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/d365consent/d365consent/internal/explain"
 	"github.com/d365consent/d365consent/internal/flows"
-	"github.com/d365consent/d365consent/internal/safetext"
 )
 
 // ExitSummary is what the admin takes away when a run ends, whichever way they leave: the
@@ -48,7 +47,10 @@ type Fix struct {
 // Cancelled is the verdict of a run left before anything was read.
 const Cancelled = "Cancelled: nothing was checked or changed."
 
-// summary decides what the run leaves behind (Outcome.Summary).
+// summary decides what the run leaves behind (Outcome.Summary). Its texts are
+// display-safe as they come: flows' results and blockers, the catalog, and errors
+// whose text was made safe where it entered (graph, entra, the consent parsers, the
+// demo browser).
 func (f *Flow) summary() ExitSummary {
 	o := f.outcome
 	var s ExitSummary
@@ -62,11 +64,11 @@ func (f *Flow) summary() ExitSummary {
 		s.Verdict = Cancelled
 		return s
 	case o.Err == nil:
-		s.Verdict = safetext.Sanitize(flows.Summary(r))
+		s.Verdict = flows.Summary(r)
 	case errors.As(o.Err, &blocked):
-		s.Verdict = safetext.Sanitize(blocked.Cause)
+		s.Verdict = blocked.Cause
 		if blocked.NextStep != "" {
-			s.Fixes = append(s.Fixes, Fix{What: safetext.Sanitize(blocked.NextStep)})
+			s.Fixes = append(s.Fixes, Fix{What: blocked.NextStep})
 		}
 	case errors.Is(o.Err, flows.ErrCancelled):
 		s.Verdict = Cancelled
@@ -75,7 +77,7 @@ func (f *Flow) summary() ExitSummary {
 		s.Verdict = f.Failed()
 		x := explain.Describe(o.Err)
 		if x == nil {
-			x = &explain.Explanation{Title: "The error", Meaning: safetext.Sanitize(o.Err.Error())}
+			x = &explain.Explanation{Title: "The error", Meaning: o.Err.Error()}
 		}
 		s.Problem = x
 		s.Support = explain.SupportIDs(x)
@@ -86,13 +88,13 @@ func (f *Flow) summary() ExitSummary {
 			if b.FixShown { // the verdict says it
 				continue
 			}
-			s.Fixes = append(s.Fixes, Fix{Why: safetext.Sanitize(b.Cause), What: safetext.Sanitize(b.Fix)})
+			s.Fixes = append(s.Fixes, Fix{Why: b.Cause, What: b.Fix})
 		}
 	}
 	if complete {
-		s.Next = safetext.Sanitize(r.NextStep)
+		s.Next = r.NextStep
 		if s.Next == "" && f.app != nil {
-			s.Next = safetext.Sanitize(flows.NextStep(f.app))
+			s.Next = flows.NextStep(f.app)
 		}
 		return s
 	}
