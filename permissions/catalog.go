@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/d365consent/d365consent/internal/clouds"
@@ -371,7 +372,10 @@ func textProblem(s string) string {
 		return "is not valid UTF-8"
 	}
 	for _, r := range s {
-		if r < 0x20 || r >= 0x7f && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+		// The characters safetext drops from network text: C0 and C1 controls, and
+		// every format character but ZWJ (the bidirectional controls of
+		// CVE-2021-42574 among them: overrides, isolates, LRM, RLM, ALM).
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || unicode.Is(unicode.Cf, r) && r != 0x200d {
 			return fmt.Sprintf("contains the control character U+%04X: catalog text is printed as it is, so it must hold none", r)
 		}
 	}

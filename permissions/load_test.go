@@ -100,6 +100,12 @@ func TestLoadValidation(t *testing.T) {
 		{"bidi isolate in a notice", func(t *testing.T) []byte {
 			return mutate(t, func(d map[string]any) { app(d, 1)["notice"] = "\u2066x\u2069" })
 		}, "app uo, field notice: contains the control character U+2066"},
+		{"right-to-left mark in a purpose", func(t *testing.T) []byte {
+			return mutate(t, func(d map[string]any) { perm(d, 0, 2)["purpose"] = "Reads \u200fdata" })
+		}, "permission user_impersonation, field purpose: contains the control character U+200F"},
+		{"zero-width space in an api name", func(t *testing.T) []byte {
+			return mutate(t, func(d map[string]any) { perm(d, 1, 3)["api"] = "Dynamics\u200bERP" })
+		}, "permission AX.FullAccess, field api: contains the control character U+200B"},
 		{"duplicate permission", func(t *testing.T) []byte {
 			return mutate(t, func(d map[string]any) {
 				a := app(d, 0)
