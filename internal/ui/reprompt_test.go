@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/d365consent/d365consent/internal/flows"
+	"github.com/d365consent/d365consent/internal/testkit"
 	"github.com/d365consent/d365consent/permissions"
 )
 
@@ -137,11 +139,12 @@ func TestSecondPromptDuringSignInSaysWhatItWaitsFor(t *testing.T) {
 // as MSAL's sign-in lands at its next poll of the token endpoint.
 type deviceSignInEngine struct {
 	fakeEngine
+	url      string
 	signedIn chan struct{}
 }
 
 func (e *deviceSignInEngine) SignIn(ctx context.Context, prompt func(flows.SignInPrompt)) (*flows.Admin, error) {
-	prompt(flows.SignInPrompt{DeviceCode: true, UserCode: "DC9-CODE", URL: "https://login.example/devicelogin"})
+	prompt(flows.SignInPrompt{DeviceCode: true, UserCode: "DC9-CODE", URL: e.url})
 	select {
 	case <-e.signedIn:
 		return e.admin, nil
@@ -151,29 +154,55 @@ func (e *deviceSignInEngine) SignIn(ctx context.Context, prompt func(flows.SignI
 }
 
 // The demo's a enters the device code at once, but the sign-in lands only at the
-// next poll: the screen says so instead of looking stuck until then.
+// next poll: the status line says so instead of looking stuck until then, on the step
+// (a wide window) and under a QR code that takes the whole window (80×24).
 func TestDemoDeviceCodeAnsweredSaysTheSignInFollows(t *testing.T) {
-	eng := &deviceSignInEngine{fakeEngine: fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}}, signedIn: make(chan struct{})}
-	ap := &deviceApprover{codes: make(chan string, 1)}
-	s := startSession(t, eng, 100, 40, func(o *Options) { o.App = "ce"; o.Approver = ap; o.Can.ApproveDevice = ap.ApproveDevice })
-	s.waitFor("read-only scopes")
-	s.keys("enter")
-	s.waitFor("DC9-CODE")
-	s.keys("a")
-	select {
-	case code := <-ap.codes:
-		if code != "DC9-CODE" {
-			t.Fatalf("approved code %q", code)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("a did not answer the device code")
+	// At 80×24 the longer page's QR code fits only on the whole window.
+	for _, size := range []struct {
+		w, h int
+		url  string
+	}{{100, 40, "https://login.example/devicelogin"}, {80, 24, "https://login.example/devicelogin/" + strings.Repeat("x", 40)}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			eng := &deviceSignInEngine{fakeEngine: fakeEngine{admin: testAdmin(true), verify: []*flows.Result{result("ce", false, nil)}}, url: size.url, signedIn: make(chan struct{})}
+			ap := &deviceApprover{codes: make(chan string, 1)}
+			s := startSession(t, eng, size.w, size.h, func(o *Options) { o.App = "ce"; o.Approver = ap; o.Can.ApproveDevice = ap.ApproveDevice })
+			s.waitFor("Review permissions")
+			s.keys("enter")
+			s.waitFor("DC9-CODE")
+			if size.h == 24 {
+				s.keys("r") // the QR code, on the whole window
+				waitView(t, s, func(v string) bool { return len(testkit.ShownQR(v)) > 0 })
+			}
+			s.keys("a")
+			select {
+			case code := <-ap.codes:
+				if code != "DC9-CODE" {
+					t.Fatalf("approved code %q", code)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("a did not answer the device code")
+			}
+			status := "Code entered in the demo browser: signing in at Entra ID's next check…"
+			if size.h != 24 {
+				s.waitFor(status)
+			} else {
+				// Under the QR code on the whole window, the status is the last line.
+				want := status + " · r back"
+				view := waitView(t, s, func(v string) bool {
+					lines := strings.Split(v, "\n")
+					return lines[len(lines)-1] == want
+				})
+				if got, err := testkit.DecodeQR(testkit.ShownQR(view)); err != nil || got != size.url {
+					t.Errorf("the QR code above the status decodes to %q (%v), want %s:\n%s", got, err, size.url, view)
+				}
+			}
+			close(eng.signedIn)
+			text := s.waitFor("Enter opens the admin consent page")
+			if strings.Contains(text, "Code entered") {
+				t.Errorf("the status of the code outlived the sign-in:\n%s", text)
+			}
+			s.keys("q")
+			s.finish()
+		})
 	}
-	s.waitFor("Code entered in the demo browser: signing in at Entra ID's next check, in a few seconds.")
-	close(eng.signedIn)
-	text := s.waitFor("Enter opens the admin consent page")
-	if strings.Contains(text, "Code entered") {
-		t.Errorf("the note about the code outlived the sign-in:\n%s", text)
-	}
-	s.keys("q")
-	s.finish()
 }

@@ -497,7 +497,11 @@ const qrShortLinkLine = "Consent page; result read from Graph; phone ends on app
 // one line so the code above keeps its place.
 func (m *Model) qrWholeLine(w int, short bool) []string {
 	back := m.th.Subtle.Render(" · ") + m.th.Key.Render("r") + m.th.Subtle.Render(" back")
-	if news := m.consentWaitNews(); news != "" {
+	news := m.consentWaitNews()
+	if news == "" && m.qrViewHoldsStep() && m.status != "" {
+		news = m.status // the device code's sign-in has moved on (the demo entered the code)
+	}
+	if news != "" {
 		tail := "…"
 		if !m.g.Unicode {
 			news, back, tail = asciiText.Replace(news), asciiText.Replace(back), "..."

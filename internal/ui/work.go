@@ -283,6 +283,9 @@ func (m *Model) onConsentEvent(msg consentEventMsg) tea.Cmd {
 	return tea.Batch(cmd, waitEvent(m.consent.waiter, m.attempt))
 }
 
+// demoCodeEnteredStatus is the sign-in's status once the demo's a entered the device code.
+const demoCodeEnteredStatus = "Code entered in the demo browser: signing in at Entra ID's next check…"
+
 func (m *Model) onApproved(msg approvedMsg) tea.Cmd {
 	if msg.attempt != m.attempt || msg.page != m.approving {
 		return nil // a page no longer on screen
@@ -301,8 +304,8 @@ func (m *Model) onApproved(msg approvedMsg) tea.Cmd {
 	if p := m.signIn.prompt; m.step() == stepSignIn && p != nil && p.DeviceCode {
 		// The code is entered, but the sign-in lands only when MSAL next polls the
 		// token endpoint, at the interval Entra ID gave (5 s): say so, so the wait
-		// does not look stuck.
-		m.flash = "Code entered in the demo browser: signing in at Entra ID's next check, in a few seconds."
+		// does not look stuck; the QR code's own views show that status line too.
+		m.status = demoCodeEnteredStatus
 		return nil
 	}
 	if m.step() != stepConsent {
